@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "pfharden",
+  products: [
+    .library(name: "PostfixConfig", targets: ["PostfixConfig"]),
+    .library(name: "PostfixHardening", targets: ["PostfixHardening"]),
+    .library(name: "SMTPProbe", targets: ["SMTPProbe"]),
+    .executable(name: "pfharden", targets: ["pfharden"]),
+  ],
+  dependencies: [],
+  targets: [
+    .target(name: "PostfixConfig"),
+    .target(name: "PostfixHardening", dependencies: ["PostfixConfig"]),
+    .target(name: "SMTPProbe"),
+    .executableTarget(
+      name: "pfharden",
+      dependencies: ["PostfixConfig", "PostfixHardening", "SMTPProbe"]
+    ),
+    .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig"]),
+    .testTarget(name: "PostfixHardeningTests", dependencies: ["PostfixHardening"]),
+    .testTarget(name: "SMTPProbeTests", dependencies: ["SMTPProbe"]),
+    .testTarget(name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,51 @@
+/// A problem found in a configuration file, located by file and line.
+///
+/// Diagnostics never carry raw bytes: ``message`` has already had every byte
+/// that is not printable ASCII replaced by `?`, exactly as Postfix's
+/// `printable()` does for its own log and terminal output.
+public struct Diagnostic: Equatable, Sendable {
+  /// How serious the problem is, in Postfix's terms.
+  public enum Severity: String, Sendable {
+    /// Postfix prints `warning:` and goes on.
+    case warning
+    /// Postfix prints `fatal:` and exits with status 1.
+    case fatal
+  }
+
+  /// The severity.
+  public var severity: Severity
+  /// The file the problem is in (`main.cf`, `master.cf`), when there is one.
+  public var file: String?
+  /// The 1-based line number, when the problem has one.
+  public var line: Int?
+  /// The text Postfix would print after `warning: ` or `fatal: `.
+  public var message: String
+
+  /// Creates a diagnostic.
+  /// - Parameters:
+  ///   - severity: How serious the problem is.
+  ///   - file: The file the problem is in.
+  ///   - line: The 1-based line number.
+  ///   - message: The already sanitised message text.
+  public init(_ severity: Severity, file: String?, line: Int?, message: String) {
+    self.severity = severity
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+}
+
+/// Postfix's `printable()`: every byte outside printable ASCII becomes `?`.
+public enum Printable {
+  /// Returns `bytes` as a string with each byte outside 0x20...0x7E replaced by `?`.
+  /// - Parameter bytes: Raw bytes, possibly hostile.
+  /// - Returns: A pure ASCII string.
+  public static func sanitize<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount)
+    for byte in bytes {
+      out.append((0x20...0x7E).contains(byte) ? byte : UInt8(ascii: "?"))
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}

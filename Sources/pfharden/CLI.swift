@@ -1,0 +1,103 @@
+/// The pfharden command line: parses the subcommand and dispatches.
+enum CLI {
+  /// Exit statuses shared by every pfharden command (`postconf` keeps postconf's own).
+  enum ExitCode {
+    /// Nothing to report.
+    static let clean: Int32 = 0
+    /// Findings, or changes pending.
+    static let findings: Int32 = 1
+    /// Could not read or complete.
+    static let failure: Int32 = 2
+    /// Usage error.
+    static let usage: Int32 = 64
+  }
+
+  static let overview = """
+    OVERVIEW: Read, audit, harden and probe Postfix mail servers.
+
+    USAGE: pfharden <subcommand> [options]
+
+    SUBCOMMANDS:
+      postconf    Read and edit main.cf like Postfix's postconf(1), with or
+                  without Postfix installed.
+      help        Show this help.
+
+    Invoked under the name `postconf` (a symlink), pfharden behaves exactly
+    as `pfharden postconf`, with diagnostics prefixed by that name.
+
+    EXIT STATUS: 0 clean, 1 findings or changes pending, 2 could not read or
+    complete, 64 usage error (`postconf` keeps postconf's own statuses).
+
+    """
+
+  /// Runs pfharden with the given command line.
+  /// - Parameters:
+  ///   - arguments: The full argument vector, program name first.
+  ///   - console: Where output goes and what environment the command sees.
+  /// - Returns: The process exit status.
+  static func run(arguments: [String], console: inout Console) -> Int32 {
+    let program = arguments.first ?? "pfharden"
+    let base = program.split(separator: "/").last.map(String.init) ?? program
+    if base == "postconf" {
+      return PostconfCommand.run(
+        programName: program, arguments: Array(arguments.dropFirst()), console: &console)
+    }
+    var rest = Array(arguments.dropFirst())
+    guard let sub = rest.first else {
+      console.err(overview)
+      return ExitCode.usage
+    }
+    rest.removeFirst()
+    switch sub {
+    case "postconf":
+      return PostconfCommand.run(
+        programName: "pfharden postconf", arguments: rest, console: &console)
+    case "help", "--help", "-h":
+      console.out(overview)
+      return ExitCode.clean
+    default:
+      let known = ["postconf", "help"]
+      var message = "pfharden: unknown subcommand '\(sub)'."
+      if let guess = Suggest.closest(to: sub, among: known) {
+        message += " Did you mean '\(guess)'?"
+      }
+      console.err(message + "\nRun 'pfharden help' for usage.\n")
+      return ExitCode.usage
+    }
+  }
+}
+
+/// "Did you mean ...?" by edit distance.
+enum Suggest {
+  /// The candidate closest to `word`, if it is close enough to be a plausible typo.
+  /// - Parameters:
+  ///   - word: What the user typed.
+  ///   - candidates: The valid words.
+  /// - Returns: The best candidate, or nil when none is close.
+  static func closest(to word: String, among candidates: [String]) -> String? {
+    var best: (String, Int)?
+    for candidate in candidates {
+      let distance = editDistance(Array(word.utf8), Array(candidate.utf8))
+      if distance <= max(2, candidate.utf8.count / 3), best == nil || distance < best?.1 ?? .max {
+        best = (candidate, distance)
+      }
+    }
+    return best?.0
+  }
+
+  static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a command writes: the real standard streams, or buffers in tests.
+struct Console {
+  /// Bytes written to standard output (only kept when ``isCapturing``).
+  var stdout: [UInt8] = []
+  /// Bytes written to standard error (only kept when ``isCapturing``).
+  var stderr: [UInt8] = []
+  /// The process environment as the command sees it.
+  var environment: [String: String]
+  /// When true, output is kept in ``stdout``/``stderr`` instead of written.
+  var isCapturing: Bool
+  /// Whether standard output is a terminal (colour, prompts).
+  var stdoutIsTerminal: Bool
+
+  /// A console over the process's own streams and environment.
+  static var standard: Console {
+    var env: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let eq = text.firstIndex(of: "=") {
+        env[String(text[..<eq])] = String(text[text.index(after: eq)...])
+      }
+      pointer += 1
+    }
+    return Console(environment: env, isCapturing: false, stdoutIsTerminal: isatty(1) == 1)
+  }
+
+  /// A console that captures everything, for in-process tests.
+  /// - Parameter environment: The environment the command sees.
+  /// - Returns: A capturing console.
+  static func capturing(environment: [String: String] = [:]) -> Console {
+    Console(environment: environment, isCapturing: true, stdoutIsTerminal: false)
+  }
+
+  /// Writes bytes to standard output.
+  /// - Parameter bytes: The bytes to write.
+  mutating func out(_ bytes: [UInt8]) {
+    if isCapturing { stdout += bytes } else { Console.writeAll(fd: 1, bytes) }
+  }
+
+  /// Writes text to standard output.
+  /// - Parameter text: The text to write.
+  mutating func out(_ text: String) { out(Array(text.utf8)) }
+
+  /// Writes bytes to standard error.
+  /// - Parameter bytes: The bytes to write.
+  mutating func err(_ bytes: [UInt8]) {
+    if isCapturing { stderr += bytes } else { Console.writeAll(fd: 2, bytes) }
+  }
+
+  /// Writes text to standard error.
+  /// - Parameter text: The text to write.
+  mutating func err(_ text: String) { err(Array(text.utf8)) }
+
+  private static func writeAll(fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      if written == 0 { return }
+      offset += written
+    }
+  }
+}
