@@ -1,6 +1,11 @@
 import PostfixConfig
 
-/// `pfharden postconf`: a drop-in for postconf(1)'s main.cf and master.cf modes.
+/// `pfharden postconf`: a drop-in for postconf(1)'s main.cf and master.cf modes
+/// that also works where Postfix is not installed.
+///
+/// The work is done by ``Postconf`` in PostfixConfig, which is pure; this
+/// command reads the files and host facts, prints, and writes edits back with
+/// postconf's own protocol.
 enum PostconfCommand {
   /// Runs the command.
   /// - Parameters:
@@ -9,7 +14,73 @@ enum PostconfCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status, as postconf's.
   static func run(programName: String, arguments: [String], console: inout Console) -> Int32 {
-    console.err("\(programName): fatal: not implemented yet\n")
-    return 1
+    if arguments == ["--help"] {
+      console.out(help)
+      return 0
+    }
+    let raw = arguments.map { Array($0.utf8) }
+    let options: PostconfOptions
+    switch PostconfOptions.parse(raw, programName: programName) {
+    case .success(let parsed): options = parsed
+    case .failure(let failure):
+      return emit(Postconf.failureOutcome(failure, programName: programName), console: &console)
+    }
+    let directory =
+      options.configDirectory ?? console.environment["MAIL_CONFIG"] ?? "/etc/postfix"
+    let injected = options.configDirectory != nil || console.environment["MAIL_CONFIG"] != nil
+    let base = programName.split(separator: "/").last.map(String.init) ?? programName
+    let inputs = PostconfInputs(
+      programName: programName, configDirectory: directory, configDirectoryInjected: injected,
+      mainCF: SystemFiles.read(directory + "/main.cf"),
+      masterCF: SystemFiles.read(directory + "/master.cf"),
+      host: SystemFiles.host(processName: base), catalog: SystemFiles.catalog())
+    var outcome = Postconf.run(options: options, inputs: inputs)
+    if outcome.exitStatus == 0 {
+      for (file, bytes) in [
+        ("main.cf", outcome.mainCFReplacement), ("master.cf", outcome.masterCFReplacement),
+      ] {
+        guard let bytes else { continue }
+        if let failure = SystemFiles.writePostconfStyle(bytes, to: directory + "/" + file) {
+          outcome.chunks.append(.stderr(Array("\(programName): fatal: \(failure)\n".utf8)))
+          outcome.exitStatus = 1
+        }
+      }
+    }
+    return emit(outcome, console: &console)
   }
+
+  static func emit(_ outcome: PostconfOutcome, console: inout Console) -> Int32 {
+    for chunk in outcome.chunks {
+      switch chunk {
+      case .stdout(let bytes): console.out(bytes)
+      case .stderr(let bytes): console.err(bytes)
+      }
+    }
+    return outcome.exitStatus
+  }
+
+  static let help = """
+    OVERVIEW: Read and edit Postfix's main.cf and master.cf exactly as postconf(1) does.
+
+    USAGE: pfharden postconf [-c DIR] [-n|-d] [-x] [-h|-H] [-f] [-o name=value] [name ...]
+           pfharden postconf [-c DIR] -e|-X|-# name[=value] ...
+           pfharden postconf [-c DIR] -M|-F|-P [-f] [-x] [-h|-H] [service[/type[/name]] ...]
+           pfharden postconf [-c DIR] -Me|-MX|-M#|-Fe|-Pe|-PX service/type[/name[=value]] ...
+
+    OPTIONS:
+      -c DIR      Configuration directory (default $MAIL_CONFIG, else /etc/postfix).
+      -n          Only parameters set explicitly in main.cf.
+      -d          Default values only.
+      -x          Expand $name in values.
+      -h / -H     Values only / names only.
+      -f          Fold long lines.
+      -o n=v      Override a parameter for this run.
+      -e, -X, -#  Set, remove, comment out parameters (main.cf, or master.cf with -M/-F/-P).
+      -M, -F, -P  master.cf entries, fields, per-service parameters.
+
+    Output, diagnostics, exit statuses and edited files are byte-identical to
+    Postfix 3.7.11's postconf; the deviations are listed in docs/postconf.md.
+    Works without Postfix installed (embedded parameter catalogue).
+
+    """
 }

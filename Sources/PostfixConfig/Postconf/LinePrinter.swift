@@ -1,0 +1,71 @@
+/// postconf's line printer (`pcf_print_line`): whitespace normalised to single
+/// spaces, optional folding at 80 columns with a 4-space continuation indent.
+public enum LinePrinter {
+  /// Column limit of `-f` folding for main.cf parameters and `-P`.
+  public static let lineLimit = 80
+
+  /// Appends one printed line to `out`.
+  ///
+  /// Words are maximal runs of bytes other than space, TAB, CR and LF (so
+  /// vertical tab and form feed are printed raw). With `fold`, a word is added
+  /// to the current line only while `length + word < lineLimit`.
+  /// - Parameters:
+  ///   - text: The unnormalised text, e.g. `name = value`.
+  ///   - fold: Whether to fold long lines (`-f`).
+  ///   - out: The output buffer.
+  public static func printLine(_ text: [UInt8], fold: Bool, into out: inout [UInt8]) {
+    var lineLength = 0
+    var index = 0
+    let count = text.count
+    while index < count {
+      while index < count, isSeparator(text[index]) { index += 1 }
+      if index >= count { break }
+      let start = index
+      while index < count, !isSeparator(text[index]) { index += 1 }
+      let wordLength = index - start
+      if lineLength > 0 {
+        if !fold || lineLength + wordLength < lineLimit {
+          out.append(UInt8(ascii: " "))
+          lineLength += 1
+        } else {
+          out.append(contentsOf: [0x0A, 0x20, 0x20, 0x20, 0x20])
+          lineLength = 4
+        }
+      }
+      out.append(contentsOf: text[start..<index])
+      lineLength += wordLength
+    }
+    out.append(0x0A)
+  }
+
+  /// Prints `name = value`, `value` (`-h`) or `name` (`-H`).
+  /// - Parameters:
+  ///   - name: The parameter name.
+  ///   - value: The raw or expanded value.
+  ///   - hideName: `-h`.
+  ///   - hideValue: `-H`.
+  ///   - fold: `-f`.
+  ///   - out: The output buffer.
+  public static func printParameter(
+    name: [UInt8], value: [UInt8], hideName: Bool, hideValue: Bool, fold: Bool,
+    into out: inout [UInt8]
+  ) {
+    var text: [UInt8] = []
+    if hideName {
+      text = value
+    } else if hideValue {
+      text = name
+    } else {
+      text.reserveCapacity(name.count + value.count + 3)
+      text += name
+      text += Array(" = ".utf8)
+      text += value
+    }
+    printLine(text, fold: fold, into: &out)
+  }
+
+  @inline(__always)
+  static func isSeparator(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+  }
+}

@@ -1,0 +1,122 @@
+/// postconf's view of the parameters: the CONFIG_DICT of explicit settings,
+/// the table of valid names (built-in, service-dependent, user-defined), and
+/// the per-service `-o` name spaces of master.cf.
+struct ParameterModel {
+  /// The class of a valid name.
+  enum Kind {
+    case builtin
+    case service
+    case user
+  }
+
+  struct Node {
+    var kind: Kind
+    /// For built-in and service parameters, the default text (`-d`).
+    var defaultValue: [UInt8]?
+    var isRaw = false
+    var isReadOnly = false
+    var isHostDependent = false
+  }
+
+  /// One master.cf service's `-o` name space.
+  struct ServiceScope {
+    var service: String
+    var type: String
+    var line: Int
+    /// Settings in order of first appearance, last value winning.
+    var settings = OrderedBytesDictionary()
+    var validNames: Set<String> = []
+  }
+
+  let inputs: PostconfInputs
+  let mode: PostconfOptions.Mode
+  /// Explicit settings: `config_directory` from `-c`, main.cf, `-o`.
+  var dictionary = OrderedBytesDictionary()
+  /// Valid names.
+  var table: [String: Node] = [:]
+  var services: [ServiceScope] = []
+  var restrictionClasses: Set<String> = []
+  var hostDefaultCache: [String: [UInt8]] = [:]
+
+  init(inputs: PostconfInputs, mode: PostconfOptions.Mode) {
+    self.inputs = inputs
+    self.mode = mode
+  }
+
+  /// The value postconf uses for `name` when printing or expanding.
+  ///
+  /// `-d` (or a name without an explicit setting, outside `-n`) uses the
+  /// default; otherwise the explicit setting (nil under `-n` when unset).
+  func value(of name: String, mode: PostconfOptions.Mode) throws -> [UInt8]? {
+    guard let node = table[name] else { return nil }
+    if !mode.contains(.showDefaults), let explicit = dictionary[Array(name.utf8)] {
+      return explicit
+    }
+    if mode.contains(.nonDefault) && !mode.contains(.showDefaults) { return nil }
+    return try defaultValue(of: name, node: node, mode: mode)
+  }
+
+  func defaultValue(of name: String, node: Node, mode: PostconfOptions.Mode) throws -> [UInt8]? {
+    if node.isHostDependent {
+      return try PostconfAdapters.hostDefault(
+        name, inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
+        explicit: { dictionary[Array($0.utf8)] })
+    }
+    return node.defaultValue ?? []
+  }
+
+  /// Expands `value` with postconf's lookup rules (`-x`): names outside the
+  /// table are undefined; a service scope's `-o` settings come first.
+  func expand(_ value: [UInt8], mode: PostconfOptions.Mode, scope: ServiceScope? = nil)
+    throws -> [UInt8]
+  {
+    let evalMode = mode.subtracting(.nonDefault)
+    var hostFailure: PostconfFatal?
+    let result = PostconfAdapters.expand(value) { name in
+      if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+      do {
+        return try self.value(of: name, mode: evalMode)
+      } catch let fatal as PostconfFatal {
+        hostFailure = hostFailure ?? fatal
+        return nil
+      } catch {
+        return nil
+      }
+    }
+    if let hostFailure { throw hostFailure }
+    switch result {
+    case .success(let bytes): return bytes
+    case .failure(let failure): throw PostconfExpansionFailure(warnings: failure.warnings)
+    }
+  }
+}
+
+/// An expansion error: postconf prints the warnings, then `fatal: macro processing error`.
+struct PostconfExpansionFailure: Error {
+  var warnings: [String]
+}
+
+/// A small insertion-ordered dictionary keyed by bytes (postconf's names are
+/// arbitrary bytes; only valid ones are ASCII).
+struct OrderedBytesDictionary {
+  private(set) var keys: [[UInt8]] = []
+  private var storage: [[UInt8]: [UInt8]] = [:]
+
+  subscript(key: [UInt8]) -> [UInt8]? {
+    get { storage[key] }
+    set {
+      if let newValue {
+        if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+      } else if storage.removeValue(forKey: key) != nil {
+        keys.removeAll { $0 == key }
+      }
+    }
+  }
+
+  var isEmpty: Bool { keys.isEmpty }
+
+  /// Entries in insertion order.
+  var entries: [(key: [UInt8], value: [UInt8])] {
+    keys.compactMap { key in storage[key].map { (key, $0) } }
+  }
+}

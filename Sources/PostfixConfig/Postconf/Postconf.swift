@@ -1,0 +1,135 @@
+/// A pure emulation of postconf(1) 3.7.11's main.cf and master.cf modes.
+///
+/// ```swift
+/// let options = try PostconfOptions.parse(args, programName: "postconf").get()
+/// let outcome = Postconf.run(options: options, inputs: inputs)
+/// ```
+/// The caller writes ``PostconfOutcome/chunks`` to the standard streams and,
+/// after an edit, the replacement file with postconf's edit protocol.
+///
+/// Deviations from postconf, all deliberate:
+/// - where postconf walks a hash table with a per-process random seed (the
+///   order of `unused parameter` and `read-only parameter` warnings, of names
+///   appended by `-e`), the order is the one postconf has with
+///   `NORANDOMIZE=1`;
+/// - a main.cf modified within the last second is read once (postconf reads
+///   it again every 300 ms and repeats every warning);
+/// - postconf sleeps a second before exiting on a fatal error; we do not;
+/// - `-X`/`-#` with a name given twice is handled as if given once (postconf
+///   crashes).
+public enum Postconf {
+  /// Runs postconf with parsed options over the given inputs.
+  /// - Parameters:
+  ///   - options: The parsed command line.
+  ///   - inputs: The files and host facts postconf would read.
+  /// - Returns: What postconf would print, its exit status, and any file to write.
+  public static func run(options: PostconfOptions, inputs: PostconfInputs) -> PostconfOutcome {
+    var session = PostconfSession(options: options, inputs: inputs)
+    session.execute()
+    return session.finish()
+  }
+
+  /// Parses the arguments and runs; usage errors are reported as postconf does.
+  /// - Parameters:
+  ///   - arguments: The arguments after the program name.
+  ///   - inputs: The files and host facts postconf would read.
+  /// - Returns: What postconf would print and its exit status.
+  public static func run(arguments: [[UInt8]], inputs: PostconfInputs) -> PostconfOutcome {
+    switch PostconfOptions.parse(arguments, programName: inputs.programName) {
+    case .success(let options):
+      return run(options: options, inputs: inputs)
+    case .failure(let failure):
+      return failureOutcome(failure, programName: inputs.programName)
+    }
+  }
+
+  /// The outcome of a command line that postconf rejects.
+  /// - Parameters:
+  ///   - failure: The parse failure.
+  ///   - programName: argv[0].
+  /// - Returns: The lines postconf prints and status 1.
+  public static func failureOutcome(_ failure: PostconfOptions.Failure, programName: String)
+    -> PostconfOutcome
+  {
+    var outcome = PostconfOutcome()
+    for line in failure.plainLines {
+      outcome.chunks.append(.stderr(Array("\(programName): \(line)\n".utf8)))
+    }
+    outcome.chunks.append(.stderr(Array("\(programName): fatal: \(failure.fatal)\n".utf8)))
+    outcome.exitStatus = 1
+    return outcome
+  }
+}
+
+/// A fatal error inside a run: postconf prints it and exits 1, losing stdout.
+struct PostconfFatal: Error {
+  var message: String
+}
+
+/// The state of one postconf run.
+struct PostconfSession {
+  let options: PostconfOptions
+  let inputs: PostconfInputs
+  var outcome = PostconfOutcome()
+  /// stdout is block-buffered in postconf: written at exit or before an
+  /// `unused parameter` warning, lost on a fatal error.
+  var pending: [UInt8] = []
+
+  init(options: PostconfOptions, inputs: PostconfInputs) {
+    self.options = options
+    self.inputs = inputs
+  }
+
+  var mode: PostconfOptions.Mode { options.mode }
+  var mainPath: String { inputs.configDirectory + "/main.cf" }
+  var masterPath: String { inputs.configDirectory + "/master.cf" }
+
+  mutating func warn(_ text: String) {
+    outcome.chunks.append(.stderr(Array("\(inputs.programName): warning: \(text)\n".utf8)))
+  }
+
+  mutating func flush() {
+    if !pending.isEmpty {
+      outcome.chunks.append(.stdout(pending))
+      pending = []
+    }
+  }
+
+  mutating func finish() -> PostconfOutcome {
+    if outcome.exitStatus == 0 { flush() }
+    return outcome
+  }
+
+  mutating func fail(_ fatal: PostconfFatal) {
+    pending = []
+    outcome.chunks.append(.stderr(Array("\(inputs.programName): fatal: \(fatal.message)\n".utf8)))
+    outcome.exitStatus = 1
+    outcome.mainCFReplacement = nil
+    outcome.masterCFReplacement = nil
+  }
+
+  mutating func execute() {
+    do {
+      if !mode.isDisjoint(with: [.showSASLServer, .showSASLClient, .showLocks, .showMaps, .showTLS])
+        || !mode.isDisjoint(with: [.expandTemplates, .dumpTemplates])
+      {
+        throw PostconfFatal(
+          message: "this postconf emulation supports main.cf and master.cf modes only")
+      }
+      let editing = !mode.isDisjoint(with: PostconfOptions.Mode.editing)
+      let master = !mode.isDisjoint(with: PostconfOptions.Mode.master)
+      if master && !editing {
+        try showMaster()
+      } else if editing {
+        if options.operands.isEmpty { throw PostconfFatal(message: "missing service argument") }
+        if master { try editMaster() } else { try editMain() }
+      } else {
+        try showMain()
+      }
+    } catch let fatal as PostconfFatal {
+      fail(fatal)
+    } catch {
+      fail(PostconfFatal(message: "\(error)"))
+    }
+  }
+}
