@@ -112,8 +112,9 @@ public struct PostconfOptions: Equatable, Sendable {
 
   /// A fatal or usage error, with the lines postconf prints before exiting 1.
   public struct Failure: Error, Equatable, Sendable {
-    /// Lines for stderr before the fatal line, without the program prefix
-    /// (getopt's own complaint, e.g. `invalid option -- 'Z'`).
+    /// Lines for stderr before the fatal line, without the program prefix.
+    ///
+    /// These are getopt's own complaints, such as `invalid option -- 'Z'`.
     public var plainLines: [String]
     /// The text after `fatal: `.
     public var fatal: String
