@@ -55,7 +55,9 @@ enum PostconfAdapters {
     key: [UInt8], value: [UInt8]
   )] { entries }
 
-  static func legacyDatabaseParameters(in value: [UInt8]) -> [String] { [] }
+  static func legacyDatabaseParameters(in value: [UInt8]) -> [String] {
+    LegacyDatabase.parameterNames(in: value)
+  }
 
   static func parseEdit(mode: EditMode, arguments: [[UInt8]]) throws -> EditRequest {
     EditRequest(edit: arguments, warnings: [])
