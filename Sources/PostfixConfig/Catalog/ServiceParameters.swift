@@ -20,7 +20,8 @@ public enum ServiceParameters {
   /// - Parameter command: The master.cf command (its first word is used).
   /// - Returns: The suffixes, sorted bytewise; empty for other commands.
   public static func suffixes(command: String) -> [String] {
-    let program = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? ""
+    let program =
+      command.split(whereSeparator: { ["\r\n", " ", "\t", "\r", "\n"].contains($0) }).first ?? ""
     switch program {
     case "local", "error", "virtual", "smtp", "lmtp":
       return deliverySuffixes

@@ -118,7 +118,7 @@ private enum Networks {
       selected = usable.filter { $0.address.isLoopback }
     default:
       var addresses: [IPAddress] = []
-      for word in interfaces.split(whereSeparator: { " \t,".contains($0) }).map(String.init) {
+      for word in interfaces.split(whereSeparator: { [" ", "\t", ","].contains($0) }).map(String.init) {
         let bare = word.hasPrefix("[") && word.hasSuffix("]") ? String(word.dropFirst().dropLast()) : word
         let found = (IPAddress(bare).map { [$0] } ?? host.hostAddresses[word] ?? [])
           .filter { ($0.family == .inet4 && ipv4) || ($0.family == .inet6 && ipv6) }
@@ -177,6 +177,6 @@ private enum Networks {
   }
 
   static func words(_ text: String) -> [String] {
-    text.split(whereSeparator: { " \t\r\n,".contains($0) }).map(String.init)
+    text.split(whereSeparator: { ["\r\n", " ", "\t", "\r", "\n", ","].contains($0) }).map(String.init)
   }
 }
