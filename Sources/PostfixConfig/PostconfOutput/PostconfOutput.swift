@@ -14,8 +14,10 @@ public enum PostconfOutput {
     var current = false
     for line in logicalLines(bytes) {
       if line.isContinuation {
-        if current, let last = pairs.indices.last {
-          pairs[last].value += line.text.isEmpty ? [] : [UInt8(ascii: " ")] + line.text
+        if current, let last = pairs.indices.last, !line.text.isEmpty {
+          // "name =" can end a folded line; the value then starts on the next one.
+          if !pairs[last].value.isEmpty { pairs[last].value.append(UInt8(ascii: " ")) }
+          pairs[last].value += line.text
         }
         continue
       }
@@ -36,7 +38,10 @@ public enum PostconfOutput {
     var values: [[UInt8]] = []
     for line in logicalLines(bytes) {
       if line.isContinuation, let last = values.indices.last {
-        if !line.text.isEmpty { values[last] += [UInt8(ascii: " ")] + line.text }
+        if !line.text.isEmpty {
+          if !values[last].isEmpty { values[last].append(UInt8(ascii: " ")) }
+          values[last] += line.text
+        }
       } else {
         values.append(line.text)
       }
