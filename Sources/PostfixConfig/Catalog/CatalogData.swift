@@ -7,866 +7,866 @@ extension ParameterCatalog {
 
   /// One row per line: name, default, introduced versions, flags (TAB separated).
   static let generatedTable = #"""
-2bounce_notice_recipient	postmaster		
-access_map_defer_code	450	2.6	
-access_map_reject_code	554		
-address_verify_cache_cleanup_interval	12h	2.7	
-address_verify_default_transport	$default_transport	2.1	
-address_verify_local_transport	$local_transport	2.1	
-address_verify_map	btree:$data_directory/verify_cache	2.1	B
-address_verify_negative_cache	yes	2.1	
-address_verify_negative_expire_time	3d	2.1	
-address_verify_negative_refresh_time	3h	2.1	
-address_verify_pending_request_limit	5000	3.1	B
-address_verify_poll_count	${stress?{1}:{3}}	2.1	
-address_verify_poll_delay	3s	2.1	
-address_verify_positive_expire_time	31d	2.1	
-address_verify_positive_refresh_time	7d	2.1	
-address_verify_relay_transport	$relay_transport	2.1	
-address_verify_relayhost	$relayhost	2.1	
-address_verify_sender	$double_bounce_sender	2.1	
-address_verify_sender_dependent_default_transport_maps	$sender_dependent_default_transport_maps	2.7	
-address_verify_sender_dependent_relayhost_maps	$sender_dependent_relayhost_maps	2.3	
-address_verify_sender_ttl	0s	2.9	
-address_verify_service_name	verify		
-address_verify_transport_maps	$transport_maps	2.1	
-address_verify_virtual_transport	$virtual_transport	2.1	
-alias_database	hash:/etc/aliases		B
-alias_maps	hash:/etc/aliases, nis:mail.aliases		B
-allow_mail_to_commands	alias, forward		
-allow_mail_to_files	alias, forward		
-allow_min_user	no		
-allow_percent_hack	yes		
-allow_untrusted_routing	no		
-alternate_config_directories			
-always_add_missing_headers	no		
-always_bcc			
-anvil_rate_time_unit	60s		
-anvil_status_update_time	600s	2.2	
-append_at_myorigin	yes		
-append_dot_mydomain	${{$compatibility_level} <level {1} ? {yes} : {no}}		
-application_event_drain_time	100s	2.1	
-authorized_flush_users	static:anyone	2.2	
-authorized_mailq_users	static:anyone	2.2	
-authorized_submit_users	static:anyone	2.2	
-backwards_bounce_logfile_compatibility	yes	2.1	
-berkeley_db_create_buffer_size	16777216	2.0	
-berkeley_db_read_buffer_size	131072	2.0	
-best_mx_transport			
-biff	yes		
-body_checks			
-body_checks_size_limit	51200	2.0	
-bounce_notice_recipient	postmaster		
-bounce_queue_lifetime	5d	2.1	
-bounce_service_name	bounce	2.0	
-bounce_size_limit	50000		
-bounce_template_file		2.3	
-broken_sasl_auth_clients	no		
-canonical_classes	envelope_sender, envelope_recipient, header_sender, header_recipient	2.2	
-canonical_maps			
-cleanup_replace_stray_cr_lf	yes	3.9,3.8.5,3.7.10,3.6.14,3.5.24	
-cleanup_service_name	cleanup	2.0	
-command_directory	/usr/sbin		B
-command_execution_directory		2.2	R
-command_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ		B
-command_time_limit	1000s		
-compatibility_level	0	3.0	
-config_directory	/etc/postfix		B
-confirm_delay_cleared	no	3.0	
-connection_cache_protocol_timeout	5s	2.3	
-connection_cache_service_name	scache	2.2	
-connection_cache_status_update_time	600s		
-connection_cache_ttl_limit	2s		
-content_filter			
-cyrus_sasl_config_path		2.5	
-daemon_directory	/usr/lib/postfix/sbin		B
-daemon_table_open_error_is_fatal	no	2.9	
-daemon_timeout	18000s		
-data_directory	/var/lib/postfix	2.5	B
-debug_peer_level	2		
-debug_peer_list			
-debugger_command			
-default_database_type	hash		B
-default_delivery_slot_cost	5		
-default_delivery_slot_discount	50		
-default_delivery_slot_loan	3		
-default_delivery_status_filter		3.0	
-default_destination_concurrency_failed_cohort_limit	1	2.5	
-default_destination_concurrency_limit	20		
-default_destination_concurrency_negative_feedback	1	2.5	
-default_destination_concurrency_positive_feedback	1	2.5	
-default_destination_rate_delay	0s	2.5	
-default_destination_recipient_limit	50		
-default_extra_recipient_limit	1000		
-default_filter_nexthop		2.7	
-default_minimum_delivery_slots	3		
-default_privs	nobody		
-default_process_limit	100		
-default_rbl_reply	$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}	2.0	BR
-default_recipient_limit	20000		
-default_recipient_refill_delay	5s	2.4	
-default_recipient_refill_limit	100	2.4	
-default_transport	smtp		
-default_transport_rate_delay	0s	3.1	
-default_verp_delimiters	+=	1.1	
-defer_code	450		
-defer_service_name	defer	2.0	
-defer_transports			
-delay_logging_resolution_limit	2	2.3	
-delay_notice_recipient	postmaster		
-delay_warning_time	0h		
-deliver_lock_attempts	20		
-deliver_lock_delay	1s		
-destination_concurrency_feedback_debug	no	2.5	
-detect_8bit_encoding_header	yes	2.5	
-disable_dns_lookups	no		
-disable_mime_input_processing	no	2.0	
-disable_mime_output_conversion	no	2.0	
-disable_verp_bounces	no	1.1	
-disable_vrfy_command	no		
-dns_ncache_ttl_fix_enable	no	3.1	
-dnsblog_reply_delay	0s	2.8	
-dnsblog_service_name	dnsblog	2.8	
-dnssec_probe	ns:.	3.6	
-dont_remove	0		
-double_bounce_sender	double-bounce		
-duplicate_filter_limit	1000		
-empty_address_default_transport_maps_lookup_key	<>	2.7	
-empty_address_local_login_sender_maps_lookup_key	<>	3.6	
-empty_address_recipient	MAILER-DAEMON		
-empty_address_relayhost_maps_lookup_key	<>	2.5	
-enable_idna2003_compatibility	no	3.2	
-enable_long_queue_ids	no	2.9	
-enable_original_recipient	yes	2.1	
-enable_threaded_bounces	no	3.6	
-error_notice_recipient	postmaster		
-error_service_name	error	2.0	
-execution_directory_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ	2.2	B
-expand_owner_alias	no		
-export_environment	TZ MAIL_CONFIG LANG		B
-fallback_transport			
-fallback_transport_maps		2.3	
-fast_flush_domains	$relay_domains		
-fast_flush_purge_time	7d		
-fast_flush_refresh_time	12h		
-fault_injection_code	0		
-flush_service_name	flush	2.0	
-fork_attempts	5		
-fork_delay	1s		
-forward_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ		B
-forward_path	$home/.forward${recipient_delimiter}${extension}, $home/.forward		BR
-frozen_delivered_to	yes	2.3	
-hash_queue_depth	1		
-hash_queue_names	deferred, defer		
-header_address_token_limit	10240		
-header_checks			
-header_from_format	standard	3.3	
-header_size_limit	102400		
-helpful_warnings	yes	2.0	
-home_mailbox			
-hopcount_limit	50		
-html_directory	/usr/share/doc/postfix/html		B
-ignore_mx_lookup_error	no		
-import_environment	MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME		B
-in_flow_delay	1s		
-inet_interfaces	all		
-inet_protocols	all	2.2	B
-info_log_address_format	external	3.5	
-initial_destination_concurrency	5		
-internal_mail_filter_classes		2.3	
-invalid_hostname_reject_code	501		
-ipc_idle	5s		
-ipc_timeout	3600s		
-ipc_ttl	1000s	2.1	
-known_tcp_ports	lmtp=24, smtp=25, smtps=submissions=465, submission=587	3.6	
-line_length_limit	2048		
-lmdb_map_size	16777216	2.11	
-lmtp_address_preference	any	2.8	
-lmtp_address_verify_target	rcpt	3.0	
-lmtp_assume_final	no		
-lmtp_balance_inet_protocols	yes	3.3	
-lmtp_bind_address		2.3	
-lmtp_bind_address6		2.3	
-lmtp_bind_address_enforce	no	3.7	
-lmtp_body_checks		2.5	
-lmtp_cname_overrides_servername	no	2.3	
-lmtp_connect_timeout	0s		
-lmtp_connection_cache_destinations		2.3	
-lmtp_connection_cache_on_demand	yes	2.3	
-lmtp_connection_cache_time_limit	2s	2.3	
-lmtp_connection_reuse_count_limit	0	2.11	
-lmtp_connection_reuse_time_limit	300s	2.3	
-lmtp_data_done_timeout	600s		
-lmtp_data_init_timeout	120s		
-lmtp_data_xfer_timeout	180s		
-lmtp_defer_if_no_mx_address_found	no	2.3	
-lmtp_delivery_status_filter	$default_delivery_status_filter	3.0	
-lmtp_discard_lhlo_keyword_address_maps		2.3	
-lmtp_discard_lhlo_keywords		2.3	
-lmtp_dns_reply_filter		3.0	
-lmtp_dns_resolver_options		2.8	
-lmtp_dns_support_level		2.11	
-lmtp_enforce_tls	no	2.3	
-lmtp_fallback_relay		3.1	
-lmtp_generic_maps		2.3	
-lmtp_header_checks		2.5	
-lmtp_host_lookup	dns	2.3	
-lmtp_lhlo_name	$myhostname	2.3	
-lmtp_lhlo_timeout	300s		
-lmtp_line_length_limit	998	2.3	
-lmtp_mail_timeout	300s		
-lmtp_mime_header_checks		2.5	
-lmtp_min_data_rate	500	3.7	
-lmtp_mx_address_limit	5	2.3	
-lmtp_mx_session_limit	2	2.3	
-lmtp_nested_header_checks		2.5	
-lmtp_per_request_deadline	${lmtp_per_record_deadline?{$lmtp_per_record_deadline}:{no}}	3.7	
-lmtp_pix_workaround_delay_time	10s	2.3	
-lmtp_pix_workaround_maps		2.4	
-lmtp_pix_workaround_threshold_time	500s	2.3	
-lmtp_pix_workarounds	disable_esmtp,delay_dotcrlf	2.4	
-lmtp_quit_timeout	300s		
-lmtp_quote_rfc821_envelope	yes	2.3	
-lmtp_randomize_addresses	yes	2.3	
-lmtp_rcpt_timeout	300s		
-lmtp_reply_filter		2.7	
-lmtp_rset_timeout	20s		
-lmtp_sasl_auth_cache_name		2.5	
-lmtp_sasl_auth_cache_time	90d	2.5	
-lmtp_sasl_auth_enable	no		
-lmtp_sasl_auth_soft_bounce	yes	2.5	
-lmtp_sasl_mechanism_filter		2.3	
-lmtp_sasl_password_maps			
-lmtp_sasl_path		2.3	
-lmtp_sasl_security_options	noplaintext, noanonymous		
-lmtp_sasl_tls_security_options	$lmtp_sasl_security_options	2.3	
-lmtp_sasl_tls_verified_security_options	$lmtp_sasl_tls_security_options	2.3	
-lmtp_sasl_type	cyrus	2.3	
-lmtp_send_dummy_mail_auth	no	2.9	
-lmtp_send_xforward_command	no	2.1	
-lmtp_sender_dependent_authentication	no	2.3	
-lmtp_skip_5xx_greeting	yes	2.3	
-lmtp_skip_quit_response	no		
-lmtp_starttls_timeout	300s	2.3	
-lmtp_tcp_port	24		
-lmtp_tls_CAfile		2.3	
-lmtp_tls_CApath		2.3	
-lmtp_tls_block_early_mail_reply	no	2.7	
-lmtp_tls_cert_file		2.3	
-lmtp_tls_chain_files		3.4	
-lmtp_tls_ciphers	medium	2.6	
-lmtp_tls_connection_reuse	no	3.4	
-lmtp_tls_dcert_file		2.3	
-lmtp_tls_dkey_file	$lmtp_tls_dcert_file	2.3	
-lmtp_tls_eccert_file		2.6	
-lmtp_tls_eckey_file	$lmtp_tls_eccert_file	2.6	
-lmtp_tls_enforce_peername	yes	2.3	
-lmtp_tls_exclude_ciphers		2.3	
-lmtp_tls_fingerprint_cert_match		2.5	
-lmtp_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
-lmtp_tls_force_insecure_host_tlsa_lookup	no	2.11	
-lmtp_tls_key_file	$lmtp_tls_cert_file	2.3	
-lmtp_tls_loglevel	0	2.3	
-lmtp_tls_mandatory_ciphers	medium	2.3	
-lmtp_tls_mandatory_exclude_ciphers		2.3	
-lmtp_tls_mandatory_protocols	>=TLSv1	2.3	
-lmtp_tls_note_starttls_offer	no	2.3	
-lmtp_tls_per_site		2.3	
-lmtp_tls_policy_maps		2.3	
-lmtp_tls_protocols	>=TLSv1	2.6	
-lmtp_tls_scert_verifydepth	9	2.3	
-lmtp_tls_secure_cert_match	nexthop	2.3	
-lmtp_tls_security_level		2.3	
-lmtp_tls_servername		3.4	
-lmtp_tls_session_cache_database		2.3	
-lmtp_tls_session_cache_timeout	3600s	2.3	
-lmtp_tls_trust_anchor_file		2.11	
-lmtp_tls_verify_cert_match	hostname	2.3	
-lmtp_tls_wrappermode	no	3.0	
-lmtp_use_tls	no	2.3	
-lmtp_xforward_timeout	300s	2.1	
-local_command_shell			
-local_delivery_status_filter	$default_delivery_status_filter	3.0	
-local_destination_concurrency_limit	2		
-local_destination_recipient_limit	1		
-local_header_rewrite_clients	permit_inet_interfaces		
-local_login_sender_maps	static:*	3.6	
-local_recipient_maps	proxy:unix:passwd.byname $alias_maps		
-local_transport	local:$myhostname		
-luser_relay			R
-mail_name	Postfix		
-mail_owner	postfix		
-mail_release_date	20240304		B
-mail_spool_directory	/var/mail		B
-mail_version	3.7.11		B
-mailbox_command			R
-mailbox_command_maps			
-mailbox_delivery_lock	fcntl, dotlock		B
-mailbox_size_limit	51200000		
-mailbox_transport			
-mailbox_transport_maps		2.3	
-maillog_file		3.4	
-maillog_file_compressor	gzip	3.4	
-maillog_file_prefixes	/var, /dev/stdout	3.4	
-maillog_file_rotate_suffix	%Y%m%d-%H%M%S	3.4	
-mailq_path	/usr/bin/mailq		B
-manpage_directory	/usr/share/man		B
-maps_rbl_domains			
-maps_rbl_reject_code	554		
-masquerade_classes	envelope_sender, header_sender, header_recipient		
-masquerade_domains			
-masquerade_exceptions			
-master_service_disable		2.6	
-max_idle	100s		
-max_use	100		
-maximal_backoff_time	4000s		
-maximal_queue_lifetime	5d		
-message_drop_headers	bcc, content-length, resent-bcc, return-path	3.0	
-message_reject_characters		2.3	
-message_size_limit	10240000		
-message_strip_characters		2.3	
-meta_directory	/etc/postfix	3.0	B
-milter_command_timeout	30s	2.3	
-milter_connect_macros	j {daemon_name} {daemon_addr} v _	2.3	B
-milter_connect_timeout	30s	2.3	
-milter_content_timeout	300s	2.3	
-milter_data_macros	i	2.3	B
-milter_default_action	tempfail	2.3	
-milter_end_of_data_macros	i	2.3	B
-milter_end_of_header_macros	i	2.5	B
-milter_header_checks		2.7	
-milter_helo_macros	{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}	2.3	B
-milter_macro_daemon_name	$myhostname	2.3	
-milter_macro_defaults		3.1	
-milter_macro_v	$mail_name $mail_version	2.3	
-milter_mail_macros	i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}	2.3	B
-milter_protocol	6	2.3	
-milter_rcpt_macros	i {rcpt_addr} {rcpt_host} {rcpt_mailer}	2.3	B
-milter_unknown_command_macros		2.3	B
-mime_boundary_length_limit	2048	2.0	
-mime_header_checks	$header_checks	2.0	
-mime_nesting_limit	100	2.0	
-minimal_backoff_time	300s		
-multi_instance_directories		2.6	
-multi_instance_enable	no	2.6	
-multi_instance_group		2.6	
-multi_instance_name		2.6	
-multi_instance_wrapper		2.6	
-multi_recipient_bounce_reject_code	550	2.1	
-mydestination	$myhostname, localhost.$mydomain, localhost		
-mydomain			HB
-myhostname			HB
-mynetworks			HB
-mynetworks_style	${{$compatibility_level} <level {2} ? {subnet} : {host}}		
-myorigin	$myhostname		
-nested_header_checks	$header_checks	2.0	
-newaliases_path	/usr/bin/newaliases		B
-non_fqdn_reject_code	504		
-non_smtpd_milters		2.3	
-notify_classes	resource, software		
-openssl_path	openssl	3.1	
-owner_request_special	yes		
-parent_domain_matches_subdomains	debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps		B
-permit_mx_backup_networks			
-pickup_service_name	pickup	2.0	
-pipe_delivery_status_filter	$default_delivery_status_filter	3.0	
-plaintext_reject_code	450	2.3	
-postlog_service_name	postlog	3.4	
-postlogd_watchdog_timeout	10s	3.4	
-postmulti_control_commands	reload flush	2.6	
-postmulti_start_commands	start	2.6	
-postmulti_stop_commands	stop abort drain quick-stop	2.6	B
-postscreen_access_list	permit_mynetworks	2.8	
-postscreen_allowlist_interfaces	${postscreen_whitelist_interfaces?{$postscreen_whitelist_interfaces}:{static:all}}	3.6	
-postscreen_bare_newline_action	ignore	2.8	
-postscreen_bare_newline_enable	no	2.8	
-postscreen_bare_newline_ttl	30d	2.8	
-postscreen_cache_cleanup_interval	12h	2.8	
-postscreen_cache_map	btree:$data_directory/postscreen_cache	2.8	
-postscreen_cache_retention_time	7d	2.8	
-postscreen_client_connection_count_limit	$smtpd_client_connection_count_limit	2.8	
-postscreen_command_count_limit	20	2.8	
-postscreen_command_filter		2.8	
-postscreen_command_time_limit	${stress?{10}:{300}}s	2.8	
-postscreen_denylist_action	${postscreen_blacklist_action?{$postscreen_blacklist_action}:{ignore}}	3.6	
-postscreen_disable_vrfy_command	$disable_vrfy_command	2.8	
-postscreen_discard_ehlo_keyword_address_maps	$smtpd_discard_ehlo_keyword_address_maps	2.8	
-postscreen_discard_ehlo_keywords	$smtpd_discard_ehlo_keywords	2.8	
-postscreen_dnsbl_action	ignore	2.8	
-postscreen_dnsbl_allowlist_threshold	${postscreen_dnsbl_whitelist_threshold?{$postscreen_dnsbl_whitelist_threshold}:{0}}	3.6	
-postscreen_dnsbl_max_ttl	${postscreen_dnsbl_ttl?{$postscreen_dnsbl_ttl}:{1}}h	3.1	
-postscreen_dnsbl_min_ttl	60s	3.1	
-postscreen_dnsbl_reply_map		2.8	
-postscreen_dnsbl_sites		2.8	
-postscreen_dnsbl_threshold	1	2.8	
-postscreen_dnsbl_timeout	10s	3.0	
-postscreen_enforce_tls	$smtpd_enforce_tls	2.8	
-postscreen_expansion_filter	$smtpd_expansion_filter	2.8	BR
-postscreen_forbidden_commands	$smtpd_forbidden_commands	2.8	
-postscreen_greet_action	ignore	2.8	
-postscreen_greet_banner	$smtpd_banner	2.8	
-postscreen_greet_ttl	1d	2.8	
-postscreen_greet_wait	${stress?{2}:{6}}s	2.8	
-postscreen_helo_required	$smtpd_helo_required	2.8	
-postscreen_non_smtp_command_action	drop	2.8	
-postscreen_non_smtp_command_enable	no	2.8	
-postscreen_non_smtp_command_ttl	30d	2.8	
-postscreen_pipelining_action	enforce	2.8	
-postscreen_pipelining_enable	no	2.8	
-postscreen_pipelining_ttl	30d	2.8	
-postscreen_post_queue_limit	$default_process_limit	2.8	
-postscreen_pre_queue_limit	$default_process_limit	2.8	
-postscreen_reject_footer	$smtpd_reject_footer	2.8	R
-postscreen_reject_footer_maps	$smtpd_reject_footer_maps	3.4	
-postscreen_tls_security_level	$smtpd_tls_security_level	2.8	
-postscreen_upstream_proxy_protocol		2.10	
-postscreen_upstream_proxy_timeout	5s	2.10	
-postscreen_use_tls	$smtpd_use_tls	2.8	
-postscreen_watchdog_timeout	10s	2.8	
-prepend_delivered_header	command, file, forward		
-process_id			HO
-process_id_directory	pid		
-process_name			HO
-propagate_unmatched_extensions	canonical, virtual		
-proxy_interfaces		2.0	
-proxy_read_maps	$local_recipient_maps $mydestination $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps $virtual_mailbox_domains $relay_recipient_maps $relay_domains $canonical_maps $sender_canonical_maps $recipient_canonical_maps $relocated_maps $transport_maps $mynetworks $smtpd_sender_login_maps $sender_bcc_maps $recipient_bcc_maps $smtp_generic_maps $lmtp_generic_maps $alias_maps $smtpd_client_restrictions $smtpd_helo_restrictions $smtpd_sender_restrictions $smtpd_relay_restrictions $smtpd_recipient_restrictions $address_verify_sender_dependent_default_transport_maps $address_verify_sender_dependent_relayhost_maps $address_verify_transport_maps $fallback_transport_maps $lmtp_discard_lhlo_keyword_address_maps $lmtp_pix_workaround_maps $lmtp_sasl_password_maps $lmtp_tls_policy_maps $mailbox_command_maps $mailbox_transport_maps $postscreen_discard_ehlo_keyword_address_maps $rbl_reply_maps $sender_dependent_default_transport_maps $sender_dependent_relayhost_maps $smtp_discard_ehlo_keyword_address_maps $smtp_pix_workaround_maps $smtp_sasl_password_maps $smtp_tls_policy_maps $smtpd_discard_ehlo_keyword_address_maps $smtpd_milter_maps $virtual_gid_maps $virtual_uid_maps $local_login_sender_maps $postscreen_reject_footer_maps $smtpd_reject_footer_maps $tls_server_sni_maps $tlsproxy_client_policy_maps $default_delivery_status_filter $lmtp_delivery_status_filter $lmtp_dns_reply_filter $lmtp_reply_filter $local_delivery_status_filter $pipe_delivery_status_filter $postscreen_command_filter $smtp_delivery_status_filter $smtp_dns_reply_filter $smtp_reply_filter $smtpd_command_filter $smtpd_dns_reply_filter $virtual_delivery_status_filter $body_checks $header_checks $lmtp_body_checks $lmtp_header_checks $lmtp_mime_header_checks $lmtp_nested_header_checks $milter_header_checks $mime_header_checks $nested_header_checks $smtp_body_checks $smtp_header_checks $smtp_mime_header_checks $smtp_nested_header_checks	2.0	B
-proxy_write_maps	$smtp_sasl_auth_cache_name $lmtp_sasl_auth_cache_name $address_verify_map $postscreen_cache_map	2.5	B
-proxymap_service_name	proxymap	2.6	
-proxywrite_service_name	proxywrite	2.6	
-qmgr_clog_warn_time	300s	2.0	
-qmgr_daemon_timeout	1000s	2.8	
-qmgr_fudge_factor	100		
-qmgr_ipc_timeout	60s	2.8	
-qmgr_message_active_limit	20000		
-qmgr_message_recipient_limit	20000		
-qmgr_message_recipient_minimum	10		
-qmqpd_authorized_clients			
-qmqpd_client_port_logging	no	2.5	
-qmqpd_error_delay	1s		
-qmqpd_timeout	300s		
-queue_directory	/var/spool/postfix		B
-queue_file_attribute_count_limit	100	2.0	
-queue_minfree	0		
-queue_run_delay	300s		
-queue_service_name	qmgr	2.0	
-rbl_reply_maps		2.0	
-readme_directory	/usr/share/doc/postfix		B
-receive_override_options		2.1	
-recipient_bcc_maps		2.1	
-recipient_canonical_classes	envelope_recipient, header_recipient	2.2	
-recipient_canonical_maps			
-recipient_delimiter			
-reject_code	554		
-reject_tempfail_action	defer_if_permit	2.6	
-relay_clientcerts		2.2	
-relay_domains	${{$compatibility_level} <level {2} ? {$mydestination} : {}}		
-relay_domains_reject_code	554		
-relay_recipient_maps		2.0	
-relay_transport	relay	2.0	
-relayhost			
-relocated_maps			
-remote_header_rewrite_domain			
-require_home_directory	no		
-reset_owner_alias	no	2.8	
-resolve_dequoted_address	yes		
-resolve_null_domain	no	2.1	
-resolve_numeric_domain	no	2.3	
-respectful_logging	${{$compatibility_level} <level {3.6} ? {no} : {yes}}	3.6	
-rewrite_service_name	rewrite	2.0	
-sample_directory	/etc/postfix		
-send_cyrus_sasl_authzid	no	2.4.4	
-sender_bcc_maps		2.1	
-sender_canonical_classes	envelope_sender, header_sender	2.2	
-sender_canonical_maps			
-sender_dependent_default_transport_maps		2.7	
-sender_dependent_relayhost_maps		2.3	
-sendmail_fix_line_endings	always	2.9	
-sendmail_path	/usr/sbin/sendmail		B
-service_name			O
-service_throttle_time	60s		
-setgid_group	postdrop		
-shlib_directory	/usr/lib/postfix	3.0	B
-show_user_unknown_table_name	yes	2.0	
-showq_service_name	showq	2.0	
-smtp_address_preference	any	2.8	
-smtp_address_verify_target	rcpt	3.0	
-smtp_always_send_ehlo	yes		
-smtp_balance_inet_protocols	yes	3.3	
-smtp_bind_address			
-smtp_bind_address6		2.2	
-smtp_bind_address_enforce	no	3.7	
-smtp_body_checks		2.5	
-smtp_cname_overrides_servername	no	2.2.9	
-smtp_connect_timeout	30s		
-smtp_connection_cache_destinations		2.2	
-smtp_connection_cache_on_demand	yes	2.2	
-smtp_connection_cache_time_limit	2s	2.2	
-smtp_connection_reuse_count_limit	0	2.11	
-smtp_connection_reuse_time_limit	300s	2.3	
-smtp_data_done_timeout	600s		
-smtp_data_init_timeout	120s		
-smtp_data_xfer_timeout	180s		
-smtp_defer_if_no_mx_address_found	no	2.1	
-smtp_delivery_status_filter	$default_delivery_status_filter		
-smtp_discard_ehlo_keyword_address_maps		2.2	
-smtp_discard_ehlo_keywords		2.2	
-smtp_dns_reply_filter		3.0	
-smtp_dns_resolver_options		2.8	
-smtp_dns_support_level		2.11	
-smtp_enforce_tls	no	2.2	
-smtp_fallback_relay	$fallback_relay		
-smtp_generic_maps		2.2	
-smtp_header_checks		2.5	
-smtp_helo_name	$myhostname	2.0	
-smtp_helo_timeout	300s		
-smtp_host_lookup	dns	2.1	
-smtp_line_length_limit	998		
-smtp_mail_timeout	300s		
-smtp_mime_header_checks		2.5	
-smtp_min_data_rate	500	3.7	
-smtp_mx_address_limit	5	2.1	
-smtp_mx_session_limit	2	2.1	
-smtp_nested_header_checks		2.5	
-smtp_never_send_ehlo	no		
-smtp_per_request_deadline	${smtp_per_record_deadline?{$smtp_per_record_deadline}:{no}}	3.7	
-smtp_pix_workaround_delay_time	10s		
-smtp_pix_workaround_maps		2.4	
-smtp_pix_workaround_threshold_time	500s		
-smtp_pix_workarounds	disable_esmtp,delay_dotcrlf	2.4	
-smtp_quit_timeout	300s		
-smtp_quote_rfc821_envelope	yes	2.1	
-smtp_randomize_addresses	yes		
-smtp_rcpt_timeout	300s		
-smtp_reply_filter		2.7	
-smtp_rset_timeout	20s	2.1	
-smtp_sasl_auth_cache_name		2.5	
-smtp_sasl_auth_cache_time	90d	2.5	
-smtp_sasl_auth_enable	no		
-smtp_sasl_auth_soft_bounce	yes	2.5	
-smtp_sasl_mechanism_filter		2.2	
-smtp_sasl_password_maps			
-smtp_sasl_path		2.3	
-smtp_sasl_security_options	noplaintext, noanonymous		
-smtp_sasl_tls_security_options	$smtp_sasl_security_options	2.2	
-smtp_sasl_tls_verified_security_options	$smtp_sasl_tls_security_options	2.6	
-smtp_sasl_type	cyrus	2.3	
-smtp_send_dummy_mail_auth	no	2.9	
-smtp_send_xforward_command	no	2.1	
-smtp_sender_dependent_authentication	no	2.3	
-smtp_skip_5xx_greeting	yes		
-smtp_skip_quit_response	yes		
-smtp_starttls_timeout	300s	2.2	
-smtp_tcp_port	smtp		
-smtp_tls_CAfile		2.2	
-smtp_tls_CApath		2.2	
-smtp_tls_block_early_mail_reply	no	2.7	
-smtp_tls_cert_file		2.2	
-smtp_tls_chain_files		3.4	
-smtp_tls_ciphers	medium	2.6	
-smtp_tls_connection_reuse	no	3.4	
-smtp_tls_dane_insecure_mx_policy	${{$smtp_tls_security_level} == {dane} ? {dane} : {may}}	3.1	B
-smtp_tls_dcert_file		2.2	
-smtp_tls_dkey_file	$smtp_tls_dcert_file	2.2	
-smtp_tls_eccert_file		2.6	
-smtp_tls_eckey_file	$smtp_tls_eccert_file	2.6	
-smtp_tls_enforce_peername	yes	2.2	
-smtp_tls_exclude_ciphers		2.3	
-smtp_tls_fingerprint_cert_match		2.5	
-smtp_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
-smtp_tls_force_insecure_host_tlsa_lookup	no	2.11	
-smtp_tls_key_file	$smtp_tls_cert_file	2.2	
-smtp_tls_loglevel	0	2.2	
-smtp_tls_mandatory_ciphers	medium	2.3	
-smtp_tls_mandatory_exclude_ciphers		2.3	
-smtp_tls_mandatory_protocols	>=TLSv1	2.3	B
-smtp_tls_note_starttls_offer	no	2.2	
-smtp_tls_per_site		2.2	
-smtp_tls_policy_maps		2.3	
-smtp_tls_protocols	>=TLSv1	2.6	
-smtp_tls_scert_verifydepth	9	2.2	
-smtp_tls_secure_cert_match	nexthop, dot-nexthop	2.3	
-smtp_tls_security_level		2.3	
-smtp_tls_servername		3.4	
-smtp_tls_session_cache_database		2.2	
-smtp_tls_session_cache_timeout	3600s	2.2	
-smtp_tls_trust_anchor_file		2.11	
-smtp_tls_verify_cert_match	hostname	2.3	
-smtp_tls_wrappermode	no	3.0	
-smtp_use_tls	no	2.2	
-smtp_xforward_timeout	300s	2.1	
-smtpd_authorized_verp_clients	$authorized_verp_clients		
-smtpd_authorized_xclient_hosts		2.1	
-smtpd_authorized_xforward_hosts		2.1	
-smtpd_banner	$myhostname ESMTP $mail_name		
-smtpd_client_auth_rate_limit	0	3.1	
-smtpd_client_connection_count_limit	50	2.2	
-smtpd_client_connection_rate_limit	0	2.2	
-smtpd_client_event_limit_exceptions	${smtpd_client_connection_limit_exceptions:$mynetworks}	2.2	
-smtpd_client_message_rate_limit	0	2.2	
-smtpd_client_new_tls_session_rate_limit	0	2.3	
-smtpd_client_port_logging	no	2.5	
-smtpd_client_recipient_rate_limit	0	2.2	
-smtpd_client_restrictions			
-smtpd_command_filter		2.7	
-smtpd_data_restrictions		2.0	
-smtpd_delay_open_until_valid_rcpt	yes	2.3	
-smtpd_delay_reject	yes		
-smtpd_discard_ehlo_keyword_address_maps		2.2	
-smtpd_discard_ehlo_keywords		2.2	
-smtpd_dns_reply_filter		3.0	
-smtpd_end_of_data_restrictions		2.2	
-smtpd_enforce_tls	no	2.2	
-smtpd_error_sleep_time	1s		
-smtpd_etrn_restrictions			
-smtpd_expansion_filter	\\t\\40!"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~	2.0	BR
-smtpd_forbid_bare_newline	no	3.8.4,3.7.9,3.6.13,3.5.23	
-smtpd_forbid_bare_newline_exclusions	$mynetworks	3.9,3.8.4,3.7.9,3.6.13,3.5.23	
-smtpd_forbid_bare_newline_reject_code	550	3.9,3.8.5,3.7.10,3.6.14,3.5.24	
-smtpd_forbid_unauth_pipelining	no	3.9,3.8.1,3.7.6,3.6.10,3.5.20	
-smtpd_forbidden_commands	CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}	2.2	
-smtpd_hard_error_limit	${stress?{1}:{20}}		
-smtpd_helo_required	no		
-smtpd_helo_restrictions			
-smtpd_history_flush_threshold	100		
-smtpd_junk_command_limit	${stress?{1}:{100}}		
-smtpd_log_access_permit_actions		2.10	
-smtpd_milter_maps		3.2	
-smtpd_milters		2.3	
-smtpd_min_data_rate	500	3.7	
-smtpd_noop_commands			
-smtpd_null_access_lookup_key	<>		
-smtpd_peername_lookup	yes	2.3	
-smtpd_per_request_deadline	${smtpd_per_record_deadline?{$smtpd_per_record_deadline}:{${stress?{yes}:{no}}}}	3.7	
-smtpd_policy_service_default_action	451 4.3.5 Server configuration problem	3.0	
-smtpd_policy_service_max_idle	300s	2.1	
-smtpd_policy_service_max_ttl	1000s	2.1	
-smtpd_policy_service_policy_context		3.1	
-smtpd_policy_service_request_limit	0	3.0	
-smtpd_policy_service_retry_delay	1s	3.0	
-smtpd_policy_service_timeout	100s	2.1	
-smtpd_policy_service_try_limit	2	3.0	
-smtpd_proxy_ehlo	$myhostname	2.1	
-smtpd_proxy_filter		2.1	
-smtpd_proxy_options		2.7	
-smtpd_proxy_timeout	100s	2.1	
-smtpd_recipient_limit	1000		
-smtpd_recipient_overshoot_limit	1000		
-smtpd_recipient_restrictions			B
-smtpd_reject_footer		2.8	R
-smtpd_reject_footer_maps		3.4	
-smtpd_reject_unlisted_recipient	yes	2.1	
-smtpd_reject_unlisted_sender	no	2.1	
-smtpd_relay_before_recipient_restrictions	${{$compatibility_level} <level {3.6} ? {no} : {yes}}	3.6	B
-smtpd_relay_restrictions	${{$compatibility_level} <level {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}	2.10	
-smtpd_restriction_classes			
-smtpd_sasl_auth_enable	no		
-smtpd_sasl_authenticated_header	no	2.3	
-smtpd_sasl_exceptions_networks		2.1	
-smtpd_sasl_local_domain			
-smtpd_sasl_mechanism_filter	!external, static:rest	3.6	
-smtpd_sasl_path	smtpd	2.3	
-smtpd_sasl_response_limit	12288	3.4	
-smtpd_sasl_security_options	noanonymous		
-smtpd_sasl_service	smtp	2.11	
-smtpd_sasl_tls_security_options	$smtpd_sasl_security_options	2.2	
-smtpd_sasl_type	cyrus	2.3	
-smtpd_sender_login_maps			
-smtpd_sender_restrictions			
-smtpd_service_name	smtpd	2.8	
-smtpd_soft_error_limit	10		
-smtpd_starttls_timeout	${stress?{10}:{300}}s	2.2	B
-smtpd_timeout	${stress?{10}:{300}}s		
-smtpd_tls_CAfile		2.2	
-smtpd_tls_CApath		2.2	
-smtpd_tls_always_issue_session_ids	yes	2.3	
-smtpd_tls_ask_ccert	no	2.2	
-smtpd_tls_auth_only	no	2.2	
-smtpd_tls_ccert_verifydepth	9	2.2	
-smtpd_tls_cert_file		2.2	
-smtpd_tls_chain_files		3.4	
-smtpd_tls_ciphers	medium	2.6	
-smtpd_tls_dcert_file		2.2	
-smtpd_tls_dh1024_param_file		2.2	
-smtpd_tls_dh512_param_file		2.2	
-smtpd_tls_dkey_file	$smtpd_tls_dcert_file	2.2	
-smtpd_tls_eccert_file		2.6	
-smtpd_tls_eckey_file	$smtpd_tls_eccert_file	2.6	
-smtpd_tls_eecdh_grade	auto	2.6	B
-smtpd_tls_exclude_ciphers		2.3	
-smtpd_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
-smtpd_tls_key_file	$smtpd_tls_cert_file		
-smtpd_tls_loglevel	0	2.2	
-smtpd_tls_mandatory_ciphers	medium	2.3	
-smtpd_tls_mandatory_exclude_ciphers		2.3	
-smtpd_tls_mandatory_protocols	>=TLSv1	2.3	B
-smtpd_tls_protocols	>=TLSv1	2.6	
-smtpd_tls_received_header	no	2.2	
-smtpd_tls_req_ccert	no	2.2	
-smtpd_tls_security_level		2.3	
-smtpd_tls_session_cache_database		2.2	
-smtpd_tls_session_cache_timeout	3600s	2.2	
-smtpd_tls_wrappermode	no	2.2	
-smtpd_upstream_proxy_protocol		2.10	
-smtpd_upstream_proxy_timeout	5s	2.10	
-smtpd_use_tls	no	2.2	
-smtputf8_autodetect_classes	sendmail, verify	3.0	
-smtputf8_enable	${{$compatibility_level} <level {1} ? {no} : {yes}}	3.0	
-soft_bounce	no		
-stale_lock_time	500s		
-stress		2.5	
-strict_7bit_headers	no	2.0	
-strict_8bitmime	no	2.0	
-strict_8bitmime_body	no	2.0	
-strict_mailbox_ownership	yes	2.5.3	
-strict_mime_encoding_domain	no	2.0	
-strict_rfc821_envelopes	no		
-strict_smtputf8	no	3.0	
-sun_mailtool_compatibility	no		
-swap_bangpath	yes		
-syslog_facility	mail		
-syslog_name	${multi_instance_name?{$multi_instance_name}:{postfix}}		B
-tcp_windowsize	0	2.6	
-tls_append_default_CA	no	2.4.15,2.5.11,2.6.8,2.7.2	
-tls_config_file	default	3.9,3.8.1,3.7.6,3.6.10,3.5.20	
-tls_config_name		3.9,3.8.1,3.7.6,3.6.10,3.5.20	
-tls_daemon_random_bytes	32	2.2	
-tls_dane_digests	sha512 sha256	2.11	
-tls_disable_workarounds		2.8	B
-tls_eecdh_auto_curves	X25519 X448 prime256v1 secp521r1 secp384r1	3.2	B
-tls_eecdh_strong_curve	prime256v1	2.6	
-tls_eecdh_ultra_curve	secp384r1	2.6	
-tls_export_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:LOW:EXPORT:+RC4:@STRENGTH	2.3	B
-tls_fast_shutdown_enable	yes		
-tls_high_cipherlist	aNULL:-aNULL:HIGH:@STRENGTH	2.3	B
-tls_legacy_public_key_fingerprints	no	2.9.6	
-tls_low_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH	2.3	B
-tls_medium_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH	2.3	B
-tls_null_cipherlist	eNULL:!aNULL	2.3	
-tls_preempt_cipherlist	no	2.8	
-tls_random_bytes	32	2.2	
-tls_random_exchange_name	${data_directory}/prng_exch	2.2	B
-tls_random_prng_update_period	3600s	2.2	
-tls_random_reseed_period	3600s	2.2	
-tls_random_source	dev:/dev/urandom	2.2	B
-tls_server_sni_maps		3.4	
-tls_session_ticket_cipher	aes-256-cbc	3.0	
-tls_ssl_options		2.11	
-tls_wildcard_matches_multiple_labels	yes	2.11	
-tlsmgr_service_name	tlsmgr	2.11	
-tlsproxy_client_CAfile	$smtp_tls_CAfile	3.4	
-tlsproxy_client_CApath	$smtp_tls_CApath	3.4	
-tlsproxy_client_cert_file	$smtp_tls_cert_file	3.4	
-tlsproxy_client_chain_files	$smtp_tls_chain_files	3.4	
-tlsproxy_client_dcert_file	$smtp_tls_dcert_file	3.4	
-tlsproxy_client_dkey_file	$smtp_tls_dkey_file	3.4	
-tlsproxy_client_eccert_file	$smtp_tls_eccert_file	3.4	
-tlsproxy_client_eckey_file	$smtp_tls_eckey_file	3.4	
-tlsproxy_client_enforce_tls	$smtp_enforce_tls	3.4	
-tlsproxy_client_fingerprint_digest	$smtp_tls_fingerprint_digest	3.4	
-tlsproxy_client_key_file	$smtp_tls_key_file	3.4	
-tlsproxy_client_loglevel	$smtp_tls_loglevel	3.4	
-tlsproxy_client_loglevel_parameter	smtp_tls_loglevel	3.4	
-tlsproxy_client_per_site	$smtp_tls_per_site	3.4	
-tlsproxy_client_policy_maps	${tlsproxy_client_policy:$smtp_tls_policy_maps}	3.7	
-tlsproxy_client_scert_verifydepth	$smtp_tls_scert_verifydepth	3.4	
-tlsproxy_client_security_level	${tlsproxy_client_level:$smtp_tls_security_level}	3.7	
-tlsproxy_client_use_tls	$smtp_use_tls	3.4	
-tlsproxy_enforce_tls	$smtpd_enforce_tls	2.8	
-tlsproxy_service_name	tlsproxy	2.8	
-tlsproxy_tls_CAfile	$smtpd_tls_CAfile	2.8	
-tlsproxy_tls_CApath	$smtpd_tls_CApath	2.8	
-tlsproxy_tls_always_issue_session_ids	$smtpd_tls_always_issue_session_ids	2.8	
-tlsproxy_tls_ask_ccert	$smtpd_tls_ask_ccert	2.8	
-tlsproxy_tls_ccert_verifydepth	$smtpd_tls_ccert_verifydepth	2.8	
-tlsproxy_tls_cert_file	$smtpd_tls_cert_file	2.8	
-tlsproxy_tls_chain_files	$smtpd_tls_chain_files	3.4	
-tlsproxy_tls_ciphers	$smtpd_tls_ciphers	2.8	
-tlsproxy_tls_dcert_file	$smtpd_tls_dcert_file	2.8	
-tlsproxy_tls_dh1024_param_file	$smtpd_tls_dh1024_param_file	2.8	
-tlsproxy_tls_dh512_param_file	$smtpd_tls_dh512_param_file	2.8	
-tlsproxy_tls_dkey_file	$smtpd_tls_dkey_file	2.8	
-tlsproxy_tls_eccert_file	$smtpd_tls_eccert_file	2.8	
-tlsproxy_tls_eckey_file	$smtpd_tls_eckey_file	2.8	
-tlsproxy_tls_eecdh_grade	$smtpd_tls_eecdh_grade	2.8	
-tlsproxy_tls_exclude_ciphers	$smtpd_tls_exclude_ciphers	2.8	
-tlsproxy_tls_fingerprint_digest	$smtpd_tls_fingerprint_digest	2.8	
-tlsproxy_tls_key_file	$smtpd_tls_key_file	2.8	
-tlsproxy_tls_loglevel	$smtpd_tls_loglevel	2.8	
-tlsproxy_tls_mandatory_ciphers	$smtpd_tls_mandatory_ciphers	2.8	
-tlsproxy_tls_mandatory_exclude_ciphers	$smtpd_tls_mandatory_exclude_ciphers	2.8	
-tlsproxy_tls_mandatory_protocols	$smtpd_tls_mandatory_protocols	2.8	
-tlsproxy_tls_protocols	$smtpd_tls_protocols	2.8	
-tlsproxy_tls_req_ccert	$smtpd_tls_req_ccert	2.8	
-tlsproxy_tls_security_level	$smtpd_tls_security_level	2.8	
-tlsproxy_use_tls	$smtpd_use_tls	2.8	
-tlsproxy_watchdog_timeout	10s	2.8	
-trace_service_name	trace	2.1	
-transport_maps			
-transport_retry_time	60s		
-trigger_timeout	10s		
-undisclosed_recipients_header			B
-unknown_address_reject_code	450		
-unknown_address_tempfail_action	$reject_tempfail_action	2.6	
-unknown_client_reject_code	450		
-unknown_helo_hostname_tempfail_action	$reject_tempfail_action	2.6	
-unknown_hostname_reject_code	450		
-unknown_local_recipient_reject_code	550	2.0	
-unknown_relay_recipient_reject_code	550	2.0	
-unknown_virtual_alias_reject_code	550	2.0	
-unknown_virtual_mailbox_reject_code	550	2.0	
-unverified_recipient_defer_code	450	2.6	
-unverified_recipient_reject_code	450	2.1	
-unverified_recipient_reject_reason		2.6	
-unverified_recipient_tempfail_action	$reject_tempfail_action	2.6	
-unverified_sender_defer_code	450	2.6	
-unverified_sender_reject_code	450	2.1	
-unverified_sender_reject_reason		2.6	
-unverified_sender_tempfail_action	$reject_tempfail_action	2.6	
-verp_delimiter_filter	-=+	1.1	
-virtual_alias_address_length_limit	1000	3.0	
-virtual_alias_domains	$virtual_alias_maps	2.0	
-virtual_alias_expansion_limit	1000	2.1	
-virtual_alias_maps	$virtual_maps	2.0	
-virtual_alias_recursion_limit	1000	2.1	
-virtual_delivery_status_filter	$default_delivery_status_filter	3.0	
-virtual_gid_maps			
-virtual_mailbox_base			
-virtual_mailbox_domains	$virtual_mailbox_maps	2.0	
-virtual_mailbox_limit	51200000		
-virtual_mailbox_lock	fcntl, dotlock		B
-virtual_mailbox_maps			
-virtual_minimum_uid	100		
-virtual_transport	virtual	2.0	
-virtual_uid_maps			
-authorized_verp_clients		1.1	L
-fallback_relay			L
-lmtp_per_record_deadline		2.9	L
-postscreen_blacklist_action		2.8	L
-postscreen_dnsbl_ttl		2.8	L
-postscreen_dnsbl_whitelist_threshold		2.11	L
-postscreen_whitelist_interfaces		2.9	L
-smtp_per_record_deadline		2.9	L
-smtpd_client_connection_limit_exceptions			L
-smtpd_per_record_deadline		2.9	L
-tlsproxy_client_level		3.4	L
-tlsproxy_client_policy		3.4	L
-virtual_maps			L
-transport_delivery_slot_cost	$default_delivery_slot_cost		T
-transport_delivery_slot_discount	$default_delivery_slot_discount		T
-transport_delivery_slot_loan	$default_delivery_slot_loan		T
-transport_destination_concurrency_failed_cohort_limit	$default_destination_concurrency_failed_cohort_limit	2.5	T
-transport_destination_concurrency_limit	$default_destination_concurrency_limit		T
-transport_destination_concurrency_negative_feedback	$default_destination_concurrency_negative_feedback	2.5	T
-transport_destination_concurrency_positive_feedback	$default_destination_concurrency_positive_feedback	2.5	T
-transport_destination_rate_delay	$default_destination_rate_delay	2.5	T
-transport_destination_recipient_limit	$default_destination_recipient_limit		T
-transport_extra_recipient_limit	$default_extra_recipient_limit		T
-transport_initial_destination_concurrency	$initial_destination_concurrency	2.5	T
-transport_minimum_delivery_slots	$default_minimum_delivery_slots		T
-transport_recipient_limit	$default_recipient_limit		T
-transport_recipient_refill_delay	$default_recipient_refill_delay	2.4	T
-transport_recipient_refill_limit	$default_recipient_refill_limit	2.4	T
-transport_time_limit	$command_time_limit		T
-transport_transport_rate_delay	$default_transport_rate_delay		T
-"""#
+    2bounce_notice_recipient	postmaster		
+    access_map_defer_code	450	2.6	
+    access_map_reject_code	554		
+    address_verify_cache_cleanup_interval	12h	2.7	
+    address_verify_default_transport	$default_transport	2.1	
+    address_verify_local_transport	$local_transport	2.1	
+    address_verify_map	btree:$data_directory/verify_cache	2.1	B
+    address_verify_negative_cache	yes	2.1	
+    address_verify_negative_expire_time	3d	2.1	
+    address_verify_negative_refresh_time	3h	2.1	
+    address_verify_pending_request_limit	5000	3.1	B
+    address_verify_poll_count	${stress?{1}:{3}}	2.1	
+    address_verify_poll_delay	3s	2.1	
+    address_verify_positive_expire_time	31d	2.1	
+    address_verify_positive_refresh_time	7d	2.1	
+    address_verify_relay_transport	$relay_transport	2.1	
+    address_verify_relayhost	$relayhost	2.1	
+    address_verify_sender	$double_bounce_sender	2.1	
+    address_verify_sender_dependent_default_transport_maps	$sender_dependent_default_transport_maps	2.7	
+    address_verify_sender_dependent_relayhost_maps	$sender_dependent_relayhost_maps	2.3	
+    address_verify_sender_ttl	0s	2.9	
+    address_verify_service_name	verify		
+    address_verify_transport_maps	$transport_maps	2.1	
+    address_verify_virtual_transport	$virtual_transport	2.1	
+    alias_database	hash:/etc/aliases		B
+    alias_maps	hash:/etc/aliases, nis:mail.aliases		B
+    allow_mail_to_commands	alias, forward		
+    allow_mail_to_files	alias, forward		
+    allow_min_user	no		
+    allow_percent_hack	yes		
+    allow_untrusted_routing	no		
+    alternate_config_directories			
+    always_add_missing_headers	no		
+    always_bcc			
+    anvil_rate_time_unit	60s		
+    anvil_status_update_time	600s	2.2	
+    append_at_myorigin	yes		
+    append_dot_mydomain	${{$compatibility_level} <level {1} ? {yes} : {no}}		
+    application_event_drain_time	100s	2.1	
+    authorized_flush_users	static:anyone	2.2	
+    authorized_mailq_users	static:anyone	2.2	
+    authorized_submit_users	static:anyone	2.2	
+    backwards_bounce_logfile_compatibility	yes	2.1	
+    berkeley_db_create_buffer_size	16777216	2.0	
+    berkeley_db_read_buffer_size	131072	2.0	
+    best_mx_transport			
+    biff	yes		
+    body_checks			
+    body_checks_size_limit	51200	2.0	
+    bounce_notice_recipient	postmaster		
+    bounce_queue_lifetime	5d	2.1	
+    bounce_service_name	bounce	2.0	
+    bounce_size_limit	50000		
+    bounce_template_file		2.3	
+    broken_sasl_auth_clients	no		
+    canonical_classes	envelope_sender, envelope_recipient, header_sender, header_recipient	2.2	
+    canonical_maps			
+    cleanup_replace_stray_cr_lf	yes	3.9,3.8.5,3.7.10,3.6.14,3.5.24	
+    cleanup_service_name	cleanup	2.0	
+    command_directory	/usr/sbin		B
+    command_execution_directory		2.2	R
+    command_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ		B
+    command_time_limit	1000s		
+    compatibility_level	0	3.0	
+    config_directory	/etc/postfix		B
+    confirm_delay_cleared	no	3.0	
+    connection_cache_protocol_timeout	5s	2.3	
+    connection_cache_service_name	scache	2.2	
+    connection_cache_status_update_time	600s		
+    connection_cache_ttl_limit	2s		
+    content_filter			
+    cyrus_sasl_config_path		2.5	
+    daemon_directory	/usr/lib/postfix/sbin		B
+    daemon_table_open_error_is_fatal	no	2.9	
+    daemon_timeout	18000s		
+    data_directory	/var/lib/postfix	2.5	B
+    debug_peer_level	2		
+    debug_peer_list			
+    debugger_command			
+    default_database_type	hash		B
+    default_delivery_slot_cost	5		
+    default_delivery_slot_discount	50		
+    default_delivery_slot_loan	3		
+    default_delivery_status_filter		3.0	
+    default_destination_concurrency_failed_cohort_limit	1	2.5	
+    default_destination_concurrency_limit	20		
+    default_destination_concurrency_negative_feedback	1	2.5	
+    default_destination_concurrency_positive_feedback	1	2.5	
+    default_destination_rate_delay	0s	2.5	
+    default_destination_recipient_limit	50		
+    default_extra_recipient_limit	1000		
+    default_filter_nexthop		2.7	
+    default_minimum_delivery_slots	3		
+    default_privs	nobody		
+    default_process_limit	100		
+    default_rbl_reply	$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}	2.0	BR
+    default_recipient_limit	20000		
+    default_recipient_refill_delay	5s	2.4	
+    default_recipient_refill_limit	100	2.4	
+    default_transport	smtp		
+    default_transport_rate_delay	0s	3.1	
+    default_verp_delimiters	+=	1.1	
+    defer_code	450		
+    defer_service_name	defer	2.0	
+    defer_transports			
+    delay_logging_resolution_limit	2	2.3	
+    delay_notice_recipient	postmaster		
+    delay_warning_time	0h		
+    deliver_lock_attempts	20		
+    deliver_lock_delay	1s		
+    destination_concurrency_feedback_debug	no	2.5	
+    detect_8bit_encoding_header	yes	2.5	
+    disable_dns_lookups	no		
+    disable_mime_input_processing	no	2.0	
+    disable_mime_output_conversion	no	2.0	
+    disable_verp_bounces	no	1.1	
+    disable_vrfy_command	no		
+    dns_ncache_ttl_fix_enable	no	3.1	
+    dnsblog_reply_delay	0s	2.8	
+    dnsblog_service_name	dnsblog	2.8	
+    dnssec_probe	ns:.	3.6	
+    dont_remove	0		
+    double_bounce_sender	double-bounce		
+    duplicate_filter_limit	1000		
+    empty_address_default_transport_maps_lookup_key	<>	2.7	
+    empty_address_local_login_sender_maps_lookup_key	<>	3.6	
+    empty_address_recipient	MAILER-DAEMON		
+    empty_address_relayhost_maps_lookup_key	<>	2.5	
+    enable_idna2003_compatibility	no	3.2	
+    enable_long_queue_ids	no	2.9	
+    enable_original_recipient	yes	2.1	
+    enable_threaded_bounces	no	3.6	
+    error_notice_recipient	postmaster		
+    error_service_name	error	2.0	
+    execution_directory_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ	2.2	B
+    expand_owner_alias	no		
+    export_environment	TZ MAIL_CONFIG LANG		B
+    fallback_transport			
+    fallback_transport_maps		2.3	
+    fast_flush_domains	$relay_domains		
+    fast_flush_purge_time	7d		
+    fast_flush_refresh_time	12h		
+    fault_injection_code	0		
+    flush_service_name	flush	2.0	
+    fork_attempts	5		
+    fork_delay	1s		
+    forward_expansion_filter	1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ		B
+    forward_path	$home/.forward${recipient_delimiter}${extension}, $home/.forward		BR
+    frozen_delivered_to	yes	2.3	
+    hash_queue_depth	1		
+    hash_queue_names	deferred, defer		
+    header_address_token_limit	10240		
+    header_checks			
+    header_from_format	standard	3.3	
+    header_size_limit	102400		
+    helpful_warnings	yes	2.0	
+    home_mailbox			
+    hopcount_limit	50		
+    html_directory	/usr/share/doc/postfix/html		B
+    ignore_mx_lookup_error	no		
+    import_environment	MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME		B
+    in_flow_delay	1s		
+    inet_interfaces	all		
+    inet_protocols	all	2.2	B
+    info_log_address_format	external	3.5	
+    initial_destination_concurrency	5		
+    internal_mail_filter_classes		2.3	
+    invalid_hostname_reject_code	501		
+    ipc_idle	5s		
+    ipc_timeout	3600s		
+    ipc_ttl	1000s	2.1	
+    known_tcp_ports	lmtp=24, smtp=25, smtps=submissions=465, submission=587	3.6	
+    line_length_limit	2048		
+    lmdb_map_size	16777216	2.11	
+    lmtp_address_preference	any	2.8	
+    lmtp_address_verify_target	rcpt	3.0	
+    lmtp_assume_final	no		
+    lmtp_balance_inet_protocols	yes	3.3	
+    lmtp_bind_address		2.3	
+    lmtp_bind_address6		2.3	
+    lmtp_bind_address_enforce	no	3.7	
+    lmtp_body_checks		2.5	
+    lmtp_cname_overrides_servername	no	2.3	
+    lmtp_connect_timeout	0s		
+    lmtp_connection_cache_destinations		2.3	
+    lmtp_connection_cache_on_demand	yes	2.3	
+    lmtp_connection_cache_time_limit	2s	2.3	
+    lmtp_connection_reuse_count_limit	0	2.11	
+    lmtp_connection_reuse_time_limit	300s	2.3	
+    lmtp_data_done_timeout	600s		
+    lmtp_data_init_timeout	120s		
+    lmtp_data_xfer_timeout	180s		
+    lmtp_defer_if_no_mx_address_found	no	2.3	
+    lmtp_delivery_status_filter	$default_delivery_status_filter	3.0	
+    lmtp_discard_lhlo_keyword_address_maps		2.3	
+    lmtp_discard_lhlo_keywords		2.3	
+    lmtp_dns_reply_filter		3.0	
+    lmtp_dns_resolver_options		2.8	
+    lmtp_dns_support_level		2.11	
+    lmtp_enforce_tls	no	2.3	
+    lmtp_fallback_relay		3.1	
+    lmtp_generic_maps		2.3	
+    lmtp_header_checks		2.5	
+    lmtp_host_lookup	dns	2.3	
+    lmtp_lhlo_name	$myhostname	2.3	
+    lmtp_lhlo_timeout	300s		
+    lmtp_line_length_limit	998	2.3	
+    lmtp_mail_timeout	300s		
+    lmtp_mime_header_checks		2.5	
+    lmtp_min_data_rate	500	3.7	
+    lmtp_mx_address_limit	5	2.3	
+    lmtp_mx_session_limit	2	2.3	
+    lmtp_nested_header_checks		2.5	
+    lmtp_per_request_deadline	${lmtp_per_record_deadline?{$lmtp_per_record_deadline}:{no}}	3.7	
+    lmtp_pix_workaround_delay_time	10s	2.3	
+    lmtp_pix_workaround_maps		2.4	
+    lmtp_pix_workaround_threshold_time	500s	2.3	
+    lmtp_pix_workarounds	disable_esmtp,delay_dotcrlf	2.4	
+    lmtp_quit_timeout	300s		
+    lmtp_quote_rfc821_envelope	yes	2.3	
+    lmtp_randomize_addresses	yes	2.3	
+    lmtp_rcpt_timeout	300s		
+    lmtp_reply_filter		2.7	
+    lmtp_rset_timeout	20s		
+    lmtp_sasl_auth_cache_name		2.5	
+    lmtp_sasl_auth_cache_time	90d	2.5	
+    lmtp_sasl_auth_enable	no		
+    lmtp_sasl_auth_soft_bounce	yes	2.5	
+    lmtp_sasl_mechanism_filter		2.3	
+    lmtp_sasl_password_maps			
+    lmtp_sasl_path		2.3	
+    lmtp_sasl_security_options	noplaintext, noanonymous		
+    lmtp_sasl_tls_security_options	$lmtp_sasl_security_options	2.3	
+    lmtp_sasl_tls_verified_security_options	$lmtp_sasl_tls_security_options	2.3	
+    lmtp_sasl_type	cyrus	2.3	
+    lmtp_send_dummy_mail_auth	no	2.9	
+    lmtp_send_xforward_command	no	2.1	
+    lmtp_sender_dependent_authentication	no	2.3	
+    lmtp_skip_5xx_greeting	yes	2.3	
+    lmtp_skip_quit_response	no		
+    lmtp_starttls_timeout	300s	2.3	
+    lmtp_tcp_port	24		
+    lmtp_tls_CAfile		2.3	
+    lmtp_tls_CApath		2.3	
+    lmtp_tls_block_early_mail_reply	no	2.7	
+    lmtp_tls_cert_file		2.3	
+    lmtp_tls_chain_files		3.4	
+    lmtp_tls_ciphers	medium	2.6	
+    lmtp_tls_connection_reuse	no	3.4	
+    lmtp_tls_dcert_file		2.3	
+    lmtp_tls_dkey_file	$lmtp_tls_dcert_file	2.3	
+    lmtp_tls_eccert_file		2.6	
+    lmtp_tls_eckey_file	$lmtp_tls_eccert_file	2.6	
+    lmtp_tls_enforce_peername	yes	2.3	
+    lmtp_tls_exclude_ciphers		2.3	
+    lmtp_tls_fingerprint_cert_match		2.5	
+    lmtp_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
+    lmtp_tls_force_insecure_host_tlsa_lookup	no	2.11	
+    lmtp_tls_key_file	$lmtp_tls_cert_file	2.3	
+    lmtp_tls_loglevel	0	2.3	
+    lmtp_tls_mandatory_ciphers	medium	2.3	
+    lmtp_tls_mandatory_exclude_ciphers		2.3	
+    lmtp_tls_mandatory_protocols	>=TLSv1	2.3	
+    lmtp_tls_note_starttls_offer	no	2.3	
+    lmtp_tls_per_site		2.3	
+    lmtp_tls_policy_maps		2.3	
+    lmtp_tls_protocols	>=TLSv1	2.6	
+    lmtp_tls_scert_verifydepth	9	2.3	
+    lmtp_tls_secure_cert_match	nexthop	2.3	
+    lmtp_tls_security_level		2.3	
+    lmtp_tls_servername		3.4	
+    lmtp_tls_session_cache_database		2.3	
+    lmtp_tls_session_cache_timeout	3600s	2.3	
+    lmtp_tls_trust_anchor_file		2.11	
+    lmtp_tls_verify_cert_match	hostname	2.3	
+    lmtp_tls_wrappermode	no	3.0	
+    lmtp_use_tls	no	2.3	
+    lmtp_xforward_timeout	300s	2.1	
+    local_command_shell			
+    local_delivery_status_filter	$default_delivery_status_filter	3.0	
+    local_destination_concurrency_limit	2		
+    local_destination_recipient_limit	1		
+    local_header_rewrite_clients	permit_inet_interfaces		
+    local_login_sender_maps	static:*	3.6	
+    local_recipient_maps	proxy:unix:passwd.byname $alias_maps		
+    local_transport	local:$myhostname		
+    luser_relay			R
+    mail_name	Postfix		
+    mail_owner	postfix		
+    mail_release_date	20240304		B
+    mail_spool_directory	/var/mail		B
+    mail_version	3.7.11		B
+    mailbox_command			R
+    mailbox_command_maps			
+    mailbox_delivery_lock	fcntl, dotlock		B
+    mailbox_size_limit	51200000		
+    mailbox_transport			
+    mailbox_transport_maps		2.3	
+    maillog_file		3.4	
+    maillog_file_compressor	gzip	3.4	
+    maillog_file_prefixes	/var, /dev/stdout	3.4	
+    maillog_file_rotate_suffix	%Y%m%d-%H%M%S	3.4	
+    mailq_path	/usr/bin/mailq		B
+    manpage_directory	/usr/share/man		B
+    maps_rbl_domains			
+    maps_rbl_reject_code	554		
+    masquerade_classes	envelope_sender, header_sender, header_recipient		
+    masquerade_domains			
+    masquerade_exceptions			
+    master_service_disable		2.6	
+    max_idle	100s		
+    max_use	100		
+    maximal_backoff_time	4000s		
+    maximal_queue_lifetime	5d		
+    message_drop_headers	bcc, content-length, resent-bcc, return-path	3.0	
+    message_reject_characters		2.3	
+    message_size_limit	10240000		
+    message_strip_characters		2.3	
+    meta_directory	/etc/postfix	3.0	B
+    milter_command_timeout	30s	2.3	
+    milter_connect_macros	j {daemon_name} {daemon_addr} v _	2.3	B
+    milter_connect_timeout	30s	2.3	
+    milter_content_timeout	300s	2.3	
+    milter_data_macros	i	2.3	B
+    milter_default_action	tempfail	2.3	
+    milter_end_of_data_macros	i	2.3	B
+    milter_end_of_header_macros	i	2.5	B
+    milter_header_checks		2.7	
+    milter_helo_macros	{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}	2.3	B
+    milter_macro_daemon_name	$myhostname	2.3	
+    milter_macro_defaults		3.1	
+    milter_macro_v	$mail_name $mail_version	2.3	
+    milter_mail_macros	i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}	2.3	B
+    milter_protocol	6	2.3	
+    milter_rcpt_macros	i {rcpt_addr} {rcpt_host} {rcpt_mailer}	2.3	B
+    milter_unknown_command_macros		2.3	B
+    mime_boundary_length_limit	2048	2.0	
+    mime_header_checks	$header_checks	2.0	
+    mime_nesting_limit	100	2.0	
+    minimal_backoff_time	300s		
+    multi_instance_directories		2.6	
+    multi_instance_enable	no	2.6	
+    multi_instance_group		2.6	
+    multi_instance_name		2.6	
+    multi_instance_wrapper		2.6	
+    multi_recipient_bounce_reject_code	550	2.1	
+    mydestination	$myhostname, localhost.$mydomain, localhost		
+    mydomain			HB
+    myhostname			HB
+    mynetworks			HB
+    mynetworks_style	${{$compatibility_level} <level {2} ? {subnet} : {host}}		
+    myorigin	$myhostname		
+    nested_header_checks	$header_checks	2.0	
+    newaliases_path	/usr/bin/newaliases		B
+    non_fqdn_reject_code	504		
+    non_smtpd_milters		2.3	
+    notify_classes	resource, software		
+    openssl_path	openssl	3.1	
+    owner_request_special	yes		
+    parent_domain_matches_subdomains	debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps		B
+    permit_mx_backup_networks			
+    pickup_service_name	pickup	2.0	
+    pipe_delivery_status_filter	$default_delivery_status_filter	3.0	
+    plaintext_reject_code	450	2.3	
+    postlog_service_name	postlog	3.4	
+    postlogd_watchdog_timeout	10s	3.4	
+    postmulti_control_commands	reload flush	2.6	
+    postmulti_start_commands	start	2.6	
+    postmulti_stop_commands	stop abort drain quick-stop	2.6	B
+    postscreen_access_list	permit_mynetworks	2.8	
+    postscreen_allowlist_interfaces	${postscreen_whitelist_interfaces?{$postscreen_whitelist_interfaces}:{static:all}}	3.6	
+    postscreen_bare_newline_action	ignore	2.8	
+    postscreen_bare_newline_enable	no	2.8	
+    postscreen_bare_newline_ttl	30d	2.8	
+    postscreen_cache_cleanup_interval	12h	2.8	
+    postscreen_cache_map	btree:$data_directory/postscreen_cache	2.8	
+    postscreen_cache_retention_time	7d	2.8	
+    postscreen_client_connection_count_limit	$smtpd_client_connection_count_limit	2.8	
+    postscreen_command_count_limit	20	2.8	
+    postscreen_command_filter		2.8	
+    postscreen_command_time_limit	${stress?{10}:{300}}s	2.8	
+    postscreen_denylist_action	${postscreen_blacklist_action?{$postscreen_blacklist_action}:{ignore}}	3.6	
+    postscreen_disable_vrfy_command	$disable_vrfy_command	2.8	
+    postscreen_discard_ehlo_keyword_address_maps	$smtpd_discard_ehlo_keyword_address_maps	2.8	
+    postscreen_discard_ehlo_keywords	$smtpd_discard_ehlo_keywords	2.8	
+    postscreen_dnsbl_action	ignore	2.8	
+    postscreen_dnsbl_allowlist_threshold	${postscreen_dnsbl_whitelist_threshold?{$postscreen_dnsbl_whitelist_threshold}:{0}}	3.6	
+    postscreen_dnsbl_max_ttl	${postscreen_dnsbl_ttl?{$postscreen_dnsbl_ttl}:{1}}h	3.1	
+    postscreen_dnsbl_min_ttl	60s	3.1	
+    postscreen_dnsbl_reply_map		2.8	
+    postscreen_dnsbl_sites		2.8	
+    postscreen_dnsbl_threshold	1	2.8	
+    postscreen_dnsbl_timeout	10s	3.0	
+    postscreen_enforce_tls	$smtpd_enforce_tls	2.8	
+    postscreen_expansion_filter	$smtpd_expansion_filter	2.8	BR
+    postscreen_forbidden_commands	$smtpd_forbidden_commands	2.8	
+    postscreen_greet_action	ignore	2.8	
+    postscreen_greet_banner	$smtpd_banner	2.8	
+    postscreen_greet_ttl	1d	2.8	
+    postscreen_greet_wait	${stress?{2}:{6}}s	2.8	
+    postscreen_helo_required	$smtpd_helo_required	2.8	
+    postscreen_non_smtp_command_action	drop	2.8	
+    postscreen_non_smtp_command_enable	no	2.8	
+    postscreen_non_smtp_command_ttl	30d	2.8	
+    postscreen_pipelining_action	enforce	2.8	
+    postscreen_pipelining_enable	no	2.8	
+    postscreen_pipelining_ttl	30d	2.8	
+    postscreen_post_queue_limit	$default_process_limit	2.8	
+    postscreen_pre_queue_limit	$default_process_limit	2.8	
+    postscreen_reject_footer	$smtpd_reject_footer	2.8	R
+    postscreen_reject_footer_maps	$smtpd_reject_footer_maps	3.4	
+    postscreen_tls_security_level	$smtpd_tls_security_level	2.8	
+    postscreen_upstream_proxy_protocol		2.10	
+    postscreen_upstream_proxy_timeout	5s	2.10	
+    postscreen_use_tls	$smtpd_use_tls	2.8	
+    postscreen_watchdog_timeout	10s	2.8	
+    prepend_delivered_header	command, file, forward		
+    process_id			HO
+    process_id_directory	pid		
+    process_name			HO
+    propagate_unmatched_extensions	canonical, virtual		
+    proxy_interfaces		2.0	
+    proxy_read_maps	$local_recipient_maps $mydestination $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps $virtual_mailbox_domains $relay_recipient_maps $relay_domains $canonical_maps $sender_canonical_maps $recipient_canonical_maps $relocated_maps $transport_maps $mynetworks $smtpd_sender_login_maps $sender_bcc_maps $recipient_bcc_maps $smtp_generic_maps $lmtp_generic_maps $alias_maps $smtpd_client_restrictions $smtpd_helo_restrictions $smtpd_sender_restrictions $smtpd_relay_restrictions $smtpd_recipient_restrictions $address_verify_sender_dependent_default_transport_maps $address_verify_sender_dependent_relayhost_maps $address_verify_transport_maps $fallback_transport_maps $lmtp_discard_lhlo_keyword_address_maps $lmtp_pix_workaround_maps $lmtp_sasl_password_maps $lmtp_tls_policy_maps $mailbox_command_maps $mailbox_transport_maps $postscreen_discard_ehlo_keyword_address_maps $rbl_reply_maps $sender_dependent_default_transport_maps $sender_dependent_relayhost_maps $smtp_discard_ehlo_keyword_address_maps $smtp_pix_workaround_maps $smtp_sasl_password_maps $smtp_tls_policy_maps $smtpd_discard_ehlo_keyword_address_maps $smtpd_milter_maps $virtual_gid_maps $virtual_uid_maps $local_login_sender_maps $postscreen_reject_footer_maps $smtpd_reject_footer_maps $tls_server_sni_maps $tlsproxy_client_policy_maps $default_delivery_status_filter $lmtp_delivery_status_filter $lmtp_dns_reply_filter $lmtp_reply_filter $local_delivery_status_filter $pipe_delivery_status_filter $postscreen_command_filter $smtp_delivery_status_filter $smtp_dns_reply_filter $smtp_reply_filter $smtpd_command_filter $smtpd_dns_reply_filter $virtual_delivery_status_filter $body_checks $header_checks $lmtp_body_checks $lmtp_header_checks $lmtp_mime_header_checks $lmtp_nested_header_checks $milter_header_checks $mime_header_checks $nested_header_checks $smtp_body_checks $smtp_header_checks $smtp_mime_header_checks $smtp_nested_header_checks	2.0	B
+    proxy_write_maps	$smtp_sasl_auth_cache_name $lmtp_sasl_auth_cache_name $address_verify_map $postscreen_cache_map	2.5	B
+    proxymap_service_name	proxymap	2.6	
+    proxywrite_service_name	proxywrite	2.6	
+    qmgr_clog_warn_time	300s	2.0	
+    qmgr_daemon_timeout	1000s	2.8	
+    qmgr_fudge_factor	100		
+    qmgr_ipc_timeout	60s	2.8	
+    qmgr_message_active_limit	20000		
+    qmgr_message_recipient_limit	20000		
+    qmgr_message_recipient_minimum	10		
+    qmqpd_authorized_clients			
+    qmqpd_client_port_logging	no	2.5	
+    qmqpd_error_delay	1s		
+    qmqpd_timeout	300s		
+    queue_directory	/var/spool/postfix		B
+    queue_file_attribute_count_limit	100	2.0	
+    queue_minfree	0		
+    queue_run_delay	300s		
+    queue_service_name	qmgr	2.0	
+    rbl_reply_maps		2.0	
+    readme_directory	/usr/share/doc/postfix		B
+    receive_override_options		2.1	
+    recipient_bcc_maps		2.1	
+    recipient_canonical_classes	envelope_recipient, header_recipient	2.2	
+    recipient_canonical_maps			
+    recipient_delimiter			
+    reject_code	554		
+    reject_tempfail_action	defer_if_permit	2.6	
+    relay_clientcerts		2.2	
+    relay_domains	${{$compatibility_level} <level {2} ? {$mydestination} : {}}		
+    relay_domains_reject_code	554		
+    relay_recipient_maps		2.0	
+    relay_transport	relay	2.0	
+    relayhost			
+    relocated_maps			
+    remote_header_rewrite_domain			
+    require_home_directory	no		
+    reset_owner_alias	no	2.8	
+    resolve_dequoted_address	yes		
+    resolve_null_domain	no	2.1	
+    resolve_numeric_domain	no	2.3	
+    respectful_logging	${{$compatibility_level} <level {3.6} ? {no} : {yes}}	3.6	
+    rewrite_service_name	rewrite	2.0	
+    sample_directory	/etc/postfix		
+    send_cyrus_sasl_authzid	no	2.4.4	
+    sender_bcc_maps		2.1	
+    sender_canonical_classes	envelope_sender, header_sender	2.2	
+    sender_canonical_maps			
+    sender_dependent_default_transport_maps		2.7	
+    sender_dependent_relayhost_maps		2.3	
+    sendmail_fix_line_endings	always	2.9	
+    sendmail_path	/usr/sbin/sendmail		B
+    service_name			O
+    service_throttle_time	60s		
+    setgid_group	postdrop		
+    shlib_directory	/usr/lib/postfix	3.0	B
+    show_user_unknown_table_name	yes	2.0	
+    showq_service_name	showq	2.0	
+    smtp_address_preference	any	2.8	
+    smtp_address_verify_target	rcpt	3.0	
+    smtp_always_send_ehlo	yes		
+    smtp_balance_inet_protocols	yes	3.3	
+    smtp_bind_address			
+    smtp_bind_address6		2.2	
+    smtp_bind_address_enforce	no	3.7	
+    smtp_body_checks		2.5	
+    smtp_cname_overrides_servername	no	2.2.9	
+    smtp_connect_timeout	30s		
+    smtp_connection_cache_destinations		2.2	
+    smtp_connection_cache_on_demand	yes	2.2	
+    smtp_connection_cache_time_limit	2s	2.2	
+    smtp_connection_reuse_count_limit	0	2.11	
+    smtp_connection_reuse_time_limit	300s	2.3	
+    smtp_data_done_timeout	600s		
+    smtp_data_init_timeout	120s		
+    smtp_data_xfer_timeout	180s		
+    smtp_defer_if_no_mx_address_found	no	2.1	
+    smtp_delivery_status_filter	$default_delivery_status_filter		
+    smtp_discard_ehlo_keyword_address_maps		2.2	
+    smtp_discard_ehlo_keywords		2.2	
+    smtp_dns_reply_filter		3.0	
+    smtp_dns_resolver_options		2.8	
+    smtp_dns_support_level		2.11	
+    smtp_enforce_tls	no	2.2	
+    smtp_fallback_relay	$fallback_relay		
+    smtp_generic_maps		2.2	
+    smtp_header_checks		2.5	
+    smtp_helo_name	$myhostname	2.0	
+    smtp_helo_timeout	300s		
+    smtp_host_lookup	dns	2.1	
+    smtp_line_length_limit	998		
+    smtp_mail_timeout	300s		
+    smtp_mime_header_checks		2.5	
+    smtp_min_data_rate	500	3.7	
+    smtp_mx_address_limit	5	2.1	
+    smtp_mx_session_limit	2	2.1	
+    smtp_nested_header_checks		2.5	
+    smtp_never_send_ehlo	no		
+    smtp_per_request_deadline	${smtp_per_record_deadline?{$smtp_per_record_deadline}:{no}}	3.7	
+    smtp_pix_workaround_delay_time	10s		
+    smtp_pix_workaround_maps		2.4	
+    smtp_pix_workaround_threshold_time	500s		
+    smtp_pix_workarounds	disable_esmtp,delay_dotcrlf	2.4	
+    smtp_quit_timeout	300s		
+    smtp_quote_rfc821_envelope	yes	2.1	
+    smtp_randomize_addresses	yes		
+    smtp_rcpt_timeout	300s		
+    smtp_reply_filter		2.7	
+    smtp_rset_timeout	20s	2.1	
+    smtp_sasl_auth_cache_name		2.5	
+    smtp_sasl_auth_cache_time	90d	2.5	
+    smtp_sasl_auth_enable	no		
+    smtp_sasl_auth_soft_bounce	yes	2.5	
+    smtp_sasl_mechanism_filter		2.2	
+    smtp_sasl_password_maps			
+    smtp_sasl_path		2.3	
+    smtp_sasl_security_options	noplaintext, noanonymous		
+    smtp_sasl_tls_security_options	$smtp_sasl_security_options	2.2	
+    smtp_sasl_tls_verified_security_options	$smtp_sasl_tls_security_options	2.6	
+    smtp_sasl_type	cyrus	2.3	
+    smtp_send_dummy_mail_auth	no	2.9	
+    smtp_send_xforward_command	no	2.1	
+    smtp_sender_dependent_authentication	no	2.3	
+    smtp_skip_5xx_greeting	yes		
+    smtp_skip_quit_response	yes		
+    smtp_starttls_timeout	300s	2.2	
+    smtp_tcp_port	smtp		
+    smtp_tls_CAfile		2.2	
+    smtp_tls_CApath		2.2	
+    smtp_tls_block_early_mail_reply	no	2.7	
+    smtp_tls_cert_file		2.2	
+    smtp_tls_chain_files		3.4	
+    smtp_tls_ciphers	medium	2.6	
+    smtp_tls_connection_reuse	no	3.4	
+    smtp_tls_dane_insecure_mx_policy	${{$smtp_tls_security_level} == {dane} ? {dane} : {may}}	3.1	B
+    smtp_tls_dcert_file		2.2	
+    smtp_tls_dkey_file	$smtp_tls_dcert_file	2.2	
+    smtp_tls_eccert_file		2.6	
+    smtp_tls_eckey_file	$smtp_tls_eccert_file	2.6	
+    smtp_tls_enforce_peername	yes	2.2	
+    smtp_tls_exclude_ciphers		2.3	
+    smtp_tls_fingerprint_cert_match		2.5	
+    smtp_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
+    smtp_tls_force_insecure_host_tlsa_lookup	no	2.11	
+    smtp_tls_key_file	$smtp_tls_cert_file	2.2	
+    smtp_tls_loglevel	0	2.2	
+    smtp_tls_mandatory_ciphers	medium	2.3	
+    smtp_tls_mandatory_exclude_ciphers		2.3	
+    smtp_tls_mandatory_protocols	>=TLSv1	2.3	B
+    smtp_tls_note_starttls_offer	no	2.2	
+    smtp_tls_per_site		2.2	
+    smtp_tls_policy_maps		2.3	
+    smtp_tls_protocols	>=TLSv1	2.6	
+    smtp_tls_scert_verifydepth	9	2.2	
+    smtp_tls_secure_cert_match	nexthop, dot-nexthop	2.3	
+    smtp_tls_security_level		2.3	
+    smtp_tls_servername		3.4	
+    smtp_tls_session_cache_database		2.2	
+    smtp_tls_session_cache_timeout	3600s	2.2	
+    smtp_tls_trust_anchor_file		2.11	
+    smtp_tls_verify_cert_match	hostname	2.3	
+    smtp_tls_wrappermode	no	3.0	
+    smtp_use_tls	no	2.2	
+    smtp_xforward_timeout	300s	2.1	
+    smtpd_authorized_verp_clients	$authorized_verp_clients		
+    smtpd_authorized_xclient_hosts		2.1	
+    smtpd_authorized_xforward_hosts		2.1	
+    smtpd_banner	$myhostname ESMTP $mail_name		
+    smtpd_client_auth_rate_limit	0	3.1	
+    smtpd_client_connection_count_limit	50	2.2	
+    smtpd_client_connection_rate_limit	0	2.2	
+    smtpd_client_event_limit_exceptions	${smtpd_client_connection_limit_exceptions:$mynetworks}	2.2	
+    smtpd_client_message_rate_limit	0	2.2	
+    smtpd_client_new_tls_session_rate_limit	0	2.3	
+    smtpd_client_port_logging	no	2.5	
+    smtpd_client_recipient_rate_limit	0	2.2	
+    smtpd_client_restrictions			
+    smtpd_command_filter		2.7	
+    smtpd_data_restrictions		2.0	
+    smtpd_delay_open_until_valid_rcpt	yes	2.3	
+    smtpd_delay_reject	yes		
+    smtpd_discard_ehlo_keyword_address_maps		2.2	
+    smtpd_discard_ehlo_keywords		2.2	
+    smtpd_dns_reply_filter		3.0	
+    smtpd_end_of_data_restrictions		2.2	
+    smtpd_enforce_tls	no	2.2	
+    smtpd_error_sleep_time	1s		
+    smtpd_etrn_restrictions			
+    smtpd_expansion_filter	\\t\\40!"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~	2.0	BR
+    smtpd_forbid_bare_newline	no	3.8.4,3.7.9,3.6.13,3.5.23	
+    smtpd_forbid_bare_newline_exclusions	$mynetworks	3.9,3.8.4,3.7.9,3.6.13,3.5.23	
+    smtpd_forbid_bare_newline_reject_code	550	3.9,3.8.5,3.7.10,3.6.14,3.5.24	
+    smtpd_forbid_unauth_pipelining	no	3.9,3.8.1,3.7.6,3.6.10,3.5.20	
+    smtpd_forbidden_commands	CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}	2.2	
+    smtpd_hard_error_limit	${stress?{1}:{20}}		
+    smtpd_helo_required	no		
+    smtpd_helo_restrictions			
+    smtpd_history_flush_threshold	100		
+    smtpd_junk_command_limit	${stress?{1}:{100}}		
+    smtpd_log_access_permit_actions		2.10	
+    smtpd_milter_maps		3.2	
+    smtpd_milters		2.3	
+    smtpd_min_data_rate	500	3.7	
+    smtpd_noop_commands			
+    smtpd_null_access_lookup_key	<>		
+    smtpd_peername_lookup	yes	2.3	
+    smtpd_per_request_deadline	${smtpd_per_record_deadline?{$smtpd_per_record_deadline}:{${stress?{yes}:{no}}}}	3.7	
+    smtpd_policy_service_default_action	451 4.3.5 Server configuration problem	3.0	
+    smtpd_policy_service_max_idle	300s	2.1	
+    smtpd_policy_service_max_ttl	1000s	2.1	
+    smtpd_policy_service_policy_context		3.1	
+    smtpd_policy_service_request_limit	0	3.0	
+    smtpd_policy_service_retry_delay	1s	3.0	
+    smtpd_policy_service_timeout	100s	2.1	
+    smtpd_policy_service_try_limit	2	3.0	
+    smtpd_proxy_ehlo	$myhostname	2.1	
+    smtpd_proxy_filter		2.1	
+    smtpd_proxy_options		2.7	
+    smtpd_proxy_timeout	100s	2.1	
+    smtpd_recipient_limit	1000		
+    smtpd_recipient_overshoot_limit	1000		
+    smtpd_recipient_restrictions			B
+    smtpd_reject_footer		2.8	R
+    smtpd_reject_footer_maps		3.4	
+    smtpd_reject_unlisted_recipient	yes	2.1	
+    smtpd_reject_unlisted_sender	no	2.1	
+    smtpd_relay_before_recipient_restrictions	${{$compatibility_level} <level {3.6} ? {no} : {yes}}	3.6	B
+    smtpd_relay_restrictions	${{$compatibility_level} <level {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}	2.10	
+    smtpd_restriction_classes			
+    smtpd_sasl_auth_enable	no		
+    smtpd_sasl_authenticated_header	no	2.3	
+    smtpd_sasl_exceptions_networks		2.1	
+    smtpd_sasl_local_domain			
+    smtpd_sasl_mechanism_filter	!external, static:rest	3.6	
+    smtpd_sasl_path	smtpd	2.3	
+    smtpd_sasl_response_limit	12288	3.4	
+    smtpd_sasl_security_options	noanonymous		
+    smtpd_sasl_service	smtp	2.11	
+    smtpd_sasl_tls_security_options	$smtpd_sasl_security_options	2.2	
+    smtpd_sasl_type	cyrus	2.3	
+    smtpd_sender_login_maps			
+    smtpd_sender_restrictions			
+    smtpd_service_name	smtpd	2.8	
+    smtpd_soft_error_limit	10		
+    smtpd_starttls_timeout	${stress?{10}:{300}}s	2.2	B
+    smtpd_timeout	${stress?{10}:{300}}s		
+    smtpd_tls_CAfile		2.2	
+    smtpd_tls_CApath		2.2	
+    smtpd_tls_always_issue_session_ids	yes	2.3	
+    smtpd_tls_ask_ccert	no	2.2	
+    smtpd_tls_auth_only	no	2.2	
+    smtpd_tls_ccert_verifydepth	9	2.2	
+    smtpd_tls_cert_file		2.2	
+    smtpd_tls_chain_files		3.4	
+    smtpd_tls_ciphers	medium	2.6	
+    smtpd_tls_dcert_file		2.2	
+    smtpd_tls_dh1024_param_file		2.2	
+    smtpd_tls_dh512_param_file		2.2	
+    smtpd_tls_dkey_file	$smtpd_tls_dcert_file	2.2	
+    smtpd_tls_eccert_file		2.6	
+    smtpd_tls_eckey_file	$smtpd_tls_eccert_file	2.6	
+    smtpd_tls_eecdh_grade	auto	2.6	B
+    smtpd_tls_exclude_ciphers		2.3	
+    smtpd_tls_fingerprint_digest	${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}	2.5	B
+    smtpd_tls_key_file	$smtpd_tls_cert_file		
+    smtpd_tls_loglevel	0	2.2	
+    smtpd_tls_mandatory_ciphers	medium	2.3	
+    smtpd_tls_mandatory_exclude_ciphers		2.3	
+    smtpd_tls_mandatory_protocols	>=TLSv1	2.3	B
+    smtpd_tls_protocols	>=TLSv1	2.6	
+    smtpd_tls_received_header	no	2.2	
+    smtpd_tls_req_ccert	no	2.2	
+    smtpd_tls_security_level		2.3	
+    smtpd_tls_session_cache_database		2.2	
+    smtpd_tls_session_cache_timeout	3600s	2.2	
+    smtpd_tls_wrappermode	no	2.2	
+    smtpd_upstream_proxy_protocol		2.10	
+    smtpd_upstream_proxy_timeout	5s	2.10	
+    smtpd_use_tls	no	2.2	
+    smtputf8_autodetect_classes	sendmail, verify	3.0	
+    smtputf8_enable	${{$compatibility_level} <level {1} ? {no} : {yes}}	3.0	
+    soft_bounce	no		
+    stale_lock_time	500s		
+    stress		2.5	
+    strict_7bit_headers	no	2.0	
+    strict_8bitmime	no	2.0	
+    strict_8bitmime_body	no	2.0	
+    strict_mailbox_ownership	yes	2.5.3	
+    strict_mime_encoding_domain	no	2.0	
+    strict_rfc821_envelopes	no		
+    strict_smtputf8	no	3.0	
+    sun_mailtool_compatibility	no		
+    swap_bangpath	yes		
+    syslog_facility	mail		
+    syslog_name	${multi_instance_name?{$multi_instance_name}:{postfix}}		B
+    tcp_windowsize	0	2.6	
+    tls_append_default_CA	no	2.4.15,2.5.11,2.6.8,2.7.2	
+    tls_config_file	default	3.9,3.8.1,3.7.6,3.6.10,3.5.20	
+    tls_config_name		3.9,3.8.1,3.7.6,3.6.10,3.5.20	
+    tls_daemon_random_bytes	32	2.2	
+    tls_dane_digests	sha512 sha256	2.11	
+    tls_disable_workarounds		2.8	B
+    tls_eecdh_auto_curves	X25519 X448 prime256v1 secp521r1 secp384r1	3.2	B
+    tls_eecdh_strong_curve	prime256v1	2.6	
+    tls_eecdh_ultra_curve	secp384r1	2.6	
+    tls_export_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:LOW:EXPORT:+RC4:@STRENGTH	2.3	B
+    tls_fast_shutdown_enable	yes		
+    tls_high_cipherlist	aNULL:-aNULL:HIGH:@STRENGTH	2.3	B
+    tls_legacy_public_key_fingerprints	no	2.9.6	
+    tls_low_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH	2.3	B
+    tls_medium_cipherlist	aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH	2.3	B
+    tls_null_cipherlist	eNULL:!aNULL	2.3	
+    tls_preempt_cipherlist	no	2.8	
+    tls_random_bytes	32	2.2	
+    tls_random_exchange_name	${data_directory}/prng_exch	2.2	B
+    tls_random_prng_update_period	3600s	2.2	
+    tls_random_reseed_period	3600s	2.2	
+    tls_random_source	dev:/dev/urandom	2.2	B
+    tls_server_sni_maps		3.4	
+    tls_session_ticket_cipher	aes-256-cbc	3.0	
+    tls_ssl_options		2.11	
+    tls_wildcard_matches_multiple_labels	yes	2.11	
+    tlsmgr_service_name	tlsmgr	2.11	
+    tlsproxy_client_CAfile	$smtp_tls_CAfile	3.4	
+    tlsproxy_client_CApath	$smtp_tls_CApath	3.4	
+    tlsproxy_client_cert_file	$smtp_tls_cert_file	3.4	
+    tlsproxy_client_chain_files	$smtp_tls_chain_files	3.4	
+    tlsproxy_client_dcert_file	$smtp_tls_dcert_file	3.4	
+    tlsproxy_client_dkey_file	$smtp_tls_dkey_file	3.4	
+    tlsproxy_client_eccert_file	$smtp_tls_eccert_file	3.4	
+    tlsproxy_client_eckey_file	$smtp_tls_eckey_file	3.4	
+    tlsproxy_client_enforce_tls	$smtp_enforce_tls	3.4	
+    tlsproxy_client_fingerprint_digest	$smtp_tls_fingerprint_digest	3.4	
+    tlsproxy_client_key_file	$smtp_tls_key_file	3.4	
+    tlsproxy_client_loglevel	$smtp_tls_loglevel	3.4	
+    tlsproxy_client_loglevel_parameter	smtp_tls_loglevel	3.4	
+    tlsproxy_client_per_site	$smtp_tls_per_site	3.4	
+    tlsproxy_client_policy_maps	${tlsproxy_client_policy:$smtp_tls_policy_maps}	3.7	
+    tlsproxy_client_scert_verifydepth	$smtp_tls_scert_verifydepth	3.4	
+    tlsproxy_client_security_level	${tlsproxy_client_level:$smtp_tls_security_level}	3.7	
+    tlsproxy_client_use_tls	$smtp_use_tls	3.4	
+    tlsproxy_enforce_tls	$smtpd_enforce_tls	2.8	
+    tlsproxy_service_name	tlsproxy	2.8	
+    tlsproxy_tls_CAfile	$smtpd_tls_CAfile	2.8	
+    tlsproxy_tls_CApath	$smtpd_tls_CApath	2.8	
+    tlsproxy_tls_always_issue_session_ids	$smtpd_tls_always_issue_session_ids	2.8	
+    tlsproxy_tls_ask_ccert	$smtpd_tls_ask_ccert	2.8	
+    tlsproxy_tls_ccert_verifydepth	$smtpd_tls_ccert_verifydepth	2.8	
+    tlsproxy_tls_cert_file	$smtpd_tls_cert_file	2.8	
+    tlsproxy_tls_chain_files	$smtpd_tls_chain_files	3.4	
+    tlsproxy_tls_ciphers	$smtpd_tls_ciphers	2.8	
+    tlsproxy_tls_dcert_file	$smtpd_tls_dcert_file	2.8	
+    tlsproxy_tls_dh1024_param_file	$smtpd_tls_dh1024_param_file	2.8	
+    tlsproxy_tls_dh512_param_file	$smtpd_tls_dh512_param_file	2.8	
+    tlsproxy_tls_dkey_file	$smtpd_tls_dkey_file	2.8	
+    tlsproxy_tls_eccert_file	$smtpd_tls_eccert_file	2.8	
+    tlsproxy_tls_eckey_file	$smtpd_tls_eckey_file	2.8	
+    tlsproxy_tls_eecdh_grade	$smtpd_tls_eecdh_grade	2.8	
+    tlsproxy_tls_exclude_ciphers	$smtpd_tls_exclude_ciphers	2.8	
+    tlsproxy_tls_fingerprint_digest	$smtpd_tls_fingerprint_digest	2.8	
+    tlsproxy_tls_key_file	$smtpd_tls_key_file	2.8	
+    tlsproxy_tls_loglevel	$smtpd_tls_loglevel	2.8	
+    tlsproxy_tls_mandatory_ciphers	$smtpd_tls_mandatory_ciphers	2.8	
+    tlsproxy_tls_mandatory_exclude_ciphers	$smtpd_tls_mandatory_exclude_ciphers	2.8	
+    tlsproxy_tls_mandatory_protocols	$smtpd_tls_mandatory_protocols	2.8	
+    tlsproxy_tls_protocols	$smtpd_tls_protocols	2.8	
+    tlsproxy_tls_req_ccert	$smtpd_tls_req_ccert	2.8	
+    tlsproxy_tls_security_level	$smtpd_tls_security_level	2.8	
+    tlsproxy_use_tls	$smtpd_use_tls	2.8	
+    tlsproxy_watchdog_timeout	10s	2.8	
+    trace_service_name	trace	2.1	
+    transport_maps			
+    transport_retry_time	60s		
+    trigger_timeout	10s		
+    undisclosed_recipients_header			B
+    unknown_address_reject_code	450		
+    unknown_address_tempfail_action	$reject_tempfail_action	2.6	
+    unknown_client_reject_code	450		
+    unknown_helo_hostname_tempfail_action	$reject_tempfail_action	2.6	
+    unknown_hostname_reject_code	450		
+    unknown_local_recipient_reject_code	550	2.0	
+    unknown_relay_recipient_reject_code	550	2.0	
+    unknown_virtual_alias_reject_code	550	2.0	
+    unknown_virtual_mailbox_reject_code	550	2.0	
+    unverified_recipient_defer_code	450	2.6	
+    unverified_recipient_reject_code	450	2.1	
+    unverified_recipient_reject_reason		2.6	
+    unverified_recipient_tempfail_action	$reject_tempfail_action	2.6	
+    unverified_sender_defer_code	450	2.6	
+    unverified_sender_reject_code	450	2.1	
+    unverified_sender_reject_reason		2.6	
+    unverified_sender_tempfail_action	$reject_tempfail_action	2.6	
+    verp_delimiter_filter	-=+	1.1	
+    virtual_alias_address_length_limit	1000	3.0	
+    virtual_alias_domains	$virtual_alias_maps	2.0	
+    virtual_alias_expansion_limit	1000	2.1	
+    virtual_alias_maps	$virtual_maps	2.0	
+    virtual_alias_recursion_limit	1000	2.1	
+    virtual_delivery_status_filter	$default_delivery_status_filter	3.0	
+    virtual_gid_maps			
+    virtual_mailbox_base			
+    virtual_mailbox_domains	$virtual_mailbox_maps	2.0	
+    virtual_mailbox_limit	51200000		
+    virtual_mailbox_lock	fcntl, dotlock		B
+    virtual_mailbox_maps			
+    virtual_minimum_uid	100		
+    virtual_transport	virtual	2.0	
+    virtual_uid_maps			
+    authorized_verp_clients		1.1	L
+    fallback_relay			L
+    lmtp_per_record_deadline		2.9	L
+    postscreen_blacklist_action		2.8	L
+    postscreen_dnsbl_ttl		2.8	L
+    postscreen_dnsbl_whitelist_threshold		2.11	L
+    postscreen_whitelist_interfaces		2.9	L
+    smtp_per_record_deadline		2.9	L
+    smtpd_client_connection_limit_exceptions			L
+    smtpd_per_record_deadline		2.9	L
+    tlsproxy_client_level		3.4	L
+    tlsproxy_client_policy		3.4	L
+    virtual_maps			L
+    transport_delivery_slot_cost	$default_delivery_slot_cost		T
+    transport_delivery_slot_discount	$default_delivery_slot_discount		T
+    transport_delivery_slot_loan	$default_delivery_slot_loan		T
+    transport_destination_concurrency_failed_cohort_limit	$default_destination_concurrency_failed_cohort_limit	2.5	T
+    transport_destination_concurrency_limit	$default_destination_concurrency_limit		T
+    transport_destination_concurrency_negative_feedback	$default_destination_concurrency_negative_feedback	2.5	T
+    transport_destination_concurrency_positive_feedback	$default_destination_concurrency_positive_feedback	2.5	T
+    transport_destination_rate_delay	$default_destination_rate_delay	2.5	T
+    transport_destination_recipient_limit	$default_destination_recipient_limit		T
+    transport_extra_recipient_limit	$default_extra_recipient_limit		T
+    transport_initial_destination_concurrency	$initial_destination_concurrency	2.5	T
+    transport_minimum_delivery_slots	$default_minimum_delivery_slots		T
+    transport_recipient_limit	$default_recipient_limit		T
+    transport_recipient_refill_delay	$default_recipient_refill_delay	2.4	T
+    transport_recipient_refill_limit	$default_recipient_refill_limit	2.4	T
+    transport_time_limit	$command_time_limit		T
+    transport_transport_rate_delay	$default_transport_rate_delay		T
+    """#
 }

@@ -12,12 +12,15 @@ public enum ParameterClass: String, Sendable {
 public struct CatalogParameter: Sendable, Equatable {
   /// The parameter name.
   public var name: String
-  /// The default exactly as `postconf -d` prints it (whitespace runs already
-  /// collapsed). Empty for host-dependent names; see ``HostDefaults``.
+  /// The default exactly as `postconf -d` prints it.
+  ///
+  /// Whitespace runs are already collapsed. Empty for host-dependent names;
+  /// see ``HostDefaults``.
   public var defaultValue: [UInt8]
-  /// The releases that introduced the parameter, from postconf(5). A back-ported
-  /// feature names one release per branch (`3.8.4`, `3.7.9`, ...). Empty means
-  /// postconf(5) makes no statement: present in every supported release.
+  /// The releases that introduced the parameter, from postconf(5).
+  ///
+  /// A back-ported feature names one release per branch (`3.8.4`, `3.7.9`, ...).
+  /// Empty means postconf(5) makes no statement: present in every supported release.
   public var introducedIn: [PostfixVersion]
   /// Whether the default is computed from the running host (SPEC 7).
   public var isHostDependent: Bool

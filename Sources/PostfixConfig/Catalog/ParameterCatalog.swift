@@ -48,7 +48,8 @@ public struct ParameterCatalog: Sendable {
     }
     var version = base.version
     for (name, value) in PostconfOutput.parse(postconfDefaultsOutput) {
-      if name == "mail_version", let parsed = PostfixVersion(String(decoding: value, as: UTF8.self)) {
+      if name == "mail_version", let parsed = PostfixVersion(String(decoding: value, as: UTF8.self))
+      {
         version = parsed
       }
       if var parameter = base.parameters[name] {

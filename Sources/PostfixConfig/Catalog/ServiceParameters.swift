@@ -26,7 +26,9 @@ public enum ServiceParameters {
     case "local", "error", "virtual", "smtp", "lmtp":
       return deliverySuffixes
     case "pipe":
-      return (deliverySuffixes + [timeLimitSuffix]).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      return (deliverySuffixes + [timeLimitSuffix]).sorted {
+        $0.utf8.lexicographicallyPrecedes($1.utf8)
+      }
     case "spawn":
       return [timeLimitSuffix]
     default:

@@ -44,7 +44,9 @@ public enum HostDefaults {
       return .value(Array(myhostname(host: host, mydomain: setting("mydomain")).utf8))
     case "mydomain":
       let effective = setting("myhostname") ?? myhostname(host: host, mydomain: setting("mydomain"))
-      guard let dot = effective.firstIndex(of: ".") else { return .value(Array("localdomain".utf8)) }
+      guard let dot = effective.firstIndex(of: ".") else {
+        return .value(Array("localdomain".utf8))
+      }
       return .value(Array(effective[effective.index(after: dot)...].utf8))
     case "mynetworks":
       return Networks.compute(host: host, setting: setting)
@@ -118,8 +120,11 @@ private enum Networks {
       selected = usable.filter { $0.address.isLoopback }
     default:
       var addresses: [IPAddress] = []
-      for word in interfaces.split(whereSeparator: { [" ", "\t", ","].contains($0) }).map(String.init) {
-        let bare = word.hasPrefix("[") && word.hasSuffix("]") ? String(word.dropFirst().dropLast()) : word
+      for word in interfaces.split(whereSeparator: { [" ", "\t", ","].contains($0) }).map(
+        String.init)
+      {
+        let bare =
+          word.hasPrefix("[") && word.hasSuffix("]") ? String(word.dropFirst().dropLast()) : word
         let found = (IPAddress(bare).map { [$0] } ?? host.hostAddresses[word] ?? [])
           .filter { ($0.family == .inet4 && ipv4) || ($0.family == .inet6 && ipv6) }
         guard !found.isEmpty else {
@@ -157,11 +162,13 @@ private enum Networks {
         }
         pattern = "\(address.masked(prefixLength: length))/\(length)"
       case (.inet4, .subnet):
-        pattern = "\(address.masked(prefixLength: interface.prefixLength))/\(interface.prefixLength)"
+        pattern =
+          "\(address.masked(prefixLength: interface.prefixLength))/\(interface.prefixLength)"
       case (.inet4, .host):
         pattern = "\(address)/32"
       case (.inet6, .classful), (.inet6, .subnet):
-        pattern = "[\(address.masked(prefixLength: interface.prefixLength))]/\(interface.prefixLength)"
+        pattern =
+          "[\(address.masked(prefixLength: interface.prefixLength))]/\(interface.prefixLength)"
       case (.inet6, .host):
         pattern = "[\(address)]/128"
       }
@@ -177,6 +184,7 @@ private enum Networks {
   }
 
   static func words(_ text: String) -> [String] {
-    text.split(whereSeparator: { ["\r\n", " ", "\t", "\r", "\n", ","].contains($0) }).map(String.init)
+    text.split(whereSeparator: { ["\r\n", " ", "\t", "\r", "\n", ","].contains($0) }).map(
+      String.init)
   }
 }

@@ -133,7 +133,8 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         index = end
         break
       }
-      guard !group.isEmpty, group.count <= 4, let word = UInt16(String(decoding: group, as: UTF8.self), radix: 16)
+      guard !group.isEmpty, group.count <= 4,
+        let word = UInt16(String(decoding: group, as: UTF8.self), radix: 16)
       else { return nil }
       if sawGap { tail.append(word) } else { head.append(word) }
       index = end

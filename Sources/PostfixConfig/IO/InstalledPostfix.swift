@@ -93,8 +93,7 @@ public enum InstalledPostfix {
 
 // posix_spawn plus a poll loop that drains stdout and stderr together.
 private enum Spawn {
-  static func run(path: String, arguments: [String], limit: Int) throws -> InstalledPostfix.Output
-  {
+  static func run(path: String, arguments: [String], limit: Int) throws -> InstalledPostfix.Output {
     var outPipe: [Int32] = [-1, -1]
     var errPipe: [Int32] = [-1, -1]
     guard pipe(&outPipe) == 0 else { throw failure("pipe", path) }

@@ -134,8 +134,9 @@ struct CatalogRealPostfixTests {
     let checkedIn = Array(
       try Data(
         contentsOf: root.appendingPathComponent("Sources/PostfixConfig/Catalog/CatalogData.swift")))
+    let upToDate = run.stdout == checkedIn
     #expect(
-      run.stdout == checkedIn,
+      upToDate,
       "CatalogData.swift is stale: run Scripts/generate-catalog > Sources/PostfixConfig/Catalog/CatalogData.swift"
     )
   }

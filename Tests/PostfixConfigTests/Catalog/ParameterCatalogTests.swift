@@ -33,7 +33,10 @@ import Testing
     ("relayhost", ""),
     ("address_verify_poll_count", "${stress?{1}:{3}}"),
     ("local_destination_concurrency_limit", "2"),
-    ("smtpd_expansion_filter", ##"\t\40!"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"##),
+    (
+      "smtpd_expansion_filter",
+      ##"\t\40!"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"##
+    ),
   ])
   func defaults(name: String, value: String) throws {
     let parameter = try #require(catalog.parameter(name))
@@ -96,7 +99,9 @@ import Testing
   }
 
   @Test func buildDependent() {
-    for name in ["config_directory", "mail_version", "alias_maps", "inet_protocols", "queue_directory"] {
+    for name in [
+      "config_directory", "mail_version", "alias_maps", "inet_protocols", "queue_directory",
+    ] {
       #expect(catalog.parameter(name)?.isBuildDependent == true, "\(name)")
     }
     #expect(catalog.parameter("relayhost")?.isBuildDependent == false)
@@ -131,14 +136,18 @@ import Testing
         if !parameter.isHostDependent {
           #expect(parameter.defaultValue == Array(row.defaultValue.utf8), "\(name)")
         }
-        #expect(parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced, "\(name)")
+        #expect(
+          parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced,
+          "\(name)")
       } else {
         let parameter = try #require(serviceNames[name])
         #expect(parameter.defaultValue == Array(row.defaultValue.utf8), "\(name)")
         #expect(parameter.parameterClass == .service)
         // Service names documented on their own (relay_...) have their own entry.
         if !row.introduced.isEmpty && !parameter.introducedIn.isEmpty {
-          #expect(parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced, "\(name)")
+          #expect(
+            parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced,
+            "\(name)")
         }
       }
     }
@@ -177,8 +186,11 @@ import Testing
     let parameters = ServiceParameters.parameters(service: "foo", command: "smtp")
     #expect(parameters.map(\.name) == expected.map(\.name))
     #expect(parameters.map(\.defaultValue) == expected.map(\.value))
-    let lines = String(decoding: try CatalogFixtures.bytes("host_d_depends_on_master/expected-output.txt"), as: UTF8.self)
-      .split(separator: "\n")
+    let lines = String(
+      decoding: try CatalogFixtures.bytes("host_d_depends_on_master/expected-output.txt"),
+      as: UTF8.self
+    )
+    .split(separator: "\n")
     // 847 = built-in names + 16 for foo (the catalogue has no local_* service overlap here).
     #expect(lines.first == "\(ParameterCatalog.embedded.names.count + 16)")
   }

@@ -19,7 +19,8 @@ import Testing
     // Printing the pairs again gives the input back.
     var printed: [UInt8] = []
     for (name, value) in pairs {
-      printed += Array(name.utf8) + Array(" =".utf8) + (value.isEmpty ? [] : [0x20] + value) + [0x0A]
+      printed +=
+        Array(name.utf8) + Array(" =".utf8) + (value.isEmpty ? [] : [0x20] + value) + [0x0A]
     }
     #expect(printed == bytes)
   }
@@ -35,12 +36,16 @@ import Testing
     let unfolded = try Fixtures.bytes("\(vector)/expected-output.txt")
     let folded = Fixtures.fold(unfolded)
     #expect(folded != unfolded)
-    #expect(folded.split(separator: 0x0A).allSatisfy { $0.count <= 80 || !$0.dropFirst(4).contains(0x20) })
+    #expect(
+      folded.split(separator: 0x0A).allSatisfy { $0.count <= 80 || !$0.dropFirst(4).contains(0x20) }
+    )
     let a = PostconfOutput.parse(unfolded)
     let b = PostconfOutput.parse(folded)
     #expect(a.count == b.count)
     for (x, y) in zip(a, b) where x.name != y.name || x.value != y.value {
-      Issue.record("\(x.name) = \(Printable.sanitize(x.value)) came back as \(y.name) = \(Printable.sanitize(y.value))")
+      Issue.record(
+        "\(x.name) = \(Printable.sanitize(x.value)) came back as \(y.name) = \(Printable.sanitize(y.value))"
+      )
     }
   }
 
@@ -55,7 +60,8 @@ import Testing
     let folded = Fixtures.fold(Array("x = \(String(repeating: "word ", count: 40))end\n".utf8))
     let hValues = PostconfOutput.parseValues(folded)
     #expect(hValues.count == 1)
-    #expect(hValues.first.map { String(decoding: $0, as: UTF8.self) }?.hasSuffix("word end") == true)
+    #expect(
+      hValues.first.map { String(decoding: $0, as: UTF8.self) }?.hasSuffix("word end") == true)
   }
 
   @Test func skipsGarbageAndOrphanContinuations() {
@@ -77,7 +83,8 @@ import Testing
         switch generator.next() % 3 {
         case 0: bytes.insert(specials[Int(generator.next() % UInt64(specials.count))], at: position)
         case 1: if position < bytes.count { bytes.remove(at: position) }
-        default: bytes.insert(contentsOf: bytes[position..<min(bytes.count, position + 7)], at: position)
+        default:
+          bytes.insert(contentsOf: bytes[position..<min(bytes.count, position + 7)], at: position)
         }
       }
       let pairs = PostconfOutput.parse(bytes)

@@ -29,11 +29,14 @@ import Testing
 
   @Test func reproducesOutDHostValues() throws {
     let expected = Dictionary(
-      PostconfOutput.parse(try Fixtures.bytes("out_d/expected-output.txt")).map { ($0.name, $0.value) },
+      PostconfOutput.parse(try Fixtures.bytes("out_d/expected-output.txt")).map {
+        ($0.name, $0.value)
+      },
       uniquingKeysWith: { first, _ in first })
     let host = Fixtures.specHost()
     for name in ["myhostname", "mydomain", "mynetworks", "process_name"] {
-      #expect(value(name, host: host, defaultsOnly: true) == .value(expected[name] ?? []), "\(name)")
+      #expect(
+        value(name, host: host, defaultsOnly: true) == .value(expected[name] ?? []), "\(name)")
     }
     #expect(expected["process_id"] == Array("<PID>".utf8))
     #expect(value("process_id", host: host, defaultsOnly: true) == .value(Array("4242".utf8)))
@@ -49,11 +52,13 @@ import Testing
   }
 
   @Test func hostMyhostnameNodot() throws {
-    let lines = PostconfOutput.parse(try Fixtures.bytes("host_myhostname_nodot/expected-output.txt"))
+    let lines = PostconfOutput.parse(
+      try Fixtures.bytes("host_myhostname_nodot/expected-output.txt"))
     let host = Fixtures.specHost(hostname: "box")
     let main = ["mydomain": "example.com"]
     // postconf -d ignores main.cf ...
-    #expect(value("myhostname", host: host, main: main, defaultsOnly: true) == .value(lines[0].value))
+    #expect(
+      value("myhostname", host: host, main: main, defaultsOnly: true) == .value(lines[0].value))
     #expect(value("mydomain", host: host, main: main, defaultsOnly: true) == .value(lines[1].value))
     // ... plain postconf appends main.cf's mydomain.
     #expect(value("myhostname", host: host, main: main) == .value(lines[2].value))
@@ -85,7 +90,8 @@ import Testing
   }
 
   @Test func hostNoInterfaces() throws {
-    let host = HostEnvironment(hostname: "vm", interfaces: [], processID: 1, processName: "postconf")
+    let host = HostEnvironment(
+      hostname: "vm", interfaces: [], processID: 1, processName: "postconf")
     let fatal = HostDefaultResult.fatal("could not find any active network interfaces")
     #expect(value("mynetworks", host: host, defaultsOnly: true) == fatal)
     #expect(value("mynetworks", host: host) == fatal)
@@ -104,36 +110,49 @@ import Testing
 
   // Measured with real postconf 3.7.11 on the spec host (same interfaces as SPEC's header):
   // `postconf -c DIR <overrides> -h mynetworks`.
-  @Test(arguments: [
-    ([:], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"),
-    (["inet_interfaces": "loopback-only"], "127.0.0.0/8 [::1]/128"),
-    (["inet_interfaces": "127.0.0.1"], "127.0.0.0/8"),
-    (["inet_interfaces": "192.0.2.2,::1"], "192.0.2.0/24 [::1]/128"),
-    (["inet_protocols": "ipv6"], "[::1]/128 [fd00::]/64 [fe80::]/64"),
-    (
-      ["inet_protocols": "ipv6", "mynetworks_style": "host"],
-      "[::1]/128 [fd00::2]/128 [fe80::fc:ff:fe00:1]/128"
-    ),
-    (["inet_protocols": ""], ""),
-    (
-      ["compatibility_level": "3.6"],
-      "127.0.0.1/32 192.0.2.2/32 [::1]/128 [fd00::2]/128 [fe80::fc:ff:fe00:1]/128"
-    ),
-    (["compatibility_level": "1.9"], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"),
-    (["mynetworks_style": "class"], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"),
-  ] as [([String: String], String)])
+  @Test(
+    arguments: [
+      ([:], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"),
+      (["inet_interfaces": "loopback-only"], "127.0.0.0/8 [::1]/128"),
+      (["inet_interfaces": "127.0.0.1"], "127.0.0.0/8"),
+      (["inet_interfaces": "192.0.2.2,::1"], "192.0.2.0/24 [::1]/128"),
+      (["inet_protocols": "ipv6"], "[::1]/128 [fd00::]/64 [fe80::]/64"),
+      (
+        ["inet_protocols": "ipv6", "mynetworks_style": "host"],
+        "[::1]/128 [fd00::2]/128 [fe80::fc:ff:fe00:1]/128"
+      ),
+      (["inet_protocols": ""], ""),
+      (
+        ["compatibility_level": "3.6"],
+        "127.0.0.1/32 192.0.2.2/32 [::1]/128 [fd00::2]/128 [fe80::fc:ff:fe00:1]/128"
+      ),
+      (
+        ["compatibility_level": "1.9"], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"
+      ),
+      (["mynetworks_style": "class"], "127.0.0.0/8 192.0.2.0/24 [::1]/128 [fd00::]/64 [fe80::]/64"),
+    ] as [([String: String], String)])
   func mynetworksOnSpecHost(main: [String: String], expected: String) {
     #expect(text(value("mynetworks", host: Fixtures.specHost(), main: main)) == expected)
   }
 
-  @Test(arguments: [
-    (["mynetworks_style": "bogus"], "unknown mynetworks mask style value \"bogus\" in \"bogus\""),
-    (["mynetworks_style": "HOST"], "unknown mynetworks mask style value \"HOST\" in \"HOST\""),
-    (["mynetworks_style": "host,subnet"], "bad mynetworks_style value: host,subnet; specify exactly one value"),
-    (["inet_protocols": "bogus"], "unknown inet_protocols value \"bogus\" in \"bogus\""),
-    (["inet_interfaces": "10.9.9.9"], "parameter inet_interfaces: no local interface found for 10.9.9.9"),
-    (["inet_interfaces": "mail.invalid"], "config variable inet_interfaces: host not found: mail.invalid"),
-  ] as [([String: String], String)])
+  @Test(
+    arguments: [
+      (["mynetworks_style": "bogus"], "unknown mynetworks mask style value \"bogus\" in \"bogus\""),
+      (["mynetworks_style": "HOST"], "unknown mynetworks mask style value \"HOST\" in \"HOST\""),
+      (
+        ["mynetworks_style": "host,subnet"],
+        "bad mynetworks_style value: host,subnet; specify exactly one value"
+      ),
+      (["inet_protocols": "bogus"], "unknown inet_protocols value \"bogus\" in \"bogus\""),
+      (
+        ["inet_interfaces": "10.9.9.9"],
+        "parameter inet_interfaces: no local interface found for 10.9.9.9"
+      ),
+      (
+        ["inet_interfaces": "mail.invalid"],
+        "config variable inet_interfaces: host not found: mail.invalid"
+      ),
+    ] as [([String: String], String)])
   func mynetworksFatalErrors(main: [String: String], message: String) {
     #expect(value("mynetworks", host: Fixtures.specHost(), main: main) == .fatal(message))
   }
@@ -171,7 +190,9 @@ import Testing
   @Test func hostNamesInInetInterfacesUseTheHostTable() {
     var host = Fixtures.specHost()
     host.hostAddresses["localhost"] = [Fixtures.ip("127.0.0.1")]
-    #expect(text(value("mynetworks", host: host, main: ["inet_interfaces": "localhost"])) == "127.0.0.0/8")
+    #expect(
+      text(value("mynetworks", host: host, main: ["inet_interfaces": "localhost"])) == "127.0.0.0/8"
+    )
   }
 }
 
@@ -202,7 +223,8 @@ import Testing
     #expect(address.masked(prefixLength: 64).description == "fe80::")
     #expect(address.masked(prefixLength: 0).description == "::")
     #expect(address.masked(prefixLength: 128) == address)
-    #expect(try #require(IPAddress("192.0.2.200")).masked(prefixLength: 25).description == "192.0.2.128")
+    #expect(
+      try #require(IPAddress("192.0.2.200")).masked(prefixLength: 25).description == "192.0.2.128")
     #expect(try #require(IPAddress("127.9.9.9")).isLoopback)
     #expect(try #require(IPAddress("::1")).isLoopback)
     #expect(!(try #require(IPAddress("::2")).isLoopback))

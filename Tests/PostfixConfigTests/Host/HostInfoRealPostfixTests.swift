@@ -22,7 +22,8 @@ struct HostInfoRealPostfixTests {
     let host = HostInfo.current(processName: "postconf")
     #expect(!host.interfaces.isEmpty)
     for (name, value) in real {
-      let ours = HostDefaults.value(of: name, host: host, mainValue: { _ in nil }, defaultsOnly: true)
+      let ours = HostDefaults.value(
+        of: name, host: host, mainValue: { _ in nil }, defaultsOnly: true)
       #expect(ours == .value(value), "\(name): postconf says \(Printable.sanitize(value))")
     }
   }
