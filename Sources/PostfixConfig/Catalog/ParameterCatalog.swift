@@ -14,6 +14,7 @@ public struct ParameterCatalog: Sendable {
   public let unlistedNames: [String]
   private let parameters: [String: CatalogParameter]
   private let templates: [String: CatalogParameter]
+  private let databaseSuffixes: [String: [String]]
 
   /// The catalogue of Postfix 3.7.11, parsed once on first use.
   public static let embedded = ParameterCatalog(
@@ -21,11 +22,12 @@ public struct ParameterCatalog: Sendable {
 
   private init(
     version: PostfixVersion?, parameters: [String: CatalogParameter],
-    templates: [String: CatalogParameter]
+    templates: [String: CatalogParameter], databaseSuffixes: [String: [String]]
   ) {
     self.version = version
     self.parameters = parameters
     self.templates = templates
+    self.databaseSuffixes = databaseSuffixes
     let sorted = parameters.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     self.names = sorted.filter { !$0.isUnlisted }.map(\.name)
     self.unlistedNames = sorted.filter(\.isUnlisted).map(\.name)
@@ -59,7 +61,9 @@ public struct ParameterCatalog: Sendable {
         parameters[name] = CatalogParameter(name: name, defaultValue: value)
       }
     }
-    self.init(version: version, parameters: parameters, templates: base.templates)
+    self.init(
+      version: version, parameters: parameters, templates: base.templates,
+      databaseSuffixes: base.databaseSuffixes)
   }
 
   /// The parameter called `name` (listed or unlisted), or `nil`.
@@ -86,6 +90,20 @@ public struct ParameterCatalog: Sendable {
     templates[suffix]
   }
 
+  /// The client database types of the legacy `type:prefix` convention
+  /// (`ldap`, `mysql`, ...), sorted.
+  public var legacyDatabaseTypes: [String] { databaseSuffixes.keys.sorted() }
+
+  /// The suffixes a `type:prefix` lookup table makes valid as `prefix_<suffix>`.
+  ///
+  /// These are main.cf parameters by SPEC 5.1 (e), like `server_host` for `ldap`.
+  /// - Parameter type: A database type such as `ldap`.
+  /// - Returns: The suffixes without the leading `_`, sorted bytewise; empty
+  ///   for other types.
+  public func legacyDatabaseSuffixes(type: String) -> [String] {
+    databaseSuffixes[type] ?? []
+  }
+
   private func looksServiceDependent(name: String, value: [UInt8]) -> Bool {
     for (suffix, template) in templates where name.hasSuffix(suffix) && name.count > suffix.count {
       if template.defaultValue == value { return true }
@@ -99,11 +117,17 @@ extension ParameterCatalog {
   fileprivate init(table: [UInt8], version: PostfixVersion?) {
     var parameters: [String: CatalogParameter] = [:]
     var templates: [String: CatalogParameter] = [:]
+    var databaseSuffixes: [String: [String]] = [:]
     for line in table.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
       let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
       guard fields.count == 4 else { continue }
       let name = String(decoding: fields[0], as: UTF8.self)
       let flags = Set(fields[3])
+      if flags.contains(UInt8(ascii: "D")) {
+        let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+        if parts.count == 2 { databaseSuffixes[parts[0], default: []].append(parts[1]) }
+        continue
+      }
       let versions = fields[2].split(separator: UInt8(ascii: ","))
         .compactMap { PostfixVersion(String(decoding: $0, as: UTF8.self)) }
       let parameter = CatalogParameter(
@@ -121,7 +145,9 @@ extension ParameterCatalog {
         parameters[name] = parameter
       }
     }
-    self.init(version: version, parameters: parameters, templates: templates)
+    self.init(
+      version: version, parameters: parameters, templates: templates,
+      databaseSuffixes: databaseSuffixes)
   }
 
   // Undoes the generator's escapes: \\ \t \n.

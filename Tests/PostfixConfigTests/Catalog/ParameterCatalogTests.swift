@@ -116,6 +116,19 @@ import Testing
     }
   }
 
+  // warn_legacy_dbms: ldap:ldapsource makes ldapsource_server_host and
+  // ldapsource_search_base valid, not ldapsource_bogus_suffix.
+  @Test func legacyDatabaseSuffixes() {
+    #expect(catalog.legacyDatabaseTypes == ["ldap", "memcache", "mysql", "pgsql", "sqlite"])
+    let ldap = catalog.legacyDatabaseSuffixes(type: "ldap")
+    #expect(ldap.contains("server_host") && ldap.contains("search_base"))
+    #expect(!ldap.contains("bogus_suffix"))
+    #expect(ldap.count == 38)
+    #expect(catalog.legacyDatabaseSuffixes(type: "mysql").contains("tls_CAfile"))
+    #expect(catalog.legacyDatabaseSuffixes(type: "sqlite").contains("dbpath"))
+    #expect(catalog.legacyDatabaseSuffixes(type: "hash").isEmpty)
+  }
+
   // The spec's catalog.tsv (1043 rows, stock master.cf) against the embedded data.
   @Test func agreesWithSpecCatalog() throws {
     let rows = try CatalogFixtures.specCatalog()
