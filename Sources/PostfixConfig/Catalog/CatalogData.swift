@@ -868,6 +868,14 @@ extension ParameterCatalog {
     transport_recipient_refill_limit	$default_recipient_refill_limit	2.4	T
     transport_time_limit	$command_time_limit		T
     transport_transport_rate_delay	$default_transport_rate_delay		T
+    lmtp_destination_concurrency_limit	$default_destination_concurrency_limit		S
+    lmtp_destination_recipient_limit	$default_destination_recipient_limit		S
+    relay_destination_concurrency_limit	$default_destination_concurrency_limit	2.0	S
+    relay_destination_recipient_limit	$default_destination_recipient_limit	2.0	S
+    smtp_destination_concurrency_limit	$default_destination_concurrency_limit		S
+    smtp_destination_recipient_limit	$default_destination_recipient_limit		S
+    virtual_destination_concurrency_limit	$default_destination_concurrency_limit		S
+    virtual_destination_recipient_limit	$default_destination_recipient_limit		S
     ldap:bind			D
     ldap:bind_dn			D
     ldap:bind_pw			D

@@ -14,6 +14,7 @@ public struct ParameterCatalog: Sendable {
   public let unlistedNames: [String]
   private let parameters: [String: CatalogParameter]
   private let templates: [String: CatalogParameter]
+  private let serviceEntries: [String: CatalogParameter]
   private let databaseSuffixes: [String: [String]]
 
   /// The catalogue of Postfix 3.7.11, parsed once on first use.
@@ -22,11 +23,13 @@ public struct ParameterCatalog: Sendable {
 
   private init(
     version: PostfixVersion?, parameters: [String: CatalogParameter],
-    templates: [String: CatalogParameter], databaseSuffixes: [String: [String]]
+    templates: [String: CatalogParameter], serviceEntries: [String: CatalogParameter],
+    databaseSuffixes: [String: [String]]
   ) {
     self.version = version
     self.parameters = parameters
     self.templates = templates
+    self.serviceEntries = serviceEntries
     self.databaseSuffixes = databaseSuffixes
     let sorted = parameters.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     self.names = sorted.filter { !$0.isUnlisted }.map(\.name)
@@ -63,7 +66,7 @@ public struct ParameterCatalog: Sendable {
     }
     self.init(
       version: version, parameters: parameters, templates: base.templates,
-      databaseSuffixes: base.databaseSuffixes)
+      serviceEntries: base.serviceEntries, databaseSuffixes: base.databaseSuffixes)
   }
 
   /// The parameter called `name` (listed or unlisted), or `nil`.
@@ -88,6 +91,12 @@ public struct ParameterCatalog: Sendable {
   /// - Returns: The template, named `transport<suffix>`, or `nil`.
   public func serviceTemplate(suffix: String) -> CatalogParameter? {
     templates[suffix]
+  }
+
+  // A service-dependent name with a postconf(5) entry of its own
+  // (relay_destination_concurrency_limit), for its history.
+  func documentedServiceParameter(_ name: String) -> CatalogParameter? {
+    serviceEntries[name]
   }
 
   /// The client database types of the legacy `type:prefix` convention
@@ -117,6 +126,7 @@ extension ParameterCatalog {
   fileprivate init(table: [UInt8], version: PostfixVersion?) {
     var parameters: [String: CatalogParameter] = [:]
     var templates: [String: CatalogParameter] = [:]
+    var serviceEntries: [String: CatalogParameter] = [:]
     var databaseSuffixes: [String: [String]] = [:]
     for line in table.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
       let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
@@ -137,7 +147,11 @@ extension ParameterCatalog {
         isRaw: flags.contains(UInt8(ascii: "R")),
         isReadOnly: flags.contains(UInt8(ascii: "O")),
         isUnlisted: flags.contains(UInt8(ascii: "L")))
-      if flags.contains(UInt8(ascii: "T")) {
+      if flags.contains(UInt8(ascii: "S")) {
+        var entry = parameter
+        entry.parameterClass = .service
+        serviceEntries[name] = entry
+      } else if flags.contains(UInt8(ascii: "T")) {
         var template = parameter
         template.parameterClass = .service
         templates[String(name.dropFirst("transport".count))] = template
@@ -147,7 +161,7 @@ extension ParameterCatalog {
     }
     self.init(
       version: version, parameters: parameters, templates: templates,
-      databaseSuffixes: databaseSuffixes)
+      serviceEntries: serviceEntries, databaseSuffixes: databaseSuffixes)
   }
 
   // Undoes the generator's escapes: \\ \t \n.

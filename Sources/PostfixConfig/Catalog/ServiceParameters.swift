@@ -45,8 +45,10 @@ public enum ServiceParameters {
     suffixes(command: command).map { service + $0 }
   }
 
-  /// The service-dependent parameters of one master.cf service, with the
-  /// defaults and history of postconf(5)'s `transport_<suffix>` entries.
+  /// The service-dependent parameters of one master.cf service.
+  ///
+  /// Defaults and history come from postconf(5)'s `transport_<suffix>` entries,
+  /// or from the name's own entry where it has one (`relay_destination_concurrency_limit`).
   /// - Parameters:
   ///   - service: The master.cf service name.
   ///   - command: The master.cf command.
@@ -57,7 +59,8 @@ public enum ServiceParameters {
   ) -> [CatalogParameter] {
     suffixes(command: command).map { suffix in
       var parameter =
-        catalog.serviceTemplate(suffix: suffix)
+        catalog.documentedServiceParameter(service + suffix)
+        ?? catalog.serviceTemplate(suffix: suffix)
         ?? CatalogParameter(name: "", defaultValue: [], parameterClass: .service)
       parameter.name = service + suffix
       parameter.parameterClass = .service

@@ -156,12 +156,10 @@ import Testing
         let parameter = try #require(serviceNames[name])
         #expect(parameter.defaultValue == Array(row.defaultValue.utf8), "\(name)")
         #expect(parameter.parameterClass == .service)
-        // Service names documented on their own (relay_...) have their own entry.
-        if !row.introduced.isEmpty && !parameter.introducedIn.isEmpty {
-          #expect(
-            parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced,
-            "\(name)")
-        }
+        // Service names documented on their own (relay_...) use their own entry.
+        #expect(
+          parameter.introducedIn.map(\.description).joined(separator: ",") == row.introduced,
+          "\(name)")
       }
     }
   }
