@@ -2,7 +2,8 @@
 public enum ParameterClass: String, Sendable {
   /// Compiled into Postfix.
   case builtin
-  /// Derived from a master.cf service (`<service>_<suffix>`).
+  /// Derived from a master.cf service (`<service>_<suffix>`); this includes a
+  /// built-in name that a service also defines (see ``ServiceParameters``).
   case service
   /// Defined in main.cf or master.cf and referenced as `$name`.
   case user

@@ -49,6 +49,9 @@ public enum ServiceParameters {
   ///
   /// Defaults and history come from postconf(5)'s `transport_<suffix>` entries,
   /// or from the name's own entry where it has one (`relay_destination_concurrency_limit`).
+  /// A built-in name that a service also defines (`local_destination_concurrency_limit`
+  /// for a `local` service) keeps its built-in default but is then of class `.service`:
+  /// `postconf -C service` lists it and `-C builtin` does not.
   /// - Parameters:
   ///   - service: The master.cf service name.
   ///   - command: The master.cf command.
@@ -59,7 +62,8 @@ public enum ServiceParameters {
   ) -> [CatalogParameter] {
     suffixes(command: command).map { suffix in
       var parameter =
-        catalog.documentedServiceParameter(service + suffix)
+        catalog.parameter(service + suffix)
+        ?? catalog.documentedServiceParameter(service + suffix)
         ?? catalog.serviceTemplate(suffix: suffix)
         ?? CatalogParameter(name: "", defaultValue: [], parameterClass: .service)
       parameter.name = service + suffix

@@ -59,6 +59,19 @@ struct CatalogRealPostfixTests {
     }
   }
 
+  // postconf -d -C builtin / -C service with the stock master.cf.
+  @Test func classesMatchPostconfC() throws {
+    let services = try stockServiceParameters()
+    let service = PostconfOutput.parse(try stockDefaults(extra: ["-C", "service"]))
+    #expect(Set(service.map(\.name)) == Set(services.keys))
+    for (name, value) in service {
+      #expect(services[name]?.defaultValue == value, "\(name)")
+      #expect(services[name]?.parameterClass == .service)
+    }
+    let builtin = PostconfOutput.parse(try stockDefaults(extra: ["-C", "builtin"])).map(\.name)
+    #expect(builtin == catalog.names.filter { services[$0] == nil })
+  }
+
   @Test func unlistedNamesAreKnownToPostconf() throws {
     try RealPostfix.requirePostconf()
     let output = try InstalledPostfix.run(

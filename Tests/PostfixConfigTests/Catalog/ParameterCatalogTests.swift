@@ -184,6 +184,21 @@ import Testing
     #expect(ServiceParameters.names(service: "policy", command: "spawn") == ["policy_time_limit"])
   }
 
+  // With the stock master.cf, postconf -d -C service lists
+  // local_destination_concurrency_limit = 2 (the built-in default).
+  @Test func builtinNamesOfAServiceKeepTheirDefault() throws {
+    let parameters = ServiceParameters.parameters(service: "local", command: "local")
+    let limit = try #require(parameters.first { $0.name == "local_destination_concurrency_limit" })
+    #expect(limit.defaultValue == Array("2".utf8))
+    #expect(limit.parameterClass == .service)
+    let relay = ServiceParameters.parameters(service: "relay", command: "smtp")
+    let relayLimit = try #require(relay.first { $0.name == "relay_destination_concurrency_limit" })
+    #expect(relayLimit.defaultValue == Array("$default_destination_concurrency_limit".utf8))
+    #expect(relayLimit.introducedIn.map(\.description) == ["2.0"])
+    let time = ServiceParameters.parameters(service: "policy", command: "spawn")
+    #expect(time.map(\.defaultValue) == [Array("$command_time_limit".utf8)])
+  }
+
   @Test func otherCommandsGetNone() {
     for command in ["smtpd", "cleanup", "qmgr", "discard", "", "smtp2", "/usr/lib/postfix/smtp"] {
       #expect(ServiceParameters.names(service: "x", command: command).isEmpty, "\(command)")
