@@ -51,17 +51,19 @@ public enum InstalledPostfix {
     return try checked(postconf: postconf, arguments: arguments)
   }
 
-  /// The installed release, from `postconf -h mail_version`.
+  /// The installed release, from `postconf -d -h mail_version`.
+  ///
+  /// `-d` because main.cf may set `mail_version` (postconf accepts that silently).
   /// - Parameter postconf: The program path.
   /// - Returns: The version.
   /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails,
   ///   `.invalidVersion` when its answer is not a version.
   public static func version(postconf: String) throws -> PostfixVersion {
-    let output = try checked(postconf: postconf, arguments: ["-h", "mail_version"])
+    let output = try checked(postconf: postconf, arguments: ["-d", "-h", "mail_version"])
     let text = PostconfOutput.parseValues(output).first.map { String(decoding: $0, as: UTF8.self) }
     guard let text, let version = PostfixVersion(text) else {
       throw PostfixConfigError(
-        .invalidVersion, "postconf -h mail_version printed \(Printable.sanitize(output))")
+        .invalidVersion, "postconf -d -h mail_version printed \(Printable.sanitize(output))")
     }
     return version
   }
