@@ -1,0 +1,188 @@
+/// The parameters a Postfix release knows: names, defaults and history.
+///
+/// ``embedded`` describes Postfix 3.7.11 (Debian 12 build) and is generated
+/// by `Scripts/generate-catalog` from `postconf -d` and postconf(5).
+/// Service-dependent names are not in the catalogue; they come from master.cf
+/// through ``ServiceParameters``.
+public struct ParameterCatalog: Sendable {
+  /// The Postfix release the catalogue describes, when known.
+  public let version: PostfixVersion?
+  /// Every name a full `postconf -d` listing prints (without service-dependent
+  /// names), sorted bytewise as postconf lists them.
+  public let names: [String]
+  /// Names `postconf NAME` knows although full listings omit them, sorted bytewise.
+  public let unlistedNames: [String]
+  private let parameters: [String: CatalogParameter]
+  private let templates: [String: CatalogParameter]
+  private let serviceEntries: [String: CatalogParameter]
+  private let databaseSuffixes: [String: [String]]
+
+  /// The catalogue of Postfix 3.7.11, parsed once on first use.
+  public static let embedded = ParameterCatalog(
+    table: Array(generatedTable.utf8), version: PostfixVersion(generatedVersion))
+
+  private init(
+    version: PostfixVersion?, parameters: [String: CatalogParameter],
+    templates: [String: CatalogParameter], serviceEntries: [String: CatalogParameter],
+    databaseSuffixes: [String: [String]]
+  ) {
+    self.version = version
+    self.parameters = parameters
+    self.templates = templates
+    self.serviceEntries = serviceEntries
+    self.databaseSuffixes = databaseSuffixes
+    let sorted = parameters.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    self.names = sorted.filter { !$0.isUnlisted }.map(\.name)
+    self.unlistedNames = sorted.filter(\.isUnlisted).map(\.name)
+  }
+
+  /// Builds a catalogue from an installed Postfix's `postconf -d` output.
+  ///
+  /// Defaults and the name set come from `postconfDefaultsOutput`; flags and
+  /// history from `base` (a name `base` lacks gets no history). Names that look
+  /// service-dependent (a known suffix and the template's default) are skipped,
+  /// as are names `base` has but the output lacks (an older release). The
+  /// version is the output's `mail_version`, else `base`'s.
+  /// - Parameters:
+  ///   - postconfDefaultsOutput: Standard output of `postconf -d`, folded or not.
+  ///   - base: Where flags and history come from.
+  public init(postconfDefaultsOutput: [UInt8], base: ParameterCatalog) {
+    var parameters: [String: CatalogParameter] = [:]
+    for name in base.unlistedNames {
+      if let parameter = base.parameters[name] { parameters[name] = parameter }
+    }
+    var version = base.version
+    for (name, value) in PostconfOutput.parse(postconfDefaultsOutput) {
+      if name == "mail_version", let parsed = PostfixVersion(String(decoding: value, as: UTF8.self))
+      {
+        version = parsed
+      }
+      if var parameter = base.parameters[name] {
+        parameter.defaultValue = value
+        parameters[name] = parameter
+      } else if !base.looksServiceDependent(name: name, value: value) {
+        parameters[name] = CatalogParameter(name: name, defaultValue: value)
+      }
+    }
+    self.init(
+      version: version, parameters: parameters, templates: base.templates,
+      serviceEntries: base.serviceEntries, databaseSuffixes: base.databaseSuffixes)
+  }
+
+  /// The parameter called `name` (listed or unlisted), or `nil`.
+  /// - Parameter name: A parameter name.
+  /// - Returns: Its description, if the catalogue knows it.
+  public func parameter(_ name: String) -> CatalogParameter? {
+    parameters[name]
+  }
+
+  /// Whether `name` exists in Postfix `version`, judged by its introduction
+  /// release (``CatalogParameter/isAvailable(in:)``); `false` for unknown names.
+  /// - Parameters:
+  ///   - name: A parameter name.
+  ///   - version: The Postfix release to ask about.
+  /// - Returns: Whether the parameter is available there.
+  public func isAvailable(_ name: String, in version: PostfixVersion) -> Bool {
+    parameters[name]?.isAvailable(in: version) ?? false
+  }
+
+  /// postconf(5)'s `transport<suffix>` entry for a service-dependent suffix.
+  /// - Parameter suffix: A suffix such as `_destination_concurrency_limit`.
+  /// - Returns: The template, named `transport<suffix>`, or `nil`.
+  public func serviceTemplate(suffix: String) -> CatalogParameter? {
+    templates[suffix]
+  }
+
+  // A service-dependent name with a postconf(5) entry of its own
+  // (relay_destination_concurrency_limit), for its history.
+  func documentedServiceParameter(_ name: String) -> CatalogParameter? {
+    serviceEntries[name]
+  }
+
+  /// The client database types of the legacy `type:prefix` convention
+  /// (`ldap`, `mysql`, ...), sorted.
+  public var legacyDatabaseTypes: [String] { databaseSuffixes.keys.sorted() }
+
+  /// The suffixes a `type:prefix` lookup table makes valid as `prefix_<suffix>`.
+  ///
+  /// These are main.cf parameters by SPEC 5.1 (e), like `server_host` for `ldap`.
+  /// - Parameter type: A database type such as `ldap`.
+  /// - Returns: The suffixes without the leading `_`, sorted bytewise; empty
+  ///   for other types.
+  public func legacyDatabaseSuffixes(type: String) -> [String] {
+    databaseSuffixes[type] ?? []
+  }
+
+  private func looksServiceDependent(name: String, value: [UInt8]) -> Bool {
+    for (suffix, template) in templates where name.hasSuffix(suffix) && name.count > suffix.count {
+      if template.defaultValue == value { return true }
+    }
+    return false
+  }
+}
+
+extension ParameterCatalog {
+  // Parses the generated table: name TAB default TAB versions TAB flags, one row a line.
+  fileprivate init(table: [UInt8], version: PostfixVersion?) {
+    var parameters: [String: CatalogParameter] = [:]
+    var templates: [String: CatalogParameter] = [:]
+    var serviceEntries: [String: CatalogParameter] = [:]
+    var databaseSuffixes: [String: [String]] = [:]
+    for line in table.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+      let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+      guard fields.count == 4 else { continue }
+      let name = String(decoding: fields[0], as: UTF8.self)
+      let flags = Set(fields[3])
+      if flags.contains(UInt8(ascii: "D")) {
+        let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+        if parts.count == 2 { databaseSuffixes[parts[0], default: []].append(parts[1]) }
+        continue
+      }
+      let versions = fields[2].split(separator: UInt8(ascii: ","))
+        .compactMap { PostfixVersion(String(decoding: $0, as: UTF8.self)) }
+      let parameter = CatalogParameter(
+        name: name, defaultValue: Self.unescape(fields[1]), introducedIn: versions,
+        isHostDependent: flags.contains(UInt8(ascii: "H")),
+        isBuildDependent: flags.contains(UInt8(ascii: "B")),
+        isRaw: flags.contains(UInt8(ascii: "R")),
+        isReadOnly: flags.contains(UInt8(ascii: "O")),
+        isUnlisted: flags.contains(UInt8(ascii: "L")))
+      if flags.contains(UInt8(ascii: "S")) {
+        var entry = parameter
+        entry.parameterClass = .service
+        serviceEntries[name] = entry
+      } else if flags.contains(UInt8(ascii: "T")) {
+        var template = parameter
+        template.parameterClass = .service
+        templates[String(name.dropFirst("transport".count))] = template
+      } else {
+        parameters[name] = parameter
+      }
+    }
+    self.init(
+      version: version, parameters: parameters, templates: templates,
+      serviceEntries: serviceEntries, databaseSuffixes: databaseSuffixes)
+  }
+
+  // Undoes the generator's escapes: \\ \t \n.
+  private static func unescape(_ field: ArraySlice<UInt8>) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(field.count)
+    var escaped = false
+    for byte in field {
+      if escaped {
+        switch byte {
+        case UInt8(ascii: "t"): out.append(UInt8(ascii: "\t"))
+        case UInt8(ascii: "n"): out.append(UInt8(ascii: "\n"))
+        default: out.append(byte)
+        }
+        escaped = false
+      } else if byte == UInt8(ascii: "\\") {
+        escaped = true
+      } else {
+        out.append(byte)
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,180 @@
+import Glibc
+
+/// The Postfix installed on this machine, reached through its `postconf`.
+public enum InstalledPostfix {
+  /// Where `postconf` is looked for, in order.
+  public static let postconfCandidates = [
+    "/usr/sbin/postconf", "/usr/local/sbin/postconf", "/opt/local/sbin/postconf",
+    "/usr/local/bin/postconf", "/usr/bin/postconf", "/sbin/postconf",
+  ]
+
+  /// The largest output accepted from one postconf run.
+  public static let outputLimit = 16 << 20
+
+  /// The first executable ``postconfCandidates`` entry, or `nil`.
+  public static func postconfPath() -> String? {
+    postconfCandidates.first { access($0, X_OK) == 0 }
+  }
+
+  /// The output of a finished program.
+  public struct Output: Sendable {
+    /// Everything written to standard output.
+    public var stdout: [UInt8]
+    /// Everything written to standard error.
+    public var stderr: [UInt8]
+    /// The exit status (128 + signal number when killed).
+    public var status: Int32
+  }
+
+  /// Runs `postconf` with `arguments` (stdin `/dev/null`, environment inherited).
+  /// - Parameters:
+  ///   - postconf: The program path.
+  ///   - arguments: The arguments after argv[0].
+  /// - Returns: What it printed and its exit status.
+  /// - Throws: ``PostfixConfigError`` `.postfixTool` when it cannot be started,
+  ///   `.fileTooLarge` when it prints more than ``outputLimit`` bytes.
+  public static func run(postconf: String, arguments: [String]) throws -> Output {
+    try Spawn.run(path: postconf, arguments: arguments, limit: outputLimit)
+  }
+
+  /// `postconf -d` (all defaults) of the installed Postfix.
+  /// - Parameters:
+  ///   - postconf: The program path.
+  ///   - configDirectory: A directory for `-c` (its master.cf decides the
+  ///     service-dependent names), or `nil` for the installed configuration.
+  /// - Returns: Standard output of `postconf -d`.
+  /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails.
+  public static func defaultsOutput(postconf: String, configDirectory: String? = nil) throws
+    -> [UInt8]
+  {
+    let arguments = (configDirectory.map { ["-c", $0] } ?? []) + ["-d"]
+    return try checked(postconf: postconf, arguments: arguments)
+  }
+
+  /// The installed release, from `postconf -d -h mail_version`.
+  ///
+  /// `-d` because main.cf may set `mail_version` (postconf accepts that silently).
+  /// - Parameter postconf: The program path.
+  /// - Returns: The version.
+  /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails,
+  ///   `.invalidVersion` when its answer is not a version.
+  public static func version(postconf: String) throws -> PostfixVersion {
+    let output = try checked(postconf: postconf, arguments: ["-d", "-h", "mail_version"])
+    let text = PostconfOutput.parseValues(output).first.map { String(decoding: $0, as: UTF8.self) }
+    guard let text, let version = PostfixVersion(text) else {
+      throw PostfixConfigError(
+        .invalidVersion, "postconf -d -h mail_version printed \(Printable.sanitize(output))")
+    }
+    return version
+  }
+
+  /// A catalogue whose defaults come from the installed Postfix.
+  /// - Parameters:
+  ///   - postconf: The program path.
+  ///   - base: Where flags and history come from.
+  /// - Returns: `ParameterCatalog(postconfDefaultsOutput:base:)` of `postconf -d`.
+  /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails.
+  public static func catalog(postconf: String, base: ParameterCatalog = .embedded) throws
+    -> ParameterCatalog
+  {
+    ParameterCatalog(
+      postconfDefaultsOutput: try defaultsOutput(postconf: postconf), base: base)
+  }
+
+  private static func checked(postconf: String, arguments: [String]) throws -> [UInt8] {
+    let output = try run(postconf: postconf, arguments: arguments)
+    guard output.status == 0 else {
+      throw PostfixConfigError(
+        .postfixTool,
+        "\(postconf) \(arguments.joined(separator: " ")) exited with status \(output.status): "
+          + Printable.sanitize(output.stderr.prefix(1000)))
+    }
+    return output.stdout
+  }
+}
+
+// posix_spawn plus a poll loop that drains stdout and stderr together.
+private enum Spawn {
+  static func run(path: String, arguments: [String], limit: Int) throws -> InstalledPostfix.Output {
+    var outPipe: [Int32] = [-1, -1]
+    var errPipe: [Int32] = [-1, -1]
+    guard pipe(&outPipe) == 0 else { throw failure("pipe", path) }
+    guard pipe(&errPipe) == 0 else {
+      close(outPipe[0])
+      close(outPipe[1])
+      throw failure("pipe", path)
+    }
+    // Only the dup2'd copies may reach the child.
+    for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    close(outPipe[1])
+    close(errPipe[1])
+    guard spawned == 0 else {
+      close(outPipe[0])
+      close(errPipe[0])
+      throw PostfixConfigError(
+        .postfixTool, "cannot run \(path): \(String(cString: strerror(spawned)))")
+    }
+
+    var stdout: [UInt8] = []
+    var stderr: [UInt8] = []
+    var tooLarge = false
+    var fds = [
+      pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
+      pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
+    ]
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while fds.contains(where: { $0.fd >= 0 }) {
+      let ready = poll(&fds, nfds_t(fds.count), -1)
+      if ready < 0 {
+        if errno == EINTR { continue }
+        break
+      }
+      for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
+        let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR { continue }
+        if count <= 0 {
+          close(fds[index].fd)
+          fds[index].fd = -1
+          continue
+        }
+        if stdout.count + stderr.count + count > limit {
+          tooLarge = true
+          continue
+        }
+        if index == 0 {
+          stdout += buffer[0..<count]
+        } else {
+          stderr += buffer[0..<count]
+        }
+      }
+    }
+    for fd in fds where fd.fd >= 0 { close(fd.fd) }
+
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+      guard errno == EINTR else { throw failure("waitpid", path) }
+    }
+    if tooLarge {
+      throw PostfixConfigError(.fileTooLarge, "\(path) printed more than \(limit) bytes")
+    }
+    let signal = status & 0x7F
+    let exit = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    return InstalledPostfix.Output(stdout: stdout, stderr: stderr, status: exit)
+  }
+
+  static func failure(_ call: String, _ path: String) -> PostfixConfigError {
+    PostfixConfigError(
+      .postfixTool, "\(call) for \(path) failed: \(String(cString: strerror(errno)))")
+  }
+}
