@@ -18,7 +18,8 @@ let package = Package(
       name: "pfharden",
       dependencies: ["PostfixConfig", "PostfixHardening", "SMTPProbe"]
     ),
-    .testTarget(name: "PostfixConfigTests", dependencies: ["PostfixConfig"]),
+    .testTarget(
+      name: "PostfixConfigTests", dependencies: ["PostfixConfig"], exclude: ["Fixtures"]),
     .testTarget(name: "PostfixHardeningTests", dependencies: ["PostfixHardening"]),
     .testTarget(name: "SMTPProbeTests", dependencies: ["SMTPProbe"]),
     .testTarget(name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"]),

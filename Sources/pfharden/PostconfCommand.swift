@@ -33,7 +33,8 @@ enum PostconfCommand {
       programName: programName, configDirectory: directory, configDirectoryInjected: injected,
       mainCF: SystemFiles.read(directory + "/main.cf"),
       masterCF: SystemFiles.read(directory + "/master.cf"),
-      host: SystemFiles.host(processName: base), catalog: SystemFiles.catalog())
+      host: SystemFiles.host(processName: base),
+      catalog: SystemFiles.catalog(environment: console.environment))
     var outcome = Postconf.run(options: options, inputs: inputs)
     if outcome.exitStatus == 0 {
       for (file, bytes) in [

@@ -1,15 +1,58 @@
 import PostfixConfig
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The file and host access of `pfharden postconf` (thin wrappers over the
 /// PostfixConfig IO layer).
 enum SystemFiles {
+  /// Reads a configuration file, or says why it could not, in strerror words.
   static func read(_ path: String) -> PostconfInputs.File {
-    .unreadable("No such file or directory")
+    do {
+      return .contents(try ConfigFile.read(path: path))
+    } catch let error as PostfixConfigError {
+      return .unreadable(error.systemReason ?? error.reason)
+    } catch {
+      return .unreadable("\(error)")
+    }
   }
 
-  static func host(processName: String) -> HostEnvironment { HostEnvironment() }
+  static func host(processName: String) -> HostEnvironment {
+    HostInfo.current(processName: processName)
+  }
 
-  static func catalog() -> ParameterCatalog { ParameterCatalog() }
+  /// The defaults of the installed Postfix when there is one (unless
+  /// `PFHARDEN_DEFAULTS=embedded`), else the embedded Postfix 3.7.11 catalogue.
+  static func catalog(environment: [String: String]) -> ParameterCatalog {
+    if environment["PFHARDEN_DEFAULTS"] == "embedded" { return .embedded }
+    guard let postconf = InstalledPostfix.postconfPath(), !isThisProgram(postconf) else {
+      return .embedded
+    }
+    return (try? InstalledPostfix.catalog(postconf: postconf)) ?? .embedded
+  }
 
-  static func writePostconfStyle(_ bytes: [UInt8], to path: String) -> String? { nil }
+  /// Whether `path` is this very executable (pfharden installed as `postconf`).
+  static func isThisProgram(_ path: String) -> Bool {
+    guard let mine = realpath("/proc/self/exe", nil), let theirs = realpath(path, nil) else {
+      return false
+    }
+    defer {
+      free(mine)
+      free(theirs)
+    }
+    return strcmp(mine, theirs) == 0
+  }
+
+  /// Writes with postconf's edit protocol; returns postconf's fatal text on failure.
+  static func writePostconfStyle(_ bytes: [UInt8], to path: String) -> String? {
+    do {
+      try AtomicWriter.writePostconfStyle(bytes, to: path)
+      return nil
+    } catch let error as PostfixConfigError {
+      return error.reason
+    } catch {
+      return "\(error)"
+    }
+  }
 }

@@ -16,6 +16,7 @@ struct ParameterModel {
     var isRaw = false
     var isReadOnly = false
     var isHostDependent = false
+    var isUnlisted = false
   }
 
   /// One master.cf service's `-o` name space.
@@ -58,9 +59,20 @@ struct ParameterModel {
 
   func defaultValue(of name: String, node: Node, mode: PostconfOptions.Mode) throws -> [UInt8]? {
     if node.isHostDependent {
-      return try PostconfAdapters.hostDefault(
+      var failure: Error?
+      let result = try PostconfAdapters.hostDefault(
         name, inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
-        explicit: { dictionary[Array($0.utf8)] })
+        explicit: { other in
+          guard let raw = dictionary[Array(other.utf8)] else { return nil }
+          do {
+            return try expand(raw, mode: [.expand])
+          } catch {
+            failure = failure ?? error
+            return raw
+          }
+        })
+      if let failure { throw failure }
+      return result
     }
     return node.defaultValue ?? []
   }

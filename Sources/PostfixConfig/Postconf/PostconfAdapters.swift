@@ -7,14 +7,6 @@ enum PostconfAdapters {
     case fatal(String)
   }
 
-  struct CatalogEntry {
-    var name: String
-    var defaultValue: [UInt8]
-    var isRaw: Bool
-    var isReadOnly: Bool
-    var isHostDependent: Bool
-  }
-
   struct ExpansionWarnings: Error {
     var warnings: [String]
   }
@@ -34,14 +26,28 @@ enum PostconfAdapters {
 
   static func splitNameValue(_ bytes: [UInt8]) -> (name: [UInt8], value: [UInt8])? { nil }
 
-  static func catalogParameters(_ catalog: ParameterCatalog) -> [CatalogEntry] { [] }
+  static func catalogParameters(_ catalog: ParameterCatalog) -> [CatalogParameter] {
+    (catalog.names + catalog.unlistedNames).compactMap { catalog.parameter($0) }
+  }
 
   static func hostDefault(
     _ name: String, inputs: PostconfInputs, defaultsOnly: Bool,
     explicit: (String) -> [UInt8]?
-  ) throws -> [UInt8]? { nil }
+  ) throws -> [UInt8]? {
+    switch HostDefaults.value(
+      of: name, host: inputs.host, mainValue: explicit, defaultsOnly: defaultsOnly)
+    {
+    case .value(let bytes): return bytes
+    case .fatal(let message): throw PostconfFatal(message: message)
+    case nil: return nil
+    }
+  }
 
-  static func serviceParameters(service: String, command: String) -> [(String, [UInt8])] { [] }
+  static func serviceParameters(service: String, command: String, catalog: ParameterCatalog)
+    -> [CatalogParameter]
+  {
+    ServiceParameters.parameters(service: service, command: command, catalog: catalog)
+  }
 
   static func expand(_ value: [UInt8], lookup: (String) -> [UInt8]?) -> Result<
     [UInt8], ExpansionWarnings
@@ -55,8 +61,8 @@ enum PostconfAdapters {
     key: [UInt8], value: [UInt8]
   )] { entries }
 
-  static func legacyDatabaseParameters(in value: [UInt8]) -> [String] {
-    LegacyDatabase.parameterNames(in: value)
+  static func legacyDatabaseParameters(in value: [UInt8], catalog: ParameterCatalog) -> [String] {
+    LegacyDatabase.parameterNames(in: value) { catalog.legacyDatabaseSuffixes(type: $0) }
   }
 
   static func parseEdit(mode: EditMode, arguments: [[UInt8]]) throws -> EditRequest {

@@ -62,7 +62,8 @@ extension PostconfSession {
     for parameter in PostconfAdapters.catalogParameters(inputs.catalog) {
       model.table[parameter.name] = ParameterModel.Node(
         kind: .builtin, defaultValue: parameter.defaultValue, isRaw: parameter.isRaw,
-        isReadOnly: parameter.isReadOnly, isHostDependent: parameter.isHostDependent)
+        isReadOnly: parameter.isReadOnly, isHostDependent: parameter.isHostDependent,
+        isUnlisted: parameter.isUnlisted)
     }
   }
 
@@ -87,10 +88,11 @@ extension PostconfSession {
   mutating func registerServices(_ master: PostconfMaster?, into model: inout ParameterModel) {
     guard let master else { return }
     for service in master.services {
-      for (name, defaultValue) in PostconfAdapters.serviceParameters(
-        service: service.name, command: service.command)
-      where model.table[name] == nil {
-        model.table[name] = ParameterModel.Node(kind: .service, defaultValue: defaultValue)
+      for parameter in PostconfAdapters.serviceParameters(
+        service: service.name, command: service.command, catalog: inputs.catalog)
+      {
+        model.table[parameter.name] = ParameterModel.Node(
+          kind: .service, defaultValue: parameter.defaultValue)
       }
       var scope = ParameterModel.ServiceScope(
         service: service.name, type: service.type, line: service.line)
@@ -175,7 +177,9 @@ extension PostconfSession {
           for warning in failure.warnings { warn(warning) }
           throw PostconfFatal(message: "macro processing error")
         }
-        for name in PostconfAdapters.legacyDatabaseParameters(in: expanded) {
+        for name in PostconfAdapters.legacyDatabaseParameters(
+          in: expanded, catalog: inputs.catalog)
+        {
           flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
         }
       }
@@ -215,7 +219,12 @@ extension PostconfSession {
   mutating func showParameters(_ model: ParameterModel) throws {
     let names: [String]
     if options.operands.isEmpty {
-      let selected = model.table.filter { _, node in
+      let selected = model.table.filter { name, node in
+        if node.isUnlisted {
+          // Legacy names are printed only when set, and then as user-defined.
+          return options.parameterClass.contains(.user)
+            && model.dictionary[Array(name.utf8)] != nil
+        }
         switch node.kind {
         case .builtin: return options.parameterClass.contains(.builtin)
         case .service: return options.parameterClass.contains(.service)

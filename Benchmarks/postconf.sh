@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Times `pfharden postconf -n -x` against the installed `postconf -n -x` on
+# generated main.cf files of about 10 KB, 1 MB and 10 MB, plus the library's
+# parse+serialise alone, and prints ratios from this one run. Peak memory is
+# the maximum resident set size reported by /usr/bin/time.
+#
+# Usage: Benchmarks/postconf.sh [ROUNDS]   (run from the package root)
+set -euo pipefail
+rounds=${1:-5}
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+swift build -c release --product pfharden >/dev/null
+bin=$(swift build -c release --show-bin-path)/pfharden
+swiftc -O -parse-as-library -module-name ParseBench -o "$work/parsebench" \
+  $(find "$root/Sources/PostfixConfig" -name '*.swift') "$root/Benchmarks/ParseBench/main.swift" \
+  2>/dev/null || swiftc -O -module-name ParseBench -o "$work/parsebench" \
+  $(find "$root/Sources/PostfixConfig" -name '*.swift') "$root/Benchmarks/ParseBench/main.swift"
+cp "$root/Examples/debian/master.cf" "$work/master.cf.proto"
+
+best_of() {  # best wall time in seconds of $rounds runs of "$@"
+  python3 - "$rounds" "$@" <<'PY'
+import subprocess, sys, time
+rounds = int(sys.argv[1]); cmd = sys.argv[2:]
+best = float("inf")
+for _ in range(rounds):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    best = min(best, time.perf_counter() - t)
+print("%.6f" % best)
+PY
+}
+
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+
+printf '%-8s %12s %12s %8s %12s %10s %12s %12s\n' size postconf_s pfharden_s ratio parse_MB/s pf_peak_KB empty_peak_KB peak/size
+for size in 10000 1000000 10000000; do
+  dir="$work/conf-$size"
+  mkdir -p "$dir"
+  python3 "$root/Benchmarks/generate-maincf.py" "$size" "$dir/main.cf"
+  cp "$work/master.cf.proto" "$dir/master.cf"
+  touch -d 2020-01-01 "$dir/main.cf" "$dir/master.cf"
+  actual=$(stat -c %s "$dir/main.cf")
+  cmp <(postconf -c "$dir" -n -x 2>&1) <("$bin" postconf -c "$dir" -n -x 2>&1 | sed 's/^pfharden postconf: /postconf: /') \
+    || echo "warning: outputs differ for size $size" >&2
+  real=$(best_of postconf -c "$dir" -n -x)
+  ours=$(best_of "$bin" postconf -c "$dir" -n -x)
+  parse=$("$work/parsebench" "$dir/main.cf" "$rounds")
+  peak=$(peak_kb "$bin" postconf -c "$dir" -n -x)
+  mkdir -p "$work/empty"; : > "$work/empty/main.cf"; cp "$work/master.cf.proto" "$work/empty/master.cf"
+  touch -d 2020-01-01 "$work/empty/main.cf"
+  empty=$(peak_kb "$bin" postconf -c "$work/empty" -n -x)
+  python3 - "$actual" "$real" "$ours" "$parse" "$peak" "$empty" <<'PY'
+import sys
+size, real, ours, parse, peak, empty = sys.argv[1:]
+size = int(size); real = float(real); ours = float(ours); parse = float(parse)
+peak = int(peak); empty = int(empty)
+print("%-8d %12.4f %12.4f %7.2fx %12.1f %10d %12d %11.2fx" % (
+    size, real, ours, real / ours, size / parse / 1e6, peak, empty,
+    (peak - empty) * 1024 / size))
+PY
+done
+echo "ratio = postconf time / pfharden time (higher is better; target >= 5 on large files)"
+echo "peak/size = (pfharden peak RSS - peak RSS on an empty main.cf) / file size (target < 3)"
