@@ -5,7 +5,8 @@ public struct ProbeOptions: Sendable {
   /// The name sent with EHLO/HELO. Fully qualified and resolvable, so that HELO
   /// restrictions do not pre-empt the other checks.
   public var heloName: String = "example.com"
-  /// Test as this client address via XCLIENT (when the server allows it).
+  /// Test as this client address via XCLIENT (when the server allows it): a numeric
+  /// IPv4 or IPv6 address, without brackets.
   public var xclientAddress: String?
   /// The local address connections are bound to (`--source`), as reported in the vantage.
   public var sourceAddress: SocketAddress?

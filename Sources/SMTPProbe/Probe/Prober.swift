@@ -216,7 +216,9 @@ final class ProbeRun {
     guard capabilities.xclient else {
       return (nil, "the server does not offer XCLIENT to this client")
     }
-    guard let reply = try? session.command("XCLIENT ADDR=\(address)") else {
+    // Postfix spells IPv6 addresses `IPV6:2001:db8::1` in XCLIENT.
+    let attribute = address.contains(":") ? "IPV6:\(address)" : address
+    guard let reply = try? session.command("XCLIENT ADDR=\(attribute)") else {
       return (nil, "XCLIENT failed: \(session.endedBy?.reason ?? "no reply")")
     }
     guard reply.code == 220 else { return (nil, "XCLIENT refused: \(reply.summary)") }
