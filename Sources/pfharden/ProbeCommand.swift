@@ -304,9 +304,14 @@ enum TextReport {
           + (names.isEmpty ? "" : " (names \(names.joined(separator: ", ")))"), banner.evidence)
     }
     if let capabilities = report.capabilities {
+      let hello = report.transcript.filter { exchange in
+        exchange.connection == report.transcript.first?.connection
+          && ["EHLO", "HELO", "XCLIENT"].contains { exchange.command?.hasPrefix($0) ?? false }
+      }
       row(
         capabilities.extended ? "capabilities" : "capabilities (HELO)",
-        capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "))
+        capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "),
+        hello)
     }
     switch report.tlsMode {
     case .starttls: row("tls", "STARTTLS offered (not analysed here)")
@@ -335,7 +340,7 @@ enum TextReport {
       value += " (\(relay.accepted.count) of \(tested) forms accepted"
       value += "; vantage \(vantage.kind.rawValue) \(vantage.address ?? "?")"
       value += vantage.likelyTrusted ? ", likely trusted)" : ")"
-      if let reason = relay.reason { value += ": \(reason)" }
+      if relay.verdict == .inconclusive, let reason = relay.reason { value += ": \(reason)" }
       row("open relay", value)
       if verbose {
         for attempt in relay.attempts {
