@@ -109,7 +109,8 @@ enum ProbeCommand {
     }
     var options = invocation.options
     configure(&options)
-    let port = invocation.port ?? (options.implicitTLS ? 465 : options.role == .submission ? 587 : 25)
+    let port =
+      invocation.port ?? (options.implicitTLS ? 465 : options.role == .submission ? 587 : 25)
     let report = probe(invocation.host, port, options)
     if invocation.json {
       console.out(report.json())
@@ -300,7 +301,8 @@ enum TextReport {
     if let banner = report.banner {
       let names = [banner.software, banner.operatingSystem].compactMap { $0 }
       row(
-        "banner", banner.reply.summary
+        "banner",
+        banner.reply.summary
           + (names.isEmpty ? "" : " (names \(names.joined(separator: ", ")))"), banner.evidence)
     }
     if let capabilities = report.capabilities {

@@ -8,14 +8,15 @@ import Testing
   let clock = VirtualClock()
   let step: UInt64 = 5_000_000_000
 
-  func session(_ transport: ScriptedTransport, limits: ReplyLimits = ReplyLimits()) -> SMTPSession
-  {
+  func session(_ transport: ScriptedTransport, limits: ReplyLimits = ReplyLimits()) -> SMTPSession {
     SMTPSession(
       transport: transport, connection: 1, clock: clock, stepNanoseconds: step,
       sessionDeadline: Deadline.after(nanoseconds: 60_000_000_000, clock: clock), limits: limits)
   }
 
-  func server(_ greeting: [ServerAction], respond: @escaping (String) -> [ServerAction] = { _ in [] })
+  func server(
+    _ greeting: [ServerAction], respond: @escaping (String) -> [ServerAction] = { _ in [] }
+  )
     -> ScriptedTransport
   {
     ScriptedTransport(clock: clock, greeting: greeting, respond: respond)
@@ -47,7 +48,9 @@ import Testing
   }
 
   @Test func eightBitAndControlBytesAreEscapedInReports() throws {
-    let transport = server([.send(Array("220 mail \u{1B}[31m".utf8) + [0xFF, 0xC3, 0x5C, 0x0D, 0x0A])])
+    let transport = server([
+      .send(Array("220 mail \u{1B}[31m".utf8) + [0xFF, 0xC3, 0x5C, 0x0D, 0x0A])
+    ])
     let greeting = try session(transport).greeting()
     #expect(greeting.code == 220)
     #expect(greeting.summary == "220 mail \\x1b[31m\\xff\\xc3\\\\")
@@ -104,7 +107,8 @@ import Testing
   }
 
   @Test func earlyCloseIsReportedAsClosed() throws {
-    let smtp = session(server([.text("220 mail ESMTP\r\n")]) { _ in [.text("250-mail\r\n"), .close] })
+    let smtp = session(
+      server([.text("220 mail ESMTP\r\n")]) { _ in [.text("250-mail\r\n"), .close] })
     try smtp.greeting()
     #expect(throws: SMTPProbeError(.closed, "")) { try smtp.command("EHLO example.com") }
     #expect(smtp.endedBy?.reason.contains("inside a reply line") == false)
@@ -150,7 +154,8 @@ import Testing
   }
 
   @Test func serviceClosingEndsTheSession() throws {
-    let smtp = session(server([.text("220 ok\r\n")]) { _ in [.text("421 4.7.0 Too many errors\r\n")] })
+    let smtp = session(
+      server([.text("220 ok\r\n")]) { _ in [.text("421 4.7.0 Too many errors\r\n")] })
     try smtp.greeting()
     #expect(try smtp.command("VRFY x").code == 421)
     #expect(smtp.sawServiceClosing)

@@ -6,7 +6,10 @@ import Testing
 @Suite struct ProbeVerdictTests {
   let clock = VirtualClock()
 
-  func probe(_ server: FakePostfix, local: String = "127.0.0.1", configure: (inout ProbeOptions) -> Void = { _ in })
+  func probe(
+    _ server: FakePostfix, local: String = "127.0.0.1",
+    configure: (inout ProbeOptions) -> Void = { _ in }
+  )
     -> (ProbeReport, ScriptedConnector)
   {
     var options = ProbeOptions.scripted(clock)
@@ -74,7 +77,9 @@ import Testing
     #expect(report.heloRequired?.required == true)
     #expect(report.openRelay?.verdict == .closed)
     #expect(report.openRelay?.accepted == [])
-    #expect(report.openRelay?.attempts.allSatisfy { $0.outcome == .relayDenied } == true)
+    let outcomes = report.openRelay?.attempts.map(\.outcome) ?? []
+    #expect(outcomes.filter { $0 == .relayDenied }.count == 13)
+    #expect(outcomes.filter { $0 == .notRelayed }.count == 3)
     #expect(!report.hasFindings(atLeast: .warning))
   }
 
@@ -89,6 +94,13 @@ import Testing
     #expect(report.openRelay?.verdict == .closed)
     #expect(report.openRelay?.defers == true)
     #expect(report.findings.contains { $0.id == "relay-deferred" })
+  }
+
+  @Test func greylistingMakesTheRelayTestInconclusive() {
+    let (report, _) = probe(FakePostfix(relay: "greylist")) { $0.xclientAddress = "203.0.113.5" }
+    #expect(report.openRelay?.verdict == .inconclusive)
+    #expect(report.openRelay?.reason?.contains("Greylisted") == true)
+    #expect(report.findings.contains { $0.id == "relay-inconclusive" })
   }
 
   @Test func xclientNotOfferedFallsBackToDirectWithANote() {
@@ -113,7 +125,9 @@ import Testing
   }
 
   @Test func greeting421IsReportedAsRefusalWithBackoff() {
-    let server = FakePostfix(greeting: [.text("421 4.7.0 mail.example.test Error: too many connections\r\n"), .close])
+    let server = FakePostfix(greeting: [
+      .text("421 4.7.0 mail.example.test Error: too many connections\r\n"), .close,
+    ])
     let start = clock.now()
     let (report, connector) = probe(server)
     #expect(report.failure?.code == .closed)
@@ -124,11 +138,16 @@ import Testing
     #expect(connector.transports.count == 2)
     #expect(clock.now() - start >= ProbeOptions().initialBackoffNanoseconds)
     #expect(report.findings.contains { $0.id == "greeting-refused" })
-    #expect(!report.findings.contains { $0.message.contains("not SMTP") && !$0.message.contains("not a missing") })
+    #expect(
+      !report.findings.contains {
+        $0.message.contains("not SMTP") && !$0.message.contains("not a missing")
+      })
   }
 
   @Test func postscreen554GreetingIsARefusal() {
-    let server = FakePostfix(greeting: [.text("554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked\r\n"), .close])
+    let server = FakePostfix(greeting: [
+      .text("554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked\r\n"), .close,
+    ])
     let (report, _) = probe(server)
     #expect(report.banner?.refused == true)
     #expect(report.failure != nil)
@@ -171,7 +190,9 @@ import Testing
   @Test func dataIsNeverSentEvenToAServerThatAcceptsEverything() {
     let (report, connector) = probe(FakePostfix()) { $0.xclientAddress = "203.0.113.5" }
     #expect(report.openRelay?.verdict == .open)
-    let verbs = connector.allCommands.map { $0.split(separator: " ").first.map(String.init)?.uppercased() ?? "" }
+    let verbs = connector.allCommands.map {
+      $0.split(separator: " ").first.map(String.init)?.uppercased() ?? ""
+    }
     #expect(!verbs.contains("DATA"))
     #expect(!verbs.contains("BDAT"))
     // Every accepted RCPT is followed by RSET.
@@ -197,5 +218,80 @@ import Testing
     let (report, _) = probe(FakePostfix()) { $0.implicitTLS = true }
     #expect(report.tlsMode == .none)
     #expect(report.findings.contains { $0.id == "implicit-tls-expected" })
+  }
+}
+
+@Suite struct RelayClassificationTests {
+  func reply(_ text: String) -> Reply {
+    let code = Int(text.prefix(3)) ?? 0
+    return Reply(code: code, lines: [Array(text.dropFirst(4).utf8)])
+  }
+
+  @Test(arguments: [
+    ("554 5.7.1 <relaytest@example.net>: Relay access denied", RelayAttempt.Outcome.relayDenied),
+    ("454 4.7.1 <relaytest@example.net>: Relay access denied", .relayDenied),
+    ("550 5.7.1 Unable to relay", .relayDenied),
+    ("553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts", .relayDenied),
+    ("550 5.1.1 <relaytest%example.net@mail.example.test>: User unknown", .notRelayed),
+    ("501 5.1.3 Bad recipient address syntax", .notRelayed),
+    ("450 4.7.1 <relaytest@example.net>: greylisted, try again later", .blocked),
+    ("554 5.7.1 Service unavailable; Client host blocked", .blocked),
+    ("421 4.7.0 too many errors", .blocked),
+    ("250 2.1.5 Ok", .accepted),
+  ])
+  func rcptRepliesAreClassified(text: String, expected: RelayAttempt.Outcome) {
+    #expect(RelayCheck.outcome(rcpt: reply(text)) == expected, "\(text)")
+  }
+
+  @Test func theSixteenVariantsFollowNmap() {
+    let server = SocketAddress.numeric("127.0.0.1", port: 25)
+    let variants = RelayCheck.variants(serverName: "mail.example.test", serverAddress: server)
+    #expect(variants.count == 16)
+    #expect(Set(variants.map(\.id)).count == 16)
+    #expect(variants.map(\.number) == Array(1...16))
+    #expect(variants[0].mailFrom == "")
+    #expect(variants[4].rcptTo == "relaytest%example.net@[127.0.0.1]")
+    #expect(variants[9].rcptTo == "\"relaytest@example.net\"@[127.0.0.1]")
+    #expect(variants[11].rcptTo == "@[127.0.0.1]:relaytest@example.net")
+    #expect(variants[15].rcptTo == "example.net!relaytest@mail.example.test")
+    // Only reserved domains and the server itself appear.
+    for variant in variants {
+      for address in [variant.mailFrom, variant.rcptTo] where !address.isEmpty {
+        #expect(
+          address.contains("example.") || address.contains("[127.0.0.1]"), "\(address)")
+      }
+    }
+    let v6 = RelayCheck.variants(
+      serverName: "bad name\u{1B}", serverAddress: SocketAddress.numeric("::1", port: 25))
+    #expect(v6[2].mailFrom == "probe@[IPv6:::1]")
+  }
+
+  @Test func vantageHeuristics() {
+    let trusted = [
+      "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "::1", "fd00::1",
+      "fe80::1", "::ffff:192.168.0.1", "100.64.0.1",
+    ]
+    for text in trusted {
+      let address = SocketAddress.numeric(text, port: 0)
+      #expect(address.map { VantageCheck.likelyTrusted($0, server: nil) } == true, "\(text)")
+    }
+    for text in ["203.0.113.5", "198.51.100.7", "2001:db8::5"] {
+      let address = SocketAddress.numeric(text, port: 0)
+      #expect(address.map { VantageCheck.likelyTrusted($0, server: nil) } == false, "\(text)")
+    }
+    let neighbour = SocketAddress.numeric("198.51.100.8", port: 0)
+    let server = SocketAddress.numeric("198.51.100.7", port: 25)
+    #expect(neighbour.map { VantageCheck.likelyTrusted($0, server: server) } == true)
+  }
+
+  @Test func oracleVerdicts() {
+    let unknown = reply("550 5.1.1 <x>: Recipient address rejected: User unknown")
+    let known = reply("252 2.0.0 root")
+    #expect(OracleCheck.verdict(control: unknown, users: [known, known]) == .leaksUsers)
+    #expect(OracleCheck.verdict(control: known, users: [known]) == .noOracle)
+    let disabled = reply("502 5.5.1 VRFY command is disabled")
+    #expect(OracleCheck.verdict(control: disabled, users: [disabled]) == .disabled)
+    let expn = reply("500 5.5.2 Error: command not recognized")
+    #expect(OracleCheck.verdict(control: expn, users: [expn]) == .disabled)
   }
 }

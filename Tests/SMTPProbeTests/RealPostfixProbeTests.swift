@@ -4,6 +4,7 @@ import Testing
 @testable import SMTPProbe
 
 /// The probe against real Postfix instances on loopback ports, in two postures.
+///
 /// Only 127.0.0.1 is ever connected to; `203.0.113.5` exists only inside the SMTP
 /// dialogue (XCLIENT), judged by the instance's `smtpd_authorized_xclient_hosts`.
 @Suite(.serialized, .enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
@@ -95,5 +96,25 @@ struct RealPostfixProbeTests {
       whyOutside)
     #expect(!instance.log().contains("too many errors"), whyOutside)
     #expect(!instance.log().contains("queued as"), whyOutside)
+  }
+
+  @Test func stockPostureDefersRelaying() throws {
+    try RealPostfix.requireInstances()
+    let instance = try PostfixInstance(posture: .stock)
+    defer { instance.stop() }
+    try instance.start()
+
+    let outside = probe(instance, xclient: "203.0.113.5")
+    let why = context(outside, instance)
+    #expect(outside.failure == nil, why)
+    #expect(outside.banner?.software == "Postfix", why)
+    #expect(outside.vrfy?.verdict == .leaksUsers, why)
+    #expect(outside.heloRequired?.required == false, why)
+    #expect(outside.openRelay?.verdict == .closed, why)
+    #expect(outside.openRelay?.defers == true, why)
+    #expect(
+      outside.openRelay?.attempts.contains { $0.reply?.summary.hasPrefix("454 4.7.1") ?? false }
+        == true, why)
+    #expect(outside.findings.contains { $0.id == "relay-deferred" }, why)
   }
 }

@@ -28,10 +28,14 @@ import Testing
   }
 
   @Test func readsAGreetingOverIPv6() throws {
-    guard let server = try? LoopbackServer(host: "::1", handle: { fd in
-      Wire.write(fd, "220 v6\r\n")
-      _ = Wire.readLine(fd)
-    }) else {
+    guard
+      let server = try? LoopbackServer(
+        host: "::1",
+        handle: { fd in
+          Wire.write(fd, "220 v6\r\n")
+          _ = Wire.readLine(fd)
+        })
+    else {
       return  // no IPv6 loopback in this environment
     }
     defer { server.stop() }
@@ -115,7 +119,9 @@ import Testing
     let address = try #require(SocketAddress.numeric("127.0.0.1", port: server.port))
     let transport = try TCPTransport(to: address, source: nil, deadline: deadline(2000))
     transport.close()
-    #expect(throws: SMTPProbeError(.closed, "")) { try transport.send([65], deadline: deadline(100)) }
+    #expect(throws: SMTPProbeError(.closed, "")) {
+      try transport.send([65], deadline: deadline(100))
+    }
     #expect(throws: SMTPProbeError(.closed, "")) {
       _ = try transport.receive(maxBytes: 10, deadline: deadline(100))
     }

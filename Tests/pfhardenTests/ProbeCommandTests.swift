@@ -189,7 +189,9 @@ import Testing
 
 /// Snapshot files under `Snapshots/probe/`, re-recorded with `PFHARDEN_RECORD_SNAPSHOTS=1`.
 enum Snapshot {
-  static func assert(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  static func assert(
+    _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .appendingPathComponent("Snapshots/probe/\(name)")
     if ProcessInfo.processInfo.environment["PFHARDEN_RECORD_SNAPSHOTS"] == "1" {
@@ -277,7 +279,8 @@ final class FakeSMTPServer: @unchecked Sendable {
       break
     }
     let hardened = posture == .hardened
-    let banner = hardened ? "mail.example.test ESMTP" : "mail.example.test ESMTP Postfix (Debian/GNU)"
+    let banner =
+      hardened ? "mail.example.test ESMTP" : "mail.example.test ESMTP Postfix (Debian/GNU)"
     write(fd, "220 \(banner)\r\n")
     var helo = false
     var outside = false
@@ -296,9 +299,13 @@ final class FakeSMTPServer: @unchecked Sendable {
         helo = false
         write(fd, "220 \(banner)\r\n")
       } else if upper.hasPrefix("MAIL") {
-        write(fd, hardened && !helo ? "503 5.5.1 Error: send HELO/EHLO first\r\n" : "250 2.1.0 Ok\r\n")
+        write(
+          fd, hardened && !helo ? "503 5.5.1 Error: send HELO/EHLO first\r\n" : "250 2.1.0 Ok\r\n")
       } else if upper.hasPrefix("RCPT") {
-        if line.contains("@mail.example.test>") && !line.contains("postmaster") && !line.contains("!") && !line.contains("%") && !line.contains("\"") && !line.contains("example.net@") {
+        if line.contains("@mail.example.test>") && !line.contains("postmaster")
+          && !line.contains("!") && !line.contains("%") && !line.contains("\"")
+          && !line.contains("example.net@")
+        {
           write(fd, "550 5.1.1 <x>: Recipient address rejected: User unknown\r\n")
         } else if line.contains("@mail.example.test>") && line.contains("postmaster") {
           write(fd, "250 2.1.5 Ok\r\n")
@@ -315,7 +322,8 @@ final class FakeSMTPServer: @unchecked Sendable {
         } else if line.hasSuffix(" root") || line.hasSuffix(" postmaster") {
           write(fd, "252 2.0.0 \(line.dropFirst(5))\r\n")
         } else {
-          write(fd, "550 5.1.1 <\(line.dropFirst(5))>: Recipient address rejected: User unknown\r\n")
+          write(
+            fd, "550 5.1.1 <\(line.dropFirst(5))>: Recipient address rejected: User unknown\r\n")
         }
       } else if upper.hasPrefix("QUIT") {
         write(fd, "221 2.0.0 Bye\r\n")

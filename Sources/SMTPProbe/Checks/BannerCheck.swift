@@ -1,4 +1,4 @@
-/// Reads the greeting: is it a refusal, and does it name the software or the OS?
+/// Reads the greeting: whether it refuses service and whether it names the software or OS.
 enum BannerCheck {
   /// Software names looked for, lower-case, with how they are reported.
   static let software: [(String, String)] = [

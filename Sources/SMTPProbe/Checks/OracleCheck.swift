@@ -61,7 +61,8 @@ enum OracleCheck {
     guard mail.isPositive else { return result(nil, "the sender was refused: \(mail.summary)") }
     var replies: [Reply] = []
     for user in [control, "postmaster"] {
-      guard session.negativeReplies < budget, let reply = try? session.command("RCPT TO:<\(user)@\(domain)>")
+      guard session.negativeReplies < budget,
+        let reply = try? session.command("RCPT TO:<\(user)@\(domain)>")
       else { break }
       replies.append(reply)
     }

@@ -17,12 +17,16 @@ enum RelayCheck {
   static func variants(serverName: String?, serverAddress: SocketAddress?) -> [Variant] {
     let ip: String
     if let serverAddress {
-      ip = serverAddress.family == .ipv4 ? "[\(serverAddress.host)]" : "[IPv6:\(serverAddress.host)]"
+      ip =
+        serverAddress.family == .ipv4 ? "[\(serverAddress.host)]" : "[IPv6:\(serverAddress.host)]"
     } else {
       ip = "[127.0.0.1]"
     }
     let name = serverName.flatMap { isDomainName($0) ? $0 : nil } ?? ip
-    let from = "probe", to = "relaytest", fromDomain = "example.com", toDomain = "example.net"
+    let from = "probe"
+    let to = "relaytest"
+    let fromDomain = "example.com"
+    let toDomain = "example.net"
     let sender = "\(from)@\(ip)"
     let rows: [(String, String, String)] = [
       ("null-sender", "", "\(to)@\(toDomain)"),
@@ -51,8 +55,33 @@ enum RelayCheck {
   /// denied", "unable to relay").
   static func isRelayDenial(_ reply: Reply) -> Bool {
     guard !reply.isPositive else { return false }
-    if reply.mentions("relay") { return true }
+    // Servers echo the address (`<relaytest@example.net>`): only their own words count.
+    let text = withoutAddresses(reply)
+    if text.mentions("relay") || text.mentions("rcpthosts") { return true }
+    // A bare 5.7.1 ("delivery not authorized") counts, unless the words say the client,
+    // sender or HELO was refused (a block list, not a relay decision).
+    let otherReasons = ["client", "blocked", "sender", "helo", "listed", "spam"]
     return reply.isPermanentFailure && reply.enhancedCode == "5.7.1"
+      && !otherReasons.contains { text.mentions($0) }
+  }
+
+  /// The reply with every `<...>` span removed from its text.
+  static func withoutAddresses(_ reply: Reply) -> Reply {
+    let lines = reply.lines.map { line -> [UInt8] in
+      var out: [UInt8] = []
+      var depth = 0
+      for byte in line {
+        if byte == UInt8(ascii: "<") {
+          depth += 1
+        } else if byte == UInt8(ascii: ">"), depth > 0 {
+          depth -= 1
+        } else if depth == 0 {
+          out.append(byte)
+        }
+      }
+      return out
+    }
+    return Reply(code: reply.code, lines: lines)
   }
 
   /// Classifies the RCPT reply of one variant.
@@ -62,7 +91,8 @@ enum RelayCheck {
     if reply.code == 421 { return .blocked }
     let enhanced = reply.enhancedCode ?? ""
     if enhanced.hasPrefix("5.1.") || reply.code == 501 || reply.code == 553
-      || reply.mentions("user unknown") || reply.mentions("unknown user")
+      || withoutAddresses(reply).mentions("user unknown")
+      || withoutAddresses(reply).mentions("unknown user")
     {
       return .notRelayed
     }

@@ -2,7 +2,9 @@
 public struct ProbeOptions: Sendable {
   /// The assumed role of the server.
   public var role: ProbeRole = .mx
-  /// The name sent with EHLO/HELO. Fully qualified and resolvable, so that HELO
+  /// The name sent with EHLO/HELO.
+  ///
+  /// Fully qualified and resolvable, so that HELO
   /// restrictions do not pre-empt the other checks.
   public var heloName: String = "example.com"
   /// Test as this client address via XCLIENT (when the server allows it): a numeric
@@ -20,7 +22,9 @@ public struct ProbeOptions: Sendable {
   public var sessionTimeoutNanoseconds: UInt64 = 60_000_000_000
   /// The whole probe gives up after this long.
   public var totalTimeoutNanoseconds: UInt64 = 300_000_000_000
-  /// The most TCP connections the probe makes. Connections are never concurrent.
+  /// The most TCP connections the probe makes.
+  ///
+  /// Connections are never concurrent: the probe holds one at a time.
   public var connectionBudget = 10
   /// A session stops adding commands once the server refused this many (Postfix's
   /// `smtpd_soft_error_limit` is 10: the probe stays well below it).

@@ -208,7 +208,7 @@ final class ProbeRun {
     return Capabilities(reply: helo, extended: false)
   }
 
-  /// XCLIENT ADDR=..., then EHLO again. Returns the new capabilities, or nil with a note.
+  // XCLIENT ADDR=..., then EHLO again. Returns the new capabilities, or nil with a note.
   func applyXCLIENT(_ session: SMTPSession, capabilities: Capabilities) -> (
     Capabilities?, String?
   ) {

@@ -3,13 +3,13 @@ extension ProbeReport {
   public static let jsonSchemaVersion = 1
 
   /// The report as a pretty-printed JSON document, schema version 1, ending in a newline.
-  /// - Parameter transcript: Whether to include every exchange of every connection.
+  /// - Parameter includingTranscript: Whether to add every exchange of every connection.
   /// - Returns: The JSON text (pure ASCII: server bytes are escaped).
-  public func json(transcript includeTranscript: Bool = true) -> String {
-    jsonValue(transcript: includeTranscript).rendered() + "\n"
+  public func json(includingTranscript: Bool = true) -> String {
+    jsonValue(includingTranscript: includingTranscript).rendered() + "\n"
   }
 
-  func jsonValue(transcript includeTranscript: Bool) -> JSONValue {
+  func jsonValue(includingTranscript includeTranscript: Bool) -> JSONValue {
     var members: [(String, JSONValue)] = [
       ("schemaVersion", .int(Self.jsonSchemaVersion)),
       (

@@ -17,7 +17,9 @@ public struct BannerResult: Equatable, Sendable {
   public var disclosesSoftware: Bool { software != nil || operatingSystem != nil }
 }
 
-/// How the server offers TLS. The handshake itself is analysed elsewhere.
+/// How the server offers TLS.
+///
+/// The handshake itself is analysed elsewhere.
 public enum TLSMode: String, Sendable {
   /// STARTTLS is advertised in EHLO.
   case starttls

@@ -31,14 +31,17 @@ public struct Reply: Equatable, Sendable {
       if byte == UInt8(ascii: " ") { break }
       if byte == UInt8(ascii: ".") {
         parts.append([])
-      } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), parts[parts.count - 1].count < 3 {
+      } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte),
+        parts[parts.count - 1].count < 3
+      {
         parts[parts.count - 1].append(byte)
       } else {
         return nil
       }
     }
     guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }),
-      let klass = parts[0].first, [UInt8(ascii: "2"), UInt8(ascii: "4"), UInt8(ascii: "5")].contains(klass),
+      let klass = parts[0].first,
+      [UInt8(ascii: "2"), UInt8(ascii: "4"), UInt8(ascii: "5")].contains(klass),
       parts[0].count == 1
     else { return nil }
     return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
@@ -179,7 +182,9 @@ struct ReplyReader {
         start = 0
       }
       scanned = buffer.count
-      if deadline.hasPassed { throw SMTPProbeError(.timeout, "no complete reply before the deadline") }
+      if deadline.hasPassed {
+        throw SMTPProbeError(.timeout, "no complete reply before the deadline")
+      }
       let bytes = try transport.receive(maxBytes: Self.chunk, deadline: deadline)
       if bytes.isEmpty {
         throw SMTPProbeError(

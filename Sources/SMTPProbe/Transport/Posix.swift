@@ -212,7 +212,9 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// An owned, non-blocking TCP socket. Not copyable: closing it twice is impossible.
+/// An owned, non-blocking TCP socket.
+///
+/// Not copyable: closing it twice is impossible.
 struct SocketDescriptor: ~Copyable {
   private let raw: Int32
 
@@ -221,7 +223,8 @@ struct SocketDescriptor: ~Copyable {
   /// - Throws: `.system` naming `socket`.
   init(family: SocketAddress.Family) throws {
     let domain = family == .ipv4 ? AF_INET : AF_INET6
-    let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+    let type =
+      Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
       | Int32(SOCK_CLOEXEC.rawValue)
     let fd = socket(domain, type, Int32(IPPROTO_TCP))
     guard fd >= 0 else { throw Errno.current.error("socket") }

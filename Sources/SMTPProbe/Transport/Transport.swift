@@ -26,7 +26,9 @@ public protocol Transport: AnyObject {
   var remoteAddress: SocketAddress? { get }
 }
 
-/// Opens transports to one server. The prober opens every connection through it, so
+/// Opens transports to one server.
+///
+/// The prober opens every connection through it, so
 /// the connection budget is enforced in one place.
 public protocol Connector {
   /// Opens a new connection.

@@ -10,6 +10,8 @@ final class PostfixInstance {
     case open
     /// VRFY off, HELO required, relay restrictions ending in `reject_unauth_destination`.
     case hardened
+    /// Postfix's defaults: relaying deferred (`defer_unauth_destination`, 454 4.7.1).
+    case stock
   }
 
   let directory: URL
@@ -68,7 +70,9 @@ final class PostfixInstance {
     throw Failure("no 220 greeting on 127.0.0.1:\(port) within 15 s; log: \(log())")
   }
 
-  /// `postfix -c DIR stop` and removes the directory. Safe to call twice.
+  /// Stops the instance (`postfix -c DIR stop`) and removes its directory.
+  ///
+  /// Safe to call twice.
   func stop() {
     if started {
       _ = try? RealPostfix.run(RealPostfix.postfixPath, ["-c", configDirectory, "stop"])
@@ -204,6 +208,8 @@ final class PostfixInstance {
         smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 
         """
+    case .stock:
+      break
     }
     return text
   }

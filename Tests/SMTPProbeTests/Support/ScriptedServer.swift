@@ -217,7 +217,8 @@ struct FakePostfix {
     }
     if upper.hasPrefix("RCPT TO:") {
       guard state.mail else { return reply("503 5.5.1 Error: need MAIL command") }
-      let address = String(line.dropFirst(8)).trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
+      let address = String(line.dropFirst(8)).trimmingCharacters(
+        in: CharacterSet(charactersIn: "<>"))
       if address.hasSuffix("@mail.example.test") {
         let user = String(address.prefix { $0 != "@" })
         return localUsers.contains(user)
@@ -227,6 +228,9 @@ struct FakePostfix {
       let open = relay == "accept" || (relay == "trusted-only" && !state.outside)
       if open { return reply("250 2.1.5 Ok") }
       if relay == "defer" { return reply("454 4.7.1 <\(address)>: Relay access denied") }
+      if relay == "greylist" {
+        return reply("450 4.7.1 <\(address)>: Recipient address rejected: Greylisted")
+      }
       return reply("554 5.7.1 <\(address)>: Relay access denied")
     }
     if upper.hasPrefix("RSET") {
