@@ -96,6 +96,29 @@ import Testing
     #expect(report.findings.contains { $0.id == "relay-deferred" })
   }
 
+  @Test func heloFallbackWhenEHLOIsRefused() {
+    let (report, connector) = probe(FakePostfix(ehlo: false))
+    #expect(report.failure == nil)
+    #expect(report.capabilities?.extended == false)
+    #expect(report.capabilities?.serverName == "mail.example.test")
+    #expect(connector.allCommands.contains("HELO example.com"))
+    #expect(report.openRelay?.verdict == .trustedVantage)
+  }
+
+  @Test func serviceClosingMidRelayBacksOffAndContinues() {
+    let start = clock.now()
+    let server = FakePostfix(relay: "reject", serviceClosingAtRCPT: 4)
+    let (report, connector) = probe(server) { $0.xclientAddress = "203.0.113.5" }
+    // RCPT 1 is the RCPT enumeration's control; 4 falls in the first relay session.
+    #expect(report.transcript.contains { $0.reply?.code == 421 })
+    #expect(clock.now() - start >= ProbeOptions().initialBackoffNanoseconds)
+    #expect(report.openRelay?.attempts.filter { $0.outcome == .notTested }.isEmpty == true)
+    // The form that met the 421 was tried again in the next session.
+    #expect(report.openRelay?.verdict == .closed)
+    #expect(report.connections == connector.transports.count)
+    #expect(report.connections <= ProbeOptions().connectionBudget)
+  }
+
   @Test func greylistingMakesTheRelayTestInconclusive() {
     let (report, _) = probe(FakePostfix(relay: "greylist")) { $0.xclientAddress = "203.0.113.5" }
     #expect(report.openRelay?.verdict == .inconclusive)

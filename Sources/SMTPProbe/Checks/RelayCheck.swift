@@ -116,7 +116,9 @@ enum RelayCheck {
           rcptTo: variant.rcptTo, outcome: outcome, reply: reply, senderRefused: sender,
           evidence: Array(session.transcript[start...]))
       }
-      guard let mail = try? session.command("MAIL FROM:<\(variant.mailFrom)>") else {
+      // A 421 ends the session, not the question: the form is tried again in the next one.
+      guard let mail = try? session.command("MAIL FROM:<\(variant.mailFrom)>"), mail.code != 421
+      else {
         attempts.append(attempt(.notTested, nil))
         break
       }
@@ -125,7 +127,7 @@ enum RelayCheck {
         attempts.append(attempt(.blocked, mail, sender: true))
         continue
       }
-      guard let rcpt = try? session.command("RCPT TO:<\(variant.rcptTo)>") else {
+      guard let rcpt = try? session.command("RCPT TO:<\(variant.rcptTo)>"), rcpt.code != 421 else {
         attempts.append(attempt(.notTested, nil))
         break
       }

@@ -169,6 +169,13 @@ struct FakePostfix {
   var starttls = true
   var localUsers: Set<String> = ["postmaster", "root"]
   var greeting: [ServerAction]?
+  /// Refuse EHLO (an old server that only knows HELO).
+  var ehlo = true
+  /// Answer the n-th RCPT of the whole run (1-based) with 421 and close.
+  var serviceClosingAtRCPT: Int?
+  /// Counts RCPT commands across connections.
+  final class Counter: @unchecked Sendable { var rcpts = 0 }
+  let counter = Counter()
 
   func connector(clock: VirtualClock, local: String = "127.0.0.1") -> ScriptedConnector {
     ScriptedConnector(clock: clock) { _, clock in
@@ -191,6 +198,7 @@ struct FakePostfix {
     let upper = line.uppercased()
     func reply(_ text: String) -> [ServerAction] { [.text(text + "\r\n")] }
     if upper.hasPrefix("EHLO") {
+      guard ehlo else { return reply("502 5.5.2 Error: command not recognized") }
       state.helo = true
       var lines = ["250-mail.example.test", "250-PIPELINING", "250-SIZE 10240000"]
       if vrfy { lines.append("250-VRFY") }
@@ -217,6 +225,10 @@ struct FakePostfix {
     }
     if upper.hasPrefix("RCPT TO:") {
       guard state.mail else { return reply("503 5.5.1 Error: need MAIL command") }
+      counter.rcpts += 1
+      if counter.rcpts == serviceClosingAtRCPT {
+        return reply("421 4.7.0 mail.example.test Error: too many errors") + [.close]
+      }
       let address = String(line.dropFirst(8)).trimmingCharacters(
         in: CharacterSet(charactersIn: "<>"))
       if address.hasSuffix("@mail.example.test") {
