@@ -162,3 +162,38 @@ import Testing
     #expect(!smtp.isOpen)
   }
 }
+
+@Suite struct ReplyAndCapabilityTests {
+  @Test func enhancedCodes() {
+    #expect(
+      Reply(code: 554, lines: [Array("5.7.1 <a>: Relay access denied".utf8)]).enhancedCode
+        == "5.7.1")
+    #expect(Reply(code: 250, lines: [Array("2.1.5 Ok".utf8)]).enhancedCode == "2.1.5")
+    #expect(Reply(code: 250, lines: [Array("mail.example.test".utf8)]).enhancedCode == nil)
+    #expect(Reply(code: 250, lines: [Array("1.2.3 x".utf8)]).enhancedCode == nil)
+    #expect(Reply(code: 250, lines: [Array("2.1234.5 x".utf8)]).enhancedCode == nil)
+    #expect(Reply(code: 250, lines: []).enhancedCode == nil)
+  }
+
+  @Test func authMechanismsIncludingTheOldEqualsForm() {
+    let reply = Reply(
+      code: 250,
+      lines: ["mail.example.test", "AUTH PLAIN LOGIN", "AUTH=LOGIN CRAM-MD5", "SIZE abc"].map {
+        Array($0.utf8)
+      })
+    let capabilities = Capabilities(reply: reply, extended: true)
+    #expect(capabilities.authMechanisms == ["PLAIN", "LOGIN"])
+    #expect(capabilities.size == nil)
+    #expect(!capabilities.startTLS)
+  }
+
+  @Test func escapeKeepsPrintableASCIIOnly() {
+    #expect(Escape.text(Array("a\\b".utf8)) == "a\\\\b")
+    #expect(Escape.text([0x00, 0x0D, 0x0A, 0x7F, 0x80]) == "\\x00\\x0d\\x0a\\x7f\\x80")
+  }
+
+  @Test func jsonStringsAreEscaped() {
+    let value = JSONValue.object([("k\"", .string("a\u{1}\\\n")), ("n", .null)])
+    #expect(value.rendered(indent: nil) == #"{"k\"":"a\u0001\\\n","n":null}"#)
+  }
+}

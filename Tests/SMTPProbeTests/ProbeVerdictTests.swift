@@ -147,6 +147,17 @@ import Testing
     #expect(report.findings.contains { $0.id == "auth-before-starttls" && $0.severity == .error })
   }
 
+  @Test func submissionRequiringTLSPassesAndOraclesAreNotGuessed() {
+    let (report, connector) = probe(FakePostfix(tlsRequired: true)) { $0.role = .submission }
+    #expect(report.submission?.mailRefusedBeforeStartTLS == true)
+    #expect(report.vrfy?.verdict == nil)
+    #expect(report.vrfy?.reason?.contains("STARTTLS") == true)
+    #expect(report.openRelay?.verdict == .inconclusive)
+    #expect(!report.findings.contains { $0.id == "mail-before-starttls" })
+    #expect(report.connections <= 4)  // the relay test stops after three refused senders
+    #expect(connector.allCommands.filter { $0.hasPrefix("MAIL") }.count <= 6)
+  }
+
   @Test func greeting421IsReportedAsRefusalWithBackoff() {
     let server = FakePostfix(greeting: [
       .text("421 4.7.0 mail.example.test Error: too many connections\r\n"), .close,

@@ -38,6 +38,13 @@ enum OracleCheck {
     if isNotImplemented(first) {
       return OracleResult(verdict: .disabled, reason: nil, evidence: evidence)
     }
+    if first.code == 530 {
+      // "Must issue a STARTTLS command first" / "Authentication required": the oracle
+      // is behind TLS or AUTH and cannot be compared from here.
+      return OracleResult(
+        verdict: nil, reason: "refused before STARTTLS or AUTH: \(first.summary)",
+        evidence: evidence)
+    }
     guard replies.count == users.count + 1 else {
       let reason = session.endedBy?.reason ?? "stopped below the server's error limit"
       return OracleResult(verdict: nil, reason: reason, evidence: evidence)

@@ -125,6 +125,8 @@ enum RelayCheck {
       guard mail.isPositive else {
         if session.isOpen { _ = try? session.command("RSET") }
         attempts.append(attempt(.blocked, mail, sender: true))
+        // Three refused senders in a row: the server refuses this client, not relaying.
+        if attempts.suffix(3).count == 3, attempts.suffix(3).allSatisfy(\.senderRefused) { break }
         continue
       }
       guard let rcpt = try? session.command("RCPT TO:<\(variant.rcptTo)>"), rcpt.code != 421 else {

@@ -50,10 +50,8 @@ public struct Capabilities: Equatable, Sendable {
   /// SASL mechanisms advertised (AUTH), upper-cased, without duplicates.
   public var authMechanisms: [String] {
     var seen: [String] = []
-    for keyword in ["AUTH"] {
-      for mechanism in parameters(of: keyword) ?? [] where !seen.contains(mechanism.uppercased()) {
-        seen.append(mechanism.uppercased())
-      }
+    for mechanism in parameters(of: "AUTH") ?? [] where !seen.contains(mechanism.uppercased()) {
+      seen.append(mechanism.uppercased())
     }
     return seen
   }

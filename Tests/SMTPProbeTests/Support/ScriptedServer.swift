@@ -171,6 +171,8 @@ struct FakePostfix {
   var greeting: [ServerAction]?
   /// Refuse EHLO (an old server that only knows HELO).
   var ehlo = true
+  /// Refuse MAIL, RCPT and VRFY before STARTTLS (a submission port).
+  var tlsRequired = false
   /// Answer the n-th RCPT of the whole run (1-based) with 421 and close.
   var serviceClosingAtRCPT: Int?
   /// Counts RCPT commands across connections.
@@ -211,6 +213,9 @@ struct FakePostfix {
     if upper.hasPrefix("HELO") {
       state.helo = true
       return reply("250 mail.example.test")
+    }
+    if tlsRequired && ["MAIL", "RCPT", "VRFY"].contains(where: { upper.hasPrefix($0) }) {
+      return reply("530 5.7.0 Must issue a STARTTLS command first")
     }
     if upper.hasPrefix("XCLIENT") {
       guard xclient else { return reply("502 5.5.2 Error: command not recognized") }
