@@ -247,12 +247,12 @@ struct SocketDescriptor: ~Copyable {
   ///   - deadline: When to give up.
   /// - Throws: `.timeout` past the deadline, `.system` naming `connect` otherwise.
   func connect(_ address: SocketAddress, deadline: Deadline) throws {
-    while true {
-      let status = address.withSockaddr { Glibc.connect(raw, $0, $1) }
-      if status == 0 { return }
-      let error = Errno.current
-      if error.rawValue == EINTR { continue }
-      if error.rawValue == EINPROGRESS { break }
+    let status = address.withSockaddr { Glibc.connect(raw, $0, $1) }
+    if status == 0 { return }
+    let error = Errno.current
+    // An interrupted non-blocking connect goes on in the background, like EINPROGRESS:
+    // calling connect again would fail with EALREADY, so wait for it instead.
+    guard error.rawValue == EINPROGRESS || error.rawValue == EINTR else {
       throw error.error("connect(\(address))")
     }
     try wait(for: Int16(POLLOUT), deadline: deadline, call: "connect(\(address))")
