@@ -1,0 +1,49 @@
+/// How a probe behaves: its role, vantage, deadlines and budgets.
+public struct ProbeOptions: Sendable {
+  /// The assumed role of the server.
+  public var role: ProbeRole = .mx
+  /// The name sent with EHLO/HELO.
+  ///
+  /// Fully qualified and resolvable, so that HELO
+  /// restrictions do not pre-empt the other checks.
+  public var heloName: String = "example.com"
+  /// Test as this client address via XCLIENT (when the server allows it): a numeric
+  /// IPv4 or IPv6 address, without brackets.
+  public var xclientAddress: String?
+  /// The local address connections are bound to (`--source`), as reported in the vantage.
+  public var sourceAddress: SocketAddress?
+  /// Treat the port as implicit TLS (TLS before the greeting).
+  public var implicitTLS = false
+  /// The user name that surely does not exist (random when nil).
+  public var controlUser: String?
+  /// Each step (connect, one command and its reply) gives up after this long.
+  public var stepTimeoutNanoseconds: UInt64 = 10_000_000_000
+  /// Each session gives up after this long.
+  public var sessionTimeoutNanoseconds: UInt64 = 60_000_000_000
+  /// The whole probe gives up after this long.
+  public var totalTimeoutNanoseconds: UInt64 = 300_000_000_000
+  /// The most TCP connections the probe makes.
+  ///
+  /// Connections are never concurrent: the probe holds one at a time.
+  public var connectionBudget = 10
+  /// A session stops adding commands once the server refused this many (Postfix's
+  /// `smtpd_soft_error_limit` is 10: the probe stays well below it).
+  public var negativeRepliesPerSession = 6
+  /// The most relay transactions (MAIL, RCPT, RSET) in one session.
+  public var relayAttemptsPerSession = 5
+  /// Retries after a `421` greeting, each after a back-off.
+  public var greetingRetries = 1
+  /// The first back-off after a `421`; it doubles each time.
+  public var initialBackoffNanoseconds: UInt64 = 2_000_000_000
+  /// The longest back-off.
+  public var maxBackoffNanoseconds: UInt64 = 30_000_000_000
+  /// How long to listen for a plaintext greeting on an implicit-TLS port.
+  public var implicitTLSListenNanoseconds: UInt64 = 1_500_000_000
+  /// Bounds on replies.
+  public var replyLimits = ReplyLimits()
+  /// The clock deadlines are measured on.
+  public var clock: any ProbeClock = SystemClock()
+
+  /// Options with every default.
+  public init() {}
+}

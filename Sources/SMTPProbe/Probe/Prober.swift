@@ -1,0 +1,483 @@
+/// Runs every check against one server, one connection at a time, within a connection
+/// budget and a total deadline, backing off after `421`.
+public struct Prober {
+  /// How connections are opened.
+  public let connector: any Connector
+  /// The options.
+  public let options: ProbeOptions
+
+  /// Creates a prober.
+  /// - Parameters:
+  ///   - connector: Opens connections to the server (TCP, or a scripted server in tests).
+  ///   - options: Role, vantage, deadlines and budgets.
+  public init(connector: any Connector, options: ProbeOptions) {
+    self.connector = connector
+    self.options = options
+  }
+
+  /// Resolves `host` and probes it over TCP.
+  ///
+  /// Any address is accepted: probe only servers you are responsible for.
+  /// - Parameters:
+  ///   - host: A name or numeric address.
+  ///   - port: The port.
+  ///   - options: The options (``ProbeOptions/sourceAddress`` binds the local end).
+  /// - Returns: The report; ``ProbeReport/failure`` says when it could not complete.
+  public static func probe(host: String, port: UInt16, options: ProbeOptions) -> ProbeReport {
+    let addresses: [SocketAddress]
+    do {
+      addresses = try SocketAddress.resolve(host, port: port)
+    } catch let error as SMTPProbeError {
+      return ProbeRun.failedReport(host: host, port: port, options: options, failure: error)
+    } catch {
+      let failure = SMTPProbeError(.invalidRequest, "\(error)")
+      return ProbeRun.failedReport(host: host, port: port, options: options, failure: failure)
+    }
+    let preferred =
+      addresses.first { $0.family == options.sourceAddress?.family ?? $0.family } ?? addresses[0]
+    let connector = TCPConnector(address: preferred, source: options.sourceAddress)
+    return Prober(connector: connector, options: options).run(host: host, port: port)
+  }
+
+  /// Runs the probe.
+  /// - Parameters:
+  ///   - host: The host, as reported.
+  ///   - port: The port, as reported.
+  /// - Returns: The report.
+  public func run(host: String, port: UInt16) -> ProbeReport {
+    let run = ProbeRun(connector: connector, options: options, host: host, port: port)
+    return run.execute()
+  }
+}
+
+/// The mutable state of one probe run.
+final class ProbeRun {
+  let connector: any Connector
+  let options: ProbeOptions
+  let clock: any ProbeClock
+  let totalDeadline: Deadline
+  var report: ProbeReport
+  var backoff: UInt64
+  var pendingBackoff = false
+  let control: String
+  var serverAddress: SocketAddress?
+
+  init(connector: any Connector, options: ProbeOptions, host: String, port: UInt16) {
+    self.connector = connector
+    self.options = options
+    clock = options.clock
+    totalDeadline = Deadline.after(nanoseconds: options.totalTimeoutNanoseconds, clock: clock)
+    backoff = options.initialBackoffNanoseconds
+    report = ProbeReport(
+      host: host, port: port, address: nil, role: options.role, connections: 0, failure: nil,
+      banner: nil, capabilities: nil, tlsMode: options.implicitTLS ? .implicit : .none,
+      authBeforeStartTLS: nil, vrfy: nil, expn: nil, rcptEnumeration: nil, heloRequired: nil,
+      openRelay: nil, submission: nil, findings: [], transcript: [])
+    control = options.controlUser ?? ProbeRun.randomUser()
+  }
+
+  static func failedReport(
+    host: String, port: UInt16, options: ProbeOptions, failure: SMTPProbeError
+  ) -> ProbeReport {
+    var report = ProbeReport(
+      host: host, port: port, address: nil, role: options.role, connections: 0,
+      failure: failure, banner: nil, capabilities: nil,
+      tlsMode: options.implicitTLS ? .implicit : .none, authBeforeStartTLS: nil, vrfy: nil,
+      expn: nil, rcptEnumeration: nil, heloRequired: nil, openRelay: nil, submission: nil,
+      findings: [], transcript: [])
+    report.findings = FindingsBuilder.findings(for: report)
+    return report
+  }
+
+  /// A user name that surely does not exist: `pfh` and 12 random lowercase letters.
+  static func randomUser() -> String {
+    let letters = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+    let name = randomBytes(12).map { letters[Int($0) % letters.count] }
+    return "pfh" + String(decoding: name, as: UTF8.self)
+  }
+
+  func execute() -> ProbeReport {
+    if options.implicitTLS {
+      probeImplicitTLS()
+    } else {
+      probePlaintext()
+    }
+    report.findings = FindingsBuilder.findings(for: report)
+    return report
+  }
+
+  // MARK: Connections
+
+  enum Opened {
+    case session(SMTPSession, Reply)
+    case failed(SMTPProbeError, Reply?)
+  }
+
+  /// Opens a connection within the budget and reads the greeting, retrying after a
+  /// `421`/`554` greeting with back-off.
+  func open() -> Opened {
+    var attempts = 0
+    var lastGreeting: Reply?
+    while true {
+      if pendingBackoff { waitBackoff() }
+      guard report.connections < options.connectionBudget else {
+        return .failed(
+          SMTPProbeError(
+            .invalidRequest,
+            "connection budget of \(options.connectionBudget) connections is exhausted"),
+          lastGreeting)
+      }
+      guard !totalDeadline.hasPassed else {
+        return .failed(SMTPProbeError(.timeout, "the probe's total deadline passed"), lastGreeting)
+      }
+      report.connections += 1
+      let number = report.connections
+      let stepDeadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+        .earliest(totalDeadline)
+      let transport: any Transport
+      do {
+        transport = try connector.connect(deadline: stepDeadline)
+      } catch {
+        let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+        report.transcript.append(
+          Exchange(connection: number, command: nil, reply: nil, failure: failure.reason))
+        return .failed(failure, lastGreeting)
+      }
+      if report.address == nil {
+        serverAddress = transport.remoteAddress
+        report.address = serverAddress?.description
+      }
+      let sessionDeadline = Deadline.after(
+        nanoseconds: options.sessionTimeoutNanoseconds, clock: clock
+      ).earliest(totalDeadline)
+      let session = SMTPSession(
+        transport: transport, connection: number, clock: clock,
+        stepNanoseconds: options.stepTimeoutNanoseconds, sessionDeadline: sessionDeadline,
+        limits: options.replyLimits)
+      let greeting: Reply
+      do {
+        greeting = try session.greeting()
+      } catch {
+        record(session)
+        let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+        return .failed(failure, lastGreeting)
+      }
+      if greeting.code == 220 { return .session(session, greeting) }
+      lastGreeting = greeting
+      session.quit()
+      record(session)
+      pendingBackoff = true
+      attempts += 1
+      if attempts > options.greetingRetries {
+        return .failed(
+          SMTPProbeError(
+            .closed,
+            "the server refused service at the greeting (\(greeting.summary)): "
+              + "a rate limit, postscreen or a block list, not a missing SMTP service"),
+          greeting)
+      }
+    }
+  }
+
+  func waitBackoff() {
+    pendingBackoff = false
+    let wait = min(backoff, totalDeadline.remainingNanoseconds)
+    if wait > 0 { clock.sleep(nanoseconds: wait) }
+    backoff = min(backoff * 2, options.maxBackoffNanoseconds)
+  }
+
+  /// Ends a session and keeps its transcript in the report.
+  func finish(_ session: SMTPSession) {
+    session.quit()
+    record(session)
+  }
+
+  func record(_ session: SMTPSession) {
+    let known = report.transcript.filter { $0.connection == session.connection }.count
+    report.transcript += session.transcript.dropFirst(known)
+    if session.sawServiceClosing { pendingBackoff = true }
+  }
+
+  /// EHLO, falling back to HELO when EHLO is not recognised.
+  func hello(_ session: SMTPSession) -> Capabilities? {
+    guard let reply = try? session.command("EHLO \(options.heloName)") else { return nil }
+    if reply.isPositive { return Capabilities(reply: reply, extended: true) }
+    guard reply.isPermanentFailure, session.isOpen,
+      let helo = try? session.command("HELO \(options.heloName)"), helo.isPositive
+    else { return nil }
+    return Capabilities(reply: helo, extended: false)
+  }
+
+  // XCLIENT ADDR=..., then EHLO again. Returns the new capabilities, or nil with a note.
+  func applyXCLIENT(_ session: SMTPSession, capabilities: Capabilities) -> (
+    Capabilities?, String?
+  ) {
+    guard let address = options.xclientAddress else { return (capabilities, nil) }
+    guard capabilities.xclient else {
+      return (nil, "the server does not offer XCLIENT to this client")
+    }
+    // Postfix spells IPv6 addresses `IPV6:2001:db8::1` in XCLIENT.
+    let attribute = address.contains(":") ? "IPV6:\(address)" : address
+    guard let reply = try? session.command("XCLIENT ADDR=\(attribute)") else {
+      return (nil, "XCLIENT failed: \(session.endedBy?.reason ?? "no reply")")
+    }
+    guard reply.code == 220 else { return (nil, "XCLIENT refused: \(reply.summary)") }
+    guard let again = hello(session) else {
+      return (nil, "EHLO after XCLIENT failed: \(session.endedBy?.reason ?? "refused")")
+    }
+    return (again, nil)
+  }
+
+  // MARK: Checks
+
+  func probeImplicitTLS() {
+    report.tlsMode = .implicit
+    report.implicitTLSExpected = true
+    guard report.connections < options.connectionBudget else { return }
+    report.connections += 1
+    let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+      .earliest(totalDeadline)
+    let transport: any Transport
+    do {
+      transport = try connector.connect(deadline: deadline)
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      report.transcript.append(
+        Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
+      report.failure = failure
+      return
+    }
+    report.address = transport.remoteAddress?.description
+    defer { transport.close() }
+    // A TLS server waits for the client's hello; a plaintext one greets at once.
+    let listen = Deadline.after(nanoseconds: options.implicitTLSListenNanoseconds, clock: clock)
+      .earliest(deadline)
+    var reader = ReplyReader(limits: options.replyLimits)
+    do {
+      let greeting = try reader.readReply(from: transport, deadline: listen)
+      report.tlsMode = .none
+      let exchange = Exchange(connection: 1, command: nil, reply: greeting)
+      report.transcript.append(exchange)
+      report.banner = BannerCheck.evaluate(greeting, evidence: [exchange])
+    } catch let error as SMTPProbeError where error.code == .timeout {
+      report.transcript.append(
+        Exchange(
+          connection: 1, command: nil, reply: nil,
+          failure: "no plaintext greeting: the server waits for a TLS handshake"))
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      report.transcript.append(
+        Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
+      if failure.code != .protocolViolation { report.failure = failure }
+    }
+  }
+
+  func probePlaintext() {
+    // Session 1: greeting, capabilities, vantage, submission, VRFY, EXPN.
+    let first: SMTPSession
+    switch open() {
+    case .failed(let error, let greeting):
+      if let greeting {
+        report.banner = BannerCheck.evaluate(
+          greeting, evidence: report.transcript.filter { $0.reply == greeting })
+      }
+      report.failure = error
+      return
+    case .session(let session, let greeting):
+      first = session
+      report.banner = BannerCheck.evaluate(greeting, evidence: Array(session.transcript.prefix(1)))
+    }
+    let budget = options.negativeRepliesPerSession
+    guard var capabilities = hello(first) else {
+      report.failure =
+        first.endedBy ?? SMTPProbeError(.protocolViolation, "the server refused EHLO and HELO")
+      finish(first)
+      return
+    }
+    report.capabilities = capabilities
+    report.tlsMode = capabilities.startTLS ? .starttls : .none
+    report.authBeforeStartTLS = !capabilities.authMechanisms.isEmpty
+
+    var vantage = initialVantage(first)
+    if options.xclientAddress != nil {
+      let (applied, note) = applyXCLIENT(first, capabilities: capabilities)
+      if let applied {
+        capabilities = applied
+        vantage = Vantage(
+          kind: .xclient, address: options.xclientAddress,
+          likelyTrusted: xclientTrusted(), note: nil)
+      } else {
+        vantage.note = note
+      }
+    }
+
+    if options.role == .submission {
+      report.submission = submissionCheck(first)
+    }
+    if first.isOpen {
+      report.vrfy = OracleCheck.run(
+        verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
+        budget: budget)
+    }
+    if first.isOpen {
+      report.expn = OracleCheck.run(
+        verb: "EXPN", control: control, users: ["postmaster"], session: first, budget: budget)
+    }
+    finish(first)
+
+    // Session 2: MAIL before HELO, then RCPT enumeration for the server's own domain.
+    heloAndRCPT(vantage: vantage, serverName: capabilities.serverName)
+
+    // Sessions 3...: the relay variants.
+    report.openRelay = relayTest(vantage: vantage, serverName: capabilities.serverName)
+  }
+
+  func initialVantage(_ session: SMTPSession) -> Vantage {
+    let local = session.localAddress
+    let server = session.remoteAddress
+    let trusted = local.map { VantageCheck.likelyTrusted($0, server: server) } ?? true
+    return Vantage(
+      kind: options.sourceAddress == nil ? .direct : .source, address: local?.host,
+      likelyTrusted: trusted, note: nil)
+  }
+
+  func xclientTrusted() -> Bool {
+    guard let text = options.xclientAddress, let address = SocketAddress.numeric(text, port: 0)
+    else { return false }
+    return VantageCheck.likelyTrusted(address, server: nil)
+  }
+
+  func submissionCheck(_ session: SMTPSession) -> SubmissionResult {
+    let start = session.transcript.count
+    guard let reply = try? session.command("MAIL FROM:<probe@example.com>") else {
+      return SubmissionResult(
+        mailRefusedBeforeStartTLS: nil, evidence: Array(session.transcript[start...]))
+    }
+    if reply.isPositive { _ = try? session.command("RSET") }
+    return SubmissionResult(
+      mailRefusedBeforeStartTLS: !reply.isPositive,
+      evidence: Array(session.transcript[start...]))
+  }
+
+  func heloAndRCPT(vantage: Vantage, serverName: String?) {
+    let session: SMTPSession
+    switch open() {
+    case .failed(let error, _):
+      report.heloRequired = HeloRequiredResult(required: nil, reason: error.reason, evidence: [])
+      report.rcptEnumeration = OracleResult(verdict: nil, reason: error.reason, evidence: [])
+      return
+    case .session(let opened, _):
+      session = opened
+    }
+    defer { finish(session) }
+    let start = session.transcript.count
+    if let mail = try? session.command("MAIL FROM:<probe@example.com>") {
+      let required: Bool?
+      var reason: String?
+      if mail.isPositive {
+        required = false
+        _ = try? session.command("RSET")
+      } else if mail.code == 503 || mail.mentions("HELO") || mail.mentions("EHLO") {
+        required = true
+      } else {
+        required = nil
+        reason = "MAIL was refused for another reason: \(mail.summary)"
+      }
+      report.heloRequired = HeloRequiredResult(
+        required: required, reason: reason, evidence: Array(session.transcript[start...]))
+    } else {
+      report.heloRequired = HeloRequiredResult(
+        required: nil, reason: session.endedBy?.reason,
+        evidence: Array(session.transcript[start...]))
+    }
+    guard session.isOpen, let capabilities = hello(session) else {
+      report.rcptEnumeration = OracleResult(
+        verdict: nil, reason: session.endedBy?.reason ?? "EHLO refused", evidence: [])
+      return
+    }
+    if vantage.kind == .xclient {
+      guard applyXCLIENT(session, capabilities: capabilities).0 != nil else {
+        report.rcptEnumeration = OracleResult(
+          verdict: nil, reason: "XCLIENT failed in this session", evidence: [])
+        return
+      }
+    }
+    guard let domain = serverName.flatMap({ RelayCheck.isDomainName($0) ? $0 : nil }) else {
+      report.rcptEnumeration = OracleResult(
+        verdict: nil, reason: "the server gave no domain name to test", evidence: [])
+      return
+    }
+    report.rcptEnumeration = OracleCheck.runRCPT(
+      control: control, domain: domain, session: session,
+      budget: options.negativeRepliesPerSession)
+  }
+
+  func relayTest(vantage: Vantage, serverName: String?) -> RelayResult {
+    let variants = RelayCheck.variants(serverName: serverName, serverAddress: serverAddress)
+    var attempts: [RelayAttempt] = []
+    var failure: String?
+    var fruitless = 0
+    var senderRefusalsInARow = 0
+    while attempts.count < variants.count, fruitless < 2 {
+      let session: SMTPSession
+      switch open() {
+      case .failed(let error, _):
+        failure = error.reason
+        fruitless = 2
+        continue
+      case .session(let opened, _):
+        session = opened
+      }
+      var capabilities = hello(session)
+      if let current = capabilities, vantage.kind == .xclient {
+        capabilities = applyXCLIENT(session, capabilities: current).0
+      }
+      guard capabilities != nil else {
+        failure =
+          session.endedBy?.reason
+          ?? (vantage.kind == .xclient ? "XCLIENT failed in a relay session" : "EHLO refused")
+        finish(session)
+        fruitless += 1
+        continue
+      }
+      let limit = min(variants.count, attempts.count + options.relayAttemptsPerSession)
+      let tried = RelayCheck.run(
+        variants[attempts.count..<limit], session: session,
+        budget: options.negativeRepliesPerSession
+      ).filter { $0.outcome != .notTested }
+      if tried.isEmpty {
+        fruitless += 1
+        failure = session.endedBy?.reason ?? "no relay attempt completed"
+      } else {
+        fruitless = 0
+      }
+      for attempt in tried {
+        senderRefusalsInARow = attempt.senderRefused ? senderRefusalsInARow + 1 : 0
+      }
+      attempts += tried
+      finish(session)
+      if senderRefusalsInARow >= 3 {
+        failure = "the server refused the sender three times in a row"
+        break
+      }
+    }
+    for variant in variants.dropFirst(attempts.count) {
+      attempts.append(
+        RelayAttempt(
+          id: variant.id, number: variant.number, mailFrom: variant.mailFrom,
+          rcptTo: variant.rcptTo, outcome: .notTested, reply: nil, senderRefused: false,
+          evidence: []))
+    }
+    var (verdict, reason) = RelayCheck.verdict(
+      attempts: attempts, vantage: vantage, total: variants.count)
+    if verdict == .inconclusive, let failure {
+      reason = "\(reason ?? "not tested"); \(failure)"
+    }
+    let defers = attempts.contains {
+      $0.outcome == .relayDenied && ($0.reply?.isTransientFailure ?? false)
+    }
+    return RelayResult(
+      verdict: verdict, accepted: attempts.filter { $0.outcome == .accepted }.map(\.id),
+      vantage: vantage, defers: defers, reason: reason, attempts: attempts)
+  }
+}

@@ -1,0 +1,171 @@
+/// Turns check results into findings.
+enum FindingsBuilder {
+  static func findings(for report: ProbeReport) -> [Finding] {
+    var out: [Finding] = []
+    let submission = report.role == .submission
+    if let failure = report.failure {
+      out.append(
+        Finding(
+          id: "probe-incomplete", severity: .error,
+          message: "The probe could not complete: \(failure.reason).",
+          evidence: report.transcript.filter { $0.failure != nil || $0.reply?.code == 421 }))
+    }
+    if let banner = report.banner {
+      if banner.refused {
+        out.append(
+          Finding(
+            id: "greeting-refused", severity: .warning,
+            message: "The server refused service at the greeting (\(banner.reply.summary)): "
+              + "a rate limit, postscreen or a block list, not a missing SMTP service.",
+            evidence: banner.evidence))
+      }
+      if banner.disclosesSoftware {
+        let names = [banner.software, banner.operatingSystem].compactMap { $0 }
+        out.append(
+          Finding(
+            id: "banner-discloses-software", severity: .warning,
+            message: "The greeting names \(names.joined(separator: " and ")); "
+              + "set smtpd_banner = $myhostname ESMTP.",
+            evidence: banner.evidence))
+      }
+    }
+    switch report.tlsMode {
+    case .implicit:
+      out.append(
+        Finding(
+          id: "implicit-tls", severity: .info,
+          message: "The port speaks TLS before the greeting (implicit TLS); "
+            + "the SMTP checks need the TLS analysis and were not run.",
+          evidence: report.transcript))
+    case .none where report.implicitTLSExpected:
+      out.append(
+        Finding(
+          id: "implicit-tls-expected", severity: .warning,
+          message: "A plaintext greeting arrived on a port expected to speak implicit TLS.",
+          evidence: report.transcript))
+    case .none where report.capabilities != nil:
+      out.append(
+        Finding(
+          id: "starttls-not-offered", severity: submission ? .error : .warning,
+          message: "STARTTLS is not offered: mail and credentials travel in plaintext.",
+          evidence: report.transcript.filter { $0.command?.hasPrefix("EHLO") ?? false }))
+    default:
+      break
+    }
+    if report.authBeforeStartTLS == true {
+      let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
+      out.append(
+        Finding(
+          id: "auth-before-starttls", severity: submission ? .error : .warning,
+          message: "AUTH (\(mechanisms)) is offered before STARTTLS: credentials can be sent "
+            + "in plaintext; set smtpd_tls_auth_only = yes.",
+          evidence: report.transcript.filter { $0.command?.hasPrefix("EHLO") ?? false }))
+    }
+    if report.submission?.mailRefusedBeforeStartTLS == false {
+      out.append(
+        Finding(
+          id: "mail-before-starttls", severity: .error,
+          message: "The submission service accepts MAIL before STARTTLS; "
+            + "set smtpd_tls_security_level = encrypt for it.",
+          evidence: report.submission?.evidence ?? []))
+    }
+    oracle(report.vrfy, name: "VRFY", id: "vrfy", fix: "set disable_vrfy_command = yes", into: &out)
+    oracle(report.expn, name: "EXPN", id: "expn", fix: "disable EXPN", into: &out)
+    if let rcpt = report.rcptEnumeration, rcpt.verdict == .leaksUsers {
+      out.append(
+        Finding(
+          id: "rcpt-enumeration", severity: .info,
+          message: "RCPT answers differ for a real and a random user: addresses can be "
+            + "enumerated (expected when unknown recipients are rejected, as they should be).",
+          evidence: rcpt.evidence))
+    }
+    if let helo = report.heloRequired, helo.required == false {
+      out.append(
+        Finding(
+          id: "helo-not-required", severity: .warning,
+          message: "MAIL is accepted before HELO/EHLO; set smtpd_helo_required = yes.",
+          evidence: helo.evidence))
+    }
+    if let relay = report.openRelay {
+      relayFindings(relay, into: &out)
+    }
+    return out.enumerated().sorted {
+      $0.element.severity != $1.element.severity
+        ? $0.element.severity > $1.element.severity : $0.offset < $1.offset
+    }.map(\.element)
+  }
+
+  static func oracle(
+    _ result: OracleResult?, name: String, id: String, fix: String, into out: inout [Finding]
+  ) {
+    guard let result, let verdict = result.verdict else { return }
+    switch verdict {
+    case .leaksUsers:
+      out.append(
+        Finding(
+          id: "\(id)-leaks-users", severity: .warning,
+          message: "\(name) answers differently for real users and a random non-user: "
+            + "it tells which accounts exist; \(fix).",
+          evidence: result.evidence))
+    case .noOracle:
+      out.append(
+        Finding(
+          id: "\(id)-enabled", severity: .info,
+          message: "\(name) is enabled but gives the same answer for every user.",
+          evidence: result.evidence))
+    case .disabled:
+      break
+    }
+  }
+
+  static func relayFindings(_ relay: RelayResult, into out: inout [Finding]) {
+    let vantageText: String
+    switch relay.vantage.kind {
+    case .direct: vantageText = "from \(relay.vantage.address ?? "this host")"
+    case .source: vantageText = "from source \(relay.vantage.address ?? "?")"
+    case .xclient: vantageText = "as client \(relay.vantage.address ?? "?") (XCLIENT)"
+    }
+    let accepted = relay.attempts.filter { $0.outcome == .accepted }
+    switch relay.verdict {
+    case .open:
+      out.append(
+        Finding(
+          id: "open-relay", severity: .error,
+          message: "Open relay \(vantageText): \(accepted.count) of \(relay.attempts.count) "
+            + "address forms were accepted for a foreign domain (\(relay.accepted.joined(separator: ", "))).",
+          evidence: accepted.flatMap(\.evidence)))
+    case .trustedVantage:
+      out.append(
+        Finding(
+          id: "relay-trusted-vantage", severity: .info,
+          message: "Relaying was accepted \(vantageText), an address the server likely trusts "
+            + "(mynetworks): not evidence of an open relay; rerun from outside or with "
+            + "--xclient-addr.",
+          evidence: accepted.prefix(1).flatMap(\.evidence)))
+    case .inconclusive:
+      out.append(
+        Finding(
+          id: "relay-inconclusive", severity: .info,
+          message: "The relay test is inconclusive: \(relay.reason ?? "relaying was not tested").",
+          evidence: relay.attempts.filter { $0.outcome != .notTested }.prefix(2)
+            .flatMap(\.evidence)))
+    case .closed:
+      if relay.defers {
+        out.append(
+          Finding(
+            id: "relay-deferred", severity: .info,
+            message: "Relaying is refused with a temporary 4xx reply (defer_unauth_destination): "
+              + "closed, but clients retry; reject_unauth_destination refuses for good.",
+            evidence: relay.attempts.prefix(1).flatMap(\.evidence)))
+      }
+    }
+    if let note = relay.vantage.note {
+      out.append(
+        Finding(
+          id: "xclient-unavailable", severity: .info,
+          message: "The outside vantage could not be simulated: \(note); results are from "
+            + "\(relay.vantage.address ?? "this host").",
+          evidence: []))
+    }
+  }
+}

@@ -1,0 +1,138 @@
+extension ProbeReport {
+  /// The version of the JSON document ``json()`` writes (see docs/probe-json-schema.md).
+  public static let jsonSchemaVersion = 1
+
+  /// The report as a pretty-printed JSON document, schema version 1, ending in a newline.
+  /// - Parameter includingTranscript: Whether to add every exchange of every connection.
+  /// - Returns: The JSON text (pure ASCII: server bytes are escaped).
+  public func json(includingTranscript: Bool = true) -> String {
+    jsonValue(includingTranscript: includingTranscript).rendered() + "\n"
+  }
+
+  func jsonValue(includingTranscript includeTranscript: Bool) -> JSONValue {
+    var members: [(String, JSONValue)] = [
+      ("schemaVersion", .int(Self.jsonSchemaVersion)),
+      (
+        "target",
+        .object([
+          ("host", .string(Escape.text(Array(host.utf8)))), ("port", .int(Int(port))),
+          ("address", .optional(address)), ("role", .string(role.rawValue)),
+        ])
+      ),
+      ("completed", .bool(failure == nil)),
+      (
+        "error",
+        failure.map {
+          .object([("code", .string($0.code.rawValue)), ("message", .string($0.reason))])
+        } ?? .null
+      ),
+      ("connections", .int(connections)),
+      ("banner", banner.map(Self.json) ?? .null),
+      ("capabilities", capabilities.map(Self.json) ?? .null),
+      (
+        "starttls",
+        .object([
+          ("offered", .bool(startTLSOffered)), ("tlsMode", .string(tlsMode.rawValue)),
+          ("implicitTLSExpected", .bool(implicitTLSExpected)),
+          // The TLS handshake analysis is a separate check; this schema version only says
+          // how TLS is offered.
+          ("analysed", .bool(false)),
+        ])
+      ),
+      ("authBeforeStarttls", .optional(authBeforeStartTLS)),
+      ("vrfy", vrfy.map(Self.json) ?? .null),
+      ("expn", expn.map(Self.json) ?? .null),
+      ("rcptEnumeration", rcptEnumeration.map(Self.json) ?? .null),
+      ("heloRequired", .optional(heloRequired?.required)),
+      ("heloRequiredReason", .optional(heloRequired?.reason)),
+      ("openRelay", openRelay.map(Self.json) ?? .null),
+      (
+        "submission",
+        submission.map {
+          .object([
+            ("mailRefusedBeforeStarttls", .optional($0.mailRefusedBeforeStartTLS)),
+            ("evidence", .strings($0.evidence.transcriptLines)),
+          ])
+        } ?? .null
+      ),
+      (
+        "findings",
+        .array(
+          findings.map {
+            .object([
+              ("id", .string($0.id)), ("severity", .string($0.severity.rawValue)),
+              ("message", .string($0.message)),
+              ("evidence", .strings($0.evidence.transcriptLines)),
+            ])
+          })
+      ),
+    ]
+    if includeTranscript {
+      members.append(("transcript", .strings(transcript.transcriptLines)))
+    }
+    return .object(members)
+  }
+
+  static func json(_ banner: BannerResult) -> JSONValue {
+    .object([
+      ("code", .int(banner.reply.code)), ("text", .string(banner.text)),
+      ("disclosesSoftware", .bool(banner.disclosesSoftware)),
+      ("software", .optional(banner.software)),
+      ("operatingSystem", .optional(banner.operatingSystem)),
+      ("refused", .bool(banner.refused)),
+    ])
+  }
+
+  static func json(_ capabilities: Capabilities) -> JSONValue {
+    .object([
+      ("extended", .bool(capabilities.extended)),
+      ("serverName", .optional(capabilities.serverName)),
+      ("keywords", .strings(capabilities.keywords)),
+      ("starttls", .bool(capabilities.startTLS)),
+      ("authMechanisms", .strings(capabilities.authMechanisms)),
+      ("size", .optional(capabilities.size)),
+      ("pipelining", .bool(capabilities.pipelining)),
+      ("vrfy", .bool(capabilities.vrfy)), ("etrn", .bool(capabilities.etrn)),
+      ("xclient", .bool(capabilities.xclient)),
+      ("lines", .strings(capabilities.lines)),
+    ])
+  }
+
+  static func json(_ oracle: OracleResult) -> JSONValue {
+    .object([
+      ("verdict", .optional(oracle.verdict?.rawValue)), ("reason", .optional(oracle.reason)),
+      ("evidence", .strings(oracle.evidence.transcriptLines)),
+    ])
+  }
+
+  static func json(_ relay: RelayResult) -> JSONValue {
+    .object([
+      ("verdict", .string(relay.verdict.rawValue)),
+      ("accepted", .strings(relay.accepted)),
+      (
+        "vantage",
+        .object([
+          ("kind", .string(relay.vantage.kind.rawValue)),
+          ("address", .optional(relay.vantage.address)),
+          ("likelyTrusted", .bool(relay.vantage.likelyTrusted)),
+          ("note", .optional(relay.vantage.note)),
+        ])
+      ),
+      ("defers", .bool(relay.defers)),
+      ("reason", .optional(relay.reason)),
+      (
+        "variants",
+        .array(
+          relay.attempts.map {
+            .object([
+              ("id", .string($0.id)), ("number", .int($0.number)),
+              ("mailFrom", .string($0.mailFrom)), ("rcptTo", .string($0.rcptTo)),
+              ("outcome", .string($0.outcome.rawValue)),
+              ("senderRefused", .bool($0.senderRefused)),
+              ("reply", .optional($0.reply?.summary)),
+            ])
+          })
+      ),
+    ])
+  }
+}

@@ -1,0 +1,127 @@
+/// One SMTP dialogue over one transport, every step bounded in bytes and time.
+///
+/// The session refuses to send `DATA` or `BDAT`: a probe never transfers a message.
+/// After a timeout, a protocol violation, a close or a `421` the session is over and
+/// every later command fails at once with the same error.
+final class SMTPSession {
+  private let transport: any Transport
+  private let clock: any ProbeClock
+  private let stepNanoseconds: UInt64
+  private let sessionDeadline: Deadline
+  private var reader: ReplyReader
+  /// The connection number, for evidence.
+  let connection: Int
+  /// Every exchange of this session, in order.
+  private(set) var transcript: [Exchange] = []
+  /// How many 4xx/5xx replies the server has given (smtpd counts them toward its limits).
+  private(set) var negativeReplies = 0
+  /// Why the session ended early, if it did.
+  private(set) var endedBy: SMTPProbeError?
+  /// Whether the server answered 421 (service closing) at some point.
+  private(set) var sawServiceClosing = false
+
+  /// Commands a probe must never send: they would transfer a message.
+  static let forbiddenVerbs: Set<String> = ["DATA", "BDAT"]
+  /// The longest command line the session will send (RFC 5321: 512 with CR LF).
+  static let maxCommandLength = 510
+
+  init(
+    transport: any Transport, connection: Int, clock: any ProbeClock, stepNanoseconds: UInt64,
+    sessionDeadline: Deadline, limits: ReplyLimits
+  ) {
+    self.transport = transport
+    self.connection = connection
+    self.clock = clock
+    self.stepNanoseconds = stepNanoseconds
+    self.sessionDeadline = sessionDeadline
+    self.reader = ReplyReader(limits: limits)
+  }
+
+  /// The probe's address on this connection.
+  var localAddress: SocketAddress? { transport.localAddress }
+  /// The server's address on this connection.
+  var remoteAddress: SocketAddress? { transport.remoteAddress }
+
+  /// Whether the session can still be used.
+  var isOpen: Bool { endedBy == nil }
+
+  private var stepDeadline: Deadline {
+    Deadline.after(nanoseconds: stepNanoseconds, clock: clock).earliest(sessionDeadline)
+  }
+
+  /// Reads the greeting (or, after XCLIENT, the new greeting is the XCLIENT reply).
+  /// - Returns: The greeting reply.
+  /// - Throws: ``SMTPProbeError``; the session is then over.
+  @discardableResult
+  func greeting() throws -> Reply {
+    try exchange(command: nil)
+  }
+
+  /// Sends one command line and reads its reply.
+  /// - Parameter line: The command, printable ASCII, without CR LF.
+  /// - Returns: The reply.
+  /// - Throws: `.invalidRequest` for a forbidden or malformed command (nothing is sent);
+  ///   otherwise ``SMTPProbeError`` and the session is over.
+  @discardableResult
+  func command(_ line: String) throws -> Reply {
+    let bytes = Array(line.utf8)
+    guard !bytes.isEmpty, bytes.count <= Self.maxCommandLength,
+      bytes.allSatisfy({ (0x20...0x7E).contains($0) })
+    else {
+      throw SMTPProbeError(
+        .invalidRequest, "refusing to send a malformed command: \(Escape.text(bytes.prefix(80)))")
+    }
+    let verb = line.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() } ?? ""
+    guard !Self.forbiddenVerbs.contains(verb) else {
+      throw SMTPProbeError(.invalidRequest, "the probe never sends \(verb)")
+    }
+    return try exchange(command: line)
+  }
+
+  /// Ends the session politely (`QUIT`, briefly waiting for the reply) and closes it.
+  func quit() {
+    if isOpen {
+      _ = try? command("QUIT")
+    }
+    close()
+  }
+
+  /// Closes the transport without a QUIT.
+  func close() {
+    if endedBy == nil { endedBy = SMTPProbeError(.closed, "session closed by the probe") }
+    transport.close()
+  }
+
+  private func exchange(command: String?) throws -> Reply {
+    if let endedBy { throw endedBy }
+    do {
+      let deadline = stepDeadline
+      if deadline.hasPassed { throw SMTPProbeError(.timeout, "session deadline passed") }
+      if let command { try transport.send(Array((command + "\r\n").utf8), deadline: deadline) }
+      let reply = try reader.readReply(from: transport, deadline: deadline)
+      transcript.append(Exchange(connection: connection, command: command, reply: reply))
+      if reply.isTransientFailure || reply.isPermanentFailure { negativeReplies += 1 }
+      if reply.code == 421 {
+        sawServiceClosing = true
+        end(SMTPProbeError(.closed, "server closed the session: \(reply.summary)"))
+      }
+      return reply
+    } catch let error as SMTPProbeError {
+      transcript.append(
+        Exchange(connection: connection, command: command, reply: nil, failure: error.reason))
+      end(error)
+      throw error
+    } catch {
+      let wrapped = SMTPProbeError(.system, "transport: \(error)")
+      transcript.append(
+        Exchange(connection: connection, command: command, reply: nil, failure: wrapped.reason))
+      end(wrapped)
+      throw wrapped
+    }
+  }
+
+  private func end(_ error: SMTPProbeError) {
+    endedBy = error
+    transport.close()
+  }
+}

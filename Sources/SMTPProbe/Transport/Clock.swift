@@ -1,0 +1,66 @@
+/// A monotonic clock the probe measures deadlines and back-off with.
+///
+/// The real clock is ``SystemClock``; tests pass a virtual one so that timeouts and
+/// back-off are exact and instantaneous.
+public protocol ProbeClock: Sendable {
+  /// Nanoseconds since an arbitrary fixed point; never decreases.
+  func now() -> UInt64
+  /// Waits for a duration.
+  /// - Parameter nanoseconds: How long to wait.
+  func sleep(nanoseconds: UInt64)
+}
+
+/// The system's monotonic clock (`CLOCK_MONOTONIC`).
+public struct SystemClock: ProbeClock {
+  /// Creates the clock.
+  public init() {}
+
+  /// Nanoseconds since boot.
+  /// - Returns: The current instant.
+  public func now() -> UInt64 { monotonicNanoseconds() }
+
+  /// Sleeps (`nanosleep`).
+  /// - Parameter nanoseconds: How long to wait.
+  public func sleep(nanoseconds: UInt64) { sleepNanoseconds(nanoseconds) }
+}
+
+/// An instant after which an operation gives up.
+public struct Deadline: Sendable {
+  /// The clock the instant is measured on.
+  public let clock: any ProbeClock
+  /// The instant, in the clock's nanoseconds.
+  public let instant: UInt64
+
+  /// A deadline `nanoseconds` from now.
+  /// - Parameters:
+  ///   - nanoseconds: How far in the future.
+  ///   - clock: The clock.
+  /// - Returns: The deadline.
+  public static func after(nanoseconds: UInt64, clock: any ProbeClock) -> Deadline {
+    let now = clock.now()
+    let (sum, overflow) = now.addingReportingOverflow(nanoseconds)
+    return Deadline(clock: clock, instant: overflow ? .max : sum)
+  }
+
+  /// The earlier of two deadlines on the same clock.
+  /// - Parameter other: The other deadline.
+  /// - Returns: Whichever comes first.
+  public func earliest(_ other: Deadline) -> Deadline {
+    other.instant < instant ? other : self
+  }
+
+  /// Nanoseconds left (zero when passed).
+  public var remainingNanoseconds: UInt64 {
+    let now = clock.now()
+    return instant > now ? instant - now : 0
+  }
+
+  /// Milliseconds left, rounded up so a wait never ends early (zero when passed).
+  public var remainingMilliseconds: Int {
+    let left = remainingNanoseconds
+    return left == 0 ? 0 : Int(min((left + 999_999) / 1_000_000, UInt64(Int32.max)))
+  }
+
+  /// Whether the deadline has passed.
+  public var hasPassed: Bool { remainingNanoseconds == 0 }
+}

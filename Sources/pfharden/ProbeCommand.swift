@@ -1,0 +1,382 @@
+import SMTPProbe
+
+/// `pfharden probe HOST[:PORT]`: tests a live server's SMTP dialogue.
+enum ProbeCommand {
+  static let help = """
+    OVERVIEW: Test a live SMTP server the way an attacker would: banner, capabilities,
+    VRFY/EXPN user oracles, HELO requirement, open relay (never sending DATA), RCPT
+    user enumeration, and MAIL before STARTTLS on submission ports.
+
+    USAGE: pfharden probe HOST[:PORT] [options]
+
+    ARGUMENTS:
+      HOST[:PORT]             A name or address; IPv6 as [::1]:25. The port defaults
+                              to 25 (587 with --role submission, 465 with
+                              --implicit-tls). Probe only servers you run.
+
+    OPTIONS:
+      --role mx|relay|submission
+                              What the server is for (default: mx; submission on
+                              port 587). Submission adds "MAIL before STARTTLS must
+                              be refused" and makes plaintext AUTH an error.
+      --helo NAME             The EHLO/HELO name (default: example.com, fully
+                              qualified so HELO checks do not pre-empt the others).
+      --xclient-addr IP       Test as this client address via XCLIENT, when the
+                              server allows it (smtpd_authorized_xclient_hosts):
+                              an outside vantage from the inside.
+      --source ADDR           Bind connections to this local address.
+      --implicit-tls          The port speaks TLS before the greeting (as 465 does).
+      --timeout S             Seconds each step may take (default: 10).
+      --max-connections N     The connection budget (default: 10). Connections are
+                              made one at a time, with back-off after a 421.
+      --format text|json      Output format (default: text). JSON is documented in
+                              docs/probe-json-schema.md (schemaVersion 1).
+      --min-severity info|warning|error
+                              The lowest severity that makes the exit status 1
+                              (default: warning).
+      -v, --verbose           Show the evidence: every command sent and reply
+                              received, per check.
+      -h, --help              Show this help.
+
+    VERDICTS: the open relay test reports open (accepted from an outside vantage),
+    closed (every address form refused as a relay), trusted-vantage (accepted, but
+    from an address the server likely trusts, such as loopback or a private network:
+    rerun from outside or with --xclient-addr) or inconclusive (refused for another
+    reason, so relaying was never tested).
+
+    EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 could not
+    complete (connection refused, timeout, service refused), 64 usage error.
+
+    """
+
+  /// Parsed command line.
+  struct Invocation {
+    var host = ""
+    var port: UInt16?
+    var options = ProbeOptions()
+    var roleGiven = false
+    var json = false
+    var verbose = false
+    var minSeverity = Severity.warning
+  }
+
+  enum Parsed {
+    case run(Invocation)
+    case help
+    case usage(String)
+  }
+
+  static let valueOptions = [
+    "--role", "--helo", "--xclient-addr", "--source", "--timeout", "--format", "--min-severity",
+    "--max-connections",
+  ]
+  static let flagOptions = ["--implicit-tls", "--verbose", "-v", "--help", "-h"]
+
+  /// Runs the command.
+  /// - Parameters:
+  ///   - arguments: The arguments after `probe`.
+  ///   - console: Where output goes.
+  /// - Returns: The exit status.
+  static func run(arguments: [String], console: inout Console) -> Int32 {
+    run(arguments: arguments, console: &console) { host, port, options in
+      Prober.probe(host: host, port: port, options: options)
+    }
+  }
+
+  /// Runs the command with an injected probe (tests pass a clock or a scripted server).
+  /// - Parameters:
+  ///   - arguments: The arguments after `probe`.
+  ///   - console: Where output goes.
+  ///   - configure: Adjusts the options after parsing.
+  ///   - probe: Runs the probe.
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console,
+    configure: (inout ProbeOptions) -> Void = { _ in },
+    probe: (String, UInt16, ProbeOptions) -> ProbeReport
+  ) -> Int32 {
+    let invocation: Invocation
+    switch parse(arguments) {
+    case .help:
+      console.out(help)
+      return CLI.ExitCode.clean
+    case .usage(let message):
+      console.err(
+        "pfharden probe: error: \(message)\nRun 'pfharden probe --help' for usage.\n")
+      return CLI.ExitCode.usage
+    case .run(let parsed):
+      invocation = parsed
+    }
+    var options = invocation.options
+    configure(&options)
+    let port =
+      invocation.port ?? (options.implicitTLS ? 465 : options.role == .submission ? 587 : 25)
+    let report = probe(invocation.host, port, options)
+    if invocation.json {
+      console.out(report.json())
+    } else {
+      console.out(TextReport.render(report, verbose: invocation.verbose))
+    }
+    if let failure = report.failure {
+      console.err("pfharden probe: error: could not complete: \(failure.reason)\n")
+      return CLI.ExitCode.failure
+    }
+    return report.hasFindings(atLeast: invocation.minSeverity)
+      ? CLI.ExitCode.findings : CLI.ExitCode.clean
+  }
+
+  /// Parses the arguments after `probe`.
+  /// - Parameter arguments: The arguments.
+  /// - Returns: What to do.
+  static func parse(_ arguments: [String]) -> Parsed {
+    var invocation = Invocation()
+    var target: String?
+    var index = 0
+    while index < arguments.count {
+      var argument = arguments[index]
+      index += 1
+      var inlineValue: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        inlineValue = String(argument[argument.index(after: equals)...])
+        argument = String(argument[..<equals])
+      }
+      if flagOptions.contains(argument) {
+        if inlineValue != nil { return .usage("option '\(argument)' takes no value") }
+        switch argument {
+        case "--help", "-h": return .help
+        case "--verbose", "-v": invocation.verbose = true
+        default: invocation.options.implicitTLS = true
+        }
+        continue
+      }
+      if valueOptions.contains(argument) {
+        let value: String
+        if let inlineValue {
+          value = inlineValue
+        } else {
+          guard index < arguments.count else { return .usage("option '\(argument)' needs a value") }
+          value = arguments[index]
+          index += 1
+        }
+        if let problem = apply(argument, value, to: &invocation) { return .usage(problem) }
+        continue
+      }
+      if argument.hasPrefix("-"), argument != "-" {
+        var message = "unknown option '\(printable(argument))'."
+        if let guess = Suggest.closest(to: argument, among: valueOptions + flagOptions) {
+          message += " Did you mean '\(guess)'?"
+        }
+        return .usage(message)
+      }
+      guard target == nil else { return .usage("one target only: '\(printable(argument))'") }
+      target = argument
+    }
+    guard let target else { return .usage("missing HOST[:PORT]") }
+    guard let (host, port) = splitTarget(target) else {
+      return .usage("not a HOST[:PORT]: '\(printable(target))'")
+    }
+    invocation.host = host
+    invocation.port = port
+    if port == 587, !invocation.roleGiven { invocation.options.role = .submission }
+    if port == 465 { invocation.options.implicitTLS = true }
+    return .run(invocation)
+  }
+
+  private static func apply(_ option: String, _ value: String, to invocation: inout Invocation)
+    -> String?
+  {
+    switch option {
+    case "--role":
+      guard let role = ProbeRole(rawValue: value) else {
+        return "--role must be mx, relay or submission, not '\(printable(value))'"
+      }
+      invocation.options.role = role
+      invocation.roleGiven = true
+    case "--helo":
+      let bytes = Array(value.utf8)
+      guard !bytes.isEmpty, bytes.count <= 255,
+        bytes.allSatisfy({ (0x21...0x7E).contains($0) })
+      else { return "--helo must be a host name, not '\(printable(value))'" }
+      invocation.options.heloName = value
+    case "--xclient-addr":
+      guard SocketAddress.numeric(value, port: 0) != nil, !value.hasPrefix("[") else {
+        return "--xclient-addr must be a numeric IPv4 or IPv6 address, not '\(printable(value))'"
+      }
+      invocation.options.xclientAddress = value
+    case "--source":
+      guard let address = SocketAddress.numeric(value, port: 0) else {
+        return "--source must be a numeric local address, not '\(printable(value))'"
+      }
+      invocation.options.sourceAddress = address
+    case "--timeout":
+      guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
+        return "--timeout must be a number of seconds between 0 and 3600, not '\(printable(value))'"
+      }
+      let nanoseconds = UInt64(seconds * 1_000_000_000)
+      invocation.options.stepTimeoutNanoseconds = nanoseconds
+      invocation.options.sessionTimeoutNanoseconds = max(
+        invocation.options.sessionTimeoutNanoseconds, nanoseconds * 6)
+      invocation.options.totalTimeoutNanoseconds = max(
+        invocation.options.totalTimeoutNanoseconds, nanoseconds * 30)
+    case "--max-connections":
+      guard let count = Int(value), (1...100).contains(count) else {
+        return "--max-connections must be between 1 and 100, not '\(printable(value))'"
+      }
+      invocation.options.connectionBudget = count
+    case "--format":
+      guard value == "text" || value == "json" else {
+        return "--format must be text or json, not '\(printable(value))'"
+      }
+      invocation.json = value == "json"
+    case "--min-severity":
+      guard let severity = Severity(rawValue: value) else {
+        return "--min-severity must be info, warning or error, not '\(printable(value))'"
+      }
+      invocation.minSeverity = severity
+    default:
+      return "unknown option '\(option)'"
+    }
+    return nil
+  }
+
+  /// Splits `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address.
+  /// - Parameter target: The argument.
+  /// - Returns: The host and the port if one was given, or nil when malformed.
+  static func splitTarget(_ target: String) -> (String, UInt16?)? {
+    guard !target.isEmpty, target.utf8.count <= 300,
+      target.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+    else { return nil }
+    if target.hasPrefix("[") {
+      guard let close = target.firstIndex(of: "]") else { return nil }
+      let host = String(target[target.index(after: target.startIndex)..<close])
+      let rest = target[target.index(after: close)...]
+      guard SocketAddress.numeric(host, port: 0) != nil else { return nil }
+      if rest.isEmpty { return (host, nil) }
+      guard rest.hasPrefix(":"), let port = parsePort(rest.dropFirst()) else { return nil }
+      return (host, port)
+    }
+    let colons = target.filter { $0 == ":" }.count
+    if colons > 1 {
+      return SocketAddress.numeric(target, port: 0) == nil ? nil : (target, nil)
+    }
+    if colons == 1, let colon = target.firstIndex(of: ":") {
+      let host = String(target[..<colon])
+      guard !host.isEmpty, let port = parsePort(target[target.index(after: colon)...]) else {
+        return nil
+      }
+      return (host, port)
+    }
+    return (target, nil)
+  }
+
+  private static func parsePort(_ text: Substring) -> UInt16? {
+    guard !text.isEmpty, text.count <= 5, text.allSatisfy(\.isASCII),
+      let value = Int(text), (1...65535).contains(value)
+    else { return nil }
+    return UInt16(value)
+  }
+
+  private static func printable(_ text: String) -> String { Escape.text(Array(text.utf8)) }
+}
+
+/// The text report: one line per check, then the findings compiler-style.
+enum TextReport {
+  /// Renders a report.
+  /// - Parameters:
+  ///   - report: The report.
+  ///   - verbose: Whether to add each check's evidence.
+  /// - Returns: The text, ending in a newline.
+  static func render(_ report: ProbeReport, verbose: Bool) -> String {
+    var out: [String] = []
+    let target = report.address ?? "\(Escape.text(Array(report.host.utf8))):\(report.port)"
+    out.append(
+      "probe \(target) (role \(report.role.rawValue)): \(report.connections) "
+        + "connection\(report.connections == 1 ? "" : "s")")
+    func row(_ name: String, _ value: String, _ evidence: [Exchange] = []) {
+      out.append(name.padding(to: 22) + value)
+      if verbose {
+        for line in evidence.transcriptLines { out.append("    " + line) }
+      }
+    }
+    if let banner = report.banner {
+      let names = [banner.software, banner.operatingSystem].compactMap { $0 }
+      row(
+        "banner",
+        banner.reply.summary
+          + (names.isEmpty ? "" : " (names \(names.joined(separator: ", ")))"), banner.evidence)
+    }
+    if let capabilities = report.capabilities {
+      let hello = report.transcript.filter { exchange in
+        exchange.connection == report.transcript.first?.connection
+          && ["EHLO", "HELO", "XCLIENT"].contains { exchange.command?.hasPrefix($0) ?? false }
+      }
+      row(
+        capabilities.extended ? "capabilities" : "capabilities (HELO)",
+        capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "),
+        hello)
+    }
+    switch report.tlsMode {
+    case .starttls: row("tls", "STARTTLS offered (not analysed here)")
+    case .implicit: row("tls", "implicit TLS before the greeting (not analysed here)")
+    case .none: if report.capabilities != nil { row("tls", "not offered") }
+    }
+    if let auth = report.authBeforeStartTLS {
+      let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
+      row("auth before starttls", auth ? "yes (\(mechanisms))" : "no")
+    }
+    if let submission = report.submission {
+      let value = submission.mailRefusedBeforeStartTLS.map { $0 ? "refused" : "ACCEPTED" }
+      row("mail before starttls", value ?? "unknown", submission.evidence)
+    }
+    oracleRow("vrfy", report.vrfy, row)
+    oracleRow("expn", report.expn, row)
+    oracleRow("rcpt enumeration", report.rcptEnumeration, row)
+    if let helo = report.heloRequired {
+      let value = helo.required.map { $0 ? "yes" : "no" } ?? "unknown (\(helo.reason ?? "?"))"
+      row("helo required", value, helo.evidence)
+    }
+    if let relay = report.openRelay {
+      let vantage = relay.vantage
+      var value = relay.verdict.rawValue
+      let tested = relay.attempts.filter { $0.outcome != .notTested }.count
+      value += " (\(relay.accepted.count) of \(tested) forms accepted"
+      value += "; vantage \(vantage.kind.rawValue) \(vantage.address ?? "?")"
+      value += vantage.likelyTrusted ? ", likely trusted)" : ")"
+      if relay.verdict == .inconclusive, let reason = relay.reason { value += ": \(reason)" }
+      row("open relay", value)
+      if verbose {
+        for attempt in relay.attempts {
+          let reply = attempt.reply?.summary ?? "-"
+          out.append("    \(attempt.number). \(attempt.id): \(attempt.outcome.rawValue): \(reply)")
+        }
+      }
+    }
+    out.append("")
+    for finding in report.findings {
+      out.append("\(target): \(finding.severity.rawValue): [\(finding.id)] \(finding.message)")
+      if verbose {
+        for line in finding.evidence.transcriptLines { out.append("    " + line) }
+      }
+    }
+    let counts = Severity.allCases.reversed().map { severity in
+      "\(report.findings.filter { $0.severity == severity }.count) \(severity.rawValue)"
+    }
+    out.append(
+      "\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s") "
+        + "(\(counts.joined(separator: ", ")))")
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  private static func oracleRow(
+    _ name: String, _ result: OracleResult?, _ row: (String, String, [Exchange]) -> Void
+  ) {
+    guard let result else { return }
+    row(name, result.verdict?.rawValue ?? "unknown (\(result.reason ?? "?"))", result.evidence)
+  }
+}
+
+extension String {
+  fileprivate func padding(to width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+}

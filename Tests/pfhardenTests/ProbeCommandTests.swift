@@ -1,0 +1,357 @@
+import Foundation
+import Testing
+
+@testable import pfharden
+
+/// `pfharden probe` in process, against small SMTP servers on 127.0.0.1 only.
+@Suite(.serialized) struct ProbeCommandTests {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  func probe(_ arguments: [String]) -> Result { probeCommand(arguments) }
+
+  func probeCommand(_ arguments: [String]) -> Result {
+    var console = Console.capturing()
+    let status = ProbeCommand.run(arguments: arguments, console: &console)
+    return Result(
+      status: status, stdout: String(decoding: console.stdout, as: UTF8.self),
+      stderr: String(decoding: console.stderr, as: UTF8.self))
+  }
+
+  // MARK: Usage
+
+  @Test func helpExitsZeroAndMatchesTheSnapshot() throws {
+    let result = probeCommand(["--help"])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("OVERVIEW:"))
+    try Snapshot.assert(result.stdout, named: "help.txt")
+  }
+
+  @Test(arguments: [
+    ([], "missing HOST[:PORT]"),
+    (["127.0.0.1", "--xclient-adr", "203.0.113.5"], "Did you mean '--xclient-addr'?"),
+    (["127.0.0.1", "--role", "smarthost"], "--role must be mx, relay or submission"),
+    (["127.0.0.1:0"], "not a HOST[:PORT]"),
+    (["127.0.0.1:70000"], "not a HOST[:PORT]"),
+    (["[::1"], "not a HOST[:PORT]"),
+    (["127.0.0.1", "127.0.0.2"], "one target only"),
+    (["127.0.0.1", "--timeout", "-1"], "--timeout must be"),
+    (["127.0.0.1", "--format", "xml"], "--format must be text or json"),
+    (["127.0.0.1", "--xclient-addr", "outside"], "--xclient-addr must be"),
+    (["127.0.0.1", "--source", "eth0"], "--source must be"),
+    (["127.0.0.1", "--min-severity", "fatal"], "--min-severity must be"),
+    (["127.0.0.1", "--helo"], "needs a value"),
+    (["127.0.0.1", "--verbose=yes"], "takes no value"),
+  ])
+  func usageErrorsExit64(arguments: [String], message: String) {
+    let result = probeCommand(arguments)
+    #expect(result.status == 64)
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func targetsSplit() {
+    #expect(ProbeCommand.splitTarget("127.0.0.1")! == ("127.0.0.1", nil))
+    #expect(ProbeCommand.splitTarget("127.0.0.1:2525")! == ("127.0.0.1", 2525))
+    #expect(ProbeCommand.splitTarget("[::1]:587")! == ("::1", 587))
+    #expect(ProbeCommand.splitTarget("::1")! == ("::1", nil))
+    #expect(ProbeCommand.splitTarget("mail.example.test:25")! == ("mail.example.test", 25))
+    #expect(ProbeCommand.splitTarget("a:b:c") == nil)
+    #expect(ProbeCommand.splitTarget("host:") == nil)
+  }
+
+  @Test func port587ImpliesSubmissionAnd465ImpliesImplicitTLS() {
+    guard case .run(let submission) = ProbeCommand.parse(["127.0.0.1:587"]) else {
+      Issue.record("587 did not parse")
+      return
+    }
+    #expect(submission.options.role == .submission)
+    guard case .run(let explicit) = ProbeCommand.parse(["127.0.0.1:587", "--role", "relay"]) else {
+      Issue.record("587 with a role did not parse")
+      return
+    }
+    #expect(explicit.options.role == .relay)
+    guard case .run(let tls) = ProbeCommand.parse(["127.0.0.1:465"]) else {
+      Issue.record("465 did not parse")
+      return
+    }
+    #expect(tls.options.implicitTLS)
+  }
+
+  // MARK: Exit statuses against loopback servers
+
+  @Test func connectionRefusedExits2WithAClearMessage() throws {
+    let port = try FakeSMTPServer.freePort()
+    let result = probe(["127.0.0.1:\(port)", "--timeout", "2"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("could not complete"))
+    #expect(result.stderr.contains("refused"))
+  }
+
+  @Test func silentServerExits2WithATimeout() throws {
+    let server = try FakeSMTPServer(posture: .silent)
+    defer { server.stop() }
+    let start = Date()
+    let result = probe(["127.0.0.1:\(server.port)", "--timeout", "0.3"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("deadline"))
+    #expect(Date().timeIntervalSince(start) < 3)
+  }
+
+  @Test func greeting421Exits2AndSaysItIsARefusal() throws {
+    let server = try FakeSMTPServer(posture: .rateLimited)
+    defer { server.stop() }
+    let result = probe(["127.0.0.1:\(server.port)", "--timeout", "2", "--format", "json"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("refused service at the greeting"))
+    let json = try parse(result.stdout)
+    #expect((json["banner"] as? [String: Any])?["refused"] as? Bool == true)
+    #expect(json["completed"] as? Bool == false)
+  }
+
+  @Test func openServerFindingsExit1AndJSONHasTheSchemaFields() throws {
+    let server = try FakeSMTPServer(posture: .open)
+    defer { server.stop() }
+    let result = probe([
+      "127.0.0.1:\(server.port)", "--format", "json", "--xclient-addr", "203.0.113.5",
+    ])
+    #expect(result.status == 1, "\(result.stderr)")
+    let json = try parse(result.stdout)
+    #expect(json["schemaVersion"] as? Int == 1)
+    #expect(json["connections"] as? Int == server.connections)
+    let banner = try #require(json["banner"] as? [String: Any])
+    #expect(banner["text"] as? String == "mail.example.test ESMTP Postfix (Debian/GNU)")
+    #expect(banner["disclosesSoftware"] as? Bool == true)
+    #expect((json["vrfy"] as? [String: Any])?["verdict"] as? String == "leaks-users")
+    #expect(json["heloRequired"] as? Bool == false)
+    let relay = try #require(json["openRelay"] as? [String: Any])
+    #expect(relay["verdict"] as? String == "open")
+    #expect((relay["accepted"] as? [String])?.contains("plain") == true)
+    let vantage = try #require(relay["vantage"] as? [String: Any])
+    #expect(vantage["kind"] as? String == "xclient")
+    #expect(vantage["address"] as? String == "203.0.113.5")
+    #expect((relay["variants"] as? [Any])?.count == 16)
+    let starttls = try #require(json["starttls"] as? [String: Any])
+    #expect(starttls["offered"] as? Bool == true)
+    #expect(json["authBeforeStarttls"] as? Bool == false)
+    let findings = try #require(json["findings"] as? [[String: Any]])
+    let first = try #require(findings.first)
+    #expect(first["id"] as? String == "open-relay")
+    #expect(first["severity"] as? String == "error")
+    #expect((first["message"] as? String)?.isEmpty == false)
+    #expect((first["evidence"] as? [String])?.contains { $0.contains("RCPT TO:") } == true)
+    #expect(!result.stdout.contains("DATA"))
+  }
+
+  @Test func hardenedServerFromOutsideExits0() throws {
+    let server = try FakeSMTPServer(posture: .hardened)
+    defer { server.stop() }
+    let result = probe(["127.0.0.1:\(server.port)", "--xclient-addr", "203.0.113.5"])
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("open relay            closed"))
+  }
+
+  @Test func minSeverityDecidesTheExitStatus() throws {
+    let server = try FakeSMTPServer(posture: .open)
+    defer { server.stop() }
+    // From loopback: trusted-vantage (info) plus warnings, no error.
+    #expect(probe(["127.0.0.1:\(server.port)"]).status == 1)
+    #expect(probe(["127.0.0.1:\(server.port)", "--min-severity", "error"]).status == 0)
+    #expect(probe(["127.0.0.1:\(server.port)", "--min-severity", "info"]).status == 1)
+  }
+
+  @Test func textReportMatchesTheSnapshot() throws {
+    let server = try FakeSMTPServer(posture: .open)
+    defer { server.stop() }
+    let result = probe(["127.0.0.1:\(server.port)"])
+    #expect(result.status == 1)
+    let text = result.stdout.replacingOccurrences(of: ":\(server.port)", with: ":PORT")
+    try Snapshot.assert(text, named: "open-loopback.txt")
+  }
+
+  @Test func verboseTextShowsEvidence() throws {
+    let server = try FakeSMTPServer(posture: .open)
+    defer { server.stop() }
+    let result = probe(["127.0.0.1:\(server.port)", "-v"])
+    #expect(result.stdout.contains("#1 C: EHLO example.com"))
+    #expect(result.stdout.contains("S: 252 2.0.0 root"))
+    #expect(result.stdout.contains("1. null-sender: accepted"))
+  }
+
+  func parse(_ text: String) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(object as? [String: Any])
+  }
+}
+
+/// Snapshot files under `Snapshots/probe/`, re-recorded with `PFHARDEN_RECORD_SNAPSHOTS=1`.
+enum Snapshot {
+  static func assert(
+    _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("Snapshots/probe/\(name)")
+    if ProcessInfo.processInfo.environment["PFHARDEN_RECORD_SNAPSHOTS"] == "1" {
+      try Data(text.utf8).write(to: url)
+      return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
+  }
+}
+
+/// A small SMTP server on 127.0.0.1 that behaves like Postfix in a few postures.
+final class FakeSMTPServer: @unchecked Sendable {
+  enum Posture {
+    case open, hardened, silent, rateLimited
+  }
+
+  let port: UInt16
+  private let listener: Int32
+  private let lock = NSLock()
+  private var stopped = false
+  private var accepted = 0
+  private let done = DispatchSemaphore(value: 0)
+  let posture: Posture
+
+  init(posture: Posture) throws {
+    self.posture = posture
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
+      throw CocoaError(.fileWriteUnknown)
+    }
+    listener = fd
+    port = UInt16(bigEndian: address.sin_port)
+    Thread { [self] in self.loop() }.start()
+  }
+
+  static func freePort() throws -> UInt16 {
+    let server = try FakeSMTPServer(posture: .silent)
+    server.stop()
+    return server.port
+  }
+
+  var connections: Int { lock.withLock { accepted } }
+
+  func stop() {
+    lock.withLock { stopped = true }
+    done.wait()
+    close(listener)
+  }
+
+  private func loop() {
+    defer { done.signal() }
+    while !lock.withLock({ stopped }) {
+      var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+      guard poll(&entry, 1, 50) > 0 else { continue }
+      let client = accept(listener, nil, nil)
+      guard client >= 0 else { continue }
+      lock.withLock { accepted += 1 }
+      serve(client)
+      close(client)
+    }
+  }
+
+  private func serve(_ fd: Int32) {
+    switch posture {
+    case .silent:
+      _ = readLine(fd, seconds: 1)
+      return
+    case .rateLimited:
+      write(fd, "421 4.7.0 mail.example.test Error: too many connections from 127.0.0.1\r\n")
+      return
+    case .open, .hardened:
+      break
+    }
+    let hardened = posture == .hardened
+    let banner =
+      hardened ? "mail.example.test ESMTP" : "mail.example.test ESMTP Postfix (Debian/GNU)"
+    write(fd, "220 \(banner)\r\n")
+    var helo = false
+    var outside = false
+    while let line = readLine(fd, seconds: 5) {
+      let upper = line.uppercased()
+      if upper.hasPrefix("EHLO") {
+        helo = true
+        var lines = ["250-mail.example.test", "250-PIPELINING", "250-SIZE 10240000"]
+        if !hardened { lines.append("250-VRFY") }
+        if !outside { lines.append("250-XCLIENT NAME ADDR PROTO HELO") }
+        lines.append("250-STARTTLS")
+        lines.append("250 8BITMIME")
+        write(fd, lines.joined(separator: "\r\n") + "\r\n")
+      } else if upper.hasPrefix("XCLIENT") {
+        outside = true
+        helo = false
+        write(fd, "220 \(banner)\r\n")
+      } else if upper.hasPrefix("MAIL") {
+        write(
+          fd, hardened && !helo ? "503 5.5.1 Error: send HELO/EHLO first\r\n" : "250 2.1.0 Ok\r\n")
+      } else if upper.hasPrefix("RCPT") {
+        if line.contains("@mail.example.test>") && !line.contains("postmaster")
+          && !line.contains("!") && !line.contains("%") && !line.contains("\"")
+          && !line.contains("example.net@")
+        {
+          write(fd, "550 5.1.1 <x>: Recipient address rejected: User unknown\r\n")
+        } else if line.contains("@mail.example.test>") && line.contains("postmaster") {
+          write(fd, "250 2.1.5 Ok\r\n")
+        } else if hardened && outside {
+          write(fd, "554 5.7.1 <relaytest@example.net>: Relay access denied\r\n")
+        } else {
+          write(fd, "250 2.1.5 Ok\r\n")
+        }
+      } else if upper.hasPrefix("RSET") {
+        write(fd, "250 2.0.0 Ok\r\n")
+      } else if upper.hasPrefix("VRFY") {
+        if hardened {
+          write(fd, "502 5.5.1 VRFY command is disabled\r\n")
+        } else if line.hasSuffix(" root") || line.hasSuffix(" postmaster") {
+          write(fd, "252 2.0.0 \(line.dropFirst(5))\r\n")
+        } else {
+          write(
+            fd, "550 5.1.1 <\(line.dropFirst(5))>: Recipient address rejected: User unknown\r\n")
+        }
+      } else if upper.hasPrefix("QUIT") {
+        write(fd, "221 2.0.0 Bye\r\n")
+        return
+      } else {
+        write(fd, "500 5.5.2 Error: command not recognized\r\n")
+      }
+    }
+  }
+
+  private func write(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
+
+  private func readLine(_ fd: Int32, seconds: Int) -> String? {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var line: [UInt8] = []
+    var byte: UInt8 = 0
+    while recv(fd, &byte, 1, 0) == 1 {
+      if byte == UInt8(ascii: "\n") {
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+      }
+      line.append(byte)
+      if line.count > 4096 { return nil }
+    }
+    return nil
+  }
+}
