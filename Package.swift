@@ -22,7 +22,8 @@ let package = Package(
       name: "PostfixConfigTests", dependencies: ["PostfixConfig"], exclude: ["Fixtures"]),
     .testTarget(name: "PostfixHardeningTests", dependencies: ["PostfixHardening"]),
     .testTarget(name: "SMTPProbeTests", dependencies: ["SMTPProbe"]),
-    .testTarget(name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"]),
+    .testTarget(
+      name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"], exclude: ["Snapshots"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,8 @@ enum CLI {
     SUBCOMMANDS:
       postconf    Read and edit main.cf like Postfix's postconf(1), with or
                   without Postfix installed.
+      probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
+                  STARTTLS.
       help        Show this help.
 
     Invoked under the name `postconf` (a symlink), pfharden behaves exactly
@@ -52,11 +54,13 @@ enum CLI {
     case "postconf":
       return PostconfCommand.run(
         programName: "pfharden postconf", arguments: rest, console: &console)
+    case "probe":
+      return ProbeCommand.run(arguments: rest, console: &console)
     case "help", "--help", "-h":
       console.out(overview)
       return ExitCode.clean
     default:
-      let known = ["postconf", "help"]
+      let known = ["postconf", "probe", "help"]
       var message = "pfharden: unknown subcommand '\(sub)'."
       if let guess = Suggest.closest(to: sub, among: known) {
         message += " Did you mean '\(guess)'?"
