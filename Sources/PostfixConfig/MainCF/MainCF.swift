@@ -97,16 +97,19 @@ public struct MainCF: Sendable, Equatable {
 
   /// The effective parameter table: one row per name, holding the last
   /// definition's value and first line, in the order in which names first appear.
+  /// Names are decoded as UTF-8; ``effectiveEntries`` keeps their bytes.
   public var parameters: [(name: String, value: [UInt8], line: Int)] {
-    var result: [(name: String, value: [UInt8], line: Int)] = []
+    effectiveEntries.map { ($0.name, $0.value, $0.line) }
+  }
+
+  /// The entry that defines each name (its last definition), in the order in
+  /// which names first appear in the file.
+  public var effectiveEntries: [MainCFEntry] {
+    var result: [MainCFEntry] = []
     result.reserveCapacity(index.count)
     for (position, previous) in previousDefinition.enumerated() where previous < 0 {
-      let first = logicalLines[entryLines[position]]
-      let nameBytes = self.nameBytes(first)
-      guard let slot = lookup(nameBytes) else { continue }
-      let last = logicalLines[entryLines[slot.last]]
-      result.append(
-        (String(decoding: nameBytes, as: UTF8.self), valueBytes(last), last.firstLine))
+      guard let slot = lookup(nameBytes(logicalLines[entryLines[position]])) else { continue }
+      result.append(makeEntry(logicalLines[entryLines[slot.last]]))
     }
     return result
   }
