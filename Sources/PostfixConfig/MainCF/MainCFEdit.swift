@@ -48,9 +48,12 @@ public struct MainCFEdit: Sendable, Equatable {
   /// `-X or -# requires non-blank parameter names`,
   /// `-X or -# requires parameter names without value`,
   /// `specify one of -e -X` (an `=` in the first argument implies `-e`),
-  /// `-e requires name=value argument`. A name repeated with `-X`/`-#` (which
-  /// crashes postconf 3.7.11) is accepted once. NUL bytes, which cannot occur in
-  /// real arguments, are refused.
+  /// `-e requires name=value argument`, `missing service argument` (`-X`/`-#`
+  /// without names). Leading whitespace is skipped; with `-X`/`-#`, trailing
+  /// whitespace stays part of the name (as in postconf, where it then matches
+  /// nothing). A name repeated with `-X`/`-#` (which crashes postconf 3.7.11)
+  /// is accepted once. NUL bytes, which cannot occur in real arguments, are
+  /// refused.
   /// - Parameters:
   ///   - mode: The edit option given.
   ///   - arguments: The non-option arguments, as bytes.
@@ -105,9 +108,9 @@ public struct MainCFEdit: Sendable, Equatable {
         if text.contains(MainCFLexing.equals) {
           throw fail(Array("-X or -# requires parameter names without value".utf8))
         }
-        var end = text.count
-        while end > 0 && MainCFLexing.isSpace(text[end - 1]) { end -= 1 }
-        name = Array(text[..<end])
+        // postconf calls trimblanks() but ignores its result: trailing blanks
+        // stay part of the name, which then matches no entry.
+        name = text
         value = nil
       }
       if let earlier = positions[name] {

@@ -123,7 +123,7 @@ import Testing
     // postconf 3.7.11 segfaults on `-X relayhost relayhost`; the library removes it once.
     let input = try MainCFFixtures.vectorBytes("edit_X_same_name_twice_segfault", "main.cf")
     for mode in [MainCFEdit.Mode.remove, .commentOut] {
-      let edit = try MainCFEdit.parse(mode: mode, arguments: [Array("relayhost".utf8), Array(" relayhost ".utf8)])
+      let edit = try MainCFEdit.parse(mode: mode, arguments: [Array("relayhost".utf8), Array(" relayhost".utf8)])
       #expect(edit.requests.map(\.name) == [Array("relayhost".utf8)])
       #expect(edit.warnings.isEmpty)
       let result = parseRoundTripping(input).applying(edit, path: Self.path)
