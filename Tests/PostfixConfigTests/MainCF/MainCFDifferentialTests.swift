@@ -213,4 +213,28 @@ import Testing
       )
     }
   }
+
+  @Test(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
+  func appendOrderOfManyNamesMatchesPostconf() throws {
+    try RealPostfix.requirePostconf()
+    let scratch = try Scratch()
+    var random = SeededGenerator(seed: 0xD1FF_0003)
+    for round in 0..<12 {
+      let count = Int.random(in: 2...120, using: &random)
+      // Repeats exercise delete-and-reinsert; growth never happens because
+      // postconf sizes the table by the argument count.
+      let arguments = (0..<count).map { _ in
+        "p\(Int.random(in: 0..<(count * 3 / 4 + 1), using: &random))=\(round)"
+      }
+      try scratch.write(Array("x = 1\n".utf8))
+      let run = try RealPostfix.run(
+        RealPostfix.postconfPath, ["-c", scratch.directory, "-e"] + arguments,
+        environment: Self.environment)
+      #expect(run.status == 0)
+      let edit = try MainCFEdit.parse(mode: .set, arguments: arguments.map { Array($0.utf8) })
+      let ours = MainCF(bytes: Array("x = 1\n".utf8)).applying(edit, path: scratch.mainCF)
+      #expect(ours.document.serialized() == (try scratch.read()), "round \(round): \(arguments)")
+      #expect(edit.warnings.map { "postconf: warning: \($0.message)" } == Self.stderrLines(run.stderr))
+    }
+  }
 }
