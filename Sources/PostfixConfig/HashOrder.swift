@@ -41,7 +41,9 @@ public struct HashOrder: Sendable, Equatable {
     buckets[bucket(of: key, size: buckets.count)].contains(key)
   }
 
-  /// Inserts `key` like `htable_enter()`. A key that is already present is first
+  /// Inserts `key` like `htable_enter()`.
+  ///
+  /// A key that is already present is first
   /// removed (as postconf does with `htable_delete()` before re-entering a name),
   /// so it moves to the head of its chain.
   /// - Parameter key: The key bytes.

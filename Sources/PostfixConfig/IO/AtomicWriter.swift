@@ -118,7 +118,9 @@ public enum AtomicWriter {
             Printable.sanitize("\(target) changed since it was read; not overwritten".utf8))
         }
       }
-      if rename(temporary, target) != 0 { throw ConfigFile.ioError("rename \(temporary) \(target)") }
+      if rename(temporary, target) != 0 {
+        throw ConfigFile.ioError("rename \(temporary) \(target)")
+      }
     } catch {
       _ = unlink(temporary)
       _ = close(descriptor)

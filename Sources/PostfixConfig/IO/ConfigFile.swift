@@ -82,7 +82,8 @@ public enum ConfigFile {
 
   static func tooLarge(_ path: String, _ limit: Int) -> PostfixConfigError {
     PostfixConfigError(
-      .fileTooLarge, Printable.sanitize("\(path): file is larger than the limit of \(limit) bytes".utf8))
+      .fileTooLarge,
+      Printable.sanitize("\(path): file is larger than the limit of \(limit) bytes".utf8))
   }
 
   /// An `io` error for the failed call described by `what`, with `strerror(errno)`.

@@ -33,7 +33,7 @@ public struct MainCF: Sendable, Equatable {
   /// Name lookup over entries.
   let index: MainCFNameIndex
 
-  /// Parses `bytes`. Never fails.
+  /// Parses `bytes`; never fails.
   /// - Parameter bytes: The file content, any bytes.
   public init(bytes: [UInt8]) {
     self.bytes = bytes
@@ -59,7 +59,9 @@ public struct MainCF: Sendable, Equatable {
       guard let base = buffer.baseAddress else { return }
       var offset = 0
       while offset < buffer.count {
-        guard let hit = MainCFLexing.memchrOffset(base + offset, MainCFLexing.newline, buffer.count - offset)
+        guard
+          let hit = MainCFLexing.memchrOffset(
+            base + offset, MainCFLexing.newline, buffer.count - offset)
         else {
           count += 1
           return
@@ -95,8 +97,10 @@ public struct MainCF: Sendable, Equatable {
     return valueBytes(logicalLines[entryLines[slot.last]])
   }
 
-  /// The effective parameter table: one row per name, holding the last
-  /// definition's value and first line, in the order in which names first appear.
+  /// The effective parameter table, one row per name.
+  ///
+  /// Each row holds the last definition's value and first line; rows are in
+  /// the order in which names first appear.
   /// Names are decoded as UTF-8; ``effectiveEntries`` keeps their bytes.
   public var parameters: [(name: String, value: [UInt8], line: Int)] {
     effectiveEntries.map { ($0.name, $0.value, $0.line) }
@@ -123,7 +127,8 @@ public struct MainCF: Sendable, Equatable {
       bytes.withUnsafeBufferPointer { bytesBuffer in
         joined.withUnsafeBufferPointer { joinedBuffer in
           index.find(
-            key, bytes: bytesBuffer, joined: joinedBuffer, lines: logicalLines, entryLines: entryLines)
+            key, bytes: bytesBuffer, joined: joinedBuffer, lines: logicalLines,
+            entryLines: entryLines)
         }
       }
     }

@@ -27,7 +27,8 @@ extension MainCF {
         if line.textEnd - line.textStart > 30 { message.append(contentsOf: "...".utf8) }
         message.append(MainCFLexing.quote)
         result.append(
-          Diagnostic(.warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
+          Diagnostic(
+            .warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
       case .missingName, .missingEquals:
         let error =
           line.kind == .missingName
@@ -36,7 +37,8 @@ extension MainCF {
         message.append(contentsOf: cText(line))
         message.append(MainCFLexing.quote)
         result.append(
-          Diagnostic(.fatal, file: path, line: line.firstLine, message: Printable.sanitize(message)))
+          Diagnostic(.fatal, file: path, line: line.firstLine, message: Printable.sanitize(message))
+        )
         return result
       case .entry:
         let previous = previousDefinition[entryPosition]
@@ -51,7 +53,8 @@ extension MainCF {
         message.append(MainCFLexing.equals)
         message.append(contentsOf: oldValue)
         result.append(
-          Diagnostic(.warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
+          Diagnostic(
+            .warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
       }
     }
     return result

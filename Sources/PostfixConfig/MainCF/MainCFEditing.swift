@@ -92,7 +92,8 @@ extension MainCF {
             message.append(contentsOf: request.name)
             message.append(MainCFLexing.quote)
             warnings.append(
-              Diagnostic(.warning, file: path, line: lineNumber, message: Printable.sanitize(message)))
+              Diagnostic(
+                .warning, file: path, line: lineNumber, message: Printable.sanitize(message)))
           }
           switch edit.mode {
           case .set:

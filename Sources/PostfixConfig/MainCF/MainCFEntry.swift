@@ -2,9 +2,11 @@
 public struct MainCFEntry: Sendable, Equatable {
   /// The name bytes (any bytes except whitespace, `=` and NUL).
   public let nameBytes: [UInt8]
-  /// The raw value as Postfix stores it: continuation lines joined verbatim
-  /// (their leading whitespace included), cut at the first NUL, trimmed of
-  /// leading and trailing whitespace. Inner TABs, CRs and runs of blanks are kept.
+  /// The raw value as Postfix stores it.
+  ///
+  /// Continuation lines are joined verbatim (their leading whitespace included),
+  /// the text is cut at the first NUL and trimmed of leading and trailing
+  /// whitespace. Inner TABs, CRs and runs of blanks are kept.
   public let value: [UInt8]
   /// The 1-based number of the entry's first physical line.
   public let line: Int

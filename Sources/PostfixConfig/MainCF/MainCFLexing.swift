@@ -73,8 +73,8 @@ enum MainCFLexing {
     return UnsafeRawPointer(hit) - UnsafeRawPointer(pointer)
   }
 
-  /// Whether `buffer[range]` is empty, all whitespace, or a comment (first
-  /// non-whitespace byte `#`). The range is examined byte-wise, not as a C string.
+  // Whether `buffer[range]` is empty, all whitespace, or a comment (first
+  // non-whitespace byte `#`). The range is examined byte-wise, not as a C string.
   @inline(__always)
   static func isCommentOrBlank(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
     var index = range.lowerBound

@@ -29,7 +29,8 @@ import Testing
     // edit_e_file_symlink: main.cf becomes a regular file, real.cf is unchanged.
     let scratch = try IOScratch()
     try scratch.write("real.cf", "relayhost = old\n")
-    try FileManager.default.createSymbolicLink(atPath: scratch.path("main.cf"), withDestinationPath: "real.cf")
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.path("main.cf"), withDestinationPath: "real.cf")
     try AtomicWriter.writePostconfStyle(Array("relayhost = x\n".utf8), to: scratch.path("main.cf"))
     #expect(try scratch.type("main.cf") == .typeRegular)
     #expect(try scratch.read("main.cf") == "relayhost = x\n")
@@ -59,9 +60,11 @@ import Testing
 
   @Test func preservingKeepsModeInodeOfLinkAndTarget() throws {
     let scratch = try IOScratch()
-    try FileManager.default.createDirectory(atPath: scratch.path("etc"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: scratch.path("etc"), withIntermediateDirectories: true)
     try scratch.write("etc/real.cf", "relayhost = old\n", mode: 0o640)
-    try FileManager.default.createSymbolicLink(atPath: scratch.path("main.cf"), withDestinationPath: "etc/real.cf")
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.path("main.cf"), withDestinationPath: "etc/real.cf")
     try AtomicWriter.writePreserving(
       Array("relayhost = new\n".utf8), to: scratch.path("main.cf"),
       expectedOriginal: Array("relayhost = old\n".utf8))
@@ -76,10 +79,12 @@ import Testing
     let scratch = try IOScratch()
     try scratch.write("main.cf", "a = 1\n", mode: 0o600)
     let before = try scratch.attributes("main.cf")
-    try AtomicWriter.writePreserving(Array("a = 2\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
+    try AtomicWriter.writePreserving(
+      Array("a = 2\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
     let after = try scratch.attributes("main.cf")
     #expect((after[.ownerAccountID] as? NSNumber) == (before[.ownerAccountID] as? NSNumber))
-    #expect((after[.groupOwnerAccountID] as? NSNumber) == (before[.groupOwnerAccountID] as? NSNumber))
+    #expect(
+      (after[.groupOwnerAccountID] as? NSNumber) == (before[.groupOwnerAccountID] as? NSNumber))
     #expect(try scratch.mode("main.cf") == 0o600)
   }
 
@@ -108,7 +113,8 @@ import Testing
     let scratch = try IOScratch()
     let old = umask(0o027)
     defer { umask(old) }
-    try AtomicWriter.writePreserving(Array("a = 1\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
+    try AtomicWriter.writePreserving(
+      Array("a = 1\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
     #expect(try scratch.read("main.cf") == "a = 1\n")
     #expect(try scratch.mode("main.cf") == 0o640)
   }
@@ -119,14 +125,16 @@ import Testing
     try FileManager.default.createDirectory(
       atPath: scratch.path("main.cf/sub"), withIntermediateDirectories: true)
     #expect(throws: PostfixConfigError(.io, "")) {
-      try AtomicWriter.writePreserving(Array("a\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
+      try AtomicWriter.writePreserving(
+        Array("a\n".utf8), to: scratch.path("main.cf"), expectedOriginal: nil)
     }
     #expect(try scratch.names() == ["main.cf"])
   }
 
   @Test func preservingRefusesADanglingSymlink() throws {
     let scratch = try IOScratch()
-    try FileManager.default.createSymbolicLink(atPath: scratch.path("main.cf"), withDestinationPath: "nowhere.cf")
+    try FileManager.default.createSymbolicLink(
+      atPath: scratch.path("main.cf"), withDestinationPath: "nowhere.cf")
     #expect(throws: PostfixConfigError(.io, "")) {
       try AtomicWriter.writePreserving([], to: scratch.path("main.cf"), expectedOriginal: nil)
     }

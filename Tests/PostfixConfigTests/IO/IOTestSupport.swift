@@ -14,7 +14,7 @@ final class IOScratch {
   func path(_ name: String) -> String { directory + "/" + name }
 
   func write(_ name: String, _ text: String, mode: Int = 0o644) throws {
-    FileManager.default.createFile(atPath: path(name), contents: Data(text.utf8))
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path(name)))
     try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path(name))
   }
 

@@ -16,9 +16,13 @@ import Testing
     /// Whether to allow rare hostile bytes (NUL, \v, \f) and malformed lines.
     var hostile: Bool
 
-    mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
+    mutating func chance(_ percent: Int) -> Bool {
+      Int.random(in: 0..<100, using: &random) < percent
+    }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
+    mutating func pick<T>(_ items: [T]) -> T {
+      items[Int.random(in: 0..<items.count, using: &random)]
+    }
 
     mutating func word() -> String {
       let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789.-_/:[]")
@@ -35,7 +39,8 @@ import Testing
     }
 
     mutating func name() -> String {
-      chance(75) ? pick(MainCFDifferentialTests.knownNames) : pick(MainCFDifferentialTests.unknownNames)
+      chance(75)
+        ? pick(MainCFDifferentialTests.knownNames) : pick(MainCFDifferentialTests.unknownNames)
     }
 
     mutating func file() -> [UInt8] {
@@ -51,7 +56,8 @@ import Testing
       for _ in 0..<Int.random(in: 0...12, using: &random) {
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<12:
-          out += Array(pick(["# comment", "  # indented comment", "#relayhost = x", "", "   "]).utf8)
+          out += Array(
+            pick(["# comment", "  # indented comment", "#relayhost = x", "", "   "]).utf8)
           end(&out, &self)
         case 12..<30:
           out += Array((pick(["  ", "\t", " "]) + word() + pick(["", " ", "\t"])).utf8)
@@ -93,7 +99,9 @@ import Testing
       if mode == .set && chance(5) { arguments.append(pick(["novalue", "#x=1", "=x", "a b=c"])) }
       if mode == .set && chance(3) {
         // Many new names exercise the append order.
-        for number in 0..<Int.random(in: 5...40, using: &random) { arguments.append("zz\(number)=\(number)") }
+        for number in 0..<Int.random(in: 5...40, using: &random) {
+          arguments.append("zz\(number)=\(number)")
+        }
       }
       return arguments
     }
@@ -105,7 +113,7 @@ import Testing
       directory = NSTemporaryDirectory() + "pfharden-maincf-diff-\(UUID().uuidString)"
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
       // An empty master.cf keeps postconf from warning that it is missing.
-      FileManager.default.createFile(atPath: directory + "/master.cf", contents: Data())
+      try Data().write(to: URL(fileURLWithPath: directory + "/master.cf"))
     }
     deinit { try? FileManager.default.removeItem(atPath: directory) }
     var mainCF: String { directory + "/main.cf" }
@@ -126,7 +134,9 @@ import Testing
     }
   }
 
-  static let environment: [String: String] = ["NORANDOMIZE": "1", "PATH": "/usr/sbin:/usr/bin:/bin"]
+  static let environment: [String: String] = [
+    "NORANDOMIZE": "1", "PATH": "/usr/sbin:/usr/bin:/bin",
+  ]
 
   @Test(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
   func readingMatchesPostconf() throws {
@@ -234,7 +244,8 @@ import Testing
       let edit = try MainCFEdit.parse(mode: .set, arguments: arguments.map { Array($0.utf8) })
       let ours = MainCF(bytes: Array("x = 1\n".utf8)).applying(edit, path: scratch.mainCF)
       #expect(ours.document.serialized() == (try scratch.read()), "round \(round): \(arguments)")
-      #expect(edit.warnings.map { "postconf: warning: \($0.message)" } == Self.stderrLines(run.stderr))
+      #expect(
+        edit.warnings.map { "postconf: warning: \($0.message)" } == Self.stderrLines(run.stderr))
     }
   }
 }

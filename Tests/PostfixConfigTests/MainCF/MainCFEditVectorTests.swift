@@ -15,7 +15,9 @@ import Testing
   }
 
   static func set(_ arguments: String...) -> [Step] { [Step(mode: .set, arguments: arguments)] }
-  static func remove(_ arguments: String...) -> [Step] { [Step(mode: .remove, arguments: arguments)] }
+  static func remove(_ arguments: String...) -> [Step] {
+    [Step(mode: .remove, arguments: arguments)]
+  }
   static func commentOut(_ arguments: String...) -> [Step] {
     [Step(mode: .commentOut, arguments: arguments)]
   }
@@ -103,8 +105,10 @@ import Testing
         stderr.append("postconf: fatal: \(error.reason)")
       }
     }
-    let expectedStderr = MainCFFixtures.lines(try MainCFFixtures.vectorBytes(name, "expected-stderr.txt"))
-      .map(MainCFFixtures.text)
+    let expectedStderr = MainCFFixtures.lines(
+      try MainCFFixtures.vectorBytes(name, "expected-stderr.txt")
+    )
+    .map(MainCFFixtures.text)
     #expect(stderr == expectedStderr)
     let expectedAfter = try MainCFFixtures.vectorBytes(name, "expected-main.cf-after")
     #expect(
@@ -123,7 +127,8 @@ import Testing
     // postconf 3.7.11 segfaults on `-X relayhost relayhost`; the library removes it once.
     let input = try MainCFFixtures.vectorBytes("edit_X_same_name_twice_segfault", "main.cf")
     for mode in [MainCFEdit.Mode.remove, .commentOut] {
-      let edit = try MainCFEdit.parse(mode: mode, arguments: [Array("relayhost".utf8), Array(" relayhost".utf8)])
+      let edit = try MainCFEdit.parse(
+        mode: mode, arguments: [Array("relayhost".utf8), Array(" relayhost".utf8)])
       #expect(edit.requests.map(\.name) == [Array("relayhost".utf8)])
       #expect(edit.warnings.isEmpty)
       let result = parseRoundTripping(input).applying(edit, path: Self.path)

@@ -143,7 +143,10 @@ import Testing
     #expect(many.entries.first?.lines == 1...5001)
 
     let latin = parseRoundTripping(try MainCFFixtures.vectorBytes("lex_non_utf8", "main.cf"))
-    #expect(latin.value(of: "smtpd_banner") == [0x63, 0x61, 0x66, 0xE9, 0x20, 0xFF, 0xFE, 0x20, 0x6F, 0x6B])
+    #expect(
+      latin.value(of: "smtpd_banner") == [
+        0x63, 0x61, 0x66, 0xE9, 0x20, 0xFF, 0xFE, 0x20, 0x6F, 0x6B,
+      ])
     #expect(latin.value(ofName: [0xE9, 0x74, 0xE9]) == [0x31])
   }
 }

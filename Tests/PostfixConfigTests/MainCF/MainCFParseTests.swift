@@ -78,7 +78,10 @@ import Testing
     #expect(diagnostics.map(\.line) == [3, 5, 7])
     let parameters = document.parameters
     #expect(parameters.map(\.name) == ["relayhost", "mydomain"])
-    #expect(parameters.map { String(decoding: $0.value, as: UTF8.self) } == ["final.example", "example.com"])
+    #expect(
+      parameters.map { String(decoding: $0.value, as: UTF8.self) } == [
+        "final.example", "example.com",
+      ])
     #expect(parameters.map(\.line) == [7, 2])
     #expect(document.entries.count == 6)
   }
@@ -101,7 +104,9 @@ import Testing
   @Test func missingAttributeName() {
     let document = parseRoundTripping("= a.example\n")
     #expect(
-      document.diagnostics(path: "f").map(\.message) == ["f, line 1: missing attribute name: \"= a.example\""])
+      document.diagnostics(path: "f").map(\.message) == [
+        "f, line 1: missing attribute name: \"= a.example\""
+      ])
     #expect(document.entries.isEmpty)
   }
 
@@ -134,7 +139,9 @@ import Testing
 
   @Test func diagnosticsAreSanitised() {
     let document = parseRoundTripping([0xE9, 0x3D, 0x31, 0x0A, 0xE9, 0x3D, 0x09, 0x32, 0x09, 0x33])
-    #expect(document.diagnostics(path: "m").map(\.message) == ["m, line 2: overriding earlier entry: ?=1"])
+    #expect(
+      document.diagnostics(path: "m").map(\.message) == ["m, line 2: overriding earlier entry: ?=1"]
+    )
     #expect(document.value(ofName: [0xE9]) == [0x32, 0x09, 0x33])
     #expect(document.diagnostics(path: "m").first?.line == 2)
   }
@@ -148,7 +155,10 @@ import Testing
 
   @Test func lastLineWithoutNewlineKeepsItsNumber() {
     let document = parseRoundTripping("a = 1\nb")
-    #expect(document.diagnostics(path: "m").map(\.message) == ["m, line 2: missing '=' after attribute name: \"b\""])
+    #expect(
+      document.diagnostics(path: "m").map(\.message) == [
+        "m, line 2: missing '=' after attribute name: \"b\""
+      ])
     #expect(document.lineCount == 2)
   }
 

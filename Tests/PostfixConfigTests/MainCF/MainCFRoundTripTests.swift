@@ -18,7 +18,8 @@ import Testing
 
   @Test func handMadeFixturesKeepTheirOddities() throws {
     func load(_ name: String) throws -> MainCF {
-      parseRoundTripping(try MainCFFixtures.bytes(MainCFFixtures.directory.appendingPathComponent(name)))
+      parseRoundTripping(
+        try MainCFFixtures.bytes(MainCFFixtures.directory.appendingPathComponent(name)))
     }
     #expect(try load("cr-only.main.cf").entries.count == 1)
     #expect(try load("crlf.main.cf").value(of: "zz") == Array("c\r  d".utf8))
@@ -28,7 +29,8 @@ import Testing
     #expect(try load("nul.main.cf").value(of: "relayhost") == Array("a.exa".utf8))
     #expect(try load("empty.main.cf").entries.isEmpty)
     #expect(try load("only-newlines.main.cf").lineCount == 3)
-    #expect(try load("invalid-utf8.main.cf").value(of: "name") == [0xC3, 0x28, 0x20, 0xED, 0xA0, 0x80])
+    #expect(
+      try load("invalid-utf8.main.cf").value(of: "name") == [0xC3, 0x28, 0x20, 0xED, 0xA0, 0x80])
   }
 
   static let splices: [[UInt8]] = [
