@@ -32,6 +32,8 @@ public struct MainCF: Sendable, Equatable {
   let previousDefinition: [Int]
   /// Name lookup over entries.
   let index: MainCFNameIndex
+  /// For each entry, its slot in `index`.
+  let slotOfEntry: [Int]
 
   /// Parses `bytes`; never fails.
   /// - Parameter bytes: The file content, any bytes.
@@ -46,6 +48,7 @@ public struct MainCF: Sendable, Equatable {
       bytes: bytes, joined: scanner.joined, lines: scanner.lines, entryLines: scanner.entryLines)
     index = built.index
     previousDefinition = built.previous
+    slotOfEntry = built.slotOfEntry
   }
 
   /// The document's bytes, identical to the bytes it was created from.
@@ -112,7 +115,7 @@ public struct MainCF: Sendable, Equatable {
     var result: [MainCFEntry] = []
     result.reserveCapacity(index.count)
     for (position, previous) in previousDefinition.enumerated() where previous < 0 {
-      guard let slot = lookup(nameBytes(logicalLines[entryLines[position]])) else { continue }
+      let slot = index.slot(at: slotOfEntry[position])
       result.append(makeEntry(logicalLines[entryLines[slot.last]]))
     }
     return result

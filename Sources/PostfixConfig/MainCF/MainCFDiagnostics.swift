@@ -17,27 +17,40 @@ extension MainCF {
   /// - Returns: The diagnostics; `file` is `path`, `line` the entry's first line.
   public func diagnostics(path: String) -> [Diagnostic] {
     var result: [Diagnostic] = []
+    let pathBytes = Array(path.utf8)
+    // "PATH, line N: " as bytes, built without string interpolation.
+    func located(_ line: Int) -> [UInt8] {
+      var message = pathBytes
+      message.append(contentsOf: ", line ".utf8)
+      message.append(contentsOf: String(line).utf8)
+      message.append(contentsOf: ": ".utf8)
+      return message
+    }
     var entryPosition = 0
     for line in logicalLines {
       switch line.kind {
       case .orphan:
         let text = storage(line)[line.textStart..<line.textCEnd].prefix(30)
-        var message = Array("\(path): logical line must not start with whitespace: \"".utf8)
+        var message = pathBytes
+        message.append(contentsOf: ": logical line must not start with whitespace: \"".utf8)
         message.append(contentsOf: text)
         if line.textEnd - line.textStart > 30 { message.append(contentsOf: "...".utf8) }
         message.append(MainCFLexing.quote)
         result.append(
           Diagnostic(
-            .warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
+            .warning, file: path, line: line.firstLine, message: MainCFLexing.sanitized(&message)))
       case .missingName, .missingEquals:
         let error =
           line.kind == .missingName
           ? "missing attribute name" : "missing '=' after attribute name"
-        var message = Array("\(path), line \(line.firstLine): \(error): \"".utf8)
+        var message = located(line.firstLine)
+        message.append(contentsOf: error.utf8)
+        message.append(contentsOf: ": \"".utf8)
         message.append(contentsOf: cText(line))
         message.append(MainCFLexing.quote)
         result.append(
-          Diagnostic(.fatal, file: path, line: line.firstLine, message: Printable.sanitize(message))
+          Diagnostic(
+            .fatal, file: path, line: line.firstLine, message: MainCFLexing.sanitized(&message))
         )
         return result
       case .entry:
@@ -48,13 +61,14 @@ extension MainCF {
         let oldValue = storage(old)[old.valueStart..<old.valueEnd]
         let newValue = storage(line)[line.valueStart..<line.valueEnd]
         guard oldValue != newValue else { continue }
-        var message = Array("\(path), line \(line.firstLine): overriding earlier entry: ".utf8)
+        var message = located(line.firstLine)
+        message.append(contentsOf: "overriding earlier entry: ".utf8)
         message.append(contentsOf: storage(line)[line.nameStart..<line.nameEnd])
         message.append(MainCFLexing.equals)
         message.append(contentsOf: oldValue)
         result.append(
           Diagnostic(
-            .warning, file: path, line: line.firstLine, message: Printable.sanitize(message)))
+            .warning, file: path, line: line.firstLine, message: MainCFLexing.sanitized(&message)))
       }
     }
     return result

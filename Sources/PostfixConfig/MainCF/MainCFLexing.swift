@@ -81,4 +81,14 @@ enum MainCFLexing {
     while index < range.upperBound && isSpace(buffer[index]) { index += 1 }
     return index == range.upperBound || buffer[index] == hash
   }
+
+  /// `Printable.sanitize` in place: every byte outside printable ASCII becomes `?`.
+  static func sanitized(_ message: inout [UInt8]) -> String {
+    message.withUnsafeMutableBufferPointer { buffer in
+      for index in buffer.indices where !(0x20...0x7E).contains(buffer[index]) {
+        buffer[index] = UInt8(ascii: "?")
+      }
+    }
+    return String(decoding: message, as: UTF8.self)
+  }
 }
