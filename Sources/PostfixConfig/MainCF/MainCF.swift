@@ -79,7 +79,10 @@ public struct MainCF: Sendable, Equatable {
   /// The well-formed entries in file order, duplicates included.
   ///
   /// Text Postfix rejects (a line without `=`, indented text before any entry) is
-  /// not an entry; see ``diagnostics(path:)``.
+  /// not an entry; see ``diagnostics(path:)``. Postfix refuses to read past a
+  /// fatal error, but the document still lists the entries after it, and
+  /// ``value(of:)`` and ``parameters`` consider them too: check the diagnostics
+  /// for a fatal one before trusting the table.
   public var entries: [MainCFEntry] {
     entryLines.map { makeEntry(logicalLines[$0]) }
   }

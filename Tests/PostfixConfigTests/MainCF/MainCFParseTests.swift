@@ -171,3 +171,35 @@ import Testing
     #expect(document.diagnostics(path: "m").count == 4000)
   }
 }
+
+@Suite struct MainCFScalingTests {
+  private func seconds(_ body: () -> Void) -> Double {
+    let start = ContinuousClock.now
+    body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+  }
+
+  @Test func hugeInputsStayLinear() {
+    // One entry of 200,000 continuation lines, 200,000 orphan lines, and
+    // 200,000 distinct names: each would take minutes if anything were quadratic.
+    var continuation = Array("mynetworks = 127.0.0.0/8\n".utf8)
+    var orphans: [UInt8] = []
+    var names: [UInt8] = []
+    for number in 0..<200_000 {
+      continuation += Array("    10.\(number % 256).0.0/16\n".utf8)
+      orphans += Array("  orphan \(number)\n".utf8)
+      names += Array("name\(number) = \(number)\n".utf8)
+    }
+    var documents: [MainCF] = []
+    let elapsed = seconds {
+      for input in [continuation, orphans, names] { documents.append(MainCF(bytes: input)) }
+    }
+    #expect(elapsed < 20)
+    #expect(documents[0].entries.first?.lines == 1...200_001)
+    #expect(documents[1].entries.isEmpty)
+    #expect(documents[1].diagnostics(path: "m").count == 1)
+    #expect(documents[2].parameters.count == 200_000)
+    #expect(documents[2].value(of: "name199999") == Array("199999".utf8))
+  }
+}
