@@ -67,7 +67,8 @@ public enum AtomicWriter {
   /// the target; then the directory is `fsync()`ed. A file that does not exist
   /// yet is created with mode 0644 minus the umask. Readers see either the old or
   /// the new content, never a mix; on any failure the temporary file is removed
-  /// and the original is untouched.
+  /// and the original is untouched. When the owner cannot be kept (not running
+  /// as root and the file belongs to someone else) nothing is written.
   /// - Parameters:
   ///   - bytes: The new content.
   ///   - path: The file to replace.
@@ -106,17 +107,16 @@ public enum AtomicWriter {
       }
       if fsync(descriptor) != 0 { throw ConfigFile.ioError("fsync \(temporary)") }
       if let expectedOriginal {
+        let changed = PostfixConfigError(
+          .concurrentModification,
+          Printable.sanitize("\(target) changed since it was read; not overwritten".utf8))
         let current: [UInt8]
         do {
           current = try ConfigFile.read(path: target, limit: expectedOriginal.count)
         } catch let error as PostfixConfigError where error.code == .fileTooLarge {
-          current = []
+          throw changed
         }
-        if current != expectedOriginal {
-          throw PostfixConfigError(
-            .concurrentModification,
-            Printable.sanitize("\(target) changed since it was read; not overwritten".utf8))
-        }
+        if current != expectedOriginal { throw changed }
       }
       if rename(temporary, target) != 0 {
         throw ConfigFile.ioError("rename \(temporary) \(target)")

@@ -101,6 +101,16 @@ import Testing
     #expect(try scratch.names() == ["main.cf"])
   }
 
+  @Test func preservingRefusesAFileThatGrew() throws {
+    let scratch = try IOScratch()
+    try scratch.write("main.cf", "a = 1\n")
+    #expect(throws: PostfixConfigError(.concurrentModification, "")) {
+      try AtomicWriter.writePreserving([], to: scratch.path("main.cf"), expectedOriginal: [])
+    }
+    #expect(try scratch.read("main.cf") == "a = 1\n")
+    #expect(try scratch.names() == ["main.cf"])
+  }
+
   @Test func preservingRefusesWhenTheFileVanished() throws {
     let scratch = try IOScratch()
     #expect(throws: PostfixConfigError(.concurrentModification, "")) {
