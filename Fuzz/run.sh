@@ -1,0 +1,48 @@
+#!/bin/sh
+# Builds and runs a libFuzzer target for a PostfixConfig parser.
+#
+#   Fuzz/run.sh TARGET SECONDS [extra libFuzzer options...]
+#
+# TARGET names the harness Fuzz/<TARGET>Fuzz.swift (for example MainCF). The
+# harness is compiled together with every source of the PostfixConfig library
+# (as one module, so it can use internal API) with -sanitize=fuzzer,address into
+# Fuzz/bin/<TARGET>Fuzz, then run for SECONDS seconds. The corpus lives in
+# Fuzz/corpus-<TARGET>/ (seeded from Tests/PostfixConfigTests/Fixtures/<target>
+# where that exists); crashes are written as Fuzz/crash-*.
+set -eu
+
+if [ $# -lt 2 ]; then
+  echo "usage: $0 TARGET SECONDS [libFuzzer options...]" >&2
+  exit 64
+fi
+target=$1
+seconds=$2
+shift 2
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+harness="$here/${target}Fuzz.swift"
+if [ ! -f "$harness" ]; then
+  echo "$0: no harness $harness" >&2
+  exit 64
+fi
+
+mkdir -p "$here/bin"
+binary="$here/bin/${target}Fuzz"
+# shellcheck disable=SC2046
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PostfixConfig \
+  -o "$binary" "$harness" $(find "$root/Sources/PostfixConfig" -name '*.swift' | sort)
+
+corpus="$here/corpus-$target"
+mkdir -p "$corpus"
+lower=$(echo "$target" | tr '[:upper:]' '[:lower:]')
+seeds="$root/Tests/PostfixConfigTests/Fixtures/$lower"
+if [ -d "$seeds" ] && [ -z "$(ls -A "$corpus")" ]; then
+  # Small fixture files only; the fuzzer grows its own corpus from there.
+  find "$seeds" -type f -size -16k | while read -r file; do
+    cp "$file" "$corpus/$(echo "$file" | cksum | cut -d' ' -f1)"
+  done
+fi
+
+cd "$here"
+exec "$binary" -max_total_time="$seconds" -print_final_stats=1 "$@" "$corpus"

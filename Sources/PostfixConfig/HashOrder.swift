@@ -1,0 +1,109 @@
+/// The iteration order of a Postfix hash table (`util/htable.c`) when Postfix
+/// runs with `NORANDOMIZE=1` in its environment.
+///
+/// Postfix walks hash tables to append new names in `postconf -e` and to print
+/// several warning lists (unused, undefined and read-only parameters). Without
+/// `NORANDOMIZE` the hash is seeded per process and the order is random; with
+/// it the order is reproducible and is what this type computes:
+///
+/// - hash: 64-bit FNV-1a variant (`hash_fnv.c`), basis `0xcbf29ce484222325`,
+///   prime `0x100000001b3`, and each byte is XORed as `byte + 1`;
+/// - bucket: `hash % size`; the table starts with `max(13, initialSize) | 1`
+///   buckets and, when `used >= size` before an insertion, grows to
+///   `(2 * size) | 1`, re-linking the old buckets in ascending order, each chain
+///   from head to tail, every entry inserted at the head of its new chain;
+/// - new entries go to the head of their chain; deletion unlinks in place;
+/// - iteration: buckets in ascending order, each chain from head to tail
+///   (newest first).
+///
+/// Postfix passes the table size when it creates a table: `postconf -e` uses the
+/// number of command-line arguments.
+public struct HashOrder: Sendable, Equatable {
+  private var buckets: [[[UInt8]]]
+  private var used = 0
+
+  /// Creates an empty table the way `htable_create(initialSize)` does.
+  /// - Parameter initialSize: The size Postfix passes to `htable_create()`.
+  public init(initialSize: Int) {
+    buckets = Array(repeating: [], count: max(13, initialSize) | 1)
+  }
+
+  /// The number of keys in the table.
+  public var count: Int { used }
+
+  /// The keys in the order Postfix's `htable_list()` returns them.
+  public var keys: [[UInt8]] { buckets.flatMap { $0 } }
+
+  /// Whether `key` is in the table.
+  /// - Parameter key: The key bytes.
+  /// - Returns: `true` if present.
+  public func contains(_ key: [UInt8]) -> Bool {
+    buckets[bucket(of: key, size: buckets.count)].contains(key)
+  }
+
+  /// Inserts `key` like `htable_enter()`.
+  ///
+  /// A key that is already present is first
+  /// removed (as postconf does with `htable_delete()` before re-entering a name),
+  /// so it moves to the head of its chain.
+  /// - Parameter key: The key bytes.
+  public mutating func insert(_ key: [UInt8]) {
+    remove(key)
+    if used >= buckets.count { grow() }
+    let target = bucket(of: key, size: buckets.count)
+    buckets[target].insert(key, at: 0)
+    used += 1
+  }
+
+  /// Removes `key` like `htable_delete()`; absent keys are ignored.
+  /// - Parameter key: The key bytes.
+  public mutating func remove(_ key: [UInt8]) {
+    let target = bucket(of: key, size: buckets.count)
+    if let position = buckets[target].firstIndex(of: key) {
+      buckets[target].remove(at: position)
+      used -= 1
+    }
+  }
+
+  /// Postfix's hash of `key` without a random seed.
+  /// - Parameter key: The key bytes (a C string: Postfix never sees a NUL in a key).
+  /// - Returns: The 64-bit hash value.
+  public static func hash<S: Sequence>(_ key: S) -> UInt64 where S.Element == UInt8 {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in key {
+      value ^= UInt64(byte) &+ 1
+      value = value &* 0x100_0000_01b3
+    }
+    return value
+  }
+
+  /// The order in which Postfix lists distinct `keys` inserted in the given order.
+  /// - Parameters:
+  ///   - keys: The keys in insertion order; a repeated key is re-inserted.
+  ///   - initialSize: The size passed to `htable_create()`.
+  /// - Returns: Indices into `keys`, in listing order (for a repeated key, the
+  ///   index of its last insertion).
+  public static func order(of keys: [[UInt8]], initialSize: Int) -> [Int] {
+    var table = HashOrder(initialSize: initialSize)
+    var lastIndex: [[UInt8]: Int] = [:]
+    for (position, key) in keys.enumerated() {
+      table.insert(key)
+      lastIndex[key] = position
+    }
+    return table.keys.compactMap { lastIndex[$0] }
+  }
+
+  private func bucket(of key: [UInt8], size: Int) -> Int {
+    Int(HashOrder.hash(key) % UInt64(size))
+  }
+
+  private mutating func grow() {
+    let old = buckets
+    buckets = Array(repeating: [], count: (2 * old.count) | 1)
+    for chain in old {
+      for key in chain {
+        buckets[bucket(of: key, size: buckets.count)].insert(key, at: 0)
+      }
+    }
+  }
+}

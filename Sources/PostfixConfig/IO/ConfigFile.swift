@@ -1,0 +1,113 @@
+import Glibc
+
+/// Reading configuration files: the library's only file reads.
+public enum ConfigFile {
+  /// What identifies one version of a file on disk, for change detection.
+  public struct Identity: Sendable, Equatable {
+    /// The device the file is on.
+    public let device: UInt64
+    /// The inode number.
+    public let inode: UInt64
+    /// The size in bytes.
+    public let size: Int
+    /// The modification time, seconds since the epoch.
+    public let modificationSeconds: Int
+    /// The nanoseconds part of the modification time.
+    public let modificationNanoseconds: Int
+  }
+
+  /// A file's content together with the identity it had when it was read.
+  public struct Snapshot: Sendable, Equatable {
+    /// The bytes read.
+    public let bytes: [UInt8]
+    /// The file's identity, taken from the open descriptor.
+    public let identity: Identity
+  }
+
+  /// Reads a whole file.
+  /// - Parameters:
+  ///   - path: The file to read (symbolic links are followed).
+  ///   - limit: The largest size accepted, checked before reading.
+  /// - Returns: The content.
+  /// - Throws: ``PostfixConfigError`` `fileTooLarge` when the file is larger than
+  ///   `limit`; `io` with postconf-style text (`open PATH: No such file or directory`).
+  public static func read(path: String, limit: Int = MainCF.maximumSize) throws -> [UInt8] {
+    try readSnapshot(path: path, limit: limit).bytes
+  }
+
+  /// Reads a whole file and returns it with its identity.
+  /// - Parameters:
+  ///   - path: The file to read (symbolic links are followed).
+  ///   - limit: The largest size accepted, checked before reading.
+  /// - Returns: The content and the identity of the file read.
+  /// - Throws: ``PostfixConfigError`` `fileTooLarge` or `io`.
+  public static func readSnapshot(path: String, limit: Int = MainCF.maximumSize) throws
+    -> Snapshot
+  {
+    let descriptor = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+    guard descriptor >= 0 else { throw ioError("open \(path)") }
+    defer { _ = close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw ioError("fstat \(path)") }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      throw PostfixConfigError(.io, Printable.sanitize("read \(path): Is a directory".utf8))
+    }
+    let size = Int(info.st_size)
+    if size > limit { throw tooLarge(path, limit) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(size + 1)
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    // Each iteration reads at least one byte or stops.
+    while true {
+      let got = chunk.withUnsafeMutableBytes { raw in
+        retryingOnInterrupt { Glibc.read(descriptor, raw.baseAddress, raw.count) }
+      }
+      if got < 0 { throw ioError("read \(path)") }
+      if got == 0 { break }
+      if bytes.count + got > limit { throw tooLarge(path, limit) }
+      bytes.append(contentsOf: chunk[0..<got])
+    }
+    return Snapshot(bytes: bytes, identity: Identity(info))
+  }
+
+  /// The identity of the file at `path` now (symbolic links are followed).
+  /// - Parameter path: The file.
+  /// - Returns: Its identity.
+  /// - Throws: ``PostfixConfigError`` `io` (`stat PATH: ...`).
+  public static func identity(path: String) throws -> Identity {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw ioError("stat \(path)") }
+    return Identity(info)
+  }
+
+  static func tooLarge(_ path: String, _ limit: Int) -> PostfixConfigError {
+    PostfixConfigError(
+      .fileTooLarge,
+      Printable.sanitize("\(path): file is larger than the limit of \(limit) bytes".utf8))
+  }
+
+  /// An `io` error for the failed call described by `what`, with `strerror(errno)`.
+  static func ioError(_ what: String, errno code: Int32 = errno) -> PostfixConfigError {
+    let text = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+    return PostfixConfigError(.io, Printable.sanitize("\(what): \(text)".utf8))
+  }
+
+  static func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> T {
+    // Each retry follows an EINTR; any other outcome returns.
+    while true {
+      let result = call()
+      if result < 0 && errno == EINTR { continue }
+      return result
+    }
+  }
+}
+
+extension ConfigFile.Identity {
+  init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+    size = Int(info.st_size)
+    modificationSeconds = Int(info.st_mtim.tv_sec)
+    modificationNanoseconds = Int(info.st_mtim.tv_nsec)
+  }
+}

@@ -1,0 +1,138 @@
+/// One logical line of a main.cf file as Postfix's `readllines()` groups it.
+///
+/// Offsets point into the document's bytes, or into its joined buffer when the
+/// logical line spans several physical lines (`inJoined`).
+struct MainCFLogicalLine: Sendable {
+  enum Kind: UInt8, Sendable {
+    /// `name = value`.
+    case entry
+    /// Text starting with whitespace that follows no entry (dropped with a warning).
+    case orphan
+    /// Fatal: `missing attribute name`.
+    case missingName
+    /// Fatal: `missing '=' after attribute name`.
+    case missingEquals
+  }
+
+  var kind: Kind
+  var inJoined: Bool
+  /// 1-based physical line number of the first and last content line.
+  var firstLine: Int
+  var lastLine: Int
+  /// Byte range in the document from the first content line to the end of the
+  /// last content line (its `\n` included).
+  var byteStart: Int
+  var byteEnd: Int
+  /// The joined text (no newlines): start, end, and end when cut at the first NUL.
+  var textStart: Int
+  var textEnd: Int
+  var textCEnd: Int
+  /// Name and value ranges (entries only; empty otherwise).
+  var nameStart: Int
+  var nameEnd: Int
+  var valueStart: Int
+  var valueEnd: Int
+}
+
+/// The single pass that groups physical lines into logical lines.
+struct MainCFScanner {
+  var lines: [MainCFLogicalLine] = []
+  var entryLines: [Int] = []
+  var joined: [UInt8] = []
+
+  // The logical line being collected.
+  private var isOpen = false
+  private var contentLines = 0
+  private var firstContent = 0..<0
+  private var joinedStart = 0
+  private var firstLine = 0
+  private var lastLine = 0
+  private var byteEnd = 0
+
+  mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) {
+    guard let base = buffer.baseAddress else { return }
+    let count = buffer.count
+    var offset = 0
+    var lineNumber = 0
+    while offset < count {
+      let newline = MainCFLexing.memchrOffset(base + offset, MainCFLexing.newline, count - offset)
+      let contentEnd = newline.map { offset + $0 } ?? count
+      let next = newline.map { offset + $0 + 1 } ?? count
+      lineNumber += 1
+      let content = offset..<contentEnd
+      if !MainCFLexing.isCommentOrBlank(buffer, content) {
+        if isOpen && MainCFLexing.isSpace(buffer[offset]) {
+          appendContinuation(buffer, content, lineNumber: lineNumber, next: next)
+        } else {
+          finish(buffer)
+          isOpen = true
+          contentLines = 1
+          firstContent = content
+          firstLine = lineNumber
+          lastLine = lineNumber
+          byteEnd = next
+        }
+      }
+      // Progress: `next` is past `offset` because the line holds at least a byte.
+      offset = next
+    }
+    finish(buffer)
+  }
+
+  private mutating func appendContinuation(
+    _ buffer: UnsafeBufferPointer<UInt8>, _ content: Range<Int>, lineNumber: Int, next: Int
+  ) {
+    if contentLines == 1 {
+      joinedStart = joined.count
+      joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[firstContent]))
+    }
+    joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[content]))
+    contentLines += 1
+    lastLine = lineNumber
+    byteEnd = next
+  }
+
+  private mutating func finish(_ buffer: UnsafeBufferPointer<UInt8>) {
+    guard isOpen else { return }
+    isOpen = false
+    let inJoined = contentLines > 1
+    var line = MainCFLogicalLine(
+      kind: .orphan, inJoined: inJoined, firstLine: firstLine, lastLine: lastLine,
+      byteStart: firstContent.lowerBound, byteEnd: byteEnd, textStart: 0, textEnd: 0,
+      textCEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0)
+    if inJoined {
+      let text = joinedStart..<joined.count
+      joined.withUnsafeBufferPointer { classify(&line, $0, text) }
+    } else {
+      classify(&line, buffer, firstContent)
+    }
+    if line.kind == .entry { entryLines.append(lines.count) }
+    lines.append(line)
+  }
+
+  private func classify(
+    _ line: inout MainCFLogicalLine, _ buffer: UnsafeBufferPointer<UInt8>, _ text: Range<Int>
+  ) {
+    line.textStart = text.lowerBound
+    line.textEnd = text.upperBound
+    let cEnd = MainCFLexing.cStringEnd(buffer, text)
+    line.textCEnd = cEnd
+    // A content line is never empty, so `text` holds at least one byte.
+    if MainCFLexing.isSpace(buffer[text.lowerBound]) {
+      line.kind = .orphan
+      return
+    }
+    switch MainCFLexing.splitNameValue(buffer, text.lowerBound..<cEnd) {
+    case .entry(let name, let value):
+      line.kind = .entry
+      line.nameStart = name.lowerBound
+      line.nameEnd = name.upperBound
+      line.valueStart = value.lowerBound
+      line.valueEnd = value.upperBound
+    case .missingName:
+      line.kind = .missingName
+    case .missingEquals:
+      line.kind = .missingEquals
+    }
+  }
+}

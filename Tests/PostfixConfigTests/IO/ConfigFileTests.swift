@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@testable import PostfixConfig
+
+@Suite struct ConfigFileTests {
+  @Test func readsWholeFilesAndTheirIdentity() throws {
+    let scratch = try IOScratch()
+    let text = String(repeating: "relayhost = a.example\r\n", count: 10_000)
+    try scratch.write("main.cf", text)
+    #expect(try ConfigFile.read(path: scratch.path("main.cf")) == Array(text.utf8))
+    let snapshot = try ConfigFile.readSnapshot(path: scratch.path("main.cf"))
+    #expect(snapshot.bytes == Array(text.utf8))
+    #expect(snapshot.identity.size == text.utf8.count)
+    #expect(snapshot.identity.inode == UInt64(try scratch.inode("main.cf")))
+    #expect(try ConfigFile.identity(path: scratch.path("main.cf")) == snapshot.identity)
+  }
+
+  @Test func identityChangesWhenTheFileIsReplaced() throws {
+    let scratch = try IOScratch()
+    try scratch.write("main.cf", "a = 1\n")
+    let before = try ConfigFile.identity(path: scratch.path("main.cf"))
+    try AtomicWriter.writePostconfStyle(Array("a = 1\n".utf8), to: scratch.path("main.cf"))
+    #expect(try ConfigFile.identity(path: scratch.path("main.cf")) != before)
+  }
+
+  @Test func missingFileUsesPostconfText() throws {
+    // lex_missing_main_cf: "fatal: open $CONFDIR/main.cf: No such file or directory".
+    let scratch = try IOScratch()
+    let path = scratch.path("main.cf")
+    let error = try #require(throws: PostfixConfigError.self) { try ConfigFile.read(path: path) }
+    #expect(error.code == .io)
+    #expect(error.reason == "open \(path): No such file or directory")
+  }
+
+  @Test func sizeIsCheckedBeforeReading() throws {
+    let scratch = try IOScratch()
+    try scratch.write("main.cf", "")
+    // A sparse file far larger than the limit: reading it would take a long time.
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("main.cf")))
+    try handle.truncate(atOffset: UInt64(MainCF.maximumSize) * 16)
+    try handle.close()
+    let error = try #require(throws: PostfixConfigError.self) {
+      try ConfigFile.read(path: scratch.path("main.cf"))
+    }
+    #expect(error.code == .fileTooLarge)
+    #expect(error.reason.contains("67108864"))
+  }
+
+  @Test func limitIsInclusive() throws {
+    let scratch = try IOScratch()
+    try scratch.write("main.cf", "12345")
+    #expect(try ConfigFile.read(path: scratch.path("main.cf"), limit: 5).count == 5)
+    #expect(throws: PostfixConfigError(.fileTooLarge, "")) {
+      try ConfigFile.read(path: scratch.path("main.cf"), limit: 4)
+    }
+    #expect(MainCF.maximumSize == 64 * 1024 * 1024)
+  }
+
+  @Test func directoryIsAnError() throws {
+    let scratch = try IOScratch()
+    #expect(throws: PostfixConfigError(.io, "")) { try ConfigFile.read(path: scratch.directory) }
+  }
+}
