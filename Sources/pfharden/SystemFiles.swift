@@ -12,7 +12,10 @@ enum SystemFiles {
     do {
       return .contents(try ConfigFile.read(path: path))
     } catch let error as PostfixConfigError {
-      return .unreadable(error.systemReason ?? error.reason)
+      // ConfigFile reports "open PATH: strerror"; postconf words it itself.
+      let prefix = "open \(path): "
+      return .unreadable(
+        error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason)
     } catch {
       return .unreadable("\(error)")
     }

@@ -18,13 +18,52 @@ enum PostconfAdapters {
   }
 
   struct EditRequest {
-    var edit: [[UInt8]]
+    var edit: MainCFEdit
     var warnings: [String]
   }
 
-  static func readMain(_ bytes: [UInt8], path: String) -> [MainReadEvent] { [] }
+  /// main.cf's entries and reading diagnostics in file order. Duplicate
+  /// warnings are left to the caller, which also knows `config_directory`
+  /// injected from `-c`.
+  static func readMain(_ bytes: [UInt8], path: String) -> [MainReadEvent] {
+    let document = MainCF(bytes: bytes)
+    let overriding = ", line "
+    var events: [(line: Int, order: Int, event: MainReadEvent)] = []
+    for (index, entry) in document.entries.enumerated() {
+      events.append((entry.line, 2 * index + 1, .entry(name: entry.nameBytes, value: entry.value, line: entry.line)))
+    }
+    var fatalLine: Int?
+    for (index, diagnostic) in document.diagnostics(path: path).enumerated() {
+      if diagnostic.message.hasPrefix(path + overriding),
+        diagnostic.message.contains(": overriding earlier entry: ")
+      {
+        continue
+      }
+      let line = diagnostic.line ?? 0
+      if diagnostic.severity == .fatal {
+        events.append((line, 2 * index, .fatal(diagnostic.message)))
+        fatalLine = min(fatalLine ?? line, line)
+      } else {
+        events.append((line, 2 * index, .warning(diagnostic.message)))
+      }
+    }
+    events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
+    if let fatalLine {
+      events.removeAll { event in
+        if case .entry = event.event { return event.line >= fatalLine }
+        return false
+      }
+    }
+    return events.map(\.event)
+  }
 
-  static func splitNameValue(_ bytes: [UInt8]) -> (name: [UInt8], value: [UInt8])? { nil }
+  /// Postfix's `split_nameval`: name up to blanks or `=`, value trimmed.
+  static func splitNameValue(_ bytes: [UInt8]) -> (name: [UInt8], value: [UInt8])? {
+    guard let request = try? MainCFEdit.parse(mode: .set, arguments: [bytes]).requests.first,
+      let value = request.value
+    else { return nil }
+    return (request.name, value)
+  }
 
   static func catalogParameters(_ catalog: ParameterCatalog) -> [CatalogParameter] {
     (catalog.names + catalog.unlistedNames).compactMap { catalog.parameter($0) }
@@ -57,21 +96,42 @@ enum PostconfAdapters {
     references: [String], warnings: [String]
   ) { ([], []) }
 
+  /// The order in which postconf (with `NORANDOMIZE=1`) walks a dictionary
+  /// whose keys were inserted in this order.
   static func hashOrder(_ entries: [(key: [UInt8], value: [UInt8])]) -> [(
     key: [UInt8], value: [UInt8]
-  )] { entries }
+  )] {
+    HashOrder.order(of: entries.map(\.key), initialSize: dictionarySize).map { entries[$0] }
+  }
+
+  /// The initial size of postconf's parameter dictionaries.
+  static let dictionarySize = 13
 
   static func legacyDatabaseParameters(in value: [UInt8], catalog: ParameterCatalog) -> [String] {
     LegacyDatabase.parameterNames(in: value) { catalog.legacyDatabaseSuffixes(type: $0) }
   }
 
   static func parseEdit(mode: EditMode, arguments: [[UInt8]]) throws -> EditRequest {
-    EditRequest(edit: arguments, warnings: [])
+    let editMode: MainCFEdit.Mode
+    switch mode {
+    case .set: editMode = .set
+    case .remove: editMode = .remove
+    case .commentOut: editMode = .commentOut
+    }
+    do {
+      let edit = try MainCFEdit.parse(mode: editMode, arguments: arguments)
+      return EditRequest(edit: edit, warnings: edit.warnings.map(\.message))
+    } catch let error as PostfixConfigError {
+      throw PostconfFatal(message: error.reason)
+    }
   }
 
-  static func applyEdit(_ edit: [[UInt8]], to bytes: [UInt8], path: String) -> (
+  static func applyEdit(_ edit: MainCFEdit, to bytes: [UInt8], path: String) -> (
     bytes: [UInt8], warnings: [String]
-  ) { (bytes, []) }
+  ) {
+    let result = MainCF(bytes: bytes).applying(edit, path: path)
+    return (result.document.serialized(), result.warnings.map(\.message))
+  }
 
   static func readMaster(_ bytes: [UInt8], path: String) -> PostconfMaster {
     PostconfMaster(services: [], diagnostics: [])
