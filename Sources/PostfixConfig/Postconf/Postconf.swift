@@ -88,6 +88,18 @@ struct PostconfSession {
     outcome.chunks.append(.stderr(Array("\(inputs.programName): warning: \(text)\n".utf8)))
   }
 
+  /// postconf's stdout buffer size: a full buffer is written at once, so a
+  /// later fatal error loses only what is still buffered.
+  static let stdoutBufferSize = 16384
+
+  /// Writes every full buffer, as postconf's stdio does while printing.
+  mutating func drainFullBuffers() {
+    let full = pending.count / Self.stdoutBufferSize * Self.stdoutBufferSize
+    guard full > 0 else { return }
+    outcome.chunks.append(.stdout(Array(pending[..<full])))
+    pending = Array(pending[full...])
+  }
+
   mutating func flush() {
     if !pending.isEmpty {
       outcome.chunks.append(.stdout(pending))

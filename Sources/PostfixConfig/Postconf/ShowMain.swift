@@ -253,6 +253,7 @@ extension PostconfSession {
       LinePrinter.printParameter(
         name: Array(name.utf8), value: value, hideName: mode.contains(.hideName),
         hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &pending)
+      drainFullBuffers()
     }
   }
 
