@@ -24,7 +24,8 @@ extension MasterCF {
   static let columnGoals = [0, 11, 17, 25, 33, 41, 49, 57]
 
   /// Formats the command arguments (from index 8) the way postconf does,
-  /// with the first non-option argument braced too when it has blanks.
+  /// except that the first non-option argument is braced when it has blanks
+  /// outside braces (postconf prints it bare, which splits it on re-reading).
   static func appendArguments(
     _ argv: [[UInt8]], to out: inout [UInt8], lineLength: inout Int, fold: Bool,
     optionExtra: Int, expandOption: (([UInt8]) -> [UInt8]?)?
@@ -39,7 +40,9 @@ extension MasterCF {
       if inOptions {
         if !isOption(arg) {
           inOptions = false
-          needBraces = containsBlank(arg)
+          // postconf never braces this argument; brace it only when it would
+          // otherwise re-parse as several arguments.
+          needBraces = containsBlank(arg) && splitArguments(arg).count != 1
         } else if optionTakesValue(arg), index + 1 < argv.count {
           lineLength = lineLimit
           var optionValue = argv[index + 1]
