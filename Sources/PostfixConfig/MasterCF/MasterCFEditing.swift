@@ -206,9 +206,9 @@ extension MasterCF {
     }
   }
 
-  private func lineBytes(_ line: Line, addNewline: Bool) -> [UInt8] {
+  private func lineBytes(_ line: Line) -> [UInt8] {
     var result = Array(bytes[line.content])
-    if line.hasNewline || addNewline { result.append(0x0A) }
+    if line.hasNewline { result.append(0x0A) }
     return result
   }
 
@@ -243,7 +243,7 @@ extension MasterCF {
     var matched = false
     var index = 0
     while index < lines.count {
-      let current = MasterCF.cString(lineBytes(lines[index], addNewline: true))
+      let current = MasterCF.cString(lineBytes(lines[index]))
       index += 1
       lineNumber += 1
       guard let start = MasterCF.contentStart(current) else {
@@ -364,7 +364,7 @@ extension MasterCF {
       let line = lines[index]
       let next: UInt8? = bytes[line.content].first ?? (line.hasNewline ? 0x0A : nil)
       guard let next, next == UInt8(ascii: "#") || MasterCF.isSpace(next) else { break }
-      let text = MasterCF.cString(lineBytes(line, addNewline: false))
+      let text = MasterCF.cString(lineBytes(line))
       index += 1
       if MasterCF.contentStart(text) != nil {
         full.append(contentsOf: text)

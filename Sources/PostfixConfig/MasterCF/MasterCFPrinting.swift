@@ -171,23 +171,31 @@ extension MasterCF {
     return fieldNames.firstIndex { bytes($0) == name }
   }
 
-  /// Per service name/type, the `-o` parameters of all entries with that
-  /// name/type merged in file order (postconf keeps one dictionary per
-  /// `service/type`, so duplicate entries share their parameters).
-  func parameterTable() -> [[UInt8]: [(name: [UInt8], value: [UInt8])]] {
-    var table: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
-    for entry in entries where entry.isValid {
-      let key = entry.argv[0].bytes + [UInt8(ascii: "/")] + entry.argv[1].bytes
+  /// Per entry (by index), the `-o` parameters postconf shows for it.
+  ///
+  /// postconf keeps one dictionary per `service/type`, filled from all
+  /// entries with that name/type, and attaches it to an entry only when it
+  /// already exists after reading that entry's own `-o` options: duplicate
+  /// entries share the merged parameters, except earlier duplicates without
+  /// any `-o` of their own that precede the first one with some.
+  func parameterTable() -> [Int: [(name: [UInt8], value: [UInt8])]] {
+    var merged: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
+    var attached: [(index: Int, key: [UInt8])] = []
+    for (index, entry) in entries.enumerated() where entry.isValid {
+      let key = MasterCF.key(entry)
       for override in entry.overrides {
-        var list = table[key] ?? []
-        if let index = list.firstIndex(where: { $0.name == override.name }) {
-          list[index].value = override.value
+        var list = merged[key] ?? []
+        if let position = list.firstIndex(where: { $0.name == override.name }) {
+          list[position].value = override.value
         } else {
           list.append((override.name, override.value))
         }
-        table[key] = list
+        merged[key] = list
       }
+      if merged[key] != nil { attached.append((index, key)) }
     }
+    var table: [Int: [(name: [UInt8], value: [UInt8])]] = [:]
+    for item in attached { table[item.index] = merged[item.key] }
     return table
   }
 
@@ -396,8 +404,8 @@ extension MasterCF {
       out.append(contentsOf: MasterCF.printLine(text, fold: fold))
       return true
     }
-    for entry in entries {
-      guard let params = table[MasterCF.key(entry)] else { continue }
+    for (entryIndex, entry) in entries.enumerated() {
+      guard let params = table[entryIndex] else { continue }
       let sorted = params.sorted { $0.name.lexicographicallyPrecedes($1.name) }
       if parsed.isEmpty {
         for param in sorted where !emit(entry, param.name, param.value) {

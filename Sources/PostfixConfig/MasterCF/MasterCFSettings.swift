@@ -77,8 +77,8 @@ extension MasterCF {
   ) -> [Diagnostic] {
     let table = parameterTable()
     var result: [Diagnostic] = []
-    for entry in entries where entry.isValid {
-      for param in table[MasterCF.key(entry)] ?? [] where !isUsed(entry, param.name) {
+    for (index, entry) in entries.enumerated() where entry.isValid {
+      for param in table[index] ?? [] where !isUsed(entry, param.name) {
         result.append(
           MasterCF.warning(
             MasterCF.bytes("\(path): unused parameter: ") + param.name + [UInt8(ascii: "=")]
