@@ -184,9 +184,13 @@ public struct MasterCF: Sendable, Equatable {
 
     /// The physical line a logical-text offset came from.
     func line(atOffset offset: Int) -> Int {
-      var result = firstLine
-      for segment in segments where segment.offset <= offset { result = segment.line }
-      return result
+      var low = 0
+      var high = segments.count
+      while low < high {
+        let middle = (low + high) / 2
+        if segments[middle].offset <= offset { low = middle + 1 } else { high = middle }
+      }
+      return low > 0 ? segments[low - 1].line : firstLine
     }
   }
 

@@ -154,6 +154,7 @@ extension MasterCF {
   /// `pcf_edit_master_param`: replaces every `-o name=...` (or removes it);
   /// a new one goes after the last option.
   static func editParameter(_ argv: inout [Argument], name: [UInt8], value: [UInt8]?) {
+    var out = Array(argv.prefix(8))
     var field = 8
     var matched = false
     while field < argv.count {
@@ -166,20 +167,26 @@ extension MasterCF {
         {
           matched = true
           if let value {
-            argv[field + 1].bytes = name + [UInt8(ascii: "=")] + value
-          } else {
-            argv.removeSubrange(field..<(field + 2))
-            field -= 2
+            out.append(argv[field])
+            out.append(
+              Argument(bytes: name + [UInt8(ascii: "=")] + value, offset: argv[field + 1].offset))
           }
+        } else {
+          out.append(argv[field])
+          out.append(argv[field + 1])
         }
-        field += 1
+        field += 2
+        continue
       }
+      out.append(argv[field])
       field += 1
     }
     if let value, !matched {
-      argv.insert(Argument(bytes: bytes("-o"), offset: 0), at: field)
-      argv.insert(Argument(bytes: name + [UInt8(ascii: "=")] + value, offset: 0), at: field + 1)
+      out.append(Argument(bytes: bytes("-o"), offset: 0))
+      out.append(Argument(bytes: name + [UInt8(ascii: "=")] + value, offset: 0))
     }
+    if field < argv.count { out.append(contentsOf: argv[field...]) }
+    argv = out
   }
 
   /// Applies a postconf master.cf edit and returns the new document.

@@ -125,60 +125,70 @@ extension MasterCF {
   /// bundled before an `o` are split off, `-oNAME=VALUE` becomes `-o`
   /// `NAME=VALUE` (split once), braced option values and braced non-option
   /// arguments are unwrapped, and braced `-o` values are re-normalised to
-  /// `NAME=VALUE`.
+  /// `NAME=VALUE`. Linear in the number of arguments.
   static func normalize(_ argv: inout [Argument], warnings: inout [[UInt8]]) {
-    var field = 8
-    func extract(_ index: Int, nameValue: Bool) {
-      let (text, warning) = unwrapBraces(argv[index].bytes)
+    let input = argv
+    var out = Array(input.prefix(8))
+    out.reserveCapacity(input.count + 8)
+    var index = 8
+    var pending: Argument?
+    func next() -> Argument? {
+      if let argument = pending {
+        pending = nil
+        return argument
+      }
+      guard index < input.count else { return nil }
+      index += 1
+      return input[index - 1]
+    }
+    func unwrapped(_ argument: Argument, nameValue: Bool) -> Argument {
+      guard argument.bytes.first == UInt8(ascii: "{") else { return argument }
+      let (text, warning) = unwrapBraces(argument.bytes)
       if let warning { warnings.append(warning) }
-      argv[index].bytes = text
-      guard nameValue else { return }
+      var result = argument
+      result.bytes = text
+      guard nameValue else { return result }
       switch splitNameValueChecked(text) {
       case .success(let pair):
-        argv[index].bytes = pair.name + [UInt8(ascii: "=")] + pair.value
+        result.bytes = pair.name + [UInt8(ascii: "=")] + pair.value
       case .failure(let error):
         warnings.append(bytes("master.cf: \(error.text): \"") + text + bytes("\""))
       }
+      return result
     }
-    while field < argv.count {
-      let arg = argv[field].bytes
-      if !isOption(arg) { break }
-      if arg.count >= 2, let split = arg.indices.dropFirst(2).first(where: { arg[$0] == 0x6F }),
-        arg[1] != 0x6F
+    while let argument = next() {
+      let arg = argument.bytes
+      guard isOption(arg) else {
+        out.append(unwrapped(argument, nameValue: false))
+        break
+      }
+      if arg.count > 2, arg[1] != 0x6F,
+        let split = arg.indices.dropFirst(2).first(where: { arg[$0] == 0x6F })
       {
         // "-vo..." -> "-v" "-o...": the bundle before the first `o` stays one option.
-        argv[field].bytes = Array(arg[0..<split])
-        let rest = [UInt8(ascii: "-")] + Array(arg[split...])
-        argv.insert(Argument(bytes: rest, offset: argv[field].offset + split - 1), at: field + 1)
-        field += 1
+        out.append(Argument(bytes: Array(arg[0..<split]), offset: argument.offset))
+        pending = Argument(
+          bytes: [UInt8(ascii: "-")] + Array(arg[split...]), offset: argument.offset + split - 1)
         continue
       }
-      let current = argv[field].bytes
-      guard optionTakesValue(current) else {
-        field += 1
+      guard optionTakesValue(arg) else {
+        out.append(argument)
         continue
       }
-      var hasValue = false
-      if current.count > 2 {
-        argv[field].bytes = Array(current[0..<2])
-        argv.insert(
-          Argument(bytes: Array(current[2...]), offset: argv[field].offset + 2), at: field + 1)
-        hasValue = true
-      } else if field + 1 < argv.count {
-        hasValue = true
+      if arg.count > 2 {
+        out.append(Argument(bytes: Array(arg[0..<2]), offset: argument.offset))
+        let value = Argument(bytes: Array(arg[2...]), offset: argument.offset + 2)
+        out.append(unwrapped(value, nameValue: true))
+      } else {
+        out.append(argument)
+        if let value = next() { out.append(unwrapped(value, nameValue: arg.count > 1)) }
       }
-      if hasValue {
-        field += 1
-        if argv[field].bytes.first == UInt8(ascii: "{") {
-          extract(field, nameValue: argv[field - 1].bytes.count > 1)
-        }
-      }
-      field += 1
     }
-    while field < argv.count {
-      if argv[field].bytes.first == UInt8(ascii: "{") { extract(field, nameValue: false) }
-      field += 1
+    while index < input.count {
+      out.append(unwrapped(input[index], nameValue: false))
+      index += 1
     }
+    argv = out
   }
 
   /// `pcf_check_master_entry`: the postconf message for the first invalid field, or nil.

@@ -180,17 +180,17 @@ extension MasterCF {
   /// any `-o` of their own that precede the first one with some.
   func parameterTable() -> [Int: [(name: [UInt8], value: [UInt8])]] {
     var merged: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
+    var positions: [[UInt8]: [[UInt8]: Int]] = [:]
     var attached: [(index: Int, key: [UInt8])] = []
     for (index, entry) in entries.enumerated() where entry.isValid {
       let key = MasterCF.key(entry)
       for override in entry.overrides {
-        var list = merged[key] ?? []
-        if let position = list.firstIndex(where: { $0.name == override.name }) {
-          list[position].value = override.value
+        if let position = positions[key]?[override.name] {
+          merged[key]?[position].value = override.value
         } else {
-          list.append((override.name, override.value))
+          positions[key, default: [:]][override.name] = merged[key, default: []].count
+          merged[key, default: []].append((override.name, override.value))
         }
-        merged[key] = list
       }
       if merged[key] != nil { attached.append((index, key)) }
     }
