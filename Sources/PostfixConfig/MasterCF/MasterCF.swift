@@ -103,6 +103,17 @@ public struct MasterCF: Sendable, Equatable {
     public var value: [UInt8]
     /// The 1-based physical line the `name=value` text is on.
     public var line: Int
+
+    /// Creates an override.
+    /// - Parameters:
+    ///   - name: The parameter name.
+    ///   - value: The value.
+    ///   - line: The 1-based line.
+    public init(name: [UInt8], value: [UInt8], line: Int) {
+      self.name = name
+      self.value = value
+      self.line = line
+    }
   }
 
   /// One argument after normalisation, with the offset of its source text.
