@@ -68,8 +68,8 @@ extension MasterCF {
     return (Array(inner), warning)
   }
 
-  /// `split_nameval`: the name ends at whitespace or `=`; blanks around `=`
-  /// and around the value are removed. Returns postconf's error text on failure.
+  // `split_nameval`: the name ends at whitespace or `=`; blanks around `=`
+  // and around the value are removed. Returns postconf's error text on failure.
   static func splitNameValueChecked(_ text: [UInt8]) -> Result<
     (name: [UInt8], value: [UInt8]), NameValueError
   > {
@@ -121,11 +121,11 @@ extension MasterCF {
 
   static func containsBlank(_ arg: [UInt8]) -> Bool { arg.contains(where: isBlank) }
 
-  /// `pcf_normalize_daemon_args`, without its attached `-o` bug: options
-  /// bundled before an `o` are split off, `-oNAME=VALUE` becomes `-o`
-  /// `NAME=VALUE` (split once), braced option values and braced non-option
-  /// arguments are unwrapped, and braced `-o` values are re-normalised to
-  /// `NAME=VALUE`. Linear in the number of arguments.
+  // `pcf_normalize_daemon_args`, without its attached `-o` bug: options
+  // bundled before an `o` are split off, `-oNAME=VALUE` becomes `-o`
+  // `NAME=VALUE` (split once), braced option values and braced non-option
+  // arguments are unwrapped, and braced `-o` values are re-normalised to
+  // `NAME=VALUE`. Linear in the number of arguments.
   static func normalize(_ argv: inout [Argument], warnings: inout [[UInt8]]) {
     let input = argv
     var out = Array(input.prefix(8))

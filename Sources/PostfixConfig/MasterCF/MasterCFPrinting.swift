@@ -2,8 +2,10 @@
 // `pcf_print_master_field`, `pcf_print_master_param`).
 
 extension MasterCF {
-  /// What a display command produced: stdout bytes and the diagnostics
-  /// postconf prints to stderr (in order). When a diagnostic is fatal the
+  /// What a display command produced.
+  ///
+  /// The stdout bytes and the diagnostics postconf prints to stderr (in
+  /// order). When a diagnostic is fatal the
   /// output is empty, as postconf exits before flushing it.
   public struct Report: Sendable, Equatable {
     /// The bytes postconf writes to stdout.
@@ -14,8 +16,9 @@ extension MasterCF {
     public var isFatal: Bool { diagnostics.contains { $0.severity == .fatal } }
   }
 
-  /// Expands `$name` in a `-o` value as seen by one service (`-Mx`, `-Fx`,
-  /// `-Px`); returns nil when expansion fails. The entry gives the service
+  /// Expands `$name` in a `-o` value as seen by one service.
+  ///
+  /// Used by `-Mx`, `-Fx` and `-Px`; returns nil when expansion fails. The entry gives the service
   /// scope: its name, its command and its other `-o` values.
   public typealias Expander = @Sendable (_ value: [UInt8], _ entry: Entry) -> [UInt8]?
 

@@ -3,11 +3,11 @@
 extension MasterCF {
   /// A service and the program it runs.
   public struct ServiceCommand: Sendable, Equatable {
-    /// The service name (field 1), e.g. `smtp` or `127.0.0.1:10025`.
+    /// The service name (field 1), such as `smtp` or `127.0.0.1:10025`.
     public var service: [UInt8]
-    /// The service type (field 2), e.g. `inet`.
+    /// The service type (field 2), such as `inet`.
     public var type: [UInt8]
-    /// The command (field 8), e.g. `smtpd` or `pipe`.
+    /// The command (field 8), such as `smtpd` or `pipe`.
     public var command: [UInt8]
     /// The 1-based line of the entry.
     public var line: Int

@@ -8,7 +8,8 @@ import Testing
 @Suite(.serialized) struct MasterCFDifferentialTests {
   /// 300 cases by default (about 35 s); `MASTERCF_DIFF_CASES` and
   /// `MASTERCF_DIFF_SEED` explore further.
-  static let caseCount = Int(ProcessInfo.processInfo.environment["MASTERCF_DIFF_CASES"] ?? "") ?? 300
+  static let caseCount =
+    Int(ProcessInfo.processInfo.environment["MASTERCF_DIFF_CASES"] ?? "") ?? 300
   static let firstSeed =
     UInt64(ProcessInfo.processInfo.environment["MASTERCF_DIFF_SEED"] ?? "") ?? 1
 

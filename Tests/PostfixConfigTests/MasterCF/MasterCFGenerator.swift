@@ -19,8 +19,9 @@ struct MasterCFRandom {
   mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
 }
 
-/// Random master.cf files and postconf command lines for the differential
-/// test. It avoids the inputs that hit postconf's documented bugs (a later
+/// Random master.cf files and postconf command lines for the differential test.
+///
+/// It avoids the inputs that hit postconf's documented bugs (a later
 /// `o` in an attached `-o` value, blanks in the first non-option argument)
 /// and undefined behaviour (a lone `-` argument).
 struct MasterCFGenerator {
@@ -173,18 +174,20 @@ struct MasterCFGenerator {
       default: value = self.field(field, valid: !random.chance(10))
       }
       return [
-        "-Fe", servicePattern(components: 2) + "/" + MasterCF_fieldNames[field] + "=" + value,
+        "-Fe", servicePattern(components: 2) + "/" + masterCFFieldNames[field] + "=" + value,
       ]
     case 8, 9:
       let name = random.pick(MasterCFGenerator.parameters)
       let value = random.pick(["may", "x/y", "", "encrypt"])
       return ["-Pe", servicePattern(components: 2) + "/" + name + "=" + value]
     default:
-      return ["-PX", servicePattern(components: 2) + "/" + random.pick(MasterCFGenerator.parameters)]
+      return [
+        "-PX", servicePattern(components: 2) + "/" + random.pick(MasterCFGenerator.parameters),
+      ]
     }
   }
 }
 
-let MasterCF_fieldNames = [
+let masterCFFieldNames = [
   "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
 ]

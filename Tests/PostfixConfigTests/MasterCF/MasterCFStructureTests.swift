@@ -13,10 +13,11 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
     let relay = try #require(document.entries.first { $0.service == b("relay") })
     #expect(relay.lineNumbers.count == 2)
     #expect(relay.lastLine == relay.firstLine + 1)
-    #expect(relay.overrides == [
-      MasterCF.Override(
-        name: b("syslog_name"), value: b("postfix/$service_name"), line: relay.firstLine + 1)
-    ])
+    #expect(
+      relay.overrides == [
+        MasterCF.Override(
+          name: b("syslog_name"), value: b("postfix/$service_name"), line: relay.firstLine + 1)
+      ])
     #expect(s(relay.command) == "smtp")
     let postlog = try #require(document.entries.first { $0.service == b("postlog") })
     #expect(s(postlog.type) == "unix-dgram")
@@ -32,9 +33,10 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
     #expect(submission.lastLine == 8)
     #expect(submission.lineNumbers == [3, 4, 6, 8])
     #expect(submission.commentLines == [5, 7])
-    #expect(submission.overrides.map { s($0.name) ?? "" } == [
-      "syslog_name", "smtpd_sasl_auth_enable", "smtpd_client_restrictions",
-    ])
+    #expect(
+      submission.overrides.map { s($0.name) ?? "" } == [
+        "syslog_name", "smtpd_sasl_auth_enable", "smtpd_client_restrictions",
+      ])
     #expect(submission.overrides.map(\.line) == [4, 6, 8])
     let level = document.effectiveValue(
       of: b("smtpd_tls_security_level"), service: b("submission"), type: b("inet")
@@ -44,9 +46,10 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
 
   @Test func ipv6AndHostPortServiceNames() throws {
     let document = MasterCF(bytes: try MasterCFFixtures.bytes("ipv6-service.cf"))
-    #expect(document.serviceCommands.map { s($0.service) ?? "" } == [
-      "[::1]:2525", "127.0.0.1:10025",
-    ])
+    #expect(
+      document.serviceCommands.map { s($0.service) ?? "" } == [
+        "[::1]:2525", "127.0.0.1:10025",
+      ])
     let overrides = document.overrides(service: b("127.0.0.1:10025"), type: b("inet"))
     #expect(overrides == [MasterCF.Override(name: b("content_filter"), value: [], line: 3)])
     let report = document.printEntries(patterns: [b("[::1]:2525/inet")])
@@ -59,9 +62,10 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   @Test func bracedOptionValues() throws {
     let document = MasterCF(bytes: try MasterCFFixtures.bytes("braced-option.cf"))
     let entry = try #require(document.entries.first)
-    #expect(entry.overrides.map { "\(s($0.name) ?? "")=\(s($0.value) ?? "")" } == [
-      "smtpd_client_restrictions=permit_mynetworks, reject", "a=b c",
-    ])
+    #expect(
+      entry.overrides.map { "\(s($0.name) ?? "")=\(s($0.value) ?? "")" } == [
+        "smtpd_client_restrictions=permit_mynetworks, reject", "a=b c",
+      ])
     let report = document.printEntries(fold: true)
     #expect(
       s(report.output) == """
@@ -75,10 +79,11 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   @Test func attachedOptionsAreSplitOnce() throws {
     let document = MasterCF(bytes: try MasterCFFixtures.bytes("attached-option.cf"))
     let entry = try #require(document.entries.first)
-    #expect(entry.arguments.dropFirst(8).map { s($0) ?? "" } == [
-      "-o", "smtpd_tls_security_level=may", "-o", "content_filter=smtp:[127.0.0.1]:10026", "-v",
-      "-o", "syslog_name=postfix/10025",
-    ])
+    #expect(
+      entry.arguments.dropFirst(8).map { s($0) ?? "" } == [
+        "-o", "smtpd_tls_security_level=may", "-o", "content_filter=smtp:[127.0.0.1]:10026", "-v",
+        "-o", "syslog_name=postfix/10025",
+      ])
     let report = document.printParameters()
     #expect(
       s(report.output) == """
@@ -122,12 +127,13 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
     let messages = document.diagnostics(path: "/etc/postfix/master.cf").map {
       "\($0.severity.rawValue) \($0.line ?? 0) \($0.message)"
     }
-    #expect(messages == [
-      "warning 1 master.cf: missing '}' in \"{ a = b\"",
-      "fatal 3 file /etc/postfix/master.cf: line 3: bad field count",
-      "fatal 4 invalid type field \"unixx\" in \"typo unixx - - n - - smtp\"",
-      "warning 5 master.cf: syntax error after '}' in \"{x}y\"",
-    ])
+    #expect(
+      messages == [
+        "warning 1 master.cf: missing '}' in \"{ a = b\"",
+        "fatal 3 file /etc/postfix/master.cf: line 3: bad field count",
+        "fatal 4 invalid type field \"unixx\" in \"typo unixx - - n - - smtp\"",
+        "warning 5 master.cf: syntax error after '}' in \"{x}y\"",
+      ])
     let reading = document.readingDiagnostics(path: "/etc/postfix/master.cf")
     #expect(reading.isFatal)
     #expect(reading.diagnostics.count == 2)
@@ -138,12 +144,14 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   }
 
   @Test func orphanTextBeforeTheFirstEntry() {
-    let document = MasterCF(bytes: b("  -o foo=bar with a long tail of words\nsmtp inet n - y - - smtpd\n"))
+    let document = MasterCF(
+      bytes: b("  -o foo=bar with a long tail of words\nsmtp inet n - y - - smtpd\n"))
     #expect(document.orphans.count == 1)
     #expect(document.entries.count == 1)
-    #expect(document.diagnostics(path: "D/master.cf").map(\.message) == [
-      "D/master.cf: logical line must not start with whitespace: \"  -o foo=bar with a long tail ...\""
-    ])
+    #expect(
+      document.diagnostics(path: "D/master.cf").map(\.message) == [
+        "D/master.cf: logical line must not start with whitespace: \"  -o foo=bar with a long tail ...\""
+      ])
   }
 
   @Test func nulByteEndsTheLogicalLine() throws {
@@ -156,13 +164,15 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
 
   @Test func sanitisedDiagnostics() {
     let document = MasterCF(bytes: [0x78, 0x09, 0xC3, 0xA9, 0x0A])
-    #expect(document.diagnostics(path: "D/master.cf").map(\.message) == [
-      "file D/master.cf: line 1: bad field count"
-    ])
+    #expect(
+      document.diagnostics(path: "D/master.cf").map(\.message) == [
+        "file D/master.cf: line 1: bad field count"
+      ])
     let bad = MasterCF(bytes: b("x\tbad\u{e9} - - - - - cmd\n"))
-    #expect(bad.diagnostics().map(\.message) == [
-      "invalid type field \"bad??\" in \"x?bad?? - - - - - cmd\""
-    ])
+    #expect(
+      bad.diagnostics().map(\.message) == [
+        "invalid type field \"bad??\" in \"x?bad?? - - - - - cmd\""
+      ])
   }
 
   @Test func effectiveSettings() {
@@ -176,11 +186,14 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
     let document = MasterCF(bytes: b(text))
     let main: ([UInt8]) -> [UInt8]? = { $0 == b("relayhost") ? b("[mx.example]") : nil }
     #expect(
-      s(document.effectiveValue(
-        of: b("smtpd_tls_security_level"), service: b("smtp"), type: b("inet"), mainCF: main))
+      s(
+        document.effectiveValue(
+          of: b("smtpd_tls_security_level"), service: b("smtp"), type: b("inet"), mainCF: main))
         == "encrypt")
     #expect(
-      s(document.effectiveValue(of: b("relayhost"), service: b("smtp"), type: b("inet"), mainCF: main))
+      s(
+        document.effectiveValue(
+          of: b("relayhost"), service: b("smtp"), type: b("inet"), mainCF: main))
         == "[mx.example]")
     #expect(
       document.effectiveValue(of: b("nothing"), service: b("relay"), type: b("unix"), mainCF: main)
@@ -212,7 +225,8 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   init() throws { stock = MasterCF(bytes: try MasterCFFixtures.bytes("commented-option.cf")) }
 
   @Test func setParameterMovesInnerCommentsBeforeTheEntry() {
-    let result = stock.edited(.setParameter, requests: [b("submission/inet/smtpd_tls_security_level=encrypt")])
+    let result = stock.edited(
+      .setParameter, requests: [b("submission/inet/smtpd_tls_security_level=encrypt")])
     #expect(result.diagnostics.isEmpty)
     #expect(
       s(result.document.serialized()) == """
@@ -238,15 +252,18 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   }
 
   @Test func setEntryReplacesByNewNameAndRemovesDuplicates() {
-    let document = MasterCF(bytes: b("a unix - - n - - smtp\nb unix - - n - - smtp\n  -o x=1\na unix - - n - - smtp\n"))
+    let document = MasterCF(
+      bytes: b("a unix - - n - - smtp\nb unix - - n - - smtp\n  -o x=1\na unix - - n - - smtp\n"))
     let result = document.edited(.setEntry, requests: [b("zz/unix=b unix - - y - - smtp")])
     #expect(
       s(result.document.serialized())
-        == "a unix - - n - - smtp\nb          unix  -       -       y       -       -       smtp\na unix - - n - - smtp\n")
+        == "a unix - - n - - smtp\nb          unix  -       -       y       -       -       smtp\na unix - - n - - smtp\n"
+    )
     let replaced = document.edited(.setEntry, requests: [b("a/unix=a unix - - y - - smtpd")])
     #expect(
       s(replaced.document.serialized())
-        == "a          unix  -       -       y       -       -       smtpd\nb unix - - n - - smtp\n  -o x=1\n")
+        == "a          unix  -       -       y       -       -       smtpd\nb unix - - n - - smtp\n  -o x=1\n"
+    )
   }
 
   @Test func commentOutAndRemove() {
@@ -281,7 +298,8 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
   @Test func unmatchedWarnings() {
     let result = stock.edited(.setParameter, requests: [b("nosuch/inet/a=b")])
     #expect(!result.isFatal)
-    #expect(result.diagnostics.map(\.message) == ["unmatched service_name/type: \"nosuch/inet/a=b\""])
+    #expect(
+      result.diagnostics.map(\.message) == ["unmatched service_name/type: \"nosuch/inet/a=b\""])
     #expect(result.document == stock)
   }
 }

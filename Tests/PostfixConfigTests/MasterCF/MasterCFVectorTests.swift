@@ -201,9 +201,10 @@ struct MasterCFVector {
     let vector = MasterCFVector(name: "m_fields_invalid")
     var stderr: [UInt8] = []
     var stdout = ""
-    for entry in ["x bogus - - - - - cmd", "x unix yes - - - - cmd", "x unix - - - 5s - cmd",
-      "x unix - - - - many cmd"]
-    {
+    for entry in [
+      "x bogus - - - - - cmd", "x unix yes - - - - cmd", "x unix - - - 5s - cmd",
+      "x unix - - - - many cmd",
+    ] {
       let run = MasterCFPostconf().run(["-M"], master: Array((entry + "\n").utf8))
       stderr += run.stderr
       stdout += "rc=\(run.status)\n"
@@ -299,6 +300,7 @@ struct MasterCFVector {
         == "x          unix  -       n       y       -       -       pipe {a b} c {d e}\n")
     let reparsed = MasterCF(bytes: shell.master)
     let arguments = try #require(reparsed.entries.first?.arguments)
-    #expect(arguments.dropFirst(8).map { String(decoding: $0, as: UTF8.self) } == ["a b", "c", "d e"])
+    #expect(
+      arguments.dropFirst(8).map { String(decoding: $0, as: UTF8.self) } == ["a b", "c", "d e"])
   }
 }
