@@ -67,6 +67,10 @@ import Testing
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     var failures = 0
+    var fatal = 0
+    var edited = 0
+    var printed = 0
+    var warned = 0
     let first = MasterCFDifferentialTests.firstSeed
     for seed in first..<(first + UInt64(MasterCFDifferentialTests.caseCount)) {
       var generator = MasterCFGenerator(seed: seed)
@@ -78,6 +82,10 @@ import Testing
       let ours = Outcome(
         stdout: emulated.stdout, stderr: emulated.stderr, status: emulated.status,
         master: emulated.master)
+      if real.status != 0 { fatal += 1 }
+      if real.master != String(decoding: master, as: UTF8.self) { edited += 1 }
+      if !real.stdout.isEmpty { printed += 1 }
+      if !real.sorted.isEmpty && real.status == 0 { warned += 1 }
       if ours != real {
         failures += 1
         if let dump = ProcessInfo.processInfo.environment["MASTERCF_DIFF_DUMP"] {
@@ -100,5 +108,10 @@ import Testing
       }
     }
     #expect(failures == 0)
+    // The generated cases exercise every outcome.
+    #expect(fatal > 10 && edited > 10 && printed > 10 && warned > 10)
+    print(
+      "mastercf differential: fatal \(fatal), edited \(edited), printed \(printed), warned \(warned)"
+    )
   }
 }

@@ -101,7 +101,13 @@ struct MasterCFGenerator {
     if random.chance(5) { text += "  -o orphan=1\(eol)" }
     for _ in 0..<(random.int(8) + 1) {
       switch random.int(10) {
-      case 0: text += random.pick(["# comment", "#smtp inet n - y - - smtpd", "", "   "]) + eol
+      case 0:
+        text +=
+          random.pick([
+            "# comment", "#smtp inet n - y - - smtpd", "", "   ", "# nul \0 inside",
+            random.chance(10) ? "a=b unix - - n - - smtp" : "# c",
+            random.chance(10) ? "a unix/x - - n - - smtp" : "#",
+          ]) + eol
       default:
         let words = entryWords(valid: !random.chance(4))
         var line = ""
@@ -138,11 +144,11 @@ struct MasterCFGenerator {
     switch random.int(12) {
     case 0:
       return [random.pick(["-M", "-Mf"])]
-        + (0..<random.int(3)).map { _ in servicePattern(components: random.int(2) + 1) }
+        + (0..<random.int(3)).map { _ in displayPattern(components: random.int(2) + 1) }
     case 1:
       var patterns: [String] = []
       for _ in 0..<random.int(3) {
-        var pattern = servicePattern(components: random.int(2) + 1)
+        var pattern = displayPattern(components: random.int(2) + 1)
         if pattern.contains("/") && random.chance(50) {
           pattern += "/" + random.pick(["chroot", "command", "*", "service", "wakeup"])
         }
@@ -152,7 +158,7 @@ struct MasterCFGenerator {
     case 2:
       var patterns: [String] = []
       for _ in 0..<random.int(3) {
-        var pattern = servicePattern(components: random.int(2) + 1)
+        var pattern = displayPattern(components: random.int(2) + 1)
         if pattern.contains("/") && random.chance(50) {
           pattern += "/" + random.pick(MasterCFGenerator.parameters + ["*"])
         }
@@ -160,31 +166,59 @@ struct MasterCFGenerator {
       }
       return [random.pick(["-P", "-Pf", "-Ph", "-PH"])] + patterns
     case 3, 4:
-      let words = entryWords(valid: !random.chance(10))
-      return ["-Me", servicePattern(components: 2) + "=" + words.joined(separator: " ")]
+      return ["-Me"]
+        + requests {
+          let words = $0.entryWords(valid: !$0.random.chance(10))
+          return $0.servicePattern(components: 2) + "=" + words.joined(separator: " ")
+        }
     case 5:
-      return [random.pick(["-MX", "-M#"]), servicePattern(components: 2)]
+      return [random.pick(["-MX", "-M#"])] + requests { $0.servicePattern(components: 2) }
     case 6, 7:
-      let field = random.int(8)
-      let value: String
-      switch field {
-      case 0: value = random.pick(MasterCFGenerator.names)
-      case 1: value = random.pick(MasterCFGenerator.types + ["bogus"])
-      case 7: value = random.pick(["smtpd", "pipe flags=R", "smtp -o syslog_name=x -v arg"])
-      default: value = self.field(field, valid: !random.chance(10))
-      }
-      return [
-        "-Fe", servicePattern(components: 2) + "/" + masterCFFieldNames[field] + "=" + value,
-      ]
+      return ["-Fe"] + requests { $0.fieldRequest() }
     case 8, 9:
-      let name = random.pick(MasterCFGenerator.parameters)
-      let value = random.pick(["may", "x/y", "", "encrypt"])
-      return ["-Pe", servicePattern(components: 2) + "/" + name + "=" + value]
+      return ["-Pe"]
+        + requests {
+          let name = $0.random.pick(MasterCFGenerator.parameters)
+          let value = $0.random.pick(["may", "x/y", "", "encrypt"])
+          return $0.servicePattern(components: 2) + "/" + name + "=" + value
+        }
     default:
-      return [
-        "-PX", servicePattern(components: 2) + "/" + random.pick(MasterCFGenerator.parameters),
-      ]
+      return ["-PX"]
+        + requests {
+          $0.servicePattern(components: 2) + "/" + $0.random.pick(MasterCFGenerator.parameters)
+        }
     }
+  }
+
+  /// One to three edit requests.
+  mutating func requests(_ make: (inout MasterCFGenerator) -> String) -> [String] {
+    var result: [String] = []
+    for _ in 0..<(random.chance(70) ? 1 : random.int(3) + 1) { result.append(make(&self)) }
+    return result
+  }
+
+  /// A display pattern, sometimes with empty components (`a//b`, `a/`).
+  mutating func displayPattern(components: Int) -> String {
+    let pattern = servicePattern(components: components)
+    if random.chance(5) { return pattern.replacingOccurrences(of: "/", with: "//") }
+    if random.chance(5) { return pattern + "/" }
+    return pattern
+  }
+
+  mutating func fieldRequest() -> String {
+    let field = random.int(8)
+    let value: String
+    switch field {
+    case 0: value = random.pick(MasterCFGenerator.names)
+    case 1: value = random.pick(MasterCFGenerator.types + ["bogus"])
+    case 7:
+      value = random.pick([
+        "smtpd", "pipe flags=R", "smtp -o syslog_name=x -v arg", "smtp -o {a = b c} x {d e}",
+        "local -vo x=1",
+      ])
+    default: value = self.field(field, valid: !random.chance(10))
+    }
+    return servicePattern(components: 2) + "/" + masterCFFieldNames[field] + "=" + value
   }
 }
 
