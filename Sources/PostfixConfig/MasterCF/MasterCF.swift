@@ -18,9 +18,12 @@
 ///   postconf also splits at every later letter `o` (vectors
 ///   `m_attached_o_bug`, `m_attached_o_bug_edit`);
 /// - the first non-option command argument is re-braced on output when it
-///   contains blanks; postconf prints it without braces, which changes the
-///   argument list when the entry is written back (vectors
-///   `m_first_arg_brace_bug`, `m_first_arg_brace_bug_edit`).
+///   contains blanks outside braces; postconf prints it without braces,
+///   which changes the argument list when the entry is written back (vectors
+///   `m_first_arg_brace_bug`, `m_first_arg_brace_bug_edit`, and the `{a b}x`
+///   and `{a b` lines of `m_brace_edge`);
+/// - `-Fe service/type/command=` with an empty value is a fatal error here;
+///   postconf crashes (SIGSEGV).
 public struct MasterCF: Sendable, Equatable {
   /// The largest input that is parsed (64 MiB).
   public static let maximumSize = 64 * 1024 * 1024

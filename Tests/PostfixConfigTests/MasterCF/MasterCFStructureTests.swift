@@ -175,6 +175,17 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
       ])
   }
 
+  /// As measured on postconf 3.7.11: `-F` moves a value that would pass
+  /// column 80 to an indented line even without `-f`.
+  @Test func longFieldValuesMoveToTheNextLine() {
+    let name = String(repeating: "a", count: 70)
+    let document = MasterCF(bytes: b("\(name) unix - - n - - smtp -o a=b\n"))
+    let report = document.printFields(patterns: [b("\(name)/unix/command")])
+    #expect(s(report.output) == "\(name)/unix/command = \n    smtp -o a=b\n")
+    let short = document.printFields(patterns: [b("*/*/type")], hideName: true)
+    #expect(s(short.output) == "unix\n")
+  }
+
   @Test func effectiveSettings() {
     let text = """
       smtp inet n - y - - smtpd -o smtpd_tls_security_level=may
@@ -293,6 +304,14 @@ private func s(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, 
       #expect(result.diagnostics.last?.message == message)
       #expect(result.document == stock)
     }
+  }
+
+  /// DEVIATION: postconf 3.7.11 crashes (SIGSEGV) on an empty command field.
+  @Test func emptyCommandFieldIsRefused() {
+    let result = stock.edited(.setField, requests: [b("smtp/inet/command=")])
+    #expect(result.isFatal)
+    #expect(result.diagnostics.last?.message == "-Fe requires a non-empty command field")
+    #expect(result.document == stock)
   }
 
   @Test func unmatchedWarnings() {
