@@ -21,19 +21,16 @@ struct MasterCFPostconf {
   /// main.cf values, for `$name` references that make an `-o` name used.
   var mainValues: [[UInt8]] = []
 
-  static let specDirectory = URL(fileURLWithPath: "/work/shared/postfix-spec")
-  static let vectorsDirectory = specDirectory.appendingPathComponent("vectors")
+  /// Copies of the spec's master.cf vectors and postconf's parameter names
+  /// (`/work/shared/postfix-spec`), stored with the tests.
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/mastercf")
+  static let vectorsDirectory = fixtures.appendingPathComponent("vectors")
 
   static let catalogNames: Set<[UInt8]> = {
-    let url = specDirectory.appendingPathComponent("catalog.tsv")
+    let url = fixtures.appendingPathComponent("parameter-names.txt")
     guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-    var names = Set<[UInt8]>()
-    for line in text.split(separator: "\n").dropFirst() {
-      if let name = line.split(separator: "\t", omittingEmptySubsequences: false).first {
-        names.insert(Array(name.utf8))
-      }
-    }
-    return names
+    return Set(text.split(separator: "\n").dropFirst().map { Array($0.utf8) })
   }()
 
   static func render(_ diagnostics: [Diagnostic]) -> [UInt8] {

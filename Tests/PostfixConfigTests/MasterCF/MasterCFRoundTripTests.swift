@@ -63,7 +63,7 @@ enum MasterCFFixtures {
 
   @Test func vectorFilesRoundTrip() throws {
     let files = try MasterCFFixtures.vectorFiles()
-    #expect(files.count > 40)
+    #expect(files.count > 60)
     for (name, bytes) in files {
       let document = MasterCF(bytes: bytes)
       #expect(document.serialized() == bytes, "\(name)")

@@ -195,6 +195,7 @@ struct MasterCFVector {
         "m_attached_o_bug_edit", "m_first_arg_brace_bug", "m_first_arg_brace_bug_edit",
       ])
     #expect(Set(names) == covered)
+    #expect(names.count == 42)
   }
 
   @Test func fieldsInvalid() {
