@@ -1,0 +1,315 @@
+/// A lossless master.cf document.
+///
+/// The document keeps the exact bytes it was created from; ``serialized()``
+/// returns them unchanged for every input (CR, LF, CRLF, NUL, invalid UTF-8,
+/// a missing final newline, garbage). On top of the bytes it exposes the
+/// structure Postfix 3.7 sees: physical lines, logical entries (first line
+/// plus continuation lines, with comment lines inside them), the eight
+/// fields, the normalised command arguments and the `-o name=value`
+/// overrides.
+///
+/// Parsing never fails. Invalid entries stay in the document and carry a
+/// ``Entry/problem`` with the text `postconf` prints. Inputs larger than
+/// ``maximumSize`` are kept verbatim but not parsed
+/// (``exceedsSizeLimit`` is `true`).
+///
+/// Deviations from `postconf` 3.7.11 (both are bugs there):
+/// - an attached `-oNAME=VALUE` is split once, into `-o` `NAME=VALUE`;
+///   postconf also splits at every later letter `o` (vectors
+///   `m_attached_o_bug`, `m_attached_o_bug_edit`);
+/// - the first non-option command argument is re-braced on output when it
+///   contains blanks outside braces; postconf prints it without braces,
+///   which changes the argument list when the entry is written back (vectors
+///   `m_first_arg_brace_bug`, `m_first_arg_brace_bug_edit`, and the `{a b}x`
+///   and `{a b` lines of `m_brace_edge`);
+/// - `-Fe service/type/command=` with an empty value is a fatal error here;
+///   postconf crashes (SIGSEGV).
+public struct MasterCF: Sendable, Equatable {
+  /// The largest input that is parsed (64 MiB).
+  public static let maximumSize = 64 * 1024 * 1024
+
+  /// The exact bytes of the document.
+  public let bytes: [UInt8]
+  /// The physical lines, in file order.
+  public let lines: [Line]
+  /// The logical entries, in file order (orphan text excluded).
+  public let entries: [Entry]
+  /// Indented text before the first entry, which Postfix ignores with a warning.
+  public let orphans: [Orphan]
+  /// Whether the input was larger than ``maximumSize`` and left unparsed.
+  public let exceedsSizeLimit: Bool
+
+  /// Parses `bytes`; never fails.
+  /// - Parameter bytes: The file contents.
+  public init(bytes: [UInt8]) {
+    self.bytes = bytes
+    guard bytes.count <= MasterCF.maximumSize else {
+      self.lines = []
+      self.entries = []
+      self.orphans = []
+      self.exceedsSizeLimit = true
+      return
+    }
+    self.exceedsSizeLimit = false
+    let lines = MasterCF.splitLines(bytes)
+    self.lines = lines
+    var entries: [Entry] = []
+    var orphans: [Orphan] = []
+    MasterCF.group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+    self.entries = entries
+    self.orphans = orphans
+  }
+
+  /// Returns the document's bytes, identical to the input.
+  /// - Returns: The bytes.
+  public func serialized() -> [UInt8] { bytes }
+
+  public static func == (lhs: MasterCF, rhs: MasterCF) -> Bool { lhs.bytes == rhs.bytes }
+
+  /// One physical line.
+  public struct Line: Sendable, Equatable {
+    /// What a physical line is to Postfix's logical-line reader.
+    public enum Kind: Sendable, Equatable {
+      /// Empty, whitespace only, or a comment (first non-blank byte `#`).
+      case blankOrComment
+      /// Starts a logical line (first byte is not whitespace).
+      case start
+      /// Starts with whitespace and has content: continues the logical line.
+      case continuation
+    }
+
+    /// The 1-based line number.
+    public var number: Int
+    /// The byte range of the line's content in ``MasterCF/bytes``, without the `\n`.
+    public var content: Range<Int>
+    /// Whether the line ends with `\n` (only the last line may not).
+    public var hasNewline: Bool
+    /// The line's kind.
+    public var kind: Kind
+  }
+
+  /// Indented text before the first entry (`logical line must not start with whitespace`).
+  public struct Orphan: Sendable, Equatable {
+    /// The 1-based number of its first line.
+    public var firstLine: Int
+    /// The numbers of its content lines.
+    public var lineNumbers: [Int]
+    /// The joined text, as Postfix sees it.
+    public var text: [UInt8]
+  }
+
+  /// One `-o name=value` override of a service.
+  public struct Override: Sendable, Equatable {
+    /// The parameter name.
+    public var name: [UInt8]
+    /// The value (leading and trailing blanks removed, braces unwrapped).
+    public var value: [UInt8]
+    /// The 1-based physical line the `name=value` text is on.
+    public var line: Int
+
+    /// Creates an override.
+    /// - Parameters:
+    ///   - name: The parameter name.
+    ///   - value: The value.
+    ///   - line: The 1-based line.
+    public init(name: [UInt8], value: [UInt8], line: Int) {
+      self.name = name
+      self.value = value
+      self.line = line
+    }
+  }
+
+  /// One argument after normalisation, with the offset of its source text.
+  struct Argument: Sendable, Equatable {
+    var bytes: [UInt8]
+    var offset: Int
+  }
+
+  /// One logical entry: a start line plus its continuation lines.
+  public struct Entry: Sendable, Equatable {
+    /// The 1-based number of the first physical line.
+    public var firstLine: Int
+    /// The 1-based number of the last content line.
+    public var lastLine: Int
+    /// The numbers of the content lines (first line and continuations).
+    public var lineNumbers: [Int]
+    /// Comment and blank lines between the first and the last content line.
+    public var commentLines: [Int]
+    /// The logical text as Postfix parses it: content lines joined, cut at a NUL byte.
+    public var text: [UInt8]
+    /// The fatal problem postconf reports for this entry, as `(message, needsPath)`.
+    var problemText: ProblemText?
+    /// Warnings found while normalising the arguments (brace errors).
+    var warningTexts: [[UInt8]]
+    /// The normalised argument vector (empty when the field count is bad).
+    var argv: [Argument]
+    /// Offsets in ``text`` where each content line starts, paired with its line number.
+    var segments: [(offset: Int, line: Int)]
+
+    enum ProblemText: Sendable, Equatable {
+      case badFieldCount
+      case invalidField([UInt8])
+    }
+
+    public static func == (lhs: Entry, rhs: Entry) -> Bool {
+      lhs.firstLine == rhs.firstLine && lhs.text == rhs.text && lhs.lineNumbers == rhs.lineNumbers
+        && lhs.commentLines == rhs.commentLines
+    }
+
+    /// Whether the entry has 8 fields with valid values.
+    public var isValid: Bool { problemText == nil }
+
+    /// The normalised arguments: 7 fields, the command and its arguments (empty if invalid).
+    public var arguments: [[UInt8]] { argv.map(\.bytes) }
+
+    /// The raw blank-separated tokens of ``text`` (braces group), before normalisation.
+    public var tokens: [[UInt8]] { MasterCF.splitArguments(text).map(\.bytes) }
+
+    /// The service name (field 1), when there is one.
+    public var service: [UInt8]? { argv.first?.bytes ?? tokens.first }
+    /// The service type (field 2), when there is one.
+    public var type: [UInt8]? {
+      if argv.count > 1 { return argv[1].bytes }
+      let t = tokens
+      return t.count > 1 ? t[1] : nil
+    }
+    /// The command name (field 8), when the entry is valid.
+    public var command: [UInt8]? { argv.count > 7 ? argv[7].bytes : nil }
+
+    /// The `-o name=value` overrides in order, with the line each came from.
+    public var overrides: [Override] {
+      var result: [Override] = []
+      var index = 8
+      while index < argv.count {
+        let arg = argv[index].bytes
+        if arg.first != UInt8(ascii: "-") || arg == Array("--".utf8) { break }
+        if arg == Array("-o".utf8), index + 1 < argv.count {
+          let value = argv[index + 1]
+          if let (name, text) = MasterCF.splitNameValue(value.bytes) {
+            result.append(Override(name: name, value: text, line: line(atOffset: value.offset)))
+          }
+          index += 2
+          continue
+        }
+        index += 1
+      }
+      return result
+    }
+
+    /// The physical line a logical-text offset came from.
+    func line(atOffset offset: Int) -> Int {
+      var low = 0
+      var high = segments.count
+      while low < high {
+        let middle = (low + high) / 2
+        if segments[middle].offset <= offset { low = middle + 1 } else { high = middle }
+      }
+      return low > 0 ? segments[low - 1].line : firstLine
+    }
+  }
+
+  /// The eight field names `postconf -F` uses.
+  public static let fieldNames: [String] = [
+    "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
+  ]
+}
+
+// MARK: - Lines and logical entries
+
+extension MasterCF {
+  static func isSpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+  }
+
+  static func isBlank(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+  }
+
+  /// Bytes up to (not including) the first NUL, as C string functions see them.
+  static func cString<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+    var out: [UInt8] = []
+    for byte in bytes {
+      if byte == 0 { break }
+      out.append(byte)
+    }
+    return out
+  }
+
+  static func classify<C: Collection>(_ content: C) -> Line.Kind where C.Element == UInt8 {
+    guard let first = content.first else { return .blankOrComment }
+    for byte in content where !isSpace(byte) {
+      if byte == UInt8(ascii: "#") { return .blankOrComment }
+      return isSpace(first) ? .continuation : .start
+    }
+    return .blankOrComment
+  }
+
+  static func splitLines(_ bytes: [UInt8]) -> [Line] {
+    var lines: [Line] = []
+    var start = 0
+    var index = 0
+    var number = 0
+    while index < bytes.count {
+      if bytes[index] == 0x0A {
+        number += 1
+        let range = start..<index
+        lines.append(
+          Line(number: number, content: range, hasNewline: true, kind: classify(bytes[range])))
+        start = index + 1
+      }
+      index += 1
+    }
+    if start < bytes.count {
+      number += 1
+      let range = start..<bytes.count
+      lines.append(
+        Line(number: number, content: range, hasNewline: false, kind: classify(bytes[range])))
+    }
+    return lines
+  }
+
+  static func group(
+    lines: [Line], bytes: [UInt8], entries: inout [Entry], orphans: inout [Orphan]
+  ) {
+    var current: [Line] = []
+    var pendingComments: [Int] = []
+    var inside: [Int] = []
+
+    func finish() {
+      guard let first = current.first else { return }
+      var text: [UInt8] = []
+      var segments: [(offset: Int, line: Int)] = []
+      for line in current {
+        segments.append((text.count, line.number))
+        text.append(contentsOf: bytes[line.content])
+      }
+      if first.kind == .continuation {
+        orphans.append(
+          Orphan(firstLine: first.number, lineNumbers: current.map(\.number), text: text))
+      } else {
+        entries.append(
+          MasterCF.parseEntry(
+            text: text, firstLine: first.number, lastLine: current.last?.number ?? first.number,
+            lineNumbers: current.map(\.number), commentLines: inside, segments: segments))
+      }
+      current = []
+      inside = []
+      pendingComments = []
+    }
+
+    for line in lines {
+      switch line.kind {
+      case .blankOrComment:
+        if !current.isEmpty { pendingComments.append(line.number) }
+      case .continuation:
+        inside.append(contentsOf: pendingComments)
+        pendingComments = []
+        current.append(line)
+      case .start:
+        finish()
+        current = [line]
+      }
+    }
+    finish()
+  }
+}

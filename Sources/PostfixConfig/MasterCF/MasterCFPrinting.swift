@@ -1,0 +1,439 @@
+// Output of `postconf -M`, `-F` and `-P` (`pcf_print_master_entry`,
+// `pcf_print_master_field`, `pcf_print_master_param`).
+
+extension MasterCF {
+  /// What a display command produced.
+  ///
+  /// The stdout bytes and the diagnostics postconf prints to stderr (in
+  /// order). When a diagnostic is fatal the
+  /// output is empty, as postconf exits before flushing it.
+  public struct Report: Sendable, Equatable {
+    /// The bytes postconf writes to stdout.
+    public var output: [UInt8]
+    /// Warnings and at most one (final) fatal diagnostic.
+    public var diagnostics: [Diagnostic]
+    /// Whether postconf would exit with status 1.
+    public var isFatal: Bool { diagnostics.contains { $0.severity == .fatal } }
+  }
+
+  /// Expands `$name` in a `-o` value as seen by one service.
+  ///
+  /// Used by `-Mx`, `-Fx` and `-Px`; returns nil when expansion fails. The entry gives the service
+  /// scope: its name, its command and its other `-o` values.
+  public typealias Expander = @Sendable (_ value: [UInt8], _ entry: Entry) -> [UInt8]?
+
+  static let lineLimit = 80
+  static let indent = 4
+  static let columnGoals = [0, 11, 17, 25, 33, 41, 49, 57]
+
+  /// Formats the command arguments (from index 8) the way postconf does,
+  /// except that the first non-option argument is braced when it has blanks
+  /// outside braces (postconf prints it bare, which splits it on re-reading).
+  static func appendArguments(
+    _ argv: [[UInt8]], to out: inout [UInt8], lineLength: inout Int, fold: Bool,
+    optionExtra: Int, expandOption: (([UInt8]) -> [UInt8]?)?
+  ) -> Bool {
+    var inOptions = true
+    var index = 8
+    while index < argv.count {
+      let arg = argv[index]
+      var argLength = arg.count
+      var value: [UInt8]?
+      var needBraces = false
+      if inOptions {
+        if !isOption(arg) {
+          inOptions = false
+          // postconf never braces this argument; brace it only when it would
+          // otherwise re-parse as several arguments.
+          needBraces = containsBlank(arg) && splitArguments(arg).count != 1
+        } else if optionTakesValue(arg), index + 1 < argv.count {
+          lineLength = lineLimit
+          var optionValue = argv[index + 1]
+          if arg == bytes("-o"), let expandOption {
+            guard let expanded = expandOption(optionValue) else { return false }
+            optionValue = expanded
+          }
+          argLength += optionValue.count + optionExtra
+          needBraces = containsBlank(optionValue)
+          if needBraces { argLength += 2 }
+          value = optionValue
+        }
+      } else {
+        needBraces = containsBlank(arg)
+      }
+      if lineLength > indent {
+        if !fold || lineLength + 1 + argLength < lineLimit {
+          out.append(0x20)
+          lineLength += 1
+        } else {
+          out.append(contentsOf: bytes("\n    "))
+          lineLength = indent
+        }
+      }
+      let braceArgument = !inOptions && needBraces
+      if braceArgument { out.append(UInt8(ascii: "{")) }
+      out.append(contentsOf: arg)
+      if braceArgument { out.append(UInt8(ascii: "}")) }
+      lineLength += arg.count + (braceArgument ? 2 : 0)
+      if let value {
+        out.append(0x20)
+        if needBraces { out.append(UInt8(ascii: "{")) }
+        out.append(contentsOf: value)
+        if needBraces { out.append(UInt8(ascii: "}")) }
+        index += 1
+        lineLength = lineLimit
+      }
+      index += 1
+    }
+    return true
+  }
+
+  /// One entry in `postconf -M` format (`-Mf` when `fold`), ending with `\n`.
+  static func formatEntry(
+    _ argv: [[UInt8]], fold: Bool, expandOption: (([UInt8]) -> [UInt8]?)? = nil
+  ) -> [UInt8]? {
+    var out: [UInt8] = []
+    var lineLength = 0
+    for field in 0..<8 {
+      if lineLength > 0 {
+        repeat {
+          out.append(0x20)
+          lineLength += 1
+        } while lineLength < columnGoals[field]
+      }
+      out.append(contentsOf: argv[field])
+      lineLength += argv[field].count
+    }
+    guard
+      appendArguments(
+        argv, to: &out, lineLength: &lineLength, fold: fold, optionExtra: 3,
+        expandOption: expandOption)
+    else { return nil }
+    out.append(0x0A)
+    return out
+  }
+
+  /// Formats an entry's arguments in the folded `postconf -Mf` layout that
+  /// edits write back.
+  /// - Parameter arguments: The normalised argument vector (at least 8 items).
+  /// - Returns: The formatted entry, ending with a newline.
+  public static func formatEntry(_ arguments: [[UInt8]]) -> [UInt8] {
+    guard arguments.count >= 8 else { return [] }
+    return formatEntry(arguments, fold: true) ?? []
+  }
+
+  /// Section 3.2's `pcf_print_line`: words at space/TAB/CR/LF re-joined with
+  /// single spaces; with `fold`, lines stay within 80 columns.
+  static func printLine(_ text: [UInt8], fold: Bool) -> [UInt8] {
+    var out: [UInt8] = []
+    var lineLength = 0
+    var index = 0
+    while index < text.count {
+      while index < text.count && isBlank(text[index]) { index += 1 }
+      if index >= text.count { break }
+      let start = index
+      while index < text.count && !isBlank(text[index]) { index += 1 }
+      let wordLength = index - start
+      if lineLength > 0 {
+        if !fold || lineLength + wordLength < lineLimit {
+          out.append(0x20)
+          lineLength += 1
+        } else {
+          out.append(contentsOf: bytes("\n    "))
+          lineLength = indent
+        }
+      }
+      out.append(contentsOf: text[start..<index])
+      lineLength += wordLength
+    }
+    out.append(0x0A)
+    return out
+  }
+
+  /// `pcf_parse_service_pattern`: components at `/` (empty ones skipped),
+  /// between `min` and `max` of them, padded with `*`.
+  static func parsePattern(_ pattern: [UInt8], min: Int, max: Int) -> [[UInt8]]? {
+    if pattern.first == UInt8(ascii: "/") { return nil }
+    var parts = pattern.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+      .map { Array($0) }
+    if parts.count < min || parts.count > max { return nil }
+    while parts.count < max { parts.append([UInt8(ascii: "*")]) }
+    return parts
+  }
+
+  static func isWildcard(_ component: [UInt8]) -> Bool { component == [UInt8(ascii: "*")] }
+
+  static func matches(_ pattern: [[UInt8]], service: [UInt8], type: [UInt8]) -> Bool {
+    (isWildcard(pattern[0]) || pattern[0] == service)
+      && (isWildcard(pattern[1]) || pattern[1] == type)
+  }
+
+  /// `pcf_parse_field_pattern`: the field index, -1 for `*`, nil when unknown.
+  static func fieldIndex(_ name: [UInt8]) -> Int? {
+    if isWildcard(name) { return -1 }
+    return fieldNames.firstIndex { bytes($0) == name }
+  }
+
+  /// Per entry (by index), the `-o` parameters postconf shows for it.
+  ///
+  /// postconf keeps one dictionary per `service/type`, filled from all
+  /// entries with that name/type, and attaches it to an entry only when it
+  /// already exists after reading that entry's own `-o` options: duplicate
+  /// entries share the merged parameters, except earlier duplicates without
+  /// any `-o` of their own that precede the first one with some.
+  func parameterTable() -> [Int: [(name: [UInt8], value: [UInt8])]] {
+    var merged: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
+    var positions: [[UInt8]: [[UInt8]: Int]] = [:]
+    var attached: [(index: Int, key: [UInt8])] = []
+    for (index, entry) in entries.enumerated() where entry.isValid {
+      let key = MasterCF.key(entry)
+      for override in entry.overrides {
+        if let position = positions[key]?[override.name] {
+          merged[key]?[position].value = override.value
+        } else {
+          positions[key, default: [:]][override.name] = merged[key, default: []].count
+          merged[key, default: []].append((override.name, override.value))
+        }
+      }
+      if merged[key] != nil { attached.append((index, key)) }
+    }
+    var table: [Int: [(name: [UInt8], value: [UInt8])]] = [:]
+    for item in attached { table[item.index] = merged[item.key] }
+    return table
+  }
+
+  static func key(_ entry: Entry) -> [UInt8] {
+    entry.argv[0].bytes + [UInt8(ascii: "/")] + entry.argv[1].bytes
+  }
+
+  private func beginReport(path: String) -> Report? {
+    let (diagnostics, isFatal) = readingDiagnostics(path: path)
+    return isFatal ? Report(output: [], diagnostics: diagnostics) : nil
+  }
+
+  private func reading(path: String) -> [Diagnostic] {
+    readingDiagnostics(path: path).diagnostics
+  }
+
+  private static func unmatched(_ raw: [UInt8], path: String) -> Diagnostic {
+    warning(bytes("unmatched request: \"") + raw + bytes("\""), line: nil, path: path)
+  }
+
+  private static func expansionFailed(_ diagnostics: [Diagnostic], path: String) -> Report {
+    Report(output: [], diagnostics: diagnostics + [fatal("macro processing error", path: path)])
+  }
+
+  /// `postconf -M [-f] [-x] [service[/type]...]`.
+  /// - Parameters:
+  ///   - patterns: Service patterns (`name` or `name/type`, `*` as a whole component).
+  ///   - fold: `-f`: fold long lines, each `-o` on its own line.
+  ///   - path: The master.cf path used in messages (`DIR/master.cf`).
+  ///   - expand: `-x`: expands `-o` values (the whole `name=value` text).
+  /// - Returns: The output and diagnostics.
+  public func printEntries(
+    patterns: [[UInt8]] = [], fold: Bool = false, path: String = "master.cf",
+    expand: Expander? = nil
+  ) -> Report {
+    if let failed = beginReport(path: path) { return failed }
+    var diagnostics = reading(path: path)
+    var parsed: [[[UInt8]]] = []
+    for pattern in patterns {
+      guard let components = MasterCF.parsePattern(pattern, min: 1, max: 2) else {
+        diagnostics.append(MasterCF.fatal("-M option requires service_name[/type]", path: path))
+        return Report(output: [], diagnostics: diagnostics)
+      }
+      parsed.append(components)
+    }
+    var counts = [Int](repeating: 0, count: parsed.count)
+    var out: [UInt8] = []
+    for entry in entries {
+      let argv = entry.arguments
+      let expandOption: (([UInt8]) -> [UInt8]?)? = expand.map { expand in { expand($0, entry) } }
+      var times = 0
+      if parsed.isEmpty {
+        times = 1
+      } else {
+        for (index, pattern) in parsed.enumerated()
+        where MasterCF.matches(pattern, service: argv[0], type: argv[1]) {
+          counts[index] += 1
+          times += 1
+        }
+      }
+      for _ in 0..<times {
+        guard let text = MasterCF.formatEntry(argv, fold: fold, expandOption: expandOption) else {
+          return MasterCF.expansionFailed(diagnostics, path: path)
+        }
+        out.append(contentsOf: text)
+      }
+    }
+    for (index, count) in counts.enumerated() where count == 0 {
+      diagnostics.append(MasterCF.unmatched(patterns[index], path: path))
+    }
+    return Report(output: out, diagnostics: diagnostics)
+  }
+
+  static func formatField(
+    _ argv: [[UInt8]], field: Int, fold: Bool, hideName: Bool, hideValue: Bool,
+    expandOption: (([UInt8]) -> [UInt8]?)?
+  ) -> [UInt8]? {
+    let name = argv[0] + bytes("/") + argv[1] + bytes("/") + bytes(fieldNames[field])
+    if hideValue { return name + [0x0A] }
+    var out: [UInt8] = []
+    var lineLength = 0
+    if !hideName {
+      out.append(contentsOf: name + bytes(" = "))
+      lineLength = out.count
+      if lineLength + argv[field].count > lineLimit {
+        out.append(contentsOf: bytes("\n    "))
+        lineLength = indent
+      }
+    }
+    out.append(contentsOf: argv[field])
+    lineLength += argv[field].count
+    if field == 7 {
+      guard
+        appendArguments(
+          argv, to: &out, lineLength: &lineLength, fold: fold, optionExtra: 1,
+          expandOption: expandOption)
+      else { return nil }
+    }
+    out.append(0x0A)
+    return out
+  }
+
+  /// `postconf -F [-f] [-h|-H] [-x] [service[/type[/field]]...]`.
+  /// - Parameters:
+  ///   - patterns: Patterns `service[/type[/field]]`, `*` as a whole component.
+  ///   - fold: `-f`.
+  ///   - hideName: `-h`: values only.
+  ///   - hideValue: `-H`: names only.
+  ///   - path: The master.cf path used in messages.
+  ///   - expand: `-x`: expands `-o` values in the command field.
+  /// - Returns: The output and diagnostics.
+  public func printFields(
+    patterns: [[UInt8]] = [], fold: Bool = false, hideName: Bool = false,
+    hideValue: Bool = false, path: String = "master.cf", expand: Expander? = nil
+  ) -> Report {
+    if let failed = beginReport(path: path) { return failed }
+    var diagnostics = reading(path: path)
+    var parsed: [(pattern: [[UInt8]], field: Int)] = []
+    for pattern in patterns {
+      guard let components = MasterCF.parsePattern(pattern, min: 1, max: 3) else {
+        diagnostics.append(
+          MasterCF.fatal("-F option requires service_name[/type[/field]]", path: path))
+        return Report(output: [], diagnostics: diagnostics)
+      }
+      guard let field = MasterCF.fieldIndex(components[2]) else {
+        diagnostics.append(
+          MasterCF.fatal(
+            MasterCF.bytes("invalid service attribute name: \"") + components[2]
+              + MasterCF.bytes("\""), line: nil, path: path))
+        return Report(output: [], diagnostics: diagnostics)
+      }
+      parsed.append((components, field))
+    }
+    var counts = [Int](repeating: 0, count: parsed.count)
+    var out: [UInt8] = []
+    for entry in entries {
+      let argv = entry.arguments
+      let expandOption: (([UInt8]) -> [UInt8]?)? = expand.map { expand in { expand($0, entry) } }
+      var fields: [Int] = []
+      if parsed.isEmpty {
+        fields = Array(0..<8)
+      } else {
+        for (index, request) in parsed.enumerated()
+        where MasterCF.matches(request.pattern, service: argv[0], type: argv[1]) {
+          counts[index] += 1
+          fields.append(contentsOf: request.field < 0 ? Array(0..<8) : [request.field])
+        }
+      }
+      for field in fields {
+        guard
+          let text = MasterCF.formatField(
+            argv, field: field, fold: fold, hideName: hideName, hideValue: hideValue,
+            expandOption: expandOption)
+        else { return MasterCF.expansionFailed(diagnostics, path: path) }
+        out.append(contentsOf: text)
+      }
+    }
+    for (index, count) in counts.enumerated() where count == 0 {
+      diagnostics.append(MasterCF.unmatched(patterns[index], path: path))
+    }
+    return Report(output: out, diagnostics: diagnostics)
+  }
+
+  /// `postconf -P [-f] [-h|-H] [-x] [service[/type[/parameter]]...]`.
+  /// - Parameters:
+  ///   - patterns: Patterns `service[/type[/parameter]]`, `*` as a whole component.
+  ///   - fold: `-f`: fold like main.cf values (80 columns).
+  ///   - hideName: `-h`: values only.
+  ///   - hideValue: `-H`: names only.
+  ///   - path: The master.cf path used in messages.
+  ///   - expand: `-x`: expands each value.
+  /// - Returns: The output and diagnostics.
+  public func printParameters(
+    patterns: [[UInt8]] = [], fold: Bool = false, hideName: Bool = false,
+    hideValue: Bool = false, path: String = "master.cf", expand: Expander? = nil
+  ) -> Report {
+    if let failed = beginReport(path: path) { return failed }
+    var diagnostics = reading(path: path)
+    var parsed: [[[UInt8]]] = []
+    for pattern in patterns {
+      guard let components = MasterCF.parsePattern(pattern, min: 1, max: 3) else {
+        diagnostics.append(
+          MasterCF.fatal("-P option requires service_name[/type[/parameter]]", path: path))
+        return Report(output: [], diagnostics: diagnostics)
+      }
+      parsed.append(components)
+    }
+    let table = parameterTable()
+    var counts = [Int](repeating: 0, count: parsed.count)
+    var out: [UInt8] = []
+    func emit(_ entry: Entry, _ name: [UInt8], _ value: [UInt8]) -> Bool {
+      var value = value
+      if let expand {
+        guard let expanded = expand(value, entry) else { return false }
+        value = expanded
+      }
+      let prefix = MasterCF.key(entry) + MasterCF.bytes("/") + name
+      let text: [UInt8]
+      if hideName {
+        text = value
+      } else if hideValue {
+        text = prefix
+      } else {
+        text = prefix + MasterCF.bytes(" = ") + value
+      }
+      out.append(contentsOf: MasterCF.printLine(text, fold: fold))
+      return true
+    }
+    for (entryIndex, entry) in entries.enumerated() {
+      guard let params = table[entryIndex] else { continue }
+      let sorted = params.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+      if parsed.isEmpty {
+        for param in sorted where !emit(entry, param.name, param.value) {
+          return MasterCF.expansionFailed(diagnostics, path: path)
+        }
+        continue
+      }
+      for (index, pattern) in parsed.enumerated()
+      where MasterCF.matches(pattern, service: entry.argv[0].bytes, type: entry.argv[1].bytes) {
+        if MasterCF.isWildcard(pattern[2]) {
+          for param in sorted where !emit(entry, param.name, param.value) {
+            return MasterCF.expansionFailed(diagnostics, path: path)
+          }
+          counts[index] += 1
+        } else if let param = params.first(where: { $0.name == pattern[2] }) {
+          guard emit(entry, param.name, param.value) else {
+            return MasterCF.expansionFailed(diagnostics, path: path)
+          }
+          counts[index] += 1
+        }
+      }
+    }
+    for (index, count) in counts.enumerated() where count == 0 {
+      diagnostics.append(MasterCF.unmatched(patterns[index], path: path))
+    }
+    return Report(output: out, diagnostics: diagnostics)
+  }
+}

@@ -1,0 +1,90 @@
+// Effective settings per service: `-o` overrides first, then main.cf.
+
+extension MasterCF {
+  /// A service and the program it runs.
+  public struct ServiceCommand: Sendable, Equatable {
+    /// The service name (field 1), such as `smtp` or `127.0.0.1:10025`.
+    public var service: [UInt8]
+    /// The service type (field 2), such as `inet`.
+    public var type: [UInt8]
+    /// The command (field 8), such as `smtpd` or `pipe`.
+    public var command: [UInt8]
+    /// The 1-based line of the entry.
+    public var line: Int
+
+    /// The command's base name (postconf's service-local `process_name`).
+    public var processName: [UInt8] {
+      if let slash = command.lastIndex(of: UInt8(ascii: "/")) {
+        return Array(command[(slash + 1)...])
+      }
+      return command
+    }
+  }
+
+  /// The valid entries' services and commands, in file order (duplicates kept),
+  /// from which callers derive service-dependent parameter names.
+  public var serviceCommands: [ServiceCommand] {
+    entries.compactMap { entry in
+      guard entry.isValid, let command = entry.command else { return nil }
+      return ServiceCommand(
+        service: entry.argv[0].bytes, type: entry.argv[1].bytes, command: command,
+        line: entry.firstLine)
+    }
+  }
+
+  /// The `-o name=value` overrides of every valid entry with this service name
+  /// and type, in file order (later ones win).
+  /// - Parameters:
+  ///   - service: The service name (field 1).
+  ///   - type: The service type (field 2).
+  /// - Returns: The overrides with the lines they came from.
+  public func overrides(service: [UInt8], type: [UInt8]) -> [Override] {
+    entries.filter { $0.isValid && $0.argv[0].bytes == service && $0.argv[1].bytes == type }
+      .flatMap(\.overrides)
+  }
+
+  /// The value of parameter `name` as service `service`/`type` sees it: its
+  /// last `-o` override if any, else main.cf's value, else nil (the caller
+  /// falls back to the default).
+  /// - Parameters:
+  ///   - name: The parameter name.
+  ///   - service: The service name.
+  ///   - type: The service type.
+  ///   - mainCF: Looks a name up in main.cf (nil when not set there).
+  /// - Returns: The value, or nil.
+  public func effectiveValue(
+    of name: [UInt8], service: [UInt8], type: [UInt8], mainCF: ([UInt8]) -> [UInt8]?
+  ) -> [UInt8]? {
+    if let override = overrides(service: service, type: type).last(where: { $0.name == name }) {
+      return override.value
+    }
+    return mainCF(name)
+  }
+
+  /// postconf's `DIR/master.cf: unused parameter: NAME=VALUE` warnings.
+  ///
+  /// postconf keeps one parameter dictionary per `service/type`, so duplicate
+  /// entries share (and each repeat) their parameters. Within one entry the
+  /// order is first appearance (postconf's is hash order, i.e. unspecified).
+  /// - Parameters:
+  ///   - path: The master.cf path used in messages (`DIR/master.cf`).
+  ///   - isUsed: Whether `name` is valid for the entry: a known or
+  ///     service-dependent parameter, referenced as `$name` from main.cf or from
+  ///     another `-o` of the same service, or a restriction class.
+  /// - Returns: The warnings, in postconf's order (entries in file order).
+  public func unusedParameterWarnings(
+    path: String = "master.cf", isUsed: (_ entry: Entry, _ name: [UInt8]) -> Bool
+  ) -> [Diagnostic] {
+    let table = parameterTable()
+    var result: [Diagnostic] = []
+    for (index, entry) in entries.enumerated() where entry.isValid {
+      for param in table[index] ?? [] where !isUsed(entry, param.name) {
+        result.append(
+          MasterCF.warning(
+            MasterCF.bytes("\(path): unused parameter: ") + param.name + [UInt8(ascii: "=")]
+              + param.value, line: entry.firstLine, path: path))
+      }
+    }
+    return result
+  }
+}
