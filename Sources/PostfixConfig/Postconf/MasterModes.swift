@@ -8,26 +8,31 @@ extension PostconfSession {
     registerBuiltins(into: &model)
     registerServices(master, into: &model)
     try registerUserParameters(into: &model)
-    let expand: (([UInt8], Int) -> [UInt8]?)? =
-      mode.contains(.expand)
-      ? { [model] value, serviceIndex in
-        let scope =
-          model.services.indices.contains(serviceIndex) ? model.services[serviceIndex] : nil
-        return try? model.expand(value, mode: [.expand], scope: scope)
-      } : nil
-    let shown = PostconfAdapters.showMaster(master, options: options, expand: expand)
-    for warning in shown.warnings { warn(warning) }
-    if let fatal = shown.fatal { throw PostconfFatal(message: fatal) }
-    pending += shown.output
-    flagUnusedMaster(model)
+    let expand = mode.contains(.expand) ? model.masterExpander() : nil
+    let report = PostconfAdapters.showMaster(
+      master, options: options, path: masterPath, expand: expand)
+    for diagnostic in report.diagnostics {
+      if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
+      warn(diagnostic.message)
+    }
+    pending += report.output
+    drainFullBuffers()
+    flagUnusedMaster(model, master: master)
   }
 
   /// `postconf -Me|-MX|-M#|-Fe|-Pe|-PX ...` on master.cf.
   mutating func editMaster() throws {
-    let edited = PostconfAdapters.editMaster(
-      inputs.masterCF, options: options, path: masterPath)
-    for warning in edited.warnings { warn(warning) }
-    if let fatal = edited.fatal { throw PostconfFatal(message: fatal) }
-    outcome.masterCFReplacement = edited.bytes
+    let bytes: [UInt8]
+    switch inputs.masterCF {
+    case .contents(let contents): bytes = contents
+    case .unreadable(let reason):
+      throw PostconfFatal(message: "open \(masterPath) for reading: \(reason)")
+    }
+    let result = PostconfAdapters.editMaster(bytes, options: options, path: masterPath)
+    for diagnostic in result.diagnostics {
+      if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
+      warn(diagnostic.message)
+    }
+    outcome.masterCFReplacement = result.document.serialized()
   }
 }

@@ -1,15 +1,15 @@
 /// postconf's view of the parameters: the CONFIG_DICT of explicit settings,
 /// the table of valid names (built-in, service-dependent, user-defined), and
 /// the per-service `-o` name spaces of master.cf.
-struct ParameterModel {
+struct ParameterModel: Sendable {
   /// The class of a valid name.
-  enum Kind {
+  enum Kind: Sendable {
     case builtin
     case service
     case user
   }
 
-  struct Node {
+  struct Node: Sendable {
     var kind: Kind
     /// For built-in and service parameters, the default text (`-d`).
     var defaultValue: [UInt8]?
@@ -20,7 +20,7 @@ struct ParameterModel {
   }
 
   /// One master.cf service's `-o` name space.
-  struct ServiceScope {
+  struct ServiceScope: Sendable {
     var service: String
     var type: String
     var line: Int
@@ -77,6 +77,21 @@ struct ParameterModel {
     return node.defaultValue ?? []
   }
 
+  /// The expander postconf uses for `-Mx`, `-Fx` and `-Px`: the entry's own
+  /// `-o` settings and `service_name` first.
+  func masterExpander() -> MasterCF.Expander {
+    let model = self
+    return { value, entry in
+      let service = String(decoding: entry.service ?? [], as: UTF8.self)
+      let type = String(decoding: entry.type ?? [], as: UTF8.self)
+      var scope =
+        model.services.first { $0.service == service && $0.type == type }
+        ?? ServiceScope(service: service, type: type, line: entry.firstLine)
+      scope.settings[Array("service_name".utf8)] = entry.service ?? []
+      return try? model.expand(value, mode: [.expand], scope: scope)
+    }
+  }
+
   /// Expands `value` with postconf's lookup rules (`-x`): names outside the
   /// table are undefined; a service scope's `-o` settings come first.
   func expand(_ value: [UInt8], mode: PostconfOptions.Mode, scope: ServiceScope? = nil)
@@ -110,7 +125,7 @@ struct PostconfExpansionFailure: Error {
 
 /// A small insertion-ordered dictionary keyed by bytes (postconf's names are
 /// arbitrary bytes; only valid ones are ASCII).
-struct OrderedBytesDictionary {
+struct OrderedBytesDictionary: Sendable {
   private(set) var keys: [[UInt8]] = []
   private var storage: [[UInt8]: [UInt8]] = [:]
 

@@ -134,21 +134,64 @@ enum PostconfAdapters {
   }
 
   static func readMaster(_ bytes: [UInt8], path: String) -> PostconfMaster {
-    PostconfMaster(services: [], diagnostics: [])
+    let document = MasterCF(bytes: bytes)
+    let services: [PostconfMaster.Service] = document.entries.filter(\.isValid).map { entry in
+      PostconfMaster.Service(
+        name: String(decoding: entry.service ?? [], as: UTF8.self),
+        type: String(decoding: entry.type ?? [], as: UTF8.self),
+        command: String(decoding: entry.command ?? [], as: UTF8.self), line: entry.firstLine,
+        overrides: entry.overrides.map { ($0.name, $0.value) })
+    }
+    return PostconfMaster(
+      document: document, services: services,
+      diagnostics: document.readingDiagnostics(path: path).diagnostics)
   }
 
   static func showMaster(
-    _ master: PostconfMaster, options: PostconfOptions, expand: (([UInt8], Int) -> [UInt8]?)?
-  ) -> (output: [UInt8], warnings: [String], fatal: String?) { ([], [], nil) }
+    _ master: PostconfMaster, options: PostconfOptions, path: String,
+    expand: MasterCF.Expander?
+  ) -> MasterCF.Report {
+    let mode = options.mode
+    let fold = mode.contains(.fold)
+    if mode.contains(.masterFields) {
+      return master.document.printFields(
+        patterns: options.operands, fold: fold, hideName: mode.contains(.hideName),
+        hideValue: mode.contains(.hideValue), path: path, expand: expand)
+    }
+    if mode.contains(.masterParameters) {
+      return master.document.printParameters(
+        patterns: options.operands, fold: fold, hideName: mode.contains(.hideName),
+        hideValue: mode.contains(.hideValue), path: path, expand: expand)
+    }
+    return master.document.printEntries(
+      patterns: options.operands, fold: fold, path: path, expand: expand)
+  }
 
-  static func editMaster(_ file: PostconfInputs.File, options: PostconfOptions, path: String) -> (
-    bytes: [UInt8]?, warnings: [String], fatal: String?
-  ) { (nil, [], nil) }
+  static func editMaster(_ bytes: [UInt8], options: PostconfOptions, path: String)
+    -> MasterCF.EditResult
+  {
+    let mode = options.mode
+    let operation: MasterCF.EditOperation
+    if mode.contains(.masterEntries) {
+      if mode.contains(.exclude) {
+        operation = .removeEntry
+      } else if mode.contains(.commentOut) {
+        operation = .commentOutEntry
+      } else {
+        operation = .setEntry
+      }
+    } else if mode.contains(.masterFields) {
+      operation = .setField
+    } else {
+      operation = mode.contains(.exclude) ? .removeParameter : .setParameter
+    }
+    return MasterCF(bytes: bytes).edited(operation, requests: options.operands, path: path)
+  }
 }
 
 /// master.cf as the postconf emulation needs it.
-struct PostconfMaster {
-  struct Service {
+struct PostconfMaster: Sendable {
+  struct Service: Sendable {
     var name: String
     var type: String
     var command: String
@@ -156,6 +199,7 @@ struct PostconfMaster {
     var overrides: [(name: [UInt8], value: [UInt8])]
   }
 
+  var document: MasterCF
   var services: [Service]
   var diagnostics: [Diagnostic]
 }

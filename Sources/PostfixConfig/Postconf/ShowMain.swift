@@ -16,7 +16,7 @@ extension PostconfSession {
     try showParameters(model)
     if !defaultsOnly {
       flagUnusedMain(model)
-      flagUnusedMaster(model)
+      flagUnusedMaster(model, master: master)
     }
   }
 
@@ -94,10 +94,16 @@ extension PostconfSession {
         model.table[parameter.name] = ParameterModel.Node(
           kind: .service, defaultValue: parameter.defaultValue)
       }
-      var scope = ParameterModel.ServiceScope(
-        service: service.name, type: service.type, line: service.line)
-      for (name, value) in service.overrides { scope.settings[name] = value }
-      model.services.append(scope)
+      // Entries with the same service/type share one name space, as in postconf.
+      let index =
+        model.services.firstIndex { $0.service == service.name && $0.type == service.type }
+        ?? {
+          model.services.append(
+            ParameterModel.ServiceScope(
+              service: service.name, type: service.type, line: service.line))
+          return model.services.count - 1
+        }()
+      for (name, value) in service.overrides { model.services[index].settings[name] = value }
     }
   }
 
@@ -265,17 +271,20 @@ extension PostconfSession {
     }
   }
 
-  mutating func flagUnusedMaster(_ model: ParameterModel) {
-    for scope in model.services {
-      for (key, value) in PostconfAdapters.hashOrder(scope.settings.entries) {
-        let name = String(decoding: key, as: UTF8.self)
-        if model.table[name] == nil && !scope.validNames.contains(name) {
-          flush()
-          warn(
-            "\(masterPath): unused parameter: \(Printable.sanitize(key))=\(Printable.sanitize(value))"
-          )
-        }
+  mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {
+    guard let master else { return }
+    let warnings = master.document.unusedParameterWarnings(path: masterPath) { entry, name in
+      let text = String(decoding: name, as: UTF8.self)
+      if model.table[text] != nil { return true }
+      let service = String(decoding: entry.service ?? [], as: UTF8.self)
+      let type = String(decoding: entry.type ?? [], as: UTF8.self)
+      return model.services.contains {
+        $0.service == service && $0.type == type && $0.validNames.contains(text)
       }
+    }
+    for warning in warnings {
+      flush()
+      warn(warning.message)
     }
   }
 }
