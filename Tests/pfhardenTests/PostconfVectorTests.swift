@@ -16,6 +16,11 @@ import Testing
     "edit_X_same_name_twice_segfault": "postconf crashes; we treat the repeated name once",
     "host_process_name_id": "the vector symlinks /usr/sbin/postconf itself",
     "m_M_hash_then_X_comment_untouched": "compares with the installed master.cf.proto",
+    "m_attached_o_bug": "postconf splits -oNAME=VALUE again at every later 'o'; we split once",
+    "m_attached_o_bug_edit": "postconf writes the mis-split options back; we write them right",
+    "m_first_arg_brace_bug": "postconf drops the braces of the first non-option argument",
+    "m_first_arg_brace_bug_edit": "postconf writes the unbraced argument back; we keep the braces",
+    "m_brace_edge": "the first non-option argument keeps its braces",
   ]
 
   static var runnable: Bool { Vectors.isAvailable || RealPostfix.isRequired }

@@ -1,7 +1,9 @@
 extension PostconfSession {
   /// `postconf -M|-F|-P [-f] [-x] [-h|-H] [pattern ...]`.
   mutating func showMaster() throws {
-    guard let master = try readMaster(failOnOpenError: true) else { return }
+    guard let master = try readMaster(failOnOpenError: true, reportProblems: false) else {
+      return
+    }
     var model = ParameterModel(inputs: inputs, mode: mode)
     try readMain(into: &model)
     try applyOverrides(into: &model)

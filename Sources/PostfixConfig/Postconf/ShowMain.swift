@@ -68,7 +68,11 @@ extension PostconfSession {
   }
 
   /// Reads master.cf; a missing file warns (main.cf modes) or is fatal (-M/-F/-P).
-  mutating func readMaster(failOnOpenError: Bool) throws -> PostconfMaster? {
+  /// The master.cf printers report reading problems themselves, so `-M/-F/-P`
+  /// pass `reportProblems: false`.
+  mutating func readMaster(failOnOpenError: Bool, reportProblems: Bool = true) throws
+    -> PostconfMaster?
+  {
     switch inputs.masterCF {
     case .unreadable(let reason):
       let text = "open \(masterPath): \(reason)"
@@ -77,7 +81,7 @@ extension PostconfSession {
       return nil
     case .contents(let bytes):
       let master = PostconfAdapters.readMaster(bytes, path: masterPath)
-      for diagnostic in master.diagnostics {
+      for diagnostic in master.diagnostics where reportProblems {
         if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
         warn(diagnostic.message)
       }
