@@ -5,6 +5,18 @@ struct MacroFatal: Error {
   var warning: String?
   /// The text after `fatal: `.
   var message: String
+  /// Set when the expansion stopped only to start again on a larger stack.
+  var needsLargerStack = false
+}
+
+/// How deep the engine may recurse on the stack it runs on.
+enum StackBudget {
+  /// Stop and ask for a larger stack beyond this many parse levels.
+  case retryBeyond(Int)
+  /// Recurse up to ``ExpansionLimits/maximumDepth``.
+  case full
+  /// No larger stack is available: this many levels count as the maximum.
+  case capped(Int)
 }
 
 /// Postfix 3.7.11's `mac_parse()` and `mac_expand()` (flags `RECURSE` or
@@ -29,6 +41,7 @@ final class MacroEngine {
   private let scanning: Bool
   private let lookup: (String) -> [UInt8]?
   private let limits: ExpansionLimits
+  private let budget: StackBudget
   private(set) var events: [Event] = []
   private var parseDepth = 0
   private var steps = 0
@@ -42,10 +55,50 @@ final class MacroEngine {
 
   /// Creates an engine that expands (`scanning == false`, `lookup` gives
   /// values) or scans (`scanning == true`, every name is recorded).
-  init(scanning: Bool, limits: ExpansionLimits, lookup: @escaping (String) -> [UInt8]?) {
+  init(
+    scanning: Bool, limits: ExpansionLimits, budget: StackBudget,
+    lookup: @escaping (String) -> [UInt8]?
+  ) {
     self.scanning = scanning
     self.limits = limits
+    self.budget = budget
     self.lookup = lookup
+  }
+
+  /// The outcome of one top-level run.
+  struct Run {
+    var events: [Event]
+    var outcome: Result<(result: [UInt8], error: Bool), MacroFatal>
+
+    var warnings: [String] {
+      events.compactMap {
+        if case .warning(let text) = $0 { return text }
+        return nil
+      }
+    }
+  }
+
+  /// Expands or scans `value` with a fresh engine: on the caller's stack while
+  /// shallow, else again from the start on a large stack (see ``LargeStack``).
+  static func run(
+    _ value: [UInt8], scanning: Bool, limits: ExpansionLimits,
+    lookup: @escaping (String) -> [UInt8]?
+  ) -> Run {
+    func attempt(_ budget: StackBudget) -> Run? {
+      let engine = MacroEngine(scanning: scanning, limits: limits, budget: budget, lookup: lookup)
+      do {
+        let outcome = try engine.expand(MacroSource(value).all)
+        return Run(events: engine.events, outcome: .success(outcome))
+      } catch {
+        if error.needsLargerStack { return nil }
+        return Run(events: engine.events, outcome: .failure(error))
+      }
+    }
+    if let shallow = attempt(.retryBeyond(LargeStack.inlineDepth)) { return shallow }
+    var deep: Run?
+    if LargeStack.run({ deep = attempt(.full) }), let deep { return deep }
+    return attempt(.capped(LargeStack.inlineDepth))
+      ?? Run(events: [], outcome: .success(([], true)))
   }
 
   /// `mac_expand()`: a fresh context over `text`; returns the (possibly
@@ -61,7 +114,16 @@ final class MacroEngine {
   /// `mac_parse()`: splits `text` into literal pieces and `$` expressions and
   /// hands each to a callback. Returns the parse status (error or not).
   private func parse(_ text: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
-    if parseDepth >= limits.maximumDepth {
+    var maximum = limits.maximumDepth
+    switch budget {
+    case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum:
+      throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
+    case .capped(let levels):
+      maximum = min(maximum, levels)
+    default:
+      break
+    }
+    if parseDepth >= maximum {
       // Postfix has no limit here (relational operands restart the nesting
       // counter) and overflows its stack; fail the way a loop fails instead.
       warn(MacroMessages.nesting(text.bytes))

@@ -83,23 +83,15 @@ public struct ParameterExpander {
   /// - Returns: The expanded bytes, or the warnings and fatal text `postconf`
   ///   prints when it fails.
   public func expand(_ value: [UInt8]) -> Expansion {
-    let engine = MacroEngine(scanning: false, limits: limits, lookup: lookup)
-    let warnings: () -> [String] = {
-      engine.events.compactMap {
-        if case .warning(let text) = $0 { return text }
-        return nil
-      }
-    }
-    do {
-      let outcome = try engine.expand(MacroSource(value).all)
+    let run = MacroEngine.run(value, scanning: false, limits: limits, lookup: lookup)
+    switch run.outcome {
+    case .success(let outcome):
       if outcome.error {
-        return .failure(warnings: warnings(), fatal: MacroMessages.processingError)
+        return .failure(warnings: run.warnings, fatal: MacroMessages.processingError)
       }
       return .success(outcome.result)
-    } catch {
-      var all = warnings()
-      if let warning = error.warning { all.append(warning) }
-      return .failure(warnings: all, fatal: error.message)
+    case .failure(let fatal):
+      return .failure(warnings: run.warnings + (fatal.warning.map { [$0] } ?? []), fatal: fatal.message)
     }
   }
 
@@ -135,23 +127,22 @@ public struct ParameterExpander {
   public static func scan(
     _ value: [UInt8], isDefined: (String) -> Bool, limits: ExpansionLimits = .default
   ) -> ScanResult {
-    let engine = MacroEngine(scanning: true, limits: limits, lookup: { _ in nil })
-    var hadError: Bool
-    var limitWarning: String?
-    do {
-      hadError = try engine.expand(MacroSource(value).all).error
-    } catch {
-      // Only resource limits end a scan early (relations are not evaluated).
-      hadError = true
-      limitWarning = error.warning
-    }
-    var events: [ScanResult.Event] = engine.events.map {
+    let run = MacroEngine.run(value, scanning: true, limits: limits, lookup: { _ in nil })
+    var events: [ScanResult.Event] = run.events.map {
       switch $0 {
       case .reference(let name): return .reference(name, defined: isDefined(name))
       case .warning(let text): return .warning(text)
       }
     }
-    if let limitWarning { events.append(.warning(limitWarning)) }
+    let hadError: Bool
+    switch run.outcome {
+    case .success(let outcome):
+      hadError = outcome.error
+    case .failure(let fatal):
+      // Only resource limits end a scan early (relations are not evaluated).
+      hadError = true
+      if let warning = fatal.warning { events.append(.warning(warning)) }
+    }
     return ScanResult(events: events, hadError: hadError)
   }
 }
