@@ -13,12 +13,15 @@ public struct ExpansionLimits: Equatable, Sendable {
   public static let nestingLimit = 100
 
   /// The most parse levels active at once, across relational operands.
+  ///
   /// Beyond it: `unreasonable macro call nesting: "<text>"`.
   public var maximumDepth: Int
   /// The most bytes one expansion may produce.
+  ///
   /// Beyond it: `macro expansion result exceeds N bytes`.
   public var maximumResultBytes: Int
   /// The most work (bytes scanned plus callbacks) one expansion may do.
+  ///
   /// Beyond it: `macro expansion exceeds N steps`.
   public var maximumSteps: Int
 

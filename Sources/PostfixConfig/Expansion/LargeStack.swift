@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Runs deep expansions on a thread of their own with a large stack.
@@ -27,27 +27,27 @@ enum LargeStack {
   /// - Returns: False when no such thread could be started (nothing ran).
   static func run(_ body: @escaping () -> Void) -> Bool {
     #if canImport(Glibc)
-      var attributes = pthread_attr_t()
-      guard pthread_attr_init(&attributes) == 0 else { return false }
-      defer { pthread_attr_destroy(&attributes) }
-      guard pthread_attr_setstacksize(&attributes, size) == 0 else { return false }
-      let job = Unmanaged.passRetained(Job(body))
-      var thread = pthread_t()
-      let created = pthread_create(
-        &thread, &attributes,
-        { raw in
-          guard let raw else { return nil }
-          Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
-          return nil
-        }, job.toOpaque())
-      guard created == 0 else {
-        job.release()
-        return false
-      }
-      pthread_join(thread, nil)
-      return true
-    #else
+    var attributes = pthread_attr_t()
+    guard pthread_attr_init(&attributes) == 0 else { return false }
+    defer { pthread_attr_destroy(&attributes) }
+    guard pthread_attr_setstacksize(&attributes, size) == 0 else { return false }
+    let job = Unmanaged.passRetained(Job(body))
+    var thread = pthread_t()
+    let created = pthread_create(
+      &thread, &attributes,
+      { raw in
+        guard let raw else { return nil }
+        Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
+        return nil
+      }, job.toOpaque())
+    guard created == 0 else {
+      job.release()
       return false
+    }
+    pthread_join(thread, nil)
+    return true
+    #else
+    return false
     #endif
   }
 }

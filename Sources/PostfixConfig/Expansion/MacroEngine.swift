@@ -112,7 +112,9 @@ final class MacroEngine {
   // MARK: - mac_parse
 
   /// `mac_parse()`: splits `text` into literal pieces and `$` expressions and
-  /// hands each to a callback. Returns the parse status (error or not).
+  /// hands each to a callback.
+  ///
+  /// Returns the parse status (error or not).
   private func parse(_ text: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
     var maximum = limits.maximumDepth
     switch budget {
@@ -191,7 +193,9 @@ final class MacroEngine {
 
   // MARK: - mac_expand_callback
 
-  /// The sanity check at the top of `mac_expand_callback`. Returns true when
+  /// The sanity check at the top of `mac_expand_callback`.
+  ///
+  /// Returns true when
   /// the callback must return at once (the level then stays raised).
   private func enter(_ piece: ArraySlice<UInt8>, _ context: Context) throws(MacroFatal) -> Bool {
     try charge(1)
@@ -221,7 +225,8 @@ final class MacroEngine {
     return context.error
   }
 
-  private func expressionCallback(_ body: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
+  private func expressionCallback(_ body: MacroText, _ context: Context) throws(MacroFatal) -> Bool
+  {
     if try enter(body.bytes, context) { return true }
     let bytes = body.source.bytes
     var cursor = body.start
@@ -308,7 +313,9 @@ final class MacroEngine {
     return context.error
   }
 
-  /// The `:` branch. Returns true when the callback must return at once.
+  /// The `:` branch.
+  ///
+  /// Returns true when the callback must return at once.
   private func otherwise(_ body: MacroText, from start: Int, isSet: Bool, _ context: Context)
     throws(MacroFatal) -> Bool
   {

@@ -1,6 +1,8 @@
 /// The diagnostics of Postfix 3.7.11's `mac_parse.c`, `mac_expand.c` and
 /// `compat_level.c`, word for word, as `postconf` prints them after `warning: `
-/// or `fatal: `. Every byte outside printable ASCII becomes `?`, as `msg_output`
+/// or `fatal: `.
+///
+/// Every byte outside printable ASCII becomes `?`, as `msg_output`
 /// does.
 enum MacroMessages {
   typealias Bytes = ArraySlice<UInt8>
@@ -40,7 +42,8 @@ enum MacroMessages {
   static func operatorExpected(left: Bytes, rest: Bytes) -> String {
     // The odd quoting is Postfix's own (adjacent C string literals).
     text(
-      s("\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or \">=\"\" or \">\" expected at: \"..."), left, s("}>>>"), rest, s("\""))
+      s("\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or \">=\"\" or \">\" expected at: \"..."), left,
+      s("}>>>"), rest, s("\""))
   }
 
   static func badSuffix(operator op: Bytes, suffix: Bytes) -> String {

@@ -45,7 +45,9 @@
 /// ``ExpansionLimits``.
 public struct ParameterExpander {
   /// The parameters `postconf -x` prints verbatim and the start-up passes
-  /// never scan or expand. They are still expanded when another value
+  /// never scan or expand.
+  ///
+  /// They are still expanded when another value
   /// references them.
   public static let rawParameterNames: Set<String> = [
     "command_execution_directory", "default_rbl_reply", "forward_path", "luser_relay",
@@ -91,7 +93,8 @@ public struct ParameterExpander {
       }
       return .success(outcome.result)
     case .failure(let fatal):
-      return .failure(warnings: run.warnings + (fatal.warning.map { [$0] } ?? []), fatal: fatal.message)
+      return .failure(
+        warnings: run.warnings + (fatal.warning.map { [$0] } ?? []), fatal: fatal.message)
     }
   }
 

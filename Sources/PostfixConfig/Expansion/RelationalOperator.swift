@@ -145,14 +145,14 @@ enum RelationalEvaluator {
 
   /// C `strtol(s, &end, 10)` in the C locale: leading white space, an optional
   /// sign, digits; `end` is `start` when there are no digits; clamps on overflow.
-  static func strtol(_ bytes: [UInt8], from start: Int) -> (value: Int, end: Int, overflow: Bool)
-  {
+  static func strtol(_ bytes: [UInt8], from start: Int) -> (value: Int, end: Int, overflow: Bool) {
     var cursor = start
     while cursor < bytes.count, bytes[cursor] == 0x20 || (0x09...0x0D).contains(bytes[cursor]) {
       cursor += 1
     }
     var negative = false
-    if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "+") || bytes[cursor] == UInt8(ascii: "-")
+    if cursor < bytes.count,
+      bytes[cursor] == UInt8(ascii: "+") || bytes[cursor] == UInt8(ascii: "-")
     {
       negative = bytes[cursor] == UInt8(ascii: "-")
       cursor += 1
@@ -165,7 +165,8 @@ enum RelationalEvaluator {
       if !overflow {
         let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
         let (next, overflow2) =
-          negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+          negative
+          ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
         if overflow1 || overflow2 {
           overflow = true
           value = negative ? Int.min : Int.max

@@ -29,8 +29,9 @@ public struct ScanResult: Equatable, Sendable {
     self.hadError = hadError
   }
 
-  /// Every referenced name, once per reference, in order. A name found here
-  /// counts as "used" for the unused-parameter check. The empty name appears
+  /// Every referenced name, once per reference, in order.
+  ///
+  /// A name found here counts as "used" for the unused-parameter check. The empty name appears
   /// for `${}`-like bodies such as `${ }` or `${?x}`, which Postfix looks up too.
   public var referencedNames: [String] {
     events.compactMap {

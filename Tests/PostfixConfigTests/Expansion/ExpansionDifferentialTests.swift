@@ -25,7 +25,9 @@ import Testing
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
   }
 
-  static let definedNames = ["v_set", "v_empty", "v_ten", "v_nine", "v_lvl", "mail_name", "u1", "u2"]
+  static let definedNames = [
+    "v_set", "v_empty", "v_ten", "v_nine", "v_lvl", "mail_name", "u1", "u2",
+  ]
   static let anyNames = definedNames + ["v_undef", "nosuch", "smtpd_banner", "V_SET"]
   static let words = [
     "a", "hello", "x y", "10", "010", "9", "3.10", "3.9", "abc", "-", ".", "#", "=", "?", ":",
@@ -41,7 +43,9 @@ import Testing
     "${?x}",
   ]
 
-  /// A value from the grammar. `valid` values have no syntax errors and
+  /// A value from the grammar.
+  ///
+  /// `valid` values have no syntax errors and
   /// reference only defined names.
   static func value(_ random: inout Generator, depth: Int, valid: Bool) -> String {
     var out = ""
@@ -72,7 +76,8 @@ import Testing
       return "${" + random.pick(names) + random.pick(["?{", " ? {", "?{ "]) + t
         + random.pick(["}:{", "} : {", "}:{ "]) + f + "}}"
     case 10:
-      return "${" + random.pick(names) + ":{" + value(&random, depth: depth + 1, valid: valid) + "}}"
+      return "${" + random.pick(names) + ":{" + value(&random, depth: depth + 1, valid: valid)
+        + "}}"
     case 11, 12:
       let a = operand(&random, depth: depth, valid: valid)
       let b = operand(&random, depth: depth, valid: valid)
@@ -81,7 +86,8 @@ import Testing
       switch random.below(4) {
       case 0: tail = ""
       case 1:
-        tail = "?{" + value(&random, depth: depth + 1, valid: valid) + "}:{"
+        tail =
+          "?{" + value(&random, depth: depth + 1, valid: valid) + "}:{"
           + value(&random, depth: depth + 1, valid: valid) + "}"
       case 2: tail = " ? " + unbraced(&random, depth: depth, valid: valid)
       default: tail = ":{" + value(&random, depth: depth + 1, valid: valid) + "}"
@@ -102,7 +108,9 @@ import Testing
     if depth < 3, random.chance(25) {
       return value(&random, depth: depth + 1, valid: valid).replacingOccurrences(of: "\t", with: "")
     }
-    return random.pick(["10", "9", "010", "3.10", "3.9", "2", "abc", "", " a ", "$v_ten ", "${v_lvl}"])
+    return random.pick([
+      "10", "9", "010", "3.10", "3.9", "2", "abc", "", " a ", "$v_ten ", "${v_lvl}",
+    ])
   }
 
   struct Case {
@@ -174,7 +182,10 @@ import Testing
       let read = { (name: String) in
         Array((try? Data(contentsOf: caseDirectory.appendingPathComponent(name))) ?? Data())
       }
-      let status = Int32(String(decoding: read("rc"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+      let status =
+        Int32(
+          String(decoding: read("rc"), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)) ?? -1
       let real = Observed(
         run: RealPostfix.Run(stdout: read("out"), stderr: read("err"), status: status),
         directory: caseDirectory.path)
@@ -268,7 +279,9 @@ import Testing
       for event in scan.events {
         switch event {
         case .reference(let referencedName, let defined):
-          if !defined { stderr.append("warning: $CONFDIR/main.cf: undefined parameter: \(referencedName)") }
+          if !defined {
+            stderr.append("warning: $CONFDIR/main.cf: undefined parameter: \(referencedName)")
+          }
         case .warning(let text):
           stderr.append("warning: \(text)")
         }

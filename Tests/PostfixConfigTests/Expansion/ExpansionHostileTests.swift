@@ -22,7 +22,10 @@ import Testing
   @Test func hundredThousandUnterminatedOpenings() {
     let value = Self.repeated("${", 100_000)
     let result = Self.expander.expand(value)
-    #expect(result.warnings == ["truncated macro reference: \"\(String(decoding: value, as: UTF8.self))\""])
+    #expect(
+      result.warnings == [
+        "truncated macro reference: \"\(String(decoding: value, as: UTF8.self))\""
+      ])
     let scan = ParameterExpander.scan(value, isDefined: { _ in true })
     #expect(scan.hadError)
     #expect(scan.warnings.count == 1)

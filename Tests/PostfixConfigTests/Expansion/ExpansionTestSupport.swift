@@ -2,8 +2,10 @@ import Foundation
 import PostfixConfig
 import Testing
 
-/// A deliberately tiny main.cf reader for the expansion tests: `name = value`
-/// lines, indented continuation lines, comment and blank lines skipped. The
+/// A deliberately tiny main.cf reader for the expansion tests.
+///
+/// It knows `name = value` lines, indented continuation lines, and skips
+/// comment and blank lines. The
 /// real lossless parser lives elsewhere; this only feeds the expander.
 struct TinyMainCf {
   var entries: [(name: String, value: [UInt8])] = []
@@ -73,8 +75,9 @@ enum TinyDefaults {
   ]
 }
 
-/// Replays the parts of a `postconf` command line that expansion decides:
-/// the start-up scan and expansion, `-x`, `-h`, `-n`, `-o`, `-d`, and
+/// Replays the parts of a `postconf` command line that expansion decides.
+///
+/// That is the start-up scan and expansion, `-x`, `-h`, `-n`, `-o`, `-d`, and
 /// `echo`/`printf`/`touch` between runs. Parameters are visited in file order
 /// (Postfix uses hash order; the vectors used here do not depend on it).
 struct MiniPostconf {
@@ -177,7 +180,8 @@ struct MiniPostconf {
 
     var referenced = Set<String>()
     if !defaultsOnly {
-      for (name, value) in config.entries where !ParameterExpander.rawParameterNames.contains(name) {
+      for (name, value) in config.entries where !ParameterExpander.rawParameterNames.contains(name)
+      {
         let scan = ParameterExpander.scan(value, isDefined: isDefined)
         for event in scan.events {
           switch event {

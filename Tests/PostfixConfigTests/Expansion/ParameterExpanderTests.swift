@@ -30,8 +30,9 @@ import Testing
   }
 
   @Test func referenceForms() {
-    #expect(Self.text("[$v_set] [${v_set}] [$(v_set)] [${ v_set }] [$( v_set\t)]")
-      == "[hello] [hello] [hello] [hello] [hello]")
+    #expect(
+      Self.text("[$v_set] [${v_set}] [$(v_set)] [${ v_set }] [$( v_set\t)]")
+        == "[hello] [hello] [hello] [hello] [hello]")
   }
 
   @Test func bareNameIsTheLongestNameRun() {
@@ -39,12 +40,14 @@ import Testing
   }
 
   @Test func dollarDollarIsLiteralOnce() {
-    #expect(Self.text("[$$] [$$v_set] [$$$v_set] [$${v_set}] [$$$$]")
-      == "[$] [$v_set] [$hello] [${v_set}] [$$]")
+    #expect(
+      Self.text("[$$] [$$v_set] [$$$v_set] [$${v_set}] [$$$$]")
+        == "[$] [$v_set] [$hello] [${v_set}] [$$]")
   }
 
   @Test func referencedValuesAreExpandedAgain() {
-    #expect(Self.text("$v_two|$v_dollar") == "hello world|ab".replacingOccurrences(of: "ab", with: "a$b"))
+    #expect(
+      Self.text("$v_two|$v_dollar") == "hello world|ab".replacingOccurrences(of: "ab", with: "a$b"))
   }
 
   @Test func undefinedNamesAreEmpty() {
@@ -60,13 +63,15 @@ import Testing
   }
 
   @Test func unbracedOperandIsAllTheRest() {
-    #expect(Self.text("[${v_set?a:b}] [${v_empty:a?b}] [${v_set? yes}] [${v_set?x{y}z}]")
-      == "[a:b] [a?b] [ yes] [x{y}z]")
+    #expect(
+      Self.text("[${v_set?a:b}] [${v_empty:a?b}] [${v_set? yes}] [${v_set?x{y}z}]")
+        == "[a:b] [a?b] [ yes] [x{y}z]")
   }
 
   @Test func bracedOperandsDropOuterBlanks() {
-    #expect(Self.text("[${v_set? {a b} }] [${v_set ? {T} : {F}}] [${v_empty?{T}:F}]")
-      == "[a b] [T] [F]")
+    #expect(
+      Self.text("[${v_set? {a b} }] [${v_set ? {T} : {F}}] [${v_empty?{T}:F}]")
+        == "[a b] [T] [F]")
   }
 
   @Test func nestedBracesStayLiteral() {
@@ -100,17 +105,19 @@ import Testing
   }
 
   @Test func syntaxErrorsCarryPostfixTexts() {
-    #expect(Self.warnings("[${v_set==hello?{a}:{b}}]") == [
-      "attribute name syntax error at: \"...v_set>>>==hello?{a}:{b}\""
-    ])
+    #expect(
+      Self.warnings("[${v_set==hello?{a}:{b}}]") == [
+        "attribute name syntax error at: \"...v_set>>>==hello?{a}:{b}\""
+      ])
     #expect(Self.warnings("[${v set}]") == ["attribute name syntax error at: \"...v>>> set\""])
     #expect(Self.warnings("[${v_set?{a}x}]") == ["\":\" expected at: \"...a}>>>x\""])
     #expect(Self.warnings("[${v_set?{a}:{b}x}]") == ["unexpected input at: \"...b}>>>x\""])
     #expect(Self.warnings("[${{a}=={a}x}]") == ["\"?\" or \":\" expected at: \"...}>>>x\""])
     #expect(Self.warnings("[${{a} == b}]") == ["\"{expression}\" expected at: \"...{a} ==>>> b\""])
-    #expect(Self.warnings("[${{a} =~ {b}?{x}}]") == [
-      "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or \">=\"\" or \">\" expected at: \"...a}>>>=~ {b}?{x}\""
-    ])
+    #expect(
+      Self.warnings("[${{a} =~ {b}?{x}}]") == [
+        "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or \">=\"\" or \">\" expected at: \"...a}>>>=~ {b}?{x}\""
+      ])
     #expect(Self.warnings("[${v_set]") == ["truncated macro reference: \"[${v_set]\""])
     #expect(Self.warnings("[$(v_set}] x") == ["truncated macro reference: \"[$(v_set}] x\""])
     #expect(Self.warnings("cost $ 5") == ["empty macro name: \"cost $ 5\""])
@@ -139,9 +146,10 @@ import Testing
 
   @Test func loopsHitTheNestingLimit() {
     #expect(Self.warnings("x $v_loop_a") == ["unreasonable macro call nesting: \"v_loop_b\""])
-    #expect(Self.warnings("$v_self") == [
-      "unreasonable macro call nesting: \"x\"", "unreasonable macro call nesting: \"v_self\"",
-    ])
+    #expect(
+      Self.warnings("$v_self") == [
+        "unreasonable macro call nesting: \"x\"", "unreasonable macro call nesting: \"v_self\"",
+      ])
   }
 
   @Test func depthLimitIsExactlyOneHundred() {
@@ -220,10 +228,11 @@ import Testing
 
   @Test func stopsSeeingNamesAfterAnError() {
     let result = Self.scan("$first ${a b} $second")
-    #expect(result.events == [
-      .reference("first", defined: false),
-      .warning("attribute name syntax error at: \"...a>>> b\""),
-    ])
+    #expect(
+      result.events == [
+        .reference("first", defined: false),
+        .warning("attribute name syntax error at: \"...a>>> b\""),
+      ])
     #expect(result.hadError)
   }
 
