@@ -67,9 +67,6 @@ enum MacroMessages {
     text(s("mac_exp_eval: bad conversion: "), operand)
   }
 
-  /// Text that replaces Postfix's behaviour where Postfix has no limit of its own.
-  static func tooDeep(_ piece: Bytes) -> String { nesting(piece) }
-
   static func tooLarge(limit: Int) -> String {
     "macro expansion result exceeds \(limit) bytes"
   }

@@ -35,7 +35,7 @@
 ///   **known** (built-in or service-dependent) non-raw parameter, with the
 ///   branches the current values select. A failure there is fatal for the
 ///   whole command, before any output, even without `-x`. The same error in a
-///   user-defined name only yields the ``scan(_:isDefined:)`` warnings.
+///   user-defined name only yields the ``scan(_:isDefined:limits:)`` warnings.
 /// - The start-up pass walks the parameters in Postfix's hash order and, for
 ///   each, first scans its value, then (if known) expands it; so a syntax
 ///   warning usually appears twice before the fatal.
@@ -47,8 +47,7 @@ public struct ParameterExpander {
   /// The parameters `postconf -x` prints verbatim and the start-up passes
   /// never scan or expand.
   ///
-  /// They are still expanded when another value
-  /// references them.
+  /// They are still expanded when another value references them.
   public static let rawParameterNames: Set<String> = [
     "command_execution_directory", "default_rbl_reply", "forward_path", "luser_relay",
     "mailbox_command", "postscreen_expansion_filter", "postscreen_reject_footer",
@@ -57,7 +56,7 @@ public struct ParameterExpander {
 
   private let lookup: (String) -> [UInt8]?
   private let isRaw: (String) -> Bool
-  private let limits: ExpansionLimits
+  let limits: ExpansionLimits
 
   /// Creates an expander.
   ///
@@ -65,6 +64,10 @@ public struct ParameterExpander {
   /// `-o` settings (only for `-Mx`/`-Px` of that service), then the main.cf
   /// value (including `-o` on the command line), then the built-in or
   /// service-dependent default, also under `-n`; under `-dx` only defaults.
+  ///
+  /// `lookup` must not depend on the calling thread: a value that nests more
+  /// than a few dozen levels deep is expanded on a helper thread with a large
+  /// stack while the caller waits.
   /// - Parameters:
   ///   - lookup: A parameter's value, or nil when it is undefined.
   ///   - isRaw: Whether a parameter is never expanded for display

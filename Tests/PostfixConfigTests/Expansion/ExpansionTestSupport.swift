@@ -180,10 +180,10 @@ struct MiniPostconf {
 
     var referenced = Set<String>()
     if !defaultsOnly {
-      for (name, value) in config.entries where !ParameterExpander.rawParameterNames.contains(name)
-      {
-        let scan = ParameterExpander.scan(value, isDefined: isDefined)
-        for event in scan.events {
+      for (name, value) in config.entries {
+        let check = expander.startUpCheck(
+          name: name, value: value, isKnown: known.contains(name), isDefined: isDefined)
+        for event in check.scan?.events ?? [] {
           switch event {
           case .reference(let referencedName, let defined):
             referenced.insert(referencedName)
@@ -192,7 +192,7 @@ struct MiniPostconf {
             warn(text)
           }
         }
-        if known.contains(name), case .failure(let warnings, let message) = expander.expand(value) {
+        if case .failure(let warnings, let message) = check.failure {
           return fatal((warnings, message))
         }
       }

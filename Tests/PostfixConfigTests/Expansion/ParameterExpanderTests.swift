@@ -244,4 +244,24 @@ import Testing
     // A user name referenced only inside a conditional still counts as used.
     #expect(Self.scan("${zz_only_conditional?{yes}}").referencedNames == ["zz_only_conditional"])
   }
+
+  @Test func startUpCheckScansThenExpandsKnownNames() {
+    let expander = ParameterExpander(lookup: { _ in nil })
+    let bad = Array("${x".utf8)
+    let user = expander.startUpCheck(
+      name: "zz", value: bad, isKnown: false, isDefined: { _ in true })
+    #expect(user.scan?.warnings == ["truncated macro reference: \"${x\""])
+    #expect(!user.isFatal)
+    let known = expander.startUpCheck(
+      name: "smtpd_banner", value: bad, isKnown: true, isDefined: { _ in true })
+    #expect(known.failure?.warnings == ["truncated macro reference: \"${x\""])
+    #expect(known.isFatal)
+    let raw = expander.startUpCheck(
+      name: "mailbox_command", value: bad, isKnown: true, isDefined: { _ in true })
+    #expect(raw == StartUpCheck(scan: nil, failure: nil))
+    let fine = expander.startUpCheck(
+      name: "relayhost", value: Array("$nosuch".utf8), isKnown: true, isDefined: { _ in false })
+    #expect(fine.scan?.undefined == ["nosuch"])
+    #expect(!fine.isFatal)
+  }
 }
