@@ -98,7 +98,7 @@ struct ParameterModel: Sendable {
     throws -> [UInt8]
   {
     let evalMode = mode.subtracting(.nonDefault)
-    var hostFailure: PostconfFatal?
+    nonisolated(unsafe) var hostFailure: PostconfFatal?
     let result = PostconfAdapters.expand(value) { name in
       if let scope, let local = scope.settings[Array(name.utf8)] { return local }
       do {
@@ -113,7 +113,8 @@ struct ParameterModel: Sendable {
     if let hostFailure { throw hostFailure }
     switch result {
     case .success(let bytes): return bytes
-    case .failure(let failure): throw PostconfExpansionFailure(warnings: failure.warnings)
+    case .failure(let failure):
+      throw PostconfExpansionFailure(warnings: failure.warnings, fatal: failure.fatal)
     }
   }
 }
@@ -121,6 +122,7 @@ struct ParameterModel: Sendable {
 /// An expansion error: postconf prints the warnings, then `fatal: macro processing error`.
 struct PostconfExpansionFailure: Error {
   var warnings: [String]
+  var fatal: String
 }
 
 /// A small insertion-ordered dictionary keyed by bytes (postconf's names are

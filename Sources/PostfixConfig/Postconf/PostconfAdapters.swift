@@ -9,6 +9,7 @@ enum PostconfAdapters {
 
   struct ExpansionWarnings: Error {
     var warnings: [String]
+    var fatal: String
   }
 
   enum EditMode {
@@ -88,13 +89,21 @@ enum PostconfAdapters {
     ServiceParameters.parameters(service: service, command: command, catalog: catalog)
   }
 
-  static func expand(_ value: [UInt8], lookup: (String) -> [UInt8]?) -> Result<
+  static func expand(_ value: [UInt8], lookup: @escaping (String) -> [UInt8]?) -> Result<
     [UInt8], ExpansionWarnings
-  > { .success(value) }
+  > {
+    switch ParameterExpander(lookup: lookup).expand(value) {
+    case .success(let bytes): return .success(bytes)
+    case .failure(let warnings, let fatal):
+      return .failure(ExpansionWarnings(warnings: warnings, fatal: fatal))
+    }
+  }
 
-  static func scan(_ value: [UInt8], isDefined: (String) -> Bool) -> (
-    references: [String], warnings: [String]
-  ) { ([], []) }
+  /// postconf's start-up scan of one value: both branches of conditionals,
+  /// each reference and each syntax warning in the order postconf prints them.
+  static func scan(_ value: [UInt8]) -> [ScanResult.Event] {
+    ParameterExpander.scan(value, isDefined: { _ in true }).events
+  }
 
   /// The order in which postconf (with `NORANDOMIZE=1`) walks a dictionary
   /// whose keys were inserted in this order.

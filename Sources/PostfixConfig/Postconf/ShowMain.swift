@@ -127,8 +127,8 @@ extension PostconfSession {
     for (name, node) in unset.sorted(by: { $0.key < $1.key }) {
       guard let value = try? model.defaultValue(of: name, node: node, mode: [.showDefaults])
       else { continue }
-      for reference in PostconfAdapters.scan(value, isDefined: { _ in true }).references {
-        _ = flagUser(reference, scopeIndex: nil, model: &model, warnUndefined: false)
+      for case .reference(let reference, _) in PostconfAdapters.scan(value) {
+        flagUser(reference, scopeIndex: nil, model: &model, warnUndefined: false)
       }
     }
     try scanNamespace(model: &model, scopeIndex: nil)
@@ -173,10 +173,12 @@ extension PostconfSession {
         }
         if node.isRaw { continue }
       }
-      let scan = PostconfAdapters.scan(value) { _ in true }
-      for warning in scan.warnings { warn(warning) }
-      for reference in scan.references {
-        flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+      for event in PostconfAdapters.scan(value) {
+        switch event {
+        case .warning(let text): warn(text)
+        case .reference(let reference, _):
+          flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+        }
       }
       if model.table[name] != nil {
         let scope = scopeIndex.map { model.services[$0] }
@@ -185,7 +187,7 @@ extension PostconfSession {
           expanded = try model.expand(value, mode: [.expand], scope: scope)
         } catch let failure as PostconfExpansionFailure {
           for warning in failure.warnings { warn(warning) }
-          throw PostconfFatal(message: "macro processing error")
+          throw PostconfFatal(message: failure.fatal)
         }
         for name in PostconfAdapters.legacyDatabaseParameters(
           in: expanded, catalog: inputs.catalog)
@@ -257,7 +259,7 @@ extension PostconfSession {
           value = try model.expand(value, mode: mode)
         } catch let failure as PostconfExpansionFailure {
           for warning in failure.warnings { warn(warning) }
-          throw PostconfFatal(message: "macro processing error")
+          throw PostconfFatal(message: failure.fatal)
         }
       }
       LinePrinter.printParameter(
