@@ -101,6 +101,10 @@ struct ParameterModel: Sendable {
     nonisolated(unsafe) var hostFailure: PostconfFatal?
     let result = PostconfAdapters.expand(value) { name in
       if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+      // postconf also finds names it has not (yet) validated in main.cf.
+      if self.table[name] == nil {
+        return evalMode.contains(.showDefaults) ? nil : self.dictionary[Array(name.utf8)]
+      }
       do {
         return try self.value(of: name, mode: evalMode)
       } catch let fatal as PostconfFatal {

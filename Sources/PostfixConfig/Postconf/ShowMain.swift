@@ -180,7 +180,7 @@ extension PostconfSession {
           flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
         }
       }
-      if model.table[name] != nil {
+      if let node = model.table[name], node.kind != .user {
         let scope = scopeIndex.map { model.services[$0] }
         let expanded: [UInt8]
         do {
