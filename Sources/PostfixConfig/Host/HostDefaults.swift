@@ -174,7 +174,9 @@ private enum Networks {
       }
       if !patterns.contains(pattern) { patterns.append(pattern) }
     }
-    return .value(Array(patterns.joined(separator: " ").utf8))
+    // Postfix writes each network followed by a blank; the trailing blank is
+    // visible when the value is expanded inside another (`[$mynetworks]`).
+    return .value(Array(patterns.map { $0 + " " }.joined().utf8))
   }
 
   // ${{$compatibility_level} <level {2} ? {subnet} : {host}}

@@ -37,7 +37,9 @@ struct ParameterModel: Sendable {
   var table: [String: Node] = [:]
   var services: [ServiceScope] = []
   var restrictionClasses: Set<String> = []
-  var hostDefaultCache: [String: [UInt8]] = [:]
+  /// How many host-default computations are in progress (see ``defaultValue``).
+  var hostDepth = 0
+  static let maximumHostDepth = 1
 
   init(inputs: PostconfInputs, mode: PostconfOptions.Mode) {
     self.inputs = inputs
@@ -59,13 +61,19 @@ struct ParameterModel: Sendable {
 
   func defaultValue(of name: String, node: Node, mode: PostconfOptions.Mode) throws -> [UInt8]? {
     if node.isHostDependent {
+      // Host defaults read other settings (myhostname, inet_interfaces), whose
+      // values may refer back to host defaults; like postconf, a host default
+      // needed while another is being computed is empty.
+      var inner = self
+      inner.hostDepth += 1
+      if hostDepth >= Self.maximumHostDepth { return [] }
       var failure: Error?
       let result = try PostconfAdapters.hostDefault(
         name, inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
         explicit: { other in
           guard let raw = dictionary[Array(other.utf8)] else { return nil }
           do {
-            return try expand(raw, mode: [.expand])
+            return try inner.expand(raw, mode: [.expand])
           } catch {
             failure = failure ?? error
             return raw

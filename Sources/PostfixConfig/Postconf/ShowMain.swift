@@ -1,4 +1,6 @@
 extension PostconfSession {
+  static let levelOperator = Array("level {".utf8)
+
   /// `postconf [-n|-d] [-x] [-h|-H] [-f] [-C class] [-o name=value] [name ...]`.
   mutating func showMain() throws {
     var model = ParameterModel(inputs: inputs, mode: mode)
@@ -125,13 +127,42 @@ extension PostconfSession {
       !node.isRaw && node.kind != .user && model.dictionary[Array(name.utf8)] == nil
     }
     for (name, node) in unset.sorted(by: { $0.key < $1.key }) {
-      guard let value = try? model.defaultValue(of: name, node: node, mode: [.showDefaults])
-      else { continue }
+      // Host-dependent defaults are computed here, and their errors (no
+      // interface, unknown host in inet_interfaces) are fatal, as in postconf.
+      let computed: [UInt8]?
+      do {
+        computed = try model.defaultValue(of: name, node: node, mode: [])
+      } catch let failure as PostconfExpansionFailure {
+        for warning in failure.warnings { warn(warning) }
+        throw PostconfFatal(message: failure.fatal)
+      }
+      guard let value = computed else { continue }
+      // The scan evaluates compatibility-level comparisons (`<level`), and a
+      // malformed compatibility_level there is fatal for the whole command.
+      if value.containsSubsequence(Self.levelOperator) {
+        try checkCompatibilityLevel(model)
+      }
       for case .reference(let reference, _) in PostconfAdapters.scan(value) {
         flagUser(reference, scopeIndex: nil, model: &model, warnUndefined: false)
       }
     }
     try scanNamespace(model: &model, scopeIndex: nil)
+  }
+
+  /// postconf evaluates `{$compatibility_level} <level {N}` while scanning
+  /// default values; a level it cannot parse ends the command.
+  mutating func checkCompatibilityLevel(_ model: ParameterModel) throws {
+    guard let raw = model.dictionary[Array("compatibility_level".utf8)] else { return }
+    let level: [UInt8]
+    do {
+      level = try model.expand(raw, mode: [.expand])
+    } catch {
+      return
+    }
+    if RelationalEvaluator.compatibilityLevel(level) == nil {
+      warn("malformed compatibility level syntax: \"\(Printable.sanitize(level))\"")
+      throw PostconfFatal(message: "macro processing error")
+    }
   }
 
   /// Scans main.cf's settings (scopeIndex nil) or one service's `-o` settings.
@@ -292,5 +323,20 @@ extension PostconfSession {
       flush()
       warn(warning.message)
     }
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Whether `needle` occurs in the array.
+  func containsSubsequence(_ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+    var start = 0
+    while start + needle.count <= count {
+      if self[start] == needle[0] && self[start..<(start + needle.count)].elementsEqual(needle) {
+        return true
+      }
+      start += 1
+    }
+    return false
   }
 }
