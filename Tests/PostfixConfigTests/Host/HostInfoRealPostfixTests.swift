@@ -22,8 +22,8 @@ struct HostInfoRealPostfixTests {
     let host = HostInfo.current(processName: "postconf")
     #expect(!host.interfaces.isEmpty)
     for (name, value) in real {
-      let ours = HostDefaults.value(
-        of: name, host: host, mainValue: { _ in nil }, defaultsOnly: true)
+      let ours = printed(
+        HostDefaults.value(of: name, host: host, mainValue: { _ in nil }, defaultsOnly: true))
       #expect(ours == .value(value), "\(name): postconf says \(Printable.sanitize(value))")
     }
   }
@@ -38,8 +38,10 @@ struct HostInfoRealPostfixTests {
     let real = try postconf(overrides + ["mynetworks", "mydomain"])
     let host = HostInfo.current(processName: "postconf")
     for (name, value) in real {
-      let ours = HostDefaults.value(
-        of: name, host: host, mainValue: { main[$0].map { Array($0.utf8) } }, defaultsOnly: false)
+      let ours = printed(
+        HostDefaults.value(
+          of: name, host: host, mainValue: { main[$0].map { Array($0.utf8) } },
+          defaultsOnly: false))
       // An override of the name itself is shown as set, not as the default.
       let expected = main[name].map { Array($0.utf8) } ?? value
       #expect(main[name] != nil || ours == .value(expected), "\(name) with \(main)")
@@ -50,5 +52,13 @@ struct HostInfoRealPostfixTests {
     let host = HostInfo.current(processName: "x")
     #expect(host.processID == ProcessInfo.processInfo.processIdentifier)
     #expect(!host.hostname.isEmpty)
+  }
+
+  /// The result as postconf prints it (blanks normalised, none trailing).
+  func printed(_ result: HostDefaultResult?) -> HostDefaultResult? {
+    guard case .value(let bytes) = result else { return result }
+    var out: [UInt8] = []
+    LinePrinter.printLine(bytes, fold: false, into: &out)
+    return .value(Array(out.dropLast()))
   }
 }
