@@ -225,13 +225,20 @@ private struct Session {
           groups.removeAll { $0 == group }
           groupsDone = groups.isEmpty
         }
-      } else if suitesDone {
-        groupsDone = true
-      } else if groupsDone || probeAllGroups {
-        suitesDone = true
-        probeAllGroups = false
       } else {
-        probeAllGroups = true
+        let allSuitesOffered = offerSuites.count == allSuites.count
+        let allGroupsOffered = offerGroups.count == allGroups.count
+        if allSuitesOffered, allGroupsOffered {
+          suitesDone = true  // nothing at all is acceptable
+          groupsDone = true
+        } else if allSuitesOffered {
+          groupsDone = true  // every suite was offered: the groups left are refused
+        } else if allGroupsOffered {
+          suitesDone = true  // every group was offered: the suites left are refused
+          probeAllGroups = false
+        } else {
+          probeAllGroups = true  // ambiguous: retry the suites left with every group
+        }
       }
     }
     guard !accepted.isEmpty else { return }

@@ -58,7 +58,7 @@ import Testing
     ).stdout
     var count = 0
     for line in out.split(separator: "\n") {
-      guard let match = line.firstMatch(of: /0x([0-9A-F]{2}),0x([0-9A-F]{2}) - (\S+) - (\S+)/),
+      guard let match = line.firstMatch(of: /0x([0-9A-F]{2}),0x([0-9A-F]{2}) +- +(\S+) +- +(\S+)/),
         let id = UInt16(String(match.1) + String(match.2), radix: 16)
       else { continue }
       count += 1
