@@ -5,7 +5,9 @@
 /// X25519 and X448; for any other group offer an empty `key_share` and read the
 /// group the server names in its HelloRetryRequest.
 public struct TLSClientHello: Sendable {
-  /// The version to ask for. TLS 1.3 is sent as `legacy_version` 1.2 plus `supported_versions`.
+  /// The version to ask for.
+  ///
+  /// TLS 1.3 is sent as `legacy_version` 1.2 plus `supported_versions`.
   public var version: TLSProtocolVersion
   /// The cipher suites to offer, in preference order.
   public var cipherSuites: [UInt16]
@@ -13,8 +15,9 @@ public struct TLSClientHello: Sendable {
   public var serverName: String?
   /// Groups for `supported_groups` (not sent for SSLv3).
   public var groups: [TLSNamedGroup]
-  /// Groups to send random key shares for (TLS 1.3; X25519 and X448 only). Empty sends
-  /// an empty `key_share`, which makes a server answer with a HelloRetryRequest.
+  /// Groups to send random key shares for (TLS 1.3; X25519 and X448 only).
+  ///
+  /// Empty sends an empty `key_share`, which makes a server answer with a HelloRetryRequest.
   public var keyShareGroups: [TLSNamedGroup]
   /// Values for `signature_algorithms` (TLS 1.2 and 1.3).
   public var signatureAlgorithms: [UInt16]
@@ -89,8 +92,10 @@ public struct TLSClientHello: Sendable {
     guard body.count <= 16_000 else {
       throw SMTPProbeError(.invalidRequest, "TLS: ClientHello of \(body.count) bytes")
     }
-    var message: [UInt8] = [1, UInt8(body.count >> 16), UInt8(body.count >> 8 & 0xFF),
-      UInt8(body.count & 0xFF)]
+    var message: [UInt8] = [
+      1, UInt8(body.count >> 16), UInt8(body.count >> 8 & 0xFF),
+      UInt8(body.count & 0xFF),
+    ]
     message.append(contentsOf: body)
     var record: [UInt8] = [22]
     record.appendUInt16(version == .sslv3 ? 0x0300 : 0x0301)

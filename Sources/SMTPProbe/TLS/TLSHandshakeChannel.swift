@@ -21,6 +21,8 @@ public protocol TLSHandshakeChannel {
   mutating func close()
 }
 
-/// Opens a fresh ``TLSHandshakeChannel``. An `SMTPProbeError` it throws stops the scan
-/// (after the retries in ``TLSScanOptions/backoff``), for example after a `421` reply.
+/// Opens a fresh ``TLSHandshakeChannel``.
+///
+/// An `SMTPProbeError` it throws stops the scan (after the retries in
+/// ``TLSScanOptions/backoff``), for example after a `421` reply.
 public typealias TLSChannelFactory = () throws -> any TLSHandshakeChannel

@@ -6,8 +6,9 @@ public struct TLSCipherResult: Equatable, Sendable {
   public var id: String
   /// The IANA name, or the identifier when the registry does not know it.
   public var name: String
-  /// The key exchange: `RSA`, `DHE`, `ECDHE`, `ADH`, `AECDH`, … (TLS 1.3: `ECDHE` or `DHE`
-  /// after the group).
+  /// The key exchange, such as `RSA`, `DHE`, `ECDHE`, `ADH` or `AECDH`.
+  ///
+  /// For TLS 1.3 suites it is `ECDHE` or `DHE`, after the group the server prefers.
   public var kex: String
   /// DH prime bits, or the curve size as sslscan reports it (X25519 253, P-256 256).
   public var kexBits: Int?
@@ -23,7 +24,7 @@ public struct TLSCipherResult: Equatable, Sendable {
 
 /// Certificate facts for the report.
 public struct TLSCertificateSummary: Equatable, Sendable {
-  /// `RSA`, `EC`, `DSA`, `Ed25519`, …
+  /// The key type: `RSA`, `EC`, `DSA`, `Ed25519` and so on.
   public var keyType: String
   /// RSA modulus bits or EC curve bits.
   public var keyBits: Int?

@@ -1,7 +1,8 @@
-/// Enumerates what a server accepts, the way sslscan does, with one handshake per
-/// accepted suite plus one per protocol: offer all suites, note the one chosen,
-/// remove it, repeat until the server refuses. TLS 1.3 sends an empty `key_share`
-/// so every answer is a HelloRetryRequest naming both a suite and a group.
+/// Enumerates what a server accepts, the way sslscan does.
+///
+/// One handshake per accepted suite plus one per protocol: offer all suites, note the
+/// one chosen, remove it, repeat until the server refuses. TLS 1.3 sends an empty
+/// `key_share` so every answer is a HelloRetryRequest naming both a suite and a group.
 ///
 /// Every loop is bounded by the number of suites or groups left, by
 /// ``TLSScanOptions/maxConnections`` and by ``TLSScanOptions/totalTimeout``.

@@ -1,4 +1,6 @@
-/// Judges a ``TLSScanResult`` for a role. Each rule has a stable id; its severity
+/// Judges a ``TLSScanResult`` for a role.
+///
+/// Each rule has a stable id; its severity
 /// depends on the role because a public MX must stay reachable for opportunistic
 /// TLS (RFC 3207 and RFC 7435: any encryption beats plaintext), while relay and
 /// submission clients can be told to upgrade.
@@ -67,9 +69,11 @@ public enum TLSVerdicts {
     }
     if let certificate = result.certificate {
       certificateFindings(certificate, strict: strict, now: now, add: add)
-    } else if result.protocols["TLSv1.3"] == true, !result.protocols.contains(where: {
-      $0.key != "TLSv1.3" && $0.value
-    }) {
+    } else if result.protocols["TLSv1.3"] == true,
+      !result.protocols.contains(where: {
+        $0.key != "TLSv1.3" && $0.value
+      })
+    {
       add(
         "tls-certificate-not-seen", .info,
         "Only TLS 1.3 is accepted; its certificate is encrypted and was not examined.",

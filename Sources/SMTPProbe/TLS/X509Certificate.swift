@@ -25,8 +25,10 @@ public struct X509Certificate: Equatable, Sendable {
 
   /// Whether the signature uses SHA-1 or an older digest.
   public var hasWeakSignatureDigest: Bool {
-    ["sha1WithRSAEncryption", "ecdsa-with-SHA1", "dsaWithSHA1", "md5WithRSAEncryption",
-      "md2WithRSAEncryption"].contains(signatureAlgorithm)
+    [
+      "sha1WithRSAEncryption", "ecdsa-with-SHA1", "dsaWithSHA1", "md5WithRSAEncryption",
+      "md2WithRSAEncryption",
+    ].contains(signatureAlgorithm)
   }
 
   /// `notAfter` as `2036-11-26T08:16:00Z`.

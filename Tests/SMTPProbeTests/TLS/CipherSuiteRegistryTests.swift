@@ -10,7 +10,8 @@ import Testing
     let csv = String(decoding: try TLSFixtures.bytes("tls-parameters-4.csv"), as: UTF8.self)
     var expected: [UInt16: String] = [:]
     for line in csv.split(separator: "\n") {
-      guard let match = line.firstMatch(of: /^"0x([0-9A-F]{2}),0x([0-9A-F]{2})",(TLS_[A-Za-z0-9_]+),/),
+      guard
+        let match = line.firstMatch(of: /^"0x([0-9A-F]{2}),0x([0-9A-F]{2})",(TLS_[A-Za-z0-9_]+),/),
         let id = UInt16(String(match.1) + String(match.2), radix: 16)
       else { continue }
       expected[id] = String(match.3)
@@ -47,7 +48,8 @@ import Testing
   @Test func enumerationListsExcludeSignallingAndTLS13() {
     let legacy = CipherSuiteRegistry.legacySuites
     #expect(!legacy.contains { $0.isTLS13 || $0.keyExchange == .signalling || $0.id == 0 })
-    #expect(Set(CipherSuiteRegistry.tls13Suites.map(\.id)).isSuperset(of: [0x1301, 0x1302, 0x1303]))
+    #expect(
+      Set(CipherSuiteRegistry.tls13Suites.map(\.id)).isSuperset(of: [0x1301, 0x1302, 0x1303]))
   }
 
   @Test(.enabled(if: TLSTools.shouldRun, TLSTools.skipComment))

@@ -46,7 +46,8 @@ import Testing
   }
 
   @Test func tls10HasCurvesButNoSignatureAlgorithms() throws {
-    let hello = TLSClientHello(version: .tls10, cipherSuites: [0xC014], serverName: "mx.example.org")
+    let hello = TLSClientHello(
+      version: .tls10, cipherSuites: [0xC014], serverName: "mx.example.org")
     let parts = try Self.dissect(try hello.encode())
     #expect(parts.recordVersion == 0x0301)
     #expect(parts.version == 0x0301)

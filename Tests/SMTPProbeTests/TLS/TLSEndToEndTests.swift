@@ -17,8 +17,10 @@ struct TLSEndToEndTests {
   static func sslscan(port: UInt16) throws -> SSLScanReport {
     let run = try TLSTools.run(TLSTools.sslscan, ["--xml=-", "127.0.0.1:\(port)"])
     var report = SSLScanReport()
-    let names = ["2": "SSLv2", "3": "SSLv3", "1.0": "TLSv1.0", "1.1": "TLSv1.1",
-      "1.2": "TLSv1.2", "1.3": "TLSv1.3"]
+    let names = [
+      "2": "SSLv2", "3": "SSLv3", "1.0": "TLSv1.0", "1.1": "TLSv1.1",
+      "1.2": "TLSv1.2", "1.3": "TLSv1.3",
+    ]
     for line in run.stdout.split(separator: "\n") {
       let attributes = Self.attributes(String(line))
       if line.contains("<protocol "), let version = attributes["version"],
@@ -43,7 +45,9 @@ struct TLSEndToEndTests {
     let pattern = try? NSRegularExpression(pattern: #"([a-zA-Z-]+)="([^"]*)""#)
     let range = NSRange(line.startIndex..., in: line)
     for match in pattern?.matches(in: line, range: range) ?? [] {
-      if let key = Range(match.range(at: 1), in: line), let value = Range(match.range(at: 2), in: line) {
+      if let key = Range(match.range(at: 1), in: line),
+        let value = Range(match.range(at: 2), in: line)
+      {
         result[String(line[key])] = String(line[value])
       }
     }
@@ -51,20 +55,33 @@ struct TLSEndToEndTests {
   }
 
   /// `openssl x509` facts of a certificate file.
-  static func x509Facts(_ file: String) throws -> (keyBits: Int, keyType: String, notAfter: String, selfSigned: Bool, sans: [String], signature: String) {
+  static func x509Facts(_ file: String) throws -> (
+    keyBits: Int, keyType: String, notAfter: String, selfSigned: Bool, sans: [String],
+    signature: String
+  ) {
     let path = TLSFixtures.certs + "/" + file
     let text = try TLSTools.run(TLSTools.openssl, ["x509", "-in", path, "-noout", "-text"]).stdout
     let bits = text.firstMatch(of: /Public-Key: \((\d+) bit\)/).flatMap { Int($0.1) } ?? -1
     let type = text.contains("rsaEncryption") ? "RSA" : text.contains("id-ecPublicKey") ? "EC" : "?"
     let signature = text.firstMatch(of: /Signature Algorithm: (\S+)/).map { String($0.1) } ?? "?"
-    let end = try TLSTools.run(TLSTools.openssl, ["x509", "-in", path, "-noout", "-enddate", "-dateopt", "iso_8601"]).stdout
+    let end = try TLSTools.run(
+      TLSTools.openssl, ["x509", "-in", path, "-noout", "-enddate", "-dateopt", "iso_8601"]
+    ).stdout
     // notAfter=2036-11-26 08:16:00Z
     let iso = end.trimmingCharacters(in: .whitespacesAndNewlines)
       .replacingOccurrences(of: "notAfter=", with: "").replacingOccurrences(of: " ", with: "T")
-    let subject = try TLSTools.run(TLSTools.openssl, ["x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"]).stdout
-    let issuer = try TLSTools.run(TLSTools.openssl, ["x509", "-in", path, "-noout", "-issuer", "-nameopt", "RFC2253"]).stdout
-    let selfSigned = subject.replacingOccurrences(of: "subject=", with: "") == issuer.replacingOccurrences(of: "issuer=", with: "")
-    let sanLine = try TLSTools.run(TLSTools.openssl, ["x509", "-in", path, "-noout", "-ext", "subjectAltName"]).stdout
+    let subject = try TLSTools.run(
+      TLSTools.openssl, ["x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"]
+    ).stdout
+    let issuer = try TLSTools.run(
+      TLSTools.openssl, ["x509", "-in", path, "-noout", "-issuer", "-nameopt", "RFC2253"]
+    ).stdout
+    let selfSigned =
+      subject.replacingOccurrences(of: "subject=", with: "")
+      == issuer.replacingOccurrences(of: "issuer=", with: "")
+    let sanLine = try TLSTools.run(
+      TLSTools.openssl, ["x509", "-in", path, "-noout", "-ext", "subjectAltName"]
+    ).stdout
     let sans = sanLine.matches(of: /DNS:([^,\s]+)/).map { String($0.1) }
     return (bits, type, iso, selfSigned, sans, signature)
   }
@@ -92,7 +109,9 @@ struct TLSEndToEndTests {
     }
     for row in result.ciphers where row.kex == "DHE" || row.kex == "ADH" {
       if row.protocol != "TLSv1.3" {
-        #expect(row.kexBits == reference.dhBits["\(row.protocol) \(row.id)"], "\(row.protocol) \(row.name)")
+        #expect(
+          row.kexBits == reference.dhBits["\(row.protocol) \(row.id)"],
+          "\(row.protocol) \(row.name)")
       }
     }
     let facts = try Self.x509Facts(certificate)
@@ -108,17 +127,23 @@ struct TLSEndToEndTests {
 
   @Test func oldServerWithRSA1024AndDH1024() throws {
     let result = try compare(
-      ["-cert", "rsa1024.pem", "-key", "rsa1024.key", "-dhparam", "dh1024.pem",
-        "-cipher", "ALL:@SECLEVEL=0"],
+      [
+        "-cert", "rsa1024.pem", "-key", "rsa1024.key", "-dhparam", "dh1024.pem",
+        "-cipher", "ALL:@SECLEVEL=0",
+      ],
       certificate: "rsa1024.pem")
     #expect(result.protocols["TLSv1.0"] == true)
     #expect(result.minDHBits == 1024)
     let ids = Set(result.findings.map(\.id))
-    #expect(ids.isSuperset(of: ["tls-tls10-offered", "tls-tls11-offered", "tls-weak-dh", "tls-weak-certificate-key"]))
+    #expect(
+      ids.isSuperset(of: [
+        "tls-tls10-offered", "tls-tls11-offered", "tls-weak-dh", "tls-weak-certificate-key",
+      ]))
   }
 
   @Test func defaultServer() throws {
-    let result = try compare(["-cert", "rsa2048.pem", "-key", "rsa2048.key"], certificate: "rsa2048.pem")
+    let result = try compare(
+      ["-cert", "rsa2048.pem", "-key", "rsa2048.key"], certificate: "rsa2048.pem")
     #expect(result.protocols["TLSv1.3"] == true)
     #expect(result.tls13Groups.first == "X25519")
   }

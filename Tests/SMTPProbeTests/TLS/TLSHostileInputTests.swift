@@ -122,7 +122,9 @@ import Testing
     #expect(throws: SMTPProbeError(.protocolViolation, "")) { try DER.parse(deep) }
     var nested: [UInt8] = [0x05, 0x00]
     for _ in 0..<40 { nested = [0x30, UInt8(nested.count)] + nested }
-    #expect(throws: SMTPProbeError(.protocolViolation, "")) { try DER.parse(Array(nested.suffix(120))) }
+    #expect(throws: SMTPProbeError(.protocolViolation, "")) {
+      try DER.parse(Array(nested.suffix(120)))
+    }
     #expect(throws: SMTPProbeError(.protocolViolation, "")) {
       try DER.parse([0x30, 0x84, 0x7F, 0xFF, 0xFF, 0xFF])
     }

@@ -5,7 +5,10 @@ import Testing
 @Suite struct TLSScannerTests {
   static let now: Int64 = 1_800_000_000
 
-  func scan(_ server: FakeTLSServer, role: TLSRole = .mx, configure: (inout TLSScanOptions) -> Void = { _ in })
+  func scan(
+    _ server: FakeTLSServer, role: TLSRole = .mx,
+    configure: (inout TLSScanOptions) -> Void = { _ in }
+  )
     -> TLSScanResult
   {
     var options = TLSScanOptions(now: Self.now, role: role, serverName: "mail.example.test")
@@ -22,7 +25,10 @@ import Testing
     server.certificate = try TLSFixtures.certificate("rsa2048")
     let result = scan(server)
     #expect(result.notes == [])
-    #expect(result.protocols == ["SSLv3": false, "TLSv1.0": true, "TLSv1.1": false, "TLSv1.2": true, "TLSv1.3": false])
+    #expect(
+      result.protocols == [
+        "SSLv3": false, "TLSv1.0": true, "TLSv1.1": false, "TLSv1.2": true, "TLSv1.3": false,
+      ])
     let tls12 = result.ciphers.filter { $0.protocol == "TLSv1.2" }
     #expect(tls12.map(\.id) == ["0xC030", "0x009F", "0x00A7", "0x0035"])
     #expect(tls12.map(\.kex) == ["ECDHE", "DHE", "ADH", "RSA"])
@@ -66,7 +72,8 @@ import Testing
     #expect(result.protocols["TLSv1.3"] == true)
     #expect(result.protocols["TLSv1.2"] == false)
     #expect(result.ciphers.map(\.id) == ["0x1302", "0x1303", "0x1301"])
-    #expect(result.ciphers.allSatisfy { $0.group == "X25519" && $0.kexBits == 253 && $0.kex == "ECDHE" })
+    #expect(
+      result.ciphers.allSatisfy { $0.group == "X25519" && $0.kexBits == 253 && $0.kex == "ECDHE" })
     #expect(result.tls13Groups == ["X25519", "P-256", "X448", "ffdhe2048"])
     #expect(result.serverPreference == true)
     // 4 versions refused + 4 HRRs + the ambiguous refusal, its probe, and the final refusal.

@@ -8,7 +8,8 @@ import Testing
   static func row(_ proto: String, _ suite: UInt16, bits: Int? = nil) -> TLSCipherResult {
     let info = CipherSuiteRegistry.suite(suite)
     return TLSCipherResult(
-      protocol: proto, id: hex16(suite), name: info?.name ?? "", kex: info?.keyExchange.rawValue ?? "",
+      protocol: proto, id: hex16(suite), name: info?.name ?? "",
+      kex: info?.keyExchange.rawValue ?? "",
       kexBits: bits, group: nil, suiteID: suite, anonymous: info?.isAnonymous ?? false,
       forwardSecret: info?.forwardSecret ?? false)
   }
@@ -24,7 +25,9 @@ import Testing
   /// A Postfix 3.7 + OpenSSL 3 default: TLS 1.0–1.3, 2048-bit DHE, 1024-bit ADH.
   static func postfixDefault() throws -> TLSScanResult {
     var result = TLSScanResult()
-    result.protocols = ["SSLv3": false, "TLSv1.0": true, "TLSv1.1": true, "TLSv1.2": true, "TLSv1.3": true]
+    result.protocols = [
+      "SSLv3": false, "TLSv1.0": true, "TLSv1.1": true, "TLSv1.2": true, "TLSv1.3": true,
+    ]
     result.ciphers = [
       row("TLSv1.2", 0xC030, bits: 253), row("TLSv1.2", 0x009F, bits: 2048),
       row("TLSv1.2", 0x00A6, bits: 1024), row("TLSv1.2", 0x00A7, bits: 3072),
@@ -41,19 +44,21 @@ import Testing
 
   @Test func postfixDefaultOnAnMX() throws {
     let found = ids(TLSVerdicts.findings(for: try Self.postfixDefault(), role: .mx, now: Self.now))
-    #expect(found == [
-      "tls-tls10-offered": .warning, "tls-tls11-offered": .warning,
-      "tls-weak-anon-dh": .info, "tls-self-signed": .info,
-    ])
+    #expect(
+      found == [
+        "tls-tls10-offered": .warning, "tls-tls11-offered": .warning,
+        "tls-weak-anon-dh": .info, "tls-self-signed": .info,
+      ])
   }
 
   @Test func postfixDefaultOnSubmission() throws {
     let found = ids(
       TLSVerdicts.findings(for: try Self.postfixDefault(), role: .submission, now: Self.now))
-    #expect(found == [
-      "tls-tls10-offered": .error, "tls-tls11-offered": .error, "tls-weak-anon-dh": .error,
-      "tls-anonymous-suites": .warning, "tls-self-signed": .warning,
-    ])
+    #expect(
+      found == [
+        "tls-tls10-offered": .error, "tls-tls11-offered": .error, "tls-weak-anon-dh": .error,
+        "tls-anonymous-suites": .warning, "tls-self-signed": .warning,
+      ])
   }
 
   @Test func logjamAndWeakKeyAndSSLv3() throws {
@@ -72,21 +77,28 @@ import Testing
     #expect(logjam.message.contains("1024-bit"))
     #expect(logjam.message.contains("TLS_DHE_RSA_WITH_AES_128_CBC_SHA"))
     #expect(logjam.reference.contains("weakdh.org"))
-    #expect(ids(TLSVerdicts.findings(for: result, role: .relay, now: Self.now))["tls-weak-dh"] == .error)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .relay, now: Self.now))["tls-weak-dh"] == .error)
   }
 
   @Test func expiryUsesThePassedClock() throws {
     let result = try Self.postfixDefault()
     let notAfter = try #require(result.certificate?.leaf.notAfter)
-    #expect(ids(TLSVerdicts.findings(for: result, role: .mx, now: notAfter + 1))["tls-certificate-expired"] == .warning)
-    #expect(ids(TLSVerdicts.findings(for: result, role: .relay, now: notAfter + 1))["tls-certificate-expired"] == .error)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .mx, now: notAfter + 1))[
+        "tls-certificate-expired"] == .warning)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .relay, now: notAfter + 1))[
+        "tls-certificate-expired"] == .error)
     let soon = ids(TLSVerdicts.findings(for: result, role: .mx, now: notAfter - 29 * 86_400))
     #expect(soon["tls-certificate-expiring"] == .warning)
     #expect(soon["tls-certificate-expired"] == nil)
     let fine = ids(TLSVerdicts.findings(for: result, role: .mx, now: notAfter - 31 * 86_400))
     #expect(fine["tls-certificate-expiring"] == nil)
     let early = try #require(result.certificate?.leaf.notBefore)
-    #expect(ids(TLSVerdicts.findings(for: result, role: .mx, now: early - 10))["tls-certificate-not-yet-valid"] == .warning)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .mx, now: early - 10))[
+        "tls-certificate-not-yet-valid"] == .warning)
   }
 
   @Test func sha1SignatureAndNameMismatch() throws {
@@ -95,14 +107,18 @@ import Testing
     let mx = ids(TLSVerdicts.findings(for: result, role: .mx, now: Self.now))
     #expect(mx["tls-sha1-signature"] == .info)  // self-signed: nobody checks that signature
     #expect(mx["tls-name-mismatch"] == .info)
-    #expect(ids(TLSVerdicts.findings(for: result, role: .relay, now: Self.now))["tls-name-mismatch"] == .error)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .relay, now: Self.now))["tls-name-mismatch"]
+        == .error)
   }
 
   @Test func noForwardSecrecy() {
     var result = TLSScanResult()
     result.protocols = ["TLSv1.2": true]
     result.ciphers = [Self.row("TLSv1.2", 0x009C), Self.row("TLSv1.2", 0x0035)]
-    #expect(ids(TLSVerdicts.findings(for: result, role: .mx, now: Self.now))["tls-no-forward-secrecy"] == .error)
+    #expect(
+      ids(TLSVerdicts.findings(for: result, role: .mx, now: Self.now))["tls-no-forward-secrecy"]
+        == .error)
   }
 
   @Test func noSTARTTLS() {

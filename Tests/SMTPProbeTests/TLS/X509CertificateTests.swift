@@ -85,8 +85,10 @@ import Testing
     #expect(certificate.signatureAlgorithm == facts.signature)
     let start = try TLSTools.run(
       TLSTools.openssl,
-      ["x509", "-in", TLSFixtures.certs + "/\(expected.file).pem", "-noout", "-startdate",
-        "-dateopt", "iso_8601"]
+      [
+        "x509", "-in", TLSFixtures.certs + "/\(expected.file).pem", "-noout", "-startdate",
+        "-dateopt", "iso_8601",
+      ]
     ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(
       X509Time.format(certificate.notBefore)
@@ -125,8 +127,9 @@ import Testing
   }
 
   @Test func objectIdentifiers() throws {
-    #expect(try DER.objectIdentifier([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B])
-      == "1.2.840.113549.1.1.11")
+    #expect(
+      try DER.objectIdentifier([0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B])
+        == "1.2.840.113549.1.1.11")
     #expect(try DER.objectIdentifier([0x55, 0x1D, 0x11]) == "2.5.29.17")
     #expect(try DER.objectIdentifier([0x88, 0x37]) == "2.999")
   }

@@ -34,7 +34,9 @@ final class FakeTLSServer: @unchecked Sendable {
   func respond(to record: [UInt8]) -> [UInt8] {
     hellos.append(record)
     if let answer { return answer(record) }
-    guard let hello = try? TLSClientHelloTests.dissect(record) else { return [21, 3, 3, 0, 2, 2, 50] }
+    guard let hello = try? TLSClientHelloTests.dissect(record) else {
+      return [21, 3, 3, 0, 2, 2, 50]
+    }
     let offered = hello.suites
     if hello.extensions[43] != nil {
       return tls13(offered: offered, groups: hello.extensions[10] ?? [])
@@ -75,7 +77,8 @@ final class FakeTLSServer: @unchecked Sendable {
     var offeredGroups: [TLSNamedGroup] = []
     var index = 2
     while index + 1 < groups.count {
-      offeredGroups.append(TLSNamedGroup(rawValue: UInt16(groups[index]) << 8 | UInt16(groups[index + 1])))
+      offeredGroups.append(
+        TLSNamedGroup(rawValue: UInt16(groups[index]) << 8 | UInt16(groups[index + 1])))
       index += 2
     }
     guard let suite = tls13Suites.first(where: { offered.contains($0) }),
@@ -105,7 +108,9 @@ final class FakeTLSServer: @unchecked Sendable {
   }
 
   private func alert(_ code: UInt8) -> [UInt8] { [21, 3, 3, 0, 2, 2, code] }
-  private func handshake(_ type: UInt8, _ body: [UInt8]) -> [UInt8] { [type] + u24(body.count) + body }
+  private func handshake(_ type: UInt8, _ body: [UInt8]) -> [UInt8] {
+    [type] + u24(body.count) + body
+  }
   private func u16(_ value: Int) -> [UInt8] { [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
   private func u24(_ value: Int) -> [UInt8] {
     [UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]

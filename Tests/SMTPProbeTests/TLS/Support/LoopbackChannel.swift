@@ -2,6 +2,7 @@ import Glibc
 import SMTPProbe
 
 /// A plain TCP ``TLSHandshakeChannel`` to 127.0.0.1 for tests (implicit TLS).
+///
 /// The shared socket layer provides the production equivalent.
 struct LoopbackChannel: TLSHandshakeChannel {
   private var descriptor: Int32
