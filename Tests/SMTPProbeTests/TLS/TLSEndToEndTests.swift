@@ -101,7 +101,9 @@ struct TLSEndToEndTests {
     defer { server.stop() }
     let result = Self.scan(server)
     let reference = try Self.sslscan(port: server.port)
+    print("scan of s_server \(arguments.joined(separator: " ")): \(result.connections) connections")
     #expect(result.notes == [])
+    #expect(!result.ciphers.isEmpty)
     for name in ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
       #expect(result.protocols[name] == reference.protocols[name], "\(name)")
       let ours = Set(result.ciphers.filter { $0.protocol == name }.map(\.id))
@@ -139,6 +141,48 @@ struct TLSEndToEndTests {
       ids.isSuperset(of: [
         "tls-tls10-offered", "tls-tls11-offered", "tls-weak-dh", "tls-weak-certificate-key",
       ]))
+  }
+
+  /// OpenSSL's automatic DH parameters, as Postfix 3.7 uses them: 2048 bits for
+  /// authenticated DHE, 1024 for the 128-bit anonymous suites, 3072 for the 256-bit ones.
+  @Test func automaticDHParametersLikePostfix() throws {
+    let result = try compare(
+      ["-cert", "rsa2048.pem", "-key", "rsa2048.key", "-cipher", "ALL:@SECLEVEL=0"],
+      certificate: "rsa2048.pem")
+    #expect(result.minDHBits == 2048)
+    #expect(result.minAnonDHBits == 1024)
+    let anon = result.ciphers.filter { $0.kex == "ADH" && $0.protocol == "TLSv1.2" }
+    #expect(
+      anon.contains { $0.name == "TLS_DH_anon_WITH_AES_256_GCM_SHA384" && $0.kexBits == 3072 })
+    let mx = Set(result.findings.map(\.id))
+    #expect(mx.contains("tls-weak-anon-dh"))
+    #expect(!mx.contains("tls-weak-dh"))
+  }
+
+  @Test func serverPreferenceIsDetected() throws {
+    try TLSTools.require()
+    for serverPreference in [false, true] {
+      let server = try SServer(
+        ["-cert", "rsa2048.pem", "-key", "rsa2048.key"] + (serverPreference ? ["-serverpref"] : []))
+      defer { server.stop() }
+      let result = Self.scan(server)
+      #expect(result.serverPreference == serverPreference)
+    }
+  }
+
+  @Test func tls13OnlyHidesTheCertificate() throws {
+    try TLSTools.require()
+    let server = try SServer(["-cert", "rsa2048.pem", "-key", "rsa2048.key", "-tls1_3"])
+    defer { server.stop() }
+    let result = Self.scan(server)
+    let reference = try Self.sslscan(port: server.port)
+    #expect(
+      result.protocols == [
+        "SSLv3": false, "TLSv1.0": false, "TLSv1.1": false, "TLSv1.2": false, "TLSv1.3": true,
+      ])
+    #expect(Set(result.ciphers.map(\.id)) == reference.suites["TLSv1.3", default: []])
+    #expect(result.certificate == nil)
+    #expect(result.findings.contains { $0.id == "tls-certificate-not-seen" })
   }
 
   @Test func defaultServer() throws {
