@@ -15,7 +15,16 @@ struct TLSEndToEndTests {
   }
 
   static func sslscan(port: UInt16) throws -> SSLScanReport {
-    let run = try TLSTools.run(TLSTools.sslscan, ["--xml=-", "127.0.0.1:\(port)"])
+    try sslscan(arguments: ["--xml=-", "127.0.0.1:\(port)"])
+  }
+
+  /// sslscan through STARTTLS on an SMTP port.
+  static func sslscanStartTLS(port: UInt16) throws -> SSLScanReport {
+    try sslscan(arguments: ["--starttls-smtp", "--xml=-", "127.0.0.1:\(port)"])
+  }
+
+  static func sslscan(arguments: [String]) throws -> SSLScanReport {
+    let run = try TLSTools.run(TLSTools.sslscan, arguments)
     var report = SSLScanReport()
     let names = [
       "2": "SSLv2", "3": "SSLv3", "1.0": "TLSv1.0", "1.1": "TLSv1.1",
