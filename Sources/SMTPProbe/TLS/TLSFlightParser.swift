@@ -109,8 +109,10 @@ public struct TLSFlightParser {
       guard fragment.count == 2 else {
         throw TLSByteReader.violation("alert record of \(fragment.count) bytes")
       }
-      flight.alert = TLSAlert(level: fragment[0], description: fragment[1])
-      isComplete = true
+      let alert = TLSAlert(level: fragment[0], description: fragment[1])
+      if flight.alert == nil { flight.alert = alert }
+      // A warning other than close_notify (say unrecognized_name) does not end the flight.
+      if alert.level != 1 || alert.description == 0 { isComplete = true }
     case 22:  // handshake
       if let recordVersion, recordVersion != version, flight.serverHello != nil {
         throw TLSByteReader.violation("record version changed mid-flight")

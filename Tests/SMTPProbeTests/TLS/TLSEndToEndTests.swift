@@ -12,6 +12,7 @@ struct TLSEndToEndTests {
     var protocols: [String: Bool] = [:]
     var suites: [String: Set<String>] = [:]
     var dhBits: [String: Int] = [:]  // "TLSv1.2 0x009F" -> bits
+    var tls13Groups: Set<UInt16> = []
   }
 
   static func sslscan(port: UInt16) throws -> SSLScanReport {
@@ -36,6 +37,11 @@ struct TLSEndToEndTests {
         let name = names[version]
       {
         report.protocols[name] = attributes["enabled"] == "1"
+      }
+      if line.contains("<group "), attributes["sslversion"] == "TLSv1.3",
+        let id = attributes["id"].flatMap({ UInt16($0.dropFirst(2), radix: 16) })
+      {
+        report.tls13Groups.insert(id)
       }
       if line.contains("<cipher "), let version = attributes["sslversion"],
         let id = attributes["id"]?.uppercased().replacingOccurrences(of: "0X", with: "0x")
@@ -118,6 +124,11 @@ struct TLSEndToEndTests {
       let ours = Set(result.ciphers.filter { $0.protocol == name }.map(\.id))
       #expect(ours == reference.suites[name, default: []], "\(name) suites")
     }
+    let groups = Set(
+      result.tls13Groups.compactMap { name in
+        TLSNamedGroup.enumerationOrder.first { $0.name == name }?.rawValue
+      })
+    #expect(groups == reference.tls13Groups)
     for row in result.ciphers where row.kex == "DHE" || row.kex == "ADH" {
       if row.protocol != "TLSv1.3" {
         #expect(

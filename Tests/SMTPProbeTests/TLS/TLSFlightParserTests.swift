@@ -90,6 +90,19 @@ import Testing
     #expect(flight.alert?.name == "protocol_version")
   }
 
+  @Test func warningAlertBeforeTheHelloDoesNotEndTheFlight() throws {
+    let bytes = try TLSFixtures.flight("tls12-ecdhe-rsa2048")
+    let flight = try TLSFlightParser.parse([21, 3, 3, 0, 2, 1, 112] + bytes)
+    #expect(flight.alert == TLSAlert(level: 1, description: 112))
+    #expect(flight.alert?.name == "unrecognized_name")
+    #expect(flight.sawServerHelloDone)
+    #expect(flight.serverHello?.cipherSuite == 0xC02F)
+    // close_notify and fatal alerts do end it.
+    let closed = try TLSFlightParser.parse([21, 3, 3, 0, 2, 1, 0])
+    #expect(closed.serverHello == nil)
+    #expect(closed.alert?.name == "close_notify")
+  }
+
   @Test func byteByByteFeedingGivesTheSameFlight() throws {
     for name in ["tls10-dhe-rsa1024-dh1024", "tls12-dhe-chain-leaf", "tls13-hrr-x448"] {
       let bytes = try TLSFixtures.flight(name)
