@@ -72,6 +72,19 @@ public struct TLSFinding: Equatable, Sendable {
   public var message: String
   /// Where the rule comes from (RFC, Postfix document, advisory).
   public var reference: String
+
+  /// Creates a finding.
+  /// - Parameters:
+  ///   - id: Stable kebab-case id.
+  ///   - severity: The severity.
+  ///   - message: What was found.
+  ///   - reference: Where the rule comes from.
+  public init(id: String, severity: Severity, message: String, reference: String) {
+    self.id = id
+    self.severity = severity
+    self.message = message
+    self.reference = reference
+  }
 }
 
 /// Everything the TLS analysis found.
