@@ -103,6 +103,9 @@ public struct TLSScanResult: Equatable, Sendable {
   public var certificate: TLSCertificateSummary?
   /// The TLS 1.3 groups the server accepts, in the order it chose them.
   public var tls13Groups: [String] = []
+  /// The curves accepted for ECDHE in TLS ≤ 1.2, in the order chosen; listed only when
+  /// TLS 1.3 is not accepted (else ``tls13Groups`` names them).
+  public var ecdheCurves: [String] = []
   /// Findings for the role the scan ran for.
   public var findings: [TLSFinding] = []
   /// TCP connections used.

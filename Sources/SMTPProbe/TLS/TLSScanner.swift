@@ -76,6 +76,11 @@ private struct Session {
       let right = Self.rank(rhs.protocol)
       return left < right
     }
+    do {
+      try enumerateLegacyCurves()
+    } catch {
+      result.notes.append("curves: scan stopped: \((error as? Stop)?.reason ?? "\(error)")")
+    }
     for version in TLSProtocolVersion.all.reversed() {
       if let value = preference[version] {
         result.serverPreference = value
@@ -184,6 +189,35 @@ private struct Session {
     } catch {
       result.notes.append("\(version.name): certificate not readable: \(error)")
     }
+  }
+
+  /// Lists the curves accepted for ECDHE in TLS ≤ 1.2.
+  ///
+  /// Offers one accepted ECDHE suite and removes each chosen curve from the next offer. Skipped when TLS 1.3 already listed
+  /// the server's groups (one setting governs both in OpenSSL-based servers).
+  private mutating func enumerateLegacyCurves() throws {
+    guard result.tls13Groups.isEmpty,
+      let row = result.ciphers.last(where: {
+        ($0.kex == TLSKeyExchange.ecdhe.rawValue || $0.kex == TLSKeyExchange.anonymousECDH.rawValue)
+          && $0.protocol != TLSProtocolVersion.tls13.name
+      }),
+      let version = TLSProtocolVersion.all.first(where: { $0.name == row.protocol })
+    else { return }
+    var remaining = TLSNamedGroup.legacyCurves
+    var found: [TLSNamedGroup] = []
+    // Each round removes one curve or ends.
+    for _ in 0..<remaining.count {
+      let hello = TLSClientHello(
+        version: version, cipherSuites: [row.suiteID], serverName: options.serverName,
+        groups: remaining)
+      guard case .flight(let flight) = try handshake(hello, version: version),
+        flight.serverHello?.cipherSuite == row.suiteID,
+        case .ecdh(let curve, _)? = flight.serverKeyExchange, remaining.contains(curve)
+      else { break }
+      found.append(curve)
+      remaining.removeAll { $0 == curve }
+    }
+    result.ecdheCurves = found.map(\.name)
   }
 
   // MARK: TLS 1.3

@@ -13,6 +13,7 @@ struct TLSEndToEndTests {
     var suites: [String: Set<String>] = [:]
     var dhBits: [String: Int] = [:]  // "TLSv1.2 0x009F" -> bits
     var tls13Groups: Set<UInt16> = []
+    var tls12Groups: Set<UInt16> = []
   }
 
   static func sslscan(port: UInt16) throws -> SSLScanReport {
@@ -42,6 +43,11 @@ struct TLSEndToEndTests {
         let id = attributes["id"].flatMap({ UInt16($0.dropFirst(2), radix: 16) })
       {
         report.tls13Groups.insert(id)
+      }
+      if line.contains("<group "), attributes["sslversion"] == "TLSv1.2",
+        let id = attributes["id"].flatMap({ UInt16($0.dropFirst(2), radix: 16) })
+      {
+        report.tls12Groups.insert(id)
       }
       if line.contains("<cipher "), let version = attributes["sslversion"],
         let id = attributes["id"]?.uppercased().replacingOccurrences(of: "0X", with: "0x")
@@ -129,6 +135,13 @@ struct TLSEndToEndTests {
         TLSNamedGroup.enumerationOrder.first { $0.name == name }?.rawValue
       })
     #expect(groups == reference.tls13Groups)
+    if result.protocols["TLSv1.3"] != true {
+      let curves = Set(
+        result.ecdheCurves.compactMap { name in
+          TLSNamedGroup.enumerationOrder.first { $0.name == name }?.rawValue
+        })
+      #expect(curves == reference.tls12Groups)
+    }
     for row in result.ciphers where row.kex == "DHE" || row.kex == "ADH" {
       if row.protocol != "TLSv1.3" {
         #expect(

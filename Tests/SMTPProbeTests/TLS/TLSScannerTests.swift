@@ -39,10 +39,24 @@ import Testing
     #expect(result.serverPreference == true)
     #expect(result.certificate?.keyBits == 2048)
     #expect(result.certificate?.matchesHost == true)
-    // SSLv3 1 + TLS 1.0 5 + TLS 1.1 1 + TLS 1.2 5 + TLS 1.3 1; server order shows without
-    // an extra handshake because 0x0035 precedes the others in the registry.
-    #expect(result.connections == 13)
-    #expect(server.connections == 13)
+    // SSLv3 1 + TLS 1.0 5 + TLS 1.1 1 + TLS 1.2 5 + TLS 1.3 1 + curves 2; server order
+    // shows without an extra handshake because 0x0035 precedes the others in the registry.
+    #expect(result.ecdheCurves == ["X25519"])
+    #expect(result.connections == 15)
+    #expect(server.connections == 15)
+  }
+
+  @Test func enumeratesCurvesWhenTLS13IsOff() {
+    let server = FakeTLSServer()
+    server.suites = [0xC02F, 0x009E]
+    server.curves = [.secp384r1, .x25519, .secp256r1]
+    let result = scan(server) { $0.protocols = [.tls12] }
+    #expect(result.ecdheCurves == ["P-384", "X25519", "P-256"])
+    #expect(result.ciphers.first?.group == "P-384")
+    #expect(result.ciphers.first?.kexBits == 384)
+    // 2 suites + refusal (0x009E precedes 0xC02F in our list, so no preference check)
+    // + 3 curves + refusal
+    #expect(result.connections == 7)
   }
 
   @Test func detectsClientPreference() {
@@ -52,7 +66,7 @@ import Testing
     let result = scan(server) { $0.protocols = [.tls12] }
     #expect(result.serverPreference == false)
     #expect(result.ciphers.map(\.id) == ["0xC02F", "0xC030"])
-    #expect(result.connections == 4)  // two suites, the refusal, the reversed offer
+    #expect(result.connections == 6)  // two suites, the refusal, the reversed offer, curves 2
   }
 
   @Test func detectsServerPreferenceWithAReversedOffer() {
@@ -60,7 +74,7 @@ import Testing
     server.suites = [0xC02F, 0xC030]  // the registry lists 0xC02F first too
     let result = scan(server) { $0.protocols = [.tls12] }
     #expect(result.serverPreference == true)
-    #expect(result.connections == 4)
+    #expect(result.connections == 6)
   }
 
   @Test func tls13SuitesAndGroupsFromHelloRetryRequests() {
@@ -102,8 +116,8 @@ import Testing
     #expect(result.connections == 3)
     #expect(server.connections == 3)
     #expect(result.ciphers.count == 3)
-    #expect(result.notes.count == 1)
-    #expect(result.notes.first?.contains("budget") == true)
+    #expect(result.notes.count == 2)  // the TLS 1.2 enumeration and the curve listing
+    #expect(result.notes.allSatisfy { $0.contains("budget") })
   }
 
   @Test func backsOffAndRetriesWhenConnectionsAreRefused() {

@@ -13,7 +13,8 @@ final class FakeTLSServer: @unchecked Sendable {
   var serverPreference = true
   /// DH prime bits per suite (DHE and ADH suites).
   var dhBits: [UInt16: Int] = [:]
-  var curve: TLSNamedGroup = .x25519
+  /// Curves in server preference order.
+  var curves: [TLSNamedGroup] = [.x25519]
   var certificate: [UInt8]?
   /// Replaces the whole answer when set.
   var answer: (([UInt8]) -> [UInt8])?
@@ -41,6 +42,7 @@ final class FakeTLSServer: @unchecked Sendable {
     if hello.extensions[43] != nil {
       return tls13(offered: offered, groups: hello.extensions[10] ?? [])
     }
+    let offeredGroups = Self.groups(hello.extensions[10] ?? [])
     let version = TLSProtocolVersion(rawValue: hello.version)
     guard versions.contains(version) else { return alert(70) }
     let choice =
@@ -62,6 +64,9 @@ final class FakeTLSServer: @unchecked Sendable {
       if info?.keyExchange == .dhe { body += signature(version) }
       flight += handshake(12, body)
     case .ecdhe?, .anonymousECDH?:
+      guard let curve = curves.first(where: { offeredGroups.contains($0) }) else {
+        return alert(40)
+      }
       var body: [UInt8] = [3] + u16(Int(curve.rawValue)) + [32] + [UInt8](repeating: 9, count: 32)
       if info?.keyExchange == .ecdhe { body += signature(version) }
       flight += handshake(12, body)
@@ -74,13 +79,7 @@ final class FakeTLSServer: @unchecked Sendable {
 
   private func tls13(offered: [UInt16], groups: [UInt8]) -> [UInt8] {
     guard versions.contains(.tls13) else { return alert(70) }
-    var offeredGroups: [TLSNamedGroup] = []
-    var index = 2
-    while index + 1 < groups.count {
-      offeredGroups.append(
-        TLSNamedGroup(rawValue: UInt16(groups[index]) << 8 | UInt16(groups[index + 1])))
-      index += 2
-    }
+    let offeredGroups = Self.groups(groups)
     guard let suite = tls13Suites.first(where: { offered.contains($0) }),
       let group = tls13Groups.first(where: { offeredGroups.contains($0) })
     else { return alert(40) }
@@ -101,6 +100,16 @@ final class FakeTLSServer: @unchecked Sendable {
     var body = u16(Int(version.rawValue)) + random + [0] + u16(Int(suite)) + [0]
     if let extensions { body += u16(extensions.count) + extensions }
     return body
+  }
+
+  static func groups(_ data: [UInt8]) -> [TLSNamedGroup] {
+    var list: [TLSNamedGroup] = []
+    var index = 2
+    while index + 1 < data.count {
+      list.append(TLSNamedGroup(rawValue: UInt16(data[index]) << 8 | UInt16(data[index + 1])))
+      index += 2
+    }
+    return list
   }
 
   private func signature(_ version: TLSProtocolVersion) -> [UInt8] {
