@@ -58,7 +58,7 @@ public struct TLSCipherSuite: Hashable, Sendable {
   public var openSSLName: String?
 
   /// The identifier as `0xC02F`.
-  public var hexID: String { hex16(id) }
+  public var hexID: String { tlsHex16(id) }
 
   /// Whether the key exchange is unauthenticated (anonymous DH or ECDH).
   public var isAnonymous: Bool {

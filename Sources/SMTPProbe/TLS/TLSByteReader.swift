@@ -99,7 +99,7 @@ struct TLSByteReader {
 }
 
 /// The number of significant bits in a big-endian unsigned integer.
-func bitLength(ofBigEndian bytes: [UInt8]) -> Int {
+func tlsBitLength(ofBigEndian bytes: [UInt8]) -> Int {
   var index = 0
   while index < bytes.count, bytes[index] == 0 { index += 1 }
   guard index < bytes.count else { return 0 }
@@ -108,7 +108,7 @@ func bitLength(ofBigEndian bytes: [UInt8]) -> Int {
 }
 
 /// `0xC02F`-style rendering of a 16-bit identifier.
-func hex16(_ value: UInt16) -> String {
+func tlsHex16(_ value: UInt16) -> String {
   let digits: [Character] = Array("0123456789ABCDEF")
   var text = "0x"
   for shift in stride(from: 12, through: 0, by: -4) {

@@ -183,12 +183,12 @@ public struct TLSClientHello: Sendable {
 }
 
 extension [UInt8] {
-  mutating func appendUInt16(_ value: UInt16) {
+  fileprivate mutating func appendUInt16(_ value: UInt16) {
     append(UInt8(value >> 8))
     append(UInt8(value & 0xFF))
   }
 
-  mutating func appendExtension(_ type: UInt16, _ data: [UInt8]) {
+  fileprivate mutating func appendExtension(_ type: UInt16, _ data: [UInt8]) {
     appendUInt16(type)
     appendUInt16(UInt16(data.count))
     append(contentsOf: data)

@@ -82,7 +82,7 @@ public struct TLSFlightParser {
       let version = UInt16(buffer[offset + 1]) << 8 | UInt16(buffer[offset + 2])
       let length = Int(buffer[offset + 3]) << 8 | Int(buffer[offset + 4])
       guard version >> 8 == 3 else {
-        throw TLSByteReader.violation("record version \(hex16(version))")
+        throw TLSByteReader.violation("record version \(tlsHex16(version))")
       }
       guard length > 0, length <= Self.maxRecordLength else {
         throw TLSByteReader.violation("record length \(length)")

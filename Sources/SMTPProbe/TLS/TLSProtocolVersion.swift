@@ -29,7 +29,7 @@ public struct TLSProtocolVersion: RawRepresentable, Hashable, Comparable, Sendab
     case 0x0302: return "TLSv1.1"
     case 0x0303: return "TLSv1.2"
     case 0x0304: return "TLSv1.3"
-    default: return hex16(rawValue)
+    default: return tlsHex16(rawValue)
     }
   }
 
@@ -88,7 +88,7 @@ public struct TLSNamedGroup: RawRepresentable, Hashable, Sendable {
   ].map { TLSNamedGroup(rawValue: $0) }
 
   /// The common name (`X25519`, `P-256`, `ffdhe2048`), or the hex value when unknown.
-  public var name: String { Self.known[rawValue]?.name ?? hex16(rawValue) }
+  public var name: String { Self.known[rawValue]?.name ?? tlsHex16(rawValue) }
 
   /// The key-exchange size as sslscan reports it: X25519 253, P-256 256, X448 448,
   /// ffdhe2048 2048; `nil` when unknown.

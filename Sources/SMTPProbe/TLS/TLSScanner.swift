@@ -115,7 +115,8 @@ private struct Session {
       else { break }
       let suite = serverHello.cipherSuite
       guard offered.contains(suite) else {
-        result.notes.append("\(version.name): server chose \(hex16(suite)), which was not offered")
+        result.notes.append(
+          "\(version.name): server chose \(tlsHex16(suite)), which was not offered")
         break
       }
       result.protocols[version.name] = true
@@ -168,7 +169,7 @@ private struct Session {
       break
     }
     return TLSCipherResult(
-      protocol: version.name, id: hex16(suite), name: info?.name ?? hex16(suite),
+      protocol: version.name, id: tlsHex16(suite), name: info?.name ?? tlsHex16(suite),
       kex: info?.keyExchange.rawValue ?? "unknown", kexBits: kexBits, group: group,
       suiteID: suite, anonymous: info?.isAnonymous ?? false,
       forwardSecret: info?.forwardSecret ?? false)
@@ -283,8 +284,8 @@ private struct Session {
     for suite in accepted {
       result.ciphers.append(
         TLSCipherResult(
-          protocol: TLSProtocolVersion.tls13.name, id: hex16(suite),
-          name: CipherSuiteRegistry.suite(suite)?.name ?? hex16(suite),
+          protocol: TLSProtocolVersion.tls13.name, id: tlsHex16(suite),
+          name: CipherSuiteRegistry.suite(suite)?.name ?? tlsHex16(suite),
           kex: preferred?.isFiniteField == true ? "DHE" : "ECDHE", kexBits: preferred?.kexBits,
           group: preferred?.name, suiteID: suite, anonymous: false, forwardSecret: true))
     }

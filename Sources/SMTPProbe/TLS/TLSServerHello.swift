@@ -33,7 +33,7 @@ public struct TLSServerHello: Equatable, Sendable {
     var reader = TLSByteReader(body)
     let legacy = TLSProtocolVersion(rawValue: try reader.readUInt16("ServerHello version"))
     guard legacy.rawValue >> 8 == 3 else {
-      throw TLSByteReader.violation("ServerHello version \(hex16(legacy.rawValue))")
+      throw TLSByteReader.violation("ServerHello version \(tlsHex16(legacy.rawValue))")
     }
     let random = try reader.readBytes(32, "ServerHello random")
     let sessionID = try reader.readVector8("ServerHello session id")
@@ -122,7 +122,7 @@ public enum TLSServerKeyExchange: Equatable, Sendable {
   /// The size of the key exchange: DH prime bits, or the curve size as sslscan reports it.
   public var bits: Int? {
     switch self {
-    case .dh(let prime, _, _): return bitLength(ofBigEndian: prime)
+    case .dh(let prime, _, _): return tlsBitLength(ofBigEndian: prime)
     case .ecdh(let group, _): return group.kexBits
     case .other: return nil
     }
@@ -155,7 +155,7 @@ public enum TLSServerKeyExchange: Equatable, Sendable {
       let prime = try reader.readVector16("DH prime")
       let generator = try reader.readVector16("DH generator")
       let publicValue = try reader.readVector16("DH public value")
-      guard bitLength(ofBigEndian: prime) > 0, !generator.isEmpty, !publicValue.isEmpty else {
+      guard tlsBitLength(ofBigEndian: prime) > 0, !generator.isEmpty, !publicValue.isEmpty else {
         throw TLSByteReader.violation("empty DH parameter")
       }
       result = .dh(prime: prime, generator: generator, publicValue: publicValue)

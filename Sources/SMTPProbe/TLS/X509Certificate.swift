@@ -194,7 +194,7 @@ public struct X509Certificate: Equatable, Sendable {
         throw bad("RSAPublicKey")
       }
       let type = oid.hasSuffix(".1") ? "RSA" : "RSA-PSS"
-      return (type, bitLength(ofBigEndian: rsa.children[0].content), nil)
+      return (type, tlsBitLength(ofBigEndian: rsa.children[0].content), nil)
     case "1.2.840.10045.2.1":
       guard algorithm.children.count == 2, algorithm.children[1].tag == 0x06 else {
         return ("EC", nil, nil)  // explicit or implicit curve parameters
@@ -206,7 +206,7 @@ public struct X509Certificate: Equatable, Sendable {
       if algorithm.children.count == 2, let prime = algorithm.children[1].children.first,
         prime.tag == 0x02
       {
-        return ("DSA", bitLength(ofBigEndian: prime.content), nil)
+        return ("DSA", tlsBitLength(ofBigEndian: prime.content), nil)
       }
       return ("DSA", nil, nil)
     case "1.3.101.112": return ("Ed25519", 256, nil)

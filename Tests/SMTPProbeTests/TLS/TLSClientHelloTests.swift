@@ -71,7 +71,7 @@ import Testing
   }
 
   @Test func tls13UsesSupportedVersionsAndKeyShares() throws {
-    var generator = SplitMix64(seed: 7)
+    var generator = TLSSplitMix64(seed: 7)
     let hello = TLSClientHello(
       version: .tls13, cipherSuites: [0x1301, 0x1302], serverName: "mail.example.test",
       groups: [.x25519, .x448, .secp256r1], keyShareGroups: [.x25519, .x448])

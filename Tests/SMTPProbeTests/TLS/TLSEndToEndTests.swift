@@ -107,18 +107,20 @@ struct TLSEndToEndTests {
     return (bits, type, iso, selfSigned, sans, signature)
   }
 
-  static func scan(_ server: SServer, serverName: String? = "mail.example.test") -> TLSScanResult {
+  static func scan(_ server: TLSTestServer, serverName: String? = "mail.example.test")
+    -> TLSScanResult
+  {
     var options = TLSScanOptions(
       now: Int64(Date().timeIntervalSince1970), role: .relay, serverName: serverName)
     options.backoff = []
     options.handshakeTimeout = .seconds(5)
     let port = server.port
-    return TLSScanner(options: options) { try LoopbackChannel(port: port) }.scan()
+    return TLSScanner(options: options) { try TLSLoopbackChannel(port: port) }.scan()
   }
 
   func compare(_ arguments: [String], certificate: String) throws -> TLSScanResult {
     try TLSTools.require()
-    let server = try SServer(arguments)
+    let server = try TLSTestServer(arguments)
     defer { server.stop() }
     let result = Self.scan(server)
     let reference = try Self.sslscan(port: server.port)
@@ -195,7 +197,7 @@ struct TLSEndToEndTests {
   @Test func serverPreferenceIsDetected() throws {
     try TLSTools.require()
     for serverPreference in [false, true] {
-      let server = try SServer(
+      let server = try TLSTestServer(
         ["-cert", "rsa2048.pem", "-key", "rsa2048.key"] + (serverPreference ? ["-serverpref"] : []))
       defer { server.stop() }
       let result = Self.scan(server)
@@ -205,7 +207,7 @@ struct TLSEndToEndTests {
 
   @Test func tls13OnlyHidesTheCertificate() throws {
     try TLSTools.require()
-    let server = try SServer(["-cert", "rsa2048.pem", "-key", "rsa2048.key", "-tls1_3"])
+    let server = try TLSTestServer(["-cert", "rsa2048.pem", "-key", "rsa2048.key", "-tls1_3"])
     defer { server.stop() }
     let result = Self.scan(server)
     let reference = try Self.sslscan(port: server.port)

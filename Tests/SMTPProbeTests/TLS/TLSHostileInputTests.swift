@@ -77,7 +77,7 @@ import Testing
   }
 
   @Test func seededMutationsNeverTrap() throws {
-    var generator = SplitMix64(seed: 0x5EED_7715)
+    var generator = TLSSplitMix64(seed: 0x5EED_7715)
     var parsed = 0
     for name in Self.flights {
       let original = try TLSFixtures.flight(name)
@@ -102,7 +102,7 @@ import Testing
   }
 
   @Test func mutatedCertificatesNeverTrap() throws {
-    var generator = SplitMix64(seed: 42)
+    var generator = TLSSplitMix64(seed: 42)
     for name in ["rsa2048", "ec-prime256v1", "leaf"] {
       let original = try TLSFixtures.certificate(name)
       for _ in 0..<500 {
@@ -139,7 +139,7 @@ import Testing
 }
 
 /// A small seeded generator so mutation tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+struct TLSSplitMix64: RandomNumberGenerator {
   var state: UInt64
   init(seed: UInt64) { state = seed }
   mutating func next() -> UInt64 {

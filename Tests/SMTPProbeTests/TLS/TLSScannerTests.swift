@@ -124,7 +124,7 @@ import Testing
     let server = FakeTLSServer()
     server.suites = [0xC02F]
     server.refuseConnections = 2
-    let slept = SleepLog()
+    let slept = TLSSleepLog()
     let result = scan(server) {
       $0.protocols = [.tls12]
       $0.backoff = [.seconds(1), .seconds(5)]
@@ -170,7 +170,7 @@ import Testing
   }
 }
 
-final class SleepLog: @unchecked Sendable {
+final class TLSSleepLog: @unchecked Sendable {
   var values: [Duration] = []
   func append(_ value: Duration) { values.append(value) }
 }

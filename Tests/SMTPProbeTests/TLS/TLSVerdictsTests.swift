@@ -8,7 +8,7 @@ import Testing
   static func row(_ proto: String, _ suite: UInt16, bits: Int? = nil) -> TLSCipherResult {
     let info = CipherSuiteRegistry.suite(suite)
     return TLSCipherResult(
-      protocol: proto, id: hex16(suite), name: info?.name ?? "",
+      protocol: proto, id: tlsHex16(suite), name: info?.name ?? "",
       kex: info?.keyExchange.rawValue ?? "",
       kexBits: bits, group: nil, suiteID: suite, anonymous: info?.isAnonymous ?? false,
       forwardSecret: info?.forwardSecret ?? false)

@@ -29,7 +29,7 @@ final class FakeTLSServer: @unchecked Sendable {
       throw SMTPProbeError(.protocolViolation, "421 4.7.0 try again later")
     }
     connections += 1
-    return FakeChannel(server: self)
+    return FakeTLSChannel(server: self)
   }
 
   func respond(to record: [UInt8]) -> [UInt8] {
@@ -126,7 +126,7 @@ final class FakeTLSServer: @unchecked Sendable {
   }
 }
 
-struct FakeChannel: TLSHandshakeChannel {
+struct FakeTLSChannel: TLSHandshakeChannel {
   let server: FakeTLSServer
   var pending: [UInt8] = []
   var closed = false

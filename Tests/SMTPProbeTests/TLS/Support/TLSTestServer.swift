@@ -1,7 +1,7 @@
 import Foundation
 
 /// An `openssl s_server -www` on 127.0.0.1 for end-to-end tests; ``stop()`` kills it.
-final class SServer {
+final class TLSTestServer {
   let port: UInt16
   private let process: Process
 
@@ -18,7 +18,7 @@ final class SServer {
     process.standardError = FileHandle.nullDevice
     try process.run()
     for _ in 0..<100 {
-      if let channel = try? LoopbackChannel(port: port) {
+      if let channel = try? TLSLoopbackChannel(port: port) {
         var open = channel
         open.close()
         return
@@ -26,7 +26,7 @@ final class SServer {
       usleep(50_000)
     }
     stop()
-    throw SMTPProbeTestError("s_server on port \(port) did not start")
+    throw TLSTestError("s_server on port \(port) did not start")
   }
 
   /// Kills the server with SIGKILL: children of the test process inherit a signal mask
@@ -42,7 +42,7 @@ final class SServer {
 
   private static func freePort() throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw SMTPProbeTestError("socket failed") }
+    guard fd >= 0 else { throw TLSTestError("socket failed") }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -54,12 +54,12 @@ final class SServer {
         bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
       }
     }
-    guard bound else { throw SMTPProbeTestError("bind failed") }
+    guard bound else { throw TLSTestError("bind failed") }
     return UInt16(bigEndian: address.sin_port)
   }
 }
 
-struct SMTPProbeTestError: Error, CustomStringConvertible {
+struct TLSTestError: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
 }

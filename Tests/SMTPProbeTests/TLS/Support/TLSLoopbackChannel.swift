@@ -4,7 +4,7 @@ import SMTPProbe
 /// A plain TCP ``TLSHandshakeChannel`` to 127.0.0.1 for tests (implicit TLS).
 ///
 /// The shared socket layer provides the production equivalent.
-struct LoopbackChannel: TLSHandshakeChannel {
+struct TLSLoopbackChannel: TLSHandshakeChannel {
   private var descriptor: Int32
 
   /// Connects to 127.0.0.1:`port`.
