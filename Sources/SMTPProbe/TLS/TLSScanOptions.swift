@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the server is for; it decides how severe TLS findings are.
+public enum TLSRole: String, Sendable, CaseIterable {
+  /// A public MX: opportunistic TLS (RFC 3207, `smtpd_tls_security_level = may`).
+  case mx
+  /// A relay that authenticated clients or other MTAs must use with TLS.
+  case relay
+  /// A submission service (port 587/465) for mail users.
+  case submission
+}
+
+/// Limits and inputs for a ``TLSScanner``.
+public struct TLSScanOptions: Sendable {
+  /// The name for SNI and for the certificate name check; `nil` skips both.
+  public var serverName: String?
+  /// The versions to test.
+  public var protocols: [TLSProtocolVersion] = TLSProtocolVersion.all
+  /// The most connections the scan may open (each handshake needs one).
+  public var maxConnections = 400
+  /// How long one handshake may take, from connect to the end of the server's first flight.
+  public var handshakeTimeout: Duration = .seconds(10)
+  /// How long the whole scan may take.
+  public var totalTimeout: Duration = .seconds(600)
+  /// Pauses before retrying when opening a connection fails (a `421` reply, a refused
+  /// connect); the scan stops when they are used up.
+  public var backoff: [Duration] = [.seconds(2), .seconds(10)]
+  /// The role findings are judged for.
+  public var role: TLSRole = .mx
+  /// The current time in seconds since 1970 (for certificate expiry), passed in so
+  /// results are reproducible.
+  public var now: Int64
+  /// Connections run one after another: the scan never holds more than one open.
+  public let maxConcurrentConnections = 1
+  /// How the scan waits during back-off; replaceable in tests.
+  public var sleep: @Sendable (Duration) -> Void = TLSScanOptions.blockingSleep
+
+  /// Creates options.
+  /// - Parameters:
+  ///   - now: The current time in seconds since 1970.
+  ///   - role: The role findings are judged for.
+  ///   - serverName: The host name for SNI and the certificate name check.
+  public init(now: Int64, role: TLSRole = .mx, serverName: String? = nil) {
+    self.now = now
+    self.role = role
+    self.serverName = serverName
+  }
+
+  // Blocks the calling thread. To be replaced by the shared socket layer's sleep.
+  @Sendable static func blockingSleep(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    guard seconds >= 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0, errno == EINTR {
+      request = remaining
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/// Judges a ``TLSScanResult`` for a role.
+///
+/// Each rule has a stable id; its severity
+/// depends on the role because a public MX must stay reachable for opportunistic
+/// TLS (RFC 3207 and RFC 7435: any encryption beats plaintext), while relay and
+/// submission clients can be told to upgrade.
+public enum TLSVerdicts {
+  /// Days before `notAfter` from which an expiry warning is given.
+  public static let expiryWarningDays: Int64 = 30
+
+  /// Findings for a result.
+  /// - Parameters:
+  ///   - result: The scan result.
+  ///   - role: What the server is for.
+  ///   - now: The current time in seconds since 1970.
+  /// - Returns: The findings, most severe first.
+  public static func findings(for result: TLSScanResult, role: TLSRole, now: Int64)
+    -> [TLSFinding]
+  {
+    var out: [TLSFinding] = []
+    let strict = role != .mx
+    func add(_ id: String, _ severity: TLSFinding.Severity, _ message: String, _ ref: String) {
+      out.append(TLSFinding(id: id, severity: severity, message: message, reference: ref))
+    }
+    if result.protocols["SSLv3"] == true {
+      add(
+        "tls-sslv3-offered", .error, "SSLv3 is accepted (POODLE).",
+        "RFC 7568; Postfix TLS_README (smtpd_tls_protocols)")
+    }
+    for (name, id) in [("TLSv1.0", "tls-tls10-offered"), ("TLSv1.1", "tls-tls11-offered")]
+    where result.protocols[name] == true {
+      add(
+        id, strict ? .error : .warning,
+        "\(name) is accepted; it is deprecated."
+          + (strict ? "" : " On an MX it still beats plaintext for old peers."),
+        "RFC 8996; Postfix TLS_README (smtpd_tls_protocols, smtpd_tls_mandatory_protocols)")
+    }
+    if let bits = result.minDHBits, bits < 2_048 {
+      let suites = result.ciphers.filter { $0.kex == "DHE" && ($0.kexBits ?? 0) < 2_048 }
+      add(
+        "tls-weak-dh", bits < 1_024 || strict ? .error : .warning,
+        "Authenticated DHE suites use a \(bits)-bit DH prime (\(summary(suites))); use at "
+          + "least 2048 bits.",
+        "Logjam, https://weakdh.org/; RFC 7919; Postfix FORWARD_SECRECY_README "
+          + "(smtpd_tls_dh1024_param_file)")
+    }
+    if let bits = result.minAnonDHBits, bits < 2_048 {
+      let suites = result.ciphers.filter { $0.kex == "ADH" && ($0.kexBits ?? 0) < 2_048 }
+      add(
+        "tls-weak-anon-dh", strict ? .error : .info,
+        "Anonymous DH suites use a \(bits)-bit DH prime (\(summary(suites)))."
+          + (strict
+            ? " Clients here should authenticate the server; exclude aNULL."
+            : " Expected on an MX with OpenSSL's automatic parameters; anonymous suites "
+              + "are opportunistic anyway."),
+        "https://weakdh.org/; RFC 7919; Postfix TLS_README (server_cipher) and "
+          + "FORWARD_SECRECY_README")
+    }
+    if strict, result.ciphers.contains(where: \.anonymous) {
+      add(
+        "tls-anonymous-suites", .warning,
+        "Anonymous (unauthenticated) suites are accepted on a \(role.rawValue) service.",
+        "Postfix TLS_README (smtpd_tls_mandatory_exclude_ciphers = aNULL)")
+    }
+    if !result.ciphers.isEmpty, !result.ciphers.contains(where: \.forwardSecret) {
+      add(
+        "tls-no-forward-secrecy", .error, "No accepted suite is forward secret.",
+        "Postfix FORWARD_SECRECY_README; RFC 7525")
+    }
+    if let certificate = result.certificate {
+      certificateFindings(certificate, strict: strict, now: now, add: add)
+    } else if result.protocols["TLSv1.3"] == true,
+      !result.protocols.contains(where: {
+        $0.key != "TLSv1.3" && $0.value
+      })
+    {
+      add(
+        "tls-certificate-not-seen", .info,
+        "Only TLS 1.3 is accepted; its certificate is encrypted and was not examined.",
+        "RFC 8446, 4.4.2")
+    }
+    return out.sorted { $0.severity > $1.severity }
+  }
+
+  /// The finding for a server that does not offer STARTTLS at all.
+  /// - Parameter role: What the server is for.
+  /// - Returns: The finding.
+  public static func noSTARTTLS(role: TLSRole) -> TLSFinding {
+    TLSFinding(
+      id: "tls-no-starttls", severity: .error,
+      message: "STARTTLS is not offered; mail to and from this \(role.rawValue) travels in "
+        + "plaintext.",
+      reference: "RFC 3207; RFC 8314; Postfix TLS_README (smtpd_tls_security_level)")
+  }
+
+  private static func summary(_ suites: [TLSCipherResult]) -> String {
+    let names = suites.prefix(3).map { "\($0.protocol) \($0.name)" }
+    let more = suites.count > 3 ? " and \(suites.count - 3) more" : ""
+    return names.joined(separator: ", ") + more
+  }
+
+  private static func certificateFindings(
+    _ certificate: TLSCertificateSummary, strict: Bool, now: Int64,
+    add: (String, TLSFinding.Severity, String, String) -> Void
+  ) {
+    let leaf = certificate.leaf
+    if let bits = leaf.keyBits {
+      let weak: Bool
+      switch leaf.keyType {
+      case "RSA", "RSA-PSS", "DSA": weak = bits < 2_048
+      case "EC": weak = bits < 224
+      default: weak = false
+      }
+      if weak {
+        add(
+          "tls-weak-certificate-key", .error,
+          "The certificate has a \(bits)-bit \(leaf.keyType) key; use RSA of at least 2048 bits "
+            + "or an EC key.",
+          "NIST SP 800-131A; Postfix TLS_README (smtpd_tls_cert_file)")
+      }
+    }
+    if leaf.notAfter < now {
+      add(
+        "tls-certificate-expired", strict ? .error : .warning,
+        "The certificate expired on \(leaf.notAfterText).", "RFC 5280, 4.1.2.5")
+    } else if leaf.notAfter - now < expiryWarningDays * 86_400 {
+      add(
+        "tls-certificate-expiring", .warning,
+        "The certificate expires on \(leaf.notAfterText), within \(expiryWarningDays) days.",
+        "RFC 5280, 4.1.2.5")
+    }
+    if leaf.notBefore > now {
+      add(
+        "tls-certificate-not-yet-valid", strict ? .error : .warning,
+        "The certificate is valid only from \(X509Time.format(leaf.notBefore)).",
+        "RFC 5280, 4.1.2.5")
+    }
+    if leaf.hasWeakSignatureDigest {
+      // A self-signed certificate's own signature is never checked by anyone.
+      add(
+        "tls-sha1-signature", leaf.selfSigned ? .info : strict ? .error : .warning,
+        "The certificate is signed with \(leaf.signatureAlgorithm).",
+        "RFC 9155; CA/Browser Forum Baseline Requirements 7.1.3")
+    }
+    if leaf.selfSigned {
+      add(
+        "tls-self-signed", strict ? .warning : .info,
+        "The certificate is self-signed"
+          + (strict ? "; clients cannot verify it." : " (common and harmless for an MX)."),
+        "Postfix TLS_README (server_cert_key)")
+    }
+    if certificate.matchesHost == false {
+      add(
+        "tls-name-mismatch", strict ? .error : .info,
+        "The certificate names (\(names(leaf))) do not match the host.", "RFC 6125; RFC 7817")
+    }
+  }
+
+  private static func names(_ leaf: X509Certificate) -> String {
+    let list = leaf.subjectAltNames.isEmpty ? [leaf.subjectCommonName ?? ""] : leaf.subjectAltNames
+    return list.prefix(4).joined(separator: ", ")
+  }
+}
