@@ -21,7 +21,8 @@ let package = Package(
     .testTarget(
       name: "PostfixConfigTests", dependencies: ["PostfixConfig"], exclude: ["Fixtures"]),
     .testTarget(name: "PostfixHardeningTests", dependencies: ["PostfixHardening"]),
-    .testTarget(name: "SMTPProbeTests", dependencies: ["SMTPProbe"]),
+    .testTarget(
+      name: "SMTPProbeTests", dependencies: ["SMTPProbe"], exclude: ["TLS/Fixtures"]),
     .testTarget(
       name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"], exclude: ["Snapshots"]),
   ],

@@ -15,7 +15,8 @@ enum SystemFiles {
       // ConfigFile reports "open PATH: strerror"; postconf words it itself.
       let prefix = "open \(path): "
       return .unreadable(
-        error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason)
+        error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
+      )
     } catch {
       return .unreadable("\(error)")
     }

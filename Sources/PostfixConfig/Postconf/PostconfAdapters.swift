@@ -23,15 +23,20 @@ enum PostconfAdapters {
     var warnings: [String]
   }
 
-  /// main.cf's entries and reading diagnostics in file order. Duplicate
-  /// warnings are left to the caller, which also knows `config_directory`
+  /// main.cf's entries and reading diagnostics in file order.
+  ///
+  /// Duplicate warnings are left to the caller, which also knows `config_directory`
   /// injected from `-c`.
   static func readMain(_ bytes: [UInt8], path: String) -> [MainReadEvent] {
     let document = MainCF(bytes: bytes)
     let overriding = ", line "
     var events: [(line: Int, order: Int, event: MainReadEvent)] = []
     for (index, entry) in document.entries.enumerated() {
-      events.append((entry.line, 2 * index + 1, .entry(name: entry.nameBytes, value: entry.value, line: entry.line)))
+      events.append(
+        (
+          entry.line, 2 * index + 1,
+          .entry(name: entry.nameBytes, value: entry.value, line: entry.line)
+        ))
     }
     var fatalLine: Int?
     for (index, diagnostic) in document.diagnostics(path: path).enumerated() {

@@ -70,6 +70,7 @@ extension PostconfSession {
   }
 
   /// Reads master.cf; a missing file warns (main.cf modes) or is fatal (-M/-F/-P).
+  ///
   /// The master.cf printers report reading problems themselves, so `-M/-F/-P`
   /// pass `reportProblems: false`.
   mutating func readMaster(failOnOpenError: Bool, reportProblems: Bool = true) throws

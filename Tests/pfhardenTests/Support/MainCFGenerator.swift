@@ -60,13 +60,16 @@ struct MainCFGenerator {
       let text: String
       switch name {
       case "compatibility_level": text = pick(["3.6", "2", "0", "3.7"])
-      case "inet_interfaces": text = pick(["all", "loopback-only", "127.0.0.1", "127.0.0.1, [::1]"])
+      case "inet_interfaces":
+        text = pick(["all", "loopback-only", "127.0.0.1", "127.0.0.1, [::1]"])
       case "myhostname": text = pick(["mail.example.com", "box", "mx1.$mydomain", "host.com"])
       case "mydomain": text = pick(["example.com", "example.net", "$zz_user_a"])
       default: text = value()
       }
       lines.append(name + separator + text)
-      if chance(25) && !["inet_interfaces", "myhostname", "mydomain", "compatibility_level"].contains(name) {
+      if chance(25)
+        && !["inet_interfaces", "myhostname", "mydomain", "compatibility_level"].contains(name)
+      {
         if chance(40) { lines.append(pick(["# inner comment", "", "  # indented comment"])) }
         lines.append(pick(["    ", "\t", " "]) + value())
       }
