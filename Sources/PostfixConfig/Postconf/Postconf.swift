@@ -74,6 +74,8 @@ struct PostconfSession {
   /// stdout is block-buffered in postconf: written at exit or before an
   /// `unused parameter` warning, lost on a fatal error.
   var pending: [UInt8] = []
+  /// master.cf as last read by ``readMaster``.
+  var lastMaster: PostconfMaster?
 
   init(options: PostconfOptions, inputs: PostconfInputs) {
     self.options = options

@@ -1,0 +1,221 @@
+/// A Postfix configuration as Postfix's own programs see it: main.cf, the
+/// per-service `-o` overrides of master.cf, the defaults, and `$name`
+/// expansion, with the place each value came from.
+///
+/// This is the view the audit works on: a service with
+/// `-o smtpd_relay_restrictions=...` sees that value, not main.cf's.
+/// ```swift
+/// let config = PostfixConfiguration(mainCF: main, masterCF: master, host: host)
+/// let vrfy = config.setting("disable_vrfy_command", service: "smtp", type: "inet")
+/// ```
+/// Building it is pure; the warnings postconf would print are available as
+/// ``warnings``.
+public struct PostfixConfiguration: Sendable {
+  /// Where a value comes from.
+  public enum Source: Equatable, Sendable {
+    /// A main.cf entry (the line of its last definition).
+    case mainCF(line: Int)
+    /// A master.cf `-o` override of one service.
+    case masterCF(service: String, type: String, line: Int)
+    /// Postfix's default (catalogue or computed from the host).
+    case defaultValue
+  }
+
+  /// One parameter's value for one scope.
+  public struct Setting: Equatable, Sendable {
+    /// The parameter name.
+    public var name: String
+    /// The value as written (or the default text), before expansion.
+    public var raw: [UInt8]
+    /// The expanded value; nil when expansion failed (see ``expansionWarnings``).
+    public var value: [UInt8]?
+    /// Warnings from a failed expansion.
+    public var expansionWarnings: [String]
+    /// Where the value was set.
+    public var source: Source
+
+    /// The expanded value (or the raw one on error) as text.
+    public var text: String { String(decoding: value ?? raw, as: UTF8.self) }
+
+    /// The value split into words at blanks and commas, as Postfix lists are.
+    public var words: [String] {
+      (value ?? raw).split(whereSeparator: { [0x20, 0x09, 0x0D, 0x0A, 0x2C].contains($0) })
+        .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the value is explicitly set (main.cf or master.cf).
+    public var isExplicit: Bool { source != .defaultValue }
+
+    /// The line it was set on, if any.
+    public var line: Int? {
+      switch source {
+      case .mainCF(let line): return line
+      case .masterCF(_, _, let line): return line
+      case .defaultValue: return nil
+      }
+    }
+  }
+
+  /// A master.cf service.
+  public struct Service: Equatable, Sendable {
+    /// Service name (`smtp`, `submission`, `127.0.0.1:10025`).
+    public var name: String
+    /// `inet`, `unix`, `pass`, ...
+    public var type: String
+    /// The command (`smtpd`, `postscreen`, ...).
+    public var command: String
+    /// First line of the entry.
+    public var line: Int
+    /// The private column (`n` makes a service reachable from outside Postfix).
+    public var isPrivate: Bool
+  }
+
+  /// main.cf's document.
+  public let mainCF: MainCF
+  /// master.cf's document, if there is one.
+  public let masterCF: MasterCF?
+  /// Catalogue used for defaults.
+  public let catalog: ParameterCatalog
+  /// The directory used in messages.
+  public let configDirectory: String
+  /// The live master.cf services, in file order.
+  public let services: [Service]
+  /// What `postconf -n` would warn about for these files (text after `warning: `).
+  public let warnings: [Diagnostic]
+  /// A fatal error `postconf` would stop with, if any.
+  public let fatal: String?
+
+  let model: ParameterModel?
+
+  /// Builds the view.
+  /// - Parameters:
+  ///   - mainCF: main.cf.
+  ///   - masterCF: master.cf, if present.
+  ///   - catalog: Defaults and parameter metadata.
+  ///   - host: Host facts for host-dependent defaults.
+  ///   - configDirectory: The directory named in messages.
+  public init(
+    mainCF: MainCF, masterCF: MasterCF?, catalog: ParameterCatalog = .embedded,
+    host: HostEnvironment, configDirectory: String = "/etc/postfix"
+  ) {
+    self.mainCF = mainCF
+    self.masterCF = masterCF
+    self.catalog = catalog
+    self.configDirectory = configDirectory
+    let inputs = PostconfInputs(
+      programName: "postconf", configDirectory: configDirectory, configDirectoryInjected: false,
+      mainCF: .contents(mainCF.serialized()),
+      masterCF: masterCF.map { .contents($0.serialized()) }
+        ?? .unreadable("No such file or directory"),
+      host: host, catalog: catalog)
+    var options = PostconfOptions()
+    options.mode = [.mainParameters, .nonDefault]
+    var session = PostconfSession(options: options, inputs: inputs)
+    var built: ParameterModel?
+    var fatal: String?
+    do {
+      built = try session.buildModel()
+      if let built {
+        session.flagUnusedMain(built)
+        session.flagUnusedMaster(built, master: session.lastMaster)
+      }
+    } catch let error as PostconfFatal {
+      fatal = error.message
+    } catch {
+      fatal = "\(error)"
+    }
+    self.model = built
+    self.fatal = fatal
+    let prefix = Array("postconf: warning: ".utf8)
+    self.warnings = session.outcome.stderr.split(separator: 0x0A).compactMap { line in
+      guard line.starts(with: prefix) else { return nil }
+      return Diagnostic(
+        .warning, file: nil, line: nil,
+        message: String(decoding: line.dropFirst(prefix.count), as: UTF8.self))
+    }
+    self.services = (session.lastMaster?.services ?? []).map { service in
+      let entry = masterCF?.entries.first {
+        $0.firstLine == service.line
+      }
+      let privateField = entry?.arguments.count ?? 0 > 2 ? entry?.arguments[2] : nil
+      return Service(
+        name: service.name, type: service.type, command: service.command, line: service.line,
+        isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
+    }
+  }
+
+  /// The value of `name` as main.cf (the global scope) gives it.
+  /// - Parameter name: A parameter name.
+  /// - Returns: The setting, with its default when not set.
+  public func setting(_ name: String) -> Setting {
+    setting(name, scope: nil)
+  }
+
+  /// The value of `name` as one master.cf service sees it.
+  /// - Parameters:
+  ///   - name: A parameter name.
+  ///   - service: The service name.
+  ///   - type: The service type.
+  /// - Returns: The service's `-o` value, else main.cf's, else the default.
+  public func setting(_ name: String, service: String, type: String) -> Setting {
+    let scope = model?.services.first { $0.service == service && $0.type == type }
+    return setting(name, scope: scope)
+  }
+
+  func setting(_ name: String, scope: ParameterModel.ServiceScope?) -> Setting {
+    let key = Array(name.utf8)
+    var raw: [UInt8] = []
+    var source = Source.defaultValue
+    if let scope, let local = scope.settings[key] {
+      raw = local
+      let line = masterCF.flatMap { document in
+        document.overrides(service: Array(scope.service.utf8), type: Array(scope.type.utf8))
+          .last { $0.name == key }?.line
+      }
+      source = .masterCF(service: scope.service, type: scope.type, line: line ?? scope.line)
+    } else if let explicit = model?.dictionary[key] ?? mainCF.value(of: name) {
+      raw = explicit
+      let line = mainCF.effectiveEntries.first { $0.nameBytes == key }?.line ?? 0
+      source = .mainCF(line: line)
+    } else if let model, let node = model.table[name] {
+      raw = (try? model.defaultValue(of: name, node: node, mode: [])) ?? []
+    } else if let parameter = catalog.parameter(name) {
+      raw = parameter.defaultValue
+    }
+    var warnings: [String] = []
+    var value: [UInt8]? = raw
+    if let model, !(catalog.parameter(name)?.isRaw ?? false) {
+      var inScope = scope
+      if var named = inScope {
+        named.settings[Array("service_name".utf8)] = Array(named.service.utf8)
+        inScope = named
+      }
+      do {
+        value = try model.expand(raw, mode: [.expand], scope: inScope)
+      } catch let failure as PostconfExpansionFailure {
+        value = nil
+        warnings = failure.warnings
+      } catch let failure as PostconfFatal {
+        value = nil
+        warnings = [failure.message]
+      } catch {
+        value = nil
+      }
+    }
+    return Setting(
+      name: name, raw: raw, value: value, expansionWarnings: warnings, source: source)
+  }
+}
+
+extension PostconfSession {
+  /// Builds the parameter model as `postconf -n` does, with its warnings.
+  mutating func buildModel() throws -> ParameterModel {
+    var model = ParameterModel(inputs: inputs, mode: mode)
+    try readMain(into: &model)
+    registerBuiltins(into: &model)
+    lastMaster = try readMaster(failOnOpenError: false)
+    registerServices(lastMaster, into: &model)
+    try registerUserParameters(into: &model)
+    return model
+  }
+}
