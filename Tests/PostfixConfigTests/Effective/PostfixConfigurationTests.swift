@@ -6,7 +6,7 @@ import Testing
   static let host = HostEnvironment(
     hostname: "mail.example.org",
     interfaces: [
-      NetworkInterface(name: "lo", address: Fixtures.ip("127.0.0.1"), prefixLength: 8)
+      NetworkInterface(name: "lo", address: CatalogFixtures.ip("127.0.0.1"), prefixLength: 8)
     ],
     processID: 1, processName: "postconf")
 
