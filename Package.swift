@@ -20,11 +20,15 @@ let package = Package(
     ),
     .testTarget(
       name: "PostfixConfigTests", dependencies: ["PostfixConfig"], exclude: ["Fixtures"]),
-    .testTarget(name: "PostfixHardeningTests", dependencies: ["PostfixHardening"]),
+    .testTarget(
+      name: "PostfixHardeningTests", dependencies: ["PostfixHardening", "PostfixConfig"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "SMTPProbeTests", dependencies: ["SMTPProbe"], exclude: ["TLS/Fixtures"]),
     .testTarget(
-      name: "pfhardenTests", dependencies: ["pfharden", "PostfixConfig"], exclude: ["Snapshots"]),
+      name: "pfhardenTests",
+      dependencies: ["pfharden", "PostfixConfig", "PostfixHardening", "SMTPProbe"],
+      exclude: ["Snapshots"]),
   ],
   swiftLanguageModes: [.v6]
 )
