@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds and runs a libFuzzer target for a PostfixConfig parser.
+# Builds and runs a libFuzzer target for a parser of PostfixConfig or
+# SMTPProbe (the TLS and DER harnesses).
 #
 #   Fuzz/run.sh TARGET SECONDS [extra libFuzzer options...]
 #
@@ -27,16 +28,20 @@ if [ ! -f "$harness" ]; then
   exit 64
 fi
 
+case "$target" in
+  TLS | DER) module=SMTPProbe ;;
+  *) module=PostfixConfig ;;
+esac
 mkdir -p "$here/bin"
 binary="$here/bin/${target}Fuzz"
 # shellcheck disable=SC2046
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PostfixConfig \
-  -o "$binary" "$harness" $(find "$root/Sources/PostfixConfig" -name '*.swift' | sort)
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
+  -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
 
 corpus="$here/corpus-$target"
 mkdir -p "$corpus"
 lower=$(echo "$target" | tr '[:upper:]' '[:lower:]')
-seeds="$root/Tests/PostfixConfigTests/Fixtures/$lower"
+seeds="$root/Tests/${module}Tests/Fixtures/$lower"
 if [ -d "$seeds" ] && [ -z "$(ls -A "$corpus")" ]; then
   # Small fixture files only; the fuzzer grows its own corpus from there.
   find "$seeds" -type f -size -16k | while read -r file; do

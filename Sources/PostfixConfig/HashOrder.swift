@@ -84,13 +84,39 @@ public struct HashOrder: Sendable, Equatable {
   /// - Returns: Indices into `keys`, in listing order (for a repeated key, the
   ///   index of its last insertion).
   public static func order(of keys: [[UInt8]], initialSize: Int) -> [Int] {
-    var table = HashOrder(initialSize: initialSize)
-    var lastIndex: [[UInt8]: Int] = [:]
-    for (position, key) in keys.enumerated() {
-      table.insert(key)
-      lastIndex[key] = position
+    var lastIndex: [ByteKey: Int] = [:]
+    lastIndex.reserveCapacity(keys.count)
+    for (position, key) in keys.enumerated() { lastIndex[ByteKey(key)] = position }
+    if lastIndex.count == keys.count {
+      return distinctOrder(hashes: keys.map { hash($0) }, initialSize: initialSize)
     }
-    return table.keys.compactMap { lastIndex[$0] }
+    var table = HashOrder(initialSize: initialSize)
+    for key in keys { table.insert(key) }
+    return table.keys.compactMap { lastIndex[ByteKey($0)] }
+  }
+
+  /// The same simulation for keys known to be distinct, on their hashes only:
+  /// linear in the number of keys (each chain is stored tail first, so that a
+  /// new head is an append).
+  static func distinctOrder(hashes: [UInt64], initialSize: Int) -> [Int] {
+    var size = max(13, initialSize) | 1
+    var chains = [[Int]](repeating: [], count: size)
+    for index in hashes.indices {
+      if index >= size {
+        let grown = (2 * size) | 1
+        var relinked = [[Int]](repeating: [], count: grown)
+        for chain in chains {
+          for old in chain.reversed() { relinked[Int(hashes[old] % UInt64(grown))].append(old) }
+        }
+        chains = relinked
+        size = grown
+      }
+      chains[Int(hashes[index] % UInt64(size))].append(index)
+    }
+    var result: [Int] = []
+    result.reserveCapacity(hashes.count)
+    for chain in chains { result.append(contentsOf: chain.reversed()) }
+    return result
   }
 
   private func bucket(of key: [UInt8], size: Int) -> Int {

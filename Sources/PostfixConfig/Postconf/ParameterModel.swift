@@ -141,14 +141,14 @@ struct PostconfExpansionFailure: Error {
 /// arbitrary bytes; only valid ones are ASCII).
 struct OrderedBytesDictionary: Sendable {
   private(set) var keys: [[UInt8]] = []
-  private var storage: [[UInt8]: [UInt8]] = [:]
+  private var storage: [ByteKey: [UInt8]] = [:]
 
   subscript(key: [UInt8]) -> [UInt8]? {
-    get { storage[key] }
+    get { storage[ByteKey(key)] }
     set {
       if let newValue {
-        if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-      } else if storage.removeValue(forKey: key) != nil {
+        if storage.updateValue(newValue, forKey: ByteKey(key)) == nil { keys.append(key) }
+      } else if storage.removeValue(forKey: ByteKey(key)) != nil {
         keys.removeAll { $0 == key }
       }
     }
@@ -158,6 +158,6 @@ struct OrderedBytesDictionary: Sendable {
 
   /// Entries in insertion order.
   var entries: [(key: [UInt8], value: [UInt8])] {
-    keys.compactMap { key in storage[key].map { (key, $0) } }
+    keys.compactMap { key in storage[ByteKey(key)].map { (key, $0) } }
   }
 }

@@ -53,7 +53,9 @@ enum PostconfAdapters {
         events.append((line, 2 * index, .warning(diagnostic.message)))
       }
     }
-    events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
+    if events.count > document.entries.count {
+      events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
+    }
     if let fatalLine {
       events.removeAll { event in
         if case .entry = event.event { return event.line >= fatalLine }

@@ -1,5 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension PostconfSession {
   static let levelOperator = Array("level {".utf8)
+
+  /// Names in postconf's listing order (strcmp), each converted to bytes once.
+  static func sortedBytewise(_ names: [String]) -> [String] {
+    let keyed = names.map { (bytes: Array($0.utf8), name: $0) }
+    return keyed.sorted { left, right in
+      left.bytes.withUnsafeBufferPointer { a in
+        right.bytes.withUnsafeBufferPointer { b in
+          let common = min(a.count, b.count)
+          guard common > 0, let x = a.baseAddress, let y = b.baseAddress else {
+            return a.count < b.count
+          }
+          let order = memcmp(x, y, common)
+          return order != 0 ? order < 0 : a.count < b.count
+        }
+      }
+    }.map(\.name)
+  }
 
   /// `postconf [-n|-d] [-x] [-h|-H] [-f] [-C class] [-o name=value] [name ...]`.
   mutating func showMain() throws {
@@ -127,7 +148,8 @@ extension PostconfSession {
     let unset = model.table.filter { name, node in
       !node.isRaw && node.kind != .user && model.dictionary[Array(name.utf8)] == nil
     }
-    for (name, node) in unset.sorted(by: { $0.key < $1.key }) {
+    for name in Self.sortedBytewise(Array(unset.keys)) {
+      guard let node = unset[name] else { continue }
       // Host-dependent defaults are computed here, and their errors (no
       // interface, unknown host in inet_interfaces) are fatal, as in postconf.
       let computed: [UInt8]?
@@ -275,7 +297,7 @@ extension PostconfSession {
         case .user: return options.parameterClass.contains(.user)
         }
       }
-      names = selected.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+      names = Self.sortedBytewise(Array(selected.keys))
     } else {
       names = options.operands.map { String(decoding: $0, as: UTF8.self) }
     }
