@@ -343,8 +343,15 @@ private struct Session {
       do {
         return try connect()
       } catch {
+        // A permanent refusal or a server that does not speak SMTP: no use retrying.
+        if let failure = error as? SMTPProbeError,
+          failure.code == .protocolViolation || failure.code == .invalidRequest
+        {
+          throw Stop(reason: "cannot open a connection: \(failure.reason)")
+        }
         guard attempt < options.backoff.count else {
-          throw Stop(reason: "cannot open a connection: \(error)")
+          throw Stop(
+            reason: "cannot open a connection: \((error as? SMTPProbeError)?.reason ?? "\(error)")")
         }
         options.sleep(options.backoff[attempt])
         attempt += 1

@@ -45,8 +45,9 @@ public struct TLSChannelOpener {
   /// Opens a fresh connection and brings it to the start of the TLS handshake.
   /// - Returns: The channel; the caller closes it.
   /// - Throws: ``SMTPProbeError``: `.closed` for a refusing greeting (`421`) or a
-  ///   refused `STARTTLS` (`454`), `.protocolViolation` for anything that is not SMTP,
-  ///   `.timeout` when the server is silent past a step's deadline.
+  ///   temporarily refused `STARTTLS` (`454`), worth a retry after a back-off;
+  ///   `.protocolViolation` for a permanent refusal (`5xx`) and for anything that is not
+  ///   SMTP; `.timeout` when the server is silent past a step's deadline.
   public func open() throws -> any TLSHandshakeChannel {
     let connectDeadline = Deadline.after(nanoseconds: stepTimeoutNanoseconds, clock: clock)
     let transport = try connector.connect(deadline: connectDeadline)
@@ -66,16 +67,12 @@ public struct TLSChannelOpener {
         throw SMTPProbeError(.closed, "greeting refused service: \(greeting.summary)")
       }
       let hello = try session.command("EHLO \(heloName)")
-      guard hello.isPositive else {
-        throw SMTPProbeError(.closed, "EHLO refused: \(hello.summary)")
-      }
+      guard hello.isPositive else { throw Self.refusal("EHLO", hello) }
       guard Capabilities(reply: hello, extended: true).startTLS else {
         throw SMTPProbeError(.protocolViolation, "STARTTLS is no longer offered")
       }
       let ready = try session.command("STARTTLS")
-      guard ready.code == 220 else {
-        throw SMTPProbeError(.closed, "STARTTLS refused: \(ready.summary)")
-      }
+      guard ready.code == 220 else { throw Self.refusal("STARTTLS", ready) }
       // Bytes after the 220 would be taken for the server's TLS data (or injected).
       guard !session.hasBufferedInput else {
         throw SMTPProbeError(.protocolViolation, "data after the 220 reply to STARTTLS")
@@ -86,6 +83,13 @@ public struct TLSChannelOpener {
     }
     return TransportTLSChannel(
       transport: transport, clock: clock, stepNanoseconds: stepTimeoutNanoseconds)
+  }
+
+  // 4xx: try again later (`.closed`); anything else: no use retrying.
+  private static func refusal(_ verb: String, _ reply: Reply) -> SMTPProbeError {
+    reply.isTransientFailure
+      ? SMTPProbeError(.closed, "\(verb) refused for now: \(reply.summary)")
+      : SMTPProbeError(.protocolViolation, "\(verb) refused: \(reply.summary)")
   }
 }
 
