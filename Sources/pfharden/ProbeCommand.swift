@@ -335,7 +335,11 @@ enum TextReport {
         capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "),
         hello)
     }
-    let analysed = report.tls.map { " (\($0.connections) connections)" } ?? " (not analysed)"
+    let analysed =
+      report.tls.map {
+        "; analysed over \($0.connections) connection\($0.connections == 1 ? "" : "s")"
+      }
+      ?? " (not analysed)"
     switch report.tlsMode {
     case .starttls: row("tls", "STARTTLS offered" + analysed)
     case .implicit: row("tls", "implicit TLS before the greeting" + analysed)
@@ -379,6 +383,7 @@ enum TextReport {
     for finding in report.findings {
       out.append("\(target): \(finding.severity.rawValue): [\(finding.id)] \(finding.message)")
       if verbose {
+        if let reference = finding.reference { out.append("    see: \(reference)") }
         for line in finding.evidence.transcriptLines { out.append("    " + line) }
       }
     }

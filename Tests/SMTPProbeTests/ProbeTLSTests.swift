@@ -38,15 +38,18 @@ import Testing
     #expect(tls.protocols["TLSv1.0"] == true)
     #expect(tls.protocols["TLSv1.2"] == true)
     #expect(tls.protocols["TLSv1.1"] == false)
-    #expect(Set(tls.ciphers.filter { $0.protocol == "TLSv1.2" }.map(\.id)) == [
-      "0xC02F", "0x009E", "0x00A6", "0x0033",
-    ])
+    #expect(
+      Set(tls.ciphers.filter { $0.protocol == "TLSv1.2" }.map(\.id)) == [
+        "0xC02F", "0x009E", "0x00A6", "0x0033",
+      ])
     #expect(tls.minDHBits == 1024)
     #expect(tls.minAnonDHBits == 1024)
     #expect(tls.certificate?.keyBits == 1024)
     // Every TCP connection is counted once, the analysis's included.
     #expect(report.connections == connector.transports.count)
-    #expect(tls.connections == connector.transports.filter { $0.smtp.received.contains("STARTTLS") }.count)
+    #expect(
+      tls.connections == connector.transports.filter { $0.smtp.received.contains("STARTTLS") }.count
+    )
     let ids = Dictionary(report.findings.map { ($0.id, $0.severity) }) { first, _ in first }
     #expect(ids["tls-tls10-offered"] == .warning)
     #expect(ids["tls-weak-dh"] == .warning)

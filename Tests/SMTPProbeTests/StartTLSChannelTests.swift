@@ -8,7 +8,9 @@ import Testing
 @Suite struct StartTLSChannelTests {
   static let step: UInt64 = 2_000_000_000
 
-  func opener(_ connector: any Connector, clock: VirtualClock, mode: TLSChannelOpener.Mode = .startTLS)
+  func opener(
+    _ connector: any Connector, clock: VirtualClock, mode: TLSChannelOpener.Mode = .startTLS
+  )
     -> TLSChannelOpener
   {
     var options = ProbeOptions.scripted(clock)

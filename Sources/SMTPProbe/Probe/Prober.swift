@@ -249,7 +249,8 @@ final class ProbeRun {
       Int64(clamping: min(totalDeadline.remainingNanoseconds, UInt64(Int64.max))))
     // A 421 while scanning: wait, then try again, as after a 421 greeting.
     let first = options.initialBackoffNanoseconds
-    let second = min(first.multipliedReportingOverflow(by: 4).partialValue, options.maxBackoffNanoseconds)
+    let second = min(
+      first.multipliedReportingOverflow(by: 4).partialValue, options.maxBackoffNanoseconds)
     scanOptions.backoff = [first, max(first, second)].map {
       .nanoseconds(Int64(clamping: min($0, UInt64(Int64.max))))
     }

@@ -36,7 +36,8 @@ enum FindingsBuilder {
           id: "implicit-tls", severity: .info,
           message: "The port speaks TLS before the greeting (implicit TLS); the SMTP checks "
             + "were not run"
-            + (report.tls == nil ? " and neither was the TLS analysis." : ", only the TLS analysis."),
+            + (report.tls == nil
+              ? " and neither was the TLS analysis." : ", only the TLS analysis."),
           evidence: report.transcript))
     case .none where report.implicitTLSExpected:
       out.append(

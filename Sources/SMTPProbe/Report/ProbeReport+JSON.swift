@@ -108,7 +108,9 @@ extension ProbeReport {
       ("notAfter", .string(certificate.notAfter)),
       ("notBefore", .string(X509Time.format(leaf.notBefore))),
       ("selfSigned", .bool(certificate.selfSigned)),
-      ("subjectAltNames", .strings(certificate.subjectAltNames.map { Escape.text(Array($0.utf8)) })),
+      (
+        "subjectAltNames", .strings(certificate.subjectAltNames.map { Escape.text(Array($0.utf8)) })
+      ),
       ("subjectCommonName", .optional(leaf.subjectCommonName.map { Escape.text(Array($0.utf8)) })),
       ("signatureAlgorithm", .string(leaf.signatureAlgorithm)),
       ("matchesHost", .optional(certificate.matchesHost)),

@@ -63,11 +63,13 @@ private struct Session {
         } else {
           try scanLegacy(version)
         }
-      } catch let stop as Stop {
-        result.notes.append("\(version.name): scan stopped: \(stop.reason)")
-        break
       } catch {
-        result.notes.append("\(version.name): scan stopped: \(error)")
+        let reason = (error as? Stop)?.reason ?? "\(error)"
+        result.notes.append("\(version.name): scan stopped: \(reason)")
+        // Not known either way unless a suite was accepted before the stop.
+        if !result.ciphers.contains(where: { $0.protocol == version.name }) {
+          result.protocols[version.name] = nil
+        }
         break
       }
     }
