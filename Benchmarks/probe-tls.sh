@@ -136,18 +136,27 @@ theirs_p = {names[v]: e == "1" for v, e in
             re.findall(r'<protocol type="[^"]*" version="([^"]+)" enabled="(\d)"', xml) if v in names}
 theirs_s = {(m.group(1), m.group(2).upper().replace("0X", "0x")) for m in
             re.finditer(r'<cipher [^>]*sslversion="([^"]+)"[^>]*id="(0x[0-9a-fA-F]+)"', xml)}
+theirs_dh = {}
+for m in re.finditer(r'<cipher [^>]*>', xml):
+    attrs = dict(re.findall(r'([a-zA-Z-]+)="([^"]*)"', m.group(0)))
+    if "dhebits" in attrs:
+        theirs_dh[(attrs["sslversion"], attrs["id"].upper().replace("0X", "0x"))] = int(attrs["dhebits"])
 tls = probe.get("tls") or {}
 ours_p = {k: v for k, v in (tls.get("protocols") or {}).items() if k in theirs_p}
 ours_s = {(c["protocol"], c["id"]) for c in tls.get("ciphers", [])}
-same = ours_p == theirs_p and ours_s == theirs_s
+ours_dh = {(c["protocol"], c["id"]): c["kexBits"] for c in tls.get("ciphers", [])
+           if c["kex"] in ("DHE", "ADH") and c["protocol"] != "TLSv1.3"}
+same = ours_p == theirs_p and ours_s == theirs_s and ours_dh == theirs_dh
 print(f"{'':24}{'pfharden':>10}{'sslscan':>10}{'ratio':>8}   target")
 print(f"{'wall time (s)':24}{ours_t:>10.2f}{theirs_t:>10.2f}{ours_t / theirs_t:>8.2f}   <= 0.50")
 print(f"{'TCP connections':24}{ours_c:>10}{theirs_c:>10}{ours_c / max(theirs_c, 1):>8.2f}   <= 0.60")
 print(f"{'accepted suites':24}{len(ours_s):>10}{len(theirs_s):>10}")
-print("same protocols and suites: " + ("yes" if same else "NO"))
+print(f"{'DH sizes compared':24}{len(ours_dh):>10}{len(theirs_dh):>10}")
+print("same protocols, suites and DH sizes: " + ("yes" if same else "NO"))
 if not same:
     print("  only pfharden:", sorted(ours_s - theirs_s))
     print("  only sslscan: ", sorted(theirs_s - ours_s))
     print("  protocols:", ours_p, theirs_p)
+    print("  DH sizes differ:", sorted(k for k in set(ours_dh) | set(theirs_dh) if ours_dh.get(k) != theirs_dh.get(k)))
 print("pfharden findings:", ", ".join(f["id"] for f in probe.get("findings", [])))
 PY
