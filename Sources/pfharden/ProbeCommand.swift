@@ -5,7 +5,9 @@ enum ProbeCommand {
   static let help = """
     OVERVIEW: Test a live SMTP server the way an attacker would: banner, capabilities,
     VRFY/EXPN user oracles, HELO requirement, open relay (never sending DATA), RCPT
-    user enumeration, and MAIL before STARTTLS on submission ports.
+    user enumeration, MAIL before STARTTLS on submission ports, and the TLS offered
+    over STARTTLS or implicit TLS: protocols, cipher suites with their DH and curve
+    sizes, server preference and the certificate.
 
     USAGE: pfharden probe HOST[:PORT] [options]
 
@@ -27,10 +29,16 @@ enum ProbeCommand {
       --source ADDR           Bind connections to this local address.
       --implicit-tls          The port speaks TLS before the greeting (as 465 does).
       --timeout S             Seconds each step may take (default: 10).
-      --max-connections N     The connection budget (default: 10). Connections are
-                              made one at a time, with back-off after a 421.
+      --max-connections N     The connection budget of the SMTP checks (default:
+                              10). Connections are made one at a time, with
+                              back-off after a 421.
+      --no-tls                Skip the TLS analysis.
+      --tls-only              Only the greeting, EHLO, the STARTTLS check and the
+                              TLS analysis: no VRFY, relay or enumeration tests.
+      --max-tls-connections N The TLS analysis's own budget (default: 300); it
+                              needs one connection per accepted cipher suite.
       --format text|json      Output format (default: text). JSON is documented in
-                              docs/probe-json-schema.md (schemaVersion 1).
+                              docs/probe-json-schema.md (schemaVersion 2).
       --min-severity info|warning|error
                               The lowest severity that makes the exit status 1
                               (default: warning).
@@ -68,9 +76,11 @@ enum ProbeCommand {
 
   static let valueOptions = [
     "--role", "--helo", "--xclient-addr", "--source", "--timeout", "--format", "--min-severity",
-    "--max-connections",
+    "--max-connections", "--max-tls-connections",
   ]
-  static let flagOptions = ["--implicit-tls", "--verbose", "-v", "--help", "-h"]
+  static let flagOptions = [
+    "--implicit-tls", "--no-tls", "--tls-only", "--verbose", "-v", "--help", "-h",
+  ]
 
   /// Runs the command.
   /// - Parameters:
@@ -145,6 +155,8 @@ enum ProbeCommand {
         switch argument {
         case "--help", "-h": return .help
         case "--verbose", "-v": invocation.verbose = true
+        case "--no-tls": invocation.options.analyseTLS = false
+        case "--tls-only": invocation.options.tlsOnly = true
         default: invocation.options.implicitTLS = true
         }
         continue
@@ -170,6 +182,9 @@ enum ProbeCommand {
       }
       guard target == nil else { return .usage("one target only: '\(printable(argument))'") }
       target = argument
+    }
+    if invocation.options.tlsOnly, !invocation.options.analyseTLS {
+      return .usage("--tls-only and --no-tls exclude each other")
     }
     guard let target else { return .usage("missing HOST[:PORT]") }
     guard let (host, port) = splitTarget(target) else {
@@ -223,6 +238,11 @@ enum ProbeCommand {
         return "--max-connections must be between 1 and 100, not '\(printable(value))'"
       }
       invocation.options.connectionBudget = count
+    case "--max-tls-connections":
+      guard let count = Int(value), (1...2000).contains(count) else {
+        return "--max-tls-connections must be between 1 and 2000, not '\(printable(value))'"
+      }
+      invocation.options.tlsConnectionBudget = count
     case "--format":
       guard value == "text" || value == "json" else {
         return "--format must be text or json, not '\(printable(value))'"
@@ -315,10 +335,18 @@ enum TextReport {
         capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "),
         hello)
     }
+    let analysed =
+      report.tls.map {
+        "; analysed over \($0.connections) connection\($0.connections == 1 ? "" : "s")"
+      }
+      ?? " (not analysed)"
     switch report.tlsMode {
-    case .starttls: row("tls", "STARTTLS offered (not analysed here)")
-    case .implicit: row("tls", "implicit TLS before the greeting (not analysed here)")
+    case .starttls: row("tls", "STARTTLS offered" + analysed)
+    case .implicit: row("tls", "implicit TLS before the greeting" + analysed)
     case .none: if report.capabilities != nil { row("tls", "not offered") }
+    }
+    if let tls = report.tls {
+      tlsRows(tls, row: { row($0, $1) }, line: { out.append($0) })
     }
     if let auth = report.authBeforeStartTLS {
       let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
@@ -355,6 +383,7 @@ enum TextReport {
     for finding in report.findings {
       out.append("\(target): \(finding.severity.rawValue): [\(finding.id)] \(finding.message)")
       if verbose {
+        if let reference = finding.reference { out.append("    see: \(reference)") }
         for line in finding.evidence.transcriptLines { out.append("    " + line) }
       }
     }
@@ -365,6 +394,47 @@ enum TextReport {
       "\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s") "
         + "(\(counts.joined(separator: ", ")))")
     return out.joined(separator: "\n") + "\n"
+  }
+
+  private static func tlsRows(
+    _ tls: TLSScanResult, row: (String, String) -> Void, line: (String) -> Void
+  ) {
+    let names = ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    let accepted = names.filter { tls.protocols[$0] == true }
+    let refused = names.filter { tls.protocols[$0] == false }
+    let untested = names.filter { tls.protocols[$0] == nil }
+    var value = accepted.isEmpty ? "none accepted" : accepted.joined(separator: " ")
+    if !refused.isEmpty { value += " (refused: \(refused.joined(separator: " ")))" }
+    if !untested.isEmpty { value += " (not tested: \(untested.joined(separator: " ")))" }
+    row("tls protocols", value)
+    if let preference = tls.serverPreference {
+      row("tls cipher order", preference ? "server's" : "client's")
+    }
+    let dh = [
+      tls.minDHBits.map { "DHE \($0) bits" }, tls.minAnonDHBits.map { "anonymous DH \($0) bits" },
+    ].compactMap { $0 }
+    if !dh.isEmpty { row("tls smallest dh", dh.joined(separator: ", ")) }
+    let groups = tls.tls13Groups.isEmpty ? tls.ecdheCurves : tls.tls13Groups
+    if !groups.isEmpty { row("tls groups", groups.joined(separator: " ")) }
+    if let certificate = tls.certificate {
+      var text = "\(certificate.keyType) \(certificate.keyBits.map(String.init) ?? "?") bits"
+      text += ", \(certificate.leaf.signatureAlgorithm), not after \(certificate.notAfter)"
+      if certificate.selfSigned { text += ", self-signed" }
+      let sans = certificate.subjectAltNames.map { Escape.text(Array($0.utf8)) }
+      if !sans.isEmpty { text += ", names \(sans.joined(separator: " "))" }
+      row("tls certificate", text)
+    } else {
+      row("tls certificate", "not seen")
+    }
+    row("tls suites", "\(tls.ciphers.count) accepted")
+    for cipher in tls.ciphers {
+      var text = "    \(cipher.protocol.padding(to: 8))\(cipher.id) \(cipher.name)"
+      text += " \(cipher.kex)"
+      if let bits = cipher.kexBits { text += " \(bits)" }
+      if let group = cipher.group { text += " \(group)" }
+      line(text)
+    }
+    for note in tls.notes { line("    note: \(note)") }
   }
 
   private static func oracleRow(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import SMTPProbe
 @testable import pfharden
 
 /// `pfharden probe` in process, against small SMTP servers on 127.0.0.1 only.
@@ -45,6 +46,9 @@ import Testing
     (["127.0.0.1", "--min-severity", "fatal"], "--min-severity must be"),
     (["127.0.0.1", "--helo"], "needs a value"),
     (["127.0.0.1", "--verbose=yes"], "takes no value"),
+    (["127.0.0.1", "--no-tls", "--tls-only"], "--tls-only and --no-tls exclude each other"),
+    (["127.0.0.1", "--max-tls-connections", "0"], "--max-tls-connections must be"),
+    (["127.0.0.1", "--tls-onyl"], "Did you mean '--tls-only'?"),
   ])
   func usageErrorsExit64(arguments: [String], message: String) {
     let result = probeCommand(arguments)
@@ -120,7 +124,7 @@ import Testing
     ])
     #expect(result.status == 1, "\(result.stderr)")
     let json = try parse(result.stdout)
-    #expect(json["schemaVersion"] as? Int == 1)
+    #expect(json["schemaVersion"] as? Int == 2)
     #expect(json["connections"] as? Int == server.connections)
     let banner = try #require(json["banner"] as? [String: Any])
     #expect(banner["text"] as? String == "mail.example.test ESMTP Postfix (Debian/GNU)")
@@ -136,6 +140,15 @@ import Testing
     #expect((relay["variants"] as? [Any])?.count == 16)
     let starttls = try #require(json["starttls"] as? [String: Any])
     #expect(starttls["offered"] as? Bool == true)
+    #expect(starttls["analysed"] == nil)
+    // The fake server answers STARTTLS with 500: the analysis ran and says why it stopped.
+    let tls = try #require(json["tls"] as? [String: Any])
+    #expect(tls["connections"] as? Int == 1)
+    #expect((tls["notes"] as? [String])?.first?.contains("500") == true)
+    #expect(
+      (tls["protocols"] as? [String: Any])?.keys.sorted() == [
+        "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3",
+      ])
     #expect(json["authBeforeStarttls"] as? Bool == false)
     let findings = try #require(json["findings"] as? [[String: Any]])
     let first = try #require(findings.first)
@@ -144,6 +157,24 @@ import Testing
     #expect((first["message"] as? String)?.isEmpty == false)
     #expect((first["evidence"] as? [String])?.contains { $0.contains("RCPT TO:") } == true)
     #expect(!result.stdout.contains("DATA"))
+  }
+
+  @Test func noTLSSkipsTheAnalysisAndTLSOnlySkipsTheRest() throws {
+    let server = try FakeSMTPServer(posture: .open)
+    defer { server.stop() }
+    let skipped = probe(["127.0.0.1:\(server.port)", "--no-tls", "--format", "json"])
+    let json = try parse(skipped.stdout)
+    #expect(json["tls"] is NSNull)
+    #expect(json["connections"] as? Int == server.connections)
+    let before = server.connections
+    let only = probe(["127.0.0.1:\(server.port)", "--tls-only", "--format", "json"])
+    let tlsOnly = try parse(only.stdout)
+    // One SMTP session, one refused STARTTLS connection.
+    #expect(server.connections - before == 2)
+    #expect(tlsOnly["vrfy"] is NSNull)
+    #expect(tlsOnly["openRelay"] is NSNull)
+    #expect(tlsOnly["tls"] is [String: Any])
+    #expect((tlsOnly["capabilities"] as? [String: Any])?["starttls"] as? Bool == true)
   }
 
   @Test func hardenedServerFromOutsideExits0() throws {
@@ -171,6 +202,58 @@ import Testing
     let text = result.stdout.replacingOccurrences(of: ":\(server.port)", with: ":PORT")
     try Snapshot.assert(text, named: "open-loopback.txt")
   }
+
+  @Test func textReportShowsTheTLSAnalysis() throws {
+    let server = try FakeSMTPServer(posture: .hardened)
+    defer { server.stop() }
+    var console = Console.capturing()
+    let status = ProbeCommand.run(
+      arguments: ["127.0.0.1:\(server.port)", "--tls-only"], console: &console
+    ) { host, port, options in
+      // The fake server refuses STARTTLS; put a known analysis in its place.
+      var report = Prober.probe(host: host, port: port, options: options)
+      report.connections += Self.sampleTLS.connections - (report.tls?.connections ?? 0)
+      report.tls = Self.sampleTLS
+      report.findings = FindingsBuilder.findings(for: report)
+      return report
+    }
+    #expect(status == 1)
+    let text = String(decoding: console.stdout, as: UTF8.self)
+      .replacingOccurrences(of: ":\(server.port)", with: ":PORT")
+    try Snapshot.assert(text, named: "tls-loopback.txt")
+  }
+
+  /// A server with TLS 1.0, 1.2 and 1.3, Postfix's automatic DH sizes and no certificate
+  /// seen (as if only anonymous suites were accepted).
+  static let sampleTLS: TLSScanResult = {
+    func row(_ version: String, _ id: UInt16, _ kex: String, _ bits: Int?, _ group: String?)
+      -> TLSCipherResult
+    {
+      let info = CipherSuiteRegistry.suite(id)
+      return TLSCipherResult(
+        protocol: version, id: tlsHex16(id), name: info?.name ?? "?", kex: kex, kexBits: bits,
+        group: group, suiteID: id, anonymous: info?.isAnonymous ?? false,
+        forwardSecret: info?.forwardSecret ?? false)
+    }
+    var result = TLSScanResult()
+    result.protocols = [
+      "SSLv3": false, "TLSv1.0": true, "TLSv1.1": false, "TLSv1.2": true, "TLSv1.3": true,
+    ]
+    result.ciphers = [
+      row("TLSv1.0", 0xC014, "ECDHE", 253, "X25519"),
+      row("TLSv1.2", 0xC030, "ECDHE", 253, "X25519"),
+      row("TLSv1.2", 0x009F, "DHE", 2048, nil),
+      row("TLSv1.2", 0x00A6, "ADH", 1024, nil),
+      row("TLSv1.3", 0x1302, "ECDHE", 253, "X25519"),
+    ]
+    result.serverPreference = false
+    result.minDHBits = 2048
+    result.minAnonDHBits = 1024
+    result.tls13Groups = ["X25519", "P-256"]
+    result.connections = 9
+    result.findings = TLSVerdicts.findings(for: result, role: .mx, now: 1_800_000_000)
+    return result
+  }()
 
   @Test func verboseTextShowsEvidence() throws {
     let server = try FakeSMTPServer(posture: .open)

@@ -39,6 +39,17 @@ public struct ProbeOptions: Sendable {
   public var maxBackoffNanoseconds: UInt64 = 30_000_000_000
   /// How long to listen for a plaintext greeting on an implicit-TLS port.
   public var implicitTLSListenNanoseconds: UInt64 = 1_500_000_000
+  /// Whether to analyse TLS (protocols, suites, DH sizes, certificate) when STARTTLS is
+  /// offered or the port speaks implicit TLS (`--no-tls` turns it off).
+  public var analyseTLS = true
+  /// Run only the greeting, EHLO, the STARTTLS check and the TLS analysis: no VRFY, relay
+  /// or enumeration tests (`--tls-only`).
+  public var tlsOnly = false
+  /// The most TCP connections the TLS analysis makes, on top of ``connectionBudget``
+  /// (each handshake needs a fresh one; one at a time).
+  public var tlsConnectionBudget = 300
+  /// The current time in seconds since 1970, for certificate expiry; nil: the system's.
+  public var currentTime: Int64?
   /// Bounds on replies.
   public var replyLimits = ReplyLimits()
   /// The clock deadlines are measured on.

@@ -99,8 +99,10 @@ final class ProbeRun {
   func execute() -> ProbeReport {
     if options.implicitTLS {
       probeImplicitTLS()
+      if report.tlsMode == .implicit, report.failure == nil { analyseTLS(mode: .implicit) }
     } else {
       probePlaintext()
+      if report.tlsMode == .starttls, report.failure == nil { analyseTLS(mode: .startTLS) }
     }
     report.findings = FindingsBuilder.findings(for: report)
     return report
@@ -228,6 +230,38 @@ final class ProbeRun {
     return (again, nil)
   }
 
+  // MARK: TLS
+
+  /// Runs the TLS analysis over fresh connections, within its own connection budget and
+  /// the probe's total deadline.
+  func analyseTLS(mode: TLSChannelOpener.Mode) {
+    guard options.analyseTLS || options.tlsOnly, !totalDeadline.hasPassed else { return }
+    let host = report.host
+    let serverName =
+      SocketAddress.numeric(host, port: 0) == nil && RelayCheck.isDomainName(host) ? host : nil
+    var scanOptions = TLSScanOptions(
+      now: options.currentTime ?? wallClockSeconds(), role: options.role.tlsRole,
+      serverName: serverName)
+    scanOptions.maxConnections = options.tlsConnectionBudget
+    scanOptions.handshakeTimeout = .nanoseconds(
+      Int64(clamping: min(options.stepTimeoutNanoseconds, UInt64(Int64.max))))
+    scanOptions.totalTimeout = .nanoseconds(
+      Int64(clamping: min(totalDeadline.remainingNanoseconds, UInt64(Int64.max))))
+    // A 421 while scanning: wait, then try again, as after a 421 greeting.
+    let first = options.initialBackoffNanoseconds
+    let second = min(
+      first.multipliedReportingOverflow(by: 4).partialValue, options.maxBackoffNanoseconds)
+    scanOptions.backoff = [first, max(first, second)].map {
+      .nanoseconds(Int64(clamping: min($0, UInt64(Int64.max))))
+    }
+    let clock = options.clock
+    scanOptions.sleep = { clock.sleep(nanoseconds: $0.clampedNanoseconds) }
+    let opener = TLSChannelOpener(connector: connector, mode: mode, options: options)
+    let result = TLSScanner(options: scanOptions) { try opener.open() }.scan()
+    report.connections += result.connections
+    report.tls = result
+  }
+
   // MARK: Checks
 
   func probeImplicitTLS() {
@@ -297,6 +331,11 @@ final class ProbeRun {
     report.capabilities = capabilities
     report.tlsMode = capabilities.startTLS ? .starttls : .none
     report.authBeforeStartTLS = !capabilities.authMechanisms.isEmpty
+
+    if options.tlsOnly {
+      finish(first)
+      return
+    }
 
     var vantage = initialVantage(first)
     if options.xclientAddress != nil {

@@ -33,6 +33,8 @@ public struct Finding: Equatable, Sendable {
   public var message: String
   /// The commands sent and replies received that show it.
   public var evidence: [Exchange]
+  /// Where the rule comes from (RFC, Postfix document, advisory), when given.
+  public var reference: String?
 
   /// Creates a finding.
   /// - Parameters:
@@ -40,10 +42,15 @@ public struct Finding: Equatable, Sendable {
   ///   - severity: How serious.
   ///   - message: The sentence.
   ///   - evidence: The exchanges that show it.
-  public init(id: String, severity: Severity, message: String, evidence: [Exchange]) {
+  ///   - reference: Where the rule comes from.
+  public init(
+    id: String, severity: Severity, message: String, evidence: [Exchange],
+    reference: String? = nil
+  ) {
     self.id = id
     self.severity = severity
     self.message = message
     self.evidence = evidence
+    self.reference = reference
   }
 }

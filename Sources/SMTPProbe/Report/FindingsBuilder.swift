@@ -34,8 +34,10 @@ enum FindingsBuilder {
       out.append(
         Finding(
           id: "implicit-tls", severity: .info,
-          message: "The port speaks TLS before the greeting (implicit TLS); "
-            + "the SMTP checks need the TLS analysis and were not run.",
+          message: "The port speaks TLS before the greeting (implicit TLS); the SMTP checks "
+            + "were not run"
+            + (report.tls == nil
+              ? " and neither was the TLS analysis." : ", only the TLS analysis."),
           evidence: report.transcript))
     case .none where report.implicitTLSExpected:
       out.append(
@@ -44,13 +46,30 @@ enum FindingsBuilder {
           message: "A plaintext greeting arrived on a port expected to speak implicit TLS.",
           evidence: report.transcript))
     case .none where report.capabilities != nil:
+      let finding = TLSVerdicts.noSTARTTLS(role: report.role.tlsRole)
       out.append(
         Finding(
-          id: "starttls-not-offered", severity: submission ? .error : .warning,
-          message: "STARTTLS is not offered: mail and credentials travel in plaintext.",
-          evidence: report.transcript.filter { $0.command?.hasPrefix("EHLO") ?? false }))
+          id: finding.id, severity: Severity(finding.severity), message: finding.message,
+          evidence: report.transcript.filter { $0.command?.hasPrefix("EHLO") ?? false },
+          reference: finding.reference))
     default:
       break
+    }
+    if let tls = report.tls {
+      for finding in tls.findings {
+        out.append(
+          Finding(
+            id: finding.id, severity: Severity(finding.severity), message: finding.message,
+            evidence: [], reference: finding.reference))
+      }
+      if !tls.notes.isEmpty {
+        out.append(
+          Finding(
+            id: "tls-analysis-incomplete", severity: .info,
+            message: "The TLS analysis may be incomplete: "
+              + tls.notes.prefix(3).joined(separator: "; ") + ".",
+            evidence: []))
+      }
     }
     if report.authBeforeStartTLS == true {
       let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
@@ -166,6 +185,28 @@ enum FindingsBuilder {
           message: "The outside vantage could not be simulated: \(note); results are from "
             + "\(relay.vantage.address ?? "this host").",
           evidence: []))
+    }
+  }
+}
+
+extension Severity {
+  /// The severity of a TLS finding.
+  init(_ severity: TLSFinding.Severity) {
+    switch severity {
+    case .info: self = .info
+    case .warning: self = .warning
+    case .error: self = .error
+    }
+  }
+}
+
+extension ProbeRole {
+  /// The role the TLS findings are judged for.
+  public var tlsRole: TLSRole {
+    switch self {
+    case .mx: .mx
+    case .relay: .relay
+    case .submission: .submission
     }
   }
 }

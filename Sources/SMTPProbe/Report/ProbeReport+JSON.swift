@@ -1,8 +1,8 @@
 extension ProbeReport {
   /// The version of the JSON document ``json()`` writes (see docs/probe-json-schema.md).
-  public static let jsonSchemaVersion = 1
+  public static let jsonSchemaVersion = 2
 
-  /// The report as a pretty-printed JSON document, schema version 1, ending in a newline.
+  /// The report as a pretty-printed JSON document, schema version 2, ending in a newline.
   /// - Parameter includingTranscript: Whether to add every exchange of every connection.
   /// - Returns: The JSON text (pure ASCII: server bytes are escaped).
   public func json(includingTranscript: Bool = true) -> String {
@@ -34,11 +34,9 @@ extension ProbeReport {
         .object([
           ("offered", .bool(startTLSOffered)), ("tlsMode", .string(tlsMode.rawValue)),
           ("implicitTLSExpected", .bool(implicitTLSExpected)),
-          // The TLS handshake analysis is a separate check; this schema version only says
-          // how TLS is offered.
-          ("analysed", .bool(false)),
         ])
       ),
+      ("tls", tls.map(Self.json) ?? .null),
       ("authBeforeStarttls", .optional(authBeforeStartTLS)),
       ("vrfy", vrfy.map(Self.json) ?? .null),
       ("expn", expn.map(Self.json) ?? .null),
@@ -62,6 +60,7 @@ extension ProbeReport {
             .object([
               ("id", .string($0.id)), ("severity", .string($0.severity.rawValue)),
               ("message", .string($0.message)),
+              ("reference", .optional($0.reference)),
               ("evidence", .strings($0.evidence.transcriptLines)),
             ])
           })
@@ -71,6 +70,52 @@ extension ProbeReport {
       members.append(("transcript", .strings(transcript.transcriptLines)))
     }
     return .object(members)
+  }
+
+  static func json(_ tls: TLSScanResult) -> JSONValue {
+    .object([
+      (
+        "protocols",
+        .object(TLSProtocolVersion.all.map { ($0.name, .optional(tls.protocols[$0.name])) })
+      ),
+      (
+        "ciphers",
+        .array(
+          tls.ciphers.map {
+            .object([
+              ("protocol", .string($0.protocol)), ("id", .string($0.id)),
+              ("name", .string($0.name)), ("kex", .string($0.kex)),
+              ("kexBits", .optional($0.kexBits)), ("group", .optional($0.group)),
+              ("anonymous", .bool($0.anonymous)), ("forwardSecret", .bool($0.forwardSecret)),
+            ])
+          })
+      ),
+      ("serverPreference", .optional(tls.serverPreference)),
+      ("minDHBits", .optional(tls.minDHBits)),
+      ("minAnonDHBits", .optional(tls.minAnonDHBits)),
+      ("tls13Groups", .strings(tls.tls13Groups)),
+      ("ecdheCurves", .strings(tls.ecdheCurves)),
+      ("certificate", tls.certificate.map(Self.json) ?? .null),
+      ("connections", .int(tls.connections)),
+      ("notes", .strings(tls.notes)),
+    ])
+  }
+
+  static func json(_ certificate: TLSCertificateSummary) -> JSONValue {
+    let leaf = certificate.leaf
+    return .object([
+      ("keyType", .string(certificate.keyType)), ("keyBits", .optional(certificate.keyBits)),
+      ("notAfter", .string(certificate.notAfter)),
+      ("notBefore", .string(X509Time.format(leaf.notBefore))),
+      ("selfSigned", .bool(certificate.selfSigned)),
+      (
+        "subjectAltNames", .strings(certificate.subjectAltNames.map { Escape.text(Array($0.utf8)) })
+      ),
+      ("subjectCommonName", .optional(leaf.subjectCommonName.map { Escape.text(Array($0.utf8)) })),
+      ("signatureAlgorithm", .string(leaf.signatureAlgorithm)),
+      ("matchesHost", .optional(certificate.matchesHost)),
+      ("chainLength", .int(certificate.chainLength)),
+    ])
   }
 
   static func json(_ banner: BannerResult) -> JSONValue {

@@ -169,7 +169,7 @@ public struct ProbeReport: Equatable, Sendable {
   public var address: String?
   /// The assumed role.
   public var role: ProbeRole
-  /// How many TCP connections the probe made.
+  /// How many TCP connections the probe made, the TLS analysis's included.
   public var connections: Int
   /// Why the probe could not complete, if it could not (no greeting, refused, timed out).
   public var failure: SMTPProbeError?
@@ -199,6 +199,8 @@ public struct ProbeReport: Equatable, Sendable {
   public var findings: [Finding]
   /// Every exchange of every connection, in order.
   public var transcript: [Exchange]
+  /// The TLS analysis, when it ran (STARTTLS offered or implicit TLS, not `--no-tls`).
+  public var tls: TLSScanResult? = nil
 
   /// Whether STARTTLS was advertised.
   public var startTLSOffered: Bool { capabilities?.startTLS ?? false }

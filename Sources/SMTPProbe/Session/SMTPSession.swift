@@ -45,6 +45,10 @@ final class SMTPSession {
   /// Whether the session can still be used.
   var isOpen: Bool { endedBy == nil }
 
+  /// Whether bytes arrived that no reply has consumed (after `220` to STARTTLS they
+  /// would be mistaken for the server's TLS data).
+  var hasBufferedInput: Bool { reader.hasBufferedBytes }
+
   private var stepDeadline: Deadline {
     Deadline.after(nanoseconds: stepNanoseconds, clock: clock).earliest(sessionDeadline)
   }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What the server is for; it decides how severe TLS findings are.
 public enum TLSRole: String, Sendable, CaseIterable {
   /// A public MX: opportunistic TLS (RFC 3207, `smtpd_tls_security_level = may`).
@@ -50,14 +44,8 @@ public struct TLSScanOptions: Sendable {
     self.serverName = serverName
   }
 
-  // Blocks the calling thread. To be replaced by the shared socket layer's sleep.
+  // Blocks the calling thread (nanosleep, in the socket layer).
   @Sendable static func blockingSleep(_ duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    guard seconds >= 0 else { return }
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0, errno == EINTR {
-      request = remaining
-    }
+    sleepNanoseconds(duration.clampedNanoseconds)
   }
 }

@@ -63,11 +63,13 @@ private struct Session {
         } else {
           try scanLegacy(version)
         }
-      } catch let stop as Stop {
-        result.notes.append("\(version.name): scan stopped: \(stop.reason)")
-        break
       } catch {
-        result.notes.append("\(version.name): scan stopped: \(error)")
+        let reason = (error as? Stop)?.reason ?? "\(error)"
+        result.notes.append("\(version.name): scan stopped: \(reason)")
+        // Not known either way unless a suite was accepted before the stop.
+        if !result.ciphers.contains(where: { $0.protocol == version.name }) {
+          result.protocols[version.name] = nil
+        }
         break
       }
     }
@@ -343,8 +345,15 @@ private struct Session {
       do {
         return try connect()
       } catch {
+        // A permanent refusal or a server that does not speak SMTP: no use retrying.
+        if let failure = error as? SMTPProbeError,
+          failure.code == .protocolViolation || failure.code == .invalidRequest
+        {
+          throw Stop(reason: "cannot open a connection: \(failure.reason)")
+        }
         guard attempt < options.backoff.count else {
-          throw Stop(reason: "cannot open a connection: \(error)")
+          throw Stop(
+            reason: "cannot open a connection: \((error as? SMTPProbeError)?.reason ?? "\(error)")")
         }
         options.sleep(options.backoff[attempt])
         attempt += 1

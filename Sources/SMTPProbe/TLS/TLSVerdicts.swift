@@ -83,13 +83,16 @@ public enum TLSVerdicts {
   }
 
   /// The finding for a server that does not offer STARTTLS at all.
+  ///
+  /// An error where clients must use TLS (relay, submission); a warning on an MX, whose
+  /// peers fall back to plaintext anyway (RFC 7435).
   /// - Parameter role: What the server is for.
-  /// - Returns: The finding.
+  /// - Returns: The finding (`starttls-not-offered`).
   public static func noSTARTTLS(role: TLSRole) -> TLSFinding {
     TLSFinding(
-      id: "tls-no-starttls", severity: .error,
-      message: "STARTTLS is not offered; mail to and from this \(role.rawValue) travels in "
-        + "plaintext.",
+      id: "starttls-not-offered", severity: role == .mx ? .warning : .error,
+      message: "STARTTLS is not offered: mail and credentials to and from this "
+        + "\(role.rawValue) travel in plaintext.",
       reference: "RFC 3207; RFC 8314; Postfix TLS_README (smtpd_tls_security_level)")
   }
 

@@ -64,3 +64,15 @@ public struct Deadline: Sendable {
   /// Whether the deadline has passed.
   public var hasPassed: Bool { remainingNanoseconds == 0 }
 }
+
+extension Duration {
+  /// Whole nanoseconds; zero for a negative duration, `UInt64.max` when too long.
+  var clampedNanoseconds: UInt64 {
+    let (seconds, attoseconds) = components
+    guard seconds >= 0, self > .zero else { return 0 }
+    let (scaled, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+    if overflow { return .max }
+    let (sum, carry) = scaled.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+    return carry ? .max : sum
+  }
+}

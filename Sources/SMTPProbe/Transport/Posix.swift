@@ -51,6 +51,12 @@ func sleepNanoseconds(_ nanoseconds: UInt64) {
   }
 }
 
+/// Reads the wall clock (for certificate validity).
+/// - Returns: Seconds since 1970.
+func wallClockSeconds() -> Int64 {
+  Int64(time(nil))
+}
+
 /// Fills a buffer with random bytes from the kernel.
 /// - Parameter count: How many bytes.
 /// - Returns: The bytes (falls back to the system generator on failure).

@@ -14,14 +14,26 @@ final class PostfixInstance {
     case stock
   }
 
+  /// TLS for the instance's smtpd: a certificate, its key and extra main.cf lines.
+  struct TLSSettings {
+    /// The certificate file (PEM).
+    var certificate: String
+    /// The private key file (PEM).
+    var key: String
+    /// Further `name = value` lines (protocols, ciphers, DH file).
+    var parameters: [String] = []
+  }
+
   let directory: URL
   let port: UInt16
+  let tls: TLSSettings?
   var configDirectory: String { directory.appendingPathComponent("conf").path }
   var hostname: String { "mail.test-\(port).test" }
   private var started = false
 
   /// Writes the instance's files (nothing runs yet).
-  init(posture: Posture) throws {
+  init(posture: Posture, tls: TLSSettings? = nil) throws {
+    self.tls = tls
     port = try PostfixInstance.freeLoopbackPort()
     directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("pfharden-probe-\(port)-\(UUID().uuidString.prefix(8))")
@@ -84,6 +96,11 @@ final class PostfixInstance {
   }
 
   deinit { stop() }
+
+  /// How many connections smtpd logged (`connect from` lines).
+  func loggedConnections() -> Int {
+    log().split(separator: "\n").filter { $0.contains(": connect from ") }.count
+  }
 
   /// The instance's maillog (for failure messages).
   func log() -> String {
@@ -164,7 +181,7 @@ final class PostfixInstance {
     scache    unix  -       -       n       -       1       scache
     postlog   unix-dgram n  -       n       -       1       postlogd
 
-    """
+    """ + (tls == nil ? "" : "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n")
   }
 
   private func mainCf(_ posture: Posture) -> String {
@@ -210,6 +227,15 @@ final class PostfixInstance {
         """
     case .stock:
       break
+    }
+    if let tls {
+      text += """
+        smtpd_tls_security_level = may
+        smtpd_tls_cert_file = \(tls.certificate)
+        smtpd_tls_key_file = \(tls.key)
+
+        """
+      text += tls.parameters.map { $0 + "\n" }.joined()
     }
     return text
   }

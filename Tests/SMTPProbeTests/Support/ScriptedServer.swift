@@ -268,11 +268,13 @@ struct FakePostfix {
 }
 
 extension ProbeOptions {
-  /// Options for scripted tests: a virtual clock, a fixed control user.
+  /// Options for scripted tests: a virtual clock, a fixed control user, no TLS analysis
+  /// (a scripted server speaks no TLS; the TLS tests turn it on).
   static func scripted(_ clock: VirtualClock) -> ProbeOptions {
     var options = ProbeOptions()
     options.clock = clock
     options.controlUser = "pfhcontrol"
+    options.analyseTLS = false
     return options
   }
 }

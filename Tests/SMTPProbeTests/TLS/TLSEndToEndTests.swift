@@ -240,4 +240,30 @@ struct TLSEndToEndTests {
       ["-cert", "rsa4096.pem", "-key", "rsa4096.key", "-tls1_2", "-dhparam", "dh2048.pem"],
       certificate: "rsa4096.pem")
   }
+
+  /// The prober over a real socket on an implicit-TLS port: no plaintext greeting, then
+  /// the analysis through the production channel opener.
+  @Test func proberAnalysesImplicitTLS() throws {
+    try TLSTools.require()
+    let server = try TLSTestServer(["-cert", "rsa2048.pem", "-key", "rsa2048.key"])
+    defer { server.stop() }
+    var options = ProbeOptions()
+    options.implicitTLS = true
+    options.implicitTLSListenNanoseconds = 300_000_000
+    options.stepTimeoutNanoseconds = 5_000_000_000
+    let report = Prober.probe(host: "127.0.0.1", port: server.port, options: options)
+    let reference = try Self.sslscan(port: server.port)
+    #expect(report.tlsMode == .implicit)
+    #expect(report.failure == nil)
+    let tls = try #require(report.tls)
+    #expect(tls.notes == [])
+    #expect(report.connections == 1 + tls.connections)
+    for name in ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+      #expect(tls.protocols[name] == (reference.protocols[name] ?? false), "\(name)")
+      let ours = Set(tls.ciphers.filter { $0.protocol == name }.map(\.id))
+      #expect(ours == reference.suites[name, default: []], "\(name) suites")
+    }
+    #expect(tls.certificate?.keyBits == 2048)
+    #expect(report.findings.contains { $0.id == "implicit-tls" })
+  }
 }

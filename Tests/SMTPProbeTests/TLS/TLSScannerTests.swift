@@ -145,6 +145,20 @@ import Testing
     #expect(result.ciphers.isEmpty)
   }
 
+  @Test func permanentRefusalStopsWithoutBackoff() {
+    let server = FakeTLSServer()
+    server.suites = [0xC02F]
+    server.permanentFailure = SMTPProbeError(.protocolViolation, "STARTTLS refused: 502 5.5.1")
+    let slept = TLSSleepLog()
+    let result = scan(server) {
+      $0.backoff = [.seconds(1), .seconds(5)]
+      $0.sleep = { slept.append($0) }
+    }
+    #expect(slept.values.isEmpty)
+    #expect(result.connections == 1)
+    #expect(result.notes.first?.contains("502") == true)
+  }
+
   @Test func garbageAndSilenceAreRefusalsNotCrashes() {
     let server = FakeTLSServer()
     for answer: [UInt8] in [[], [0x48, 0x54, 0x54, 0x50, 0x2F], [22, 3, 3, 0, 5, 2, 0, 0, 9, 9]] {

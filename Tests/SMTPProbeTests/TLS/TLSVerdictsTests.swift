@@ -123,8 +123,10 @@ import Testing
 
   @Test func noSTARTTLS() {
     let finding = TLSVerdicts.noSTARTTLS(role: .mx)
-    #expect(finding.id == "tls-no-starttls")
-    #expect(finding.severity == .error)
+    #expect(finding.id == "starttls-not-offered")
+    #expect(finding.severity == .warning)
     #expect(finding.reference.contains("RFC 3207"))
+    #expect(TLSVerdicts.noSTARTTLS(role: .relay).severity == .error)
+    #expect(TLSVerdicts.noSTARTTLS(role: .submission).severity == .error)
   }
 }

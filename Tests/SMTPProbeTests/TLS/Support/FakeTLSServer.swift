@@ -20,13 +20,18 @@ final class FakeTLSServer: @unchecked Sendable {
   var answer: (([UInt8]) -> [UInt8])?
   /// Throws instead of connecting while positive.
   var refuseConnections = 0
+  /// What a refused connection says (`.closed`, as the STARTTLS opener throws for 421).
+  var refusal = "greeting refused service: 421 4.7.0 try again later"
+  /// Throws this instead of connecting (a permanent refusal), when set.
+  var permanentFailure: SMTPProbeError?
   var connections = 0
   var hellos: [[UInt8]] = []
 
   func channel() throws -> any TLSHandshakeChannel {
+    if let permanentFailure { throw permanentFailure }
     if refuseConnections > 0 {
       refuseConnections -= 1
-      throw SMTPProbeError(.protocolViolation, "421 4.7.0 try again later")
+      throw SMTPProbeError(.closed, refusal)
     }
     connections += 1
     return FakeTLSChannel(server: self)
