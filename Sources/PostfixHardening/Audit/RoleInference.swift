@@ -61,8 +61,8 @@ public enum RoleInference {
     }
     if service.loopbackOnly { return (.sendOnly, "listens on loopback only") }
     switch service.port {
-    case 587: return (.submission, "port 587 (submission)")
-    case 465: return (.submission, "port 465 (submissions, implicit TLS)")
+    case 587: return (.submission, "port 587, submission")
+    case 465: return (.submission, "port 465, submissions with implicit TLS")
     default:
       let port = service.port.map { "port \($0)" } ?? "port of \(service.listener)"
       let via = postscreen ? " behind postscreen" : ""

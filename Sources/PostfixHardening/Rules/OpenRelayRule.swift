@@ -51,7 +51,7 @@ public struct OpenRelayRule: AuditRule {
       }
       return context.finding(
         id, service.role == .sendOnly ? .warning : .error,
-        "\(service.key) relays mail for anyone: \(reason)", setting: cause,
+        "relays mail for anyone: \(reason)", setting: cause,
         fix:
           "End smtpd_relay_restrictions with permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination and keep mynetworks narrow (transform relay-restrictions)."
       )

@@ -32,7 +32,7 @@ public struct SmtpdRefusesToRunRule: AuditRule {
       let cause = relay.isExplicit || !recipient.isExplicit ? relay : recipient
       return context.finding(
         id, .error,
-        "smtpd refuses to run \(service.key): neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject or defer before a 'permit'",
+        "smtpd would refuse to run this service: neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject or defer before a 'permit'",
         setting: cause,
         fix:
           "Set smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination (transform relay-restrictions)."
