@@ -6,13 +6,14 @@ public enum DHParameterFile {
   public static let sizeLimit = 1 << 20
 
   /// The size in bits of the prime `p` in the first `BEGIN DH PARAMETERS`
-  /// block, or nil when there is none or it is malformed.
+  /// (PKCS #3) or `BEGIN X9.42 DH PARAMETERS` block, or nil when there is
+  /// none or it is malformed.
   /// - Parameter pem: The file's contents.
   /// - Returns: The prime's bit length.
   public static func primeBits(pem: [UInt8]) -> Int? {
     let text = String(decoding: pem, as: UTF8.self)
-    let begin = "-----BEGIN DH PARAMETERS-----"
-    let end = "-----END DH PARAMETERS-----"
+    let begin = "DH PARAMETERS-----"
+    let end = "-----END "
     guard let start = text.firstRange(of: begin),
       let stop = text[start.upperBound...].firstRange(of: end),
       let der = base64Decode(Array(text[start.upperBound..<stop.lowerBound].utf8))

@@ -25,18 +25,30 @@ public struct SubmissionTLSRule: AuditRule {
       if service.port == 465 {
         let wrapper = context.setting("smtpd_tls_wrappermode", for: service)
         guard !wrapper.isYes else { return nil }
-        return context.finding(
-          id, .error, "\(service.key) on port 465 does not speak implicit TLS",
-          setting: wrapper,
+        return located(
+          context, service, wrapper, "port 465 expects implicit TLS, but smtpd_tls_wrappermode is off",
           fix: "Add -o smtpd_tls_wrappermode=yes to the service (transform server-tls).")
       }
       guard !TLSFacts.serverTLSMandatory(context, service) else { return nil }
       let level = context.setting("smtpd_tls_security_level", for: service)
-      return context.finding(
-        id, .error,
-        "\(service.key) accepts mail without TLS (smtpd_tls_security_level = \(level.text.isEmpty ? "(empty)" : level.text))",
-        setting: level,
+      return located(
+        context, service, level,
+        "the service accepts mail without TLS (smtpd_tls_security_level = \(level.text.isEmpty ? "(empty)" : level.text))",
         fix: "Add -o smtpd_tls_security_level=encrypt to the service (transform server-tls).")
     }
+  }
+
+  /// On the `-o` line when the value comes from one, else on the service entry
+  /// (the fix belongs there, not in main.cf).
+  func located(
+    _ context: AuditContext, _ service: SMTPService, _ setting: PostfixConfiguration.Setting,
+    _ message: String, fix: String
+  ) -> Finding {
+    if case .masterCF = setting.source {
+      return context.finding(id, .error, message, setting: setting, fix: fix)
+    }
+    var finding = context.finding(id, .error, message, service: service, fix: fix)
+    finding.parameter = setting.name
+    return finding
   }
 }
