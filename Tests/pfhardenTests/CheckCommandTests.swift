@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+
+@testable import pfharden
+
+/// `pfharden check` in process, on the audit fixtures.
+@Suite struct CheckCommandTests {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("PostfixHardeningTests/Fixtures")
+
+  static func fixture(_ name: String) -> String {
+    fixtures.appendingPathComponent(name).path
+  }
+
+  func check(
+    _ arguments: [String], environment: [String: String] = ["PFHARDEN_DEFAULTS": "embedded"],
+    terminal: Bool = false
+  ) -> Result {
+    var console = Console(environment: environment, isCapturing: true, stdoutIsTerminal: terminal)
+    let status = CheckCommand.run(arguments: arguments, console: &console)
+    return Result(
+      status: status, stdout: String(decoding: console.stdout, as: UTF8.self),
+      stderr: String(decoding: console.stderr, as: UTF8.self))
+  }
+
+  /// The output with the machine's fixture path replaced by `FIXTURES`.
+  func portable(_ text: String) -> String {
+    text.replacingOccurrences(of: Self.fixtures.path, with: "FIXTURES")
+  }
+
+  @Test func helpMatchesTheSnapshot() throws {
+    let result = check(["--help"])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("OVERVIEW:"))
+    try CheckSnapshot.assert(result.stdout, named: "help.txt")
+  }
+
+  @Test(arguments: [
+    (["--format", "xml"], "--format must be text, json or sarif"),
+    (["--min-severity", "fatal"], "--min-severity must be info, warning or error"),
+    (["--role", "smarthost"], "--role must be one of send-only, relay, mx, submission"),
+    (["--role", "submission=boss"], "--role SERVICE=ROLE needs a service"),
+    (["--postfix-version", "three"], "--postfix-version must be a release"),
+    (["--rol", "mx"], "Did you mean '--role'?"),
+    (["-c"], "needs a value"),
+    (["--live=yes"], "takes no value"),
+    (["extra"], "unexpected argument 'extra'"),
+  ])
+  func usageErrorsExit64(arguments: [String], message: String) {
+    let result = check(arguments)
+    #expect(result.status == 64)
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func missingDirectoryIsAClearErrorWithStatusTwo() {
+    let result = check(["-c", "/nonexistent/pfharden-test"])
+    #expect(result.status == 2)
+    #expect(
+      result.stderr
+        == "pfharden check: error: cannot read configuration directory /nonexistent/pfharden-test: No such file or directory\n"
+    )
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func directoryWithoutMainCFIsStatusTwo() {
+    let result = check(["-c", Self.fixture("dh")])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("cannot read \(Self.fixture("dh"))/main.cf"))
+  }
+
+  @Test func debianStockTextSnapshot() throws {
+    let result = check(["-c", Self.fixture("debian-pristine"), "--config-only"])
+    #expect(result.status == 1)
+    #expect(result.stderr.isEmpty)
+    for id in ["banner-disclosure", "disable-vrfy", "helo-required", "tls-loglevel"] {
+      #expect(result.stdout.contains("[\(id)]"))
+    }
+    #expect(result.stdout.contains("main.cf:9: warning: [banner-disclosure]"))
+    try CheckSnapshot.assert(portable(result.stdout), named: "debian-pristine.txt")
+  }
+
+  @Test func debianStockJSONSnapshot() throws {
+    let result = check(["-c", Self.fixture("debian-snakeoil"), "--config-only", "--format", "json"])
+    #expect(result.status == 1)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["schemaVersion"] as? Int == 1)
+    let findings = try #require(object["findings"] as? [[String: Any]])
+    #expect(!findings.isEmpty)
+    for finding in findings {
+      for key in ["id", "severity", "message", "file", "line", "service", "fix"] {
+        #expect(finding.keys.contains(key), "missing \(key)")
+      }
+    }
+    let vrfy = try #require(findings.first { $0["id"] as? String == "disable-vrfy" })
+    #expect(vrfy["line"] is NSNull)
+    try CheckSnapshot.assert(portable(result.stdout), named: "debian-snakeoil.json")
+  }
+
+  @Test func sarifSnapshotAndRequiredFields() throws {
+    let result = check(["-c", Self.fixture("typos"), "--config-only", "--format", "sarif"])
+    #expect(result.status == 1)
+    let log = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(log["version"] as? String == "2.1.0")
+    let runs = try #require(log["runs"] as? [[String: Any]])
+    let run = try #require(runs.first)
+    let driver = try #require((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    #expect(driver["name"] as? String == "pfharden")
+    let results = try #require(run["results"] as? [[String: Any]])
+    #expect(!results.isEmpty)
+    for result in results {
+      #expect(result["ruleId"] is String)
+      #expect((result["message"] as? [String: Any])?["text"] is String)
+      let locations = try #require(result["locations"] as? [[String: Any]])
+      let physical = try #require(locations.first?["physicalLocation"] as? [String: Any])
+      #expect((physical["artifactLocation"] as? [String: Any])?["uri"] is String)
+      if let region = physical["region"] as? [String: Any] {
+        #expect((region["startLine"] as? Int ?? 0) >= 1)
+      }
+    }
+    let withoutRegion = results.filter { result in
+      let locations = result["locations"] as? [[String: Any]]
+      let physical = locations?.first?["physicalLocation"] as? [String: Any]
+      return physical?["region"] == nil
+    }
+    #expect(!withoutRegion.isEmpty, "defaults have no line, hence no region")
+    try CheckSnapshot.assert(portable(result.stdout), named: "typos.sarif")
+  }
+
+  @Test func hardenedIsClean() {
+    let result = check(["-c", Self.fixture("hardened"), "--config-only"])
+    #expect(result.status == 0, "\(result.stdout)")
+  }
+
+  @Test func minimumSeverityDecidesTheStatus() {
+    let errorsOnly = check(["-c", Self.fixture("debian-pristine"), "--config-only", "--min-severity", "error"])
+    #expect(errorsOnly.status == 0)
+    let sendOnly = check([
+      "-c", Self.fixture("send-only"), "--config-only", "--min-severity=warning",
+    ])
+    #expect(sendOnly.status == 1)
+    #expect(!sendOnly.stdout.contains("info:"))
+  }
+
+  @Test func roleOptions() {
+    let sendOnly = check(["-c", Self.fixture("debian-pristine"), "--config-only", "--role", "send-only"])
+    #expect(sendOnly.stdout.contains("main.cf:34: error: [inet-interfaces-loopback]"))
+    let relay = check([
+      "-c", Self.fixture("hardened"), "--config-only", "--role", "relay", "--role",
+      "submissions=mx", "--min-severity", "info",
+    ])
+    #expect(relay.stdout.contains("roles: smtp relay (set with --role)"))
+    #expect(relay.stdout.contains("submissions mx (set with --role submissions=)"))
+  }
+
+  @Test func postfixVersionReportsParametersTooNew() {
+    let result = check([
+      "-c", Self.fixture("hardened"), "--config-only", "--postfix-version", "3.7.5",
+    ])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("main.cf:21: warning: [parameter-too-new]"))
+    #expect(result.stdout.contains("(Postfix 3.7.5)"))
+  }
+
+  @Test func suppressedFindingsAreCounted() {
+    let result = check(["-c", Self.fixture("suppressed"), "--config-only"])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("(1 suppressed)"))
+  }
+
+  @Test func colourOnlyOnATerminalWithoutNoColor() {
+    let arguments = ["-c", Self.fixture("debian-pristine"), "--config-only"]
+    #expect(check(arguments, terminal: true).stdout.contains("\u{1B}["))
+    let noColor = check(
+      arguments, environment: ["PFHARDEN_DEFAULTS": "embedded", "NO_COLOR": "1"], terminal: true)
+    #expect(!noColor.stdout.contains("\u{1B}["))
+    #expect(!check(arguments).stdout.contains("\u{1B}["))
+  }
+
+  @Test func liveAndHostChecksRun() {
+    let live = check(["-c", Self.fixture("send-only"), "--live"])
+    #expect(live.status == 0 || live.status == 1)
+    #expect(live.stderr.isEmpty)
+  }
+}
+
+enum CheckSnapshot {
+  static func assert(
+    _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("Snapshots/check/\(name)")
+    if ProcessInfo.processInfo.environment["PFHARDEN_RECORD_SNAPSHOTS"] == "1" {
+      try Data(text.utf8).write(to: url)
+      return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
+  }
+}
