@@ -206,3 +206,131 @@ enum CheckSnapshot {
     #expect(text == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
   }
 }
+
+/// Every `config-warning` finding agrees with what real postconf prints.
+@Suite(.serialized, .enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
+struct CheckAgainstRealPostconfTests {
+  static let cases = [
+    "debian-pristine", "debian-snakeoil", "hardened", "typos", "service-open-relay", "postscreen",
+    "refuses-to-run", "send-only", "suppressed",
+  ]
+
+  /// The warning text after `postconf: warning: PATH: ` (or `PATH, line N: `), with the line.
+  struct Warning: Hashable {
+    var file: String
+    var line: Int?
+    var message: String
+  }
+
+  static func copy(_ name: String) throws -> URL {
+    let source = CheckCommandTests.fixtures.appendingPathComponent(name)
+    let target = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "pfharden-check-\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+    for file in ["main.cf", "master.cf"] {
+      let from = source.appendingPathComponent(file)
+      guard FileManager.default.fileExists(atPath: from.path) else { continue }
+      let to = target.appendingPathComponent(file)
+      try FileManager.default.copyItem(at: from, to: to)
+      // Backdated, so postconf does not re-read a file it thinks is changing.
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSince1970: 1_577_836_800)], ofItemAtPath: to.path)
+    }
+    return target
+  }
+
+  static func parse(_ stderr: [UInt8], directory: String) -> Set<Warning> {
+    // postconf names itself by argv[0]: "/usr/sbin/postconf: warning: ...".
+    let marker = ": warning: \(directory)/"
+    var result: Set<Warning> = []
+    for line in String(decoding: stderr, as: UTF8.self).split(separator: "\n") {
+      guard let found = line.firstRange(of: marker) else { continue }
+      let rest = line[found.upperBound...]
+      if let comma = rest.firstRange(of: ", line "),
+        let colon = rest[comma.upperBound...].firstIndex(of: ":")
+      {
+        result.insert(
+          Warning(
+            file: String(rest[..<comma.lowerBound]), line: Int(rest[comma.upperBound..<colon]),
+            message: String(rest[rest.index(colon, offsetBy: 2)...])))
+      } else if let colon = rest.firstRange(of: ": ") {
+        result.insert(
+          Warning(
+            file: String(rest[..<colon.lowerBound]), line: nil,
+            message: String(rest[colon.upperBound...])))
+      }
+    }
+    return result
+  }
+
+  @Test(arguments: cases)
+  func configWarningsMatchPostconf(name: String) throws {
+    try RealPostfix.requirePostconf()
+    let directory = try Self.copy(name)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let real = try RealPostfix.run(RealPostfix.postconfPath, ["-c", directory.path, "-n"])
+    let expected = Self.parse(real.stderr, directory: directory.path)
+    if name == "typos" { #expect(expected.count == 5, "the oracle must see every typo") }
+
+    var console = Console.capturing()
+    let status = CheckCommand.run(
+      arguments: ["-c", directory.path, "--config-only", "--format", "json", "--min-severity", "info"],
+      console: &console)
+    #expect(status == 0 || status == 1)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(console.stdout)) as? [String: Any])
+    let findings = try #require(object["findings"] as? [[String: Any]])
+    var got: Set<Warning> = []
+    var lines: [String: Int] = [:]
+    for finding in findings where finding["id"] as? String == "config-warning" {
+      var message = finding["message"] as? String ?? ""
+      if let hint = message.firstRange(of: "; did you mean") {
+        message = String(message[..<hint.lowerBound])
+      }
+      let file = finding["file"] as? String ?? ""
+      let line = finding["line"] as? Int
+      // postconf names a line only for duplicates; pfharden names one for all.
+      got.insert(
+        Warning(
+          file: file, line: message.hasPrefix("overriding earlier entry") ? line : nil,
+          message: message))
+      if let line { lines[message] = line }
+    }
+    #expect(got == expected, "\(name): pfharden \(got) vs postconf \(expected)")
+    // Every finding's line really holds the parameter concerned.
+    for (message, line) in lines {
+      guard let name = Self.parameterName(in: message) else { continue }
+      let fileName = message.hasPrefix("unused parameter") && Self.isMaster(message, findings) ? "master.cf" : nil
+      let text = try String(
+        contentsOf: directory.appendingPathComponent(fileName ?? fileFor(message, findings)),
+        encoding: .utf8)
+      let physical = text.split(separator: "\n", omittingEmptySubsequences: false)
+      #expect(line >= 1 && line <= physical.count)
+      if line >= 1 && line <= physical.count {
+        #expect(physical[line - 1].contains(name), "\(message) at line \(line)")
+      }
+    }
+  }
+
+  func fileFor(_ message: String, _ findings: [[String: Any]]) -> String {
+    findings.first { ($0["message"] as? String)?.hasPrefix(message) ?? false }?["file"] as? String
+      ?? "main.cf"
+  }
+
+  static func isMaster(_ message: String, _ findings: [[String: Any]]) -> Bool {
+    findings.first { ($0["message"] as? String)?.hasPrefix(message) ?? false }?["file"] as? String
+      == "master.cf"
+  }
+
+  /// The parameter (or referenced name) a warning is about.
+  static func parameterName(in message: String) -> String? {
+    for marker in ["unused parameter: ", "overriding earlier entry: "] where message.hasPrefix(marker) {
+      let rest = message.dropFirst(marker.count)
+      return rest.firstIndex(of: "=").map { String(rest[..<$0]) }
+    }
+    if message.hasPrefix("undefined parameter: ") {
+      return "$" + message.dropFirst("undefined parameter: ".count)
+    }
+    return nil
+  }
+}
