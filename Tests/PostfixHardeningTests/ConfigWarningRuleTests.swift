@@ -15,6 +15,7 @@ import Testing
         "main.cf:34 undefined parameter: helo_required_setting",
         "main.cf:36 unused parameter: inet_interface=loopback-only; did you mean 'inet_interfaces'?",
         "master.cf:13 unused parameter: smtpd_tls_securty_level=may; did you mean 'smtpd_tls_security_level'?",
+        "master.cf:14 undefined parameter: undefined_tag",
       ])
     #expect(findings.first { $0.file == "master.cf" }?.service == "smtp/inet")
     #expect(findings.allSatisfy { $0.severity == .warning })
