@@ -94,7 +94,8 @@ enum CheckCommand {
     var info = stat()
     guard stat(directory, &info) == 0 else {
       let reason = String(cString: strerror(errno))
-      console.err("pfharden check: error: cannot read configuration directory \(directory): \(reason)\n")
+      console.err(
+        "pfharden check: error: cannot read configuration directory \(directory): \(reason)\n")
       return 2
     }
     guard info.st_mode & S_IFMT == S_IFDIR else {
@@ -111,7 +112,8 @@ enum CheckCommand {
       console.err("pfharden check: error: cannot read \(directory)/main.cf: \(error)\n")
       return 2
     }
-    let masterBytes = try? ConfigFile.read(path: directory + "/master.cf", limit: MasterCF.maximumSize)
+    let masterBytes = try? ConfigFile.read(
+      path: directory + "/master.cf", limit: MasterCF.maximumSize)
     let catalog = SystemFiles.catalog(environment: console.environment)
     let configuration = PostfixConfiguration(
       mainCF: MainCF(bytes: mainBytes), masterCF: masterBytes.map { MasterCF(bytes: $0) },
@@ -132,7 +134,8 @@ enum CheckCommand {
     case "json": console.out(JSONReport.render(report))
     case "sarif": console.out(SARIFReport.render(report))
     default:
-      let colour = console.stdoutIsTerminal
+      let colour =
+        console.stdoutIsTerminal
         && console.environment["NO_COLOR"] == nil
       console.out(PostfixHardening.TextReport.render(report, colour: colour))
     }
@@ -203,7 +206,8 @@ enum CheckCommand {
         let roles = Role.allCases.map(\.rawValue).joined(separator: ", ")
         if let equals = value.firstIndex(of: "=") {
           let service = String(value[..<equals])
-          guard !service.isEmpty, let role = Role(rawValue: String(value[value.index(after: equals)...]))
+          guard !service.isEmpty,
+            let role = Role(rawValue: String(value[value.index(after: equals)...]))
           else { return .usage("--role SERVICE=ROLE needs a service and one of \(roles)") }
           invocation.serviceRoles[service] = role
         } else {

@@ -8,7 +8,9 @@ import Testing
 
   @Test func typosDuplicatesAndUndefinedNamesHaveLines() throws {
     let findings = F.run(ConfigWarningRule(), try F.configuration("typos"))
-    let located = findings.map { "\($0.file ?? "-"):\($0.line.map(String.init) ?? "-") \($0.message)" }
+    let located = findings.map {
+      "\($0.file ?? "-"):\($0.line.map(String.init) ?? "-") \($0.message)"
+    }
     #expect(
       located.sorted() == [
         "main.cf:33 overriding earlier entry: mailbox_size_limit=0",

@@ -7,9 +7,10 @@ import Testing
 @Suite struct CoreRuleTests {
   typealias F = AuditFixtures
 
-  func findings(_ rule: any AuditRule, main: String, master: String? = nil,
-    options: AuditOptions = AuditOptions()) throws -> [Finding]
-  {
+  func findings(
+    _ rule: any AuditRule, main: String, master: String? = nil,
+    options: AuditOptions = AuditOptions()
+  ) throws -> [Finding] {
     let masterText = try master ?? F.hardenedMaster()
     return F.run(rule, try F.configuration(main: main, master: masterText), options: options)
   }
@@ -40,7 +41,8 @@ import Testing
 
   @Test func loopbackOnlyOnASendOnlyHost() throws {
     let options = AuditOptions(portTwentyFiveRole: .sendOnly)
-    let failing = F.run(LoopbackOnlyRule(), try F.configuration("debian-pristine"), options: options)
+    let failing = F.run(
+      LoopbackOnlyRule(), try F.configuration("debian-pristine"), options: options)
     #expect(failing.map(\.severity) == [.error])
     #expect(failing.first?.line == 34)
     #expect(F.run(LoopbackOnlyRule(), try F.configuration("send-only"), options: options).isEmpty)
@@ -151,7 +153,8 @@ import Testing
       main: "smtpd_banner = $myhostname ESMTP $mail_name (Debian/GNU)\n", master: master)
     #expect(F.run(BannerDisclosureRule(), quiet).isEmpty)
     // Loopback only: information.
-    #expect(F.run(BannerDisclosureRule(), try F.configuration("send-only")).map(\.severity) == [.info])
+    #expect(
+      F.run(BannerDisclosureRule(), try F.configuration("send-only")).map(\.severity) == [.info])
   }
 
   @Test func smtpSmuggling() throws {
@@ -160,7 +163,8 @@ import Testing
     #expect(failing.map(\.severity) == [.warning])
     // A release without the parameter: reject_unauth_pipelining is the mitigation.
     let old = AuditOptions(targetVersion: PostfixVersion("3.7.8"))
-    let oldFailing = F.run(SMTPSmugglingRule(), try F.configuration("debian-pristine"), options: old)
+    let oldFailing = F.run(
+      SMTPSmugglingRule(), try F.configuration("debian-pristine"), options: old)
     #expect(oldFailing.first?.parameter == "smtpd_data_restrictions")
     let mitigated = try findings(
       SMTPSmugglingRule(),

@@ -36,7 +36,8 @@ import Testing
     bad["/etc/ssl/private/mail.example.test.key"] = .init(exists: true, mode: 0o644)
     bad["/var/spool/postfix"] = .init(exists: true, mode: 0o777, isDirectory: true)
     let failing = F.run(
-      FilePermissionsRule(), configuration, options: AuditOptions(host: HostFacts(isRoot: true, files: bad)))
+      FilePermissionsRule(), configuration,
+      options: AuditOptions(host: HostFacts(isRoot: true, files: bad)))
     #expect(failing.count == 4)
     #expect(failing.filter { $0.severity == .error }.count == 3)
     // Absent files and no host facts: nothing to say.
@@ -45,16 +46,18 @@ import Testing
 
   @Test func listeningSocketsOnASendOnlyHost() throws {
     let sockets = [
-      ListeningSocket(address: IPAddress("0.0.0.0")!, port: 25),
-      ListeningSocket(address: IPAddress("127.0.0.1")!, port: 587),
+      ListeningSocket(address: F.address("0.0.0.0"), port: 25),
+      ListeningSocket(address: F.address("127.0.0.1"), port: 587),
     ]
     let options = AuditOptions(host: HostFacts(isRoot: true, listening: sockets))
     let failing = F.run(ListeningSocketsRule(), try F.configuration("send-only"), options: options)
     #expect(failing.map(\.severity) == [.error])
     #expect(failing.first?.message.contains("0.0.0.0:25") == true)
     let loopback = AuditOptions(
-      host: HostFacts(isRoot: true, listening: [ListeningSocket(address: IPAddress("127.0.0.1")!, port: 25)]))
-    #expect(F.run(ListeningSocketsRule(), try F.configuration("send-only"), options: loopback).isEmpty)
+      host: HostFacts(
+        isRoot: true, listening: [ListeningSocket(address: F.address("127.0.0.1"), port: 25)]))
+    #expect(
+      F.run(ListeningSocketsRule(), try F.configuration("send-only"), options: loopback).isEmpty)
     // An mx whose submission port is configured but not listening.
     let mx = F.run(ListeningSocketsRule(), try F.configuration("hardened"), options: options)
     #expect(mx.map(\.severity) == [.info])

@@ -20,7 +20,8 @@ import Testing
     #expect(DHParameterFile.primeBits(pem: try F.bytes("dh", "dh1024-pkcs3.pem")) == 1024)
     #expect(DHParameterFile.primeBits(pem: try F.bytes("dh", "dh2048.pem")) == 2048)
     #expect(DHParameterFile.primeBits(pem: Array("no pem here".utf8)) == nil)
-    let truncated = Array("-----BEGIN DH PARAMETERS-----\nMIGHAoGB\n-----END DH PARAMETERS-----\n".utf8)
+    let truncated = Array(
+      "-----BEGIN DH PARAMETERS-----\nMIGHAoGB\n-----END DH PARAMETERS-----\n".utf8)
     #expect(DHParameterFile.primeBits(pem: truncated) == nil)
   }
 

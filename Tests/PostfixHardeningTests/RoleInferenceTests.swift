@@ -36,7 +36,8 @@ import Testing
   }
 
   @Test func nonLoopbackMynetworksMakesARelay() throws {
-    let main = try AuditFixtures.hardenedMain(appending: "mynetworks = 127.0.0.0/8 192.168.10.0/24\n")
+    let main = try AuditFixtures.hardenedMain(
+      appending: "mynetworks = 127.0.0.0/8 192.168.10.0/24\n")
     let report = AuditFixtures.audit(try AuditFixtures.configuration(main: main))
     #expect(report.services.first?.role == .relay)
   }
@@ -56,7 +57,8 @@ import Testing
     let options = AuditOptions(portTwentyFiveRole: .relay, serviceRoles: ["submissions": .mx])
     let report = AuditFixtures.audit(configuration, options: options)
     #expect(report.services.map(\.role) == [.relay, .submission, .mx])
-    let sendOnly = AuditFixtures.audit(configuration, options: AuditOptions(portTwentyFiveRole: .sendOnly))
+    let sendOnly = AuditFixtures.audit(
+      configuration, options: AuditOptions(portTwentyFiveRole: .sendOnly))
     #expect(sendOnly.isSendOnly)
   }
 

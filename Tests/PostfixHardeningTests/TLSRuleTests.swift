@@ -7,10 +7,12 @@ import Testing
 @Suite struct TLSRuleTests {
   typealias F = AuditFixtures
 
-  func audit(_ rule: any AuditRule, main: String, master: String? = nil,
-    options: AuditOptions = AuditOptions()) throws -> [Finding]
-  {
-    F.run(rule, try F.configuration(main: main, master: try master ?? F.hardenedMaster()),
+  func audit(
+    _ rule: any AuditRule, main: String, master: String? = nil,
+    options: AuditOptions = AuditOptions()
+  ) throws -> [Finding] {
+    F.run(
+      rule, try F.configuration(main: main, master: try master ?? F.hardenedMaster()),
       options: options)
   }
 
@@ -42,18 +44,23 @@ import Testing
       Self.certificate: .init(exists: true), Self.key: .init(exists: true, readable: false),
     ]
     let asUser = F.run(
-      ServerTLSRule(), configuration, options: AuditOptions(host: HostFacts(isRoot: false, files: unreadable)))
+      ServerTLSRule(), configuration,
+      options: AuditOptions(host: HostFacts(isRoot: false, files: unreadable)))
     #expect(asUser.map(\.severity) == [.info])
     #expect(asUser.first?.message.hasPrefix("cannot verify") == true)
     let asRoot = F.run(
-      ServerTLSRule(), configuration, options: AuditOptions(host: HostFacts(isRoot: true, files: unreadable)))
+      ServerTLSRule(), configuration,
+      options: AuditOptions(host: HostFacts(isRoot: true, files: unreadable)))
     #expect(asRoot.map(\.severity) == [.error])
     let fine: [String: HostFacts.FileFact] = [
       Self.certificate: .init(exists: true), Self.key: .init(exists: true, mode: 0o600),
     ]
     #expect(
-      F.run(ServerTLSRule(), configuration, options: AuditOptions(host: HostFacts(isRoot: true, files: fine)))
-        .isEmpty)
+      F.run(
+        ServerTLSRule(), configuration,
+        options: AuditOptions(host: HostFacts(isRoot: true, files: fine))
+      )
+      .isEmpty)
     let noCertificate = try audit(
       ServerTLSRule(), main: try F.hardenedMain(appending: "smtpd_tls_cert_file =\n"))
     #expect(noCertificate.contains { $0.message.contains("no server certificate") })
@@ -90,7 +97,8 @@ import Testing
       main: try F.hardenedMain(appending: "smtpd_tls_mandatory_protocols = >=TLSv1\n"))
     #expect(old.map(\.severity) == [.warning])
     #expect(TLSFacts.allowedProtocols([">=TLSv1.2"]) == ["tlsv1.2", "tlsv1.3"])
-    #expect(TLSFacts.allowedProtocols(["!SSLv2", "!SSLv3"]) == ["tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"])
+    #expect(
+      TLSFacts.allowedProtocols(["!SSLv2", "!SSLv3"]) == ["tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"])
     #expect(TLSFacts.allowedProtocols(["TLSv1.2", "TLSv1.3"]) == ["tlsv1.2", "tlsv1.3"])
   }
 
@@ -110,7 +118,8 @@ import Testing
     let old = try audit(FFDHEAutoGroupsRule(), main: main)
     #expect(old.map(\.severity) == [.warning])
     let new = try audit(
-      FFDHEAutoGroupsRule(), main: main, options: AuditOptions(targetVersion: PostfixVersion("3.8.1")))
+      FFDHEAutoGroupsRule(), main: main,
+      options: AuditOptions(targetVersion: PostfixVersion("3.8.1")))
     #expect(new.isEmpty)
   }
 

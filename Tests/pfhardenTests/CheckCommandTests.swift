@@ -141,7 +141,9 @@ import Testing
   }
 
   @Test func minimumSeverityDecidesTheStatus() {
-    let errorsOnly = check(["-c", Self.fixture("debian-pristine"), "--config-only", "--min-severity", "error"])
+    let errorsOnly = check([
+      "-c", Self.fixture("debian-pristine"), "--config-only", "--min-severity", "error",
+    ])
     #expect(errorsOnly.status == 0)
     let sendOnly = check([
       "-c", Self.fixture("send-only"), "--config-only", "--min-severity=warning",
@@ -151,7 +153,9 @@ import Testing
   }
 
   @Test func roleOptions() {
-    let sendOnly = check(["-c", Self.fixture("debian-pristine"), "--config-only", "--role", "send-only"])
+    let sendOnly = check([
+      "-c", Self.fixture("debian-pristine"), "--config-only", "--role", "send-only",
+    ])
     #expect(sendOnly.stdout.contains("main.cf:34: error: [inet-interfaces-loopback]"))
     let relay = check([
       "-c", Self.fixture("hardened"), "--config-only", "--role", "relay", "--role",
@@ -274,7 +278,9 @@ struct CheckAgainstRealPostconfTests {
 
     var console = Console.capturing()
     let status = CheckCommand.run(
-      arguments: ["-c", directory.path, "--config-only", "--format", "json", "--min-severity", "info"],
+      arguments: [
+        "-c", directory.path, "--config-only", "--format", "json", "--min-severity", "info",
+      ],
       console: &console)
     #expect(status == 0 || status == 1)
     let object = try #require(
@@ -300,7 +306,9 @@ struct CheckAgainstRealPostconfTests {
     // Every finding's line really holds the parameter concerned.
     for (message, line) in lines {
       guard let name = Self.parameterName(in: message) else { continue }
-      let fileName = message.hasPrefix("unused parameter") && Self.isMaster(message, findings) ? "master.cf" : nil
+      let fileName =
+        message.hasPrefix("unused parameter") && Self.isMaster(message, findings)
+        ? "master.cf" : nil
       let text = try String(
         contentsOf: directory.appendingPathComponent(fileName ?? fileFor(message, findings)),
         encoding: .utf8)
@@ -324,7 +332,8 @@ struct CheckAgainstRealPostconfTests {
 
   /// The parameter (or referenced name) a warning is about.
   static func parameterName(in message: String) -> String? {
-    for marker in ["unused parameter: ", "overriding earlier entry: "] where message.hasPrefix(marker) {
+    for marker in ["unused parameter: ", "overriding earlier entry: "]
+    where message.hasPrefix(marker) {
       let rest = message.dropFirst(marker.count)
       return rest.firstIndex(of: "=").map { String(rest[..<$0]) }
     }

@@ -65,7 +65,8 @@ public enum Audit {
     for finding in findings {
       let key = [
         finding.id, finding.file ?? "", finding.line.map(String.init) ?? "-",
-        finding.service ?? "", finding.parameter ?? "", finding.parameter == nil ? finding.message : "",
+        finding.service ?? "", finding.parameter ?? "",
+        finding.parameter == nil ? finding.message : "",
       ].joined(separator: "\u{1}")
       if let existing = byKey[key] {
         if finding.severity > existing.severity { byKey[key] = finding }

@@ -50,7 +50,8 @@ public struct AuditContext: Sendable {
   ///   - name: A parameter name.
   ///   - service: The service, or nil for main.cf's view.
   /// - Returns: The effective setting.
-  public func setting(_ name: String, for service: SMTPService? = nil) -> PostfixConfiguration
+  public func setting(_ name: String, for service: SMTPService? = nil)
+    -> PostfixConfiguration
     .Setting
   {
     guard let service else { return configuration.setting(name) }

@@ -23,7 +23,8 @@ struct Suppressions: Sendable {
       for entry in master.entries {
         let ids = Self.directives(above: entry.firstLine, in: masterLines)
         guard !ids.isEmpty, let name = entry.service, let type = entry.type else { continue }
-        let key = "\(String(decoding: name, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))"
+        let key =
+          "\(String(decoding: name, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))"
         masterCF.append((entry.firstLine...entry.lastLine, key, ids))
       }
     }
@@ -34,8 +35,9 @@ struct Suppressions: Sendable {
     if finding.file == "master.cf" {
       return masterCF.contains { rule in
         rule.ids.contains(finding.id)
-          && (finding.service == rule.service || finding.line.map { rule.lines.contains($0) }
-            ?? false)
+          && (finding.service == rule.service
+            || finding.line.map { rule.lines.contains($0) }
+              ?? false)
       }
     }
     return mainCF.contains { rule in

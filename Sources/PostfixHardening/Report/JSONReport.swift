@@ -14,7 +14,9 @@ public enum JSONReport {
   /// - Parameter report: The audit report.
   /// - Returns: The document.
   public static func value(_ report: AuditReport) -> JSONValue {
-    func count(_ severity: Severity) -> Int { report.findings.filter { $0.severity == severity }.count }
+    func count(_ severity: Severity) -> Int {
+      report.findings.filter { $0.severity == severity }.count
+    }
     let services: [JSONValue] = report.services.map { service in
       .object([
         ("service", .string(service.key)), ("listener", .string(service.listener)),

@@ -11,10 +11,14 @@ public enum SARIFReport {
       .object([
         ("id", .string(id)),
         ("shortDescription", .object([("text", .string(RuleSummaries.text[id] ?? id))])),
-        ("helpUri", .string("https://github.com/pfharden/pfharden/blob/main/docs/audit-rules.md#\(id)")),
+        (
+          "helpUri",
+          .string("https://github.com/pfharden/pfharden/blob/main/docs/audit-rules.md#\(id)")
+        ),
       ])
     }
-    let base = report.configDirectory.hasSuffix("/")
+    let base =
+      report.configDirectory.hasSuffix("/")
       ? report.configDirectory : report.configDirectory + "/"
     let results: [JSONValue] = report.findings.map { finding in
       var members: [(String, JSONValue)] = [

@@ -10,7 +10,8 @@ public enum TextReport {
     if let version = report.postfixVersion { out += " (Postfix \(version))" }
     out += "\nroles: \(report.roleSummary)\n"
     for finding in report.findings {
-      out += location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
+      out +=
+        location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
         + finding.id + "] "
       if let service = finding.service { out += "\(service): " }
       out += finding.message + "\n    fix: " + finding.fix + "\n"
@@ -38,12 +39,17 @@ public enum TextReport {
 
   /// `2 errors, 5 warnings, 1 info (1 suppressed)`.
   static func summary(_ report: AuditReport) -> String {
-    func count(_ severity: Severity) -> Int { report.findings.filter { $0.severity == severity }.count }
+    func count(_ severity: Severity) -> Int {
+      report.findings.filter { $0.severity == severity }.count
+    }
     let errors = count(.error)
     let warnings = count(.warning)
-    var text = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(count(.info)) info"
+    var text =
+      "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(count(.info)) info"
     if report.suppressedCount > 0 { text += " (\(report.suppressedCount) suppressed)" }
-    if report.minimumSeverity > .info { text += "; showing \(report.minimumSeverity.rawValue) and above" }
+    if report.minimumSeverity > .info {
+      text += "; showing \(report.minimumSeverity.rawValue) and above"
+    }
     return text
   }
 }

@@ -34,12 +34,14 @@ public struct ConfigWarningRule: AuditRule {
   func locate(_ message: String, in configuration: PostfixConfiguration) -> Finding {
     let warning = Severity.warning
     // "DIR/main.cf, line N: overriding earlier entry: NAME=VALUE"
-    if let range = message.firstRange(of: ", line "), let colon = message[range.upperBound...].firstIndex(of: ":"),
+    if let range = message.firstRange(of: ", line "),
+      let colon = message[range.upperBound...].firstIndex(of: ":"),
       let line = Int(message[range.upperBound..<colon])
     {
       let file = basename(String(message[..<range.lowerBound]))
       let rest = message[message.index(after: colon)...].trimmingPrefixBlanks()
-      let parameter = rest.hasPrefix("overriding earlier entry: ")
+      let parameter =
+        rest.hasPrefix("overriding earlier entry: ")
         ? name(before: "=", in: rest.dropFirst("overriding earlier entry: ".count)) : nil
       return Finding(
         id: id, severity: warning, message: rest, file: file, line: line, parameter: parameter,
@@ -114,7 +116,10 @@ public struct ConfigWarningRule: AuditRule {
       if let found = entry.overrides.first(where: { $0.name == Array(name.utf8) }),
         let service = entry.service, let type = entry.type
       {
-        return (found.line, "\(String(decoding: service, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))")
+        return (
+          found.line,
+          "\(String(decoding: service, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))"
+        )
       }
     }
     return nil

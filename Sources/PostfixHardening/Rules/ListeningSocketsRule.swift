@@ -31,14 +31,17 @@ public struct ListeningSocketsRule: AuditRule {
       let open = sockets.filter { $0.port == port && !$0.address.isLoopback }
       guard !open.isEmpty else { continue }
       let addresses = open.map { socket in
-        socket.address.family == .inet4 ? "\(socket.address):\(port)" : "[\(socket.address)]:\(port)"
+        socket.address.family == .inet4
+          ? "\(socket.address):\(port)" : "[\(socket.address)]:\(port)"
       }.joined(separator: ", ")
       if context.isSendOnly {
         findings.append(
           context.finding(
             id, .error, "send-only host, but something listens on \(addresses)",
             setting: interfaces,
-            fix: "Set inet_interfaces = loopback-only, then postfix stop; postfix start (transform loopback-only)."))
+            fix:
+              "Set inet_interfaces = loopback-only, then postfix stop; postfix start (transform loopback-only)."
+          ))
       } else if loopbackConfigured {
         findings.append(
           context.finding(

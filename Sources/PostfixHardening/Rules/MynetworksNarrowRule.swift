@@ -50,7 +50,8 @@ public struct MynetworksNarrowRule: AuditRule {
         }
       }
       for reason in invalid {
-        findings.append(context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
+        findings.append(
+          context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
       }
       if !everyone.isEmpty {
         findings.append(

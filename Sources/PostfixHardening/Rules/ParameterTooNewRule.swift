@@ -31,7 +31,8 @@ public struct ParameterTooNewRule: AuditRule {
       findings.append(
         Finding(
           id: id, severity: .warning,
-          message: "'\(name)' does not exist in Postfix \(version) (introduced in \(since)); it is ignored",
+          message:
+            "'\(name)' does not exist in Postfix \(version) (introduced in \(since)); it is ignored",
           file: file, line: line, service: service, parameter: name,
           fix: "Remove '\(name)' or upgrade Postfix to a release that has it."))
     }

@@ -32,7 +32,9 @@ public struct RelayDomainsRule: AuditRule {
           setting: setting, fix: "List only the domains this host relays for.")
       ]
     }
-    if context.isSendOnly, setting.isExplicit, !words.isEmpty, setting.raw != Array("$mydestination".utf8) {
+    if context.isSendOnly, setting.isExplicit, !words.isEmpty,
+      setting.raw != Array("$mydestination".utf8)
+    {
       return [
         context.finding(
           id, .warning, "a send-only host relays for \(words.joined(separator: " "))",

@@ -26,7 +26,8 @@ public struct SubmissionTLSRule: AuditRule {
         let wrapper = context.setting("smtpd_tls_wrappermode", for: service)
         guard !wrapper.isYes else { return nil }
         return located(
-          context, service, wrapper, "port 465 expects implicit TLS, but smtpd_tls_wrappermode is off",
+          context, service, wrapper,
+          "port 465 expects implicit TLS, but smtpd_tls_wrappermode is off",
           fix: "Add -o smtpd_tls_wrappermode=yes to the service (transform server-tls).")
       }
       guard !TLSFacts.serverTLSMandatory(context, service) else { return nil }

@@ -28,14 +28,17 @@ public struct TLSProtocolsRule: AuditRule {
       findings.append(
         context.finding(
           id, .error, "\(setting.name) allows \(ssl.map(display).joined(separator: ", "))",
-          setting: setting, fix: "Set \(setting.name) = >=TLSv1 (or >=TLSv1.2 where TLS is mandatory)."))
+          setting: setting,
+          fix: "Set \(setting.name) = >=TLSv1 (or >=TLSv1.2 where TLS is mandatory)."))
     }
     for service in context.publicServices {
       judgeSSL(context.setting("smtpd_tls_protocols", for: service))
       let mandatory = context.setting("smtpd_tls_mandatory_protocols", for: service)
       judgeSSL(mandatory)
       guard service.role == .submission || service.role == .relay else { continue }
-      let old = TLSFacts.allowedProtocols(mandatory.words).filter { $0 == "tlsv1" || $0 == "tlsv1.1" }
+      let old = TLSFacts.allowedProtocols(mandatory.words).filter {
+        $0 == "tlsv1" || $0 == "tlsv1.1"
+      }
       guard !old.isEmpty else { continue }
       findings.append(
         context.finding(

@@ -10,9 +10,18 @@ enum AuditFixtures {
 
   static let host = HostEnvironment(
     hostname: "mail.example.test",
-    interfaces: [
-      NetworkInterface(name: "lo", address: IPAddress("127.0.0.1")!, prefixLength: 8)
-    ], processID: 4242, processName: "postconf")
+    interfaces: [NetworkInterface(name: "lo", address: address("127.0.0.1"), prefixLength: 8)],
+    processID: 4242, processName: "postconf")
+
+  /// A literal address (the unspecified address if the literal were malformed).
+  static func address(_ text: String) -> IPAddress {
+    IPAddress(text) ?? unspecified
+  }
+
+  static let unspecified: IPAddress = {
+    guard let value = IPAddress(bytes: [0, 0, 0, 0]) else { preconditionFailure("4 bytes") }
+    return value
+  }()
 
   static func path(_ name: String) -> String {
     directory.appendingPathComponent(name).path

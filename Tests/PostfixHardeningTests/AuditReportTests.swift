@@ -21,7 +21,8 @@ import Testing
 
   @Test func hardenedHasNothingAtOrAboveWarning() throws {
     let report = F.audit(
-      try F.configuration("hardened"), options: AuditOptions(targetVersion: PostfixVersion("3.7.11")))
+      try F.configuration("hardened"),
+      options: AuditOptions(targetVersion: PostfixVersion("3.7.11")))
     #expect(!report.hasFindings(atOrAbove: .warning), "\(report.findings)")
   }
 
