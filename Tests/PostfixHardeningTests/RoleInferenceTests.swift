@@ -1,3 +1,4 @@
+import PostfixConfig
 import Testing
 
 @testable import PostfixHardening
@@ -72,5 +73,26 @@ import Testing
     #expect(filter.loopbackOnly)
     #expect(filter.role == .sendOnly)
     #expect(report.isSendOnly == false)
+  }
+}
+
+@Suite struct DefaultMynetworksTests {
+  @Test func theHostsOwnAddressesInTheDefaultDoNotMakeARelay() throws {
+    let host = HostEnvironment(
+      hostname: "mail.example.test",
+      interfaces: [
+        NetworkInterface(name: "lo", address: AuditFixtures.address("127.0.0.1"), prefixLength: 8),
+        NetworkInterface(
+          name: "eth0", address: AuditFixtures.address("192.0.2.10"), prefixLength: 24),
+      ], processID: 1, processName: "postconf")
+    let configuration = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array("compatibility_level = 3.6\n".utf8)),
+      masterCF: MasterCF(bytes: try AuditFixtures.bytes("debian-pristine", "master.cf")),
+      catalog: .embedded, host: host)
+    let mynetworks = configuration.setting("mynetworks")
+    #expect(mynetworks.words.contains("192.0.2.10/32"), "\(mynetworks.text)")
+    let report = Audit.run(configuration: configuration, options: AuditOptions())
+    #expect(report.services.first?.role == .mx)
+    #expect(!report.findings.contains { $0.id == RuleID.mynetworksNarrow })
   }
 }

@@ -162,7 +162,7 @@ import Testing
       "submissions=mx", "--min-severity", "info",
     ])
     #expect(relay.stdout.contains("roles: smtp relay (set with --role)"))
-    #expect(relay.stdout.contains("submissions mx (set with --role submissions=)"))
+    #expect(relay.stdout.contains("submissions mx (set with --role submissions=mx)"))
   }
 
   @Test func postfixVersionReportsParametersTooNew() {

@@ -77,6 +77,9 @@ struct CIDR: Equatable, Sendable {
     address.isLoopback || RoleInference.isMappedLoopback(address) && prefixLength >= 104
   }
 
+  /// Whether the network is one address (/32, /128).
+  var isSingleHost: Bool { prefixLength == (address.family == .inet4 ? 32 : 128) }
+
   /// The private range it lies in, if any.
   var privateRange: CIDR? { Self.privateRanges.first { isInside($0) } }
 

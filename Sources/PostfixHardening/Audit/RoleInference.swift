@@ -54,7 +54,9 @@ public enum RoleInference {
     options: AuditOptions
   ) -> (Role, String) {
     for key in [service.key, service.name, service.listener] {
-      if let role = options.serviceRoles[key] { return (role, "set with --role \(key)=") }
+      if let role = options.serviceRoles[key] {
+        return (role, "set with --role \(key)=\(role.rawValue)")
+      }
     }
     if service.port == 25, let role = options.portTwentyFiveRole {
       return (role, "set with --role")
@@ -66,12 +68,13 @@ public enum RoleInference {
     default:
       let port = service.port.map { "port \($0)" } ?? "port of \(service.listener)"
       let via = postscreen ? " behind postscreen" : ""
-      let networks = configuration.setting(
-        "mynetworks", service: service.name, type: service.type
-      ).words
-      let outside = networks.contains { word in
-        guard let network = CIDR.parse(word) else { return false }
-        return !network.address.isLoopback && !isMappedLoopback(network.address)
+      let setting = configuration.setting(
+        "mynetworks", service: service.name, type: service.type)
+      let outside = setting.words.contains { word in
+        guard let network = CIDR.parse(word), !word.hasPrefix("!") else { return false }
+        // The default (mynetworks_style = host) lists the host's own addresses.
+        if !setting.isExplicit && network.isSingleHost { return false }
+        return !network.isLoopback
       }
       return outside
         ? (.relay, "\(port)\(via), mynetworks holds non-loopback networks")

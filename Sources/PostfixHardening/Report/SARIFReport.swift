@@ -52,7 +52,6 @@ public enum SARIFReport {
             "driver",
             .object([
               ("name", .string("pfharden")), ("version", .string(toolVersion)),
-              ("informationUri", .string("https://github.com/pfharden/pfharden")),
               ("rules", .array(rules)),
             ])
           )

@@ -37,6 +37,8 @@ public struct MynetworksNarrowRule: AuditRule {
         case .invalid(let reason): invalid.append(reason)
         case .network(let network):
           if word.hasPrefix("!") || network.isLoopback { continue }
+          // The default (mynetworks_style = host) lists the host's own addresses.
+          if !setting.isExplicit && network.isSingleHost { continue }
           if network.prefixLength == 0 {
             everyone.append(word)
           } else if let range = network.privateRange {
