@@ -11,10 +11,6 @@ public enum SARIFReport {
       .object([
         ("id", .string(id)),
         ("shortDescription", .object([("text", .string(RuleSummaries.text[id] ?? id))])),
-        (
-          "helpUri",
-          .string("https://github.com/pfharden/pfharden/blob/main/docs/audit-rules.md#\(id)")
-        ),
       ])
     }
     let base =
