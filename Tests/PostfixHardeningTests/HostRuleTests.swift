@@ -65,4 +65,31 @@ import Testing
     // Without --live the rule is silent.
     #expect(F.run(ListeningSocketsRule(), try F.configuration("send-only")).isEmpty)
   }
+
+  @Test func listeningOnAnAddressInetInterfacesDoesNotName() throws {
+    let main = try F.hardenedMain(appending: "inet_interfaces = 192.0.2.10\n")
+    var host = F.host
+    host.interfaces.append(
+      NetworkInterface(name: "eth0", address: F.address("192.0.2.10"), prefixLength: 24))
+    let configuration = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array(main.utf8)),
+      masterCF: MasterCF(bytes: try F.bytes("hardened", "master.cf")), catalog: .embedded,
+      host: host)
+    #expect(configuration.fatal == nil)
+    let wildcard = AuditOptions(
+      host: HostFacts(
+        isRoot: true,
+        listening: [25, 587, 465].map { ListeningSocket(address: F.address("0.0.0.0"), port: $0) }))
+    let failing = F.run(ListeningSocketsRule(), configuration, options: wildcard)
+    #expect(failing.map(\.severity) == [.warning])
+    let message = failing.first?.message ?? ""
+    #expect(message.hasPrefix("0.0.0.0:25, 0.0.0.0:465, 0.0.0.0:587 is listening"), "\(message)")
+    let exact = AuditOptions(
+      host: HostFacts(
+        isRoot: true,
+        listening: [25, 587, 465].map {
+          ListeningSocket(address: F.address("192.0.2.10"), port: $0)
+        }))
+    #expect(F.run(ListeningSocketsRule(), configuration, options: exact).isEmpty)
+  }
 }

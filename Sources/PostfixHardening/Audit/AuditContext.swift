@@ -34,9 +34,8 @@ public struct AuditContext: Sendable {
     options.targetVersion ?? configuration.catalog.version
   }
 
-  /// The role of the host as a whole: send-only, or the strictest of the
-  /// listening services' roles is not meaningful, so the port-25 role (mx
-  /// when there is none).
+  /// The role of the host as a whole: send-only, else the role of the public
+  /// port-25 service (mx when there is none).
   public var hostRole: Role {
     if isSendOnly { return .sendOnly }
     return services.first { $0.port == 25 && !$0.loopbackOnly }?.role ?? .mx

@@ -20,34 +20,59 @@ public struct ListeningSocketsRule: AuditRule {
 
   public init() {}
 
+  static func list(_ sockets: [ListeningSocket]) -> String {
+    sockets.map { socket in
+      socket.address.family == .inet4
+        ? "\(socket.address):\(socket.port)" : "[\(socket.address)]:\(socket.port)"
+    }.joined(separator: ", ")
+  }
+
+  /// The addresses of an `inet_interfaces` list made only of numeric
+  /// addresses (and loopback names); nil for `all` or host names.
+  static func addresses(_ words: [String]) -> Set<IPAddress>? {
+    var result: Set<IPAddress> = []
+    for word in words {
+      let lowered = word.lowercased()
+      if lowered == "loopback-only" || lowered == "localhost" { continue }
+      var text = lowered
+      if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+      guard let address = IPAddress(text) else { return nil }
+      result.insert(address)
+    }
+    return result.isEmpty ? nil : result
+  }
+
   public func check(_ context: AuditContext) -> [Finding] {
     guard let sockets = context.options.host?.listening else { return [] }
     let interfaces = context.setting("inet_interfaces")
-    let loopbackConfigured = RoleInference.isLoopbackOnly(interfaces.words)
     var ports = Set(context.services.compactMap(\.port))
     if context.isSendOnly { ports.insert(25) }
+    let open = sockets.filter { ports.contains($0.port) && !$0.address.isLoopback }
+      .sorted { ($0.port, $0.address.description) < ($1.port, $1.address.description) }
     var findings: [Finding] = []
-    for port in ports.sorted() {
-      let open = sockets.filter { $0.port == port && !$0.address.isLoopback }
-      guard !open.isEmpty else { continue }
-      let addresses = open.map { socket in
-        socket.address.family == .inet4
-          ? "\(socket.address):\(port)" : "[\(socket.address)]:\(port)"
-      }.joined(separator: ", ")
-      if context.isSendOnly {
+    if context.isSendOnly, !open.isEmpty {
+      findings.append(
+        context.finding(
+          id, .error, "send-only host, but something listens on \(Self.list(open))",
+          setting: interfaces,
+          fix:
+            "Set inet_interfaces = loopback-only, then postfix stop; postfix start (transform loopback-only)."
+        ))
+    } else if RoleInference.isLoopbackOnly(interfaces.words), !open.isEmpty {
+      findings.append(
+        context.finding(
+          id, .error,
+          "inet_interfaces is loopback only, but \(Self.list(open)) is listening: Postfix was not restarted",
+          setting: interfaces, fix: "Run postfix stop; postfix start."))
+    } else if let configured = Self.addresses(interfaces.words) {
+      let stray = open.filter { !configured.contains($0.address) }
+      if !stray.isEmpty {
         findings.append(
           context.finding(
-            id, .error, "send-only host, but something listens on \(addresses)",
+            id, .warning,
+            "\(Self.list(stray)) is listening, but inet_interfaces = \(interfaces.text): Postfix was not restarted, or another program listens",
             setting: interfaces,
-            fix:
-              "Set inet_interfaces = loopback-only, then postfix stop; postfix start (transform loopback-only)."
-          ))
-      } else if loopbackConfigured {
-        findings.append(
-          context.finding(
-            id, .error,
-            "inet_interfaces is loopback only, but \(addresses) is listening: Postfix was not restarted",
-            setting: interfaces, fix: "Run postfix stop; postfix start."))
+            fix: "Run postfix stop; postfix start, or find the other listener (ss -ltnp)."))
       }
     }
     for service in context.publicServices {
