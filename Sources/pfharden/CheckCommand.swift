@@ -17,7 +17,8 @@ enum CheckCommand {
                           [--min-severity info|warning|error] [--live] [--config-only]
 
     OPTIONS:
-      -c DIR                  The configuration directory (default: /etc/postfix).
+      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
+                              else /etc/postfix).
       --role ROLE             The role of the port-25 service: send-only, relay, mx or
                               submission (default: inferred and stated in the report).
       --role SERVICE=ROLE     The role of another smtpd service (submission=submission,
@@ -80,7 +81,7 @@ enum CheckCommand {
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
     let invocation: Invocation
-    switch parse(arguments) {
+    switch parse(arguments, environment: console.environment) {
     case .help:
       console.out(help)
       return 0
@@ -105,15 +106,20 @@ enum CheckCommand {
     let mainBytes: [UInt8]
     do {
       mainBytes = try ConfigFile.read(path: directory + "/main.cf")
-    } catch let error as PostfixConfigError {
-      console.err("pfharden check: error: cannot read \(directory)/main.cf: \(error.reason)\n")
-      return 2
     } catch {
-      console.err("pfharden check: error: cannot read \(directory)/main.cf: \(error)\n")
+      let reason = Self.reason(error, path: directory + "/main.cf")
+      console.err("pfharden check: error: cannot read \(directory)/main.cf: \(reason)\n")
       return 2
     }
-    let masterBytes = try? ConfigFile.read(
-      path: directory + "/master.cf", limit: MasterCF.maximumSize)
+    var masterBytes: [UInt8]?
+    do {
+      masterBytes = try ConfigFile.read(path: directory + "/master.cf", limit: MasterCF.maximumSize)
+    } catch {
+      let reason = Self.reason(error, path: directory + "/master.cf")
+      console.err(
+        "pfharden check: warning: cannot read \(directory)/master.cf: \(reason); no smtpd service is audited\n"
+      )
+    }
     let catalog = SystemFiles.catalog(environment: console.environment)
     let configuration = PostfixConfiguration(
       mainCF: MainCF(bytes: mainBytes), masterCF: masterBytes.map { MasterCF(bytes: $0) },
@@ -142,11 +148,24 @@ enum CheckCommand {
     return report.findings.isEmpty ? 0 : 1
   }
 
+  /// The strerror text of a read failure, without the `open PATH: ` prefix.
+  static func reason(_ error: any Error, path: String) -> String {
+    guard let error = error as? PostfixConfigError else { return "\(error)" }
+    let prefix = "open \(path): "
+    return error.reason.hasPrefix(prefix)
+      ? String(error.reason.dropFirst(prefix.count)) : error.reason
+  }
+
   /// Parses the arguments after `check`.
-  /// - Parameter arguments: The arguments.
+  /// - Parameters:
+  ///   - arguments: The arguments.
+  ///   - environment: The environment (`MAIL_CONFIG` sets the default directory).
   /// - Returns: What to do.
-  static func parse(_ arguments: [String]) -> Parsed {
+  static func parse(_ arguments: [String], environment: [String: String] = [:]) -> Parsed {
     var invocation = Invocation()
+    if let configured = environment["MAIL_CONFIG"], !configured.isEmpty {
+      invocation.directory = configured
+    }
     var index = 0
     while index < arguments.count {
       var argument = arguments[index]

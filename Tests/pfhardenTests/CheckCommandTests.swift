@@ -72,7 +72,10 @@ import Testing
   @Test func directoryWithoutMainCFIsStatusTwo() {
     let result = check(["-c", Self.fixture("dh")])
     #expect(result.status == 2)
-    #expect(result.stderr.contains("cannot read \(Self.fixture("dh"))/main.cf"))
+    #expect(
+      result.stderr
+        == "pfharden check: error: cannot read \(Self.fixture("dh"))/main.cf: No such file or directory\n"
+    )
   }
 
   @Test func debianStockTextSnapshot() throws {
@@ -341,5 +344,30 @@ struct CheckAgainstRealPostconfTests {
       return "$" + message.dropFirst("undefined parameter: ".count)
     }
     return nil
+  }
+}
+
+extension CheckCommandTests {
+  @Test func mailConfigSetsTheDefaultDirectory() {
+    let result = check(
+      ["--config-only"],
+      environment: ["PFHARDEN_DEFAULTS": "embedded", "MAIL_CONFIG": Self.fixture("hardened")])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("pfharden check \(Self.fixture("hardened"))"))
+  }
+
+  @Test func missingMasterCFIsAWarningAndSendOnly() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "pfharden-check-nomaster-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try Data("inet_interfaces = loopback-only\n".utf8).write(
+      to: directory.appendingPathComponent("main.cf"))
+    let result = check(["-c", directory.path, "--config-only", "--min-severity", "info"])
+    #expect(
+      result.stderr
+        == "pfharden check: warning: cannot read \(directory.path)/master.cf: No such file or directory; no smtpd service is audited\n"
+    )
+    #expect(result.stdout.contains("roles: send-only (no inet smtpd service)"))
   }
 }
