@@ -152,6 +152,15 @@ import Testing
     let quiet = try F.configuration(
       main: "smtpd_banner = $myhostname ESMTP $mail_name (Debian/GNU)\n", master: master)
     #expect(F.run(BannerDisclosureRule(), quiet).isEmpty)
+    // The host's own name is not a disclosure.
+    let named = try findings(
+      BannerDisclosureRule(),
+      main: try F.hardenedMain(appending: "myhostname = debian.example.org\n"))
+    #expect(named.isEmpty)
+    let explicit = try findings(
+      BannerDisclosureRule(),
+      main: try F.hardenedMain(appending: "smtpd_banner = $myhostname ESMTP on Ubuntu\n"))
+    #expect(explicit.first?.message.contains("'ubuntu'") == true)
     // Loopback only: information.
     #expect(
       F.run(BannerDisclosureRule(), try F.configuration("send-only")).map(\.severity) == [.info])

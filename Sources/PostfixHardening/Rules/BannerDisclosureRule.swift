@@ -28,7 +28,12 @@ public struct BannerDisclosureRule: AuditRule {
     context.services.compactMap { service in
       let setting = context.setting("smtpd_banner", for: service)
       let mailName = context.setting("mail_name", for: service).text.lowercased()
-      let banner = setting.text.lowercased()
+      // The host name may contain anything ("debian.example.org"): judge the rest.
+      let hostname = context.setting("myhostname", for: service).text.lowercased()
+      var banner = setting.text.lowercased()
+      if !hostname.isEmpty {
+        while let range = banner.firstRange(of: hostname) { banner.removeSubrange(range) }
+      }
       let words = banner.split(whereSeparator: { !$0.isLetter && $0 != " " })
         .flatMap { $0.split(separator: " ") }.map(String.init)
       var named = Self.names.filter { name in
