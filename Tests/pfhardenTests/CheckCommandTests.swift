@@ -371,3 +371,13 @@ extension CheckCommandTests {
     #expect(result.stdout.contains("roles: send-only (no inet smtpd service)"))
   }
 }
+
+extension CheckCommandTests {
+  @Test func aFileIsNotAConfigurationDirectory() {
+    let path = Self.fixture("hardened") + "/main.cf"
+    let result = check(["-c", path])
+    #expect(result.status == 2)
+    #expect(result.stderr == "pfharden check: error: \(path) is not a directory\n")
+    #expect(result.stdout.isEmpty)
+  }
+}
