@@ -1,0 +1,26 @@
+import PostfixConfig
+
+/// An smtpd service as the audit sees it: where it listens and what it is for.
+public struct SMTPService: Equatable, Sendable {
+  /// The master.cf service whose parameters apply (`smtp`, `submission`, or the
+  /// `smtpd` pass service behind postscreen).
+  public var name: String
+  /// The master.cf type (`inet`, `pass`).
+  public var type: String
+  /// The master.cf line of the entry whose settings apply.
+  public var line: Int
+  /// The listening service name (`smtp`, `127.0.0.1:10025`); for a pass
+  /// service, that of the postscreen service in front of it.
+  public var listener: String
+  /// The TCP port, when the listener names a known one.
+  public var port: Int?
+  /// Whether the listener only binds loopback addresses.
+  public var loopbackOnly: Bool
+  /// The role severities are judged by.
+  public var role: Role
+  /// Why it has that role (stated in the report).
+  public var reason: String
+
+  /// `name/type`, as findings and `--role SERVICE=ROLE` name it.
+  public var key: String { "\(name)/\(type)" }
+}
