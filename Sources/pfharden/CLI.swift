@@ -20,8 +20,10 @@ enum CLI {
     SUBCOMMANDS:
       postconf    Read and edit main.cf like Postfix's postconf(1), with or
                   without Postfix installed.
+      check       Audit a configuration per smtpd service and role (findings
+                  as text, JSON or SARIF).
       probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
-                  STARTTLS.
+                  STARTTLS and the TLS handshake.
       help        Show this help.
 
     Invoked under the name `postconf` (a symlink), pfharden behaves exactly
@@ -54,13 +56,15 @@ enum CLI {
     case "postconf":
       return PostconfCommand.run(
         programName: "pfharden postconf", arguments: rest, console: &console)
+    case "check":
+      return CheckCommand.run(arguments: rest, console: &console)
     case "probe":
       return ProbeCommand.run(arguments: rest, console: &console)
     case "help", "--help", "-h":
       console.out(overview)
       return ExitCode.clean
     default:
-      let known = ["postconf", "probe", "help"]
+      let known = ["postconf", "check", "probe", "help"]
       var message = "pfharden: unknown subcommand '\(sub)'."
       if let guess = Suggest.closest(to: sub, among: known) {
         message += " Did you mean '\(guess)'?"
