@@ -1,3 +1,5 @@
+import PostfixHardening
+
 /// The pfharden command line: parses the subcommand and dispatches.
 enum CLI {
   /// Exit statuses shared by every pfharden command (`postconf` keeps postconf's own).
@@ -85,27 +87,11 @@ enum Suggest {
   static func closest(to word: String, among candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
-      let distance = editDistance(Array(word.utf8), Array(candidate.utf8))
+      let distance = EditDistance.between(Array(word.utf8), Array(candidate.utf8))
       if distance <= max(2, candidate.utf8.count / 3), best == nil || distance < best?.1 ?? .max {
         best = (candidate, distance)
       }
     }
     return best?.0
-  }
-
-  static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-      current[0] = i
-      for j in 1...b.count {
-        let cost = a[i - 1] == b[j - 1] ? 0 : 1
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-      }
-      swap(&previous, &current)
-    }
-    return previous[b.count]
   }
 }

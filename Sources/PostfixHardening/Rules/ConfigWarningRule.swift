@@ -170,9 +170,15 @@ extension Substring {
   func trimmingPrefixBlanks() -> String { String(drop { $0 == " " }) }
 }
 
-/// Levenshtein distance over bytes.
-enum EditDistance {
-  static func between(_ a: [UInt8], _ b: [UInt8]) -> Int {
+/// Levenshtein distance over bytes, for "did you mean ...?" suggestions.
+public enum EditDistance {
+  /// The number of single-byte insertions, deletions and substitutions
+  /// that turn `a` into `b`.
+  /// - Parameters:
+  ///   - a: One word.
+  ///   - b: The other word.
+  /// - Returns: The distance.
+  public static func between(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)
