@@ -56,7 +56,11 @@ struct Console {
   /// - Parameter text: The text to write.
   mutating func err(_ text: String) { err(Array(text.utf8)) }
 
-  private static func writeAll(fd: Int32, _ bytes: [UInt8]) {
+  /// Writes all of `bytes` to a file descriptor, retrying short writes.
+  /// - Parameters:
+  ///   - fd: The descriptor.
+  ///   - bytes: The bytes.
+  static func writeAll(fd: Int32, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
       let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

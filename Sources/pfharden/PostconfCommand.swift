@@ -35,7 +35,18 @@ enum PostconfCommand {
       masterCF: SystemFiles.read(directory + "/master.cf"),
       host: SystemFiles.host(processName: base),
       catalog: SystemFiles.catalog(environment: console.environment))
-    var outcome = Postconf.run(options: options, inputs: inputs)
+    var outcome: PostconfOutcome
+    if console.isCapturing {
+      outcome = Postconf.run(options: options, inputs: inputs)
+    } else {
+      // Stream: a 10 MB listing is written as postconf writes it, not held.
+      outcome = Postconf.run(options: options, inputs: inputs) { chunk in
+        switch chunk {
+        case .stdout(let bytes): Console.writeAll(fd: 1, bytes)
+        case .stderr(let bytes): Console.writeAll(fd: 2, bytes)
+        }
+      }
+    }
     if outcome.exitStatus == 0 {
       for (file, bytes) in [
         ("main.cf", outcome.mainCFReplacement), ("master.cf", outcome.masterCFReplacement),

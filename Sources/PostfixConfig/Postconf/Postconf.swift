@@ -29,6 +29,24 @@ public enum Postconf {
     return session.finish()
   }
 
+  /// Runs postconf and hands each write to `emit` as soon as postconf would
+  /// make it, instead of keeping it in the outcome (large outputs are never
+  /// held in memory twice).
+  /// - Parameters:
+  ///   - options: The parsed command line.
+  ///   - inputs: The files and host facts postconf would read.
+  ///   - emit: Receives each write, in order.
+  /// - Returns: The outcome, with ``PostconfOutcome/chunks`` empty.
+  public static func run(
+    options: PostconfOptions, inputs: PostconfInputs,
+    emit: @escaping (PostconfOutcome.Chunk) -> Void
+  ) -> PostconfOutcome {
+    var session = PostconfSession(options: options, inputs: inputs)
+    session.emit = emit
+    session.execute()
+    return session.finish()
+  }
+
   /// Parses the arguments and runs; usage errors are reported as postconf does.
   /// - Parameters:
   ///   - arguments: The arguments after the program name.
@@ -74,6 +92,8 @@ struct PostconfSession {
   /// stdout is block-buffered in postconf: written at exit or before an
   /// `unused parameter` warning, lost on a fatal error.
   var pending: [UInt8] = []
+  /// Where writes go at once, when set; otherwise into ``outcome``.
+  var emit: ((PostconfOutcome.Chunk) -> Void)?
   /// master.cf as last read by ``readMaster``.
   var lastMaster: PostconfMaster?
 
@@ -87,7 +107,7 @@ struct PostconfSession {
   var masterPath: String { inputs.configDirectory + "/master.cf" }
 
   mutating func warn(_ text: String) {
-    outcome.chunks.append(.stderr(Array("\(inputs.programName): warning: \(text)\n".utf8)))
+    write(.stderr(Array("\(inputs.programName): warning: \(text)\n".utf8)))
   }
 
   /// postconf's stdout buffer size: a full buffer is written at once, so a
@@ -98,13 +118,17 @@ struct PostconfSession {
   mutating func drainFullBuffers() {
     let full = pending.count / Self.stdoutBufferSize * Self.stdoutBufferSize
     guard full > 0 else { return }
-    outcome.chunks.append(.stdout(Array(pending[..<full])))
+    write(.stdout(Array(pending[..<full])))
     pending = Array(pending[full...])
+  }
+
+  mutating func write(_ chunk: PostconfOutcome.Chunk) {
+    if let emit { emit(chunk) } else { outcome.chunks.append(chunk) }
   }
 
   mutating func flush() {
     if !pending.isEmpty {
-      outcome.chunks.append(.stdout(pending))
+      write(.stdout(pending))
       pending = []
     }
   }
@@ -116,7 +140,7 @@ struct PostconfSession {
 
   mutating func fail(_ fatal: PostconfFatal) {
     pending = []
-    outcome.chunks.append(.stderr(Array("\(inputs.programName): fatal: \(fatal.message)\n".utf8)))
+    write(.stderr(Array("\(inputs.programName): fatal: \(fatal.message)\n".utf8)))
     outcome.exitStatus = 1
     outcome.mainCFReplacement = nil
     outcome.masterCFReplacement = nil
