@@ -89,7 +89,8 @@ public struct ApplyExecutor: Sendable {
         throw PostfixHardeningError(
           .configuration, "could not validate: \(Self.describe(error)); \(restored)")
       }
-      let introduced = after.messages.filter { !baseline.messages.contains($0) }
+      let known = Set(baseline.messages.map(Self.withoutLineNumbers))
+      let introduced = after.messages.filter { !known.contains(Self.withoutLineNumbers($0)) }
       if !introduced.isEmpty || (baseline.succeeded && !after.succeeded) {
         let restored = restore(written)
         let reason = introduced.isEmpty ? "postconf failed" : introduced.joined(separator: "; ")
@@ -113,6 +114,34 @@ public struct ApplyExecutor: Sendable {
     }
     if failures.isEmpty { return "the previous files were restored" }
     return "RESTORING FAILED (restore from the backup): " + failures.joined(separator: "; ")
+  }
+
+  /// A message with `line N` numbers blanked, so that a warning that only moved
+  /// (lines added above it) is not taken for a new one.
+  /// - Parameter message: A warning.
+  /// - Returns: The message with every `line DIGITS` written `line N`.
+  public static func withoutLineNumbers(_ message: String) -> String {
+    let bytes = Array(message.utf8)
+    let marker = Array("line ".utf8)
+    var output: [UInt8] = []
+    var index = 0
+    // Each iteration consumes at least one byte.
+    while index < bytes.count {
+      if bytes[index...].starts(with: marker) {
+        output += marker
+        index += marker.count
+        var end = index
+        while end < bytes.count && (0x30...0x39).contains(bytes[end]) { end += 1 }
+        if end > index {
+          output.append(UInt8(ascii: "N"))
+          index = end
+        }
+      } else {
+        output.append(bytes[index])
+        index += 1
+      }
+    }
+    return String(decoding: output, as: UTF8.self)
   }
 
   static func describe(_ error: Error) -> String {

@@ -101,8 +101,9 @@ public struct ApplyPlanner: Sendable {
     let updatedMain = main.serialized()
     let updatedMaster = master?.serialized()
     let after = configuration(updatedMain, updatedMaster, configDirectory)
+    let known = Set(before.warnings.map { ApplyExecutor.withoutLineNumbers($0.message) })
     let introduced = after.warnings.map(\.message).filter {
-      !before.warnings.map(\.message).contains($0)
+      !known.contains(ApplyExecutor.withoutLineNumbers($0))
     }
     if let fatal = after.fatal, before.fatal == nil {
       throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")

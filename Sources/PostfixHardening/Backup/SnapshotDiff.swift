@@ -17,14 +17,17 @@ public enum SnapshotDiff {
     }
   }
 
+  /// Parameters that change on every run and are never reported.
+  public static let volatile: Set<String> = ["process_id"]
+
   /// The differences, sorted by name. Values are compared with runs of
-  /// whitespace collapsed, as postconf prints them.
+  /// whitespace collapsed, as postconf prints them; ``volatile`` names are skipped.
   /// - Parameters:
   ///   - old: The first settings.
   ///   - new: The second settings.
   /// - Returns: The changes.
   public static func compare(_ old: [String: String], _ new: [String: String]) -> [Change] {
-    let names = Set(old.keys).union(new.keys).sorted()
+    let names = Set(old.keys).union(new.keys).subtracting(volatile).sorted()
     return names.compactMap { name in
       switch (old[name], new[name]) {
       case (let before?, let after?):
