@@ -171,7 +171,7 @@ enum ApplyCommand {
         return CLI.ExitCode.clean
       }
     }
-    let snapshot = try Snapshot.take(configDirectory: directory, postconf: postconf, host: host)
+    let snapshot = try SettingsSnapshot.take(configDirectory: directory, postconf: postconf, host: host)
     let backup = try Backup.create(
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")

@@ -47,7 +47,7 @@ enum BackupCommand {
       }
     }
     do {
-      let snapshot = try Snapshot.take(
+      let snapshot = try SettingsSnapshot.take(
         configDirectory: directory,
         postconf: ApplyCommand.installedPostconf(environment: console.environment),
         host: SystemFiles.host(processName: "pfharden"))

@@ -69,13 +69,13 @@ enum DiffCommand {
   /// The settings of a snapshot file or a configuration directory.
   static func settings(_ path: String, environment: [String: String]) throws -> [String: String] {
     if HostFiles.isDirectory(path) {
-      return Snapshot.settings(
-        try Snapshot.take(
+      return SettingsSnapshot.settings(
+        try SettingsSnapshot.take(
           configDirectory: path, postconf: ApplyCommand.installedPostconf(environment: environment),
           host: SystemFiles.host(processName: "pfharden")))
     }
     let bytes = try ConfigFile.read(path: path, limit: InstalledPostfix.outputLimit)
-    let settings = Snapshot.settings(bytes)
+    let settings = SettingsSnapshot.settings(bytes)
     if settings.isEmpty && !bytes.isEmpty {
       throw PostfixHardeningError(
         .configuration, "\(Printable.sanitize(path.utf8)) is not a postconf snapshot")

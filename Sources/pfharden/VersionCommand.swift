@@ -45,7 +45,7 @@ enum VersionCommand {
     if let snapshot {
       do {
         let bytes = try ConfigFile.read(path: snapshot, limit: InstalledPostfix.outputLimit)
-        guard let text = Snapshot.settings(bytes)["mail_version"], let version = PostfixVersion(text)
+        guard let text = SettingsSnapshot.settings(bytes)["mail_version"], let version = PostfixVersion(text)
         else {
           console.err("pfharden version: error: \(Printable.sanitize(snapshot.utf8)) has no mail_version\n")
           return CLI.ExitCode.failure

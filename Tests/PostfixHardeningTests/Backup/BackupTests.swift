@@ -59,9 +59,9 @@ import Testing
   }
 
   @Test func snapshotInProcessMatchesParse() throws {
-    let snapshot = try Snapshot.take(
+    let snapshot = try SettingsSnapshot.take(
       configDirectory: ApplySupport.debian, postconf: nil, host: ApplySupport.host)
-    let settings = Snapshot.settings(snapshot)
+    let settings = SettingsSnapshot.settings(snapshot)
     #expect(settings["myhostname"] == "vm")
     #expect(settings["inet_interfaces"] == "all")
     #expect(settings["mail_version"] == "3.7.11")

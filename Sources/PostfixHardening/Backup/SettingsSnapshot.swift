@@ -1,7 +1,7 @@
 import PostfixConfig
 
 /// Every effective setting of a configuration: the output of `postconf`.
-public enum Snapshot {
+public enum SettingsSnapshot {
   /// `postconf -c DIR` of the installed Postfix, or the same computed in
   /// process (with the embedded defaults) where Postfix is not installed.
   /// - Parameters:
