@@ -149,7 +149,8 @@ enum ApplyCommand {
       return CLI.ExitCode.clean
     }
     if invocation.check {
-      console.out("\(plan.changes.count) change(s) pending for the \(name) profile in \(directory):\n")
+      console.out(
+        "\(plan.changes.count) change(s) pending for the \(name) profile in \(directory):\n")
       for change in plan.changes { console.out("  " + describe(change) + "\n") }
       console.out("Needs: \(activationText(plan.activation)).\n")
       return CLI.ExitCode.findings
@@ -171,11 +172,13 @@ enum ApplyCommand {
         return CLI.ExitCode.clean
       }
     }
-    let snapshot = try SettingsSnapshot.take(configDirectory: directory, postconf: postconf, host: host)
+    let snapshot = try SettingsSnapshot.take(
+      configDirectory: directory, postconf: postconf, host: host)
     let backup = try Backup.create(
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
-    let executor = ApplyExecutor(validate: postconf.map { PostconfValidation.validator(postconf: $0) })
+    let executor = ApplyExecutor(
+      validate: postconf.map { PostconfValidation.validator(postconf: $0) })
     _ = try executor.execute(plan)
     console.out(
       "Applied the \(name) profile (\(plan.changes.count) change(s)); "
@@ -234,18 +237,20 @@ enum ApplyCommand {
     switch activation {
     case .none: return "nothing"
     case .reload: return "postfix reload"
-    case .restart: return "a full restart (postfix stop; postfix start): inet_interfaces or inet_protocols changed"
+    case .restart:
+      return
+        "a full restart (postfix stop; postfix start): inet_interfaces or inet_protocols changed"
     }
   }
 
   static func describe(_ change: ApplyPlan.ParameterChange) -> String {
-    let where_ = change.scope == "main.cf" ? "main.cf" : "master.cf \(change.scope)"
+    let place = change.scope == "main.cf" ? "main.cf" : "master.cf \(change.scope)"
     switch (change.old, change.new) {
-    case (nil, let new?): return "\(where_): \(change.name) = \(new)  [\(change.transform)]"
-    case (let old?, nil): return "\(where_): remove \(change.name) = \(old)  [\(change.transform)]"
+    case (nil, let new?): return "\(place): \(change.name) = \(new)  [\(change.transform)]"
+    case (let old?, nil): return "\(place): remove \(change.name) = \(old)  [\(change.transform)]"
     case (let old?, let new?):
-      return "\(where_): \(change.name): \(old) -> \(new)  [\(change.transform)]"
-    case (nil, nil): return "\(where_): \(change.name)"
+      return "\(place): \(change.name): \(old) -> \(new)  [\(change.transform)]"
+    case (nil, nil): return "\(place): \(change.name)"
     }
   }
 
@@ -291,10 +296,14 @@ enum ApplyCommand {
             return .usage(describe(error))
           }
         case "--relay-domain":
-          guard isDomain(value) else { return .usage("bad domain '\(Printable.sanitize(value.utf8))'") }
+          guard isDomain(value) else {
+            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
+          }
           invocation.options.relayDomains.append(value)
         case "--domain":
-          guard isDomain(value) else { return .usage("bad domain '\(Printable.sanitize(value.utf8))'") }
+          guard isDomain(value) else {
+            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
+          }
           invocation.options.domains.append(value)
         case "--tls":
           guard let strength = TLSStrength(rawValue: value) else {
@@ -334,9 +343,12 @@ enum ApplyCommand {
     case (nil, nil): break
     default: return .usage("--cert and --key go together")
     }
-    if invocation.dryRun && invocation.check { return .usage("--dry-run and --check exclude each other") }
+    if invocation.dryRun && invocation.check {
+      return .usage("--dry-run and --check exclude each other")
+    }
     if invocation.profile == .relay && invocation.options.networks.isEmpty {
-      return .usage("the relay profile needs --network CIDR (repeatable), e.g. --network 192.0.2.0/24")
+      return .usage(
+        "the relay profile needs --network CIDR (repeatable), e.g. --network 192.0.2.0/24")
     }
     return .run(invocation)
   }

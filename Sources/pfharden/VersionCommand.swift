@@ -45,9 +45,11 @@ enum VersionCommand {
     if let snapshot {
       do {
         let bytes = try ConfigFile.read(path: snapshot, limit: InstalledPostfix.outputLimit)
-        guard let text = SettingsSnapshot.settings(bytes)["mail_version"], let version = PostfixVersion(text)
+        guard let text = SettingsSnapshot.settings(bytes)["mail_version"],
+          let version = PostfixVersion(text)
         else {
-          console.err("pfharden version: error: \(Printable.sanitize(snapshot.utf8)) has no mail_version\n")
+          console.err(
+            "pfharden version: error: \(Printable.sanitize(snapshot.utf8)) has no mail_version\n")
           return CLI.ExitCode.failure
         }
         console.out("Postfix \(version) (snapshot \(Printable.sanitize(snapshot.utf8)))\n")
@@ -71,7 +73,8 @@ enum VersionCommand {
       }
       guard output.status == 0, let text, let version = PostfixVersion(text) else {
         console.err(
-          "pfharden version: error: \(postconf) failed: \(Printable.sanitize(output.stderr.prefix(300)))\n")
+          "pfharden version: error: \(postconf) failed: \(Printable.sanitize(output.stderr.prefix(300)))\n"
+        )
         return CLI.ExitCode.failure
       }
       console.out("Postfix \(version) (installed: \(postconf))\n")

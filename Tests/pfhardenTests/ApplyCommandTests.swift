@@ -45,7 +45,9 @@ enum CommandFixture {
     return directory
   }
 
-  static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+  static func bytes(_ path: String) throws -> Data {
+    try Data(contentsOf: URL(fileURLWithPath: path))
+  }
 
   static func assertSnapshot(
     _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
@@ -102,7 +104,8 @@ enum CommandFixture {
     let original = try CommandFixture.bytes(directory + "/main.cf")
     let check = apply(arguments + ["--check"])
     #expect(check.status == 1)
-    #expect(check.stdout.contains("main.cf: inet_interfaces: all -> loopback-only  [loopback-only]"))
+    #expect(
+      check.stdout.contains("main.cf: inet_interfaces: all -> loopback-only  [loopback-only]"))
     #expect(check.stdout.contains("Needs: a full restart"))
     #expect(try CommandFixture.bytes(directory + "/main.cf") == original)
     let applied = apply(arguments + ["--yes"])

@@ -5,9 +5,11 @@ import Testing
 
 @testable import pfharden
 
-/// `apply --profile relay --reload` on a real Postfix instance built from Debian's
-/// stock configuration, then checked with the SMTP probe. Only 127.0.0.1 is ever
-/// connected to; 203.0.113.5 exists only inside the dialogue (XCLIENT).
+/// `apply --profile relay --reload` on a real Postfix instance.
+///
+/// The instance is built from Debian's stock configuration and checked with the
+/// SMTP probe. Only 127.0.0.1 is ever connected to; 203.0.113.5 exists only
+/// inside the dialogue (XCLIENT).
 @Suite(
   .serialized,
   .enabled(
@@ -42,7 +44,8 @@ struct ApplyEndToEndTests {
     #expect(result.stdout.contains("Postfix: reload done through /usr/sbin/postfix"), why)
     #expect(result.stdout.contains("postqueue -f"), why)
     #expect(!result.stderr.contains("warning:"), why)
-    let backups = try FileManager.default.contentsOfDirectory(atPath: instance.directory + "/backups")
+    let backups = try FileManager.default.contentsOfDirectory(
+      atPath: instance.directory + "/backups")
     #expect(backups.count == 2, why)
 
     let outside = probe(instance, xclient: "203.0.113.5")
@@ -59,7 +62,9 @@ struct ApplyEndToEndTests {
     // A second run changes nothing.
     let again = CommandFixture.run(
       ApplyCommand.run,
-      ["--profile", "relay", "--network", "10.9.8.0/24", "-c", instance.configDirectory, "--check"],
+      [
+        "--profile", "relay", "--network", "10.9.8.0/24", "-c", instance.configDirectory, "--check",
+      ],
       embedded: false)
     #expect(again.status == 0, Comment(rawValue: again.stdout + again.stderr))
   }
@@ -91,7 +96,8 @@ final class ApplyInstance: @unchecked Sendable {
 
   init() throws {
     port = try Self.freeLoopbackPort()
-    directory = FileManager.default.temporaryDirectory
+    directory =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("pfharden-apply-e2e-\(port)-\(UUID().uuidString.prefix(8))").path
     let files = FileManager.default
     for sub in ["conf", "queue", "data", "spool"] {

@@ -52,7 +52,9 @@ public struct ApplyExecutor: Sendable {
   ///   - write: The file writer.
   ///   - validate: The validator.
   public init(
-    write: @escaping Writer = { try AtomicWriter.writePreserving($0, to: $1, expectedOriginal: $2) },
+    write: @escaping Writer = {
+      try AtomicWriter.writePreserving($0, to: $1, expectedOriginal: $2)
+    },
     validate: Validator?
   ) {
     self.write = write

@@ -1,7 +1,9 @@
 import PostfixConfig
 
-/// What `apply` would change: new file contents, the parameter changes behind
-/// them and what Postfix needs afterwards. Nothing is written by building it.
+/// What `apply` would change.
+///
+/// New file contents, the parameter changes behind them and what Postfix needs
+/// afterwards. Nothing is written by building it.
 public struct ApplyPlan: Sendable {
   /// One file's content before and after.
   public struct FileChange: Sendable, Equatable {

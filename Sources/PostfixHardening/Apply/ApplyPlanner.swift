@@ -145,7 +145,8 @@ public struct ApplyPlanner: Sendable {
     let bytes = document.serialized()
     for entry in entries {
       starts.insert(entry.byteRange.lowerBound)
-      for offset in entry.byteRange where bytes[offset] == 0x0A && offset + 1 < entry.byteRange.upperBound {
+      for offset in entry.byteRange
+      where bytes[offset] == 0x0A && offset + 1 < entry.byteRange.upperBound {
         starts.insert(offset + 1)
       }
     }

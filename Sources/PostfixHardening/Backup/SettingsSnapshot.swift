@@ -34,7 +34,8 @@ public enum SettingsSnapshot {
     let inputs = PostconfInputs(
       programName: "postconf", configDirectory: configDirectory, configDirectoryInjected: true,
       mainCF: main, masterCF: master, host: host, catalog: .embedded)
-    let outcome = Postconf.run(arguments: [Array("-c".utf8), Array(configDirectory.utf8)], inputs: inputs)
+    let outcome = Postconf.run(
+      arguments: [Array("-c".utf8), Array(configDirectory.utf8)], inputs: inputs)
     guard outcome.exitStatus == 0 else {
       throw PostfixHardeningError(
         .configuration, "postconf failed: " + Printable.sanitize(outcome.stderr.prefix(500)))

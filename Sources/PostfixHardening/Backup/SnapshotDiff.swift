@@ -20,8 +20,10 @@ public enum SnapshotDiff {
   /// Parameters that change on every run and are never reported.
   public static let volatile: Set<String> = ["process_id"]
 
-  /// The differences, sorted by name. Values are compared with runs of
-  /// whitespace collapsed, as postconf prints them; ``volatile`` names are skipped.
+  /// The differences, sorted by name.
+  ///
+  /// Values are compared with runs of whitespace collapsed, as postconf prints
+  /// them; ``volatile`` names are skipped.
   /// - Parameters:
   ///   - old: The first settings.
   ///   - new: The second settings.

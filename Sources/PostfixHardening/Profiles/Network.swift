@@ -18,7 +18,8 @@ public struct Network: Sendable, Equatable {
   ///   ``minimumPrefix``.
   public init(_ text: String) throws {
     let bad = { (why: String) in
-      PostfixHardeningError(.invalidRequest, "bad network '\(Printable.sanitize(text.utf8))': \(why)")
+      PostfixHardeningError(
+        .invalidRequest, "bad network '\(Printable.sanitize(text.utf8))': \(why)")
     }
     var addressText = Substring(text)
     var prefixText: Substring?

@@ -124,7 +124,9 @@ public enum HostFiles {
     var total = 0
     // Each iteration reads at least one byte or stops.
     while total < limit {
-      let got = bytes[total...].withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      let got = bytes[total...].withUnsafeMutableBytes {
+        Glibc.read(descriptor, $0.baseAddress, $0.count)
+      }
       if got < 0 && errno == EINTR { continue }
       if got <= 0 { break }
       total += got

@@ -28,7 +28,10 @@ import Testing
   }
 
   func current(_ directory: String) throws -> [[UInt8]] {
-    [try ApplySupport.read(directory + "/main.cf"), try ApplySupport.read(directory + "/master.cf")]
+    [
+      try ApplySupport.read(directory + "/main.cf"),
+      try ApplySupport.read(directory + "/master.cf"),
+    ]
   }
 
   @Test func writesBothFilesAndKeepsTheMode() throws {

@@ -95,7 +95,9 @@ enum ApplyRealPostfix {
     "needs Postfix's postconf at /usr/sbin/postconf (apt-get install postfix); set PFHARDEN_REQUIRE_POSTFIX=1 to fail instead of skipping"
 
   struct Missing: Error, CustomStringConvertible {
-    var description: String { "PFHARDEN_REQUIRE_POSTFIX=1 but \(ApplyRealPostfix.postconfPath) is not installed" }
+    var description: String {
+      "PFHARDEN_REQUIRE_POSTFIX=1 but \(ApplyRealPostfix.postconfPath) is not installed"
+    }
   }
 
   static func requirePostconf() throws {

@@ -105,7 +105,9 @@ import Testing
       .relay, options: try ApplySupport.options(.relay), main: main, master: master)
     let text = String(decoding: plan.mainCF.updated, as: UTF8.self)
     // The earlier duplicate is commented out, the later one rewritten in place.
-    #expect(text.contains("#smtpd_helo_required = no\ninet_interfaces = all\nsmtpd_helo_required = yes\n"))
+    #expect(
+      text.contains("#smtpd_helo_required = no\ninet_interfaces = all\nsmtpd_helo_required = yes\n")
+    )
     #expect(text.contains("#disable_vrfy_command = yes\nsmtpd_banner"))
     #expect(text.contains("\ndisable_vrfy_command = yes\n# trailing comment\n"))
     // A continued value is replaced by one line; the comment inside it stays.
@@ -143,7 +145,8 @@ import Testing
       #expect(
         result.setting("smtpd_tls_security_level", service: service, type: "inet").text
           == "encrypt")
-      #expect(result.setting("smtpd_sasl_auth_enable", service: service, type: "inet").text == "yes")
+      #expect(
+        result.setting("smtpd_sasl_auth_enable", service: service, type: "inet").text == "yes")
       #expect(
         result.setting("smtpd_relay_restrictions", service: service, type: "inet").text
           == "permit_sasl_authenticated,reject")
@@ -184,7 +187,8 @@ import Testing
   }
 
   @Test func aConfiguredReadableCertificateIsKept() throws {
-    let main = Array("smtpd_tls_cert_file = /etc/ssl/a.pem\nsmtpd_tls_key_file = /etc/ssl/a.key\n".utf8)
+    let main = Array(
+      "smtpd_tls_cert_file = /etc/ssl/a.pem\nsmtpd_tls_key_file = /etc/ssl/a.key\n".utf8)
     var options = try ApplySupport.options(.mx, certificate: false)
     options.tls = .modern
     let plan = try ApplySupport.plan(.mx, options: options, main: main, master: nil)
@@ -204,7 +208,8 @@ import Testing
     let plan = try ApplySupport.plan(
       .relay, options: options, main: Array("myhostname = a.example\n".utf8), master: nil)
     let result = ApplySupport.configuration(plan.mainCF.updated, nil)
-    #expect(result.setting("smtpd_tls_protocols").text == "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1, !TLSv1.2")
+    #expect(
+      result.setting("smtpd_tls_protocols").text == "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1, !TLSv1.2")
     #expect(result.setting("smtpd_tls_ciphers").text == "high")
     #expect(result.setting("relay_domains").text == "example.org, example.net")
   }
@@ -233,7 +238,9 @@ import Testing
 
   @Test func smugglingDefenceOnlyWhereTheVersionHasIt() throws {
     let main = Array("myhostname = a.example\n".utf8)
-    for (version, expected) in [("3.7.11", true), ("3.7.8", false), ("3.6.13", true), ("3.9.0", true)] {
+    for (version, expected) in [
+      ("3.7.11", true), ("3.7.8", false), ("3.6.13", true), ("3.9.0", true),
+    ] {
       let plan = try ApplySupport.plan(
         .sendOnly, options: ProfileOptions(), main: main, master: nil,
         version: try ApplySupport.version(version))

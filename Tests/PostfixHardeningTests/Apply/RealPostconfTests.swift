@@ -18,8 +18,10 @@ struct RealPostconfTests {
       master: try ApplySupport.read(directory + "/master.cf"), directory: directory)
     let executor = ApplyExecutor(
       validate: PostconfValidation.validator(postconf: ApplyRealPostfix.postconfPath))
-    #expect(try executor.execute(plan) == .written(
-      [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged).map(\.path)))
+    #expect(
+      try executor.execute(plan)
+        == .written(
+          [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged).map(\.path)))
     #expect(try ApplyRealPostfix.warnings(directory: directory) == "")
     // postconf agrees with the planned values.
     let output = try SystemCommand.run(

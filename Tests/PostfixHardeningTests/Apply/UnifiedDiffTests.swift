@@ -67,7 +67,8 @@ import Testing
       let old = (0..<Int.random(in: 0...25, using: &generator)).map { _ in
         "w\(Int.random(in: 0...4, using: &generator))\n"
       }.joined()
-      var lines = old.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+      var lines = old.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
+        String.init)
       for _ in 0..<3 where !lines.isEmpty {
         lines[Int.random(in: 0..<lines.count, using: &generator)] = "n\(Int.random(in: 0...9))"
       }
@@ -82,7 +83,8 @@ import Testing
       }
       try Data(old.utf8).write(to: URL(fileURLWithPath: a))
       try Data(new.utf8).write(to: URL(fileURLWithPath: b))
-      let output = try SystemCommand.run(diffPath, ["-u", "--label", "main.cf", "--label", "main.cf", a, b])
+      let output = try SystemCommand.run(
+        diffPath, ["-u", "--label", "main.cf", "--label", "main.cf", a, b])
       // Hunk texts may differ where several LCS exist; applying ours must give `new`.
       #expect(output.status == 1)
       let ours = text(old, new)

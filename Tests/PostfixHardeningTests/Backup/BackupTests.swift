@@ -5,7 +5,10 @@ import Testing
 
 @Suite struct BackupTests {
   @Test func namesNeverRepeat() {
-    #expect(Backup.names(date: "2026-01-02", existing: []) == ("postfix-2026-01-02.tar.gz", "postconf-2026-01-02"))
+    #expect(
+      Backup.names(date: "2026-01-02", existing: []) == (
+        "postfix-2026-01-02.tar.gz", "postconf-2026-01-02"
+      ))
     #expect(
       Backup.names(date: "2026-01-02", existing: ["postfix-2026-01-02.tar.gz"])
         == ("postfix-2026-01-02-1.tar.gz", "postconf-2026-01-02-1"))

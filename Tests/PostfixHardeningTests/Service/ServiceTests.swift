@@ -36,17 +36,25 @@ import Testing
       "smtp inet n - n - - smtpd\nsubmission inet n - n - - smtpd\n")
     let sockets = ListeningSockets.parse(Array(Self.table.utf8))
     let problems = ListeningSockets.mismatches(sockets, configuration: config)
-    #expect(problems == ["port 587 listens on 0.0.0.0, which inet_interfaces = loopback-only does not include"])
+    #expect(
+      problems == [
+        "port 587 listens on 0.0.0.0, which inet_interfaces = loopback-only does not include"
+      ])
     let fine = ListeningSockets.mismatches(
-      Array(sockets.prefix(1)), configuration: configuration("inet_interfaces = loopback-only\n", "smtp inet n - n - - smtpd\n"))
+      Array(sockets.prefix(1)),
+      configuration: configuration(
+        "inet_interfaces = loopback-only\n", "smtp inet n - n - - smtpd\n"))
     #expect(fine.isEmpty)
   }
 
   @Test func aHostPortServiceAndAMissingListener() throws {
     let config = configuration(
       "inet_interfaces = all\n", "127.0.0.1:2525 inet n - n - - smtpd\nsmtp inet n - n - - smtpd\n")
-    let sockets = [ListeningSockets.Socket(address: try #require(IPAddress("127.0.0.1")), port: 2525)]
-    #expect(ListeningSockets.mismatches(sockets, configuration: config) == ["nothing listens on port 25"])
+    let sockets = [
+      ListeningSockets.Socket(address: try #require(IPAddress("127.0.0.1")), port: 2525)
+    ]
+    #expect(
+      ListeningSockets.mismatches(sockets, configuration: config) == ["nothing listens on port 25"])
   }
 
   @Test func logProblemsAreWarningsAndWorse() {
