@@ -92,6 +92,11 @@ public struct ApplyPlanner: Sendable {
             new: setting.value, transform: transform))
       }
     }
+    if masterCF == nil {
+      for transform in kept where !transform.services.isEmpty {
+        skipped.append("\(transform.id): no master.cf to add its services to")
+      }
+    }
     var master = masterCF.map { MasterCF(bytes: $0) }
     if let document = master {
       master = try editMaster(
