@@ -40,7 +40,8 @@ public struct ApplyPlanner: Sendable {
   ///   - mainCF: main.cf's bytes.
   ///   - masterCF: master.cf's bytes, or `nil` when there is none.
   /// - Returns: The plan.
-  /// - Throws: ``PostfixHardeningError`` `configuration` when the result would
+  /// - Throws: ``PostfixHardeningError`` `configuration` when a file holds a NUL
+  ///   byte or Postfix refuses the configuration as it is, when the result would
   ///   make Postfix warn where it did not before, or an edit is refused.
   public func plan(
     _ transforms: [Transform], configDirectory: String, mainCF: [UInt8], masterCF: [UInt8]?
@@ -68,7 +69,16 @@ public struct ApplyPlanner: Sendable {
         desired.append((setting, transform.id))
       }
     }
+    for (name, bytes) in [("main.cf", mainCF), ("master.cf", masterCF ?? [])]
+    where bytes.contains(0) {
+      throw PostfixHardeningError(
+        .configuration, "\(name) contains a NUL byte; postconf-style edits would corrupt it")
+    }
     let before = configuration(mainCF, masterCF, configDirectory)
+    if let fatal = before.fatal {
+      throw PostfixHardeningError(
+        .configuration, "Postfix refuses this configuration as it is (\(fatal)); fix that first")
+    }
     var main = MainCF(bytes: mainCF)
     var changes: [ApplyPlan.ParameterChange] = []
     for (setting, transform) in desired {
@@ -82,6 +92,10 @@ public struct ApplyPlanner: Sendable {
         edit = try MainCFEdit.set([(setting.name, setting.value)])
       } catch {
         throw PostfixHardeningError(.configuration, "cannot set \(setting.name): \(error)")
+      }
+      // postconf appends right after a last line without its newline; do not.
+      if entries.isEmpty, let last = main.serialized().last, last != 0x0A {
+        main = MainCF(bytes: main.serialized() + [0x0A])
       }
       main = main.applying(edit).document
       if !same {
@@ -110,7 +124,7 @@ public struct ApplyPlanner: Sendable {
     let introduced = after.warnings.map(\.message).filter {
       !known.contains(ApplyExecutor.withoutLineNumbers($0))
     }
-    if let fatal = after.fatal, before.fatal == nil {
+    if let fatal = after.fatal {
       throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")
     }
     if !introduced.isEmpty {

@@ -97,7 +97,9 @@ public enum Profile: String, CaseIterable, Sendable {
       transforms = [.mynetworks([]), .relayRestrictions(permitAuthenticated: false)]
       if !options.domains.isEmpty {
         transforms.append(
-          .destinations(adding: options.domains, to: configuration.setting("mydestination").text))
+          .destinations(
+            adding: options.domains,
+            to: String(decoding: configuration.setting("mydestination").raw, as: UTF8.self)))
       }
       transforms += [
         .heloRestrictions, .rejectUnauthPipelining, .disableVRFY, .clientTLS, .clientTLSLogging,

@@ -82,6 +82,21 @@ import Testing
     #expect(!text.contains("tls_ffdhe_auto_groups"))
   }
 
+  @Test(arguments: ["myhostname = a.example", "myhostname = a.example\r\n# end\r\n", ""])
+  func oddEndingsStayWellFormed(text: String) throws {
+    let plan = try ApplySupport.plan(
+      .sendOnly, options: ProfileOptions(), main: Array(text.utf8), master: nil)
+    let result = ApplySupport.configuration(plan.mainCF.updated, nil)
+    #expect(!result.warnings.contains { !$0.message.contains("master.cf") }, "\(result.warnings)")
+    #expect(result.setting("inet_interfaces").text == "loopback-only")
+    if !text.isEmpty {
+      #expect(result.setting("myhostname").text == "a.example")
+    }
+    let second = try ApplySupport.plan(
+      .sendOnly, options: ProfileOptions(), main: plan.mainCF.updated, master: nil)
+    #expect(!second.hasChanges)
+  }
+
   @Test func sendOnlyNeedsRestartAndRelayOnlyReload() throws {
     let main = try ApplySupport.read(ApplySupport.debian + "/main.cf")
     let master = try ApplySupport.read(ApplySupport.debian + "/master.cf")
