@@ -69,6 +69,36 @@ struct ApplyEndToEndTests {
     #expect(again.status == 0, Comment(rawValue: again.stdout + again.stderr))
   }
 
+  @Test func sendOnlyRestartsAndStillListensOnLoopbackOnly() throws {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath)
+    else {
+      Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
+      return
+    }
+    let instance = try ApplyInstance()
+    defer { instance.stop() }
+    try instance.start()
+    let result = CommandFixture.run(
+      ApplyCommand.run,
+      [
+        "--profile", "send-only", "-c", instance.configDirectory, "--yes", "--reload",
+        "--backup-dir", instance.directory + "/backups",
+      ], embedded: false)
+    let why = Comment(rawValue: result.stdout + result.stderr + "\nmaillog:\n" + instance.log())
+    #expect(result.status == 0, why)
+    #expect(result.stdout.contains("Postfix: restart done through /usr/sbin/postfix"), why)
+    #expect(!result.stderr.contains("warning:"), why)
+    var greeted = false
+    for _ in 0..<50 where !greeted {
+      greeted = ApplyInstance.greets(port: instance.port)
+      if !greeted { usleep(100_000) }
+    }
+    #expect(greeted, why)
+    let after = probe(instance)
+    #expect(after.vrfy?.verdict == .disabled, why)
+    #expect(after.heloRequired?.required == true, why)
+  }
+
   func probe(_ instance: ApplyInstance, xclient: String? = nil) -> ProbeReport {
     var options = ProbeOptions()
     options.role = .relay
