@@ -65,7 +65,8 @@ enum VersionCommand {
           + "give a snapshot to read its mail_version\n")
       return CLI.ExitCode.failure
     }
-    let arguments = (directory.map { ["-c", $0] } ?? []) + ["-h", "mail_version"]
+    // -d: mail_version is compiled in; a main.cf that sets it would only mislead.
+    let arguments = (directory.map { ["-c", $0] } ?? []) + ["-d", "-h", "mail_version"]
     do {
       let output = try SystemCommand.run(postconf, arguments)
       let text = PostconfOutput.parseValues(output.stdout).first.map {
