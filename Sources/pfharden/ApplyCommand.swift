@@ -206,6 +206,14 @@ enum ApplyCommand {
       mainCF: MainCF(bytes: plan.mainCF.updated),
       masterCF: plan.masterCF.map { MasterCF(bytes: $0.updated) }, catalog: catalog, host: host,
       configDirectory: directory)
+    let checked = ServiceControl.check(configDirectory: directory)
+    for line in checked { console.err("pfharden apply: postfix check: \(line)\n") }
+    if checked.contains(where: { !$0.contains("warning:") }) {
+      console.err(
+        "pfharden apply: error: not reloaded: postfix check failed; the new files are in place "
+          + "and the backup holds the old ones\n")
+      return CLI.ExitCode.failure
+    }
     let watch = LogWatch.start(
       maillogFile: applied.setting("maillog_file").text, manager: manager)
     do {

@@ -36,6 +36,23 @@ public enum ServiceControl {
     return SystemCommand.find(SystemCommand.postfixCandidates).map { .postfix(program: $0) }
   }
 
+  /// `postfix -c DIR check` (as root only: it creates missing queue directories
+  /// and fails silently otherwise), for the instance about to be reloaded.
+  /// - Parameter configDirectory: The instance's configuration directory.
+  /// - Returns: The problems it reported; empty when it passed or could not run.
+  public static func check(configDirectory: String) -> [String] {
+    guard HostFiles.isRoot, let program = SystemCommand.find(SystemCommand.postfixCandidates),
+      let output = try? SystemCommand.run(program, ["-c", configDirectory, "check"])
+    else { return [] }
+    let lines = (output.stderr + output.stdout).split(separator: 0x0A).map {
+      Printable.sanitize($0)
+    }
+    if output.status != 0 && lines.isEmpty {
+      return ["postfix check failed (status \(output.status))"]
+    }
+    return output.status == 0 ? lines.filter { $0.contains("warning:") } : lines
+  }
+
   /// Reloads or restarts as `activation` needs.
   /// - Parameters:
   ///   - activation: What the change needs.
