@@ -125,6 +125,16 @@ enum CommandFixture {
     #expect(try FileManager.default.contentsOfDirectory(atPath: backups).count == 2)
   }
 
+  @Test func checkListsChangesWithTheirTransforms() throws {
+    let tricky = CommandFixture.root + "/Tests/PostfixHardeningTests/Fixtures/apply-tricky"
+    let result = apply(["--profile", "mx", "--domain", "example.test", "-c", tricky, "--check"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("server TLS left as it is"))
+    #expect(!result.stderr.contains("port 25 keeps compatible"))
+    try CommandFixture.assertSnapshot(
+      result.stdout.replacingOccurrences(of: tricky, with: "DIR"), named: "mx-check.txt")
+  }
+
   @Test func withoutYesOffATerminalNothingIsWritten() throws {
     let directory = try CommandFixture.stockCopy()
     defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -102,7 +102,7 @@ public struct ApplyPlanner: Sendable {
         changes.append(
           ApplyPlan.ParameterChange(
             scope: "main.cf", name: setting.name,
-            old: current.isExplicit ? String(decoding: current.raw, as: UTF8.self) : nil,
+            old: current.isExplicit ? Self.collapsed(current.raw) : nil,
             new: setting.value, transform: transform))
       }
     }
@@ -150,6 +150,12 @@ public struct ApplyPlanner: Sendable {
     PostfixConfiguration(
       mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
       host: host, configDirectory: directory)
+  }
+
+  /// A value for messages: runs of whitespace (continuation lines) as one space.
+  static func collapsed(_ value: [UInt8]) -> String {
+    value.split(whereSeparator: { [0x20, 0x09, 0x0A, 0x0D].contains($0) })
+      .map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
   }
 
   /// Values compared as Postfix lists: words split at blanks and commas.

@@ -106,7 +106,7 @@ public enum Profile: String, CaseIterable, Sendable {
       ]
       transforms += certificate.transforms(strength: options.tls, opportunisticFloor: true)
       transforms += [.banner, .forbidBareNewline]
-      if options.tls != .compatible {
+      if options.tls != .compatible, !certificate.isMissing {
         notes.append(
           "port 25 keeps compatible TLS protocols: refusing old TLS there only makes peers send in plain text"
         )

@@ -35,6 +35,11 @@ enum ServerCertificate: Equatable {
     return .existing
   }
 
+  var isMissing: Bool {
+    if case .missing = self { return true }
+    return false
+  }
+
   func transforms(strength: TLSStrength, opportunisticFloor: Bool) -> [Transform] {
     switch self {
     case .given(let certificate):
