@@ -4,7 +4,7 @@ import Testing
 @testable import pfharden
 
 /// Helpers shared by the apply, backup, diff and version command tests.
-enum CommandFixture {
+enum ApplyCLIFixture {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
   static let debian = root + "/Examples/debian"
@@ -64,54 +64,54 @@ enum CommandFixture {
 }
 
 @Suite struct ApplyCommandTests {
-  func apply(_ arguments: [String], embedded: Bool = true) -> CommandFixture.Result {
-    CommandFixture.run(ApplyCommand.run, arguments, embedded: embedded)
+  func apply(_ arguments: [String], embedded: Bool = true) -> ApplyCLIFixture.Result {
+    ApplyCLIFixture.run(ApplyCommand.run, arguments, embedded: embedded)
   }
 
   @Test func helpMatchesTheSnapshot() throws {
     let result = apply(["--help"])
     #expect(result.status == 0)
-    try CommandFixture.assertSnapshot(result.stdout, named: "apply-help.txt")
+    try ApplyCLIFixture.assertSnapshot(result.stdout, named: "apply-help.txt")
   }
 
   /// The README's command: works without Postfix and writes nothing.
   @Test func readmeDryRunOnTheStockConfigurationWritesNothing() throws {
-    let before = try CommandFixture.bytes(CommandFixture.debian + "/main.cf")
-    let masterBefore = try CommandFixture.bytes(CommandFixture.debian + "/master.cf")
-    let backups = try CommandFixture.temporaryDirectory("no-backup")
+    let before = try ApplyCLIFixture.bytes(ApplyCLIFixture.debian + "/main.cf")
+    let masterBefore = try ApplyCLIFixture.bytes(ApplyCLIFixture.debian + "/master.cf")
+    let backups = try ApplyCLIFixture.temporaryDirectory("no-backup")
     defer { try? FileManager.default.removeItem(atPath: backups) }
     let result = apply([
-      "--profile", "relay", "--network", "192.0.2.0/24", "-c", CommandFixture.debian,
+      "--profile", "relay", "--network", "192.0.2.0/24", "-c", ApplyCLIFixture.debian,
       "--dry-run", "--backup-dir", backups + "/b",
     ])
     #expect(result.status == 0)
-    #expect(try CommandFixture.bytes(CommandFixture.debian + "/main.cf") == before)
-    #expect(try CommandFixture.bytes(CommandFixture.debian + "/master.cf") == masterBefore)
+    #expect(try ApplyCLIFixture.bytes(ApplyCLIFixture.debian + "/main.cf") == before)
+    #expect(try ApplyCLIFixture.bytes(ApplyCLIFixture.debian + "/master.cf") == masterBefore)
     #expect(!FileManager.default.fileExists(atPath: backups + "/b"))
     #expect(result.stderr.contains("note: server TLS left as it is"))
-    let stable = result.stdout.replacingOccurrences(of: CommandFixture.debian, with: "DIR")
-    try CommandFixture.assertSnapshot(stable, named: "relay-dry-run.txt")
+    let stable = result.stdout.replacingOccurrences(of: ApplyCLIFixture.debian, with: "DIR")
+    try ApplyCLIFixture.assertSnapshot(stable, named: "relay-dry-run.txt")
   }
 
   @Test func checkReportsDriftThenApplyThenClean() throws {
-    let directory = try CommandFixture.stockCopy()
-    let backups = try CommandFixture.temporaryDirectory("backups")
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
     defer {
       try? FileManager.default.removeItem(atPath: directory)
       try? FileManager.default.removeItem(atPath: backups)
     }
     let arguments = ["--profile", "send-only", "-c", directory, "--backup-dir", backups]
-    let original = try CommandFixture.bytes(directory + "/main.cf")
+    let original = try ApplyCLIFixture.bytes(directory + "/main.cf")
     let check = apply(arguments + ["--check"])
     #expect(check.status == 1)
     #expect(
       check.stdout.contains("main.cf: inet_interfaces: all -> loopback-only  [loopback-only]"))
     #expect(check.stdout.contains("Needs: a full restart"))
-    #expect(try CommandFixture.bytes(directory + "/main.cf") == original)
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == original)
     let applied = apply(arguments + ["--yes"])
     #expect(applied.status == 0, "\(applied.stderr)")
     #expect(applied.stdout.contains("Applied the send-only profile"))
-    #expect(try CommandFixture.bytes(directory + "/main.cf") != original)
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") != original)
     let written = try FileManager.default.contentsOfDirectory(atPath: backups).sorted()
     #expect(written.count == 2)
     #expect(written.contains { $0.hasPrefix("postfix-") && $0.hasSuffix(".tar.gz") })
@@ -126,23 +126,23 @@ enum CommandFixture {
   }
 
   @Test func checkListsChangesWithTheirTransforms() throws {
-    let tricky = CommandFixture.root + "/Tests/PostfixHardeningTests/Fixtures/apply-tricky"
+    let tricky = ApplyCLIFixture.root + "/Tests/PostfixHardeningTests/Fixtures/apply-tricky"
     let result = apply(["--profile", "mx", "--domain", "example.test", "-c", tricky, "--check"])
     #expect(result.status == 1)
     #expect(result.stderr.contains("server TLS left as it is"))
     #expect(!result.stderr.contains("port 25 keeps compatible"))
-    try CommandFixture.assertSnapshot(
+    try ApplyCLIFixture.assertSnapshot(
       result.stdout.replacingOccurrences(of: tricky, with: "DIR"), named: "mx-check.txt")
   }
 
   @Test func withoutYesOffATerminalNothingIsWritten() throws {
-    let directory = try CommandFixture.stockCopy()
+    let directory = try ApplyCLIFixture.stockCopy()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let original = try CommandFixture.bytes(directory + "/main.cf")
+    let original = try ApplyCLIFixture.bytes(directory + "/main.cf")
     let result = apply(["--profile", "mx", "-c", directory])
     #expect(result.status == 64)
     #expect(result.stderr.contains("add --yes"))
-    #expect(try CommandFixture.bytes(directory + "/main.cf") == original)
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == original)
   }
 
   @Test(arguments: [
@@ -172,7 +172,7 @@ enum CommandFixture {
   }
 
   @Test func aCertificateAndKeyEnableServerTLS() throws {
-    let directory = try CommandFixture.stockCopy()
+    let directory = try ApplyCLIFixture.stockCopy()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let certificate = directory + "/cert.pem"
     let key = directory + "/key.pem"
@@ -189,8 +189,8 @@ enum CommandFixture {
 
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/postconf")))
   func applyWithTheInstalledPostfixValidates() throws {
-    let directory = try CommandFixture.stockCopy()
-    let backups = try CommandFixture.temporaryDirectory("backups")
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
     defer {
       try? FileManager.default.removeItem(atPath: directory)
       try? FileManager.default.removeItem(atPath: backups)

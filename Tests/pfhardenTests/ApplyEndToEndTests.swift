@@ -33,7 +33,7 @@ struct ApplyEndToEndTests {
     #expect(before.vrfy?.verdict != .disabled)
     #expect(before.heloRequired?.required == false)
 
-    let result = CommandFixture.run(
+    let result = ApplyCLIFixture.run(
       ApplyCommand.run,
       [
         "--profile", "relay", "--network", "10.9.8.0/24", "-c", instance.configDirectory,
@@ -60,7 +60,7 @@ struct ApplyEndToEndTests {
     #expect(!instance.log().contains("queued as"))
 
     // A second run changes nothing.
-    let again = CommandFixture.run(
+    let again = ApplyCLIFixture.run(
       ApplyCommand.run,
       [
         "--profile", "relay", "--network", "10.9.8.0/24", "-c", instance.configDirectory, "--check",
@@ -78,7 +78,7 @@ struct ApplyEndToEndTests {
     let instance = try ApplyInstance()
     defer { instance.stop() }
     try instance.start()
-    let result = CommandFixture.run(
+    let result = ApplyCLIFixture.run(
       ApplyCommand.run,
       [
         "--profile", "send-only", "-c", instance.configDirectory, "--yes", "--reload",
@@ -137,7 +137,7 @@ final class ApplyInstance: @unchecked Sendable {
     chown(directory + "/data", user.pointee.pw_uid, user.pointee.pw_gid)
     chmod(directory + "/data", 0o700)
     chmod(directory, 0o755)
-    let stock = CommandFixture.debian
+    let stock = ApplyCLIFixture.debian
     try files.copyItem(atPath: stock + "/main.cf", toPath: configDirectory + "/main.cf")
     // master.cf: smtpd on 127.0.0.1:PORT, every chroot column n.
     let master = try String(contentsOfFile: stock + "/master.cf", encoding: .utf8)

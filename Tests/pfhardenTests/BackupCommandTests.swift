@@ -5,20 +5,20 @@ import Testing
 
 @Suite struct BackupCommandTests {
   @Test func helpMatchesTheSnapshot() throws {
-    let result = CommandFixture.run(BackupCommand.run, ["--help"])
+    let result = ApplyCLIFixture.run(BackupCommand.run, ["--help"])
     #expect(result.status == 0)
-    try CommandFixture.assertSnapshot(result.stdout, named: "backup-help.txt")
+    try ApplyCLIFixture.assertSnapshot(result.stdout, named: "backup-help.txt")
   }
 
   @Test func backupTwiceNeverOverwrites() throws {
-    let directory = try CommandFixture.stockCopy()
-    let backups = try CommandFixture.temporaryDirectory("backups")
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
     defer {
       try? FileManager.default.removeItem(atPath: directory)
       try? FileManager.default.removeItem(atPath: backups)
     }
-    let first = CommandFixture.run(BackupCommand.run, ["-c", directory, "--to", backups])
-    let second = CommandFixture.run(BackupCommand.run, ["-c", directory, "--to", backups])
+    let first = ApplyCLIFixture.run(BackupCommand.run, ["-c", directory, "--to", backups])
+    let second = ApplyCLIFixture.run(BackupCommand.run, ["-c", directory, "--to", backups])
     #expect(first.status == 0 && second.status == 0)
     #expect(first.stdout != second.stdout)
     let names = try FileManager.default.contentsOfDirectory(atPath: backups)
@@ -31,10 +31,10 @@ import Testing
   }
 
   @Test func usageAndFailures() {
-    let usage = CommandFixture.run(BackupCommand.run, ["--too", "/tmp"])
+    let usage = ApplyCLIFixture.run(BackupCommand.run, ["--too", "/tmp"])
     #expect(usage.status == 64)
     #expect(usage.stderr.contains("Did you mean '--to'?"))
-    let missing = CommandFixture.run(
+    let missing = ApplyCLIFixture.run(
       BackupCommand.run, ["-c", "/nonexistent/pfharden", "--to", "/tmp/x"])
     #expect(missing.status == 2)
   }

@@ -39,7 +39,7 @@ public enum Profile: String, CaseIterable, Sendable {
     if let profile = Profile(rawValue: name) { return profile }
     let names = allCases.map(\.rawValue)
     var message = "unknown profile '\(Printable.sanitize(name.utf8))'"
-    let scored = names.map { ($0, editDistance(name.lowercased(), $0)) }
+    let scored = names.map { ($0, Self.editDistance(name.lowercased(), $0)) }
     if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, best.0.count / 3) {
       message += " (did you mean '\(best.0)'?)"
     }
@@ -130,19 +130,21 @@ public enum Profile: String, CaseIterable, Sendable {
   }
 }
 
-/// Levenshtein distance, for "did you mean".
-func editDistance(_ lhs: String, _ rhs: String) -> Int {
-  let left = Array(lhs.utf8)
-  let right = Array(rhs.utf8)
-  if left.isEmpty { return right.count }
-  var previous = Array(0...right.count)
-  for (row, leftByte) in left.enumerated() {
-    var current = [row + 1]
-    for (column, rightByte) in right.enumerated() {
-      let cost = leftByte == rightByte ? 0 : 1
-      current.append(min(previous[column] + cost, previous[column + 1] + 1, current[column] + 1))
+extension Profile {
+  /// Levenshtein distance, for "did you mean".
+  static func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
+    if left.isEmpty { return right.count }
+    var previous = Array(0...right.count)
+    for (row, leftByte) in left.enumerated() {
+      var current = [row + 1]
+      for (column, rightByte) in right.enumerated() {
+        let cost = leftByte == rightByte ? 0 : 1
+        current.append(min(previous[column] + cost, previous[column + 1] + 1, current[column] + 1))
+      }
+      previous = current
     }
-    previous = current
+    return previous[right.count]
   }
-  return previous[right.count]
 }

@@ -96,7 +96,7 @@ import Testing
   @Test func aNewValidationWarningRestoresThePreviousFiles() throws {
     let (plan, directory) = try planInCopy()
     defer { ApplySupport.remove(directory) }
-    let calls = Counter()
+    let calls = ValidationCallCounter()
     let executor = ApplyExecutor(
       validate: { _ in
         calls.increment()
@@ -141,7 +141,7 @@ import Testing
   }
 }
 
-final class Counter: @unchecked Sendable {
+final class ValidationCallCounter: @unchecked Sendable {
   private let lock = NSLock()
   private var count = 0
   var value: Int { lock.withLock { count } }
