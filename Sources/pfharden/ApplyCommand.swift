@@ -82,6 +82,19 @@ enum ApplyCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
+    run(arguments: arguments, console: &console, executor: { ApplyExecutor(validate: $0) })
+  }
+
+  /// Runs the command with an injected executor (fault tests replace its writer).
+  /// - Parameters:
+  ///   - arguments: The arguments after `apply`.
+  ///   - console: Where output goes.
+  ///   - executor: Builds the executor from the validator.
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console,
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor
+  ) -> Int32 {
     let invocation: Invocation
     switch parse(arguments) {
     case .help:
@@ -93,7 +106,7 @@ enum ApplyCommand {
       invocation = parsed
     }
     do {
-      return try execute(invocation, console: &console)
+      return try execute(invocation, console: &console, executor: executor)
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
       return usage(error.reason, console: &console)
     } catch {
@@ -113,7 +126,10 @@ enum ApplyCommand {
     return "\(error)"
   }
 
-  static func execute(_ invocation: Invocation, console: inout Console) throws -> Int32 {
+  static func execute(
+    _ invocation: Invocation, console: inout Console,
+    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor
+  ) throws -> Int32 {
     let directory = invocation.directory
     let mainPath = directory + "/main.cf"
     let masterPath = directory + "/master.cf"
@@ -177,8 +193,7 @@ enum ApplyCommand {
     let backup = try Backup.create(
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
-    let executor = ApplyExecutor(
-      validate: postconf.map { PostconfValidation.validator(postconf: $0) })
+    let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     _ = try executor.execute(plan)
     console.out(
       "Applied the \(name) profile (\(plan.changes.count) change(s)); "

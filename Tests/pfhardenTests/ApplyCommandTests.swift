@@ -1,4 +1,6 @@
 import Foundation
+import PostfixConfig
+import PostfixHardening
 import Testing
 
 @testable import pfharden
@@ -133,6 +135,44 @@ enum ApplyCLIFixture {
     #expect(!result.stderr.contains("port 25 keeps compatible"))
     try ApplyCLIFixture.assertSnapshot(
       result.stdout.replacingOccurrences(of: tricky, with: "DIR"), named: "mx-check.txt")
+  }
+
+  @Test func aWriteThatFailsHalfWayLeavesTheOriginalAndTheBackup() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    let main = try ApplyCLIFixture.bytes(directory + "/main.cf")
+    let master = try ApplyCLIFixture.bytes(directory + "/master.cf")
+    var environment = ProcessInfo.processInfo.environment
+    environment["PFHARDEN_DEFAULTS"] = "embedded"
+    var console = Console.capturing(environment: environment)
+    let status = ApplyCommand.run(
+      arguments: [
+        "--profile", "submission", "-c", directory, "--cert", directory + "/main.cf", "--key",
+        directory + "/main.cf", "--yes", "--backup-dir", backups,
+      ], console: &console,
+      executor: { validator in
+        ApplyExecutor(
+          write: { bytes, path, expected in
+            // master.cf fails half way: the disk is full.
+            if path.hasSuffix("/master.cf") && expected == Array(master) {
+              throw PostfixConfigError(.io, "write \(path): No space left on device")
+            }
+            try AtomicWriter.writePreserving(bytes, to: path, expectedOriginal: expected)
+          }, validate: validator)
+      })
+    let stderr = String(decoding: console.stderr, as: UTF8.self)
+    #expect(status == 2)
+    #expect(stderr.contains("No space left on device"), "\(stderr)")
+    #expect(stderr.contains("the previous files were restored"), "\(stderr)")
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == main)
+    #expect(try ApplyCLIFixture.bytes(directory + "/master.cf") == master)
+    let names = try FileManager.default.contentsOfDirectory(atPath: backups)
+    #expect(names.contains { $0.hasSuffix(".tar.gz") })
+    #expect(names.contains { $0.hasPrefix("postconf-") })
   }
 
   @Test func withoutYesOffATerminalNothingIsWritten() throws {
