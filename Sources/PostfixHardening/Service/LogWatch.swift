@@ -1,7 +1,7 @@
 import PostfixConfig
 
 /// Watches Postfix's log for warnings and fatal errors after a reload.
-public struct LogWatch: Sendable {
+public struct LogWatch: Sendable, Equatable {
   /// Where the log is read.
   public enum Source: Sendable, Equatable {
     /// `maillog_file`, read from this offset on.

@@ -1,3 +1,4 @@
+import Foundation
 import PostfixConfig
 import Testing
 
@@ -67,5 +68,22 @@ import Testing
     let problems = LogWatch.problems(in: Array(log.utf8))
     #expect(problems.count == 2)
     #expect(problems.last?.hasSuffix("fatal: bad thing?[31m") == true)
+  }
+}
+
+@Suite struct LogWatchTests {
+  @Test func onlyLinesLoggedAfterTheStartCount() throws {
+    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
+    defer { ApplySupport.remove(directory) }
+    let log = directory + "/maillog"
+    try Data("old: warning: before the reload\n".utf8).write(to: URL(fileURLWithPath: log))
+    let watch = try #require(
+      LogWatch.start(maillogFile: log, manager: .postfix(program: "/usr/sbin/postfix")))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
+    handle.write(Data("postfix/master[9]: reload\npostfix/smtpd[10]: warning: new one\n".utf8))
+    try handle.close()
+    #expect(watch.collect(seconds: 0) == ["postfix/smtpd[10]: warning: new one"])
+    #expect(LogWatch.start(maillogFile: "", manager: .postfix(program: "/x")) == nil)
   }
 }
