@@ -1,0 +1,154 @@
+import PostfixConfig
+
+/// Writes an ``ApplyPlan``: each file atomically, all or nothing, validated.
+///
+/// Files are written one after the other with ``write`` (by default
+/// `AtomicWriter.writePreserving`: temporary file, `fsync`, rename; symbolic
+/// links followed; mode and owner kept; refused when the file changed since it
+/// was read). When a write fails, the files already written get their previous
+/// bytes back. Then ``validate`` (real `postconf -c DIR` where Postfix is
+/// installed) runs; any warning or error it did not print before the write
+/// restores the previous files too, and the reason is thrown.
+public struct ApplyExecutor: Sendable {
+  /// Replaces a file's content, insisting on the expected current content.
+  public typealias Writer =
+    @Sendable (_ bytes: [UInt8], _ path: String, _ expectedOriginal: [UInt8]?) throws -> Void
+
+  /// What a validation run printed.
+  public struct Validation: Sendable, Equatable {
+    /// Whether the tool exited with status 0.
+    public var succeeded: Bool
+    /// Its warning and error lines.
+    public var messages: [String]
+
+    /// Creates a validation result.
+    /// - Parameters:
+    ///   - succeeded: Whether the tool succeeded.
+    ///   - messages: Its warning and error lines.
+    public init(succeeded: Bool, messages: [String]) {
+      self.succeeded = succeeded
+      self.messages = messages
+    }
+  }
+
+  /// Checks the configuration in a directory.
+  public typealias Validator = @Sendable (_ configDirectory: String) throws -> Validation
+
+  /// What was done.
+  public enum Outcome: Sendable, Equatable {
+    /// Nothing needed changing.
+    case unchanged
+    /// These files were replaced.
+    case written([String])
+  }
+
+  /// The file writer (a seam for fault tests).
+  public var write: Writer
+  /// The validator, or `nil` where Postfix is not installed.
+  public var validate: Validator?
+
+  /// Creates an executor.
+  /// - Parameters:
+  ///   - write: The file writer.
+  ///   - validate: The validator.
+  public init(
+    write: @escaping Writer = {
+      try AtomicWriter.writePreserving($0, to: $1, expectedOriginal: $2)
+    },
+    validate: Validator?
+  ) {
+    self.write = write
+    self.validate = validate
+  }
+
+  /// Writes the plan's changed files and validates the result.
+  /// - Parameter plan: The plan.
+  /// - Returns: What was written.
+  /// - Throws: ``PostfixHardeningError`` `configuration` with the reason when a
+  ///   write or the validation fails; the previous files are then in place again.
+  public func execute(_ plan: ApplyPlan) throws -> Outcome {
+    let files = [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged)
+    if files.isEmpty { return .unchanged }
+    let baseline = try validate.map { try $0(plan.configDirectory) }
+    var written: [ApplyPlan.FileChange] = []
+    for file in files {
+      do {
+        try write(file.updated, file.path, file.original)
+        written.append(file)
+      } catch {
+        let restored = restore(written)
+        throw PostfixHardeningError(
+          .configuration,
+          "could not write \(file.path): \(Self.describe(error)); \(restored)")
+      }
+    }
+    if let validate, let baseline {
+      let after: Validation
+      do {
+        after = try validate(plan.configDirectory)
+      } catch {
+        let restored = restore(written)
+        throw PostfixHardeningError(
+          .configuration, "could not validate: \(Self.describe(error)); \(restored)")
+      }
+      let known = Set(baseline.messages.map(Self.withoutLineNumbers))
+      let introduced = after.messages.filter { !known.contains(Self.withoutLineNumbers($0)) }
+      if !introduced.isEmpty || (baseline.succeeded && !after.succeeded) {
+        let restored = restore(written)
+        let reason = introduced.isEmpty ? "postconf failed" : introduced.joined(separator: "; ")
+        throw PostfixHardeningError(
+          .configuration, "postconf rejected the result: \(reason); \(restored)")
+      }
+    }
+    return .written(written.map(\.path))
+  }
+
+  /// Puts the original bytes back, newest write first; says how that went.
+  func restore(_ written: [ApplyPlan.FileChange]) -> String {
+    if written.isEmpty { return "nothing was changed" }
+    var failures: [String] = []
+    for file in written.reversed() {
+      do {
+        try write(file.original, file.path, file.updated)
+      } catch {
+        failures.append("\(file.path): \(Self.describe(error))")
+      }
+    }
+    if failures.isEmpty { return "the previous files were restored" }
+    return "RESTORING FAILED (restore from the backup): " + failures.joined(separator: "; ")
+  }
+
+  /// A message with `line N` numbers blanked, so that a warning that only moved
+  /// (lines added above it) is not taken for a new one.
+  /// - Parameter message: A warning.
+  /// - Returns: The message with every `line DIGITS` written `line N`.
+  public static func withoutLineNumbers(_ message: String) -> String {
+    let bytes = Array(message.utf8)
+    let marker = Array("line ".utf8)
+    var output: [UInt8] = []
+    var index = 0
+    // Each iteration consumes at least one byte.
+    while index < bytes.count {
+      if bytes[index...].starts(with: marker) {
+        output += marker
+        index += marker.count
+        var end = index
+        while end < bytes.count && (0x30...0x39).contains(bytes[end]) { end += 1 }
+        if end > index {
+          output.append(UInt8(ascii: "N"))
+          index = end
+        }
+      } else {
+        output.append(bytes[index])
+        index += 1
+      }
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  static func describe(_ error: Error) -> String {
+    if let error = error as? PostfixConfigError { return error.reason }
+    if let error = error as? PostfixHardeningError { return error.reason }
+    return "\(error)"
+  }
+}

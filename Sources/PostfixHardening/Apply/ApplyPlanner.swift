@@ -1,0 +1,266 @@
+import PostfixConfig
+
+/// Turns transforms into an ``ApplyPlan`` for one configuration.
+///
+/// main.cf is edited with postconf `-e` semantics (comments and layout kept);
+/// a touched parameter with several entries keeps only its last one (the
+/// earlier ones are commented out, so no "overriding earlier entry" remains);
+/// values equal to the effective ones, word for word, are left alone, so a
+/// second run plans nothing. In master.cf, a `-o` override on a port-25 smtpd
+/// service that contradicts a profile setting is removed; services a transform
+/// needs are created when missing and their `-o` settings set (`-Pe`).
+public struct ApplyPlanner: Sendable {
+  /// The Postfix release the result must work on.
+  public var version: PostfixVersion
+  /// Defaults and "introduced in" data.
+  public var catalog: ParameterCatalog
+  /// Host facts for defaults (`myhostname` and the like).
+  public var host: HostEnvironment
+
+  /// Creates a planner.
+  /// - Parameters:
+  ///   - version: The target Postfix release.
+  ///   - catalog: Defaults and parameter history.
+  ///   - host: Host facts.
+  public init(version: PostfixVersion, catalog: ParameterCatalog, host: HostEnvironment) {
+    self.version = version
+    self.catalog = catalog
+    self.host = host
+  }
+
+  /// Services that accept authenticated submission; port-25 settings do not touch them.
+  static let submissionServices: Set<String> = [
+    "submission", "submissions", "smtps", "587", "465",
+  ]
+
+  /// Plans `transforms` over the given files.
+  /// - Parameters:
+  ///   - transforms: The transforms, in order.
+  ///   - configDirectory: The directory holding the files.
+  ///   - mainCF: main.cf's bytes.
+  ///   - masterCF: master.cf's bytes, or `nil` when there is none.
+  /// - Returns: The plan.
+  /// - Throws: ``PostfixHardeningError`` `configuration` when a file holds a NUL
+  ///   byte or Postfix refuses the configuration as it is, when the result would
+  ///   make Postfix warn where it did not before, or an edit is refused.
+  public func plan(
+    _ transforms: [Transform], configDirectory: String, mainCF: [UInt8], masterCF: [UInt8]?
+  ) throws -> ApplyPlan {
+    var skipped: [String] = []
+    var kept: [Transform] = []
+    for transform in transforms {
+      if let minimum = transform.minimumVersion, version < minimum {
+        skipped.append("\(transform.id): needs Postfix \(minimum) (this is \(version))")
+        continue
+      }
+      let missing = transform.settings.map(\.name).filter { !catalog.isAvailable($0, in: version) }
+      if !missing.isEmpty {
+        skipped.append(
+          "\(transform.id): Postfix \(version) lacks \(missing.joined(separator: ", "))")
+        continue
+      }
+      kept.append(transform)
+    }
+    // A later setting of the same parameter wins.
+    var desired: [(setting: Transform.Setting, transform: String)] = []
+    for transform in kept {
+      for setting in transform.settings {
+        desired.removeAll { $0.setting.name == setting.name }
+        desired.append((setting, transform.id))
+      }
+    }
+    for (name, bytes) in [("main.cf", mainCF), ("master.cf", masterCF ?? [])]
+    where bytes.contains(0) {
+      throw PostfixHardeningError(
+        .configuration, "\(name) contains a NUL byte; postconf-style edits would corrupt it")
+    }
+    let before = configuration(mainCF, masterCF, configDirectory)
+    if let fatal = before.fatal {
+      throw PostfixHardeningError(
+        .configuration, "Postfix refuses this configuration as it is (\(fatal)); fix that first")
+    }
+    var main = MainCF(bytes: mainCF)
+    var changes: [ApplyPlan.ParameterChange] = []
+    for (setting, transform) in desired {
+      let entries = main.entries.filter { $0.name == setting.name }
+      let current = before.setting(setting.name)
+      let same = Self.words(current.raw) == Self.words(Array(setting.value.utf8))
+      if same && entries.count <= 1 { continue }
+      if entries.count > 1 { main = Self.commentingOut(entries.dropLast(), in: main) }
+      let edit: MainCFEdit
+      do {
+        edit = try MainCFEdit.set([(setting.name, setting.value)])
+      } catch {
+        throw PostfixHardeningError(.configuration, "cannot set \(setting.name): \(error)")
+      }
+      // postconf appends right after a last line without its newline; do not.
+      if entries.isEmpty, let last = main.serialized().last, last != 0x0A {
+        main = MainCF(bytes: main.serialized() + [0x0A])
+      }
+      main = main.applying(edit).document
+      if !same {
+        changes.append(
+          ApplyPlan.ParameterChange(
+            scope: "main.cf", name: setting.name,
+            old: current.isExplicit ? Self.collapsed(current.raw) : nil,
+            new: setting.value, transform: transform))
+      }
+    }
+    if masterCF == nil {
+      for transform in kept where !transform.services.isEmpty {
+        skipped.append("\(transform.id): no master.cf to add its services to")
+      }
+    }
+    var master = masterCF.map { MasterCF(bytes: $0) }
+    if let document = master {
+      master = try editMaster(
+        document, desired: desired, transforms: kept, path: configDirectory + "/master.cf",
+        changes: &changes)
+    }
+    let updatedMain = main.serialized()
+    let updatedMaster = master?.serialized()
+    let after = configuration(updatedMain, updatedMaster, configDirectory)
+    let known = Set(before.warnings.map { ApplyExecutor.withoutLineNumbers($0.message) })
+    let introduced = after.warnings.map(\.message).filter {
+      !known.contains(ApplyExecutor.withoutLineNumbers($0))
+    }
+    if let fatal = after.fatal {
+      throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")
+    }
+    if !introduced.isEmpty {
+      throw PostfixHardeningError(
+        .configuration,
+        "the result would make postconf warn: " + introduced.joined(separator: "; "))
+    }
+    let activation =
+      changes.map { $0.scope == "main.cf" ? Transform.Activation.needed(for: $0.name) : .reload }
+      .max() ?? .none
+    return ApplyPlan(
+      configDirectory: configDirectory,
+      mainCF: .init(path: configDirectory + "/main.cf", original: mainCF, updated: updatedMain),
+      masterCF: masterCF.map {
+        .init(path: configDirectory + "/master.cf", original: $0, updated: updatedMaster ?? $0)
+      },
+      changes: changes, transforms: kept, skipped: skipped, activation: activation)
+  }
+
+  func configuration(_ main: [UInt8], _ master: [UInt8]?, _ directory: String)
+    -> PostfixConfiguration
+  {
+    PostfixConfiguration(
+      mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
+      host: host, configDirectory: directory)
+  }
+
+  /// A value for messages: runs of whitespace (continuation lines) as one space.
+  static func collapsed(_ value: [UInt8]) -> String {
+    value.split(whereSeparator: { [0x20, 0x09, 0x0A, 0x0D].contains($0) })
+      .map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+  }
+
+  /// Values compared as Postfix lists: words split at blanks and commas.
+  static func words(_ value: [UInt8]) -> [[UInt8]] {
+    value.split(whereSeparator: { [0x20, 0x09, 0x0A, 0x0D, 0x2C].contains($0) }).map(Array.init)
+  }
+
+  /// Prefixes every physical line of `entries` with `#`.
+  static func commentingOut<S: Sequence>(_ entries: S, in document: MainCF) -> MainCF
+  where S.Element == MainCFEntry {
+    var starts = Set<Int>()
+    let bytes = document.serialized()
+    for entry in entries {
+      starts.insert(entry.byteRange.lowerBound)
+      for offset in entry.byteRange
+      where bytes[offset] == 0x0A && offset + 1 < entry.byteRange.upperBound {
+        starts.insert(offset + 1)
+      }
+    }
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count + starts.count)
+    for (offset, byte) in bytes.enumerated() {
+      if starts.contains(offset) { output.append(UInt8(ascii: "#")) }
+      output.append(byte)
+    }
+    return MainCF(bytes: output)
+  }
+
+  func editMaster(
+    _ original: MasterCF, desired: [(setting: Transform.Setting, transform: String)],
+    transforms: [Transform], path: String, changes: inout [ApplyPlan.ParameterChange]
+  ) throws -> MasterCF {
+    var document = original
+    func run(_ operation: MasterCF.EditOperation, _ request: String) throws {
+      let result = document.edited(operation, requests: [Array(request.utf8)], path: path)
+      if result.isFatal {
+        let text = result.diagnostics.map(\.message).joined(separator: "; ")
+        throw PostfixHardeningError(.configuration, "master.cf edit \(request) refused: \(text)")
+      }
+      document = result.document
+    }
+    let managed = Set(transforms.flatMap(\.services).map { "\($0.name)/\($0.type)" })
+    // Port-25 smtpd services: drop -o settings that contradict the profile.
+    for entry in document.entries where entry.isValid {
+      guard let service = entry.service.map({ String(decoding: $0, as: UTF8.self) }),
+        let type = entry.type.map({ String(decoding: $0, as: UTF8.self) }), type == "inet",
+        entry.command == Array("smtpd".utf8)
+      else { continue }
+      let port = service.split(separator: ":").last.map(String.init) ?? service
+      if Self.submissionServices.contains(port) || managed.contains("\(service)/\(type)") {
+        continue
+      }
+      for override in entry.overrides {
+        let name = String(decoding: override.name, as: UTF8.self)
+        guard let wanted = desired.first(where: { $0.setting.name == name }),
+          Self.words(override.value) != Self.words(Array(wanted.setting.value.utf8))
+        else { continue }
+        try run(.removeParameter, "\(service)/\(type)/\(name)")
+        changes.append(
+          .init(
+            scope: "\(service)/\(type)", name: name,
+            old: String(decoding: override.value, as: UTF8.self), new: nil,
+            transform: wanted.transform))
+      }
+    }
+    let chroot = Self.chrootField(of: document)
+    for transform in transforms {
+      for service in transform.services {
+        let key = (Array(service.name.utf8), Array(service.type.utf8))
+        let exists = document.entries.contains {
+          $0.isValid && $0.service == key.0 && $0.type == key.1
+        }
+        if !exists {
+          let fields = "\(service.name) \(service.type) n - \(chroot) - - smtpd"
+          try run(.setEntry, "\(service.name)/\(service.type)=\(fields)")
+          changes.append(
+            .init(
+              scope: "\(service.name)/\(service.type)", name: "service", old: nil, new: fields,
+              transform: transform.id))
+        }
+        for setting in service.overrides {
+          let current = document.overrides(service: key.0, type: key.1)
+            .last { $0.name == Array(setting.name.utf8) }
+          if let current, Self.words(current.value) == Self.words(Array(setting.value.utf8)) {
+            continue
+          }
+          try run(.setParameter, "\(service.name)/\(service.type)/\(setting.name)=\(setting.value)")
+          changes.append(
+            .init(
+              scope: "\(service.name)/\(service.type)", name: setting.name,
+              old: current.map { String(decoding: $0.value, as: UTF8.self) }, new: setting.value,
+              transform: transform.id))
+        }
+      }
+    }
+    return document
+  }
+
+  /// The chroot column of the `smtp inet` service, so new services match it.
+  static func chrootField(of document: MasterCF) -> String {
+    let smtp = document.entries.first {
+      $0.isValid && $0.service == Array("smtp".utf8) && $0.type == Array("inet".utf8)
+    }
+    guard let smtp, smtp.arguments.count > 4 else { return "n" }
+    let field = String(decoding: smtp.arguments[4], as: UTF8.self)
+    return field == "y" || field == "-" ? field : "n"
+  }
+}

@@ -1,0 +1,59 @@
+extension Transform {
+  /// The SASL implementation smtpd asks (`smtpd_sasl_type`).
+  public enum SASL: String, CaseIterable, Sendable {
+    /// Dovecot's auth socket.
+    case dovecot
+    /// Cyrus SASL.
+    case cyrus
+
+    /// The default `smtpd_sasl_path` (relative to the queue directory for Dovecot).
+    public var defaultPath: String {
+      switch self {
+      case .dovecot: return "private/auth"
+      case .cyrus: return "smtpd"
+      }
+    }
+  }
+
+  /// `submission` (587, STARTTLS) and `submissions` (465, implicit TLS) services
+  /// with mandatory TLS, SASL authentication, AUTH only over TLS and relaying
+  /// only for authenticated clients.
+  /// - Parameters:
+  ///   - sasl: The SASL implementation.
+  ///   - path: `smtpd_sasl_path`, or `nil` for the implementation's default.
+  ///   - strength: The TLS strength of the mandatory TLS.
+  /// - Returns: The transform.
+  public static func submissionServices(sasl: SASL, path: String?, strength: TLSStrength)
+    -> Transform
+  {
+    let common = [
+      Setting("smtpd_tls_security_level", "encrypt"),
+      Setting("smtpd_sasl_auth_enable", "yes"),
+      Setting("smtpd_tls_auth_only", "yes"),
+      Setting("smtpd_client_restrictions", "permit_sasl_authenticated,reject"),
+      Setting("smtpd_relay_restrictions", "permit_sasl_authenticated,reject"),
+    ]
+    return Transform(
+      id: "submission-services",
+      summary: "accept authenticated mail on 587 (STARTTLS) and 465 (implicit TLS)",
+      settings: [
+        Setting("smtpd_sasl_type", sasl.rawValue),
+        Setting("smtpd_sasl_path", path ?? sasl.defaultPath),
+        Setting("smtpd_tls_auth_only", "yes"),
+        Setting("smtpd_tls_mandatory_protocols", strength.protocols(mandatory: true)),
+        Setting("smtpd_tls_mandatory_ciphers", strength.cipherGrade(mandatory: true)),
+      ],
+      services: [
+        Service(
+          name: "submission", type: "inet",
+          overrides: [Setting("syslog_name", "postfix/submission")] + common),
+        Service(
+          name: "submissions", type: "inet",
+          overrides: [
+            Setting("syslog_name", "postfix/submissions"),
+            Setting("smtpd_tls_wrappermode", "yes"),
+          ] + common),
+      ],
+      ruleIDs: [RuleID.submissionTLS, RuleID.tlsAuthOnly, RuleID.tlsProtocols, RuleID.openRelay])
+  }
+}

@@ -1,0 +1,452 @@
+import PostfixConfig
+import PostfixHardening
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pfharden apply --profile P`: hardens a configuration with a profile.
+enum ApplyCommand {
+  static let help = """
+    OVERVIEW: Harden a Postfix configuration with a profile: edit main.cf and
+    master.cf (comments and layout kept), back up first, write atomically,
+    validate with postconf, and optionally reload Postfix.
+
+    USAGE: pfharden apply --profile PROFILE [options]
+
+    PROFILES:
+      send-only     The host only sends (web apps, system mail): loopback only.
+      relay         Relays for internal systems: needs --network CIDR.
+      mx            Receives mail from the internet for --domain.
+      submission    Authenticated mail on 587 (STARTTLS) and 465 (implicit TLS).
+
+    OPTIONS:
+      --profile PROFILE       The profile to apply (required).
+      -c DIR                  The configuration directory (default: /etc/postfix).
+      --network CIDR          An internal network a relay serves (repeatable;
+                              required for relay), e.g. 192.0.2.0/24.
+      --relay-domain DOMAIN   A domain a relay forwards mail for (repeatable;
+                              default: none).
+      --domain DOMAIN         A domain an MX receives mail for (repeatable).
+      --tls compatible|intermediate|modern
+                              TLS strength where the role allows it
+                              (default: intermediate).
+      --cert FILE --key FILE  The server certificate and key (default: the ones
+                              the configuration names). Without a readable one,
+                              server TLS is left as it is.
+      --sasl dovecot|cyrus    SASL for submission (default: dovecot).
+      --sasl-path PATH        smtpd_sasl_path (default: private/auth for dovecot).
+      --postfix-version V     Plan for this Postfix release (default: the
+                              installed one, else 3.7.11).
+      --dry-run               Show the unified diff and what Postfix needs;
+                              write nothing.
+      --check                 Write nothing; exit 1 when changes are pending.
+      -y, --yes               Do not ask before writing.
+      --backup-dir DIR        Where the backup goes (default:
+                              /var/backups/pfharden).
+      --reload                Reload or restart Postfix as the changes need,
+                              then watch its log and listening sockets.
+      -h, --help              Show this help.
+
+    EXAMPLES:
+      pfharden apply --profile relay --network 192.0.2.0/24 -c /etc/postfix --dry-run
+      pfharden apply --profile mx --domain example.org \\
+          --cert /etc/ssl/certs/mx.pem --key /etc/ssl/private/mx.key --yes --reload
+
+    EXIT STATUS: 0 done or nothing to change, 1 changes pending (--check),
+    2 could not complete (nothing changed), 64 usage error.
+
+    """
+
+  struct Invocation {
+    var profile: Profile = .relay
+    var directory = "/etc/postfix"
+    var options = ProfileOptions()
+    var version: PostfixVersion?
+    var dryRun = false
+    var check = false
+    var yes = false
+    var reload = false
+    var backupDirectory = Backup.defaultDestination
+  }
+
+  static let valueOptions = [
+    "--profile", "-c", "--network", "--relay-domain", "--domain", "--tls", "--cert", "--key",
+    "--sasl", "--sasl-path", "--postfix-version", "--backup-dir",
+  ]
+  static let flagOptions = ["--dry-run", "--check", "--yes", "-y", "--reload", "--help", "-h"]
+
+  /// Runs the command.
+  /// - Parameters:
+  ///   - arguments: The arguments after `apply`.
+  ///   - console: Where output goes.
+  /// - Returns: The exit status.
+  static func run(arguments: [String], console: inout Console) -> Int32 {
+    run(arguments: arguments, console: &console, executor: { ApplyExecutor(validate: $0) })
+  }
+
+  /// Runs the command with an injected executor (fault tests replace its writer).
+  /// - Parameters:
+  ///   - arguments: The arguments after `apply`.
+  ///   - console: Where output goes.
+  ///   - executor: Builds the executor from the validator.
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console,
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor
+  ) -> Int32 {
+    let invocation: Invocation
+    switch parse(arguments) {
+    case .help:
+      console.out(help)
+      return CLI.ExitCode.clean
+    case .usage(let message):
+      return usage(message, console: &console)
+    case .run(let parsed):
+      invocation = parsed
+    }
+    do {
+      return try execute(invocation, console: &console, executor: executor)
+    } catch let error as PostfixHardeningError where error.code == .invalidRequest {
+      return usage(error.reason, console: &console)
+    } catch {
+      console.err("pfharden apply: error: \(describe(error))\n")
+      return CLI.ExitCode.failure
+    }
+  }
+
+  static func usage(_ message: String, console: inout Console) -> Int32 {
+    console.err("pfharden apply: error: \(message)\nRun 'pfharden apply --help' for usage.\n")
+    return CLI.ExitCode.usage
+  }
+
+  static func describe(_ error: Error) -> String {
+    if let error = error as? PostfixHardeningError { return error.reason }
+    if let error = error as? PostfixConfigError { return error.reason }
+    return "\(error)"
+  }
+
+  static func execute(
+    _ invocation: Invocation, console: inout Console,
+    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor
+  ) throws -> Int32 {
+    let directory = invocation.directory
+    let mainPath = directory + "/main.cf"
+    let masterPath = directory + "/master.cf"
+    let main = try ConfigFile.read(path: mainPath)
+    let master: [UInt8]?
+    if HostFiles.exists(masterPath) {
+      master = try ConfigFile.read(path: masterPath, limit: MasterCF.maximumSize)
+    } else {
+      master = nil
+    }
+    let environment = console.environment
+    let catalog = SystemFiles.catalog(environment: environment)
+    let postconf = installedPostconf(environment: environment)
+    let version =
+      invocation.version ?? postconf.flatMap { try? InstalledPostfix.version(postconf: $0) }
+      ?? catalog.version ?? ParameterCatalog.embedded.version
+    guard let version else {
+      throw PostfixHardeningError(.configuration, "cannot tell the Postfix version")
+    }
+    let host = SystemFiles.host(processName: "pfharden")
+    let current = PostfixConfiguration(
+      mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
+      host: host, configDirectory: directory)
+    let build = try invocation.profile.build(
+      options: invocation.options, configuration: current, isReadable: HostFiles.isReadable)
+    let planner = ApplyPlanner(version: version, catalog: catalog, host: host)
+    let plan = try planner.plan(
+      build.transforms, configDirectory: directory, mainCF: main, masterCF: master)
+    let name = invocation.profile.rawValue
+    for note in build.notes + plan.skipped { console.err("pfharden apply: note: \(note)\n") }
+    guard plan.hasChanges else {
+      console.out("Nothing to change: \(directory) already follows the \(name) profile.\n")
+      return CLI.ExitCode.clean
+    }
+    if invocation.check {
+      console.out(
+        "\(plan.changes.count) change(s) pending for the \(name) profile in \(directory):\n")
+      for change in plan.changes { console.out("  " + describe(change) + "\n") }
+      console.out("Needs: \(activationText(plan.activation)).\n")
+      return CLI.ExitCode.findings
+    }
+    console.out(plan.unifiedDiff())
+    console.out("Needs: \(activationText(plan.activation)).\n")
+    if invocation.dryRun {
+      console.out("Dry run: nothing written.\n")
+      return CLI.ExitCode.clean
+    }
+    if !invocation.yes {
+      guard console.stdoutIsTerminal, !console.isCapturing, isatty(0) == 1 else {
+        return usage("not a terminal: add --yes to write the changes", console: &console)
+      }
+      console.out("Apply these changes to \(directory)? [y/N] ")
+      let answer = readLine()?.lowercased() ?? ""
+      guard answer == "y" || answer == "yes" else {
+        console.out("Nothing written.\n")
+        return CLI.ExitCode.clean
+      }
+    }
+    let snapshot = try SettingsSnapshot.take(
+      configDirectory: directory, postconf: postconf, host: host)
+    let backup = try Backup.create(
+      configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
+    console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
+    let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
+    _ = try executor.execute(plan)
+    console.out(
+      "Applied the \(name) profile (\(plan.changes.count) change(s)); "
+        + (postconf == nil
+          ? "not validated: postconf is not installed.\n" : "postconf reports no new warning.\n"))
+    if plan.relayChanged && postconf != nil {
+      console.out("Relay settings changed: deferred mail can be retried with 'postqueue -f'.\n")
+    }
+    guard invocation.reload else {
+      console.out("Next: \(activationText(plan.activation)) (or run again with --reload).\n")
+      return CLI.ExitCode.clean
+    }
+    return reload(plan: plan, directory: directory, catalog: catalog, host: host, console: &console)
+  }
+
+  static func reload(
+    plan: ApplyPlan, directory: String, catalog: ParameterCatalog, host: HostEnvironment,
+    console: inout Console
+  ) -> Int32 {
+    guard let manager = ServiceControl.manager(configDirectory: directory) else {
+      console.err("pfharden apply: error: cannot reload: Postfix is not installed\n")
+      return CLI.ExitCode.failure
+    }
+    let applied = PostfixConfiguration(
+      mainCF: MainCF(bytes: plan.mainCF.updated),
+      masterCF: plan.masterCF.map { MasterCF(bytes: $0.updated) }, catalog: catalog, host: host,
+      configDirectory: directory)
+    let checked = ServiceControl.check(configDirectory: directory)
+    for line in checked { console.err("pfharden apply: postfix check: \(line)\n") }
+    if checked.contains(where: { !$0.contains("warning:") }) {
+      console.err(
+        "pfharden apply: error: not reloaded: postfix check failed; the new files are in place "
+          + "and the backup holds the old ones\n")
+      return CLI.ExitCode.failure
+    }
+    let watch = LogWatch.start(
+      maillogFile: applied.setting("maillog_file").text, manager: manager)
+    do {
+      try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
+    } catch {
+      console.err("pfharden apply: error: \(describe(error))\n")
+      return CLI.ExitCode.failure
+    }
+    console.out("Postfix: \(plan.activation) done through \(manager).\n")
+    let seconds = Int(console.environment["PFHARDEN_LOG_WATCH_SECONDS"] ?? "") ?? 3
+    let problems = watch?.collect(seconds: seconds) ?? []
+    for line in problems { console.err("pfharden apply: log: \(line)\n") }
+    let mismatches = ListeningSockets.mismatches(
+      ListeningSockets.current(), configuration: applied)
+    for line in mismatches { console.err("pfharden apply: warning: \(line)\n") }
+    let fatal = problems.contains { $0.contains("fatal: ") || $0.contains("panic: ") }
+    return fatal ? CLI.ExitCode.failure : CLI.ExitCode.clean
+  }
+
+  static func installedPostconf(environment: [String: String]) -> String? {
+    if environment["PFHARDEN_DEFAULTS"] == "embedded" { return nil }
+    guard let path = InstalledPostfix.postconfPath(), !SystemFiles.isThisProgram(path) else {
+      return nil
+    }
+    return path
+  }
+
+  static func activationText(_ activation: Transform.Activation) -> String {
+    switch activation {
+    case .none: return "nothing"
+    case .reload: return "postfix reload"
+    case .restart:
+      return
+        "a full restart (postfix stop; postfix start): inet_interfaces or inet_protocols changed"
+    }
+  }
+
+  static func describe(_ change: ApplyPlan.ParameterChange) -> String {
+    let place = change.scope == "main.cf" ? "main.cf" : "master.cf \(change.scope)"
+    switch (change.old, change.new) {
+    case (nil, let new?): return "\(place): \(change.name) = \(new)  [\(change.transform)]"
+    case (let old?, nil): return "\(place): remove \(change.name) = \(old)  [\(change.transform)]"
+    case (let old?, let new?):
+      return "\(place): \(change.name): \(old) -> \(new)  [\(change.transform)]"
+    case (nil, nil): return "\(place): \(change.name)"
+    }
+  }
+
+  enum Parsed {
+    case run(Invocation)
+    case help
+    case usage(String)
+  }
+
+  /// Parses the arguments after `apply`.
+  /// - Parameter arguments: The arguments.
+  /// - Returns: What to do.
+  static func parse(_ arguments: [String]) -> Parsed {
+    var invocation = Invocation()
+    var profile: String?
+    var certificate: String?
+    var key: String?
+    let scanned: [OptionScanner.Item]
+    switch OptionScanner.scan(arguments, values: valueOptions, flags: flagOptions) {
+    case .failure(let message): return .usage(message)
+    case .success(let items): scanned = items
+    }
+    for item in scanned {
+      switch item {
+      case .positional(let value):
+        return .usage("unexpected argument '\(Printable.sanitize(value.utf8))'")
+      case .flag(let flag):
+        switch flag {
+        case "--help", "-h": return .help
+        case "--dry-run": invocation.dryRun = true
+        case "--check": invocation.check = true
+        case "--yes", "-y": invocation.yes = true
+        default: invocation.reload = true
+        }
+      case .value(let option, let value):
+        switch option {
+        case "--profile": profile = value
+        case "-c": invocation.directory = value
+        case "--network":
+          do {
+            invocation.options.networks.append(try Network(value))
+          } catch {
+            return .usage(describe(error))
+          }
+        case "--relay-domain":
+          guard isDomain(value) else {
+            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
+          }
+          invocation.options.relayDomains.append(value)
+        case "--domain":
+          guard isDomain(value) else {
+            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
+          }
+          invocation.options.domains.append(value)
+        case "--tls":
+          guard let strength = TLSStrength(rawValue: value) else {
+            return .usage("--tls must be compatible, intermediate or modern")
+          }
+          invocation.options.tls = strength
+        case "--cert": certificate = value
+        case "--key": key = value
+        case "--sasl":
+          guard let sasl = Transform.SASL(rawValue: value) else {
+            return .usage("--sasl must be dovecot or cyrus")
+          }
+          invocation.options.sasl = sasl
+        case "--sasl-path":
+          guard isWord(value) else { return .usage("bad --sasl-path") }
+          invocation.options.saslPath = value
+        case "--postfix-version":
+          guard let version = PostfixVersion(value) else {
+            return .usage("not a Postfix version: '\(Printable.sanitize(value.utf8))'")
+          }
+          invocation.version = version
+        default: invocation.backupDirectory = value
+        }
+      }
+    }
+    guard let profile else { return .usage("missing --profile (send-only, relay, mx, submission)") }
+    do {
+      invocation.profile = try Profile.named(profile)
+    } catch {
+      return .usage(describe(error))
+    }
+    switch (certificate, key) {
+    case (let certificate?, let key?):
+      guard isWord(certificate), isWord(key) else { return .usage("bad --cert or --key path") }
+      invocation.options.certificate = Transform.Certificate(
+        certificateFile: certificate, keyFile: key)
+    case (nil, nil): break
+    default: return .usage("--cert and --key go together")
+    }
+    if invocation.dryRun && invocation.check {
+      return .usage("--dry-run and --check exclude each other")
+    }
+    if invocation.profile == .relay && invocation.options.networks.isEmpty {
+      return .usage(
+        "the relay profile needs --network CIDR (repeatable), e.g. --network 192.0.2.0/24")
+    }
+    return .run(invocation)
+  }
+
+  /// A value main.cf and master.cf can carry: printable, no blanks or commas.
+  static func isWord(_ value: String) -> Bool {
+    let bytes = Array(value.utf8)
+    return !bytes.isEmpty && bytes.count <= 1024
+      && bytes.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ",") }
+  }
+
+  static func isDomain(_ value: String) -> Bool {
+    let bytes = Array(value.utf8)
+    return !bytes.isEmpty && bytes.count <= 253
+      && bytes.allSatisfy {
+        (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+          || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+      } && bytes.first != UInt8(ascii: ".") && bytes.first != UInt8(ascii: "-")
+  }
+}
+
+/// Splits a command line into flags, options with values and positionals.
+enum OptionScanner {
+  enum Item: Equatable {
+    case flag(String)
+    case value(String, String)
+    case positional(String)
+  }
+
+  enum Outcome {
+    case success([Item])
+    case failure(String)
+  }
+
+  static func scan(_ arguments: [String], values: [String], flags: [String]) -> Outcome {
+    var items: [Item] = []
+    var index = 0
+    var positionalOnly = false
+    while index < arguments.count {
+      var argument = arguments[index]
+      index += 1
+      if positionalOnly || argument == "-" || !argument.hasPrefix("-") {
+        items.append(.positional(argument))
+        continue
+      }
+      if argument == "--" {
+        positionalOnly = true
+        continue
+      }
+      var inline: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        inline = String(argument[argument.index(after: equals)...])
+        argument = String(argument[..<equals])
+      }
+      if flags.contains(argument) {
+        if inline != nil { return .failure("option '\(argument)' takes no value") }
+        items.append(.flag(argument))
+      } else if values.contains(argument) {
+        if let inline {
+          items.append(.value(argument, inline))
+        } else {
+          guard index < arguments.count else {
+            return .failure("option '\(argument)' needs a value")
+          }
+          items.append(.value(argument, arguments[index]))
+          index += 1
+        }
+      } else {
+        var message = "unknown option '\(Printable.sanitize(argument.utf8))'."
+        if let guess = Suggest.closest(to: argument, among: values + flags) {
+          message += " Did you mean '\(guess)'?"
+        }
+        return .failure(message)
+      }
+    }
+    return .success(items)
+  }
+}

@@ -1,0 +1,93 @@
+import PostfixConfig
+import PostfixHardening
+
+/// `pfharden version`: which Postfix this is about.
+enum VersionCommand {
+  static let help = """
+    OVERVIEW: Show the Postfix version: the installed one, or mail_version from a
+    snapshot ('pfharden backup' writes them).
+
+    USAGE: pfharden version [-c DIR] [SNAPSHOT]
+
+    OPTIONS:
+      -c DIR                  The configuration directory whose postconf is asked
+                              (default: /etc/postfix).
+      -h, --help              Show this help.
+
+    EXIT STATUS: 0 version shown, 2 could not tell, 64 usage error.
+
+    """
+
+  /// Runs the command.
+  /// - Parameters:
+  ///   - arguments: The arguments after `version`.
+  ///   - console: Where output goes.
+  /// - Returns: The exit status.
+  static func run(arguments: [String], console: inout Console) -> Int32 {
+    var directory: String?
+    var snapshot: String?
+    switch OptionScanner.scan(arguments, values: ["-c"], flags: ["--help", "-h"]) {
+    case .failure(let message):
+      return usage(message, console: &console)
+    case .success(let items):
+      for item in items {
+        switch item {
+        case .flag:
+          console.out(help)
+          return CLI.ExitCode.clean
+        case .value(_, let value): directory = value
+        case .positional(let value):
+          guard snapshot == nil else { return usage("one snapshot only", console: &console) }
+          snapshot = value
+        }
+      }
+    }
+    if let snapshot {
+      do {
+        let bytes = try ConfigFile.read(path: snapshot, limit: InstalledPostfix.outputLimit)
+        guard let text = SettingsSnapshot.settings(bytes)["mail_version"],
+          let version = PostfixVersion(text)
+        else {
+          console.err(
+            "pfharden version: error: \(Printable.sanitize(snapshot.utf8)) has no mail_version\n")
+          return CLI.ExitCode.failure
+        }
+        console.out("Postfix \(version) (snapshot \(Printable.sanitize(snapshot.utf8)))\n")
+        return CLI.ExitCode.clean
+      } catch {
+        console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+        return CLI.ExitCode.failure
+      }
+    }
+    guard let postconf = ApplyCommand.installedPostconf(environment: console.environment) else {
+      console.err(
+        "pfharden version: error: Postfix is not installed (no postconf); "
+          + "give a snapshot to read its mail_version\n")
+      return CLI.ExitCode.failure
+    }
+    // -d: mail_version is compiled in; a main.cf that sets it would only mislead.
+    let arguments = (directory.map { ["-c", $0] } ?? []) + ["-d", "-h", "mail_version"]
+    do {
+      let output = try SystemCommand.run(postconf, arguments)
+      let text = PostconfOutput.parseValues(output.stdout).first.map {
+        String(decoding: $0, as: UTF8.self)
+      }
+      guard output.status == 0, let text, let version = PostfixVersion(text) else {
+        console.err(
+          "pfharden version: error: \(postconf) failed: \(Printable.sanitize(output.stderr.prefix(300)))\n"
+        )
+        return CLI.ExitCode.failure
+      }
+      console.out("Postfix \(version) (installed: \(postconf))\n")
+      return CLI.ExitCode.clean
+    } catch {
+      console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+      return CLI.ExitCode.failure
+    }
+  }
+
+  static func usage(_ message: String, console: inout Console) -> Int32 {
+    console.err("pfharden version: error: \(message)\nRun 'pfharden version --help' for usage.\n")
+    return CLI.ExitCode.usage
+  }
+}
