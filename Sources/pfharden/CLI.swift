@@ -24,6 +24,12 @@ enum CLI {
                   without Postfix installed.
       check       Audit a configuration per smtpd service and role (findings
                   as text, JSON or SARIF).
+      apply       Apply a hardening profile (send-only, relay, mx, submission)
+                  safely: backup, diff, atomic writes, validation, reload.
+      backup      Archive the configuration directory and a postconf snapshot.
+      diff        Compare two snapshots (or a snapshot and a directory)
+                  parameter by parameter.
+      version     Show the Postfix version (installed, or from a snapshot).
       probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
                   STARTTLS and the TLS handshake.
       help        Show this help.
@@ -58,6 +64,14 @@ enum CLI {
     case "postconf":
       return PostconfCommand.run(
         programName: "pfharden postconf", arguments: rest, console: &console)
+    case "apply":
+      return ApplyCommand.run(arguments: rest, console: &console)
+    case "backup":
+      return BackupCommand.run(arguments: rest, console: &console)
+    case "diff":
+      return DiffCommand.run(arguments: rest, console: &console)
+    case "version":
+      return VersionCommand.run(arguments: rest, console: &console)
     case "check":
       return CheckCommand.run(arguments: rest, console: &console)
     case "probe":
@@ -66,7 +80,9 @@ enum CLI {
       console.out(overview)
       return ExitCode.clean
     default:
-      let known = ["postconf", "check", "probe", "help"]
+      let known = [
+        "postconf", "check", "apply", "backup", "diff", "version", "probe", "help",
+      ]
       var message = "pfharden: unknown subcommand '\(sub)'."
       if let guess = Suggest.closest(to: sub, among: known) {
         message += " Did you mean '\(guess)'?"
