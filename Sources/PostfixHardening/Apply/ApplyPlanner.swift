@@ -228,6 +228,7 @@ public struct ApplyPlanner: Sendable {
         let exists = document.entries.contains {
           $0.isValid && $0.service == key.0 && $0.type == key.1
         }
+        if !exists && service.onlyIfPresent { continue }
         if !exists {
           let fields = "\(service.name) \(service.type) n - \(chroot) - - smtpd"
           try run(.setEntry, "\(service.name)/\(service.type)=\(fields)")

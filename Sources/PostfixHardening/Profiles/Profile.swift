@@ -91,7 +91,8 @@ public enum Profile: String, CaseIterable, Sendable {
         .relayDomains(options.relayDomains), .disableVRFY, .requireHELO, .clientTLS,
         .clientTLSLogging,
       ]
-      transforms += certificate.transforms(strength: options.tls, opportunisticFloor: false)
+      transforms += certificate.transforms(
+        strength: options.tls, opportunisticFloor: false, excludeAnonymous: true)
       transforms += [.banner, .forbidBareNewline]
     case .mx:
       transforms = [.mynetworks([]), .relayRestrictions(permitAuthenticated: false)]

@@ -40,18 +40,23 @@ enum ServerCertificate: Equatable {
     return false
   }
 
-  func transforms(strength: TLSStrength, opportunisticFloor: Bool) -> [Transform] {
+  func transforms(
+    strength: TLSStrength, opportunisticFloor: Bool, excludeAnonymous: Bool = false
+  ) -> [Transform] {
     switch self {
     case .given(let certificate):
       return [
         .serverTLS(
-          certificate: certificate, strength: strength, opportunisticFloor: opportunisticFloor),
-        .serverTLSLogging,
+          certificate: certificate, strength: strength, opportunisticFloor: opportunisticFloor,
+          excludeAnonymous: excludeAnonymous),
+        .serverTLSLogging, .anonymousCiphersOffSubmission,
       ]
     case .existing:
       return [
-        .serverTLS(certificate: nil, strength: strength, opportunisticFloor: opportunisticFloor),
-        .serverTLSLogging,
+        .serverTLS(
+          certificate: nil, strength: strength, opportunisticFloor: opportunisticFloor,
+          excludeAnonymous: excludeAnonymous),
+        .serverTLSLogging, .anonymousCiphersOffSubmission,
       ]
     case .missing:
       return []

@@ -25,9 +25,13 @@ extension Transform {
   ///   - opportunisticFloor: When true (port 25 of an MX) optional TLS keeps
   ///     `compatible` protocols whatever `strength` is, because refusing old TLS
   ///     there only makes those peers send in plain text.
+  ///   - excludeAnonymous: When true (a relay), anonymous suites are excluded:
+  ///     Postfix 3.7 with OpenSSL 3 gives them 1024-bit DH, acceptable on an MX
+  ///     only (TLS_README).
   /// - Returns: The transform.
   public static func serverTLS(
-    certificate: Certificate?, strength: TLSStrength, opportunisticFloor: Bool
+    certificate: Certificate?, strength: TLSStrength, opportunisticFloor: Bool,
+    excludeAnonymous: Bool = false
   ) -> Transform {
     var settings: [Setting] = []
     if let certificate {
@@ -42,9 +46,26 @@ extension Transform {
       Setting("smtpd_tls_ciphers", optional.cipherGrade(mandatory: false)),
       Setting("smtpd_tls_mandatory_ciphers", strength.cipherGrade(mandatory: true)),
     ]
+    if excludeAnonymous { settings.append(Setting("smtpd_tls_exclude_ciphers", "aNULL")) }
     return Transform(
       id: "server-tls", summary: "offer TLS to clients (\(strength.rawValue))",
       settings: settings,
-      ruleIDs: [RuleID.serverTLS, RuleID.tlsProtocols, RuleID.tlsCiphers, RuleID.tlsFFDHEGroups])
+      ruleIDs: [
+        RuleID.serverTLS, RuleID.tlsProtocols, RuleID.tlsCiphers, RuleID.tlsFFDHEGroups,
+        RuleID.tlsDHParameters,
+      ])
   }
+
+  /// Submission services that master.cf already has refuse anonymous suites
+  /// even when the profile is about port 25: authenticated clients never
+  /// need them, and their DH is 1024 bits with Postfix 3.7 and OpenSSL 3.
+  public static let anonymousCiphersOffSubmission = Transform(
+    id: "submission-no-anonymous-tls",
+    summary: "no anonymous TLS suites on existing submission services", settings: [],
+    services: ["submission", "submissions"].map { name in
+      Service(
+        name: name, type: "inet", overrides: [Setting("smtpd_tls_exclude_ciphers", "aNULL")],
+        onlyIfPresent: true)
+    },
+    ruleIDs: [RuleID.tlsDHParameters])
 }

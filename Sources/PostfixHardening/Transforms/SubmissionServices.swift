@@ -32,6 +32,9 @@ extension Transform {
       Setting("smtpd_tls_auth_only", "yes"),
       Setting("smtpd_client_restrictions", "permit_sasl_authenticated,reject"),
       Setting("smtpd_relay_restrictions", "permit_sasl_authenticated,reject"),
+      // Authenticated clients never need anonymous suites, whose DH is
+      // 1024 bits with Postfix 3.7 and OpenSSL 3 (TLS_README).
+      Setting("smtpd_tls_exclude_ciphers", "aNULL"),
     ]
     return Transform(
       id: "submission-services",
@@ -54,6 +57,9 @@ extension Transform {
             Setting("smtpd_tls_wrappermode", "yes"),
           ] + common),
       ],
-      ruleIDs: [RuleID.submissionTLS, RuleID.tlsAuthOnly, RuleID.tlsProtocols, RuleID.openRelay])
+      ruleIDs: [
+        RuleID.submissionTLS, RuleID.tlsAuthOnly, RuleID.tlsProtocols, RuleID.openRelay,
+        RuleID.tlsDHParameters,
+      ])
   }
 }

@@ -62,16 +62,21 @@ public struct Transform: Sendable, Equatable {
     public var type: String
     /// The `-o name=value` overrides the service must carry (no whitespace in values).
     public var overrides: [Setting]
+    /// When true, the overrides are added only to a service master.cf
+    /// already has; the service is never created.
+    public var onlyIfPresent: Bool
 
     /// Creates a service requirement.
     /// - Parameters:
     ///   - name: The service name.
     ///   - type: The service type.
     ///   - overrides: Its `-o` settings.
-    public init(name: String, type: String, overrides: [Setting]) {
+    ///   - onlyIfPresent: Whether to leave a missing service missing.
+    public init(name: String, type: String, overrides: [Setting], onlyIfPresent: Bool = false) {
       self.name = name
       self.type = type
       self.overrides = overrides
+      self.onlyIfPresent = onlyIfPresent
     }
   }
 
