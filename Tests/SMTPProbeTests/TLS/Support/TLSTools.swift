@@ -38,33 +38,15 @@ enum TLSTools {
     var status: Int32
   }
 
-  /// Runs a program to completion, with nothing on stdin.
+  /// Runs a program to completion, with nothing on stdin (through the
+  /// target's one process runner, ``RealPostfix/run(_:_:environment:currentDirectory:)``).
   static func run(_ executable: String, _ arguments: [String], directory: String? = nil) throws
     -> Run
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData = err.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
+    let run = try RealPostfix.run(executable, arguments, currentDirectory: directory)
     return Run(
-      stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self), status: process.terminationStatus)
+      stdout: String(decoding: run.stdout, as: UTF8.self),
+      stderr: String(decoding: run.stderr, as: UTF8.self), status: run.status)
   }
 }
 
