@@ -39,6 +39,8 @@ struct ParameterModel: Sendable {
   var restrictionClasses: Set<String> = []
   /// How many host-default computations are in progress (see ``defaultValue``).
   var hostDepth = 0
+  /// main.cf's setting names in the order postconf walks them, once known.
+  var mainOrder: [[UInt8]]?
   static let maximumHostDepth = 1
 
   init(inputs: PostconfInputs, mode: PostconfOptions.Mode) {

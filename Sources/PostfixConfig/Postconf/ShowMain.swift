@@ -208,7 +208,9 @@ extension PostconfSession {
         _ = flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
       }
     }
-    for (key, value) in PostconfAdapters.hashOrder(settings.entries) {
+    let ordered = PostconfAdapters.hashOrder(settings.entries)
+    if scopeIndex == nil { model.mainOrder = ordered.map(\.key) }
+    for (key, value) in ordered {
       let name = String(decoding: key, as: UTF8.self)
       if let scopeIndex, model.table[name] == nil, model.restrictionClasses.contains(name) {
         model.services[scopeIndex].validNames.insert(name)
@@ -291,6 +293,12 @@ extension PostconfSession {
           return options.parameterClass.contains(.user)
             && model.dictionary[Array(name.utf8)] != nil
         }
+        // Under -n only names with a setting print: sort just those.
+        if mode.contains(.nonDefault) && !mode.contains(.showDefaults)
+          && model.dictionary[Array(name.utf8)] == nil
+        {
+          return false
+        }
         switch node.kind {
         case .builtin: return options.parameterClass.contains(.builtin)
         case .service: return options.parameterClass.contains(.service)
@@ -324,8 +332,12 @@ extension PostconfSession {
   }
 
   mutating func flagUnusedMain(_ model: ParameterModel) {
-    for (key, value) in PostconfAdapters.hashOrder(model.dictionary.entries)
-    where model.table[String(decoding: key, as: UTF8.self)] == nil {
+    // The scan already walked main.cf's settings in hash order; deletions
+    // (read-only names) do not change the order of the others.
+    let ordered =
+      model.mainOrder?.compactMap { key in model.dictionary[key].map { (key, $0) } }
+      ?? PostconfAdapters.hashOrder(model.dictionary.entries)
+    for (key, value) in ordered where model.table[String(decoding: key, as: UTF8.self)] == nil {
       flush()
       warn("\(mainPath): unused parameter: \(Printable.sanitize(key))=\(Printable.sanitize(value))")
     }
