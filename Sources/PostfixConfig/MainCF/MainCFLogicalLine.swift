@@ -52,6 +52,9 @@ struct MainCFScanner {
   mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) {
     guard let base = buffer.baseAddress else { return }
     let count = buffer.count
+    // Joined text never exceeds the file. Reserving it once avoids the copies
+    // of growth by doubling; pages nothing is written to are never touched.
+    joined.reserveCapacity(count)
     var offset = 0
     var lineNumber = 0
     while offset < count {
