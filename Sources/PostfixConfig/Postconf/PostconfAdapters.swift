@@ -30,8 +30,13 @@ enum PostconfAdapters {
   static func readMain(_ bytes: [UInt8], path: String) -> [MainReadEvent] {
     let document = MainCF(bytes: bytes)
     let overriding = ", line "
+    // Diagnostics first, so their working memory is gone before `entries`
+    // (a computed property) is materialised, once.
+    let diagnostics = document.diagnostics(path: path)
+    let entries = document.entries
     var events: [(line: Int, order: Int, event: MainReadEvent)] = []
-    for (index, entry) in document.entries.enumerated() {
+    events.reserveCapacity(entries.count)
+    for (index, entry) in entries.enumerated() {
       events.append(
         (
           entry.line, 2 * index + 1,
@@ -39,7 +44,7 @@ enum PostconfAdapters {
         ))
     }
     var fatalLine: Int?
-    for (index, diagnostic) in document.diagnostics(path: path).enumerated() {
+    for (index, diagnostic) in diagnostics.enumerated() {
       if diagnostic.message.hasPrefix(path + overriding),
         diagnostic.message.contains(": overriding earlier entry: ")
       {
@@ -53,7 +58,7 @@ enum PostconfAdapters {
         events.append((line, 2 * index, .warning(diagnostic.message)))
       }
     }
-    if events.count > document.entries.count {
+    if events.count > entries.count {
       events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
     }
     if let fatalLine {
