@@ -116,8 +116,7 @@ enum ApplyCommand {
   }
 
   static func usage(_ message: String, console: inout Console) -> Int32 {
-    console.err("pfharden apply: error: \(message)\nRun 'pfharden apply --help' for usage.\n")
-    return CLI.ExitCode.usage
+    CLI.usageError("apply", message, console: &console)
   }
 
   static func describe(_ error: Error) -> String {

@@ -64,7 +64,6 @@ enum BackupCommand {
   }
 
   static func usage(_ message: String, console: inout Console) -> Int32 {
-    console.err("pfharden backup: error: \(message)\nRun 'pfharden backup --help' for usage.\n")
-    return CLI.ExitCode.usage
+    CLI.usageError("backup", message, console: &console)
   }
 }

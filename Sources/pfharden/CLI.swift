@@ -42,6 +42,18 @@ enum CLI {
 
     """
 
+  /// Reports a usage error of `pfharden COMMAND` the same way for every command.
+  /// - Parameters:
+  ///   - command: The subcommand (`apply`, `check`, ...).
+  ///   - message: What is wrong.
+  ///   - console: Where the message goes.
+  /// - Returns: ``ExitCode/usage``.
+  static func usageError(_ command: String, _ message: String, console: inout Console) -> Int32 {
+    console.err(
+      "pfharden \(command): error: \(message)\nRun 'pfharden \(command) --help' for usage.\n")
+    return ExitCode.usage
+  }
+
   /// Runs pfharden with the given command line.
   /// - Parameters:
   ///   - arguments: The full argument vector, program name first.

@@ -86,8 +86,7 @@ enum CheckCommand {
       console.out(help)
       return 0
     case .usage(let message):
-      console.err("pfharden check: error: \(message)\nRun 'pfharden check --help' for usage.\n")
-      return 64
+      return CLI.usageError("check", message, console: &console)
     case .run(let parsed):
       invocation = parsed
     }

@@ -84,7 +84,6 @@ enum DiffCommand {
   }
 
   static func usage(_ message: String, console: inout Console) -> Int32 {
-    console.err("pfharden diff: error: \(message)\nRun 'pfharden diff --help' for usage.\n")
-    return CLI.ExitCode.usage
+    CLI.usageError("diff", message, console: &console)
   }
 }

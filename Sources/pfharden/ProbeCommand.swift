@@ -111,9 +111,7 @@ enum ProbeCommand {
       console.out(help)
       return CLI.ExitCode.clean
     case .usage(let message):
-      console.err(
-        "pfharden probe: error: \(message)\nRun 'pfharden probe --help' for usage.\n")
-      return CLI.ExitCode.usage
+      return CLI.usageError("probe", message, console: &console)
     case .run(let parsed):
       invocation = parsed
     }

@@ -87,7 +87,6 @@ enum VersionCommand {
   }
 
   static func usage(_ message: String, console: inout Console) -> Int32 {
-    console.err("pfharden version: error: \(message)\nRun 'pfharden version --help' for usage.\n")
-    return CLI.ExitCode.usage
+    CLI.usageError("version", message, console: &console)
   }
 }
