@@ -54,6 +54,16 @@ enum CLI {
     return ExitCode.usage
   }
 
+  /// Splits `--name=value` into the option and its attached value.
+  /// - Parameter argument: One command-line argument.
+  /// - Returns: The option, and the value after `=` for a long option that has one.
+  static func splitLongOption(_ argument: String) -> (option: String, value: String?) {
+    guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else {
+      return (argument, nil)
+    }
+    return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+  }
+
   /// Runs pfharden with the given command line.
   /// - Parameters:
   ///   - arguments: The full argument vector, program name first.

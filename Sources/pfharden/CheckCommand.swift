@@ -167,13 +167,8 @@ enum CheckCommand {
     }
     var index = 0
     while index < arguments.count {
-      var argument = arguments[index]
+      let (argument, inlineValue) = CLI.splitLongOption(arguments[index])
       index += 1
-      var inlineValue: String?
-      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-        inlineValue = String(argument[argument.index(after: equals)...])
-        argument = String(argument[..<equals])
-      }
       if flagOptions.contains(argument) {
         if inlineValue != nil { return .usage("option '\(argument)' takes no value") }
         switch argument {
