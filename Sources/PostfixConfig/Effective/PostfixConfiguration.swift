@@ -173,12 +173,12 @@ public struct PostfixConfiguration: Sendable {
           .last { $0.name == key }?.line
       }
       source = .masterCF(service: scope.service, type: scope.type, line: line ?? scope.line)
-    } else if let explicit = model?.dictionary[key] ?? mainCF.value(of: name) {
+    } else if let explicit = model?.setting(name) ?? mainCF.value(of: name) {
       raw = explicit
       let line = mainCF.effectiveEntries.first { $0.nameBytes == key }?.line ?? 0
       source = .mainCF(line: line)
-    } else if let model, let node = model.table[name] {
-      raw = (try? model.defaultValue(of: name, node: node, mode: [])) ?? []
+    } else if let model, let id = model.names.find(name), model.isKnown(id) {
+      raw = (try? model.defaultValue(of: id, mode: [])) ?? []
     } else if let parameter = catalog.parameter(name) {
       raw = parameter.defaultValue
     }

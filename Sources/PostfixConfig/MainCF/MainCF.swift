@@ -40,12 +40,14 @@ public struct MainCF: Sendable, Equatable {
   public init(bytes: [UInt8]) {
     self.bytes = bytes
     var scanner = MainCFScanner()
-    bytes.withUnsafeBufferPointer { scanner.scan($0) }
+    var collector = MainCFLineCollector()
+    bytes.withUnsafeBufferPointer { scanner.scan($0, into: &collector) }
     joined = scanner.joined
-    logicalLines = scanner.lines
-    entryLines = scanner.entryLines
+    logicalLines = collector.lines
+    entryLines = collector.entryLines
     let built = MainCFNameIndex.build(
-      bytes: bytes, joined: scanner.joined, lines: scanner.lines, entryLines: scanner.entryLines)
+      bytes: bytes, joined: scanner.joined, lines: collector.lines,
+      entryLines: collector.entryLines)
     index = built.index
     previousDefinition = built.previous
     slotOfEntry = built.slotOfEntry

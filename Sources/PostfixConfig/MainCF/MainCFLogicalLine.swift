@@ -34,10 +34,34 @@ struct MainCFLogicalLine: Sendable {
   var valueEnd: Int
 }
 
-/// The single pass that groups physical lines into logical lines.
-struct MainCFScanner {
+/// Receives each logical line as ``MainCFScanner`` completes it.
+protocol MainCFLineSink {
+  /// Takes one logical line. Its offsets point into `file`, or into `joined`
+  /// (the scanner's buffer of joined continuation text) when `line.inJoined`.
+  /// Returns false to stop the scan.
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>
+  ) -> Bool
+}
+
+/// The sink that keeps every logical line (the document's view).
+struct MainCFLineCollector: MainCFLineSink {
   var lines: [MainCFLogicalLine] = []
   var entryLines: [Int] = []
+
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    if line.kind == .entry { entryLines.append(lines.count) }
+    lines.append(line)
+    return true
+  }
+}
+
+/// The single pass that groups physical lines into logical lines.
+struct MainCFScanner {
   var joined: [UInt8] = []
 
   // The logical line being collected.
@@ -49,7 +73,9 @@ struct MainCFScanner {
   private var lastLine = 0
   private var byteEnd = 0
 
-  mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>) {
+  mutating func scan<Sink: MainCFLineSink>(
+    _ buffer: UnsafeBufferPointer<UInt8>, into sink: inout Sink
+  ) {
     guard let base = buffer.baseAddress else { return }
     let count = buffer.count
     // Joined text never exceeds the file. Reserving it once avoids the copies
@@ -67,7 +93,7 @@ struct MainCFScanner {
         if isOpen && MainCFLexing.isSpace(buffer[offset]) {
           appendContinuation(buffer, content, lineNumber: lineNumber, next: next)
         } else {
-          finish(buffer)
+          guard finish(buffer, into: &sink) else { return }
           isOpen = true
           contentLines = 1
           firstContent = content
@@ -79,7 +105,7 @@ struct MainCFScanner {
       // Progress: `next` is past `offset` because the line holds at least a byte.
       offset = next
     }
-    finish(buffer)
+    _ = finish(buffer, into: &sink)
   }
 
   private mutating func appendContinuation(
@@ -95,22 +121,22 @@ struct MainCFScanner {
     byteEnd = next
   }
 
-  private mutating func finish(_ buffer: UnsafeBufferPointer<UInt8>) {
-    guard isOpen else { return }
+  // Hands the open logical line to the sink; false when the sink stops.
+  private mutating func finish<Sink: MainCFLineSink>(
+    _ buffer: UnsafeBufferPointer<UInt8>, into sink: inout Sink
+  ) -> Bool {
+    guard isOpen else { return true }
     isOpen = false
     let inJoined = contentLines > 1
     var line = MainCFLogicalLine(
       kind: .orphan, inJoined: inJoined, firstLine: firstLine, lastLine: lastLine,
       byteStart: firstContent.lowerBound, byteEnd: byteEnd, textStart: 0, textEnd: 0,
       textCEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0)
-    if inJoined {
-      let text = joinedStart..<joined.count
-      joined.withUnsafeBufferPointer { classify(&line, $0, text) }
-    } else {
-      classify(&line, buffer, firstContent)
+    let text = inJoined ? joinedStart..<joined.count : firstContent
+    return joined.withUnsafeBufferPointer { joinedBuffer in
+      classify(&line, inJoined ? joinedBuffer : buffer, text)
+      return sink.take(line, file: buffer, joined: joinedBuffer)
     }
-    if line.kind == .entry { entryLines.append(lines.count) }
-    lines.append(line)
   }
 
   private func classify(

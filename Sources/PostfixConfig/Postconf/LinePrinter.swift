@@ -14,27 +14,8 @@ public enum LinePrinter {
   ///   - fold: Whether to fold long lines (`-f`).
   ///   - out: The output buffer.
   public static func printLine(_ text: [UInt8], fold: Bool, into out: inout [UInt8]) {
-    var lineLength = 0
-    var index = 0
-    let count = text.count
-    while index < count {
-      while index < count, isSeparator(text[index]) { index += 1 }
-      if index >= count { break }
-      let start = index
-      while index < count, !isSeparator(text[index]) { index += 1 }
-      let wordLength = index - start
-      if lineLength > 0 {
-        if !fold || lineLength + wordLength < lineLimit {
-          out.append(UInt8(ascii: " "))
-          lineLength += 1
-        } else {
-          out.append(contentsOf: [0x0A, 0x20, 0x20, 0x20, 0x20])
-          lineLength = 4
-        }
-      }
-      out.append(contentsOf: text[start..<index])
-      lineLength += wordLength
-    }
+    var state = State()
+    text.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
     out.append(0x0A)
   }
 
@@ -50,18 +31,62 @@ public enum LinePrinter {
     name: [UInt8], value: [UInt8], hideName: Bool, hideValue: Bool, fold: Bool,
     into out: inout [UInt8]
   ) {
-    var text: [UInt8] = []
-    if hideName {
-      text = value
-    } else if hideValue {
-      text = name
-    } else {
-      text.reserveCapacity(name.count + value.count + 3)
-      text += name
-      text += Array(" = ".utf8)
-      text += value
+    name.withUnsafeBufferPointer { name in
+      printParameter(
+        name: name, value: value, hideName: hideName, hideValue: hideValue, fold: fold, into: &out)
     }
-    printLine(text, fold: fold, into: &out)
+  }
+
+  // The same over the name's bytes in place: the pieces are fed to one word
+  // splitter in turn, so `name = value` is never assembled.
+  static func printParameter(
+    name: UnsafeBufferPointer<UInt8>, value: [UInt8], hideName: Bool, hideValue: Bool,
+    fold: Bool, into out: inout [UInt8]
+  ) {
+    var state = State()
+    if hideName {
+      value.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
+    } else if hideValue {
+      state.words(in: name, fold: fold, into: &out)
+    } else {
+      // A word never spans two pieces: " = " separates them.
+      state.words(in: name, fold: fold, into: &out)
+      withUnsafeBytes(of: UInt8(ascii: "=")) {
+        state.words(in: $0.bindMemory(to: UInt8.self), fold: fold, into: &out)
+      }
+      value.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
+    }
+    out.append(0x0A)
+  }
+
+  // The column state of one printed line.
+  struct State {
+    var lineLength = 0
+
+    mutating func words(
+      in text: UnsafeBufferPointer<UInt8>, fold: Bool, into out: inout [UInt8]
+    ) {
+      var index = 0
+      let count = text.count
+      while index < count {
+        while index < count, isSeparator(text[index]) { index += 1 }
+        if index >= count { break }
+        let start = index
+        while index < count, !isSeparator(text[index]) { index += 1 }
+        let wordLength = index - start
+        if lineLength > 0 {
+          if !fold || lineLength + wordLength < lineLimit {
+            out.append(UInt8(ascii: " "))
+            lineLength += 1
+          } else {
+            out.append(contentsOf: [0x0A, 0x20, 0x20, 0x20, 0x20])
+            lineLength = 4
+          }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
+        lineLength += wordLength
+      }
+    }
   }
 
   @inline(__always)

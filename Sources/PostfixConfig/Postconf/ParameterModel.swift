@@ -1,22 +1,55 @@
 /// postconf's view of the parameters: the CONFIG_DICT of explicit settings,
 /// the table of valid names (built-in, service-dependent, user-defined), and
 /// the per-service `-o` name spaces of master.cf.
+///
+/// Every name is interned once (``NameTable``); the rest is arrays indexed by
+/// the name's id. main.cf values are not copied: they stay ranges of the
+/// file's bytes (or of the buffer of joined continuation text) until a value
+/// is needed.
 struct ParameterModel: Sendable {
+  typealias ID = NameTable.ID
+
   /// The class of a valid name.
-  enum Kind: Sendable {
+  enum Kind: UInt8, Sendable {
+    /// Not a valid name (only referenced, or only set).
+    case none
     case builtin
     case service
     case user
   }
 
+  /// What the table knows of one name.
   struct Node: Sendable {
-    var kind: Kind
-    /// For built-in and service parameters, the default text (`-d`).
-    var defaultValue: [UInt8]?
-    var isRaw = false
-    var isReadOnly = false
-    var isHostDependent = false
-    var isUnlisted = false
+    var kind = Kind.none
+    var flags: UInt8 = 0
+    /// For built-in and service parameters, the default text (`-d`), as an
+    /// index into ``ParameterModel/defaults``.
+    var defaultIndex: Int32 = -1
+
+    static let raw: UInt8 = 1
+    static let readOnly: UInt8 = 2
+    static let hostDependent: UInt8 = 4
+    static let unlisted: UInt8 = 8
+    /// Named in main.cf's `smtpd_restriction_classes`.
+    static let restrictionClass: UInt8 = 16
+    /// Set by some master.cf service's `-o`.
+    static let serviceSetting: UInt8 = 32
+
+    func has(_ flag: UInt8) -> Bool { flags & flag != 0 }
+    var isKnown: Bool { kind != .none }
+  }
+
+  /// Where an explicit setting's value is.
+  struct ValueRef: Sendable {
+    enum Storage: UInt8, Sendable {
+      case none
+      case file
+      case joined
+      case owned
+    }
+    var storage = Storage.none
+    var start: UInt32 = 0
+    var end: UInt32 = 0
   }
 
   /// One master.cf service's `-o` name space.
@@ -31,16 +64,24 @@ struct ParameterModel: Sendable {
 
   let inputs: PostconfInputs
   let mode: PostconfOptions.Mode
-  /// Explicit settings: `config_directory` from `-c`, main.cf, `-o`.
-  var dictionary = OrderedBytesDictionary()
-  /// Valid names.
-  var table: [String: Node] = [:]
+  var names = NameTable()
+  /// Per name id: the table entry and the explicit setting.
+  var nodes: [Node] = []
+  var settings: [ValueRef] = []
+  /// Names with an explicit setting, in order of first setting (postconf's
+  /// hash-table insertion order); a removed setting leaves its id here.
+  var settingOrder: [ID] = []
+  /// main.cf's bytes and its joined continuation text, which settings point into.
+  var file: [UInt8] = []
+  var joined: [UInt8] = []
+  /// Values that are not in main.cf (`-c`, `-o name=value`).
+  var owned: [[UInt8]] = []
+  var defaults: [[UInt8]] = []
   var services: [ServiceScope] = []
-  var restrictionClasses: Set<String> = []
   /// How many host-default computations are in progress (see ``defaultValue``).
   var hostDepth = 0
   /// main.cf's setting names in the order postconf walks them, once known.
-  var mainOrder: [[UInt8]]?
+  var mainOrder: [ID]?
   static let maximumHostDepth = 1
 
   init(inputs: PostconfInputs, mode: PostconfOptions.Mode) {
@@ -48,21 +89,90 @@ struct ParameterModel: Sendable {
     self.mode = mode
   }
 
-  /// The value postconf uses for `name` when printing or expanding.
+  // MARK: - Names
+
+  /// The id of a name, added when new.
+  mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
+    let id = names.intern(name)
+    if Int(id) == nodes.count {
+      nodes.append(Node())
+      settings.append(ValueRef())
+    }
+    return id
+  }
+
+  mutating func intern(_ name: [UInt8]) -> ID { name.withUnsafeBufferPointer { intern($0) } }
+
+  mutating func intern(_ name: String) -> ID {
+    var name = name
+    return name.withUTF8 { intern($0) }
+  }
+
+  /// The table entry of a valid name, nil for names postconf does not know.
+  func node(_ name: String) -> Node? {
+    guard let id = names.find(name), nodes[Int(id)].isKnown else { return nil }
+    return nodes[Int(id)]
+  }
+
+  func isKnown(_ id: ID) -> Bool { nodes[Int(id)].isKnown }
+
+  // MARK: - Explicit settings
+
+  func hasSetting(_ id: ID) -> Bool { settings[Int(id)].storage != .none }
+
+  /// The explicit setting of `id`, or nil.
+  func setting(_ id: ID) -> [UInt8]? {
+    let ref = settings[Int(id)]
+    let start = Int(ref.start)
+    let end = Int(ref.end)
+    switch ref.storage {
+    case .none: return nil
+    case .file: return Array(file[start..<end])
+    case .joined: return Array(joined[start..<end])
+    case .owned: return owned[start]
+    }
+  }
+
+  /// The explicit setting of a name, or nil.
+  func setting(_ name: String) -> [UInt8]? {
+    names.find(name).flatMap { setting($0) }
+  }
+
+  mutating func set(_ id: ID, _ ref: ValueRef) {
+    if settings[Int(id)].storage == .none { settingOrder.append(id) }
+    settings[Int(id)] = ref
+  }
+
+  mutating func set(_ id: ID, owning value: [UInt8]) {
+    set(id, ValueRef(storage: .owned, start: UInt32(owned.count), end: 0))
+    owned.append(value)
+  }
+
+  mutating func removeSetting(_ id: ID) {
+    settings[Int(id)] = ValueRef()
+  }
+
+  /// The ids with a setting now, in insertion order.
+  var settingIDs: [ID] { settingOrder.filter { hasSetting($0) } }
+
+  // MARK: - Values
+
+  /// The value postconf uses for `id` when printing or expanding.
   ///
   /// `-d` (or a name without an explicit setting, outside `-n`) uses the
   /// default; otherwise the explicit setting (nil under `-n` when unset).
-  func value(of name: String, mode: PostconfOptions.Mode) throws -> [UInt8]? {
-    guard let node = table[name] else { return nil }
-    if !mode.contains(.showDefaults), let explicit = dictionary[Array(name.utf8)] {
+  func value(of id: ID, mode: PostconfOptions.Mode) throws -> [UInt8]? {
+    guard isKnown(id) else { return nil }
+    if !mode.contains(.showDefaults), let explicit = setting(id) {
       return explicit
     }
     if mode.contains(.nonDefault) && !mode.contains(.showDefaults) { return nil }
-    return try defaultValue(of: name, node: node, mode: mode)
+    return try defaultValue(of: id, mode: mode)
   }
 
-  func defaultValue(of name: String, node: Node, mode: PostconfOptions.Mode) throws -> [UInt8]? {
-    if node.isHostDependent {
+  func defaultValue(of id: ID, mode: PostconfOptions.Mode) throws -> [UInt8]? {
+    let node = nodes[Int(id)]
+    if node.has(Node.hostDependent) {
       // Host defaults read other settings (myhostname, inet_interfaces), whose
       // values may refer back to host defaults; like postconf, a host default
       // needed while another is being computed is empty.
@@ -71,9 +181,9 @@ struct ParameterModel: Sendable {
       if hostDepth >= Self.maximumHostDepth { return [] }
       var failure: Error?
       let result = try PostconfAdapters.hostDefault(
-        name, inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
+        names.string(id), inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
         explicit: { other in
-          guard let raw = dictionary[Array(other.utf8)] else { return nil }
+          guard let raw = setting(other) else { return nil }
           do {
             return try inner.expand(raw, mode: [.expand])
           } catch {
@@ -84,7 +194,7 @@ struct ParameterModel: Sendable {
       if let failure { throw failure }
       return result
     }
-    return node.defaultValue ?? []
+    return node.defaultIndex >= 0 ? defaults[Int(node.defaultIndex)] : []
   }
 
   /// The expander postconf uses for `-Mx`, `-Fx` and `-Px`: the entry's own
@@ -111,12 +221,13 @@ struct ParameterModel: Sendable {
     nonisolated(unsafe) var hostFailure: PostconfFatal?
     let result = PostconfAdapters.expand(value) { name in
       if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+      guard let id = self.names.find(name) else { return nil }
       // postconf also finds names it has not (yet) validated in main.cf.
-      if self.table[name] == nil {
-        return evalMode.contains(.showDefaults) ? nil : self.dictionary[Array(name.utf8)]
+      if !self.isKnown(id) {
+        return evalMode.contains(.showDefaults) ? nil : self.setting(id)
       }
       do {
-        return try self.value(of: name, mode: evalMode)
+        return try self.value(of: id, mode: evalMode)
       } catch let fatal as PostconfFatal {
         hostFailure = hostFailure ?? fatal
         return nil
@@ -130,6 +241,72 @@ struct ParameterModel: Sendable {
     case .failure(let failure):
       throw PostconfExpansionFailure(warnings: failure.warnings, fatal: failure.fatal)
     }
+  }
+}
+
+/// Loads main.cf's entries into a model as the scanner finds them, with
+/// postconf's reading diagnostics; stops at the first fatal error.
+struct MainSettingsReader: MainCFLineSink {
+  var model: ParameterModel
+  let path: String
+  let pathBytes: [UInt8]
+  var warnings: [String] = []
+  var fatal: String?
+
+  init(model: ParameterModel, path: String) {
+    self.model = model
+    self.path = path
+    self.pathBytes = Array(path.utf8)
+  }
+
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    let text = line.inJoined ? joined : file
+    guard line.kind == .entry else {
+      guard
+        let diagnostic = MainCF.readingDiagnostic(
+          line, text: text, path: path, pathBytes: pathBytes)
+      else { return true }
+      if diagnostic.severity == .fatal {
+        fatal = diagnostic.message
+        return false
+      }
+      warnings.append(diagnostic.message)
+      return true
+    }
+    let name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
+    let id = model.intern(name)
+    let value = UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd])
+    let old = model.settings[Int(id)]
+    if old.storage != .none {
+      let same: Bool
+      switch old.storage {
+      case .none: same = false
+      case .file: same = value.elementsEqual(file[Int(old.start)..<Int(old.end)])
+      case .joined: same = value.elementsEqual(joined[Int(old.start)..<Int(old.end)])
+      case .owned: same = value.elementsEqual(model.owned[Int(old.start)])
+      }
+      if !same {
+        var oldBytes: [UInt8]
+        switch old.storage {
+        case .none: oldBytes = []
+        case .file: oldBytes = Array(file[Int(old.start)..<Int(old.end)])
+        case .joined: oldBytes = Array(joined[Int(old.start)..<Int(old.end)])
+        case .owned: oldBytes = model.owned[Int(old.start)]
+        }
+        warnings.append(
+          "\(path), line \(line.firstLine): overriding earlier entry: "
+            + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
+      }
+    }
+    model.set(
+      id,
+      ParameterModel.ValueRef(
+        storage: line.inJoined ? .joined : .file, start: UInt32(line.valueStart),
+        end: UInt32(line.valueEnd)))
+    return true
   }
 }
 

@@ -1,12 +1,6 @@
 /// The one place where the postconf emulation meets the document, catalogue,
 /// expansion and master.cf modules.
 enum PostconfAdapters {
-  enum MainReadEvent {
-    case entry(name: [UInt8], value: [UInt8], line: Int)
-    case warning(String)
-    case fatal(String)
-  }
-
   struct ExpansionWarnings: Error {
     var warnings: [String]
     var fatal: String
@@ -21,53 +15,6 @@ enum PostconfAdapters {
   struct EditRequest {
     var edit: MainCFEdit
     var warnings: [String]
-  }
-
-  /// main.cf's entries and reading diagnostics in file order.
-  ///
-  /// Duplicate warnings are left to the caller, which also knows `config_directory`
-  /// injected from `-c`.
-  static func readMain(_ bytes: [UInt8], path: String) -> [MainReadEvent] {
-    let document = MainCF(bytes: bytes)
-    let overriding = ", line "
-    // Diagnostics first, so their working memory is gone before `entries`
-    // (a computed property) is materialised, once.
-    let diagnostics = document.diagnostics(path: path)
-    let entries = document.entries
-    var events: [(line: Int, order: Int, event: MainReadEvent)] = []
-    events.reserveCapacity(entries.count)
-    for (index, entry) in entries.enumerated() {
-      events.append(
-        (
-          entry.line, 2 * index + 1,
-          .entry(name: entry.nameBytes, value: entry.value, line: entry.line)
-        ))
-    }
-    var fatalLine: Int?
-    for (index, diagnostic) in diagnostics.enumerated() {
-      if diagnostic.message.hasPrefix(path + overriding),
-        diagnostic.message.contains(": overriding earlier entry: ")
-      {
-        continue
-      }
-      let line = diagnostic.line ?? 0
-      if diagnostic.severity == .fatal {
-        events.append((line, 2 * index, .fatal(diagnostic.message)))
-        fatalLine = min(fatalLine ?? line, line)
-      } else {
-        events.append((line, 2 * index, .warning(diagnostic.message)))
-      }
-    }
-    if events.count > entries.count {
-      events.sort { ($0.line, $0.order) < ($1.line, $1.order) }
-    }
-    if let fatalLine {
-      events.removeAll { event in
-        if case .entry = event.event { return event.line >= fatalLine }
-        return false
-      }
-    }
-    return events.map(\.event)
   }
 
   /// Postfix's `split_nameval`: name up to blanks or `=`, value trimmed.

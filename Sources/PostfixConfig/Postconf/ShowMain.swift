@@ -5,23 +5,6 @@ import Glibc
 extension PostconfSession {
   static let levelOperator = Array("level {".utf8)
 
-  /// Names in postconf's listing order (strcmp), each converted to bytes once.
-  static func sortedBytewise(_ names: [String]) -> [String] {
-    let keyed = names.map { (bytes: Array($0.utf8), name: $0) }
-    return keyed.sorted { left, right in
-      left.bytes.withUnsafeBufferPointer { a in
-        right.bytes.withUnsafeBufferPointer { b in
-          let common = min(a.count, b.count)
-          guard common > 0, let x = a.baseAddress, let y = b.baseAddress else {
-            return a.count < b.count
-          }
-          let order = memcmp(x, y, common)
-          return order != 0 ? order < 0 : a.count < b.count
-        }
-      }
-    }.map(\.name)
-  }
-
   /// `postconf [-n|-d] [-x] [-h|-H] [-f] [-C class] [-o name=value] [name ...]`.
   mutating func showMain() throws {
     var model = ParameterModel(inputs: inputs, mode: mode)
@@ -43,32 +26,25 @@ extension PostconfSession {
     }
   }
 
-  /// Loads main.cf into the dictionary, with postconf's reading diagnostics.
+  /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
   mutating func readMain(into model: inout ParameterModel) throws {
     if inputs.configDirectoryInjected {
-      model.dictionary[Array("config_directory".utf8)] = Array(inputs.configDirectory.utf8)
+      model.set(model.intern("config_directory"), owning: Array(inputs.configDirectory.utf8))
     }
     let bytes: [UInt8]
     switch inputs.mainCF {
     case .contents(let contents): bytes = contents
     case .unreadable(let reason): throw PostconfFatal(message: "open \(mainPath): \(reason)")
     }
-    let read = PostconfAdapters.readMain(bytes, path: mainPath)
-    for event in read {
-      switch event {
-      case .entry(let name, let value, let line):
-        if let old = model.dictionary[name], old != value {
-          warn(
-            "\(mainPath), line \(line): overriding earlier entry: "
-              + Printable.sanitize(name) + "=" + Printable.sanitize(old))
-        }
-        model.dictionary[name] = value
-      case .warning(let text):
-        warn(text)
-      case .fatal(let text):
-        throw PostconfFatal(message: text)
-      }
-    }
+    model.file = bytes
+    var reader = MainSettingsReader(model: model, path: mainPath)
+    model = ParameterModel(inputs: inputs, mode: mode)
+    var scanner = MainCFScanner()
+    bytes.withUnsafeBufferPointer { scanner.scan($0, into: &reader) }
+    model = reader.model
+    model.joined = scanner.joined
+    for warning in reader.warnings { warn(warning) }
+    if let fatal = reader.fatal { throw PostconfFatal(message: fatal) }
   }
 
   /// `-o name=value`: replaces or adds a setting for this run only.
@@ -77,16 +53,21 @@ extension PostconfSession {
       guard let split = PostconfAdapters.splitNameValue(override) else {
         throw PostconfFatal(message: "invalid parameter override: \(Printable.sanitize(override))")
       }
-      model.dictionary[split.name] = split.value
+      model.set(model.intern(split.name), owning: split.value)
     }
   }
 
   mutating func registerBuiltins(into model: inout ParameterModel) {
     for parameter in PostconfAdapters.catalogParameters(inputs.catalog) {
-      model.table[parameter.name] = ParameterModel.Node(
-        kind: .builtin, defaultValue: parameter.defaultValue, isRaw: parameter.isRaw,
-        isReadOnly: parameter.isReadOnly, isHostDependent: parameter.isHostDependent,
-        isUnlisted: parameter.isUnlisted)
+      let id = model.intern(parameter.name)
+      var flags: UInt8 = model.nodes[Int(id)].flags
+      if parameter.isRaw { flags |= ParameterModel.Node.raw }
+      if parameter.isReadOnly { flags |= ParameterModel.Node.readOnly }
+      if parameter.isHostDependent { flags |= ParameterModel.Node.hostDependent }
+      if parameter.isUnlisted { flags |= ParameterModel.Node.unlisted }
+      model.nodes[Int(id)] = ParameterModel.Node(
+        kind: .builtin, flags: flags, defaultIndex: Int32(model.defaults.count))
+      model.defaults.append(parameter.defaultValue)
     }
   }
 
@@ -119,8 +100,12 @@ extension PostconfSession {
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
       {
-        model.table[parameter.name] = ParameterModel.Node(
-          kind: .service, defaultValue: parameter.defaultValue)
+        let id = model.intern(parameter.name)
+        // A service parameter replaces a built-in of the same name.
+        let kept = model.nodes[Int(id)].flags & ParameterModel.Node.serviceSetting
+        model.nodes[Int(id)] = ParameterModel.Node(
+          kind: .service, flags: kept, defaultIndex: Int32(model.defaults.count))
+        model.defaults.append(parameter.defaultValue)
       }
       // Entries with the same service/type share one name space, as in postconf.
       let index =
@@ -131,7 +116,11 @@ extension PostconfSession {
               service: service.name, type: service.type, line: service.line))
           return model.services.count - 1
         }()
-      for (name, value) in service.overrides { model.services[index].settings[name] = value }
+      for (name, value) in service.overrides {
+        model.services[index].settings[name] = value
+        let id = model.intern(name)
+        model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
+      }
     }
   }
 
@@ -141,20 +130,21 @@ extension PostconfSession {
   /// there is fatal for the whole command).
   mutating func registerUserParameters(into model: inout ParameterModel) throws {
     for index in model.services.indices where !model.services[index].settings.isEmpty {
-      try scanNamespace(model: &model, scopeIndex: index)
+      try scanServiceNamespace(model: &model, scopeIndex: index)
     }
     // Default values reference only names postconf knows or keeps for
     // compatibility; they validate names but never warn.
-    let unset = model.table.filter { name, node in
-      !node.isRaw && node.kind != .user && model.dictionary[Array(name.utf8)] == nil
+    let unset = model.names.ids.filter { id in
+      let node = model.nodes[Int(id)]
+      return node.isKnown && !node.has(ParameterModel.Node.raw) && node.kind != .user
+        && !model.hasSetting(id)
     }
-    for name in Self.sortedBytewise(Array(unset.keys)) {
-      guard let node = unset[name] else { continue }
+    for id in model.names.sorted(unset) {
       // Host-dependent defaults are computed here, and their errors (no
       // interface, unknown host in inet_interfaces) are fatal, as in postconf.
       let computed: [UInt8]?
       do {
-        computed = try model.defaultValue(of: name, node: node, mode: [])
+        computed = try model.defaultValue(of: id, mode: [])
       } catch let failure as PostconfExpansionFailure {
         for warning in failure.warnings { warn(warning) }
         throw PostconfFatal(message: failure.fatal)
@@ -169,13 +159,13 @@ extension PostconfSession {
         flagUser(reference, scopeIndex: nil, model: &model, warnUndefined: false)
       }
     }
-    try scanNamespace(model: &model, scopeIndex: nil)
+    try scanMainNamespace(model: &model)
   }
 
   /// postconf evaluates `{$compatibility_level} <level {N}` while scanning
   /// default values; a level it cannot parse ends the command.
   mutating func checkCompatibilityLevel(_ model: ParameterModel) throws {
-    guard let raw = model.dictionary[Array("compatibility_level".utf8)] else { return }
+    guard let raw = model.setting("compatibility_level") else { return }
     let level: [UInt8]
     do {
       level = try model.expand(raw, mode: [.expand])
@@ -188,70 +178,109 @@ extension PostconfSession {
     }
   }
 
-  /// Scans main.cf's settings (scopeIndex nil) or one service's `-o` settings.
-  mutating func scanNamespace(model: inout ParameterModel, scopeIndex: Int?) throws {
-    let settings: OrderedBytesDictionary
-    if let scopeIndex {
-      settings = model.services[scopeIndex].settings
-    } else {
-      settings = model.dictionary
-    }
-    let source = scopeIndex == nil ? mainPath : masterPath
-    let classKey = Array("smtpd_restriction_classes".utf8)
-    if let classes = settings[classKey] {
-      let expanded =
-        (try? model.expand(
-          classes, mode: [], scope: scopeIndex.map { model.services[$0] })) ?? classes
-      for word in expanded.split(whereSeparator: { " ,\t\r\n".utf8.contains($0) }) {
-        let name = String(decoding: word, as: UTF8.self)
-        if scopeIndex == nil { model.restrictionClasses.insert(name) }
-        _ = flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+  static let restrictionClassesName = "smtpd_restriction_classes"
+
+  /// The words of `smtpd_restriction_classes` in a name space, expanded.
+  static func restrictionClassWords(
+    _ classes: [UInt8], model: ParameterModel, scope: ParameterModel.ServiceScope?
+  ) -> [ArraySlice<UInt8>] {
+    let expanded = (try? model.expand(classes, mode: [], scope: scope)) ?? classes
+    return expanded.split(whereSeparator: { " ,\t\r\n".utf8.contains($0) })
+  }
+
+  /// Scans main.cf's settings in postconf's hash order.
+  mutating func scanMainNamespace(model: inout ParameterModel) throws {
+    if let classes = model.setting(Self.restrictionClassesName) {
+      for word in Self.restrictionClassWords(classes, model: model, scope: nil) {
+        let id = word.withUnsafeBufferPointer { model.intern($0) }
+        model.nodes[Int(id)].flags |= ParameterModel.Node.restrictionClass
+        flagUser(id: id, word, scopeIndex: nil, model: &model, warnUndefined: true)
       }
     }
-    let ordered = PostconfAdapters.hashOrder(settings.entries)
-    if scopeIndex == nil { model.mainOrder = ordered.map(\.key) }
-    for (key, value) in ordered {
-      let name = String(decoding: key, as: UTF8.self)
-      if let scopeIndex, model.table[name] == nil, model.restrictionClasses.contains(name) {
-        model.services[scopeIndex].validNames.insert(name)
-      }
-      if let node = model.table[name] {
-        if node.isReadOnly {
-          warn(
-            "\(source): read-only parameter assignment: "
-              + Printable.sanitize(key) + "=" + Printable.sanitize(value))
-          if let scopeIndex {
-            model.services[scopeIndex].settings[key] = nil
-          } else {
-            model.dictionary[key] = nil
-          }
-          continue
-        }
-        if node.isRaw { continue }
-      }
-      for event in PostconfAdapters.scan(value) {
-        switch event {
-        case .warning(let text): warn(text)
-        case .reference(let reference, _):
-          flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
-        }
-      }
-      if let node = model.table[name], node.kind != .user {
-        let scope = scopeIndex.map { model.services[$0] }
-        let expanded: [UInt8]
-        do {
-          expanded = try model.expand(value, mode: [.expand], scope: scope)
-        } catch let failure as PostconfExpansionFailure {
-          for warning in failure.warnings { warn(warning) }
-          throw PostconfFatal(message: failure.fatal)
-        }
-        for name in PostconfAdapters.legacyDatabaseParameters(
-          in: expanded, catalog: inputs.catalog)
-        {
-          flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
-        }
+    let present = model.settingIDs
+    let ordered = HashOrder.distinctOrder(
+      hashes: present.map { model.names.hashes[Int($0)] },
+      initialSize: PostconfAdapters.dictionarySize
+    ).map { present[$0] }
+    model.mainOrder = ordered
+    for id in ordered {
+      guard let value = model.setting(id) else { continue }
+      if try !scanSetting(name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model) {
+        model.removeSetting(id)
       }
     }
+  }
+
+  /// Scans one service's `-o` settings.
+  mutating func scanServiceNamespace(model: inout ParameterModel, scopeIndex: Int) throws {
+    let settings = model.services[scopeIndex].settings
+    let scope = model.services[scopeIndex]
+    if let classes = settings[Array(Self.restrictionClassesName.utf8)] {
+      for word in Self.restrictionClassWords(classes, model: model, scope: scope) {
+        let id = model.names.find(word)
+        flagUser(id: id, word, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+      }
+    }
+    for (key, value) in PostconfAdapters.hashOrder(settings.entries) {
+      let id = model.names.find(key)
+      if let id, !model.isKnown(id), model.nodes[Int(id)].has(ParameterModel.Node.restrictionClass) {
+        model.services[scopeIndex].validNames.insert(String(decoding: key, as: UTF8.self))
+      }
+      if try !scanSetting(name: key, id: id, value: value, scopeIndex: scopeIndex, model: &model) {
+        model.services[scopeIndex].settings[key] = nil
+      }
+    }
+  }
+
+  /// The start-up pass over one setting: read-only names are dropped (returns
+  /// false), raw ones skipped; the value is scanned for references and, for a
+  /// known parameter, expanded.
+  mutating func scanSetting(
+    name key: [UInt8], id: NameTable.ID?, value: [UInt8], scopeIndex: Int?,
+    model: inout ParameterModel
+  ) throws -> Bool {
+    if let id, model.isKnown(id) {
+      let node = model.nodes[Int(id)]
+      if node.has(ParameterModel.Node.readOnly) {
+        let source = scopeIndex == nil ? mainPath : masterPath
+        warn(
+          "\(source): read-only parameter assignment: "
+            + Printable.sanitize(key) + "=" + Printable.sanitize(value))
+        return false
+      }
+      if node.has(ParameterModel.Node.raw) { return true }
+    }
+    for event in PostconfAdapters.scan(value) {
+      switch event {
+      case .warning(let text): warn(text)
+      case .reference(let reference, _):
+        flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+      }
+    }
+    if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user {
+      let scope = scopeIndex.map { model.services[$0] }
+      let expanded: [UInt8]
+      do {
+        expanded = try model.expand(value, mode: [.expand], scope: scope)
+      } catch let failure as PostconfExpansionFailure {
+        for warning in failure.warnings { warn(warning) }
+        throw PostconfFatal(message: failure.fatal)
+      }
+      for name in PostconfAdapters.legacyDatabaseParameters(in: expanded, catalog: inputs.catalog) {
+        flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
+      }
+    }
+    return true
+  }
+
+  @discardableResult
+  mutating func flagUser(
+    _ name: String, scopeIndex: Int?, model: inout ParameterModel, warnUndefined: Bool
+  ) -> Bool {
+    let key = Array(name.utf8)
+    return flagUser(
+      id: model.names.find(key), key[...], scopeIndex: scopeIndex, model: &model,
+      warnUndefined: warnUndefined)
   }
 
   /// postconf's `flag_user_parameter`: a referenced name with a setting in the
@@ -259,24 +288,25 @@ extension PostconfSession {
   /// that name, `undefined parameter`.
   @discardableResult
   mutating func flagUser(
-    _ name: String, scopeIndex: Int?, model: inout ParameterModel, warnUndefined: Bool
+    id: NameTable.ID?, _ key: ArraySlice<UInt8>, scopeIndex: Int?, model: inout ParameterModel,
+    warnUndefined: Bool
   ) -> Bool {
-    let key = Array(name.utf8)
     var supplied = false
-    if let scopeIndex, model.services[scopeIndex].settings[key] != nil {
+    if let scopeIndex, model.services[scopeIndex].settings[Array(key)] != nil {
       supplied = true
-      model.services[scopeIndex].validNames.insert(name)
-    } else if model.dictionary[key] != nil {
+      model.services[scopeIndex].validNames.insert(String(decoding: key, as: UTF8.self))
+    } else if let id, model.hasSetting(id) {
       supplied = true
-      if model.table[name] == nil { model.table[name] = ParameterModel.Node(kind: .user) }
+      if !model.isKnown(id) { model.nodes[Int(id)].kind = .user }
     }
-    if scopeIndex == nil {
-      for index in model.services.indices where model.services[index].settings[key] != nil {
+    if scopeIndex == nil, let id, model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting) {
+      let bytes = Array(key)
+      for index in model.services.indices where model.services[index].settings[bytes] != nil {
         supplied = true
-        model.services[index].validNames.insert(name)
+        model.services[index].validNames.insert(String(decoding: key, as: UTF8.self))
       }
     }
-    if !supplied && warnUndefined && model.table[name] == nil {
+    if !supplied && warnUndefined && !(id.map { model.isKnown($0) } ?? false) {
       let source = scopeIndex == nil ? mainPath : masterPath
       warn("\(source): undefined parameter: \(Printable.sanitize(key))")
     }
@@ -285,38 +315,36 @@ extension PostconfSession {
 
   /// Prints the selected parameters.
   mutating func showParameters(_ model: ParameterModel) throws {
-    let names: [String]
+    var selected: [(id: NameTable.ID?, operand: Int)] = []
     if options.operands.isEmpty {
-      let selected = model.table.filter { name, node in
-        if node.isUnlisted {
+      let nonDefaultOnly = mode.contains(.nonDefault) && !mode.contains(.showDefaults)
+      let ids = model.names.ids.filter { id in
+        let node = model.nodes[Int(id)]
+        guard node.isKnown else { return false }
+        if node.has(ParameterModel.Node.unlisted) {
           // Legacy names are printed only when set, and then as user-defined.
-          return options.parameterClass.contains(.user)
-            && model.dictionary[Array(name.utf8)] != nil
+          return options.parameterClass.contains(.user) && model.hasSetting(id)
         }
         // Under -n only names with a setting print: sort just those.
-        if mode.contains(.nonDefault) && !mode.contains(.showDefaults)
-          && model.dictionary[Array(name.utf8)] == nil
-        {
-          return false
-        }
+        if nonDefaultOnly && !model.hasSetting(id) { return false }
         switch node.kind {
+        case .none: return false
         case .builtin: return options.parameterClass.contains(.builtin)
         case .service: return options.parameterClass.contains(.service)
         case .user: return options.parameterClass.contains(.user)
         }
       }
-      names = Self.sortedBytewise(Array(selected.keys))
+      selected = model.names.sorted(ids).map { ($0, -1) }
     } else {
-      names = options.operands.map { String(decoding: $0, as: UTF8.self) }
+      selected = options.operands.indices.map { (model.names.find(options.operands[$0]), $0) }
     }
-    for (index, name) in names.enumerated() {
-      guard let node = model.table[name] else {
-        let raw = options.operands.isEmpty ? Array(name.utf8) : options.operands[index]
-        warn("\(Printable.sanitize(raw)): unknown parameter")
+    for (id, operand) in selected {
+      guard let id, model.isKnown(id) else {
+        warn("\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
         continue
       }
-      guard var value = try model.value(of: name, mode: mode) else { continue }
-      if mode.contains(.expand) && !node.isRaw {
+      guard var value = try model.value(of: id, mode: mode) else { continue }
+      if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
         do {
           value = try model.expand(value, mode: mode)
         } catch let failure as PostconfExpansionFailure {
@@ -324,9 +352,11 @@ extension PostconfSession {
           throw PostconfFatal(message: failure.fatal)
         }
       }
-      LinePrinter.printParameter(
-        name: Array(name.utf8), value: value, hideName: mode.contains(.hideName),
-        hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &pending)
+      model.names.withName(id) { name in
+        LinePrinter.printParameter(
+          name: name, value: value, hideName: mode.contains(.hideName),
+          hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &pending)
+      }
       drainFullBuffers()
     }
   }
@@ -335,19 +365,27 @@ extension PostconfSession {
     // The scan already walked main.cf's settings in hash order; deletions
     // (read-only names) do not change the order of the others.
     let ordered =
-      model.mainOrder?.compactMap { key in model.dictionary[key].map { (key, $0) } }
-      ?? PostconfAdapters.hashOrder(model.dictionary.entries)
-    for (key, value) in ordered where model.table[String(decoding: key, as: UTF8.self)] == nil {
+      model.mainOrder
+      ?? {
+        let present = model.settingIDs
+        return HashOrder.distinctOrder(
+          hashes: present.map { model.names.hashes[Int($0)] },
+          initialSize: PostconfAdapters.dictionarySize
+        ).map { present[$0] }
+      }()
+    for id in ordered where !model.isKnown(id) {
+      guard let value = model.setting(id) else { continue }
       flush()
-      warn("\(mainPath): unused parameter: \(Printable.sanitize(key))=\(Printable.sanitize(value))")
+      let name = model.names.bytes(id)
+      warn("\(mainPath): unused parameter: \(Printable.sanitize(name))=\(Printable.sanitize(value))")
     }
   }
 
   mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {
     guard let master else { return }
     let warnings = master.document.unusedParameterWarnings(path: masterPath) { entry, name in
+      if let id = model.names.find(name), model.isKnown(id) { return true }
       let text = String(decoding: name, as: UTF8.self)
-      if model.table[text] != nil { return true }
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
       return model.services.contains {
