@@ -96,26 +96,45 @@ public struct HashOrder: Sendable, Equatable {
   }
 
   /// The same simulation for keys known to be distinct, on their hashes only:
-  /// linear in the number of keys (each chain is stored tail first, so that a
-  /// new head is an append).
+  /// linear in the number of keys. Chains are singly linked lists in flat
+  /// arrays (`head` per bucket, `next` per key), as in `htable.c`.
   static func distinctOrder(hashes: [UInt64], initialSize: Int) -> [Int] {
+    let count = hashes.count
     var size = max(13, initialSize) | 1
-    var chains = [[Int]](repeating: [], count: size)
-    for index in hashes.indices {
+    var head = [Int32](repeating: -1, count: size)
+    var next = [Int32](repeating: -1, count: count)
+    for index in 0..<count {
       if index >= size {
+        // Re-link the old buckets in ascending order, each chain from head to
+        // tail, every entry going to the head of its new chain.
         let grown = (2 * size) | 1
-        var relinked = [[Int]](repeating: [], count: grown)
-        for chain in chains {
-          for old in chain.reversed() { relinked[Int(hashes[old] % UInt64(grown))].append(old) }
+        var newHead = [Int32](repeating: -1, count: grown)
+        for bucket in 0..<size {
+          var entry = head[bucket]
+          while entry >= 0 {
+            let following = next[Int(entry)]
+            let target = Int(hashes[Int(entry)] % UInt64(grown))
+            next[Int(entry)] = newHead[target]
+            newHead[target] = entry
+            entry = following
+          }
         }
-        chains = relinked
+        head = newHead
         size = grown
       }
-      chains[Int(hashes[index] % UInt64(size))].append(index)
+      let target = Int(hashes[index] % UInt64(size))
+      next[index] = head[target]
+      head[target] = Int32(index)
     }
     var result: [Int] = []
-    result.reserveCapacity(hashes.count)
-    for chain in chains { result.append(contentsOf: chain.reversed()) }
+    result.reserveCapacity(count)
+    for bucket in 0..<size {
+      var entry = head[bucket]
+      while entry >= 0 {
+        result.append(Int(entry))
+        entry = next[Int(entry)]
+      }
+    }
     return result
   }
 

@@ -13,15 +13,14 @@ enum LegacyDatabase {
   /// - Returns: `prefix_suffix` names, in the order postconf considers them.
   static func parameterNames(in value: [UInt8], suffixes: (String) -> [String]) -> [String] {
     var names: [String] = []
-    let separators: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ",")]
-    for token in value.split(whereSeparator: { separators.contains($0) }) {
+    for token in value.split(whereSeparator: isListSeparator) {
       var type = token[...]
       var prefix: ArraySlice<UInt8>?
       while let colon = type.firstIndex(of: UInt8(ascii: ":")) {
         let head = type[..<colon]
         let rest = type[(colon + 1)...]
         prefix = rest
-        if Array(head) == Array("proxy".utf8) {
+        if head.elementsEqual("proxy".utf8) {
           type = rest
           prefix = nil
           continue
@@ -37,5 +36,14 @@ enum LegacyDatabase {
       names += list.map { stem + "_" + $0 }
     }
     return names
+  }
+
+  /// Postfix's `CHARS_COMMA_SP` (blank, TAB, CR, LF and comma).
+  @inline(__always)
+  static func isListSeparator(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","): return true
+    default: return false
+    }
   }
 }

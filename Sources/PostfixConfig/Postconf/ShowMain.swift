@@ -185,7 +185,7 @@ extension PostconfSession {
     _ classes: [UInt8], model: ParameterModel, scope: ParameterModel.ServiceScope?
   ) -> [ArraySlice<UInt8>] {
     let expanded = (try? model.expand(classes, mode: [], scope: scope)) ?? classes
-    return expanded.split(whereSeparator: { " ,\t\r\n".utf8.contains($0) })
+    return expanded.split(whereSeparator: LegacyDatabase.isListSeparator)
   }
 
   /// Scans main.cf's settings in postconf's hash order.

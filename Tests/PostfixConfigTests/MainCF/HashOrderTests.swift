@@ -59,4 +59,15 @@ import Testing
     #expect(order.contains(2) && order.contains(1))
     #expect(!order.contains(0))
   }
+
+  @Test(arguments: [0, 1, 12, 13, 14, 27, 28, 100, 1_000, 5_000])
+  func distinctOrderEqualsTheTableSimulation(count: Int) {
+    // The fast path on hashes alone must list keys exactly as inserting them
+    // one by one into the simulated htable does, across every growth.
+    let names = (0..<count).map { Array("p\($0 &* 7919 % 10_007)_x".utf8) }
+    var table = HashOrder(initialSize: 13)
+    for name in names { table.insert(name) }
+    let fast = HashOrder.distinctOrder(hashes: names.map { HashOrder.hash($0) }, initialSize: 13)
+    #expect(fast.map { names[$0] } == table.keys)
+  }
 }
