@@ -28,7 +28,8 @@ enum SystemFiles {
 
   /// The defaults of the installed Postfix when there is one (unless
   /// `PFHARDEN_DEFAULTS=embedded`), else the embedded Postfix 3.7.11 catalogue.
-  /// Its `postconf -d` output is cached in ``cacheDirectory(environment:)``.
+  ///
+  /// The installed `postconf -d` output is cached in ``cacheDirectory(environment:)``.
   static func catalog(environment: [String: String]) -> ParameterCatalog {
     if environment["PFHARDEN_DEFAULTS"] == "embedded" { return .embedded }
     guard let postconf = InstalledPostfix.postconfPath(), !isThisProgram(postconf) else {

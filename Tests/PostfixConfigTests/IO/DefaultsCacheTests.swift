@@ -150,7 +150,8 @@ private let expected = Array("alpha = 1\nbeta = $alpha\n".utf8)
   @Test func arbitraryBytesRoundTrip() throws {
     // NUL, 0xFF, CR, a leading blank line and no final line feed.
     let fake = try FakePostconf("printf '\\nx = \\377\\000\\r\\ny = 2'")
-    let bytes: [UInt8] = [0x0A] + Array("x = ".utf8) + [0xFF, 0x00, 0x0D, 0x0A] + Array("y = 2".utf8)
+    let bytes: [UInt8] =
+      [0x0A] + Array("x = ".utf8) + [0xFF, 0x00, 0x0D, 0x0A] + Array("y = 2".utf8)
     #expect(try fake.output() == bytes)
     #expect(try fake.output() == bytes)
     #expect(fake.runs == 1)
