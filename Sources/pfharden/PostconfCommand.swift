@@ -93,6 +93,7 @@ enum PostconfCommand {
     Output, diagnostics, exit statuses and edited files are byte-identical to
     Postfix 3.7.11's postconf; the deviations are listed in docs/postconf.md.
     Works without Postfix installed (embedded parameter catalogue).
+    Caches installed defaults in ~/.cache/pfharden; PFHARDEN_CACHE_DIR=off disables.
 
     """
 }

@@ -72,13 +72,18 @@ public enum InstalledPostfix {
   /// - Parameters:
   ///   - postconf: The program path.
   ///   - base: Where flags and history come from.
+  ///   - cacheDirectory: Where ``DefaultsCache`` keeps `postconf -d` output,
+  ///     or `nil` to run postconf every time.
   /// - Returns: `ParameterCatalog(postconfDefaultsOutput:base:)` of `postconf -d`.
   /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails.
-  public static func catalog(postconf: String, base: ParameterCatalog = .embedded) throws
-    -> ParameterCatalog
-  {
-    ParameterCatalog(
-      postconfDefaultsOutput: try defaultsOutput(postconf: postconf), base: base)
+  public static func catalog(
+    postconf: String, base: ParameterCatalog = .embedded, cacheDirectory: String? = nil
+  ) throws -> ParameterCatalog {
+    let output =
+      try cacheDirectory.map {
+        try DefaultsCache.defaultsOutput(postconf: postconf, cacheDirectory: $0)
+      } ?? defaultsOutput(postconf: postconf)
+    return ParameterCatalog(postconfDefaultsOutput: output, base: base)
   }
 
   private static func checked(postconf: String, arguments: [String]) throws -> [UInt8] {
