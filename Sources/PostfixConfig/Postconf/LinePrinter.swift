@@ -66,6 +66,10 @@ public enum LinePrinter {
     mutating func words(
       in text: UnsafeBufferPointer<UInt8>, fold: Bool, into out: inout [UInt8]
     ) {
+      if !fold {
+        compact(text, into: &out)
+        return
+      }
       var index = 0
       let count = text.count
       while index < count {
@@ -75,7 +79,7 @@ public enum LinePrinter {
         while index < count, !isSeparator(text[index]) { index += 1 }
         let wordLength = index - start
         if lineLength > 0 {
-          if !fold || lineLength + wordLength < lineLimit {
+          if lineLength + wordLength < lineLimit {
             out.append(UInt8(ascii: " "))
             lineLength += 1
           } else {
@@ -86,6 +90,34 @@ public enum LinePrinter {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
         lineLength += wordLength
       }
+    }
+
+    // Without folding: the words joined by single spaces. The text is copied
+    // once and its separator runs squeezed in place.
+    private mutating func compact(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+      let origin = out.count
+      let reserve = text.count + 1
+      out.append(contentsOf: repeatElement(0, count: reserve))
+      var written = 0
+      out.withUnsafeMutableBufferPointer { buffer in
+        let target = UnsafeMutableBufferPointer(rebasing: buffer[origin...])
+        var pendingSpace = lineLength > 0
+        for byte in text {
+          if isSeparator(byte) {
+            pendingSpace = pendingSpace || written > 0 || lineLength > 0
+            continue
+          }
+          if pendingSpace && (written > 0 || lineLength > 0) {
+            target[written] = UInt8(ascii: " ")
+            written += 1
+          }
+          pendingSpace = false
+          target[written] = byte
+          written += 1
+        }
+      }
+      out.removeLast(reserve - written)
+      lineLength += written
     }
   }
 

@@ -1,0 +1,79 @@
+import Testing
+
+@testable import PostfixConfig
+
+/// The data structures behind the postconf emulation, checked against plain
+/// reference implementations on seeded random input.
+@Suite struct PostconfInternalsTests {
+  /// A small deterministic generator (SplitMix64).
+  struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+  }
+
+  /// postconf's printer as the plain word loop: words joined by one space.
+  static func referenceLine(_ pieces: [[UInt8]]) -> [UInt8] {
+    let words = pieces.flatMap { piece in
+      piece.split(whereSeparator: { [0x20, 0x09, 0x0D, 0x0A].contains($0) })
+    }
+    var out: [UInt8] = []
+    for (index, word) in words.enumerated() {
+      if index > 0 { out.append(0x20) }
+      out += word
+    }
+    return out + [0x0A]
+  }
+
+  @Test func unfoldedPrinterSqueezesSeparatorsLikeTheWordLoop() {
+    var random = Generator(state: 42)
+    let alphabet: [UInt8] = [0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00]
+    for _ in 0..<3_000 {
+      let name = (0..<random.below(6)).map { _ in UInt8(ascii: "a") + UInt8(random.below(26)) }
+      let value = (0..<random.below(40)).map { _ in alphabet[random.below(alphabet.count)] }
+      var out: [UInt8] = [0x7A]
+      LinePrinter.printParameter(
+        name: name, value: value, hideName: false, hideValue: false, fold: false, into: &out)
+      #expect(out == [0x7A] + Self.referenceLine([name, [0x3D], value]))
+      var valueOnly: [UInt8] = []
+      LinePrinter.printParameter(
+        name: name, value: value, hideName: true, hideValue: false, fold: false, into: &valueOnly)
+      #expect(valueOnly == Self.referenceLine([value]))
+      var line: [UInt8] = []
+      LinePrinter.printLine(value, fold: false, into: &line)
+      #expect(line == Self.referenceLine([value]))
+    }
+  }
+
+  @Test func nameTableFindsEveryInternedNameAndNothingElse() {
+    var random = Generator(state: 7)
+    var table = NameTable()
+    var reference: [[UInt8]: NameTable.ID] = [:]
+    for _ in 0..<20_000 {
+      let name = (0..<random.below(12)).map { _ in UInt8(random.below(6)) + 0x61 }
+      let id = table.intern(name)
+      if let known = reference[name] {
+        #expect(id == known)
+      } else {
+        #expect(Int(id) == reference.count)
+        reference[name] = id
+      }
+    }
+    #expect(table.count == reference.count)
+    for (name, id) in reference {
+      #expect(table.find(name) == id)
+      #expect(table.bytes(id) == name)
+      #expect(table.hashes[Int(id)] == HashOrder.hash(name))
+    }
+    #expect(table.find(Array("zzzzzzzzzzzzz".utf8)) == nil)
+    let ids = Array(table.ids)
+    let sorted = table.sorted(ids).map { table.bytes($0) }
+    #expect(sorted == reference.keys.sorted { $0.lexicographicallyPrecedes($1) })
+  }
+}
