@@ -37,11 +37,12 @@ struct MainCFLogicalLine: Sendable {
 /// Receives each logical line as ``MainCFScanner`` completes it.
 protocol MainCFLineSink {
   /// Takes one logical line. Its offsets point into `file`, or into `joined`
-  /// (the scanner's buffer of joined continuation text) when `line.inJoined`.
-  /// Returns false to stop the scan.
+  /// (the scanner's buffer of joined continuation text) when `line.inJoined`;
+  /// `pieces` are the file ranges of its content lines, whose concatenation
+  /// is the line's joined text. Returns false to stop the scan.
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>
+    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
   ) -> Bool
 }
 
@@ -52,7 +53,7 @@ struct MainCFLineCollector: MainCFLineSink {
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>
+    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
   ) -> Bool {
     if line.kind == .entry { entryLines.append(lines.count) }
     lines.append(line)
@@ -63,6 +64,13 @@ struct MainCFLineCollector: MainCFLineSink {
 /// The single pass that groups physical lines into logical lines.
 struct MainCFScanner {
   var joined: [UInt8] = []
+  /// Whether `joined` keeps the text of every logical line; when false it
+  /// holds only the current one (a sink that keeps offsets into it must use
+  /// the pieces instead).
+  var keepsJoined = true
+
+  // The file ranges of the open logical line's content lines.
+  private var pieces: [Range<Int>] = []
 
   // The logical line being collected.
   private var isOpen = false
@@ -80,7 +88,7 @@ struct MainCFScanner {
     let count = buffer.count
     // Joined text never exceeds the file. Reserving it once avoids the copies
     // of growth by doubling; pages nothing is written to are never touched.
-    joined.reserveCapacity(count)
+    if keepsJoined { joined.reserveCapacity(count) }
     var offset = 0
     var lineNumber = 0
     while offset < count {
@@ -97,6 +105,8 @@ struct MainCFScanner {
           isOpen = true
           contentLines = 1
           firstContent = content
+          pieces.removeAll(keepingCapacity: true)
+          pieces.append(content)
           firstLine = lineNumber
           lastLine = lineNumber
           byteEnd = next
@@ -111,7 +121,9 @@ struct MainCFScanner {
   private mutating func appendContinuation(
     _ buffer: UnsafeBufferPointer<UInt8>, _ content: Range<Int>, lineNumber: Int, next: Int
   ) {
+    pieces.append(content)
     if contentLines == 1 {
+      if !keepsJoined { joined.removeAll(keepingCapacity: true) }
       joinedStart = joined.count
       joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[firstContent]))
     }
@@ -135,7 +147,7 @@ struct MainCFScanner {
     let text = inJoined ? joinedStart..<joined.count : firstContent
     return joined.withUnsafeBufferPointer { joinedBuffer in
       classify(&line, inJoined ? joinedBuffer : buffer, text)
-      return sink.take(line, file: buffer, joined: joinedBuffer)
+      return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces)
     }
   }
 

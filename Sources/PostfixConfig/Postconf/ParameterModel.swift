@@ -43,8 +43,12 @@ struct ParameterModel: Sendable {
   struct ValueRef: Sendable {
     enum Storage: UInt8, Sendable {
       case none
+      /// `file[start..<end]`.
       case file
-      case joined
+      /// Continuation lines: `end` pieces of the file from ``ParameterModel/pieces``
+      /// index `start` on.
+      case pieces
+      /// `owned[start]`.
       case owned
     }
     var storage = Storage.none
@@ -71,9 +75,10 @@ struct ParameterModel: Sendable {
   /// Names with an explicit setting, in order of first setting (postconf's
   /// hash-table insertion order); a removed setting leaves its id here.
   var settingOrder: [ID] = []
-  /// main.cf's bytes and its joined continuation text, which settings point into.
+  /// main.cf's bytes, which settings point into, and the file ranges of
+  /// values spread over continuation lines.
   var file: [UInt8] = []
-  var joined: [UInt8] = []
+  var pieces: [Range<UInt32>] = []
   /// Values that are not in main.cf (`-c`, `-o name=value`).
   var owned: [[UInt8]] = []
   var defaults: [[UInt8]] = []
@@ -122,14 +127,23 @@ struct ParameterModel: Sendable {
 
   /// The explicit setting of `id`, or nil.
   func setting(_ id: ID) -> [UInt8]? {
-    let ref = settings[Int(id)]
+    bytes(of: settings[Int(id)])
+  }
+
+  /// The bytes a value reference stands for (nil for none).
+  func bytes(of ref: ValueRef) -> [UInt8]? {
     let start = Int(ref.start)
     let end = Int(ref.end)
     switch ref.storage {
     case .none: return nil
     case .file: return Array(file[start..<end])
-    case .joined: return Array(joined[start..<end])
     case .owned: return owned[start]
+    case .pieces:
+      var value: [UInt8] = []
+      for piece in pieces[start..<(start + end)] {
+        value.append(contentsOf: file[Int(piece.lowerBound)..<Int(piece.upperBound)])
+      }
+      return value
     }
   }
 
@@ -261,7 +275,7 @@ struct MainSettingsReader: MainCFLineSink {
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>
+    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
   ) -> Bool {
     let text = line.inJoined ? joined : file
     guard line.kind == .entry else {
@@ -278,35 +292,45 @@ struct MainSettingsReader: MainCFLineSink {
     }
     let name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
     let id = model.intern(name)
-    let value = UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd])
+    let ref = valueRef(line, pieces: pieces)
     let old = model.settings[Int(id)]
-    if old.storage != .none {
-      let same: Bool
-      switch old.storage {
-      case .none: same = false
-      case .file: same = value.elementsEqual(file[Int(old.start)..<Int(old.end)])
-      case .joined: same = value.elementsEqual(joined[Int(old.start)..<Int(old.end)])
-      case .owned: same = value.elementsEqual(model.owned[Int(old.start)])
-      }
-      if !same {
-        var oldBytes: [UInt8]
-        switch old.storage {
-        case .none: oldBytes = []
-        case .file: oldBytes = Array(file[Int(old.start)..<Int(old.end)])
-        case .joined: oldBytes = Array(joined[Int(old.start)..<Int(old.end)])
-        case .owned: oldBytes = model.owned[Int(old.start)]
-        }
-        warnings.append(
-          "\(path), line \(line.firstLine): overriding earlier entry: "
-            + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
-      }
+    if old.storage != .none, let oldBytes = model.bytes(of: old), oldBytes != model.bytes(of: ref) {
+      warnings.append(
+        "\(path), line \(line.firstLine): overriding earlier entry: "
+          + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
     }
-    model.set(
-      id,
-      ParameterModel.ValueRef(
-        storage: line.inJoined ? .joined : .file, start: UInt32(line.valueStart),
-        end: UInt32(line.valueEnd)))
+    model.set(id, ref)
     return true
+  }
+
+  // Where the value is in the file: one range, or for a value spread over
+  // continuation lines, the parts of each content line it covers.
+  private mutating func valueRef(_ line: MainCFLogicalLine, pieces: [Range<Int>])
+    -> ParameterModel.ValueRef
+  {
+    guard line.inJoined else {
+      return ParameterModel.ValueRef(
+        storage: .file, start: UInt32(line.valueStart), end: UInt32(line.valueEnd))
+    }
+    // Offsets in the joined text count from the logical line's start.
+    let start = line.valueStart - line.textStart
+    let end = line.valueEnd - line.textStart
+    let first = model.pieces.count
+    var offset = 0
+    for piece in pieces {
+      let low = max(start, offset)
+      let high = min(end, offset + piece.count)
+      if low < high {
+        let lower = piece.lowerBound + low - offset
+        model.pieces.append(UInt32(lower)..<UInt32(lower + high - low))
+      }
+      offset += piece.count
+    }
+    let count = model.pieces.count - first
+    if count == 1, let only = model.pieces.popLast() {
+      return ParameterModel.ValueRef(storage: .file, start: only.lowerBound, end: only.upperBound)
+    }
+    return ParameterModel.ValueRef(storage: .pieces, start: UInt32(first), end: UInt32(count))
   }
 }
 

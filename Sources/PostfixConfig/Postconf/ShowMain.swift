@@ -40,9 +40,9 @@ extension PostconfSession {
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     var scanner = MainCFScanner()
+    scanner.keepsJoined = false
     bytes.withUnsafeBufferPointer { scanner.scan($0, into: &reader) }
     model = reader.model
-    model.joined = scanner.joined
     for warning in reader.warnings { warn(warning) }
     if let fatal = reader.fatal { throw PostconfFatal(message: fatal) }
   }

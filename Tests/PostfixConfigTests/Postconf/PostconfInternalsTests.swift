@@ -76,4 +76,62 @@ import Testing
     let sorted = table.sorted(ids).map { table.bytes($0) }
     #expect(sorted == reference.keys.sorted { $0.lexicographicallyPrecedes($1) })
   }
+
+  /// `postconf -n` keeps values spread over continuation lines as ranges of
+  /// the file; what it prints and warns must equal the document's reading.
+  @Test func continuedValuesReadAsTheDocumentReadsThem() {
+    var random = Generator(state: 2026)
+    let names = ["relayhost", "myorigin", "alias_maps", "smtpd_banner", "relay_domains"]
+    let fragments = [
+      " ", "\t", "\r", "a", "b,c", "=", " = ", "x\u{0}y", "#", "word", "\u{b}",
+    ]
+    let host = HostEnvironment(
+      hostname: "mail.example.com",
+      interfaces: IPAddress("127.0.0.1").map { [NetworkInterface(name: "lo", address: $0, prefixLength: 8)] } ?? [],
+      processID: 1, processName: "postconf")
+    for _ in 0..<400 {
+      var text = ""
+      for _ in 0..<random.below(8) {
+        text += names[random.below(names.count)]
+        text += random.below(3) == 0 ? "\n =" : " ="
+        for _ in 0..<random.below(4) {
+          text += fragments[random.below(fragments.count)]
+          switch random.below(5) {
+          case 0: text += "\n  "
+          case 1: text += "\n# comment\n\t"
+          case 2: text += "\n\n "
+          default: break
+          }
+        }
+        text += "\n"
+      }
+      let bytes = Array(text.utf8)
+      let document = MainCF(bytes: bytes)
+      guard !document.diagnostics(path: "/etc/postfix/main.cf").contains(where: { $0.severity == .fatal })
+      else { continue }
+      var expected: [UInt8] = []
+      let effective = document.effectiveEntries.sorted {
+        $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
+      }
+      for entry in effective {
+        LinePrinter.printParameter(
+          name: entry.nameBytes, value: entry.value, hideName: false, hideValue: false,
+          fold: false, into: &expected)
+      }
+      let warnings = document.diagnostics(path: "/etc/postfix/main.cf").map {
+        Array("postconf: warning: \($0.message)\n".utf8)
+      }
+      let inputs = PostconfInputs(
+        programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
+        mainCF: .contents(bytes), masterCF: .unreadable("No such file or directory"), host: host,
+        catalog: .embedded)
+      let outcome = Postconf.run(arguments: [Array("-n".utf8)], inputs: inputs)
+      #expect(outcome.stdout == expected, "\(text.debugDescription)")
+      #expect(
+        outcome.stderr
+          == warnings.joined()
+          + Array("postconf: warning: open /etc/postfix/master.cf: No such file or directory\n".utf8),
+        "\(text.debugDescription)")
+    }
+  }
 }
