@@ -355,6 +355,14 @@ import Testing
         value, scanning: true, limits: limits, lookup: { _ in nil }, engineOnly: true)
       #expect(runFast.events == runFull.events, "round \(round): \(text)")
       #expect(Self.summary(runFast) == Self.summary(runFull), "round \(round): \(text)")
+
+      let lookup: (String) -> [UInt8]? = { values[$0] }
+      let expandFast = MacroEngine.run(value, scanning: false, limits: limits, lookup: lookup)
+      let expandFull = MacroEngine.run(
+        value, scanning: false, limits: limits, lookup: lookup, engineOnly: true)
+      #expect(expandFast.events == expandFull.events, "round \(round): \(text)")
+      #expect(Self.summary(expandFast) == Self.summary(expandFull), "round \(round): \(text)")
+      #expect(expandFast.path == fast.path, "round \(round): \(text)")
     }
     // The generator reaches all three ways often.
     #expect(taken[.plain, default: 0] > 300)
