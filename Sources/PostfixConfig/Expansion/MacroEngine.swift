@@ -69,6 +69,8 @@ final class MacroEngine {
   struct Run {
     var events: [Event]
     var outcome: Result<(result: [UInt8], error: Bool), MacroFatal>
+    /// How the value was handled (the same outcome either way).
+    var path: MacroPath = .engine
 
     var warnings: [String] {
       events.compactMap {
@@ -78,16 +80,48 @@ final class MacroEngine {
     }
   }
 
+  /// Expands or scans `value`: simple values through ``MacroFastPath``, the
+  /// others with a fresh engine (see ``runEngine(_:scanning:limits:lookup:)``).
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - scanning: Scan (every name is recorded, none followed) or expand.
+  ///   - limits: Resource bounds.
+  ///   - lookup: A parameter's value, or nil when it is undefined.
+  ///   - engineOnly: Skip the shortcut (for tests comparing both).
+  /// - Returns: What the engine observed and its outcome.
+  static func run(
+    _ value: [UInt8], scanning: Bool, limits: ExpansionLimits,
+    lookup: @escaping (String) -> [UInt8]?, engineOnly: Bool = false
+  ) -> Run {
+    if engineOnly {
+      return runEngine(value, scanning: scanning, limits: limits, lookup: lookup)
+    }
+    if scanning {
+      guard let fast = MacroFastPath.scan(value, limits: limits, event: Event.reference) else {
+        return runEngine(value, scanning: true, limits: limits, lookup: lookup)
+      }
+      return Run(events: fast.events, outcome: .success(([], false)), path: fast.path)
+    }
+    switch MacroFastPath.expand(value, limits: limits, lookup: lookup) {
+    case .done(let result, let path):
+      return Run(events: [], outcome: .success((result, false)), path: path)
+    case .gaveUp(let lookups):
+      let replaying = MacroFastPath.replaying(lookups, then: lookup)
+      return runEngine(value, scanning: false, limits: limits, lookup: replaying)
+    }
+  }
+
   /// Expands or scans `value` with a fresh engine: on the caller's stack while
   /// shallow, else again from the start on a large stack (see ``LargeStack``).
-  static func run(
+  static func runEngine(
     _ value: [UInt8], scanning: Bool, limits: ExpansionLimits,
     lookup: @escaping (String) -> [UInt8]?
   ) -> Run {
+    let source = MacroSource(value)
     func attempt(_ budget: StackBudget) -> Run? {
       let engine = MacroEngine(scanning: scanning, limits: limits, budget: budget, lookup: lookup)
       do {
-        let outcome = try engine.expand(MacroSource(value).all)
+        let outcome = try engine.expand(source.all)
         return Run(events: engine.events, outcome: .success(outcome))
       } catch {
         if error.needsLargerStack { return nil }

@@ -105,9 +105,14 @@ struct MacroText {
     byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
   }
 
+  /// `[A-Za-z0-9_]`, as one bit test: bit `b` of the two masks for byte `b`.
   static func isNameByte(_ byte: UInt8) -> Bool {
-    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
-      || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+    // 0-9 (0x30-0x39); A-Z (0x41-0x5A), _ (0x5F), a-z (0x61-0x7A).
+    let low: UInt64 = 0x03FF_0000_0000_0000
+    let high: UInt64 = 0x07FF_FFFE_87FF_FFFE
+    if byte < 64 { return (low >> UInt64(byte)) & 1 != 0 }
+    if byte < 128 { return (high >> UInt64(byte - 64)) & 1 != 0 }
+    return false
   }
 
   static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -88,16 +88,36 @@ public struct ParameterExpander {
   /// - Returns: The expanded bytes, or the warnings and fatal text `postconf`
   ///   prints when it fails.
   public func expand(_ value: [UInt8]) -> Expansion {
-    let run = MacroEngine.run(value, scanning: false, limits: limits, lookup: lookup)
+    tracedExpand(value).expansion
+  }
+
+  /// ``expand(_:)``, also telling how the value was handled.
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - engineOnly: Always use the full engine (tests compare both ways).
+  /// - Returns: The expansion and the way it was computed.
+  func tracedExpand(_ value: [UInt8], engineOnly: Bool = false) -> (
+    expansion: Expansion, path: MacroPath
+  ) {
+    var lookup = self.lookup
+    if !engineOnly {
+      switch MacroFastPath.expand(value, limits: limits, lookup: lookup) {
+      case .done(let result, let path):
+        return (.success(result), path)
+      case .gaveUp(let lookups):
+        lookup = MacroFastPath.replaying(lookups, then: lookup)
+      }
+    }
+    let run = MacroEngine.runEngine(value, scanning: false, limits: limits, lookup: lookup)
     switch run.outcome {
     case .success(let outcome):
       if outcome.error {
-        return .failure(warnings: run.warnings, fatal: MacroMessages.processingError)
+        return (.failure(warnings: run.warnings, fatal: MacroMessages.processingError), run.path)
       }
-      return .success(outcome.result)
+      return (.success(outcome.result), run.path)
     case .failure(let fatal):
-      return .failure(
-        warnings: run.warnings + (fatal.warning.map { [$0] } ?? []), fatal: fatal.message)
+      let warnings = run.warnings + (fatal.warning.map { [$0] } ?? [])
+      return (.failure(warnings: warnings, fatal: fatal.message), run.path)
     }
   }
 
@@ -133,7 +153,28 @@ public struct ParameterExpander {
   public static func scan(
     _ value: [UInt8], isDefined: (String) -> Bool, limits: ExpansionLimits = .default
   ) -> ScanResult {
-    let run = MacroEngine.run(value, scanning: true, limits: limits, lookup: { _ in nil })
+    tracedScan(value, isDefined: isDefined, limits: limits).result
+  }
+
+  /// ``scan(_:isDefined:limits:)``, also telling how the value was handled.
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - isDefined: Whether a name is known or set.
+  ///   - limits: Resource bounds.
+  ///   - engineOnly: Always use the full engine (tests compare both ways).
+  /// - Returns: The observations and the way they were computed.
+  static func tracedScan(
+    _ value: [UInt8], isDefined: (String) -> Bool, limits: ExpansionLimits,
+    engineOnly: Bool = false
+  ) -> (result: ScanResult, path: MacroPath) {
+    if !engineOnly,
+      let fast = MacroFastPath.scan(
+        value, limits: limits, event: { ScanResult.Event.reference($0, defined: isDefined($0)) })
+    {
+      return (ScanResult(events: fast.events, hadError: false), fast.path)
+    }
+    let run = MacroEngine.run(
+      value, scanning: true, limits: limits, lookup: { _ in nil }, engineOnly: true)
     var events: [ScanResult.Event] = run.events.map {
       switch $0 {
       case .reference(let name): return .reference(name, defined: isDefined(name))
@@ -149,6 +190,6 @@ public struct ParameterExpander {
       hadError = true
       if let warning = fatal.warning { events.append(.warning(warning)) }
     }
-    return ScanResult(events: events, hadError: hadError)
+    return (ScanResult(events: events, hadError: hadError), .engine)
   }
 }

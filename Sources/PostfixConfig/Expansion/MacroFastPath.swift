@@ -1,0 +1,322 @@
+/// Which way ``MacroEngine/run(_:scanning:limits:lookup:engineOnly:)`` handled a value.
+enum MacroPath: Equatable, Sendable {
+  /// No `$` before the end (or the first NUL): answered at once.
+  case plain
+  /// Only `$name`, `${name}`, `$(name)` and `$$`, also in every value it
+  /// reached: one linear pass per value, no engine.
+  case simple
+  /// The full engine.
+  case engine
+}
+
+/// The shortcut that nearly every real value takes: a value whose only macros
+/// are `$name`, `${name}`, `$(name)` and `$$` (and the same for every value it
+/// references) expands in one linear pass per value, with none of the engine's
+/// objects.
+///
+/// For such values the engine does nothing but copy literal text and follow
+/// references: no warning, no error, no nesting problem below its limits. The
+/// shortcut follows the engine's accounting exactly (parse depth, steps,
+/// result bytes; see ``ExpansionLimits``) and gives up, so that the engine
+/// runs the whole value again from the start, at the first thing that is not
+/// simple: any other `$` form, an empty name, a reference deeper than
+/// ``maximumDepth`` (loops included) or a limit the engine would exceed. The
+/// answers are therefore identical to the engine's in every case.
+enum MacroFastPath {
+  /// The most parse levels the shortcut follows before it leaves a value to
+  /// the engine (far below Postfix's nesting limit of 100).
+  static let maximumDepth = 20
+
+  /// A lookup the shortcut made, replayed to the engine when it gives up.
+  typealias Lookup = (name: String, value: [UInt8]?)
+
+  /// The result of an expansion attempt.
+  enum Expansion {
+    /// The expanded bytes, as the engine would give them without error.
+    case done([UInt8], MacroPath)
+    /// Not simple: the engine must run; these lookups were made so far, in
+    /// the engine's own order.
+    case gaveUp([Lookup])
+  }
+
+  /// The scan (`mac_expand` with `SCAN`) of a simple value.
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - limits: The engine's limits.
+  ///   - event: Makes the event for one referenced name.
+  /// - Returns: One event per reference in order, or nil when the engine must
+  ///   scan the value.
+  static func scan<Event>(
+    _ value: [UInt8], limits: ExpansionLimits, event: (String) -> Event
+  ) -> (events: [Event], path: MacroPath)? {
+    guard limits.maximumDepth > 0 else { return nil }
+    return value.withUnsafeBufferPointer { buffer in
+      // First pass: is it simple, how many references, how much work?
+      var references = 0
+      var firstName = 0..<0
+      var steps = 0
+      var pendingLiteral = false
+      var sawDollar = false
+      var cursor = 0
+      while true {
+        let special = nextSpecial(in: buffer, from: cursor)
+        if special > cursor {
+          steps += special - cursor
+          pendingLiteral = true
+        }
+        if isEnd(special, in: buffer) { break }
+        sawDollar = true
+        guard let piece = piece(at: special, in: buffer) else { return nil }
+        steps += 1
+        switch piece {
+        case .escape(let next):
+          pendingLiteral = true
+          cursor = next
+        case .reference(let name, let next):
+          if pendingLiteral { steps += 1 }
+          pendingLiteral = false
+          steps += 1
+          if references == 0 { firstName = name }
+          references += 1
+          cursor = next
+        }
+      }
+      if pendingLiteral { steps += 1 }
+      guard steps <= limits.maximumSteps else { return nil }
+      guard references > 0 else { return ([], sawDollar ? .simple : .plain) }
+      if references == 1 { return ([event(string(buffer, firstName))], .simple) }
+
+      // Second pass: the events.
+      var events: [Event] = []
+      events.reserveCapacity(references)
+      cursor = 0
+      while events.count < references {
+        let special = nextSpecial(in: buffer, from: cursor)
+        guard !isEnd(special, in: buffer), let piece = piece(at: special, in: buffer) else {
+          break
+        }
+        switch piece {
+        case .escape(let next):
+          cursor = next
+        case .reference(let name, let next):
+          events.append(event(string(buffer, name)))
+          cursor = next
+        }
+      }
+      return (events, .simple)
+    }
+  }
+
+  /// The expansion (`mac_expand` with `RECURSE`) of a simple value.
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - limits: The engine's limits.
+  ///   - lookup: A parameter's value, or nil when it is undefined.
+  /// - Returns: The result, or the lookups made before giving up.
+  static func expand(
+    _ value: [UInt8], limits: ExpansionLimits, lookup: (String) -> [UInt8]?
+  ) -> Expansion {
+    guard limits.maximumDepth > 0 else { return .gaveUp([]) }
+    return value.withUnsafeBufferPointer { buffer in
+      let special = nextSpecial(in: buffer, from: 0)
+      if isEnd(special, in: buffer) {
+        // One literal callback (none for an empty text), no reference.
+        let steps = special == 0 ? 0 : special + 1
+        guard steps <= limits.maximumSteps, special <= limits.maximumResultBytes else {
+          return .gaveUp([])
+        }
+        return .done(special == value.count ? value : Array(buffer[..<special]), .plain)
+      }
+      var expander = Expander(limits: limits)
+      expander.output.reserveCapacity(value.count + 32)
+      guard expander.expand(buffer, firstSpecial: special, depth: 0, lookup: lookup),
+        expander.steps <= limits.maximumSteps
+      else { return .gaveUp(expander.lookups) }
+      var output: [UInt8] = []
+      swap(&output, &expander.output)
+      return .done(output, .simple)
+    }
+  }
+
+  /// A lookup function that first answers `lookups` again (while the engine
+  /// asks for the same names in the same order), then asks `lookup`.
+  /// - Parameters:
+  ///   - lookups: Lookups already made, in order.
+  ///   - lookup: The real lookup.
+  /// - Returns: The combined lookup.
+  static func replaying(_ lookups: [Lookup], then lookup: @escaping (String) -> [UInt8]?)
+    -> (String) -> [UInt8]?
+  {
+    guard !lookups.isEmpty else { return lookup }
+    let replay = Replay(lookups)
+    return { name in replay.next(name) ?? lookup(name) }
+  }
+
+  private final class Replay {
+    private let lookups: [Lookup]
+    private var index = 0
+
+    init(_ lookups: [Lookup]) { self.lookups = lookups }
+
+    /// The recorded answer for `name` (`.some(nil)` for undefined), or nil
+    /// once the recording is used up or the engine asked something else.
+    func next(_ name: String) -> [UInt8]?? {
+      guard index < lookups.count, lookups[index].name == name else {
+        index = lookups.count
+        return nil
+      }
+      index += 1
+      return .some(lookups[index - 1].value)
+    }
+  }
+
+  // MARK: - Expansion
+
+  /// The state of one expansion: the engine's result and step counters.
+  private struct Expander {
+    let limits: ExpansionLimits
+    let depthLimit: Int
+    var output: [UInt8] = []
+    var steps = 0
+    private var firstLookup: Lookup?
+    private var laterLookups: [Lookup] = []
+
+    init(limits: ExpansionLimits) {
+      self.limits = limits
+      self.depthLimit = min(limits.maximumDepth, MacroFastPath.maximumDepth)
+    }
+
+    var lookups: [Lookup] {
+      guard let firstLookup else { return [] }
+      return [firstLookup] + laterLookups
+    }
+
+    /// One `mac_parse` level over a whole value (up to its first NUL), whose
+    /// first `$` or NUL is at `firstSpecial`.
+    ///
+    /// Returns false when the value is not simple.
+    mutating func expand(
+      _ buffer: UnsafeBufferPointer<UInt8>, firstSpecial: Int, depth: Int,
+      lookup: (String) -> [UInt8]?
+    ) -> Bool {
+      guard depth < depthLimit else { return false }
+      var pendingLiteral = false
+      var cursor = 0
+      var special = firstSpecial
+      while true {
+        if special > cursor {
+          steps += special - cursor
+          pendingLiteral = true
+          guard output.count + (special - cursor) <= limits.maximumResultBytes else {
+            return false
+          }
+          output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[cursor..<special]))
+        }
+        if MacroFastPath.isEnd(special, in: buffer) { break }
+        guard let piece = MacroFastPath.piece(at: special, in: buffer) else { return false }
+        steps += 1
+        switch piece {
+        case .escape(let next):
+          pendingLiteral = true
+          guard output.count < limits.maximumResultBytes else { return false }
+          output.append(MacroFastPath.dollarByte)
+          cursor = next
+        case .reference(let nameRange, let next):
+          if pendingLiteral { steps += 1 }
+          pendingLiteral = false
+          steps += 1
+          guard steps <= limits.maximumSteps else { return false }
+          let name = MacroFastPath.string(buffer, nameRange)
+          let value = lookup(name)
+          if firstLookup == nil {
+            firstLookup = (name, value)
+          } else {
+            laterLookups.append((name, value))
+          }
+          // An empty value (also one that starts with NUL) is not parsed.
+          if let value, let first = value.first, first != 0 {
+            let finished = value.withUnsafeBufferPointer { inner in
+              let innerSpecial = MacroFastPath.nextSpecial(in: inner, from: 0)
+              return expand(
+                inner, firstSpecial: innerSpecial, depth: depth + 1, lookup: lookup)
+            }
+            guard finished else { return false }
+          }
+          cursor = next
+        }
+        special = MacroFastPath.nextSpecial(in: buffer, from: cursor)
+      }
+      if pendingLiteral { steps += 1 }
+      return steps <= limits.maximumSteps
+    }
+  }
+
+  // MARK: - Bytes
+
+  static let dollarByte = UInt8(ascii: "$")
+
+  /// A `$` expression the shortcut understands.
+  private enum Piece {
+    /// `$$`; the text goes on at `next`.
+    case escape(next: Int)
+    /// `$name`, `${name}` or `$(name)` with a non-empty name.
+    case reference(name: Range<Int>, next: Int)
+  }
+
+  /// The expression at the `$` at `dollar`, or nil when only the engine
+  /// handles it.
+  ///
+  /// In `${name}` nothing but name bytes lies between the brackets, so the
+  /// first `}` is the one that `mac_parse`'s bracket counting matches. A NUL
+  /// ends the text for Postfix; it is no name byte and no bracket, so nothing
+  /// here reads past it.
+  private static func piece(at dollar: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Piece? {
+    let end = buffer.count
+    let after = dollar + 1
+    guard after < end else { return nil }
+    let byte = buffer[after]
+    if byte == dollarByte { return .escape(next: after + 1) }
+    if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "(") {
+      let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: ")")
+      var cursor = after + 1
+      while cursor < end, MacroText.isNameByte(buffer[cursor]) { cursor += 1 }
+      guard cursor > after + 1, cursor < end, buffer[cursor] == close else { return nil }
+      return .reference(name: (after + 1)..<cursor, next: cursor + 1)
+    }
+    var cursor = after
+    while cursor < end, MacroText.isNameByte(buffer[cursor]) { cursor += 1 }
+    guard cursor > after else { return nil }
+    return .reference(name: after..<cursor, next: cursor)
+  }
+
+  private static func string(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+  }
+
+  /// Whether the text ends at `position`, a result of ``nextSpecial(in:from:)``:
+  /// the end of the buffer or a NUL (Postfix handles C strings).
+  private static func isEnd(_ position: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+    position == buffer.count || buffer[position] == 0
+  }
+
+  /// The position of the first `$` or NUL at or after `start`, or the end.
+  ///
+  /// Sixteen bytes at a time, then byte by byte inside the block that holds
+  /// the hit and in the last few bytes.
+  private static func nextSpecial(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    let end = buffer.count
+    var cursor = start
+    if let base = buffer.baseAddress {
+      let raw = UnsafeRawPointer(base)
+      let dollars = SIMD16<UInt8>(repeating: dollarByte)
+      let zeros = SIMD16<UInt8>(repeating: 0)
+      while end - cursor >= 16 {
+        let block = raw.loadUnaligned(fromByteOffset: cursor, as: SIMD16<UInt8>.self)
+        if any((block .== dollars) .| (block .== zeros)) { break }
+        cursor += 16
+      }
+    }
+    while cursor < end, buffer[cursor] != dollarByte, buffer[cursor] != 0 { cursor += 1 }
+    return cursor
+  }
+}
