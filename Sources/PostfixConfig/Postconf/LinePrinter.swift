@@ -96,27 +96,31 @@ public enum LinePrinter {
     // once and its separator runs squeezed in place.
     private mutating func compact(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
       let origin = out.count
-      let reserve = text.count + 1
-      out.append(contentsOf: repeatElement(0, count: reserve))
+      // Room for a separating space and the text: copying the text in is the
+      // cheapest way to grow the array; the copy is then overwritten.
+      out.append(0x20)
+      out.append(contentsOf: text)
       var written = 0
+      let hasContent = lineLength > 0
       out.withUnsafeMutableBufferPointer { buffer in
-        let target = UnsafeMutableBufferPointer(rebasing: buffer[origin...])
-        var pendingSpace = lineLength > 0
+        guard let base = buffer.baseAddress else { return }
+        let target = base + origin
+        var pendingSpace = hasContent
         for byte in text {
-          if isSeparator(byte) {
-            pendingSpace = pendingSpace || written > 0 || lineLength > 0
-            continue
-          }
-          if pendingSpace && (written > 0 || lineLength > 0) {
-            target[written] = UInt8(ascii: " ")
+          if byte > 0x20 || !isSeparator(byte) {
+            if pendingSpace && (written > 0 || hasContent) {
+              target[written] = 0x20
+              written += 1
+            }
+            pendingSpace = false
+            target[written] = byte
             written += 1
+          } else {
+            pendingSpace = true
           }
-          pendingSpace = false
-          target[written] = byte
-          written += 1
         }
       }
-      out.removeLast(reserve - written)
+      out.removeLast(text.count + 1 - written)
       lineLength += written
     }
   }

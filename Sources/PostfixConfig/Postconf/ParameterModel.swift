@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// postconf's view of the parameters: the CONFIG_DICT of explicit settings,
 /// the table of valid names (built-in, service-dependent, user-defined), and
 /// the per-service `-o` name spaces of master.cf.
@@ -37,6 +41,12 @@ struct ParameterModel: Sendable {
 
     func has(_ flag: UInt8) -> Bool { flags & flag != 0 }
     var isKnown: Bool { kind != .none }
+  }
+
+  /// Where a value's precomputed scan is.
+  struct ScanSummary: Sendable {
+    var start: UInt32 = 0
+    var count = UInt32.max
   }
 
   /// Where an explicit setting's value is.
@@ -82,6 +92,12 @@ struct ParameterModel: Sendable {
   /// Values that are not in main.cf (`-c`, `-o name=value`).
   var owned: [[UInt8]] = []
   var defaults: [[UInt8]] = []
+  /// Per name id, the start-up scan of its main.cf value made while reading
+  /// (the value is then in cache, and the scan depends on its bytes only):
+  /// `count` references from `scanReferences[start...]`; `count == .max`
+  /// when the value was not scanned or its scan warns.
+  var scans: [ScanSummary] = []
+  var scanReferences: [ID] = []
   var services: [ServiceScope] = []
   /// How many host-default computations are in progress (see ``defaultValue``).
   var hostDepth = 0
@@ -102,6 +118,7 @@ struct ParameterModel: Sendable {
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
+      scans.append(ScanSummary())
     }
     return id
   }
@@ -139,11 +156,20 @@ struct ParameterModel: Sendable {
     case .file: return Array(file[start..<end])
     case .owned: return owned[start]
     case .pieces:
-      var value: [UInt8] = []
-      for piece in pieces[start..<(start + end)] {
-        value.append(contentsOf: file[Int(piece.lowerBound)..<Int(piece.upperBound)])
+      let parts = pieces[start..<(start + end)]
+      let total = parts.reduce(0) { $0 + $1.count }
+      return file.withUnsafeBufferPointer { source in
+        [UInt8](unsafeUninitializedCapacity: total) { target, initialized in
+          var offset = 0
+          for part in parts {
+            let bytes = UnsafeBufferPointer(
+              rebasing: source[Int(part.lowerBound)..<Int(part.upperBound)])
+            _ = UnsafeMutableBufferPointer(rebasing: target[offset...]).initialize(from: bytes)
+            offset += bytes.count
+          }
+          initialized = offset
+        }
       }
-      return value
     }
   }
 
@@ -155,6 +181,34 @@ struct ParameterModel: Sendable {
   mutating func set(_ id: ID, _ ref: ValueRef) {
     if settings[Int(id)].storage == .none { settingOrder.append(id) }
     settings[Int(id)] = ref
+    scans[Int(id)] = ScanSummary()
+  }
+
+  /// Records the start-up scan of the value just set for `id`, when it has
+  /// references only (a value without `$` has none).
+  mutating func recordScan(_ id: ID, of value: UnsafeBufferPointer<UInt8>) {
+    guard let base = value.baseAddress, memchr(base, Int32(UInt8(ascii: "$")), value.count) != nil
+    else {
+      scans[Int(id)] = ScanSummary(start: 0, count: 0)
+      return
+    }
+    let events = PostconfAdapters.scan(Array(value))
+    var names: [String] = []
+    for event in events {
+      guard case .reference(let name, _) = event else { return }
+      names.append(name)
+    }
+    let start = UInt32(scanReferences.count)
+    for name in names { scanReferences.append(intern(name)) }
+    scans[Int(id)] = ScanSummary(start: start, count: UInt32(names.count))
+  }
+
+  /// The references of the value of `id` found while reading, if recorded.
+  func scannedReferences(_ id: ID) -> ArraySlice<ID>? {
+    let summary = scans[Int(id)]
+    guard summary.count != .max else { return nil }
+    let start = Int(summary.start)
+    return scanReferences[start..<(start + Int(summary.count))]
   }
 
   mutating func set(_ id: ID, owning value: [UInt8]) {
@@ -232,23 +286,27 @@ struct ParameterModel: Sendable {
     throws -> [UInt8]
   {
     let evalMode = mode.subtracting(.nonDefault)
-    nonisolated(unsafe) var hostFailure: PostconfFatal?
-    let result = PostconfAdapters.expand(value) { name in
-      if let scope, let local = scope.settings[Array(name.utf8)] { return local }
-      guard let id = self.names.find(name) else { return nil }
-      // postconf also finds names it has not (yet) validated in main.cf.
-      if !self.isKnown(id) {
-        return evalMode.contains(.showDefaults) ? nil : self.setting(id)
-      }
-      do {
-        return try self.value(of: id, mode: evalMode)
-      } catch let fatal as PostconfFatal {
-        hostFailure = hostFailure ?? fatal
-        return nil
-      } catch {
-        return nil
-      }
-    }
+    var hostFailure: PostconfFatal?
+    // The lookup is a non-escaping closure (it reads the model in place
+    // instead of copying it); the expander drops it before returning.
+    let result = withoutActuallyEscaping(
+      { (name: String) -> [UInt8]? in
+        if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+        guard let id = self.names.find(name) else { return nil }
+        // postconf also finds names it has not (yet) validated in main.cf.
+        if !self.isKnown(id) {
+          return evalMode.contains(.showDefaults) ? nil : self.setting(id)
+        }
+        do {
+          return try self.value(of: id, mode: evalMode)
+        } catch let fatal as PostconfFatal {
+          hostFailure = hostFailure ?? fatal
+          return nil
+        } catch {
+          return nil
+        }
+      },
+      do: { lookup in PostconfAdapters.expand(value, lookup: lookup) })
     if let hostFailure { throw hostFailure }
     switch result {
     case .success(let bytes): return bytes
@@ -300,6 +358,7 @@ struct MainSettingsReader: MainCFLineSink {
           + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
     }
     model.set(id, ref)
+    model.recordScan(id, of: UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]))
     return true
   }
 

@@ -191,10 +191,20 @@ extension PostconfSession {
   /// Scans main.cf's settings in postconf's hash order.
   mutating func scanMainNamespace(model: inout ParameterModel) throws {
     if let classes = model.setting(Self.restrictionClassesName) {
-      for word in Self.restrictionClassWords(classes, model: model, scope: nil) {
+      // A long list is common (one class per client group): walk the words in
+      // place rather than splitting them into an array.
+      let expanded = (try? model.expand(classes, mode: [], scope: nil)) ?? classes
+      var index = 0
+      let count = expanded.count
+      while index < count {
+        while index < count && LegacyDatabase.isListSeparator(expanded[index]) { index += 1 }
+        let start = index
+        while index < count && !LegacyDatabase.isListSeparator(expanded[index]) { index += 1 }
+        guard start < index else { break }
+        let word = expanded[start..<index]
         let id = word.withUnsafeBufferPointer { model.intern($0) }
         model.nodes[Int(id)].flags |= ParameterModel.Node.restrictionClass
-        flagUser(id: id, word, scopeIndex: nil, model: &model, warnUndefined: true)
+        flagUser(id: id, scopeIndex: nil, model: &model, warnUndefined: true)
       }
     }
     let present = model.settingIDs
@@ -203,9 +213,21 @@ extension PostconfSession {
       initialSize: PostconfAdapters.dictionarySize
     ).map { present[$0] }
     model.mainOrder = ordered
-    for id in ordered {
+    for id in ordered where model.hasSetting(id) {
+      // A name postconf does not know only has its references flagged; when
+      // the read already scanned its value, the value need not be touched.
+      if !model.isKnown(id) || model.nodes[Int(id)].kind == .user,
+        let references = model.scannedReferences(id)
+      {
+        for reference in references {
+          flagUser(id: reference, scopeIndex: nil, model: &model, warnUndefined: true)
+        }
+        continue
+      }
       guard let value = model.setting(id) else { continue }
-      if try !scanSetting(name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model) {
+      if try !scanSetting(
+        name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model)
+      {
         model.removeSetting(id)
       }
     }
@@ -217,8 +239,9 @@ extension PostconfSession {
     let scope = model.services[scopeIndex]
     if let classes = settings[Array(Self.restrictionClassesName.utf8)] {
       for word in Self.restrictionClassWords(classes, model: model, scope: scope) {
-        let id = model.names.find(word)
-        flagUser(id: id, word, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+        flagUser(
+          String(decoding: word, as: UTF8.self), scopeIndex: scopeIndex, model: &model,
+          warnUndefined: true)
       }
     }
     for (key, value) in PostconfAdapters.hashOrder(settings.entries) {
@@ -273,14 +296,21 @@ extension PostconfSession {
     return true
   }
 
+  /// postconf's `flag_user_parameter` for a name given as text.
   @discardableResult
   mutating func flagUser(
     _ name: String, scopeIndex: Int?, model: inout ParameterModel, warnUndefined: Bool
   ) -> Bool {
-    let key = Array(name.utf8)
-    return flagUser(
-      id: model.names.find(key), key[...], scopeIndex: scopeIndex, model: &model,
-      warnUndefined: warnUndefined)
+    if let id = model.names.find(name) {
+      return flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: warnUndefined)
+    }
+    // A name never interned has no setting anywhere (every main.cf and `-o`
+    // name is interned) and is not a parameter.
+    if warnUndefined {
+      let source = scopeIndex == nil ? mainPath : masterPath
+      warn("\(source): undefined parameter: \(Printable.sanitize(Array(name.utf8)))")
+    }
+    return false
   }
 
   /// postconf's `flag_user_parameter`: a referenced name with a setting in the
@@ -288,27 +318,28 @@ extension PostconfSession {
   /// that name, `undefined parameter`.
   @discardableResult
   mutating func flagUser(
-    id: NameTable.ID?, _ key: ArraySlice<UInt8>, scopeIndex: Int?, model: inout ParameterModel,
-    warnUndefined: Bool
+    id: NameTable.ID, scopeIndex: Int?, model: inout ParameterModel, warnUndefined: Bool
   ) -> Bool {
     var supplied = false
-    if let scopeIndex, model.services[scopeIndex].settings[Array(key)] != nil {
+    // Only names some `-o` sets can be in a service's settings.
+    let inServices = model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting)
+    if let scopeIndex, inServices, model.services[scopeIndex].settings[model.names.bytes(id)] != nil {
       supplied = true
-      model.services[scopeIndex].validNames.insert(String(decoding: key, as: UTF8.self))
-    } else if let id, model.hasSetting(id) {
+      model.services[scopeIndex].validNames.insert(model.names.string(id))
+    } else if model.hasSetting(id) {
       supplied = true
       if !model.isKnown(id) { model.nodes[Int(id)].kind = .user }
     }
-    if scopeIndex == nil, let id, model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting) {
-      let bytes = Array(key)
+    if scopeIndex == nil, inServices {
+      let bytes = model.names.bytes(id)
       for index in model.services.indices where model.services[index].settings[bytes] != nil {
         supplied = true
-        model.services[index].validNames.insert(String(decoding: key, as: UTF8.self))
+        model.services[index].validNames.insert(model.names.string(id))
       }
     }
-    if !supplied && warnUndefined && !(id.map { model.isKnown($0) } ?? false) {
+    if !supplied && warnUndefined && !model.isKnown(id) {
       let source = scopeIndex == nil ? mainPath : masterPath
-      warn("\(source): undefined parameter: \(Printable.sanitize(key))")
+      warn("\(source): undefined parameter: \(Printable.sanitize(model.names.bytes(id)))")
     }
     return supplied
   }
