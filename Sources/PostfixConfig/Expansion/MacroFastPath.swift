@@ -49,62 +49,77 @@ enum MacroFastPath {
   static func scan<Event>(
     _ value: [UInt8], limits: ExpansionLimits, event: (String) -> Event
   ) -> (events: [Event], path: MacroPath)? {
-    guard limits.maximumDepth > 0 else { return nil }
-    return value.withUnsafeBufferPointer { buffer in
-      // First pass: is it simple, how many references, how much work?
-      var references = 0
-      var firstName = 0..<0
-      var steps = 0
-      var pendingLiteral = false
-      var sawDollar = false
-      var cursor = 0
-      while true {
-        let special = nextSpecial(in: buffer, from: cursor)
-        if special > cursor {
-          steps += special - cursor
-          pendingLiteral = true
-        }
-        if isEnd(special, in: buffer) { break }
-        sawDollar = true
-        guard let piece = piece(at: special, in: buffer) else { return nil }
-        steps += 1
-        switch piece {
-        case .escape(let next):
-          pendingLiteral = true
-          cursor = next
-        case .reference(let name, let next):
-          if pendingLiteral { steps += 1 }
-          pendingLiteral = false
-          steps += 1
-          if references == 0 { firstName = name }
-          references += 1
-          cursor = next
-        }
-      }
-      if pendingLiteral { steps += 1 }
-      guard steps <= limits.maximumSteps else { return nil }
-      guard references > 0 else { return ([], sawDollar ? .simple : .plain) }
-      if references == 1 { return ([event(string(buffer, firstName))], .simple) }
-
-      // Second pass: the events.
+    value.withUnsafeBufferPointer { buffer in
       var events: [Event] = []
-      events.reserveCapacity(references)
-      cursor = 0
-      while events.count < references {
-        let special = nextSpecial(in: buffer, from: cursor)
-        guard !isEnd(special, in: buffer), let piece = piece(at: special, in: buffer) else {
-          break
-        }
-        switch piece {
-        case .escape(let next):
-          cursor = next
-        case .reference(let name, let next):
-          events.append(event(string(buffer, name)))
-          cursor = next
-        }
-      }
-      return (events, .simple)
+      guard
+        let path = references(in: buffer, limits: limits, { events.append(event(string(buffer, $0))) })
+      else { return nil }
+      return (events, path)
     }
+  }
+
+  /// The references a scan of a simple value reports, as byte ranges.
+  /// - Parameters:
+  ///   - buffer: The raw value.
+  ///   - limits: The engine's limits.
+  ///   - body: Called with each referenced name's range, in order, only once
+  ///     the whole value is known to be simple.
+  /// - Returns: How the value was handled, or nil when the engine must scan it
+  ///   (then `body` was never called).
+  static func references(
+    in buffer: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, _ body: (Range<Int>) -> Void
+  ) -> MacroPath? {
+    guard limits.maximumDepth > 0 else { return nil }
+    // First pass: is it simple, how many references, how much work?
+    var references = 0
+    var steps = 0
+    var pendingLiteral = false
+    var sawDollar = false
+    var cursor = 0
+    while true {
+      let special = nextSpecial(in: buffer, from: cursor)
+      if special > cursor {
+        steps += special - cursor
+        pendingLiteral = true
+      }
+      if isEnd(special, in: buffer) { break }
+      sawDollar = true
+      guard let piece = piece(at: special, in: buffer) else { return nil }
+      steps += 1
+      switch piece {
+      case .escape(let next):
+        pendingLiteral = true
+        cursor = next
+      case .reference(_, let next):
+        if pendingLiteral { steps += 1 }
+        pendingLiteral = false
+        steps += 1
+        references += 1
+        cursor = next
+      }
+    }
+    if pendingLiteral { steps += 1 }
+    guard steps <= limits.maximumSteps else { return nil }
+    guard references > 0 else { return sawDollar ? .simple : .plain }
+
+    // Second pass: the references.
+    var reported = 0
+    cursor = 0
+    while reported < references {
+      let special = nextSpecial(in: buffer, from: cursor)
+      guard !isEnd(special, in: buffer), let piece = piece(at: special, in: buffer) else {
+        break
+      }
+      switch piece {
+      case .escape(let next):
+        cursor = next
+      case .reference(let name, let next):
+        body(name)
+        reported += 1
+        cursor = next
+      }
+    }
+    return .simple
   }
 
   /// The expansion (`mac_expand` with `RECURSE`) of a simple value.

@@ -187,18 +187,20 @@ struct ParameterModel: Sendable {
   /// Records the start-up scan of the value just set for `id`, when it has
   /// references only (a value without `$` has none).
   mutating func recordScan(_ id: ID, of value: UnsafeBufferPointer<UInt8>) {
-    guard let base = value.baseAddress, memchr(base, Int32(UInt8(ascii: "$")), value.count) != nil
-    else {
-      scans[Int(id)] = ScanSummary(start: 0, count: 0)
+    let start = UInt32(scanReferences.count)
+    let simple = MacroFastPath.references(in: value, limits: .default) { range in
+      scanReferences.append(intern(UnsafeBufferPointer(rebasing: value[range])))
+    }
+    if simple != nil {
+      scans[Int(id)] = ScanSummary(start: start, count: UInt32(scanReferences.count) - start)
       return
     }
-    let events = PostconfAdapters.scan(Array(value))
+    // Other syntax: the full scan, kept when it reports references only.
     var names: [String] = []
-    for event in events {
+    for event in PostconfAdapters.scan(Array(value)) {
       guard case .reference(let name, _) = event else { return }
       names.append(name)
     }
-    let start = UInt32(scanReferences.count)
     for name in names { scanReferences.append(intern(name)) }
     scans[Int(id)] = ScanSummary(start: start, count: UInt32(names.count))
   }

@@ -119,7 +119,8 @@ struct PostconfSession {
     let full = pending.count / Self.stdoutBufferSize * Self.stdoutBufferSize
     guard full > 0 else { return }
     write(.stdout(Array(pending[..<full])))
-    pending = Array(pending[full...])
+    // Keeps the buffer's capacity: printing goes on into the same memory.
+    pending.removeFirst(full)
   }
 
   mutating func write(_ chunk: PostconfOutcome.Chunk) {
