@@ -103,10 +103,30 @@ public enum LinePrinter {
       var written = 0
       let hasContent = lineLength > 0
       out.withUnsafeMutableBufferPointer { buffer in
-        guard let base = buffer.baseAddress else { return }
+        guard let base = buffer.baseAddress, let source = text.baseAddress else { return }
         let target = base + origin
+        let count = text.count
         var pendingSpace = hasContent
-        for byte in text {
+        var index = 0
+        while index < count {
+          // Eight bytes at a time while none is a blank or control byte (the
+          // test may flag a block falsely, never miss one; see "haszero").
+          if index + 8 <= count {
+            let block = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+            if (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080 == 0 {
+              if pendingSpace && (written > 0 || hasContent) {
+                target[written] = 0x20
+                written += 1
+              }
+              pendingSpace = false
+              UnsafeMutableRawPointer(target + written).storeBytes(of: block, as: UInt64.self)
+              written += 8
+              index += 8
+              continue
+            }
+          }
+          let byte = source[index]
+          index += 1
           if byte > 0x20 || !isSeparator(byte) {
             if pendingSpace && (written > 0 || hasContent) {
               target[written] = 0x20

@@ -287,33 +287,64 @@ struct ParameterModel: Sendable {
   func expand(_ value: [UInt8], mode: PostconfOptions.Mode, scope: ServiceScope? = nil)
     throws -> [UInt8]
   {
+    try Self.expand(value, mode: mode, scope: scope) { name, evalMode, failure in
+      lookup(name, scope: scope, mode: evalMode, failure: &failure)
+    }
+  }
+
+  // The expansion around a lookup. The lookup closure is non-escaping (the
+  // expander drops it before returning).
+  static func expand(
+    _ value: [UInt8], mode: PostconfOptions.Mode, scope: ServiceScope?,
+    lookup: (String, PostconfOptions.Mode, inout PostconfFatal?) -> [UInt8]?
+  ) throws -> [UInt8] {
     let evalMode = mode.subtracting(.nonDefault)
     var hostFailure: PostconfFatal?
-    // The lookup is a non-escaping closure (it reads the model in place
-    // instead of copying it); the expander drops it before returning.
     let result = withoutActuallyEscaping(
-      { (name: String) -> [UInt8]? in
-        if let scope, let local = scope.settings[Array(name.utf8)] { return local }
-        guard let id = self.names.find(name) else { return nil }
-        // postconf also finds names it has not (yet) validated in main.cf.
-        if !self.isKnown(id) {
-          return evalMode.contains(.showDefaults) ? nil : self.setting(id)
-        }
-        do {
-          return try self.value(of: id, mode: evalMode)
-        } catch let fatal as PostconfFatal {
-          hostFailure = hostFailure ?? fatal
-          return nil
-        } catch {
-          return nil
-        }
-      },
+      { (name: String) -> [UInt8]? in lookup(name, evalMode, &hostFailure) },
       do: { lookup in PostconfAdapters.expand(value, lookup: lookup) })
     if let hostFailure { throw hostFailure }
     switch result {
     case .success(let bytes): return bytes
-    case .failure(let failure):
-      throw PostconfExpansionFailure(warnings: failure.warnings, fatal: failure.fatal)
+    case .failure(let warnings, let fatal):
+      throw PostconfExpansionFailure(warnings: warnings, fatal: fatal)
+    }
+  }
+
+  /// What `$name` stands for while expanding (see ``expand(_:mode:scope:)``).
+  func lookup(
+    _ name: String, scope: ServiceScope?, mode: PostconfOptions.Mode,
+    failure: inout PostconfFatal?
+  ) -> [UInt8]? {
+    if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+    guard let id = names.find(name) else { return nil }
+    // postconf also finds names it has not (yet) validated in main.cf.
+    if !isKnown(id) {
+      return mode.contains(.showDefaults) ? nil : setting(id)
+    }
+    do {
+      return try value(of: id, mode: mode)
+    } catch let fatal as PostconfFatal {
+      failure = failure ?? fatal
+      return nil
+    } catch {
+      return nil
+    }
+  }
+}
+
+/// A finished model behind one reference: expanding through it captures the
+/// reference instead of a copy of the model (which retains every table), so
+/// printing thousands of values costs no copies.
+final class FrozenParameterModel: Sendable {
+  let model: ParameterModel
+
+  init(_ model: ParameterModel) { self.model = model }
+
+  /// ``ParameterModel/expand(_:mode:scope:)``.
+  func expand(_ value: [UInt8], mode: PostconfOptions.Mode) throws -> [UInt8] {
+    try ParameterModel.expand(value, mode: mode, scope: nil) { name, evalMode, failure in
+      self.model.lookup(name, scope: nil, mode: evalMode, failure: &failure)
     }
   }
 }

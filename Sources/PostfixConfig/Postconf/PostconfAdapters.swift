@@ -48,14 +48,8 @@ enum PostconfAdapters {
     ServiceParameters.parameters(service: service, command: command, catalog: catalog)
   }
 
-  static func expand(_ value: [UInt8], lookup: @escaping (String) -> [UInt8]?) -> Result<
-    [UInt8], ExpansionWarnings
-  > {
-    switch ParameterExpander(lookup: lookup).expand(value) {
-    case .success(let bytes): return .success(bytes)
-    case .failure(let warnings, let fatal):
-      return .failure(ExpansionWarnings(warnings: warnings, fatal: fatal))
-    }
+  static func expand(_ value: [UInt8], lookup: @escaping (String) -> [UInt8]?) -> Expansion {
+    ParameterExpander(lookup: lookup).expand(value)
   }
 
   /// postconf's start-up scan of one value: both branches of conditionals,

@@ -369,6 +369,7 @@ extension PostconfSession {
     } else {
       selected = options.operands.indices.map { (model.names.find(options.operands[$0]), $0) }
     }
+    let frozen = FrozenParameterModel(model)
     for (id, operand) in selected {
       guard let id, model.isKnown(id) else {
         warn("\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
@@ -377,7 +378,7 @@ extension PostconfSession {
       guard var value = try model.value(of: id, mode: mode) else { continue }
       if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
         do {
-          value = try model.expand(value, mode: mode)
+          value = try frozen.expand(value, mode: mode)
         } catch let failure as PostconfExpansionFailure {
           for warning in failure.warnings { warn(warning) }
           throw PostconfFatal(message: failure.fatal)

@@ -36,7 +36,13 @@ import Testing
     let alphabet: [UInt8] = [0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00]
     for _ in 0..<3_000 {
       let name = (0..<random.below(6)).map { _ in UInt8(ascii: "a") + UInt8(random.below(26)) }
-      let value = (0..<random.below(40)).map { _ in alphabet[random.below(alphabet.count)] }
+      // Half the values are mostly word bytes, so that long runs without a
+      // separator (copied eight bytes at a time) are common too.
+      let wordy = random.below(2) == 0
+      let value = (0..<random.below(60)).map { _ in
+        wordy && random.below(10) > 0
+          ? alphabet[6 + random.below(alphabet.count - 6)] : alphabet[random.below(alphabet.count)]
+      }
       var out: [UInt8] = [0x7A]
       LinePrinter.printParameter(
         name: name, value: value, hideName: false, hideValue: false, fold: false, into: &out)
