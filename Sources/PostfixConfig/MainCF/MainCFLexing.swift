@@ -66,6 +66,19 @@ enum MainCFLexing {
     return range.lowerBound + found
   }
 
+  /// How many times `byte` occurs in `buffer`.
+  static func count(_ byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+    guard let base = buffer.baseAddress else { return 0 }
+    var found = 0
+    var offset = 0
+    while let hit = memchrOffset(base + offset, byte, buffer.count - offset) {
+      found += 1
+      // Progress: the next search starts past this hit.
+      offset += hit + 1
+    }
+    return found
+  }
+
   /// The offset of the first `byte` in `count` bytes at `pointer`, if any.
   @inline(__always)
   static func memchrOffset(_ pointer: UnsafePointer<UInt8>, _ byte: UInt8, _ count: Int) -> Int? {

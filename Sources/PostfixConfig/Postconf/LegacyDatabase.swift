@@ -13,12 +13,23 @@ enum LegacyDatabase {
   /// - Returns: `prefix_suffix` names, in the order postconf considers them.
   static func parameterNames(in value: [UInt8], suffixes: (String) -> [String]) -> [String] {
     var names: [String] = []
-    for token in value.split(whereSeparator: isListSeparator) {
-      var type = token[...]
+    let colon = UInt8(ascii: ":")
+    var index = 0
+    let count = value.count
+    // Tokens are walked in place: a long list (thousands of restriction
+    // classes) is not split into an array first.
+    while index < count {
+      while index < count && isListSeparator(value[index]) { index += 1 }
+      let start = index
+      while index < count && !isListSeparator(value[index]) { index += 1 }
+      guard start < index else { break }
+      var type = value[start..<index]
+      // Most tokens (names, `permit_mynetworks`) hold no colon at all.
+      guard type.contains(colon) else { continue }
       var prefix: ArraySlice<UInt8>?
-      while let colon = type.firstIndex(of: UInt8(ascii: ":")) {
-        let head = type[..<colon]
-        let rest = type[(colon + 1)...]
+      while let found = type.firstIndex(of: colon) {
+        let head = type[..<found]
+        let rest = type[(found + 1)...]
         prefix = rest
         if head.elementsEqual("proxy".utf8) {
           type = rest

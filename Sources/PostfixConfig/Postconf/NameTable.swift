@@ -17,7 +17,9 @@ struct NameTable: Sendable {
   private var starts: [UInt32] = []
   private var ends: [UInt32] = []
   private(set) var hashes: [UInt64] = []
-  private var slots: [ID] = Array(repeating: -1, count: 1024)
+  /// Per slot: 0 when empty, else the hash's upper half and `id + 1`, so a
+  /// probe rejects other names without reading ``hashes``.
+  private var slots: [UInt64] = Array(repeating: 0, count: 1024)
 
   /// The number of names.
   var count: Int { starts.count }
@@ -25,14 +27,22 @@ struct NameTable: Sendable {
   /// The ids of every name, in the order they were interned.
   var ids: Range<ID> { 0..<ID(starts.count) }
 
+  /// Makes room for `count` names in all, so that the arrays never grow by
+  /// copying while they fill (memory not yet used is not touched; the slots,
+  /// which are, still grow as names come).
+  mutating func reserve(_ count: Int) {
+    starts.reserveCapacity(count)
+    ends.reserveCapacity(count)
+    hashes.reserveCapacity(count)
+  }
+
   /// Finds a name.
   /// - Parameter name: The name bytes.
   /// - Returns: Its id, or nil.
   func find(_ name: UnsafeBufferPointer<UInt8>) -> ID? {
     let hash = HashOrder.hash(name)
     let slot = probe(name, hash: hash)
-    let id = slots[slot]
-    return id < 0 ? nil : id
+    return NameTable.id(inSlot: slots[slot])
   }
 
   func find(_ name: [UInt8]) -> ID? { name.withUnsafeBufferPointer { find($0) } }
@@ -50,7 +60,7 @@ struct NameTable: Sendable {
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
     let hash = HashOrder.hash(name)
     var slot = probe(name, hash: hash)
-    if slots[slot] >= 0 { return slots[slot] }
+    if let id = NameTable.id(inSlot: slots[slot]) { return id }
     if (starts.count + 1) * 2 > slots.count {
       grow()
       slot = probe(name, hash: hash)
@@ -60,7 +70,7 @@ struct NameTable: Sendable {
     arena.append(contentsOf: name)
     ends.append(UInt32(arena.count))
     hashes.append(hash)
-    slots[slot] = id
+    slots[slot] = NameTable.slotValue(id: id, hash: hash)
     return id
   }
 
@@ -161,13 +171,14 @@ struct NameTable: Sendable {
   private func probe(_ name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
     let mask = slots.count - 1
     var slot = NameTable.spread(hash) & mask
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     return arena.withUnsafeBufferPointer { buffer in
       // At most half the slots are taken, so an empty slot ends the loop.
       while true {
-        let id = slots[slot]
-        if id < 0 { return slot }
-        let index = Int(id)
-        if hashes[index] == hash {
+        let entry = slots[slot]
+        if entry == 0 { return slot }
+        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+          let index = Int(entry & 0xFFFF_FFFF) - 1
           let start = Int(starts[index])
           let length = Int(ends[index]) - start
           if length == name.count && NameTable.equal(buffer, start, name) { return slot }
@@ -175,6 +186,14 @@ struct NameTable: Sendable {
         slot = (slot + 1) & mask
       }
     }
+  }
+
+  private static func slotValue(id: ID, hash: UInt64) -> UInt64 {
+    (hash & 0xFFFF_FFFF_0000_0000) | UInt64(UInt32(id) + 1)
+  }
+
+  private static func id(inSlot entry: UInt64) -> ID? {
+    entry == 0 ? nil : ID(truncatingIfNeeded: Int64(entry & 0xFFFF_FFFF) - 1)
   }
 
   private static func equal(
@@ -190,12 +209,12 @@ struct NameTable: Sendable {
   }
 
   private mutating func grow() {
-    slots = Array(repeating: -1, count: slots.count * 2)
+    slots = Array(repeating: 0, count: slots.count * 2)
     let mask = slots.count - 1
     for index in 0..<starts.count {
       var slot = NameTable.spread(hashes[index]) & mask
-      while slots[slot] >= 0 { slot = (slot + 1) & mask }
-      slots[slot] = ID(index)
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = NameTable.slotValue(id: ID(index), hash: hashes[index])
     }
   }
 }

@@ -112,6 +112,15 @@ struct ParameterModel: Sendable {
 
   // MARK: - Names
 
+  /// Makes room for about `count` names (see ``NameTable/reserve(_:)``).
+  mutating func reserve(names count: Int) {
+    names.reserve(count)
+    nodes.reserveCapacity(count)
+    settings.reserveCapacity(count)
+    scans.reserveCapacity(count)
+    settingOrder.reserveCapacity(count)
+  }
+
   /// The id of a name, added when new.
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
     let id = names.intern(name)
@@ -341,10 +350,35 @@ final class FrozenParameterModel: Sendable {
 
   init(_ model: ParameterModel) { self.model = model }
 
-  /// ``ParameterModel/expand(_:mode:scope:)``.
-  func expand(_ value: [UInt8], mode: PostconfOptions.Mode) throws -> [UInt8] {
+  /// Values already looked up while printing, by name id (`-x` of a
+  /// listing asks for the same few names again and again).
+  struct LookupCache {
+    var values: [[UInt8]?]
+    var known: [Bool]
+
+    init(count: Int) {
+      values = Array(repeating: nil, count: count)
+      known = Array(repeating: false, count: count)
+    }
+  }
+
+  /// ``ParameterModel/expand(_:mode:scope:)``, with lookups remembered in `cache`.
+  func expand(_ value: [UInt8], mode: PostconfOptions.Mode, cache: inout LookupCache) throws
+    -> [UInt8]
+  {
     try ParameterModel.expand(value, mode: mode, scope: nil) { name, evalMode, failure in
-      self.model.lookup(name, scope: nil, mode: evalMode, failure: &failure)
+      guard let id = model.names.find(name) else { return nil }
+      let index = Int(id)
+      if index < cache.known.count && cache.known[index] { return cache.values[index] }
+      var lookupFailure: PostconfFatal?
+      let found = model.lookup(name, scope: nil, mode: evalMode, failure: &lookupFailure)
+      if let lookupFailure {
+        failure = failure ?? lookupFailure
+      } else if index < cache.known.count {
+        cache.values[index] = found
+        cache.known[index] = true
+      }
+      return found
     }
   }
 }

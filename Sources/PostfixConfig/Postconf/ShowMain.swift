@@ -37,6 +37,11 @@ extension PostconfSession {
     case .unreadable(let reason): throw PostconfFatal(message: "open \(mainPath): \(reason)")
     }
     model.file = bytes
+    // main.cf has at most a name per line, the catalogue adds the rest; past
+    // a million names the tables grow as they fill.
+    let lines = bytes.withUnsafeBufferPointer { MainCFLexing.count(MainCFLexing.newline, in: $0) }
+    let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
+    model.reserve(names: min(lines + 1, 1 << 20) + catalogNames)
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     var scanner = MainCFScanner()
@@ -370,6 +375,7 @@ extension PostconfSession {
       selected = options.operands.indices.map { (model.names.find(options.operands[$0]), $0) }
     }
     let frozen = FrozenParameterModel(model)
+    var cache = FrozenParameterModel.LookupCache(count: model.names.count)
     for (id, operand) in selected {
       guard let id, model.isKnown(id) else {
         warn("\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
@@ -378,7 +384,7 @@ extension PostconfSession {
       guard var value = try model.value(of: id, mode: mode) else { continue }
       if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
         do {
-          value = try frozen.expand(value, mode: mode)
+          value = try frozen.expand(value, mode: mode, cache: &cache)
         } catch let failure as PostconfExpansionFailure {
           for warning in failure.warnings { warn(warning) }
           throw PostconfFatal(message: failure.fatal)

@@ -140,4 +140,38 @@ import Testing
         "\(text.debugDescription)")
     }
   }
+
+  @Test func legacyDatabaseNamesFollowEveryTypePrefixToken() {
+    let suffixes: (String) -> [String] = { type in
+      type == "ldap" ? ["server_host", "search_base"] : type == "mysql" ? ["hosts"] : []
+    }
+    let value = Array(
+      "hash:/etc/x, ldap:src1 proxy:ldap:src2\tproxy:mysql:/etc/m.cf mysql:db,ldap:.hidden pcre:p permit"
+        .utf8)
+    #expect(
+      LegacyDatabase.parameterNames(in: value, suffixes: suffixes) == [
+        "src1_server_host", "src1_search_base", "src2_server_host", "src2_search_base", "db_hosts",
+      ])
+    var random = Generator(state: 99)
+    let pieces = ["ldap", "proxy", "mysql", ":", "/", ".", "a", " ", ",", "\t", "\n"]
+    for _ in 0..<2_000 {
+      let text = (0..<random.below(14)).map { _ in pieces[random.below(pieces.count)] }.joined()
+      // The reference: split first, then the same rule per token.
+      var expected: [String] = []
+      let separators: Set<UInt8> = [0x20, 0x2C, 0x09, 0x0D, 0x0A]
+      for token in Array(text.utf8).split(whereSeparator: { separators.contains($0) }) {
+        let parts = token.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        var index = 0
+        while index + 1 < parts.count && parts[index].elementsEqual("proxy".utf8) { index += 1 }
+        guard index + 1 < parts.count else { continue }
+        // The prefix is everything after the type's colon, colons included.
+        let prefix = token[(parts[index].endIndex + 1)...]
+        guard let first = prefix.first, first != UInt8(ascii: "/"), first != UInt8(ascii: ".")
+        else { continue }
+        let stem = String(decoding: prefix, as: UTF8.self)
+        expected += suffixes(String(decoding: parts[index], as: UTF8.self)).map { stem + "_" + $0 }
+      }
+      #expect(LegacyDatabase.parameterNames(in: Array(text.utf8), suffixes: suffixes) == expected)
+    }
+  }
 }
