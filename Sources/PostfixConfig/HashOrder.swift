@@ -95,8 +95,9 @@ public struct HashOrder: Sendable, Equatable {
     return table.keys.compactMap { lastIndex[ByteKey($0)] }
   }
 
-  /// The same simulation for keys known to be distinct, on their hashes only:
-  /// linear in the number of keys. Chains are singly linked lists in flat
+  /// The same simulation for keys known to be distinct, on their hashes only.
+  ///
+  /// Linear in the number of keys. Chains are singly linked lists in flat
   /// arrays (`head` per bucket, `next` per key), as in `htable.c`.
   static func distinctOrder(hashes: [UInt64], initialSize: Int) -> [Int] {
     let count = hashes.count

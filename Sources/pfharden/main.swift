@@ -2,5 +2,6 @@
 import Glibc
 #endif
 
+ProcessMemory.keepFreedMemory()
 var console = Console.standard
 exit(CLI.run(arguments: CommandLine.arguments, console: &console))

@@ -52,7 +52,8 @@ enum MacroFastPath {
     value.withUnsafeBufferPointer { buffer in
       var events: [Event] = []
       guard
-        let path = references(in: buffer, limits: limits, { events.append(event(string(buffer, $0))) })
+        let path = references(
+          in: buffer, limits: limits, { events.append(event(string(buffer, $0))) })
       else { return nil }
       return (events, path)
     }

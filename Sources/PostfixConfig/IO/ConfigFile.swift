@@ -54,11 +54,25 @@ public enum ConfigFile {
     }
     let size = Int(info.st_size)
     if size > limit { throw tooLarge(path, limit) }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(size + 1)
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    // Each iteration reads at least one byte or stops.
-    while true {
+    // The size fstat gave is read straight into the array; a file that grew
+    // meanwhile is read on in chunks.
+    var failed = false
+    var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+      // Each iteration reads at least one byte or stops.
+      while initialized < size {
+        let got = retryingOnInterrupt {
+          Glibc.read(descriptor, buffer.baseAddress.map { $0 + initialized }, size - initialized)
+        }
+        if got < 0 { failed = true }
+        if got <= 0 { break }
+        initialized += got
+      }
+    }
+    if failed { throw ioError("read \(path)") }
+    var chunk = [UInt8](repeating: 0, count: bytes.count < size ? 0 : 1 << 16)
+    // Each iteration reads at least one byte or stops (nothing when the file
+    // ended early).
+    while !chunk.isEmpty {
       let got = chunk.withUnsafeMutableBytes { raw in
         retryingOnInterrupt { Glibc.read(descriptor, raw.baseAddress, raw.count) }
       }

@@ -27,10 +27,11 @@ struct NameTable: Sendable {
   /// The ids of every name, in the order they were interned.
   var ids: Range<ID> { 0..<ID(starts.count) }
 
-  /// Makes room for `count` names in all, so that the arrays never grow by
+  /// Makes room for `count` names of `bytes` bytes in all, so that the arrays never grow by
   /// copying while they fill (memory not yet used is not touched; the slots,
   /// which are, still grow as names come).
-  mutating func reserve(_ count: Int) {
+  mutating func reserve(_ count: Int, bytes: Int) {
+    arena.reserveCapacity(bytes)
     starts.reserveCapacity(count)
     ends.reserveCapacity(count)
     hashes.reserveCapacity(count)

@@ -112,9 +112,10 @@ struct ParameterModel: Sendable {
 
   // MARK: - Names
 
-  /// Makes room for about `count` names (see ``NameTable/reserve(_:)``).
-  mutating func reserve(names count: Int) {
-    names.reserve(count)
+  /// Makes room for about `count` names of `bytes` bytes in all (see
+  /// ``NameTable/reserve(_:bytes:)``).
+  mutating func reserve(names count: Int, bytes: Int) {
+    names.reserve(count, bytes: bytes)
     nodes.reserveCapacity(count)
     settings.reserveCapacity(count)
     scans.reserveCapacity(count)

@@ -96,6 +96,8 @@ struct PostconfSession {
   var emit: ((PostconfOutcome.Chunk) -> Void)?
   /// master.cf as last read by ``readMaster``.
   var lastMaster: PostconfMaster?
+  /// Listings at least this long are formatted on two threads (see ``ListingPrinter``).
+  var parallelListingThreshold = ListingPrinter.parallelThreshold
 
   init(options: PostconfOptions, inputs: PostconfInputs) {
     self.options = options
@@ -118,7 +120,10 @@ struct PostconfSession {
   mutating func drainFullBuffers() {
     let full = pending.count / Self.stdoutBufferSize * Self.stdoutBufferSize
     guard full > 0 else { return }
-    write(.stdout(Array(pending[..<full])))
+    // One write per full buffer, as stdio makes them.
+    for start in stride(from: 0, to: full, by: Self.stdoutBufferSize) {
+      write(.stdout(Array(pending[start..<(start + Self.stdoutBufferSize)])))
+    }
     // Keeps the buffer's capacity: printing goes on into the same memory.
     pending.removeFirst(full)
   }

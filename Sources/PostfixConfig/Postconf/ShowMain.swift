@@ -41,7 +41,9 @@ extension PostconfSession {
     // a million names the tables grow as they fill.
     let lines = bytes.withUnsafeBufferPointer { MainCFLexing.count(MainCFLexing.newline, in: $0) }
     let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
-    model.reserve(names: min(lines + 1, 1 << 20) + catalogNames)
+    model.reserve(
+      names: min(lines + 1, 1 << 20) + catalogNames,
+      bytes: min(bytes.count, 64 << 20) + catalogNames * 48)
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     var scanner = MainCFScanner()
@@ -251,7 +253,8 @@ extension PostconfSession {
     }
     for (key, value) in PostconfAdapters.hashOrder(settings.entries) {
       let id = model.names.find(key)
-      if let id, !model.isKnown(id), model.nodes[Int(id)].has(ParameterModel.Node.restrictionClass) {
+      if let id, !model.isKnown(id), model.nodes[Int(id)].has(ParameterModel.Node.restrictionClass)
+      {
         model.services[scopeIndex].validNames.insert(String(decoding: key, as: UTF8.self))
       }
       if try !scanSetting(name: key, id: id, value: value, scopeIndex: scopeIndex, model: &model) {
@@ -328,7 +331,8 @@ extension PostconfSession {
     var supplied = false
     // Only names some `-o` sets can be in a service's settings.
     let inServices = model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting)
-    if let scopeIndex, inServices, model.services[scopeIndex].settings[model.names.bytes(id)] != nil {
+    if let scopeIndex, inServices, model.services[scopeIndex].settings[model.names.bytes(id)] != nil
+    {
       supplied = true
       model.services[scopeIndex].validNames.insert(model.names.string(id))
     } else if model.hasSetting(id) {
@@ -376,9 +380,21 @@ extension PostconfSession {
     }
     let frozen = FrozenParameterModel(model)
     var cache = FrozenParameterModel.LookupCache(count: model.names.count)
-    for (id, operand) in selected {
+    var start = 0
+    if options.operands.isEmpty && selected.count >= parallelListingThreshold {
+      // A long listing is formatted on two threads, block by block; what
+      // precedes the first block that would warn or fail is exactly what the
+      // plain loop prints, and the plain loop goes on from there.
+      let printer = ListingPrinter(frozen: frozen, mode: mode)
+      start = printer.print(selected.map { $0.id ?? -1 }) { bytes in
+        pending += bytes
+        drainFullBuffers()
+      }
+    }
+    for (id, operand) in selected[start...] {
       guard let id, model.isKnown(id) else {
-        warn("\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
+        warn(
+          "\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
         continue
       }
       guard var value = try model.value(of: id, mode: mode) else { continue }
@@ -415,7 +431,8 @@ extension PostconfSession {
       guard let value = model.setting(id) else { continue }
       flush()
       let name = model.names.bytes(id)
-      warn("\(mainPath): unused parameter: \(Printable.sanitize(name))=\(Printable.sanitize(value))")
+      warn(
+        "\(mainPath): unused parameter: \(Printable.sanitize(name))=\(Printable.sanitize(value))")
     }
   }
 

@@ -33,7 +33,9 @@ import Testing
 
   @Test func unfoldedPrinterSqueezesSeparatorsLikeTheWordLoop() {
     var random = Generator(state: 42)
-    let alphabet: [UInt8] = [0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00]
+    let alphabet: [UInt8] = [
+      0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00,
+    ]
     for _ in 0..<3_000 {
       let name = (0..<random.below(6)).map { _ in UInt8(ascii: "a") + UInt8(random.below(26)) }
       // Half the values are mostly word bytes, so that long runs without a
@@ -93,7 +95,9 @@ import Testing
     ]
     let host = HostEnvironment(
       hostname: "mail.example.com",
-      interfaces: IPAddress("127.0.0.1").map { [NetworkInterface(name: "lo", address: $0, prefixLength: 8)] } ?? [],
+      interfaces: IPAddress("127.0.0.1").map {
+        [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
+      } ?? [],
       processID: 1, processName: "postconf")
     for _ in 0..<400 {
       var text = ""
@@ -113,7 +117,10 @@ import Testing
       }
       let bytes = Array(text.utf8)
       let document = MainCF(bytes: bytes)
-      guard !document.diagnostics(path: "/etc/postfix/main.cf").contains(where: { $0.severity == .fatal })
+      guard
+        !document.diagnostics(path: "/etc/postfix/main.cf").contains(where: {
+          $0.severity == .fatal
+        })
       else { continue }
       var expected: [UInt8] = []
       let effective = document.effectiveEntries.sorted {
@@ -136,7 +143,8 @@ import Testing
       #expect(
         outcome.stderr
           == warnings.joined()
-          + Array("postconf: warning: open /etc/postfix/master.cf: No such file or directory\n".utf8),
+          + Array(
+            "postconf: warning: open /etc/postfix/master.cf: No such file or directory\n".utf8),
         "\(text.debugDescription)")
     }
   }
@@ -172,6 +180,51 @@ import Testing
         expected += suffixes(String(decoding: parts[index], as: UTF8.self)).map { stem + "_" + $0 }
       }
       #expect(LegacyDatabase.parameterNames(in: Array(text.utf8), suffixes: suffixes) == expected)
+    }
+  }
+
+  /// A long listing formatted on two threads prints exactly what the plain
+  /// loop prints, also when a value in the middle fails under `-x` (then the
+  /// output drained before the failure, the warnings and the fatal error).
+  @Test(arguments: [nil, 777, 4_500, 9_999])
+  func parallelListingEqualsThePlainLoop(failingAt failing: Int?) {
+    var text = "mydomain = example.com\nsmtpd_restriction_classes ="
+    let count = 10_000
+    for index in 0..<count { text += " zz_\(index)" }
+    text += "\n"
+    for index in 0..<count {
+      let value = index == failing ? "${{$mydomain} == {x}" : "check_client_access, $mydomain"
+      text += "zz_\(index) = \(value)\n"
+    }
+    let host = HostEnvironment(
+      hostname: "mail.example.com",
+      interfaces: IPAddress("127.0.0.1").map {
+        [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
+      } ?? [],
+      processID: 1, processName: "postconf")
+    let inputs = PostconfInputs(
+      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
+      mainCF: .contents(Array(text.utf8)), masterCF: .unreadable("No such file or directory"),
+      host: host, catalog: .embedded)
+    guard
+      case .success(let options) = PostconfOptions.parse(
+        [Array("-n".utf8), Array("-x".utf8)], programName: "postconf")
+    else {
+      Issue.record("options")
+      return
+    }
+    func run(threshold: Int) -> PostconfOutcome {
+      var session = PostconfSession(options: options, inputs: inputs)
+      session.parallelListingThreshold = threshold
+      session.execute()
+      return session.finish()
+    }
+    let plain = run(threshold: .max)
+    let parallel = run(threshold: 1)
+    #expect(parallel == plain)
+    #expect(plain.exitStatus == (failing == nil ? 0 : 1))
+    if failing == nil {
+      #expect(plain.stdout.count > 300_000)
     }
   }
 }
