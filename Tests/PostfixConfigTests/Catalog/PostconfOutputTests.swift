@@ -74,7 +74,7 @@ import Testing
   // Seeded mutations of real output: parsing must never trap and must stay linear.
   @Test func survivesMutations() throws {
     let base = Array(try Fixtures.bytes("out_d/expected-output.txt").prefix(4000))
-    var generator = SplitMix(seed: 0x5EED)
+    var generator = SeededGenerator(seed: 0x5EED)
     let specials: [UInt8] = [0x0A, 0x0D, 0x00, 0x09, 0x20, 0x3D, 0x23, 0x7B, 0x7D, 0xFF]
     for _ in 0..<300 {
       var bytes = base
@@ -91,17 +91,5 @@ import Testing
       #expect(pairs.count <= bytes.count)
       #expect(PostconfOutput.parseValues(bytes).count <= bytes.count + 1)
     }
-  }
-}
-
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

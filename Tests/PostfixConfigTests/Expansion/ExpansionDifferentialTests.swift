@@ -6,25 +6,6 @@ import Testing
 /// `postconf -xh smtpd_banner` and by ``ParameterExpander``; stdout, warnings
 /// and exit status must agree.
 @Suite(.serialized) struct ExpansionDifferentialTests {
-  /// A small deterministic generator (SplitMix64).
-  struct Generator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-  }
-
   static let definedNames = [
     "v_set", "v_empty", "v_ten", "v_nine", "v_lvl", "mail_name", "u1", "u2",
   ]
@@ -47,7 +28,7 @@ import Testing
   ///
   /// `valid` values have no syntax errors and
   /// reference only defined names.
-  static func value(_ random: inout Generator, depth: Int, valid: Bool) -> String {
+  static func value(_ random: inout SeededGenerator, depth: Int, valid: Bool) -> String {
     var out = ""
     for _ in 0..<(1 + random.below(depth > 1 ? 3 : 5)) {
       out += piece(&random, depth: depth, valid: valid)
@@ -55,7 +36,7 @@ import Testing
     return out
   }
 
-  static func piece(_ random: inout Generator, depth: Int, valid: Bool) -> String {
+  static func piece(_ random: inout SeededGenerator, depth: Int, valid: Bool) -> String {
     let names = valid ? definedNames : anyNames
     let roll = random.below(depth > 2 ? 5 : 16)
     switch roll {
@@ -100,11 +81,11 @@ import Testing
     }
   }
 
-  static func unbraced(_ random: inout Generator, depth: Int, valid: Bool) -> String {
+  static func unbraced(_ random: inout SeededGenerator, depth: Int, valid: Bool) -> String {
     random.pick(["yes", " yes", "a:b", "a?b", "$v_set", "x{y}z", "$$", "${v_set}b"])
   }
 
-  static func operand(_ random: inout Generator, depth: Int, valid: Bool) -> String {
+  static func operand(_ random: inout SeededGenerator, depth: Int, valid: Bool) -> String {
     if depth < 3, random.chance(25) {
       return value(&random, depth: depth + 1, valid: valid).replacingOccurrences(of: "\t", with: "")
     }
@@ -119,7 +100,7 @@ import Testing
   }
 
   static func makeCase(seed: UInt64) -> Case {
-    var random = Generator(state: seed)
+    var random = SeededGenerator(seed: seed)
     let u1 = value(&random, depth: 2, valid: true)
     let u2 = random.chance(30) ? "$u1" : value(&random, depth: 2, valid: true)
     let banner = value(&random, depth: 1, valid: false)

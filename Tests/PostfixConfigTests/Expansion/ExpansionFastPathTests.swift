@@ -241,29 +241,10 @@ import Testing
 
   // MARK: - Property: shortcut == engine
 
-  /// SplitMix64, so that every run sees the same cases.
-  struct Random {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-  }
-
   static let names = ["a", "b", "c", "d", "ab", "a_1", "x9", "u", "n0", "n1", "n2", "n3"]
   static let alphabet = Array("${}()?:, \0ab_19x\t=!<>".utf8)
 
-  static func randomValue(_ random: inout Random, allowNames: Bool = true) -> [UInt8] {
+  static func randomValue(_ random: inout SeededGenerator, allowNames: Bool = true) -> [UInt8] {
     var value: [UInt8] = []
     let pieces = random.below(8)
     for _ in 0..<pieces {
@@ -288,7 +269,7 @@ import Testing
     return value
   }
 
-  static func randomTable(_ random: inout Random) -> [String: [UInt8]] {
+  static func randomTable(_ random: inout SeededGenerator) -> [String: [UInt8]] {
     var values: [String: [UInt8]] = [:]
     for name in names where random.chance(75) {
       values[name] = random.chance(70) ? randomSimpleValue(&random) : randomValue(&random)
@@ -304,7 +285,7 @@ import Testing
     return values
   }
 
-  static func randomSimpleValue(_ random: inout Random) -> [UInt8] {
+  static func randomSimpleValue(_ random: inout SeededGenerator) -> [UInt8] {
     var value: [UInt8] = []
     for _ in 0..<random.below(5) {
       let name = random.pick(names)
@@ -319,7 +300,7 @@ import Testing
     return value
   }
 
-  static func randomLimits(_ random: inout Random) -> ExpansionLimits {
+  static func randomLimits(_ random: inout SeededGenerator) -> ExpansionLimits {
     guard random.chance(25) else { return .default }
     return ExpansionLimits(
       maximumDepth: random.below(40), maximumResultBytes: random.below(200),
@@ -327,7 +308,7 @@ import Testing
   }
 
   @Test func shortcutAgreesWithTheEngine() {
-    var random = Random(state: 0x5EED_2026)
+    var random = SeededGenerator(seed: 0x5EED_2026)
     var taken: [MacroPath: Int] = [:]
     for round in 0..<6000 {
       let values = Self.randomTable(&random)

@@ -1,22 +1,10 @@
-/// A small seeded generator (SplitMix64), so failures reproduce from the seed.
-struct MasterCFRandom {
-  var state: UInt64
+/// The seeded generator of the master.cf tests (SplitMix64), so failures
+/// reproduce from the seed.
+typealias MasterCFRandom = SeededGenerator
 
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+extension SeededGenerator {
+  /// A number in `0..<bound` (0 when `bound` is 0).
   mutating func int(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
-
-  mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-
-  mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
 }
 
 /// Random master.cf files and postconf command lines for the differential test.

@@ -5,19 +5,6 @@ import Testing
 /// The data structures behind the postconf emulation, checked against plain
 /// reference implementations on seeded random input.
 @Suite struct PostconfInternalsTests {
-  /// A small deterministic generator (SplitMix64).
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-  }
-
   /// postconf's printer as the plain word loop: words joined by one space.
   static func referenceLine(_ pieces: [[UInt8]]) -> [UInt8] {
     let words = pieces.flatMap { piece in
@@ -32,7 +19,7 @@ import Testing
   }
 
   @Test func unfoldedPrinterSqueezesSeparatorsLikeTheWordLoop() {
-    var random = Generator(state: 42)
+    var random = SeededGenerator(seed: 42)
     let alphabet: [UInt8] = [
       0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00,
     ]
@@ -60,7 +47,7 @@ import Testing
   }
 
   @Test func nameTableFindsEveryInternedNameAndNothingElse() {
-    var random = Generator(state: 7)
+    var random = SeededGenerator(seed: 7)
     var table = NameTable()
     var reference: [[UInt8]: NameTable.ID] = [:]
     for _ in 0..<20_000 {
@@ -88,7 +75,7 @@ import Testing
   /// `postconf -n` keeps values spread over continuation lines as ranges of
   /// the file; what it prints and warns must equal the document's reading.
   @Test func continuedValuesReadAsTheDocumentReadsThem() {
-    var random = Generator(state: 2026)
+    var random = SeededGenerator(seed: 2026)
     let names = ["relayhost", "myorigin", "alias_maps", "smtpd_banner", "relay_domains"]
     let fragments = [
       " ", "\t", "\r", "a", "b,c", "=", " = ", "x\u{0}y", "#", "word", "\u{b}",
@@ -160,7 +147,7 @@ import Testing
       LegacyDatabase.parameterNames(in: value, suffixes: suffixes) == [
         "src1_server_host", "src1_search_base", "src2_server_host", "src2_search_base", "db_hosts",
       ])
-    var random = Generator(state: 99)
+    var random = SeededGenerator(seed: 99)
     let pieces = ["ldap", "proxy", "mysql", ":", "/", ".", "a", " ", ",", "\t", "\n"]
     for _ in 0..<2_000 {
       let text = (0..<random.below(14)).map { _ in pieces[random.below(pieces.count)] }.joined()
