@@ -5,6 +5,14 @@ import Testing
 /// The data structures behind the postconf emulation, checked against plain
 /// reference implementations on seeded random input.
 @Suite struct PostconfInternalsTests {
+  /// A host with a loopback interface (the `mynetworks` default needs one).
+  static let host = HostEnvironment(
+    hostname: "mail.example.com",
+    interfaces: IPAddress("127.0.0.1").map {
+      [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
+    } ?? [],
+    processID: 1, processName: "postconf")
+
   /// postconf's printer as the plain word loop: words joined by one space.
   static func referenceLine(_ pieces: [[UInt8]]) -> [UInt8] {
     let words = pieces.flatMap { piece in
@@ -80,12 +88,7 @@ import Testing
     let fragments = [
       " ", "\t", "\r", "a", "b,c", "=", " = ", "x\u{0}y", "#", "word", "\u{b}",
     ]
-    let host = HostEnvironment(
-      hostname: "mail.example.com",
-      interfaces: IPAddress("127.0.0.1").map {
-        [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
-      } ?? [],
-      processID: 1, processName: "postconf")
+    let host = Self.host
     for _ in 0..<400 {
       var text = ""
       for _ in 0..<random.below(8) {
@@ -183,12 +186,7 @@ import Testing
       let value = index == failing ? "${{$mydomain} == {x}" : "check_client_access, $mydomain"
       text += "zz_\(index) = \(value)\n"
     }
-    let host = HostEnvironment(
-      hostname: "mail.example.com",
-      interfaces: IPAddress("127.0.0.1").map {
-        [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
-      } ?? [],
-      processID: 1, processName: "postconf")
+    let host = Self.host
     let inputs = PostconfInputs(
       programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
       mainCF: .contents(Array(text.utf8)), masterCF: .unreadable("No such file or directory"),
