@@ -99,16 +99,8 @@ public struct ParameterExpander {
   func tracedExpand(_ value: [UInt8], engineOnly: Bool = false) -> (
     expansion: Expansion, path: MacroPath
   ) {
-    var lookup = self.lookup
-    if !engineOnly {
-      switch MacroFastPath.expand(value, limits: limits, lookup: lookup) {
-      case .done(let result, let path):
-        return (.success(result), path)
-      case .gaveUp(let lookups):
-        lookup = MacroFastPath.replaying(lookups, then: lookup)
-      }
-    }
-    let run = MacroEngine.runEngine(value, scanning: false, limits: limits, lookup: lookup)
+    let run = MacroEngine.run(
+      value, scanning: false, limits: limits, lookup: lookup, engineOnly: engineOnly)
     switch run.outcome {
     case .success(let outcome):
       if outcome.error {
@@ -167,14 +159,8 @@ public struct ParameterExpander {
     _ value: [UInt8], isDefined: (String) -> Bool, limits: ExpansionLimits,
     engineOnly: Bool = false
   ) -> (result: ScanResult, path: MacroPath) {
-    if !engineOnly,
-      let fast = MacroFastPath.scan(
-        value, limits: limits, event: { ScanResult.Event.reference($0, defined: isDefined($0)) })
-    {
-      return (ScanResult(events: fast.events, hadError: false), fast.path)
-    }
     let run = MacroEngine.run(
-      value, scanning: true, limits: limits, lookup: { _ in nil }, engineOnly: true)
+      value, scanning: true, limits: limits, lookup: { _ in nil }, engineOnly: engineOnly)
     var events: [ScanResult.Event] = run.events.map {
       switch $0 {
       case .reference(let name): return .reference(name, defined: isDefined(name))
@@ -190,6 +176,6 @@ public struct ParameterExpander {
       hadError = true
       if let warning = fatal.warning { events.append(.warning(warning)) }
     }
-    return (ScanResult(events: events, hadError: hadError), .engine)
+    return (ScanResult(events: events, hadError: hadError), run.path)
   }
 }
