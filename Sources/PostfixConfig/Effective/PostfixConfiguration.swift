@@ -39,7 +39,7 @@ public struct PostfixConfiguration: Sendable {
 
     /// The value split into words at blanks and commas, as Postfix lists are.
     public var words: [String] {
-      (value ?? raw).split(whereSeparator: { [0x20, 0x09, 0x0D, 0x0A, 0x2C].contains($0) })
+      (value ?? raw).split(whereSeparator: ParameterList.isSeparator)
         .map { String(decoding: $0, as: UTF8.self) }
     }
 

@@ -14,18 +14,10 @@ enum LegacyDatabase {
   static func parameterNames(in value: [UInt8], suffixes: (String) -> [String]) -> [String] {
     var names: [String] = []
     let colon = UInt8(ascii: ":")
-    var index = 0
-    let count = value.count
-    // Tokens are walked in place: a long list (thousands of restriction
-    // classes) is not split into an array first.
-    while index < count {
-      while index < count && isListSeparator(value[index]) { index += 1 }
-      let start = index
-      while index < count && !isListSeparator(value[index]) { index += 1 }
-      guard start < index else { break }
-      var type = value[start..<index]
+    ParameterList.forEachWord(in: value) { token in
       // Most tokens (names, `permit_mynetworks`) hold no colon at all.
-      guard type.contains(colon) else { continue }
+      guard token.contains(colon) else { return }
+      var type = token
       var prefix: ArraySlice<UInt8>?
       while let found = type.firstIndex(of: colon) {
         let head = type[..<found]
@@ -41,20 +33,11 @@ enum LegacyDatabase {
       }
       guard let prefix, let first = prefix.first, first != UInt8(ascii: "/"),
         first != UInt8(ascii: ".")
-      else { continue }
+      else { return }
       let list = suffixes(String(decoding: type, as: UTF8.self))
       let stem = String(decoding: prefix, as: UTF8.self)
       names += list.map { stem + "_" + $0 }
     }
     return names
-  }
-
-  /// Postfix's `CHARS_COMMA_SP` (blank, TAB, CR, LF and comma).
-  @inline(__always)
-  static func isListSeparator(_ byte: UInt8) -> Bool {
-    switch byte {
-    case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","): return true
-    default: return false
-    }
   }
 }

@@ -48,8 +48,6 @@ struct NameTable: Sendable {
 
   func find(_ name: [UInt8]) -> ID? { name.withUnsafeBufferPointer { find($0) } }
 
-  func find(_ name: ArraySlice<UInt8>) -> ID? { name.withUnsafeBufferPointer { find($0) } }
-
   func find(_ name: String) -> ID? {
     var name = name
     return name.withUTF8 { find($0) }
@@ -97,15 +95,6 @@ struct NameTable: Sendable {
   /// The name decoded as UTF-8.
   func string(_ id: ID) -> String {
     withName(id) { String(decoding: $0, as: UTF8.self) }
-  }
-
-  /// Whether the name of `a` sorts before the name of `b` (C `strcmp`).
-  func precedes(_ a: ID, _ b: ID) -> Bool {
-    arena.withUnsafeBufferPointer { buffer in
-      NameTable.bytewiseLess(
-        buffer, Int(starts[Int(a)])..<Int(ends[Int(a)]),
-        Int(starts[Int(b)])..<Int(ends[Int(b)]))
-    }
   }
 
   /// The ids sorted by name, bytewise as postconf lists them.

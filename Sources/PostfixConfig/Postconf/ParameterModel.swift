@@ -140,12 +140,6 @@ struct ParameterModel: Sendable {
     return name.withUTF8 { intern($0) }
   }
 
-  /// The table entry of a valid name, nil for names postconf does not know.
-  func node(_ name: String) -> Node? {
-    guard let id = names.find(name), nodes[Int(id)].isKnown else { return nil }
-    return nodes[Int(id)]
-  }
-
   func isKnown(_ id: ID) -> Bool { nodes[Int(id)].isKnown }
 
   // MARK: - Explicit settings
@@ -232,8 +226,14 @@ struct ParameterModel: Sendable {
     settings[Int(id)] = ValueRef()
   }
 
-  /// The ids with a setting now, in insertion order.
-  var settingIDs: [ID] { settingOrder.filter { hasSetting($0) } }
+  /// The names with a setting now, in the order postconf's hash table lists
+  /// them (insertion order fed to ``HashOrder``).
+  func settingsInHashOrder() -> [ID] {
+    let present = settingOrder.filter { hasSetting($0) }
+    return HashOrder.distinctOrder(
+      hashes: present.map { names.hashes[Int($0)] }, initialSize: PostconfAdapters.dictionarySize
+    ).map { present[$0] }
+  }
 
   // MARK: - Values
 

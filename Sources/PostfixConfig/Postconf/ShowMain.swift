@@ -187,38 +187,25 @@ extension PostconfSession {
 
   static let restrictionClassesName = "smtpd_restriction_classes"
 
-  /// The words of `smtpd_restriction_classes` in a name space, expanded.
-  static func restrictionClassWords(
+  /// `smtpd_restriction_classes` of a name space, expanded (as written when
+  /// the expansion fails); its words are the class names.
+  static func restrictionClasses(
     _ classes: [UInt8], model: ParameterModel, scope: ParameterModel.ServiceScope?
-  ) -> [ArraySlice<UInt8>] {
-    let expanded = (try? model.expand(classes, mode: [], scope: scope)) ?? classes
-    return expanded.split(whereSeparator: LegacyDatabase.isListSeparator)
+  ) -> [UInt8] {
+    (try? model.expand(classes, mode: [], scope: scope)) ?? classes
   }
 
   /// Scans main.cf's settings in postconf's hash order.
   mutating func scanMainNamespace(model: inout ParameterModel) throws {
     if let classes = model.setting(Self.restrictionClassesName) {
-      // A long list is common (one class per client group): walk the words in
-      // place rather than splitting them into an array.
-      let expanded = (try? model.expand(classes, mode: [], scope: nil)) ?? classes
-      var index = 0
-      let count = expanded.count
-      while index < count {
-        while index < count && LegacyDatabase.isListSeparator(expanded[index]) { index += 1 }
-        let start = index
-        while index < count && !LegacyDatabase.isListSeparator(expanded[index]) { index += 1 }
-        guard start < index else { break }
-        let word = expanded[start..<index]
+      let expanded = Self.restrictionClasses(classes, model: model, scope: nil)
+      ParameterList.forEachWord(in: expanded) { word in
         let id = word.withUnsafeBufferPointer { model.intern($0) }
         model.nodes[Int(id)].flags |= ParameterModel.Node.restrictionClass
         flagUser(id: id, scopeIndex: nil, model: &model, warnUndefined: true)
       }
     }
-    let present = model.settingIDs
-    let ordered = HashOrder.distinctOrder(
-      hashes: present.map { model.names.hashes[Int($0)] },
-      initialSize: PostconfAdapters.dictionarySize
-    ).map { present[$0] }
+    let ordered = model.settingsInHashOrder()
     model.mainOrder = ordered
     for id in ordered where model.hasSetting(id) {
       // A name postconf does not know only has its references flagged; when
@@ -245,7 +232,8 @@ extension PostconfSession {
     let settings = model.services[scopeIndex].settings
     let scope = model.services[scopeIndex]
     if let classes = settings[Array(Self.restrictionClassesName.utf8)] {
-      for word in Self.restrictionClassWords(classes, model: model, scope: scope) {
+      let expanded = Self.restrictionClasses(classes, model: model, scope: scope)
+      ParameterList.forEachWord(in: expanded) { word in
         flagUser(
           String(decoding: word, as: UTF8.self), scopeIndex: scopeIndex, model: &model,
           warnUndefined: true)
@@ -418,15 +406,7 @@ extension PostconfSession {
   mutating func flagUnusedMain(_ model: ParameterModel) {
     // The scan already walked main.cf's settings in hash order; deletions
     // (read-only names) do not change the order of the others.
-    let ordered =
-      model.mainOrder
-      ?? {
-        let present = model.settingIDs
-        return HashOrder.distinctOrder(
-          hashes: present.map { model.names.hashes[Int($0)] },
-          initialSize: PostconfAdapters.dictionarySize
-        ).map { present[$0] }
-      }()
+    let ordered = model.mainOrder ?? model.settingsInHashOrder()
     for id in ordered where !model.isKnown(id) {
       guard let value = model.setting(id) else { continue }
       flush()
