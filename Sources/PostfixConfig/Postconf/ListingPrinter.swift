@@ -64,29 +64,34 @@ struct ListingPrinter: Sendable {
   func format(
     _ ids: ArraySlice<NameTable.ID>, cache: inout FrozenParameterModel.LookupCache
   ) -> [UInt8]? {
-    let model = frozen.model
     var out: [UInt8] = []
     for id in ids {
-      guard id >= 0, model.isKnown(id) else { return nil }
-      let found: [UInt8]?
+      guard id >= 0, frozen.model.isKnown(id) else { return nil }
       do {
-        found = try model.value(of: id, mode: mode)
+        try appendLine(id, cache: &cache, into: &out)
       } catch {
         return nil
       }
-      guard var value = found else { continue }
-      if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
-        guard let expanded = try? frozen.expand(value, mode: mode, cache: &cache) else {
-          return nil
-        }
-        value = expanded
-      }
-      model.names.withName(id) { name in
-        LinePrinter.printParameter(
-          name: name, value: value, hideName: mode.contains(.hideName),
-          hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &out)
-      }
     }
     return out
+  }
+
+  /// Appends the line postconf prints for the valid name `id` (nothing when
+  /// it has no value in this mode).
+  /// - Throws: ``PostconfFatal`` when a host default cannot be computed,
+  ///   ``PostconfExpansionFailure`` when `-x` fails on the value.
+  func appendLine(
+    _ id: NameTable.ID, cache: inout FrozenParameterModel.LookupCache, into out: inout [UInt8]
+  ) throws {
+    let model = frozen.model
+    guard var value = try model.value(of: id, mode: mode) else { return }
+    if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
+      value = try frozen.expand(value, mode: mode, cache: &cache)
+    }
+    model.names.withName(id) { name in
+      LinePrinter.printParameter(
+        name: name, value: value, hideName: mode.contains(.hideName),
+        hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &out)
+    }
   }
 }

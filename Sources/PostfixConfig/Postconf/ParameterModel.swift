@@ -354,13 +354,12 @@ final class FrozenParameterModel: Sendable {
   /// Values already looked up while printing, by name id (`-x` of a
   /// listing asks for the same few names again and again).
   struct LookupCache {
-    var values: [[UInt8]?]
-    var known: [Bool]
+    /// Per name id: nil until looked up, then the value found (itself nil
+    /// for a name without one).
+    var entries: [[UInt8]??]
 
-    init(count: Int) {
-      values = Array(repeating: nil, count: count)
-      known = Array(repeating: false, count: count)
-    }
+    /// A cache for ids below `count` (0: remembers nothing).
+    init(count: Int) { entries = Array(repeating: nil, count: count) }
   }
 
   /// ``ParameterModel/expand(_:mode:scope:)``, with lookups remembered in `cache`.
@@ -370,14 +369,13 @@ final class FrozenParameterModel: Sendable {
     try ParameterModel.expand(value, mode: mode, scope: nil) { name, evalMode, failure in
       guard let id = model.names.find(name) else { return nil }
       let index = Int(id)
-      if index < cache.known.count && cache.known[index] { return cache.values[index] }
+      if index < cache.entries.count, let remembered = cache.entries[index] { return remembered }
       var lookupFailure: PostconfFatal?
       let found = model.lookup(name, scope: nil, mode: evalMode, failure: &lookupFailure)
       if let lookupFailure {
         failure = failure ?? lookupFailure
-      } else if index < cache.known.count {
-        cache.values[index] = found
-        cache.known[index] = true
+      } else if index < cache.entries.count {
+        cache.entries[index] = .some(found)
       }
       return found
     }

@@ -366,38 +366,31 @@ extension PostconfSession {
     } else {
       selected = options.operands.indices.map { (model.names.find(options.operands[$0]), $0) }
     }
-    let frozen = FrozenParameterModel(model)
-    var cache = FrozenParameterModel.LookupCache(count: model.names.count)
+    let printer = ListingPrinter(frozen: FrozenParameterModel(model), mode: mode)
     var start = 0
     if options.operands.isEmpty && selected.count >= parallelListingThreshold {
       // A long listing is formatted on two threads, block by block; what
       // precedes the first block that would warn or fail is exactly what the
       // plain loop prints, and the plain loop goes on from there.
-      let printer = ListingPrinter(frozen: frozen, mode: mode)
       start = printer.print(selected.map { $0.id ?? -1 }) { bytes in
         pending += bytes
         drainFullBuffers()
       }
     }
+    // The plain loop has work left only when the listing was short or failed.
+    var cache = FrozenParameterModel.LookupCache(
+      count: start < selected.count ? model.names.count : 0)
     for (id, operand) in selected[start...] {
       guard let id, model.isKnown(id) else {
         warn(
           "\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
         continue
       }
-      guard var value = try model.value(of: id, mode: mode) else { continue }
-      if mode.contains(.expand) && !model.nodes[Int(id)].has(ParameterModel.Node.raw) {
-        do {
-          value = try frozen.expand(value, mode: mode, cache: &cache)
-        } catch let failure as PostconfExpansionFailure {
-          for warning in failure.warnings { warn(warning) }
-          throw PostconfFatal(message: failure.fatal)
-        }
-      }
-      model.names.withName(id) { name in
-        LinePrinter.printParameter(
-          name: name, value: value, hideName: mode.contains(.hideName),
-          hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &pending)
+      do {
+        try printer.appendLine(id, cache: &cache, into: &pending)
+      } catch let failure as PostconfExpansionFailure {
+        for warning in failure.warnings { warn(warning) }
+        throw PostconfFatal(message: failure.fatal)
       }
       drainFullBuffers()
     }
