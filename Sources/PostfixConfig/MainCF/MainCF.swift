@@ -59,23 +59,11 @@ public struct MainCF: Sendable, Equatable {
 
   /// The number of physical lines (a final piece without `\n` counts as a line).
   public var lineCount: Int {
-    var count = 0
-    bytes.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      var offset = 0
-      while offset < buffer.count {
-        guard
-          let hit = MainCFLexing.memchrOffset(
-            base + offset, MainCFLexing.newline, buffer.count - offset)
-        else {
-          count += 1
-          return
-        }
-        count += 1
-        offset += hit + 1
-      }
+    let newlines = bytes.withUnsafeBufferPointer {
+      MainCFLexing.count(MainCFLexing.newline, in: $0)
     }
-    return count
+    let unterminated = bytes.last.map { $0 != MainCFLexing.newline } ?? false
+    return newlines + (unterminated ? 1 : 0)
   }
 
   /// The well-formed entries in file order, duplicates included.

@@ -29,6 +29,9 @@ import Testing
     #expect(try load("nul.main.cf").value(of: "relayhost") == Array("a.exa".utf8))
     #expect(try load("empty.main.cf").entries.isEmpty)
     #expect(try load("only-newlines.main.cf").lineCount == 3)
+    #expect(MainCF(bytes: []).lineCount == 0)
+    #expect(MainCF(bytes: Array("a = 1\nb = 2".utf8)).lineCount == 2)
+    #expect(MainCF(bytes: Array("a = 1\n\n".utf8)).lineCount == 2)
     #expect(
       try load("invalid-utf8.main.cf").value(of: "name") == [0xC3, 0x28, 0x20, 0xED, 0xA0, 0x80])
   }
