@@ -54,8 +54,20 @@ public enum ConfigFile {
     }
     let size = Int(info.st_size)
     if size > limit { throw tooLarge(path, limit) }
-    // The size fstat gave is read straight into the array; a file that grew
-    // meanwhile is read on in chunks.
+    let bytes = try readAll(descriptor: descriptor, size: size, limit: limit, path: path)
+    return Snapshot(bytes: bytes, identity: Identity(info))
+  }
+
+  /// Reads an open file to its end: the `size` bytes `fstat` reported straight
+  /// into the array, then on in chunks if the file grew meanwhile.
+  /// - Parameters:
+  ///   - descriptor: The open file.
+  ///   - size: Its size when it was opened.
+  ///   - limit: The most bytes accepted.
+  ///   - path: The file's name for errors.
+  /// - Returns: The bytes read.
+  /// - Throws: ``PostfixConfigError`` `io` (`read PATH: ...`) or `fileTooLarge`.
+  static func readAll(descriptor: Int32, size: Int, limit: Int, path: String) throws -> [UInt8] {
     var failed = false
     var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
       // Each iteration reads at least one byte or stops.
@@ -81,7 +93,7 @@ public enum ConfigFile {
       if bytes.count + got > limit { throw tooLarge(path, limit) }
       bytes.append(contentsOf: chunk[0..<got])
     }
-    return Snapshot(bytes: bytes, identity: Identity(info))
+    return bytes
   }
 
   /// The identity of the file at `path` now (symbolic links are followed).

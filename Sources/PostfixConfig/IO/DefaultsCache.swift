@@ -169,24 +169,12 @@ private struct CacheDirectory {
     guard size >= header.count, size - header.count <= InstalledPostfix.outputLimit else {
       return .miss
     }
-    // One byte more than the file's size, to notice a file that grew.
-    let capacity = size + 1
-    var bytes = [UInt8](repeating: 0, count: capacity)
-    var count = 0
-    // Each iteration reads at least one byte or stops.
-    while count < capacity {
-      let got = bytes.withUnsafeMutableBytes { raw -> Int in
-        guard let base = raw.baseAddress else { return -1 }
-        return ConfigFile.retryingOnInterrupt { read(file, base + count, capacity - count) }
-      }
-      if got <= 0 {
-        if got < 0 { return .miss }
-        break
-      }
-      count += got
-    }
-    guard count == size, bytes[0..<header.count].elementsEqual(header) else { return .miss }
-    return .hit(Array(bytes[header.count..<count]))
+    // A file that grew past its size fails the read; one that shrank is short.
+    guard
+      let bytes = try? ConfigFile.readAll(descriptor: file, size: size, limit: size, path: name),
+      bytes.count == size, bytes[0..<header.count].elementsEqual(header)
+    else { return .miss }
+    return .hit(Array(bytes[header.count...]))
   }
 
   func store(_ name: String, _ bytes: [UInt8]) {
