@@ -13,6 +13,14 @@ import Testing
     } ?? [],
     processID: 1, processName: "postconf")
 
+  /// main.cf in /etc/postfix, no master.cf, ``host``, the embedded catalogue.
+  static func inputs(mainCF: [UInt8]) -> PostconfInputs {
+    PostconfInputs(
+      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
+      mainCF: .contents(mainCF), masterCF: .unreadable("No such file or directory"), host: host,
+      catalog: .embedded)
+  }
+
   /// postconf's printer as the plain word loop: words joined by one space.
   static func referenceLine(_ pieces: [[UInt8]]) -> [UInt8] {
     let words = pieces.flatMap { piece in
@@ -88,7 +96,6 @@ import Testing
     let fragments = [
       " ", "\t", "\r", "a", "b,c", "=", " = ", "x\u{0}y", "#", "word", "\u{b}",
     ]
-    let host = Self.host
     for _ in 0..<400 {
       var text = ""
       for _ in 0..<random.below(8) {
@@ -124,10 +131,7 @@ import Testing
       let warnings = document.diagnostics(path: "/etc/postfix/main.cf").map {
         Array("postconf: warning: \($0.message)\n".utf8)
       }
-      let inputs = PostconfInputs(
-        programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
-        mainCF: .contents(bytes), masterCF: .unreadable("No such file or directory"), host: host,
-        catalog: .embedded)
+      let inputs = Self.inputs(mainCF: bytes)
       let outcome = Postconf.run(arguments: [Array("-n".utf8)], inputs: inputs)
       #expect(outcome.stdout == expected, "\(text.debugDescription)")
       #expect(
@@ -186,11 +190,7 @@ import Testing
       let value = index == failing ? "${{$mydomain} == {x}" : "check_client_access, $mydomain"
       text += "zz_\(index) = \(value)\n"
     }
-    let host = Self.host
-    let inputs = PostconfInputs(
-      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
-      mainCF: .contents(Array(text.utf8)), masterCF: .unreadable("No such file or directory"),
-      host: host, catalog: .embedded)
+    let inputs = Self.inputs(mainCF: Array(text.utf8))
     guard
       case .success(let options) = PostconfOptions.parse(
         [Array("-n".utf8), Array("-x".utf8)], programName: "postconf")
