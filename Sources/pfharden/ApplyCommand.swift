@@ -410,21 +410,17 @@ enum OptionScanner {
     var index = 0
     var positionalOnly = false
     while index < arguments.count {
-      var argument = arguments[index]
+      let word = arguments[index]
       index += 1
-      if positionalOnly || argument == "-" || !argument.hasPrefix("-") {
-        items.append(.positional(argument))
+      if positionalOnly || word == "-" || !word.hasPrefix("-") {
+        items.append(.positional(word))
         continue
       }
-      if argument == "--" {
+      if word == "--" {
         positionalOnly = true
         continue
       }
-      var inline: String?
-      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-        inline = String(argument[argument.index(after: equals)...])
-        argument = String(argument[..<equals])
-      }
+      let (argument, inline) = CLI.splitLongOption(word)
       if flags.contains(argument) {
         if inline != nil { return .failure("option '\(argument)' takes no value") }
         items.append(.flag(argument))

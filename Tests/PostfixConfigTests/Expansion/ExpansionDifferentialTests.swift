@@ -136,40 +136,14 @@ import Testing
     let cases = Int(environment["PFHARDEN_EXPANSION_CASES"] ?? "") ?? 300
     let seed = UInt64(environment["PFHARDEN_EXPANSION_SEED"] ?? "") ?? 0
     let items = (1...UInt64(cases)).map { Self.makeCase(seed: ($0 &+ seed) &* 7919) }
-    for (index, item) in items.enumerated() {
-      let caseDirectory = directory.appendingPathComponent("case-\(index)")
-      try FileManager.default.createDirectory(at: caseDirectory, withIntermediateDirectories: true)
-      try Data(item.mainCf.utf8).write(to: caseDirectory.appendingPathComponent("main.cf"))
-      try Data("smtp      inet  n       -       y       -       -       smtpd\n".utf8)
-        .write(to: caseDirectory.appendingPathComponent("master.cf"))
-    }
-    // postconf sleeps one second before each fatal exit: run the cases in parallel.
-    let script = """
-      cd "$1" || exit 2
-      ls -d case-* | xargs -P 32 -I CASE sh -c '
-        touch -d 2020-01-01 CASE/main.cf CASE/master.cf
-        NORANDOMIZE=1 \(RealPostfix.postconfPath) -c "$PWD/CASE" -xh smtpd_banner >CASE/out 2>CASE/err
-        echo $? >CASE/rc'
-      """
-    let batch = try RealPostfix.run("/bin/bash", ["-c", script, "bash", directory.path])
-    #expect(batch.status == 0)
+    let results = try BannerBatch.run(items.map(\.mainCf), in: directory)
 
     var mismatches = 0
     var failures = 0
     var crashes = 0
     var compared = 0
-    for (index, item) in items.enumerated() {
-      let caseDirectory = directory.appendingPathComponent("case-\(index)")
-      let read = { (name: String) in
-        Array((try? Data(contentsOf: caseDirectory.appendingPathComponent(name))) ?? Data())
-      }
-      let status =
-        Int32(
-          String(decoding: read("rc"), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)) ?? -1
-      let real = Observed(
-        run: RealPostfix.Run(stdout: read("out"), stderr: read("err"), status: status),
-        directory: caseDirectory.path)
+    for (item, result) in zip(items, results) {
+      let real = Observed(run: result.run, directory: result.directory)
       let mine = Self.simulate(item, known: known)
       if real.status != 0 { failures += 1 }
       // A displayed value with "{" is re-parsed by the printer (brace

@@ -2,6 +2,60 @@ import Foundation
 import PostfixConfig
 import Testing
 
+/// Real `postconf -c CASE -xh smtpd_banner` over many main.cf files at once.
+enum BannerBatch {
+  /// One case's result.
+  struct Result {
+    var run: RealPostfix.Run
+    /// The case's configuration directory (it appears in postconf's messages).
+    var directory: String
+  }
+
+  /// Writes each main.cf (with a one-line master.cf) into a case directory
+  /// under `directory` and runs postconf on all of them from one shell, in
+  /// parallel: postconf sleeps a second before each fatal exit, and starting
+  /// a process from the test is slow.
+  /// - Parameters:
+  ///   - mainCFs: The main.cf texts.
+  ///   - directory: A scratch directory.
+  ///   - command: How postconf is invoked (its argv[0] prefixes every message).
+  /// - Returns: The results, in the order of `mainCFs`.
+  /// - Throws: When a case cannot be written or the shell cannot start.
+  static func run(
+    _ mainCFs: [String], in directory: URL, command: String = RealPostfix.postconfPath
+  ) throws -> [Result] {
+    for (index, text) in mainCFs.enumerated() {
+      let caseDirectory = directory.appendingPathComponent("case-\(index)")
+      try FileManager.default.createDirectory(at: caseDirectory, withIntermediateDirectories: true)
+      try Data(text.utf8).write(to: caseDirectory.appendingPathComponent("main.cf"))
+      try Data("smtp      inet  n       -       y       -       -       smtpd\n".utf8)
+        .write(to: caseDirectory.appendingPathComponent("master.cf"))
+    }
+    let script = """
+      cd "$1" || exit 2
+      ls -d case-* | xargs -P 32 -I CASE sh -c '
+        touch -d 2020-01-01 CASE/main.cf CASE/master.cf
+        NORANDOMIZE=1 \(command) -c "$PWD/CASE" -xh smtpd_banner >CASE/out 2>CASE/err
+        echo $? >CASE/rc'
+      """
+    let batch = try RealPostfix.run("/bin/bash", ["-c", script, "bash", directory.path])
+    #expect(batch.status == 0)
+    return mainCFs.indices.map { index in
+      let caseDirectory = directory.appendingPathComponent("case-\(index)")
+      let read = { (name: String) in
+        Array((try? Data(contentsOf: caseDirectory.appendingPathComponent(name))) ?? Data())
+      }
+      let status =
+        Int32(
+          String(decoding: read("rc"), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)) ?? -1
+      return Result(
+        run: RealPostfix.Run(stdout: read("out"), stderr: read("err"), status: status),
+        directory: caseDirectory.path)
+    }
+  }
+}
+
 /// A deliberately tiny main.cf reader for the expansion tests.
 ///
 /// It knows `name = value` lines, indented continuation lines, and skips
