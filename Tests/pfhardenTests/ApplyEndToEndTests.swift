@@ -17,15 +17,27 @@ import Testing
       || (FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath) && getuid() == 0),
     "needs root and /usr/sbin/postfix; set PFHARDEN_REQUIRE_POSTFIX=1 to fail instead of skipping"))
 struct ApplyEndToEndTests {
-  @Test func relayProfileAppliedWithReloadClosesTheServer() throws {
+  /// A running instance, or nil (recorded as an issue) where the suite was
+  /// required to run but cannot: not root, or no Postfix.
+  func startedInstance() throws -> ApplyInstance? {
     guard getuid() == 0, FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath)
     else {
       Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
-      return
+      return nil
     }
     let instance = try ApplyInstance()
+    do {
+      try instance.start()
+    } catch {
+      instance.stop()
+      throw error
+    }
+    return instance
+  }
+
+  @Test func relayProfileAppliedWithReloadClosesTheServer() throws {
+    guard let instance = try startedInstance() else { return }
     defer { instance.stop() }
-    try instance.start()
 
     // Before: stock posture answers VRFY and accepts MAIL without HELO.
     let before = probe(instance)
@@ -70,14 +82,8 @@ struct ApplyEndToEndTests {
   }
 
   @Test func sendOnlyRestartsAndStillListensOnLoopbackOnly() throws {
-    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath)
-    else {
-      Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
-      return
-    }
-    let instance = try ApplyInstance()
+    guard let instance = try startedInstance() else { return }
     defer { instance.stop() }
-    try instance.start()
     let result = ApplyCLIFixture.run(
       ApplyCommand.run,
       [
