@@ -3,7 +3,9 @@
 # generated main.cf files of about 10 KB, 1 MB and 10 MB, plus the library's
 # parse+serialise alone, and prints ratios from this one run. Peak memory is
 # the maximum resident set size reported by /usr/bin/time. pfharden formats
-# long listings on two threads; postconf uses one.
+# long listings on two threads; postconf uses one. pfharden is built as it is
+# installed on a mail server: a release build with the Swift runtime linked
+# in (README, "Installing"), in its own build directory.
 #
 # Usage: Benchmarks/postconf.sh [ROUNDS]   (run from the package root)
 set -euo pipefail
@@ -12,8 +14,9 @@ root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-swift build -c release --product pfharden >/dev/null
-bin=$(swift build -c release --show-bin-path)/pfharden
+static=(-c release --static-swift-stdlib --scratch-path "$root/.build/static")
+swift build "${static[@]}" --product pfharden >/dev/null
+bin=$(swift build "${static[@]}" --show-bin-path)/pfharden
 swiftc -O -parse-as-library -module-name ParseBench -o "$work/parsebench" \
   $(find "$root/Sources/PostfixConfig" -name '*.swift') "$root/Benchmarks/ParseBench/main.swift" \
   2>/dev/null || swiftc -O -module-name ParseBench -o "$work/parsebench" \

@@ -1,3 +1,5 @@
+import PostfixConfig
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,4 +26,35 @@ enum ProcessMemory {
     _ = mallopt(trimThreshold, 256 << 20)
     #endif
   }
+
+  /// Ends the process with postconf's fatal status and a message naming
+  /// `path` if a mapped file loses pages under it (`SIGBUS`: another program
+  /// truncated the file while it was being read).
+  ///
+  /// Nothing else in the process maps files, so any `SIGBUS` is that. The
+  /// message of the last file mapped is the one printed.
+  /// - Parameters:
+  ///   - path: The mapped file.
+  ///   - programName: The prefix of the message.
+  static func reportTruncation(of path: String, programName: String) {
+    #if canImport(Glibc)
+    let text =
+      "\(programName): fatal: \(Printable.sanitize(path.utf8)): file truncated while being read\n"
+    // Kept for the life of the process: the handler may run at any time.
+    truncationMessage = strdup(text)
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in
+      // Only async-signal-safe calls here.
+      if let message = truncationMessage { _ = write(2, message, strlen(message)) }
+      _exit(1)
+    }
+    sigemptyset(&action.sa_mask)
+    sigaction(SIGBUS, &action, nil)
+    #endif
+  }
 }
+
+#if canImport(Glibc)
+// The message ``ProcessMemory/reportTruncation(of:programName:)`` prints.
+nonisolated(unsafe) private var truncationMessage: UnsafeMutablePointer<CChar>?
+#endif

@@ -8,9 +8,15 @@ import Glibc
 /// PostfixConfig IO layer).
 enum SystemFiles {
   /// Reads a configuration file, or says why it could not, in strerror words.
-  static func read(_ path: String) -> PostconfInputs.File {
+  ///
+  /// A file of a megabyte or more is mapped rather than copied; should another
+  /// program truncate it meanwhile, the command ends with a fatal error
+  /// (``ProcessMemory/reportTruncation(of:programName:)``).
+  static func read(_ path: String, programName: String) -> PostconfInputs.File {
     do {
-      return .contents(try ConfigFile.read(path: path))
+      let bytes = try ConfigFile.readShared(path: path)
+      if bytes.isMapped { ProcessMemory.reportTruncation(of: path, programName: programName) }
+      return .shared(bytes)
     } catch let error as PostfixConfigError {
       // ConfigFile reports "open PATH: strerror"; postconf words it itself.
       let prefix = "open \(path): "

@@ -44,6 +44,18 @@ public enum ConfigFile {
   public static func readSnapshot(path: String, limit: Int = MainCF.maximumSize) throws
     -> Snapshot
   {
+    try withOpenFile(path: path, limit: limit) { descriptor, info in
+      let bytes = try readAll(
+        descriptor: descriptor, size: Int(info.st_size), limit: limit, path: path)
+      return Snapshot(bytes: bytes, identity: Identity(info))
+    }
+  }
+
+  /// Opens `path` for reading and calls `body` with the descriptor and its
+  /// `fstat`, once the file is known to be no directory and within `limit`.
+  private static func withOpenFile<Result>(
+    path: String, limit: Int, _ body: (Int32, stat) throws -> Result
+  ) throws -> Result {
     let descriptor = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
     guard descriptor >= 0 else { throw ioError("open \(path)") }
     defer { _ = close(descriptor) }
@@ -52,10 +64,39 @@ public enum ConfigFile {
     if (info.st_mode & S_IFMT) == S_IFDIR {
       throw PostfixConfigError(.io, Printable.sanitize("read \(path): Is a directory".utf8))
     }
-    let size = Int(info.st_size)
-    if size > limit { throw tooLarge(path, limit) }
-    let bytes = try readAll(descriptor: descriptor, size: size, limit: limit, path: path)
-    return Snapshot(bytes: bytes, identity: Identity(info))
+    if Int(info.st_size) > limit { throw tooLarge(path, limit) }
+    return try body(descriptor, info)
+  }
+
+  /// Files at least this large are mapped by ``readShared(path:limit:mappingFrom:)``.
+  public static let mappingThreshold = 1 << 20
+
+  /// Reads a whole file into shared read-only bytes: mapped when it is at
+  /// least `mappingFrom` bytes long (reading a large file into fresh memory
+  /// costs several times more), otherwise read into an array.
+  /// - Parameters:
+  ///   - path: The file to read (symbolic links are followed).
+  ///   - limit: The largest size accepted, checked before reading.
+  ///   - mappingFrom: The smallest size that is mapped.
+  /// - Returns: The content. A mapping covers the size the file had when it
+  ///   was opened; see ``FileBytes`` for a file truncated meanwhile.
+  /// - Throws: As ``read(path:limit:)``.
+  public static func readShared(
+    path: String, limit: Int = MainCF.maximumSize, mappingFrom: Int = mappingThreshold
+  ) throws -> FileBytes {
+    try withOpenFile(path: path, limit: limit) { descriptor, info in
+      let size = Int(info.st_size)
+      // Only regular files are mapped; a mapping that fails falls back to reading.
+      if size >= max(mappingFrom, 1), (info.st_mode & S_IFMT) == S_IFREG,
+        let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+        base != MAP_FAILED
+      {
+        return FileBytes(
+          mapping: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
+        )
+      }
+      return FileBytes(try readAll(descriptor: descriptor, size: size, limit: limit, path: path))
+    }
   }
 
   /// Reads an open file to its end: the `size` bytes `fstat` reported straight

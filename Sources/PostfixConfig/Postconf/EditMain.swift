@@ -11,7 +11,7 @@ extension PostconfSession {
     }
     let request = try PostconfAdapters.parseEdit(mode: editMode, arguments: options.operands)
     for warning in request.warnings { warn(warning) }
-    guard case .contents(let bytes) = inputs.mainCF else {
+    guard let bytes = inputs.mainCF.bytes else {
       if case .unreadable(let reason) = inputs.mainCF {
         throw PostconfFatal(message: "open \(mainPath) for reading: \(reason)")
       }

@@ -24,11 +24,11 @@ extension PostconfSession {
 
   /// `postconf -Me|-MX|-M#|-Fe|-Pe|-PX ...` on master.cf.
   mutating func editMaster() throws {
-    let bytes: [UInt8]
-    switch inputs.masterCF {
-    case .contents(let contents): bytes = contents
-    case .unreadable(let reason):
-      throw PostconfFatal(message: "open \(masterPath) for reading: \(reason)")
+    guard let bytes = inputs.masterCF.bytes else {
+      if case .unreadable(let reason) = inputs.masterCF {
+        throw PostconfFatal(message: "open \(masterPath) for reading: \(reason)")
+      }
+      return
     }
     let result = PostconfAdapters.editMaster(bytes, options: options, path: masterPath)
     for diagnostic in result.diagnostics {

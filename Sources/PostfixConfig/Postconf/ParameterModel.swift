@@ -87,7 +87,7 @@ struct ParameterModel: Sendable {
   var settingOrder: [ID] = []
   /// main.cf's bytes, which settings point into, and the file ranges of
   /// values spread over continuation lines.
-  var file: [UInt8] = []
+  var file = FileBytes([])
   var pieces: [Range<UInt32>] = []
   /// Values that are not in main.cf (`-c`, `-o name=value`).
   var owned: [[UInt8]] = []
@@ -157,7 +157,7 @@ struct ParameterModel: Sendable {
     let end = Int(ref.end)
     switch ref.storage {
     case .none: return nil
-    case .file: return Array(file[start..<end])
+    case .file: return file.withUnsafeBufferPointer { Array($0[start..<end]) }
     case .owned: return owned[start]
     case .pieces:
       let parts = pieces[start..<(start + end)]

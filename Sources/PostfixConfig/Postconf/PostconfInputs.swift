@@ -7,8 +7,29 @@ public struct PostconfInputs: Sendable {
   public enum File: Sendable, Equatable {
     /// The file's bytes.
     case contents([UInt8])
+    /// The file's bytes, shared without a copy (a large file is mapped; see
+    /// ``ConfigFile/readShared(path:limit:mappingFrom:)``).
+    case shared(FileBytes)
     /// `strerror` text, e.g. `No such file or directory`.
     case unreadable(String)
+
+    /// The bytes of either kind of contents; nil when unreadable.
+    var fileBytes: FileBytes? {
+      switch self {
+      case .contents(let bytes): FileBytes(bytes)
+      case .shared(let shared): shared
+      case .unreadable: nil
+      }
+    }
+
+    /// A copy of the bytes; nil when unreadable.
+    var bytes: [UInt8]? {
+      switch self {
+      case .contents(let bytes): bytes
+      case .shared(let shared): shared.bytes
+      case .unreadable: nil
+      }
+    }
   }
 
   /// argv[0] as postconf would see it: the prefix of every diagnostic.

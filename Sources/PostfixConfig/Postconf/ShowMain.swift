@@ -31,9 +31,10 @@ extension PostconfSession {
     if inputs.configDirectoryInjected {
       model.set(model.intern("config_directory"), owning: Array(inputs.configDirectory.utf8))
     }
-    let bytes: [UInt8]
+    let bytes: FileBytes
     switch inputs.mainCF {
-    case .contents(let contents): bytes = contents
+    case .contents(let contents): bytes = FileBytes(contents)
+    case .shared(let shared): bytes = shared
     case .unreadable(let reason): throw PostconfFatal(message: "open \(mainPath): \(reason)")
     }
     model.file = bytes
@@ -91,8 +92,8 @@ extension PostconfSession {
       if failOnOpenError { throw PostconfFatal(message: text) }
       warn(text)
       return nil
-    case .contents(let bytes):
-      let master = PostconfAdapters.readMaster(bytes, path: masterPath)
+    case .contents, .shared:
+      let master = PostconfAdapters.readMaster(inputs.masterCF.bytes ?? [], path: masterPath)
       for diagnostic in master.diagnostics where reportProblems {
         if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
         warn(diagnostic.message)

@@ -61,4 +61,57 @@ import Testing
     let scratch = try IOScratch()
     #expect(throws: PostfixConfigError(.io, "")) { try ConfigFile.read(path: scratch.directory) }
   }
+
+  @Test func sharedReadsMapLargeFilesAndCopySmallOnes() throws {
+    let scratch = try IOScratch()
+    let line = "zz_class = check_client_access hash:/etc/postfix/access,\r\n    permit\n"
+    let large = String(repeating: line, count: ConfigFile.mappingThreshold / line.utf8.count + 1)
+    try scratch.write("large.cf", large)
+    try scratch.write("small.cf", line)
+    try scratch.write("empty.cf", "")
+    let mapped = try ConfigFile.readShared(path: scratch.path("large.cf"))
+    #expect(mapped.isMapped)
+    #expect(mapped.count == large.utf8.count)
+    #expect(mapped.bytes == Array(large.utf8))
+    #expect(mapped.withUnsafeBufferPointer { Array($0.suffix(3)) } == Array("it\n".utf8))
+    let small = try ConfigFile.readShared(path: scratch.path("small.cf"))
+    #expect(!small.isMapped)
+    #expect(small.bytes == Array(line.utf8))
+    // The threshold is the caller's; an empty file is never mapped.
+    #expect(try ConfigFile.readShared(path: scratch.path("small.cf"), mappingFrom: 1).isMapped)
+    let empty = try ConfigFile.readShared(path: scratch.path("empty.cf"), mappingFrom: 0)
+    #expect(!empty.isMapped && empty.count == 0)
+    // Equal bytes are equal, however they are held.
+    #expect(mapped == FileBytes(Array(large.utf8)))
+    #expect(small == (try ConfigFile.readShared(path: scratch.path("small.cf"), mappingFrom: 1)))
+    #expect(mapped != small)
+  }
+
+  @Test func sharedReadsFailAsReadsDo() throws {
+    let scratch = try IOScratch()
+    let missing = scratch.path("main.cf")
+    let error = try #require(throws: PostfixConfigError.self) {
+      try ConfigFile.readShared(path: missing)
+    }
+    #expect(error.reason == "open \(missing): No such file or directory")
+    #expect(throws: PostfixConfigError(.io, "")) {
+      try ConfigFile.readShared(path: scratch.directory)
+    }
+    try scratch.write("main.cf", "12345")
+    #expect(throws: PostfixConfigError(.fileTooLarge, "")) {
+      try ConfigFile.readShared(path: missing, limit: 4, mappingFrom: 1)
+    }
+  }
+
+  @Test func mappedBytesOutliveTheReplacedFile() throws {
+    // Postfix's edits (and ours) replace main.cf by renaming: a mapping of
+    // the old file keeps its bytes.
+    let scratch = try IOScratch()
+    let text = String(repeating: "a = 1\n", count: 1000)
+    try scratch.write("main.cf", text)
+    let mapped = try ConfigFile.readShared(path: scratch.path("main.cf"), mappingFrom: 1)
+    try AtomicWriter.writePostconfStyle(Array("b = 2\n".utf8), to: scratch.path("main.cf"))
+    #expect(mapped.isMapped)
+    #expect(mapped.bytes == Array(text.utf8))
+  }
 }
