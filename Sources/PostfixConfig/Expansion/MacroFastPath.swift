@@ -132,26 +132,74 @@ enum MacroFastPath {
   static func expand(
     _ value: [UInt8], limits: ExpansionLimits, lookup: (String) -> [UInt8]?
   ) -> Expansion {
-    guard limits.maximumDepth > 0 else { return .gaveUp([]) }
+    // The lookups made, for the engine to replay: the first one apart, as
+    // most values make just one.
+    var firstLookup: Lookup?
+    var laterLookups: [Lookup] = []
+    var lookups: [Lookup] { firstLookup.map { [$0] + laterLookups } ?? [] }
+    var output: [UInt8] = []
     return value.withUnsafeBufferPointer { buffer in
-      let special = nextSpecial(in: buffer, from: 0)
-      if isEnd(special, in: buffer) {
-        // One literal callback (none for an empty text), no reference.
-        let steps = special == 0 ? 0 : special + 1
-        guard steps <= limits.maximumSteps, special <= limits.maximumResultBytes else {
-          return .gaveUp([])
+      let outcome = expand(buffer, limits: limits, into: &output) { nameBytes in
+        let name = String(decoding: nameBytes, as: UTF8.self)
+        let found = lookup(name)
+        if firstLookup == nil {
+          firstLookup = (name, found)
+        } else {
+          laterLookups.append((name, found))
         }
-        return .done(special == value.count ? value : Array(buffer[..<special]), .plain)
+        return .some(found)
       }
-      var expander = Expander(limits: limits)
-      expander.output.reserveCapacity(value.count + 32)
-      guard expander.expand(buffer, firstSpecial: special, depth: 0, lookup: lookup),
-        expander.steps <= limits.maximumSteps
-      else { return .gaveUp(expander.lookups) }
-      var output: [UInt8] = []
-      swap(&output, &expander.output)
-      return .done(output, .simple)
+      switch outcome {
+      case .plain(let end): return .done(end == value.count ? value : Array(buffer[..<end]), .plain)
+      case .expanded: return .done(output, .simple)
+      case .gaveUp: return .gaveUp(lookups)
+      }
     }
+  }
+
+  /// The result of ``expand(_:limits:into:lookup:)``.
+  enum InPlace: Equatable {
+    /// No macro: the result is the value's first `end` bytes.
+    case plain(end: Int)
+    /// The result is in the output buffer.
+    case expanded
+    /// Not simple, or a lookup could not answer: the engine must run.
+    case gaveUp
+  }
+
+  /// The expansion of a simple value into a buffer the caller reuses, with
+  /// names looked up by their bytes (the listing printer's way: no text
+  /// made per reference, no allocation once the buffer is large enough).
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - limits: The engine's limits.
+  ///   - output: Replaced by the result when it is `.expanded`.
+  ///   - lookup: A parameter's value (`.some(nil)` when it is undefined), or
+  ///     nil to give up.
+  /// - Returns: Where the result is, or `.gaveUp`.
+  static func expand(
+    _ value: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, into output: inout [UInt8],
+    lookup: (UnsafeBufferPointer<UInt8>) -> [UInt8]??
+  ) -> InPlace {
+    guard limits.maximumDepth > 0 else { return .gaveUp }
+    let special = nextSpecial(in: value, from: 0)
+    if isEnd(special, in: value) {
+      // One literal callback (none for an empty text), no reference.
+      let steps = special == 0 ? 0 : special + 1
+      guard steps <= limits.maximumSteps, special <= limits.maximumResultBytes else {
+        return .gaveUp
+      }
+      return .plain(end: special)
+    }
+    var expander = Expander(limits: limits)
+    swap(&output, &expander.output)
+    defer { swap(&output, &expander.output) }
+    expander.output.removeAll(keepingCapacity: true)
+    expander.output.reserveCapacity(value.count + 32)
+    guard expander.expand(value, firstSpecial: special, depth: 0, lookup: lookup),
+      expander.steps <= limits.maximumSteps
+    else { return .gaveUp }
+    return .expanded
   }
 
   /// A lookup function that first answers `lookups` again (while the engine
@@ -194,26 +242,19 @@ enum MacroFastPath {
     let depthLimit: Int
     var output: [UInt8] = []
     var steps = 0
-    private var firstLookup: Lookup?
-    private var laterLookups: [Lookup] = []
 
     init(limits: ExpansionLimits) {
       self.limits = limits
       self.depthLimit = min(limits.maximumDepth, MacroFastPath.maximumDepth)
     }
 
-    var lookups: [Lookup] {
-      guard let firstLookup else { return [] }
-      return [firstLookup] + laterLookups
-    }
-
     /// One `mac_parse` level over a whole value (up to its first NUL), whose
     /// first `$` or NUL is at `firstSpecial`.
     ///
-    /// Returns false when the value is not simple.
+    /// Returns false when the value is not simple or `lookup` gave up.
     mutating func expand(
       _ buffer: UnsafeBufferPointer<UInt8>, firstSpecial: Int, depth: Int,
-      lookup: (String) -> [UInt8]?
+      lookup: (UnsafeBufferPointer<UInt8>) -> [UInt8]??
     ) -> Bool {
       guard depth < depthLimit else { return false }
       var pendingLiteral = false
@@ -242,12 +283,8 @@ enum MacroFastPath {
           pendingLiteral = false
           steps += 1
           guard steps <= limits.maximumSteps else { return false }
-          let name = MacroFastPath.string(buffer, nameRange)
-          let value = lookup(name)
-          if firstLookup == nil {
-            firstLookup = (name, value)
-          } else {
-            laterLookups.append((name, value))
+          guard let value = lookup(UnsafeBufferPointer(rebasing: buffer[nameRange])) else {
+            return false
           }
           // An empty value (also one that starts with NUL) is not parsed.
           if let value, let first = value.first, first != 0 {

@@ -32,20 +32,23 @@ public enum LinePrinter {
     into out: inout [UInt8]
   ) {
     name.withUnsafeBufferPointer { name in
-      printParameter(
-        name: name, value: value, hideName: hideName, hideValue: hideValue, fold: fold, into: &out)
+      value.withUnsafeBufferPointer { value in
+        printParameter(
+          name: name, value: value, hideName: hideName, hideValue: hideValue, fold: fold,
+          into: &out)
+      }
     }
   }
 
-  // The same over the name's bytes in place: the pieces are fed to one word
-  // splitter in turn, so `name = value` is never assembled.
+  // The same over the name's and the value's bytes in place: the pieces are
+  // fed to one word splitter in turn, so `name = value` is never assembled.
   static func printParameter(
-    name: UnsafeBufferPointer<UInt8>, value: [UInt8], hideName: Bool, hideValue: Bool,
-    fold: Bool, into out: inout [UInt8]
+    name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, hideName: Bool,
+    hideValue: Bool, fold: Bool, into out: inout [UInt8]
   ) {
     var state = State()
     if hideName {
-      value.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
+      state.words(in: value, fold: fold, into: &out)
     } else if hideValue {
       state.words(in: name, fold: fold, into: &out)
     } else {
@@ -54,7 +57,7 @@ public enum LinePrinter {
       withUnsafeBytes(of: UInt8(ascii: "=")) {
         state.words(in: $0.bindMemory(to: UInt8.self), fold: fold, into: &out)
       }
-      value.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
+      state.words(in: value, fold: fold, into: &out)
     }
     out.append(0x0A)
   }

@@ -160,21 +160,53 @@ struct ParameterModel: Sendable {
     case .file: return file.withUnsafeBufferPointer { Array($0[start..<end]) }
     case .owned: return owned[start]
     case .pieces:
-      let parts = pieces[start..<(start + end)]
-      let total = parts.reduce(0) { $0 + $1.count }
-      return file.withUnsafeBufferPointer { source in
-        [UInt8](unsafeUninitializedCapacity: total) { target, initialized in
-          var offset = 0
-          for part in parts {
-            let bytes = UnsafeBufferPointer(
-              rebasing: source[Int(part.lowerBound)..<Int(part.upperBound)])
-            _ = UnsafeMutableBufferPointer(rebasing: target[offset...]).initialize(from: bytes)
-            offset += bytes.count
-          }
-          initialized = offset
-        }
+      var joined: [UInt8] = []
+      appendPieces(of: ref, to: &joined)
+      return joined
+    }
+  }
+
+  /// Appends the main.cf pieces a `.pieces` value is made of.
+  private func appendPieces(of ref: ValueRef, to out: inout [UInt8]) {
+    let parts = pieces[Int(ref.start)..<Int(ref.start + ref.end)]
+    out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count })
+    file.withUnsafeBufferPointer { source in
+      for part in parts {
+        out.append(
+          contentsOf: UnsafeBufferPointer(
+            rebasing: source[Int(part.lowerBound)..<Int(part.upperBound)]))
       }
     }
+  }
+
+  /// Calls `body` with the bytes ``value(of:mode:)`` gives, where they are:
+  /// a main.cf value in the file itself, one spread over continuation lines
+  /// joined in `scratch` (so printing a listing copies no value).
+  /// - Returns: What `body` returns, or nil when the name has no value in
+  ///   this mode (`body` is not called).
+  func withValue<Result>(
+    of id: ID, mode: PostconfOptions.Mode, scratch: inout [UInt8],
+    _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
+  ) throws -> Result? {
+    guard isKnown(id) else { return nil }
+    let ref = settings[Int(id)]
+    if !mode.contains(.showDefaults) {
+      switch ref.storage {
+      case .none: break
+      case .file:
+        return try file.withUnsafeBufferPointer {
+          try body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
+        }
+      case .pieces:
+        scratch.removeAll(keepingCapacity: true)
+        appendPieces(of: ref, to: &scratch)
+        return try scratch.withUnsafeBufferPointer(body)
+      case .owned:
+        return try owned[Int(ref.start)].withUnsafeBufferPointer(body)
+      }
+    }
+    guard let value = try value(of: id, mode: mode) else { return nil }
+    return try value.withUnsafeBufferPointer(body)
   }
 
   /// The explicit setting of a name, or nil.
@@ -328,6 +360,11 @@ struct ParameterModel: Sendable {
   ) -> [UInt8]? {
     if let scope, let local = scope.settings[Array(name.utf8)] { return local }
     guard let id = names.find(name) else { return nil }
+    return lookup(id: id, mode: mode, failure: &failure)
+  }
+
+  /// What `$name` stands for in the global name space, for a known id.
+  func lookup(id: ID, mode: PostconfOptions.Mode, failure: inout PostconfFatal?) -> [UInt8]? {
     // postconf also finds names it has not (yet) validated in main.cf.
     if !isKnown(id) {
       return mode.contains(.showDefaults) ? nil : setting(id)
@@ -351,12 +388,17 @@ final class FrozenParameterModel: Sendable {
 
   init(_ model: ParameterModel) { self.model = model }
 
-  /// Values already looked up while printing, by name id (`-x` of a
-  /// listing asks for the same few names again and again).
+  /// What one printing thread keeps from line to line: values already looked
+  /// up, by name id (`-x` of a listing asks for the same few names again and
+  /// again), and the buffers lines are made in.
   struct LookupCache {
     /// Per name id: nil until looked up, then the value found (itself nil
     /// for a name without one).
     var entries: [[UInt8]??]
+    /// Where a value spread over continuation lines is joined.
+    var valueBuffer: [UInt8] = []
+    /// Where a value is expanded.
+    var expansionBuffer: [UInt8] = []
 
     /// A cache for ids below `count` (0: remembers nothing).
     init(count: Int) { entries = Array(repeating: nil, count: count) }
@@ -368,17 +410,45 @@ final class FrozenParameterModel: Sendable {
   {
     try ParameterModel.expand(value, mode: mode, scope: nil) { name, evalMode, failure in
       guard let id = model.names.find(name) else { return nil }
-      let index = Int(id)
-      if index < cache.entries.count, let remembered = cache.entries[index] { return remembered }
       var lookupFailure: PostconfFatal?
-      let found = model.lookup(name, scope: nil, mode: evalMode, failure: &lookupFailure)
-      if let lookupFailure {
-        failure = failure ?? lookupFailure
-      } else if index < cache.entries.count {
-        cache.entries[index] = .some(found)
-      }
+      let found = lookup(id: id, mode: evalMode, cache: &cache, failure: &lookupFailure)
+      if let lookupFailure { failure = failure ?? lookupFailure }
       return found
     }
+  }
+
+  /// The expansion of a simple value (``MacroFastPath/expand(_:limits:into:lookup:)``)
+  /// with lookups remembered in `cache`; a lookup that fails gives up, for
+  /// ``expand(_:mode:cache:)`` to report.
+  func expandSimple(
+    _ value: UnsafeBufferPointer<UInt8>, mode: PostconfOptions.Mode, into output: inout [UInt8],
+    cache: inout LookupCache
+  ) -> MacroFastPath.InPlace {
+    let evalMode = mode.subtracting(.nonDefault)
+    return MacroFastPath.expand(value, limits: .default, into: &output) { name in
+      guard let id = model.names.find(name) else { return .some(nil) }
+      var failure: PostconfFatal?
+      let found = lookup(id: id, mode: evalMode, cache: &cache, failure: &failure)
+      return failure == nil ? .some(found) : nil
+    }
+  }
+
+  /// ``ParameterModel/lookup(id:mode:failure:)``, remembered in `cache`
+  /// unless it failed.
+  func lookup(
+    id: ParameterModel.ID, mode: PostconfOptions.Mode, cache: inout LookupCache,
+    failure: inout PostconfFatal?
+  ) -> [UInt8]? {
+    let index = Int(id)
+    if index < cache.entries.count, let remembered = cache.entries[index] { return remembered }
+    var lookupFailure: PostconfFatal?
+    let found = model.lookup(id: id, mode: mode, failure: &lookupFailure)
+    if let lookupFailure {
+      failure = lookupFailure
+    } else if index < cache.entries.count {
+      cache.entries[index] = .some(found)
+    }
+    return found
   }
 }
 

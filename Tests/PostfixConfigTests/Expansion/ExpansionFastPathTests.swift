@@ -351,6 +351,54 @@ import Testing
     #expect(taken[.engine, default: 0] > 1000)
   }
 
+  /// The in-place form the listing printer uses gives the engine's results.
+  ///
+  /// Names are looked up by their bytes and the result lands in a buffer
+  /// reused from value to value. Whenever it does not give up, its result is
+  /// the engine's; a lookup that refuses to answer makes it give up.
+  @Test func inPlaceShortcutAgreesWithTheEngine() {
+    var random = SeededGenerator(seed: 0x1A_2026)
+    var buffer: [UInt8] = []
+    var outcomes: [String: Int] = [:]
+    for round in 0..<6000 {
+      let values = Self.randomTable(&random)
+      let limits = Self.randomLimits(&random)
+      let value = random.chance(40) ? Self.randomSimpleValue(&random) : Self.randomValue(&random)
+      // Some rounds refuse one name, as a failing host default would.
+      let refused = random.chance(20) ? random.pick(Self.names) : nil
+      let text = String(decoding: value, as: UTF8.self)
+      let engine = Table(values).expander(limits: limits).tracedExpand(value, engineOnly: true)
+      var asked: [String] = []
+      let outcome = value.withUnsafeBufferPointer { raw in
+        MacroFastPath.expand(raw, limits: limits, into: &buffer) { name -> [UInt8]?? in
+          let key = String(decoding: name, as: UTF8.self)
+          asked.append(key)
+          return key == refused ? nil : .some(values[key])
+        }
+      }
+      switch outcome {
+      case .plain(let end):
+        outcomes["plain", default: 0] += 1
+        #expect(asked.isEmpty, "round \(round): \(text)")
+        #expect(engine.expansion == .success(Array(value[..<end])), "round \(round): \(text)")
+      case .expanded:
+        outcomes["expanded", default: 0] += 1
+        #expect(refused.map { !asked.contains($0) } ?? true, "round \(round): \(text)")
+        #expect(engine.expansion == .success(buffer), "round \(round): \(text)")
+      case .gaveUp:
+        outcomes["gaveUp", default: 0] += 1
+        // Only what the String form also leaves to the engine, or a refusal.
+        let table = Table(values)
+        let shortcut = table.expander(limits: limits).tracedExpand(value)
+        let refusedAsked = refused.map { asked.contains($0) } ?? false
+        #expect(shortcut.path == .engine || refusedAsked, "round \(round): \(text)")
+      }
+    }
+    #expect(outcomes["plain", default: 0] > 300)
+    #expect(outcomes["expanded", default: 0] > 1000)
+    #expect(outcomes["gaveUp", default: 0] > 1000)
+  }
+
   static func summary(_ run: MacroEngine.Run) -> String {
     switch run.outcome {
     case .success(let outcome): return "ok \(outcome.result) \(outcome.error)"
