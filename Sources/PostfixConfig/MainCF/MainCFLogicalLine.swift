@@ -42,7 +42,7 @@ protocol MainCFLineSink {
   /// is the line's joined text. Returns false to stop the scan.
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool
 }
 
@@ -53,7 +53,7 @@ struct MainCFLineCollector: MainCFLineSink {
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
     if line.kind == .entry { entryLines.append(lines.count) }
     lines.append(line)
@@ -147,7 +147,7 @@ struct MainCFScanner {
     let text = inJoined ? joinedStart..<joined.count : firstContent
     return joined.withUnsafeBufferPointer { joinedBuffer in
       classify(&line, inJoined ? joinedBuffer : buffer, text)
-      return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces)
+      return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces[...])
     }
   }
 

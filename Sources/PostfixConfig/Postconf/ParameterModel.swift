@@ -399,6 +399,11 @@ final class FrozenParameterModel: Sendable {
     var valueBuffer: [UInt8] = []
     /// Where a value is expanded.
     var expansionBuffer: [UInt8] = []
+    /// The name last looked up by its bytes and its id: values of a listing
+    /// mostly refer to the same few names, and this thread's own copy of the
+    /// name spares a search in the table both threads share.
+    var lastName: [UInt8] = []
+    var lastID: ParameterModel.ID?
 
     /// A cache for ids below `count` (0: remembers nothing).
     init(count: Int) { entries = Array(repeating: nil, count: count) }
@@ -426,7 +431,12 @@ final class FrozenParameterModel: Sendable {
   ) -> MacroFastPath.InPlace {
     let evalMode = mode.subtracting(.nonDefault)
     return MacroFastPath.expand(value, limits: .default, into: &output) { name in
-      guard let id = model.names.find(name) else { return .some(nil) }
+      if !name.elementsEqual(cache.lastName) {
+        cache.lastName.removeAll(keepingCapacity: true)
+        cache.lastName.append(contentsOf: name)
+        cache.lastID = model.names.find(name)
+      }
+      guard let id = cache.lastID else { return .some(nil) }
       var failure: PostconfFatal?
       let found = lookup(id: id, mode: evalMode, cache: &cache, failure: &failure)
       return failure == nil ? .some(found) : nil
@@ -469,7 +479,7 @@ struct MainSettingsReader: MainCFLineSink {
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: [Range<Int>]
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
     let text = line.inJoined ? joined : file
     guard line.kind == .entry else {
@@ -500,7 +510,7 @@ struct MainSettingsReader: MainCFLineSink {
 
   // Where the value is in the file: one range, or for a value spread over
   // continuation lines, the parts of each content line it covers.
-  private mutating func valueRef(_ line: MainCFLogicalLine, pieces: [Range<Int>])
+  private mutating func valueRef(_ line: MainCFLogicalLine, pieces: ArraySlice<Range<Int>>)
     -> ParameterModel.ValueRef
   {
     guard line.inJoined else {

@@ -98,6 +98,9 @@ struct PostconfSession {
   var lastMaster: PostconfMaster?
   /// Listings at least this long are formatted on two threads (see ``ListingPrinter``).
   var parallelListingThreshold = ListingPrinter.parallelThreshold
+  /// A main.cf at least this large is scanned on a second thread (see
+  /// ``MainCFPipelinedScanner``).
+  var pipelinedReadThreshold = MainCFPipelinedScanner.threshold
 
   init(options: PostconfOptions, inputs: PostconfInputs) {
     self.options = options
@@ -117,15 +120,37 @@ struct PostconfSession {
   static let stdoutBufferSize = 16384
 
   /// Writes every full buffer, as postconf's stdio does while printing.
+  ///
+  /// The full buffers go out in one write: nothing comes between stdio's
+  /// writes of them, so both streams read exactly as with one write each.
   mutating func drainFullBuffers() {
     let full = pending.count / Self.stdoutBufferSize * Self.stdoutBufferSize
     guard full > 0 else { return }
-    // One write per full buffer, as stdio makes them.
-    for start in stride(from: 0, to: full, by: Self.stdoutBufferSize) {
-      write(.stdout(Array(pending[start..<(start + Self.stdoutBufferSize)])))
-    }
+    write(.stdout(Array(pending[..<full])))
     // Keeps the buffer's capacity: printing goes on into the same memory.
     pending.removeFirst(full)
+  }
+
+  /// Prints `bytes` and writes the full buffers, as ``drainFullBuffers()``
+  /// after appending them would, with one copy of the bulk instead of two.
+  mutating func printAndDrain(_ bytes: [UInt8]) {
+    let full = (pending.count + bytes.count) / Self.stdoutBufferSize * Self.stdoutBufferSize
+    guard full > 0 else {
+      pending += bytes
+      return
+    }
+    let taken = full - pending.count
+    if pending.isEmpty {
+      write(.stdout(taken == bytes.count ? bytes : Array(bytes[..<taken])))
+    } else {
+      var chunk: [UInt8] = []
+      chunk.reserveCapacity(full)
+      chunk += pending
+      chunk += bytes[..<taken]
+      write(.stdout(chunk))
+      pending.removeAll(keepingCapacity: true)
+    }
+    pending += bytes[taken...]
   }
 
   mutating func write(_ chunk: PostconfOutcome.Chunk) {

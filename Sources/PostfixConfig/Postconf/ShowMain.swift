@@ -47,9 +47,15 @@ extension PostconfSession {
       bytes: min(bytes.count, 64 << 20) + catalogNames * 48)
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
-    var scanner = MainCFScanner()
-    scanner.keepsJoined = false
-    bytes.withUnsafeBufferPointer { scanner.scan($0, into: &reader) }
+    bytes.withUnsafeBufferPointer { file in
+      if file.count >= pipelinedReadThreshold {
+        MainCFPipelinedScanner.scan(file, into: &reader)
+      } else {
+        var scanner = MainCFScanner()
+        scanner.keepsJoined = false
+        scanner.scan(file, into: &reader)
+      }
+    }
     model = reader.model
     for warning in reader.warnings { warn(warning) }
     if let fatal = reader.fatal { throw PostconfFatal(message: fatal) }
@@ -373,10 +379,7 @@ extension PostconfSession {
       // A long listing is formatted on two threads, block by block; what
       // precedes the first block that would warn or fail is exactly what the
       // plain loop prints, and the plain loop goes on from there.
-      start = printer.print(selected.map { $0.id ?? -1 }) { bytes in
-        pending += bytes
-        drainFullBuffers()
-      }
+      start = printer.print(selected.map { $0.id ?? -1 }) { bytes in printAndDrain(bytes) }
     }
     // The plain loop has work left only when the listing was short or failed.
     var cache = FrozenParameterModel.LookupCache(

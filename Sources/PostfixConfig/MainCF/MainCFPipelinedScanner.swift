@@ -1,0 +1,183 @@
+import Dispatch
+
+/// ``MainCFScanner`` on a second thread, for large files: the scanner groups
+/// lines into logical lines ahead while the sink takes them on the calling
+/// thread, in the same order and with the same offsets as a plain scan.
+///
+/// Logical lines travel in batches. A batch keeps its own copy of the joined
+/// text of continued lines (the scanner reuses its buffer), and the lines'
+/// offsets into joined text are moved to point into that copy. At most
+/// ``batchesInFlight`` batches wait at once, so memory stays bounded. When the
+/// sink stops (a fatal reading error), the scanner stops at its next batch
+/// and the call returns once it has.
+enum MainCFPipelinedScanner {
+  /// Files at least this large are scanned on a second thread.
+  static let threshold = 1 << 20
+  /// Logical lines per batch.
+  static let batchLines = 1024
+  /// Batches scanned but not yet taken, at most.
+  static let batchesInFlight = 4
+
+  /// Scans `file` into `sink` with the scanning on another thread.
+  /// - Parameters:
+  ///   - file: The whole file; it must stay valid and unchanged during the call.
+  ///   - sink: Takes the logical lines in order, on the calling thread.
+  static func scan<Sink: MainCFLineSink>(
+    _ file: UnsafeBufferPointer<UInt8>, into sink: inout Sink
+  ) {
+    let queue = BatchQueue(capacity: batchesInFlight)
+    // The call waits for the scanning thread before it returns, so the
+    // buffer outlives every use of it there.
+    nonisolated(unsafe) let shared = file
+    DispatchQueue.global().async {
+      var batcher = Batcher(queue: queue)
+      var scanner = MainCFScanner()
+      scanner.keepsJoined = false
+      scanner.scan(shared, into: &batcher)
+      batcher.finish()
+    }
+    // Each iteration takes one batch; the end marker or a stop ends the loop.
+    while let batch = queue.next() {
+      let completed = batch.joined.withUnsafeBufferPointer { joined in
+        for (index, line) in batch.lines.enumerated() {
+          let pieces = batch.pieces[batch.pieceStarts[index]..<batch.pieceStarts[index + 1]]
+          if !sink.take(line, file: file, joined: joined, pieces: pieces) { return false }
+        }
+        return true
+      }
+      if !completed {
+        queue.stop()
+        break
+      }
+    }
+    queue.waitUntilScannerEnds()
+  }
+
+  /// Logical lines as the sink will see them.
+  struct Batch {
+    var lines: [MainCFLogicalLine] = []
+    /// `pieces[pieceStarts[i]..<pieceStarts[i + 1]]` are line `i`'s pieces.
+    var pieceStarts: [Int] = [0]
+    var pieces: [Range<Int>] = []
+    var joined: [UInt8] = []
+
+    init() {
+      lines.reserveCapacity(MainCFPipelinedScanner.batchLines)
+      pieceStarts.reserveCapacity(MainCFPipelinedScanner.batchLines + 1)
+    }
+  }
+
+  /// The scanner's sink on the scanning thread: copies lines into batches and
+  /// queues each full batch.
+  struct Batcher: MainCFLineSink {
+    let queue: BatchQueue
+    var batch = Batch()
+    /// Whether the sink stopped: nothing more is queued.
+    var halted = false
+
+    init(queue: BatchQueue) { self.queue = queue }
+
+    mutating func take(
+      _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
+    ) -> Bool {
+      var moved = line
+      if line.inJoined {
+        // Offsets into the scanner's joined text become offsets into the copy.
+        let shift = batch.joined.count - line.textStart
+        batch.joined.append(
+          contentsOf: UnsafeBufferPointer(rebasing: joined[line.textStart..<line.textEnd]))
+        moved.textStart += shift
+        moved.textEnd += shift
+        moved.textCEnd += shift
+        if line.kind == .entry {
+          moved.nameStart += shift
+          moved.nameEnd += shift
+          moved.valueStart += shift
+          moved.valueEnd += shift
+        }
+      }
+      batch.lines.append(moved)
+      batch.pieces.append(contentsOf: pieces)
+      batch.pieceStarts.append(batch.pieces.count)
+      guard batch.lines.count >= MainCFPipelinedScanner.batchLines else { return true }
+      let full = batch
+      batch = Batch()
+      halted = !queue.put(full)
+      return !halted
+    }
+
+    /// Queues the last batch and the end marker, unless the sink stopped.
+    mutating func finish() {
+      if !halted && !batch.lines.isEmpty {
+        let last = batch
+        batch = Batch()
+        halted = !queue.put(last)
+      }
+      if !halted { _ = queue.put(nil) }
+      queue.scannerEnded()
+    }
+  }
+
+  /// A bounded queue of batches between the two threads.
+  ///
+  /// Slots are raw memory (an array shared by two threads could be copied on
+  /// write). A slot is filled before `filled` is signalled and emptied before
+  /// `free` is; `stopped` is set before `free` is signalled and read after
+  /// waiting on it. Semaphores start at zero and are signalled up, as
+  /// libdispatch refuses to free one whose count ends below its start.
+  final class BatchQueue: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Batch?>
+    private let free = DispatchSemaphore(value: 0)
+    private let filled = DispatchSemaphore(value: 0)
+    private let ended = DispatchSemaphore(value: 0)
+    private var putIndex = 0
+    private var takeIndex = 0
+    private var stopped = false
+
+    init(capacity: Int) {
+      slots = .allocate(capacity: capacity)
+      slots.initialize(repeating: nil)
+      for _ in 0..<capacity { free.signal() }
+    }
+
+    deinit {
+      slots.deinitialize()
+      slots.deallocate()
+    }
+
+    /// Scanning thread: queues a batch (nil: the end), waiting for room;
+    /// false once the sink has stopped.
+    func put(_ batch: Batch?) -> Bool {
+      free.wait()
+      if stopped { return false }
+      slots[putIndex % slots.count] = batch
+      putIndex += 1
+      filled.signal()
+      return true
+    }
+
+    /// Scanning thread: says the scanner is done with the file.
+    func scannerEnded() { ended.signal() }
+
+    /// Calling thread: the next batch, or nil at the end.
+    func next() -> Batch? {
+      filled.wait()
+      let index = takeIndex % slots.count
+      let batch = slots[index]
+      slots[index] = nil
+      takeIndex += 1
+      free.signal()
+      return batch
+    }
+
+    /// Calling thread: stops the scanner at its next batch.
+    func stop() {
+      stopped = true
+      free.signal()
+    }
+
+    /// Calling thread: waits until the scanning thread no longer reads the file.
+    func waitUntilScannerEnds() { ended.wait() }
+  }
+}

@@ -1,0 +1,137 @@
+import Testing
+
+@testable import PostfixConfig
+
+/// The scanner on a second thread hands the sink exactly what the plain scan
+/// does, in order, and stops where the sink stops.
+@Suite struct MainCFPipelinedScannerTests {
+  /// What a sink saw of one logical line, with offsets resolved to bytes
+  /// (the two scans keep joined text in different buffers).
+  struct Seen: Equatable {
+    var kind: MainCFLogicalLine.Kind
+    var inJoined: Bool
+    var lines: ClosedRange<Int>
+    var bytes: Range<Int>
+    var text: [UInt8]
+    var cText: [UInt8]
+    var name: [UInt8]
+    var value: [UInt8]
+    var pieces: [Range<Int>]
+  }
+
+  /// Records every line; stops after `stopAfter` lines when set.
+  struct Recorder: MainCFLineSink {
+    var seen: [Seen] = []
+    var stopAfter: Int?
+
+    mutating func take(
+      _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
+    ) -> Bool {
+      let text = line.inJoined ? joined : file
+      let isEntry = line.kind == .entry
+      seen.append(
+        Seen(
+          kind: line.kind, inJoined: line.inJoined, lines: line.firstLine...line.lastLine,
+          bytes: line.byteStart..<line.byteEnd,
+          text: Array(text[line.textStart..<line.textEnd]),
+          cText: Array(text[line.textStart..<line.textCEnd]),
+          name: isEntry ? Array(text[line.nameStart..<line.nameEnd]) : [],
+          value: isEntry ? Array(text[line.valueStart..<line.valueEnd]) : [],
+          pieces: Array(pieces)))
+      return stopAfter.map { seen.count < $0 } ?? true
+    }
+  }
+
+  /// A random main.cf of about `lines` physical lines: entries, continuation
+  /// lines, comments and blank lines inside them, orphans, NULs, CRLF,
+  /// missing names and `=`, and no final newline at times.
+  static func randomFile(_ random: inout SeededGenerator, lines: Int) -> [UInt8] {
+    let starts = ["relayhost =", "name=value", "x = $y", " orphan", "= no name", "noequals"]
+    let tails = [" a", " b,c", "", " ${z}", "\u{0}nul", " \u{b}", " long value with words"]
+    var text = ""
+    for _ in 0..<lines {
+      switch random.below(10) {
+      case 0: text += random.pick(["# comment", "", "   ", "\t#x"])
+      case 1, 2: text += random.pick(["  ", "\t"]) + random.pick(tails)
+      default: text += random.pick(starts) + random.pick(tails)
+      }
+      text += random.chance(10) ? "\r\n" : "\n"
+    }
+    if random.chance(30) { text += "last = no newline" }
+    return Array(text.utf8)
+  }
+
+  static func plain(_ bytes: [UInt8], stopAfter: Int? = nil) -> [Seen] {
+    var recorder = Recorder(stopAfter: stopAfter)
+    var scanner = MainCFScanner()
+    scanner.keepsJoined = false
+    bytes.withUnsafeBufferPointer { scanner.scan($0, into: &recorder) }
+    return recorder.seen
+  }
+
+  static func pipelined(_ bytes: [UInt8], stopAfter: Int? = nil) -> [Seen] {
+    var recorder = Recorder(stopAfter: stopAfter)
+    bytes.withUnsafeBufferPointer { MainCFPipelinedScanner.scan($0, into: &recorder) }
+    return recorder.seen
+  }
+
+  @Test func randomFilesScanAlikeOnBothThreads() {
+    var random = SeededGenerator(seed: 0x91_2026)
+    for round in 0..<40 {
+      // Across batch boundaries: up to several batches of logical lines.
+      let size = random.pick([0, 1, 5, 900, 1500, 4000, 9000])
+      let bytes = Self.randomFile(&random, lines: size)
+      let expected = Self.plain(bytes)
+      #expect(Self.pipelined(bytes) == expected, "round \(round), \(size) lines")
+    }
+  }
+
+  @Test(arguments: [1, 2, 1023, 1024, 1025, 2048, 3000])
+  func stopsWhereTheSinkStops(after count: Int) {
+    var random = SeededGenerator(seed: UInt64(count))
+    let bytes = Self.randomFile(&random, lines: 8000)
+    let all = Self.plain(bytes)
+    let seen = Self.pipelined(bytes, stopAfter: count)
+    #expect(seen.count == min(count, all.count))
+    #expect(seen == Self.plain(bytes, stopAfter: count))
+  }
+
+  /// Through postconf: main.cf read on two threads gives the same output,
+  /// warnings and fatal error as read on one, wherever the trouble lies.
+  @Test(arguments: [nil, "orphan", "overriding", "fatal-early", "fatal-late"])
+  func mainCFReadsAlikeOnTwoThreads(trouble: String?) {
+    let count = 6_000
+    var text = trouble == "orphan" ? "  orphan text first\n" : ""
+    text += "mydomain = example.com\nsmtpd_restriction_classes ="
+    for index in 0..<count { text += " zz_\(index)" }
+    text += "\n"
+    for index in 0..<count {
+      text += "zz_\(index) = check_client_access,\n  # inside\n  permit, $mydomain\n"
+      if index % 1000 == 999 { text += "zz_unused_\(index) = 1\n" }
+      if trouble == "overriding" && index % 700 == 0 { text += "zz_\(index / 2) = other\n" }
+      if trouble == "fatal-early" && index == 1_500 { text += "= missing name\n" }
+    }
+    if trouble == "fatal-late" { text += "no equals here\n" }
+    let inputs = PostconfInternalsTests.inputs(mainCF: Array(text.utf8))
+    guard
+      case .success(let options) = PostconfOptions.parse(
+        [Array("-n".utf8), Array("-x".utf8)], programName: "postconf")
+    else {
+      Issue.record("options")
+      return
+    }
+    func run(threshold: Int) -> PostconfOutcome {
+      var session = PostconfSession(options: options, inputs: inputs)
+      session.pipelinedReadThreshold = threshold
+      session.execute()
+      return session.finish()
+    }
+    let one = run(threshold: .max)
+    let two = run(threshold: 0)
+    #expect(PostconfInternalsTests.streams(two) == PostconfInternalsTests.streams(one))
+    #expect(two.exitStatus == one.exitStatus)
+    #expect(one.exitStatus == (trouble?.hasPrefix("fatal") == true ? 1 : 0))
+    if trouble == nil { #expect(one.stdout.count > 300_000) }
+  }
+}
