@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times `pfharden postconf -n -x` against the installed `postconf -n -x` on
 # generated main.cf files of about 10 KB, 1 MB and 10 MB, plus the library's
-# parse+serialise alone, and prints ratios from this one run. Peak memory is
+# parse+serialise alone, and prints ratios from this one run: the two
+# programs run in turn, each best of ROUNDS, so both meet the same load on the
+# machine. Peak memory is
 # the maximum resident set size reported by /usr/bin/time. pfharden formats
 # long listings on two threads; postconf uses one. pfharden is built as it is
 # installed on a mail server: a release build with the Swift runtime linked
@@ -23,16 +25,22 @@ swiftc -O -parse-as-library -module-name ParseBench -o "$work/parsebench" \
   $(find "$root/Sources/PostfixConfig" -name '*.swift') "$root/Benchmarks/ParseBench/main.swift"
 cp "$root/Examples/debian/master.cf" "$work/master.cf.proto"
 
-best_of() {  # best wall time in seconds of $rounds runs of "$@"
+# Best wall times in seconds of $rounds runs of each of two commands, run in
+# turn (A, B, A, B, ...) so that both meet the same load on the machine.
+# Usage: best_pair -- A... -- B...
+best_pair() {
   python3 - "$rounds" "$@" <<'PY'
 import subprocess, sys, time
-rounds = int(sys.argv[1]); cmd = sys.argv[2:]
-best = float("inf")
+rounds = int(sys.argv[1]); args = sys.argv[2:]
+split = args.index("--", 1)
+commands = [args[1:split], args[split + 1:]]
+best = [float("inf")] * 2
 for _ in range(rounds):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    best = min(best, time.perf_counter() - t)
-print("%.6f" % best)
+    for which, cmd in enumerate(commands):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        best[which] = min(best[which], time.perf_counter() - t)
+print("%.6f %.6f" % tuple(best))
 PY
 }
 
@@ -48,8 +56,7 @@ for size in 10000 1000000 10000000; do
   actual=$(stat -c %s "$dir/main.cf")
   cmp <(postconf -c "$dir" -n -x 2>&1) <("$bin" postconf -c "$dir" -n -x 2>&1 | sed 's/^pfharden postconf: /postconf: /') \
     || echo "warning: outputs differ for size $size" >&2
-  real=$(best_of postconf -c "$dir" -n -x)
-  ours=$(best_of "$bin" postconf -c "$dir" -n -x)
+  read -r real ours < <(best_pair -- postconf -c "$dir" -n -x -- "$bin" postconf -c "$dir" -n -x)
   parse=$("$work/parsebench" "$dir/main.cf" "$rounds")
   peak=$(peak_kb "$bin" postconf -c "$dir" -n -x)
   mkdir -p "$work/empty"; : > "$work/empty/main.cf"; cp "$work/master.cf.proto" "$work/empty/master.cf"
