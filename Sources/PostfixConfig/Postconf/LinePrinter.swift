@@ -51,6 +51,14 @@ public enum LinePrinter {
       state.words(in: value, fold: fold, into: &out)
     } else if hideValue {
       state.words(in: name, fold: fold, into: &out)
+    } else if !fold, !name.isEmpty, !name.contains(where: isSeparator) {
+      // A name is one word (main.cf splits names at whitespace): it and " ="
+      // are printed as they are, and only the value needs squeezing.
+      out.append(contentsOf: name)
+      out.append(0x20)
+      out.append(UInt8(ascii: "="))
+      state.lineLength = name.count + 2
+      state.words(in: value, fold: false, into: &out)
     } else {
       // A word never spans two pieces: " = " separates them.
       state.words(in: name, fold: fold, into: &out)

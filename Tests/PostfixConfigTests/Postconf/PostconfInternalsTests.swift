@@ -40,7 +40,13 @@ import Testing
       0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00,
     ]
     for _ in 0..<3_000 {
-      let name = (0..<random.below(6)).map { _ in UInt8(ascii: "a") + UInt8(random.below(26)) }
+      // Names are single words (or empty) mostly; some hold separators, as
+      // an operand given on the command line may.
+      let spaced = random.below(4) == 0
+      let name = (0..<random.below(6)).map { _ in
+        spaced
+          ? alphabet[random.below(alphabet.count)] : UInt8(ascii: "a") + UInt8(random.below(26))
+      }
       // Half the values are mostly word bytes, so that long runs without a
       // separator (copied eight bytes at a time) are common too.
       let wordy = random.below(2) == 0
