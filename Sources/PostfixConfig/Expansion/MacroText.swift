@@ -106,6 +106,7 @@ struct MacroText {
   }
 
   /// `[A-Za-z0-9_]`, as one bit test: bit `b` of the two masks for byte `b`.
+  @inline(__always)
   static func isNameByte(_ byte: UInt8) -> Bool {
     // 0-9 (0x30-0x39); A-Z (0x41-0x5A), _ (0x5F), a-z (0x61-0x7A).
     let low: UInt64 = 0x03FF_0000_0000_0000

@@ -431,7 +431,12 @@ final class FrozenParameterModel: Sendable {
   ) -> MacroFastPath.InPlace {
     let evalMode = mode.subtracting(.nonDefault)
     return MacroFastPath.expand(value, limits: .default, into: &output) { name in
-      if !name.elementsEqual(cache.lastName) {
+      let same = cache.lastName.withUnsafeBufferPointer { last in
+        guard last.count == name.count else { return false }
+        guard let left = last.baseAddress, let right = name.baseAddress else { return true }
+        return memcmp(left, right, name.count) == 0
+      }
+      if !same {
         cache.lastName.removeAll(keepingCapacity: true)
         cache.lastName.append(contentsOf: name)
         cache.lastID = model.names.find(name)
