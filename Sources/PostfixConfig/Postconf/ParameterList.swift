@@ -4,11 +4,11 @@ enum ParameterList {
   /// Whether `byte` separates words.
   @inline(__always)
   static func isSeparator(_ byte: UInt8) -> Bool {
-    switch byte {
-    case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","): return true
-    default: return false
-    }
+    byte < 64 && (separators >> UInt64(byte)) & 1 != 0
   }
+
+  // Bit `b` set for each separator byte `b`: TAB, LF, CR, space and comma.
+  private static let separators: UInt64 = 1 << 0x09 | 1 << 0x0A | 1 << 0x0D | 1 << 0x20 | 1 << 0x2C
 
   /// Calls `body` with each word of `value`, in order, walking the value in
   /// place (a list of thousands of restriction classes is not split into an
@@ -17,15 +17,17 @@ enum ParameterList {
   ///   - value: The list.
   ///   - body: Receives each word.
   static func forEachWord(in value: [UInt8], _ body: (ArraySlice<UInt8>) throws -> Void) rethrows {
-    var index = 0
-    let count = value.count
-    // Each iteration consumes a word and the separators before it, or ends.
-    while index < count {
-      while index < count && isSeparator(value[index]) { index += 1 }
-      let start = index
-      while index < count && !isSeparator(value[index]) { index += 1 }
-      guard start < index else { return }
-      try body(value[start..<index])
+    try value.withUnsafeBufferPointer { buffer in
+      var index = 0
+      let count = buffer.count
+      // Each iteration consumes a word and the separators before it, or ends.
+      while index < count {
+        while index < count && isSeparator(buffer[index]) { index += 1 }
+        let start = index
+        while index < count && !isSeparator(buffer[index]) { index += 1 }
+        guard start < index else { return }
+        try body(value[start..<index])
+      }
     }
   }
 }
