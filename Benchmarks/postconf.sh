@@ -2,12 +2,12 @@
 # Times `pfharden postconf -n -x` against the installed `postconf -n -x` on
 # generated main.cf files of about 10 KB, 1 MB and 10 MB, plus the library's
 # parse+serialise alone, and prints ratios from this one run: the two
-# programs run in turn, each best of ROUNDS, so both meet the same load on the
-# machine. Peak memory is
-# the maximum resident set size reported by /usr/bin/time. pfharden formats
-# long listings on two threads; postconf uses one. pfharden is built as it is
-# installed on a mail server: a release build with the Swift runtime linked
-# in (README, "Installing"), in its own build directory.
+# programs run in turn, each best of ROUNDS, so both meet the same load on
+# the machine. Peak memory is the maximum resident set size reported by
+# /usr/bin/time. pfharden formats long listings on two threads; postconf uses
+# one. pfharden is built as it is installed on a mail server: a release build
+# with the Swift runtime linked in (README, "Installing"), in its own build
+# directory.
 #
 # Usage: Benchmarks/postconf.sh [ROUNDS]   (run from the package root)
 set -euo pipefail
@@ -68,9 +68,10 @@ import sys
 size, real, ours, parse, peak, empty = sys.argv[1:]
 size = int(size); real = float(real); ours = float(ours); parse = float(parse)
 peak = int(peak); empty = int(empty)
-print("%-8d %12.4f %12.4f %7.2fx %12.1f %10d %12d %11.2fx" % (
-    size, real, ours, real / ours, size / parse / 1e6, peak, empty,
-    (peak - empty) * 1024 / size))
+# Below a megabyte the difference is within the noise of the empty run.
+ratio = "%11.2fx" % ((peak - empty) * 1024 / size) if size >= 1000000 else "%12s" % "-"
+print("%-8d %12.4f %12.4f %7.2fx %12.1f %10d %12d %s" % (
+    size, real, ours, real / ours, size / parse / 1e6, peak, empty, ratio))
 PY
 done
 python3 - "$work/times" <<'PY'
