@@ -121,22 +121,9 @@ import Testing
       if trouble == "fatal-early" && index == 1_500 { text += "= missing name\n" }
     }
     if trouble == "fatal-late" { text += "no equals here\n" }
-    let inputs = PostconfInternalsTests.inputs(mainCF: Array(text.utf8))
-    guard
-      case .success(let options) = PostconfOptions.parse(
-        [Array("-n".utf8), Array("-x".utf8)], programName: "postconf")
-    else {
-      Issue.record("options")
-      return
+    let (one, two) = PostconfInternalsTests.listTwice(Array(text.utf8)) {
+      $0.pipelinedReadThreshold = 0
     }
-    func run(threshold: Int) -> PostconfOutcome {
-      var session = PostconfSession(options: options, inputs: inputs)
-      session.pipelinedReadThreshold = threshold
-      session.execute()
-      return session.finish()
-    }
-    let one = run(threshold: .max)
-    let two = run(threshold: 0)
     #expect(PostconfInternalsTests.streams(two) == PostconfInternalsTests.streams(one))
     #expect(two.exitStatus == one.exitStatus)
     #expect(one.exitStatus == (trouble?.hasPrefix("fatal") == true ? 1 : 0))

@@ -204,6 +204,29 @@ import Testing
     }
   }
 
+  /// `postconf -n -x` over `mainCF` as it runs by default (long main.cf
+  /// and listings handled on one thread) and with `change` made to the
+  /// session first.
+  static func listTwice(_ mainCF: [UInt8], _ change: (inout PostconfSession) -> Void) -> (
+    plain: PostconfOutcome, changed: PostconfOutcome
+  ) {
+    let inputs = Self.inputs(mainCF: mainCF)
+    let arguments = [Array("-n".utf8), Array("-x".utf8)]
+    guard case .success(let options) = PostconfOptions.parse(arguments, programName: "postconf")
+    else {
+      Issue.record("options")
+      return (PostconfOutcome(), PostconfOutcome())
+    }
+    var plain = PostconfSession(options: options, inputs: inputs)
+    plain.parallelListingThreshold = .max
+    plain.pipelinedReadThreshold = .max
+    var changed = plain
+    change(&changed)
+    plain.execute()
+    changed.execute()
+    return (plain.finish(), changed.finish())
+  }
+
   /// A long listing formatted on two threads prints exactly what the plain
   /// loop prints, also when a value in the middle fails under `-x` (then the
   /// output drained before the failure, the warnings and the fatal error).
@@ -217,22 +240,7 @@ import Testing
       let value = index == failing ? "${{$mydomain} == {x}" : "check_client_access, $mydomain"
       text += "zz_\(index) = \(value)\n"
     }
-    let inputs = Self.inputs(mainCF: Array(text.utf8))
-    guard
-      case .success(let options) = PostconfOptions.parse(
-        [Array("-n".utf8), Array("-x".utf8)], programName: "postconf")
-    else {
-      Issue.record("options")
-      return
-    }
-    func run(threshold: Int) -> PostconfOutcome {
-      var session = PostconfSession(options: options, inputs: inputs)
-      session.parallelListingThreshold = threshold
-      session.execute()
-      return session.finish()
-    }
-    let plain = run(threshold: .max)
-    let parallel = run(threshold: 1)
+    let (plain, parallel) = Self.listTwice(Array(text.utf8)) { $0.parallelListingThreshold = 1 }
     #expect(Self.streams(parallel) == Self.streams(plain))
     #expect(parallel.exitStatus == plain.exitStatus)
     #expect(plain.exitStatus == (failing == nil ? 0 : 1))
