@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// ``MainCFScanner`` on a second thread, for large files: the scanner groups
 /// lines into logical lines ahead while the sink takes them on the calling
@@ -140,9 +141,10 @@ enum MainCFPipelinedScanner {
   ///
   /// Slots are raw memory (an array shared by two threads could be copied on
   /// write). A slot is filled before `filled` is signalled and emptied before
-  /// `free` is; `stopped` is set before `free` is signalled and read after
-  /// waiting on it. Semaphores start at zero and are signalled up, as
-  /// libdispatch refuses to free one whose count ends below its start.
+  /// `free` is; `stopped` is atomic, as the scanner may read it after a
+  /// `free` signalled before the sink stopped. Semaphores start at zero and
+  /// are signalled up, as libdispatch refuses to free one whose count ends
+  /// below its start.
   final class BatchQueue: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<Batch?>
     private let free = DispatchSemaphore(value: 0)
@@ -150,7 +152,7 @@ enum MainCFPipelinedScanner {
     private let ended = DispatchSemaphore(value: 0)
     private var putIndex = 0
     private var takeIndex = 0
-    private var stopped = false
+    private let stopped = Atomic<Bool>(false)
 
     init(capacity: Int) {
       slots = .allocate(capacity: capacity)
@@ -167,7 +169,7 @@ enum MainCFPipelinedScanner {
     /// false once the sink has stopped.
     func put(_ batch: Batch?) -> Bool {
       free.wait()
-      if stopped { return false }
+      if stopped.load(ordering: .acquiring) { return false }
       slots[putIndex % slots.count] = batch
       putIndex += 1
       filled.signal()
@@ -190,7 +192,7 @@ enum MainCFPipelinedScanner {
 
     /// Calling thread: stops the scanner at its next batch.
     func stop() {
-      stopped = true
+      stopped.store(true, ordering: .releasing)
       free.signal()
     }
 

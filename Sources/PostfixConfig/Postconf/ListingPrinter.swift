@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Formats a long parameter listing (`postconf`, `-n`, `-d`, with or without
 /// `-x`) on two threads.
@@ -41,7 +42,7 @@ struct ListingPrinter: Sendable {
       // Each iteration formats one odd block, or stops.
       for index in stride(from: 1, to: blocks.count, by: 2) {
         handoff.room.wait()
-        if handoff.stopped { break }
+        if handoff.stopped.load(ordering: .acquiring) { break }
         handoff.succeeded[index] = format(
           ids[blocks[index]], cache: &cache, into: &handoff.buffers[handoff.buffer(for: index)])
         handoff.done[index].signal()
@@ -69,7 +70,7 @@ struct ListingPrinter: Sendable {
       }
     }
     // Stops the worker (which may be waiting for room) and waits for it.
-    handoff.stopped = true
+    handoff.stopped.store(true, ordering: .releasing)
     handoff.room.signal()
     handoff.finished.wait()
     return printed
@@ -82,15 +83,15 @@ struct ListingPrinter: Sendable {
   /// semaphore; the printer reads them after waiting on it and signals `room`
   /// once it has printed the buffer, which the worker then reuses: with at
   /// most `lookahead` blocks waiting and one being formatted, `lookahead + 1`
-  /// buffers go round. `stopped` is set before `room` is signalled and read
-  /// after waiting on it.
+  /// buffers go round. `stopped` is atomic: the worker may read it after a
+  /// `room` signalled before the printer set it.
   private final class Handoff: @unchecked Sendable {
     let succeeded: UnsafeMutableBufferPointer<Bool>
     let buffers: UnsafeMutableBufferPointer<[UInt8]>
     let done: [DispatchSemaphore]
     let room: DispatchSemaphore
     let finished = DispatchSemaphore(value: 0)
-    var stopped = false
+    let stopped = Atomic<Bool>(false)
 
     init(blocks: Int, lookahead: Int) {
       succeeded = .allocate(capacity: blocks)
