@@ -48,6 +48,23 @@ import Testing
     }
   }
 
+  /// A file of /proc read to its end (its size says 0, so it is read in
+  /// chunks until a read returns nothing).
+  static func readProcFile(_ path: String) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return [] }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    // Each iteration reads at least a byte or ends; /proc files are small.
+    for _ in 0..<4096 {
+      let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if got <= 0 { break }
+      bytes += chunk[0..<got]
+    }
+    return bytes
+  }
+
   @Test func truncatedMappedMainCFIsAFatalError() throws {
     let binary = try #require(Vectors.pfhardenBinary, "pfharden binary not built")
     let fm = FileManager.default
@@ -68,17 +85,20 @@ import Testing
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice
     try process.run()
-    // Cut the file once the command has mapped it (at most ten seconds).
+    // Cut the file once the command has mapped it (at most thirty seconds,
+    // or until the command ends without having mapped it).
     let maps = "/proc/\(process.processIdentifier)/maps"
     var mapped = false
-    for _ in 0..<10_000 where !mapped {
-      mapped = (try? String(contentsOfFile: maps, encoding: .utf8))?.contains(mainPath) ?? false
+    for _ in 0..<30_000 where !mapped && process.isRunning {
+      mapped = String(decoding: Self.readProcFile(maps), as: UTF8.self).contains(mainPath)
       if !mapped { usleep(1000) }
     }
     #expect(truncate(mainPath, 0) == 0)
     let stderr = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    try #require(mapped, "the command never mapped main.cf")
+    let said = String(decoding: stderr.prefix(2000), as: UTF8.self)
+    try #require(
+      mapped, "the command never mapped main.cf (status \(process.terminationStatus)): \(said)")
     #expect(process.terminationReason == .exit)
     #expect(process.terminationStatus == 1)
     #expect(
