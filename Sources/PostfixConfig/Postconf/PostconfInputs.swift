@@ -13,15 +13,6 @@ public struct PostconfInputs: Sendable {
     /// `strerror` text, e.g. `No such file or directory`.
     case unreadable(String)
 
-    /// The bytes of either kind of contents; nil when unreadable.
-    var fileBytes: FileBytes? {
-      switch self {
-      case .contents(let bytes): FileBytes(bytes)
-      case .shared(let shared): shared
-      case .unreadable: nil
-      }
-    }
-
     /// A copy of the bytes; nil when unreadable.
     var bytes: [UInt8]? {
       switch self {
