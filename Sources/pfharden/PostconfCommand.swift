@@ -31,8 +31,8 @@ enum PostconfCommand {
     let base = programName.split(separator: "/").last.map(String.init) ?? programName
     let inputs = PostconfInputs(
       programName: programName, configDirectory: directory, configDirectoryInjected: injected,
-      mainCF: SystemFiles.read(directory + "/main.cf", programName: programName),
-      masterCF: SystemFiles.read(directory + "/master.cf", programName: programName),
+      mainCF: SystemFiles.readMapped(directory + "/main.cf", programName: programName),
+      masterCF: SystemFiles.read(directory + "/master.cf"),
       host: SystemFiles.host(processName: base),
       catalog: SystemFiles.catalog(environment: console.environment))
     var outcome: PostconfOutcome

@@ -31,8 +31,8 @@ enum ProcessMemory {
   /// `path` if a mapped file loses pages under it (`SIGBUS`: another program
   /// truncated the file while it was being read).
   ///
-  /// Nothing else in the process maps files, so any `SIGBUS` is that. The
-  /// message of the last file mapped is the one printed.
+  /// Nothing else in the process maps files (only main.cf is mapped), so
+  /// any `SIGBUS` is that.
   /// - Parameters:
   ///   - path: The mapped file.
   ///   - programName: The prefix of the message.

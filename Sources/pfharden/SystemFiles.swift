@@ -8,15 +8,30 @@ import Glibc
 /// PostfixConfig IO layer).
 enum SystemFiles {
   /// Reads a configuration file, or says why it could not, in strerror words.
+  static func read(_ path: String) -> PostconfInputs.File {
+    readable(path) { .contents(try ConfigFile.read(path: path)) }
+  }
+
+  /// ``read(_:)`` for main.cf, whose values are printed where they lie.
   ///
-  /// A file of a megabyte or more is mapped rather than copied; should another
-  /// program truncate it meanwhile, the command ends with a fatal error
-  /// (``ProcessMemory/reportTruncation(of:programName:)``).
-  static func read(_ path: String, programName: String) -> PostconfInputs.File {
-    do {
+  /// A file of a megabyte or more is mapped rather than copied; should
+  /// another program truncate it meanwhile, the command ends with a fatal
+  /// error (``ProcessMemory/reportTruncation(of:programName:)``). master.cf
+  /// is copied into its document anyway, so it is simply read.
+  static func readMapped(_ path: String, programName: String) -> PostconfInputs.File {
+    readable(path) {
       let bytes = try ConfigFile.readShared(path: path)
       if bytes.isMapped { ProcessMemory.reportTruncation(of: path, programName: programName) }
       return .shared(bytes)
+    }
+  }
+
+  // The file `read` gives, or the reason it failed in postconf's words.
+  private static func readable(_ path: String, _ read: () throws -> PostconfInputs.File)
+    -> PostconfInputs.File
+  {
+    do {
+      return try read()
     } catch let error as PostfixConfigError {
       // ConfigFile reports "open PATH: strerror"; postconf words it itself.
       let prefix = "open \(path): "
