@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Bytes as a dictionary key, hashed in one call over the whole buffer
 /// (an `[UInt8]` key is hashed byte by byte).
 public struct ByteKey: Hashable, Sendable {
@@ -13,4 +17,16 @@ public struct ByteKey: Hashable, Sendable {
   }
 
   public static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { lhs.bytes == rhs.bytes }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+  /// Whether `other` holds the same bytes, compared with one `memcmp`.
+  @inline(__always)
+  func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard count == other.count else { return false }
+    guard count > 0, let left = baseAddress, let right = other.baseAddress else {
+      return count == 0
+    }
+    return memcmp(left, right, count) == 0
+  }
 }

@@ -87,12 +87,7 @@ struct MainCFNameIndex: Sendable {
     _ key: UnsafeBufferPointer<UInt8>, _ storage: UnsafeBufferPointer<UInt8>,
     _ line: MainCFLogicalLine
   ) -> Bool {
-    let length = line.nameEnd - line.nameStart
-    guard length == key.count else { return false }
-    guard length > 0, let keyBase = key.baseAddress, let base = storage.baseAddress else {
-      return length == 0
-    }
-    return memcmp(keyBase, base + line.nameStart, length) == 0
+    UnsafeBufferPointer(rebasing: storage[line.nameStart..<line.nameEnd]).hasSameBytes(as: key)
   }
 
   private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {

@@ -188,9 +188,9 @@ struct NameTable: Sendable {
         if entry == 0 { return slot }
         if entry & 0xFFFF_FFFF_0000_0000 == tag {
           let index = Int(entry & 0xFFFF_FFFF) - 1
-          let start = Int(starts[index])
-          let length = Int(ends[index]) - start
-          if length == name.count && NameTable.equal(buffer, start, name) { return slot }
+          let stored = UnsafeBufferPointer(
+            rebasing: buffer[Int(starts[index])..<Int(ends[index])])
+          if stored.hasSameBytes(as: name) { return slot }
         }
         slot = (slot + 1) & mask
       }
@@ -203,14 +203,6 @@ struct NameTable: Sendable {
 
   private static func id(inSlot entry: UInt64) -> ID? {
     entry == 0 ? nil : ID(truncatingIfNeeded: Int64(entry & 0xFFFF_FFFF) - 1)
-  }
-
-  private static func equal(
-    _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ name: UnsafeBufferPointer<UInt8>
-  ) -> Bool {
-    guard !name.isEmpty else { return true }
-    guard let a = buffer.baseAddress, let b = name.baseAddress else { return false }
-    return memcmp(a + start, b, name.count) == 0
   }
 
   private static func spread(_ hash: UInt64) -> Int {

@@ -436,12 +436,7 @@ final class FrozenParameterModel: Sendable {
   ) -> MacroFastPath.InPlace {
     let evalMode = mode.subtracting(.nonDefault)
     return MacroFastPath.expand(value, limits: .default, into: &output) { name in
-      let same = cache.lastName.withUnsafeBufferPointer { last in
-        guard last.count == name.count else { return false }
-        guard let left = last.baseAddress, let right = name.baseAddress else { return true }
-        return memcmp(left, right, name.count) == 0
-      }
-      if !same {
+      if !cache.lastName.withUnsafeBufferPointer({ $0.hasSameBytes(as: name) }) {
         cache.lastName.removeAll(keepingCapacity: true)
         cache.lastName.append(contentsOf: name)
         cache.lastID = model.names.find(name)
