@@ -39,21 +39,11 @@ protocol MainCFLineSink {
   /// Takes one logical line. Its offsets point into `file`, or into `joined`
   /// (the scanner's buffer of joined continuation text) when `line.inJoined`;
   /// `pieces` are the file ranges of its content lines, whose concatenation
-  /// is the line's joined text; `nameHash` is ``HashOrder/hash(_:)`` of an
-  /// entry's name when the scanner computed it ahead. Returns false to stop
-  /// the scan.
+  /// is the line's joined text. Returns false to stop the scan.
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, nameHash: UInt64?
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool
-
-  /// Told before a batch of lines whose entries' names hash to `nameHashes`
-  /// (in order) is taken; a sink may read ahead what it will need.
-  mutating func willTake(nameHashes: [UInt64])
-}
-
-extension MainCFLineSink {
-  mutating func willTake(nameHashes: [UInt64]) {}
 }
 
 /// The sink that keeps every logical line (the document's view).
@@ -63,7 +53,7 @@ struct MainCFLineCollector: MainCFLineSink {
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, nameHash: UInt64?
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
     if line.kind == .entry { entryLines.append(lines.count) }
     lines.append(line)
@@ -157,8 +147,7 @@ struct MainCFScanner {
     let text = inJoined ? joinedStart..<joined.count : firstContent
     return joined.withUnsafeBufferPointer { joinedBuffer in
       classify(&line, inJoined ? joinedBuffer : buffer, text)
-      return sink.take(
-        line, file: buffer, joined: joinedBuffer, pieces: pieces[...], nameHash: nil)
+      return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces[...])
     }
   }
 

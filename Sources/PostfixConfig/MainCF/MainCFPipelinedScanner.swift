@@ -39,19 +39,10 @@ enum MainCFPipelinedScanner {
     }
     // Each iteration takes one batch; the end marker or a stop ends the loop.
     while let batch = queue.next() {
-      sink.willTake(nameHashes: batch.nameHashes)
       let completed = batch.joined.withUnsafeBufferPointer { joined in
-        var entry = 0
         for (index, line) in batch.lines.enumerated() {
           let pieces = batch.pieces[batch.pieceStarts[index]..<batch.pieceStarts[index + 1]]
-          var nameHash: UInt64?
-          if line.kind == .entry {
-            nameHash = batch.nameHashes[entry]
-            entry += 1
-          }
-          let taken = sink.take(
-            line, file: file, joined: joined, pieces: pieces, nameHash: nameHash)
-          if !taken { return false }
+          if !sink.take(line, file: file, joined: joined, pieces: pieces) { return false }
         }
         return true
       }
@@ -70,9 +61,6 @@ enum MainCFPipelinedScanner {
     var pieceStarts: [Int] = [0]
     var pieces: [Range<Int>] = []
     var joined: [UInt8] = []
-    /// ``HashOrder/hash(_:)`` of each entry's name, in order (hashed here, on
-    /// the scanning thread).
-    var nameHashes: [UInt64] = []
 
     init() {
       lines.reserveCapacity(MainCFPipelinedScanner.batchLines)
@@ -92,13 +80,8 @@ enum MainCFPipelinedScanner {
 
     mutating func take(
       _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, nameHash: UInt64?
+      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
     ) -> Bool {
-      if line.kind == .entry {
-        let text = line.inJoined ? joined : file
-        batch.nameHashes.append(
-          HashOrder.hash(UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])))
-      }
       var moved = line
       if line.inJoined {
         // Offsets into the scanner's joined text become offsets into the copy.

@@ -20,8 +20,6 @@ struct NameTable: Sendable {
   /// Per slot: 0 when empty, else the hash's upper half and `id + 1`, so a
   /// probe rejects other names without reading ``hashes``.
   private var slots: [UInt64] = Array(repeating: 0, count: 1024)
-  /// What ``warm(hashes:)`` read, kept so that the reads are made.
-  private var warmed: UInt64 = 0
 
   /// The number of names.
   var count: Int { starts.count }
@@ -59,24 +57,7 @@ struct NameTable: Sendable {
   /// - Parameter name: The name bytes.
   /// - Returns: Its id.
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
-    intern(name, hash: HashOrder.hash(name))
-  }
-
-  /// Reads the first slot each hash is probed at, so that the slots of names
-  /// about to be interned are in cache: these reads overlap, while each
-  /// probe would wait for its own.
-  /// - Parameter hashes: ``HashOrder/hash(_:)`` of the names.
-  mutating func warm(hashes: [UInt64]) {
-    let mask = slots.count - 1
-    var sum: UInt64 = 0
-    slots.withUnsafeBufferPointer { table in
-      for hash in hashes { sum &+= table[NameTable.spread(hash) & mask] }
-    }
-    warmed &+= sum
-  }
-
-  /// ``intern(_:)`` with the name's ``HashOrder/hash(_:)`` already known.
-  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> ID {
+    let hash = HashOrder.hash(name)
     var slot = probe(name, hash: hash)
     if let id = NameTable.id(inSlot: slots[slot]) { return id }
     if (starts.count + 1) * 2 > slots.count {

@@ -124,12 +124,7 @@ struct ParameterModel: Sendable {
 
   /// The id of a name, added when new.
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
-    intern(name, hash: HashOrder.hash(name))
-  }
-
-  /// ``intern(_:)`` with the name's ``HashOrder/hash(_:)`` already known.
-  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> ID {
-    let id = names.intern(name, hash: hash)
+    let id = names.intern(name)
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
@@ -482,13 +477,9 @@ struct MainSettingsReader: MainCFLineSink {
     self.pathBytes = Array(path.utf8)
   }
 
-  mutating func willTake(nameHashes: [UInt64]) {
-    model.names.warm(hashes: nameHashes)
-  }
-
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, nameHash: UInt64?
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
     let text = line.inJoined ? joined : file
     guard line.kind == .entry else {
@@ -504,7 +495,7 @@ struct MainSettingsReader: MainCFLineSink {
       return true
     }
     let name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
-    let id = model.intern(name, hash: nameHash ?? HashOrder.hash(name))
+    let id = model.intern(name)
     let ref = valueRef(line, pieces: pieces)
     let old = model.settings[Int(id)]
     if old.storage != .none, let oldBytes = model.bytes(of: old), oldBytes != model.bytes(of: ref) {

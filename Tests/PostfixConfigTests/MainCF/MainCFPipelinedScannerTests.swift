@@ -26,18 +26,10 @@ import Testing
 
     mutating func take(
       _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
-      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, nameHash: UInt64?
+      joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
     ) -> Bool {
       let text = line.inJoined ? joined : file
       let isEntry = line.kind == .entry
-      // A hash given ahead is the name's.
-      if let nameHash {
-        #expect(
-          isEntry
-            && nameHash
-              == HashOrder.hash(UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd]))
-        )
-      }
       seen.append(
         Seen(
           kind: line.kind, inJoined: line.inJoined, lines: line.firstLine...line.lastLine,
