@@ -63,7 +63,7 @@ public final class FileBytes: @unchecked Sendable, Equatable {
 
   public static func == (lhs: FileBytes, rhs: FileBytes) -> Bool {
     lhs.withUnsafeBufferPointer { left in
-      rhs.withUnsafeBufferPointer { right in left.elementsEqual(right) }
+      rhs.withUnsafeBufferPointer { right in left.hasSameBytes(as: right) }
     }
   }
 }
