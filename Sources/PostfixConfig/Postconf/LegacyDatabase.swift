@@ -12,8 +12,13 @@ enum LegacyDatabase {
   ///   - suffixes: The parameter suffixes of a database type (empty if unknown).
   /// - Returns: `prefix_suffix` names, in the order postconf considers them.
   static func parameterNames(in value: [UInt8], suffixes: (String) -> [String]) -> [String] {
-    var names: [String] = []
+    // The walk only collects `type:prefix` tokens; the suffixes are asked
+    // for afterwards, so that nothing `suffixes` holds is touched per word.
+    var tables: [(type: ArraySlice<UInt8>, prefix: ArraySlice<UInt8>)] = []
     let colon = UInt8(ascii: ":")
+    // Most values (a list of thousands of restriction classes) hold no
+    // colon at all, and then no table.
+    guard value.contains(colon) else { return [] }
     ParameterList.forEachWord(in: value) { token in
       // Most tokens (names, `permit_mynetworks`) hold no colon at all.
       guard token.contains(colon) else { return }
@@ -34,9 +39,12 @@ enum LegacyDatabase {
       guard let prefix, let first = prefix.first, first != UInt8(ascii: "/"),
         first != UInt8(ascii: ".")
       else { return }
-      let list = suffixes(String(decoding: type, as: UTF8.self))
+      tables.append((type, prefix))
+    }
+    var names: [String] = []
+    for (type, prefix) in tables {
       let stem = String(decoding: prefix, as: UTF8.self)
-      names += list.map { stem + "_" + $0 }
+      names += suffixes(String(decoding: type, as: UTF8.self)).map { stem + "_" + $0 }
     }
     return names
   }

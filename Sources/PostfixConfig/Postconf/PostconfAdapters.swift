@@ -70,10 +70,7 @@ enum PostconfAdapters {
   static let dictionarySize = 13
 
   static func legacyDatabaseParameters(in value: [UInt8], catalog: ParameterCatalog) -> [String] {
-    // Only a `type:name` token makes names valid; most values (a list of
-    // thousands of restriction classes) have no colon at all.
-    guard value.contains(UInt8(ascii: ":")) else { return [] }
-    return LegacyDatabase.parameterNames(in: value) { catalog.legacyDatabaseSuffixes(type: $0) }
+    LegacyDatabase.parameterNames(in: value) { catalog.legacyDatabaseSuffixes(type: $0) }
   }
 
   static func parseEdit(mode: EditMode, arguments: [[UInt8]]) throws -> EditRequest {
