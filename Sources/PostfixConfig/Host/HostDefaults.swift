@@ -22,7 +22,10 @@ public enum HostDefaults {
   ///   (main.cf's unless `defaultsOnly`), else `localdomain`.
   /// * `mynetworks`: the interface addresses selected by `inet_interfaces` and
   ///   `inet_protocols`, widened by `mynetworks_style` (default `subnet` below
-  ///   compatibility level 2, else `host`); duplicates dropped.
+  ///   compatibility level 2, else `host`); duplicates dropped. Host names
+  ///   in `inet_interfaces` are looked up with ``HostEnvironment/hostAddresses``
+  ///   and ``HostEnvironment/resolver``; the selected addresses are in
+  ///   Postfix's sorted order.
   /// * `process_id`, `process_name`: from `host`.
   /// - Parameters:
   ///   - name: The parameter name.
@@ -119,21 +122,21 @@ private enum Networks {
     case "loopback-only":
       selected = usable.filter { $0.address.isLoopback }
     default:
+      // own_inet_addr_init(): each word through inet_addr_host(), then the
+      // list sorted and made unique, then each address matched to the first
+      // local interface that has it (for its netmask).
+      let families: Set<IPAddress.Family> =
+        ipv4 && ipv6 ? [.inet4, .inet6] : ipv4 ? [.inet4] : [.inet6]
       var addresses: [IPAddress] = []
-      for word in interfaces.split(whereSeparator: { [" ", "\t", ","].contains($0) }).map(
-        String.init)
-      {
-        let bare =
-          word.hasPrefix("[") && word.hasSuffix("]") ? String(word.dropFirst().dropLast()) : word
-        let found = (IPAddress(bare).map { [$0] } ?? host.hostAddresses[word] ?? [])
-          .filter { ($0.family == .inet4 && ipv4) || ($0.family == .inet6 && ipv6) }
+      for word in hostWords(interfaces) {
+        let found = lookUp(word, host: host, families: families)
         guard !found.isEmpty else {
           return .fatal("config variable inet_interfaces: host not found: \(word)")
         }
-        for address in found where !addresses.contains(address) { addresses.append(address) }
+        addresses += found
       }
       selected = []
-      for address in addresses {
+      for address in sortedUnique(addresses) {
         guard let match = usable.first(where: { $0.address == address }) else {
           return .fatal("parameter inet_interfaces: no local interface found for \(address)")
         }
@@ -183,6 +186,87 @@ private enum Networks {
   static func defaultStyle(_ level: String?) -> String {
     let parts = (level ?? "0").split(separator: ".").map { Int($0) ?? 0 }
     return (parts.first ?? 0) < 2 ? "subnet" : "host"
+  }
+
+  // mystrtok() with " \t,", on bytes.
+  static func hostWords(_ text: String) -> [String] {
+    Array(text.utf8).split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x2C }).map {
+      String(decoding: $0, as: UTF8.self)
+    }
+  }
+
+  // inet_addr_host(): `[name]` is looked up as `name`; a numeric address stands
+  // for itself, other names go to the host's table, then to its resolver
+  // (getaddrinfo() with the families of inet_protocols).
+  static func lookUp(_ word: String, host: HostEnvironment, families: Set<IPAddress.Family>)
+    -> [IPAddress]
+  {
+    let bytes = Array(word.utf8)
+    let bracketed = bytes.first == UInt8(ascii: "[") && bytes.last == UInt8(ascii: "]")
+    let name = bracketed ? String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self) : word
+    let found: [IPAddress]
+    if let numeric = IPAddress(name) {
+      found = [numeric]
+    } else if let fixed = host.hostAddresses[name] {
+      found = fixed
+    } else {
+      found = host.resolver.addresses(of: name, families: families)
+    }
+    return found.filter { families.contains($0.family) }
+  }
+
+  // inet_addr_list_uniq(): glibc's qsort() (a merge sort) with Postfix's
+  // sock_addr_cmp_addr(), then adjacent duplicates dropped.
+  static func sortedUnique(_ addresses: [IPAddress]) -> [IPAddress] {
+    var unique: [IPAddress] = []
+    for address in mergeSorted(addresses) where unique.last != address {
+      unique.append(address)
+    }
+    return unique
+  }
+
+  // glibc msort_with_tmp(): halves of n / 2 and the rest, the left element
+  // first unless it compares greater.
+  static func mergeSorted(_ list: [IPAddress]) -> [IPAddress] {
+    guard list.count > 1 else { return list }
+    let left = mergeSorted(Array(list[..<(list.count / 2)]))
+    let right = mergeSorted(Array(list[(list.count / 2)...]))
+    var merged: [IPAddress] = []
+    merged.reserveCapacity(list.count)
+    var leftIndex = 0
+    var rightIndex = 0
+    while leftIndex < left.count && rightIndex < right.count {
+      if compare(left[leftIndex], right[rightIndex]) <= 0 {
+        merged.append(left[leftIndex])
+        leftIndex += 1
+      } else {
+        merged.append(right[rightIndex])
+        rightIndex += 1
+      }
+    }
+    return merged + left[leftIndex...] + right[rightIndex...]
+  }
+
+  // sock_addr_cmp_addr(): AF_INET before AF_INET6; IPv4 by the wrapped
+  // difference of the in_addr words as the host reads them (so 127.0.0.200
+  // sorts before 127.0.0.1 on little-endian hosts); IPv6 by memcmp().
+  static func compare(_ first: IPAddress, _ second: IPAddress) -> Int32 {
+    switch (first.family, second.family) {
+    case (.inet4, .inet6): return -1
+    case (.inet6, .inet4): return 1
+    case (.inet4, .inet4):
+      return Int32(bitPattern: word(first) &- word(second))
+    case (.inet6, .inet6):
+      for (a, b) in zip(first.bytes, second.bytes) where a != b {
+        return Int32(a) - Int32(b)
+      }
+      return 0
+    }
+  }
+
+  // s_addr: network-order bytes read as a native integer.
+  static func word(_ address: IPAddress) -> UInt32 {
+    UInt32(bigEndian: address.bytes.reduce(0) { $0 << 8 | UInt32($1) })
   }
 
   static func words(_ text: String) -> [String] {

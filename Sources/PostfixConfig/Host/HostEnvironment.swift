@@ -32,9 +32,13 @@ public struct HostEnvironment: Sendable {
   public var processID: Int32
   /// The program name `process_name` shows (basename of argv[0]).
   public var processName: String
-  /// Addresses of host names that may appear in `inet_interfaces`; names that
-  /// are missing here are reported as not found (no resolver is consulted).
+  /// Fixed addresses of host names that may appear in `inet_interfaces`,
+  /// consulted before ``resolver``.
   public var hostAddresses: [String: [IPAddress]]
+  /// Looks up the other host names of `inet_interfaces`, as Postfix does on
+  /// this host (``HostInfo/systemResolver()``); ``HostResolver/empty`` by
+  /// default, so that a name is not found.
+  public var resolver: HostResolver
 
   /// Creates a host description.
   /// - Parameters:
@@ -42,15 +46,17 @@ public struct HostEnvironment: Sendable {
   ///   - interfaces: Addresses of up interfaces, in `getifaddrs()` order.
   ///   - processID: The process id.
   ///   - processName: The program name.
-  ///   - hostAddresses: Host names usable in `inet_interfaces`.
+  ///   - hostAddresses: Fixed addresses of host names in `inet_interfaces`.
+  ///   - resolver: Looks up the other host names.
   public init(
     hostname: String, interfaces: [NetworkInterface], processID: Int32, processName: String,
-    hostAddresses: [String: [IPAddress]] = [:]
+    hostAddresses: [String: [IPAddress]] = [:], resolver: HostResolver = .empty
   ) {
     self.hostname = hostname
     self.interfaces = interfaces
     self.processID = processID
     self.processName = processName
     self.hostAddresses = hostAddresses
+    self.resolver = resolver
   }
 }
