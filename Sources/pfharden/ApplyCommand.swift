@@ -167,10 +167,14 @@ enum ApplyCommand {
       console.out(
         "\(plan.changes.count) change(s) pending for the \(name) profile in \(directory):\n")
       for change in plan.changes { console.out("  " + describe(change) + "\n") }
+      printReasons(plan, console: &console)
+      printKept(build.kept, console: &console)
       console.out("Needs: \(activationText(plan.activation)).\n")
       return CLI.ExitCode.findings
     }
     console.out(plan.unifiedDiff())
+    printReasons(plan, console: &console)
+    printKept(build.kept, console: &console)
     console.out("Needs: \(activationText(plan.activation)).\n")
     if invocation.dryRun {
       console.out("Dry run: nothing written.\n")
@@ -206,6 +210,24 @@ enum ApplyCommand {
       return CLI.ExitCode.clean
     }
     return reload(plan: plan, directory: directory, catalog: catalog, host: host, console: &console)
+  }
+
+  /// Why each change is made: one line per transform that changed something.
+  static func printReasons(_ plan: ApplyPlan, console: inout Console) {
+    let used = Set(plan.changes.map(\.transform))
+    let reasons = plan.transforms.filter { used.contains($0.id) }
+    guard !reasons.isEmpty else { return }
+    console.out("Why:\n")
+    for transform in reasons {
+      console.out("  \(transform.id): " + Printable.sanitize(transform.summary.utf8) + "\n")
+    }
+  }
+
+  /// What the profile deliberately left as the admin wrote it.
+  static func printKept(_ kept: [String], console: inout Console) {
+    guard !kept.isEmpty else { return }
+    console.out("Kept:\n")
+    for line in kept { console.out("  " + Printable.sanitize(line.utf8) + "\n") }
   }
 
   static func reload(

@@ -168,7 +168,9 @@ final class ApplyInstance: @unchecked Sendable {
       "mail_spool_directory=\(directory)/spool", "maillog_file=\(directory)/maillog",
       "maillog_file_prefixes=\(directory)", "myhostname=mail.test-\(port).test",
       "mydomain=test-\(port).test", "mydestination=$myhostname, localhost",
-      "inet_interfaces=127.0.0.1", "inet_protocols=ipv4", "smtpd_peername_lookup=no",
+      // Every inet service names 127.0.0.1 itself, so "all" binds nothing
+      // more; relay and mx refuse a host whose inet_interfaces is loopback.
+      "inet_interfaces=all", "inet_protocols=ipv4", "smtpd_peername_lookup=no",
       "smtp_dns_support_level=disabled",
       "defer_transports=smtp, relay, local, virtual, lmtp, error, retry, discard",
       "relayhost=[127.0.0.1]:9", "allow_mail_to_commands=", "allow_mail_to_files=",

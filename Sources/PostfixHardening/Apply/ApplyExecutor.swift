@@ -91,8 +91,8 @@ public struct ApplyExecutor: Sendable {
         throw PostfixHardeningError(
           .configuration, "could not validate: \(Self.describe(error)); \(restored)")
       }
-      let known = Set(baseline.messages.map(Self.withoutLineNumbers))
-      let introduced = after.messages.filter { !known.contains(Self.withoutLineNumbers($0)) }
+      let known = Set(baseline.messages.map(PostconfWarning.meaning))
+      let introduced = after.messages.filter { !known.contains(PostconfWarning.meaning($0)) }
       if !introduced.isEmpty || (baseline.succeeded && !after.succeeded) {
         let restored = restore(written)
         let reason = introduced.isEmpty ? "postconf failed" : introduced.joined(separator: "; ")

@@ -28,10 +28,15 @@ public struct ApplyPlanner: Sendable {
     self.host = host
   }
 
-  /// Services that accept authenticated submission; port-25 settings do not touch them.
-  static let submissionServices: Set<String> = [
-    "submission", "submissions", "smtps", "587", "465",
-  ]
+  /// Ports of submission services; port-25 settings do not touch them.
+  static let submissionPorts: Set<Int> = [587, 465]
+
+  /// Parameters whose `-o` overrides are the admin's lists, edited by their
+  /// own transforms (never removed for differing from main.cf).
+  static func isListParameter(_ name: String) -> Bool {
+    name.hasSuffix("_restrictions") || name.hasSuffix("_restriction_classes")
+      || ["mynetworks", "relay_domains", "smtpd_tls_exclude_ciphers"].contains(name)
+  }
 
   /// Plans `transforms` over the given files.
   /// - Parameters:
@@ -114,15 +119,16 @@ public struct ApplyPlanner: Sendable {
     var master = masterCF.map { MasterCF(bytes: $0) }
     if let document = master {
       master = try editMaster(
-        document, desired: desired, transforms: kept, path: configDirectory + "/master.cf",
+        document, desired: desired, transforms: kept, before: before,
+        path: configDirectory + "/master.cf",
         changes: &changes)
     }
     let updatedMain = main.serialized()
     let updatedMaster = master?.serialized()
     let after = configuration(updatedMain, updatedMaster, configDirectory)
-    let known = Set(before.warnings.map { ApplyExecutor.withoutLineNumbers($0.message) })
+    let known = Set(before.warnings.map { PostconfWarning.meaning($0.message) })
     let introduced = after.warnings.map(\.message).filter {
-      !known.contains(ApplyExecutor.withoutLineNumbers($0))
+      !known.contains(PostconfWarning.meaning($0))
     }
     if let fatal = after.fatal {
       throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")
@@ -186,7 +192,8 @@ public struct ApplyPlanner: Sendable {
 
   func editMaster(
     _ original: MasterCF, desired: [(setting: Transform.Setting, transform: String)],
-    transforms: [Transform], path: String, changes: inout [ApplyPlan.ParameterChange]
+    transforms: [Transform], before: PostfixConfiguration, path: String,
+    changes: inout [ApplyPlan.ParameterChange]
   ) throws -> MasterCF {
     var document = original
     func run(_ operation: MasterCF.EditOperation, _ request: String) throws {
@@ -197,20 +204,25 @@ public struct ApplyPlanner: Sendable {
       }
       document = result.document
     }
-    let managed = Set(transforms.flatMap(\.services).map { "\($0.name)/\($0.type)" })
-    // Port-25 smtpd services: drop -o settings that contradict the profile.
+    let managed = Set(
+      transforms.flatMap(\.services).filter { !$0.onlyIfPresent }.map { "\($0.name)/\($0.type)" })
+    let listeners = Listener.all(in: before)
+    // Public port-25 smtpd services: drop scalar -o settings that contradict
+    // the profile. Loopback listeners (content-filter return paths) and
+    // submission ports keep theirs; list overrides are edited by transforms.
     for entry in document.entries where entry.isValid {
       guard let service = entry.service.map({ String(decoding: $0, as: UTF8.self) }),
         let type = entry.type.map({ String(decoding: $0, as: UTF8.self) }), type == "inet",
         entry.command == Array("smtpd".utf8)
       else { continue }
-      let port = service.split(separator: ":").last.map(String.init) ?? service
-      if Self.submissionServices.contains(port) || managed.contains("\(service)/\(type)") {
-        continue
-      }
+      let listener = listeners.first { $0.service == service && $0.type == type }
+      if let listener, listener.isLoopbackOnly { continue }
+      if let port = listener?.port, Self.submissionPorts.contains(port) { continue }
+      if managed.contains("\(service)/\(type)") { continue }
       for override in entry.overrides {
         let name = String(decoding: override.name, as: UTF8.self)
-        guard let wanted = desired.first(where: { $0.setting.name == name }),
+        guard !Self.isListParameter(name),
+          let wanted = desired.first(where: { $0.setting.name == name }),
           Self.words(override.value) != Self.words(Array(wanted.setting.value.utf8))
         else { continue }
         try run(.removeParameter, "\(service)/\(type)/\(name)")
@@ -230,6 +242,11 @@ public struct ApplyPlanner: Sendable {
         }
         if !exists && service.onlyIfPresent { continue }
         if !exists {
+          // postconf appends a new entry right after a last line without its
+          // newline, gluing the two together; end that line first.
+          if let last = document.serialized().last, last != 0x0A {
+            document = MasterCF(bytes: document.serialized() + [0x0A])
+          }
           let fields = "\(service.name) \(service.type) n - \(chroot) - - smtpd"
           try run(.setEntry, "\(service.name)/\(service.type)=\(fields)")
           changes.append(

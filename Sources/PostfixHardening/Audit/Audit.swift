@@ -10,7 +10,8 @@ public enum Audit {
   /// Every rule, in report order.
   public static let rules: [any AuditRule] = [
     ConfigWarningRule(), ParameterTooNewRule(), DisableVRFYRule(), LoopbackOnlyRule(),
-    MynetworksNarrowRule(), OpenRelayRule(), SmtpdRefusesToRunRule(), RelayDomainsRule(),
+    DuplicateListenerRule(), MynetworksNarrowRule(), OpenRelayRule(), SASLRelayRule(),
+    SmtpdRefusesToRunRule(), RelayDomainsRule(),
     HeloRequiredRule(), TLSLogLevelRule(), BannerDisclosureRule(), ServerTLSRule(),
     SubmissionTLSRule(), TLSAuthOnlyRule(), TLSProtocolsRule(), TLSCipherGradeRule(),
     FFDHEAutoGroupsRule(), DHParametersRule(), SMTPSmugglingRule(), FilePermissionsRule(),
@@ -39,7 +40,11 @@ public enum Audit {
     let context = AuditContext(
       configuration: configuration, services: services, isSendOnly: sendOnly, options: options)
     var all: [Finding] = []
-    for rule in rules { all += rule.check(context) }
+    // Postfix refuses a configuration with a fatal error: nothing else about
+    // it is known, so only that is reported.
+    let applicable =
+      configuration.fatal == nil ? rules : rules.filter { $0.id == RuleID.configWarning }
+    for rule in applicable { all += rule.check(context) }
     let merged = merge(all)
     let suppressions = Suppressions(configuration: configuration)
     var kept: [Finding] = []

@@ -30,19 +30,45 @@ enum RestrictionList {
   ///   - mynetworksIsEveryone: Whether `permit_mynetworks` matches any client.
   /// - Returns: The first decisive restriction.
   static func evaluate(_ words: [String], mynetworksIsEveryone: Bool) -> Outcome {
+    walk(words, client: .anonymous, mynetworksIsEveryone: mynetworksIsEveryone).outcome
+  }
+
+  /// Who is knocking, for ``evaluate(_:client:mynetworksIsEveryone:)``.
+  enum Client: Equatable {
+    /// An anonymous client outside `mynetworks`.
+    case anonymous
+    /// A client outside `mynetworks` that authenticated with SASL.
+    case authenticated
+  }
+
+  /// Walks `words` as smtpd would for a relay attempt (a foreign recipient)
+  /// by `client`, and gives the decisive word's index.
+  /// - Parameters:
+  ///   - words: The restriction list.
+  ///   - client: The client.
+  ///   - mynetworksIsEveryone: Whether `permit_mynetworks` matches any client.
+  /// - Returns: The outcome and the index of the word that decided it (the
+  ///   list's length when it falls through).
+  static func walk(_ words: [String], client: Client, mynetworksIsEveryone: Bool) -> (
+    outcome: Outcome, index: Int
+  ) {
     var index = 0
+    // Each iteration moves index forward by one or two.
     while index < words.count {
       let word = words[index].lowercased()
-      if terminalRejects.contains(word) { return .rejects(word) }
-      if word == "permit" { return .permits("permit") }
+      if terminalRejects.contains(word) { return (.rejects(word), index) }
+      if word == "permit" { return (.permits("permit"), index) }
       if word == "permit_mynetworks" && mynetworksIsEveryone {
-        return .permits("permit_mynetworks with mynetworks covering every address")
+        return (.permits("permit_mynetworks with mynetworks covering every address"), index)
+      }
+      if word == "permit_sasl_authenticated" && client == .authenticated {
+        return (.permits(word), index)
       }
       if takesArgument(word) {
         if index + 1 < words.count {
           let table = words[index + 1].lowercased()
           if word.hasSuffix("_access"), table == "static:ok" || table == "static:permit" {
-            return .permits("\(word) \(words[index + 1])")
+            return (.permits("\(word) \(words[index + 1])"), index)
           }
         }
         index += 2
@@ -54,7 +80,58 @@ enum RestrictionList {
       }
       index += 1
     }
-    return .fallsThrough
+    return (.fallsThrough, words.count)
+  }
+
+  /// The list closed to anonymous outsiders, every entry kept.
+  ///
+  /// `reject_unauth_destination` goes before the first entry that lets an
+  /// anonymous outsider relay (a bare `permit`, `static:OK` access), or at
+  /// the end when nothing decides; nil when the list already rejects.
+  /// `permit_mynetworks` with a `mynetworks` of everyone is left to the
+  /// mynetworks transform.
+  /// - Parameters:
+  ///   - words: The list.
+  ///   - permits: Permits (`permit_mynetworks`, `permit_sasl_authenticated`)
+  ///     the clients trusted so far relied on, anywhere in either list: each
+  ///     missing before the new reject is inserted in front of it.
+  /// - Returns: The edited list, or nil when no edit is needed.
+  static func closing(_ words: [String], keeping permits: [String] = []) -> [String]? {
+    let (outcome, index) = walk(words, client: .anonymous, mynetworksIsEveryone: false)
+    if case .rejects = outcome { return nil }
+    let before = words[..<index].map { $0.lowercased() }
+    let missing = permits.filter { !before.contains($0) }
+    var edited = words
+    edited.insert(contentsOf: missing + ["reject_unauth_destination"], at: index)
+    return edited
+  }
+
+  /// The list with `permit_sasl_authenticated` before the entry that rejects
+  /// authenticated clients' relaying; nil when they already get through.
+  /// - Parameter words: The list.
+  /// - Returns: The edited list, or nil when no edit is needed.
+  static func admittingAuthenticated(_ words: [String]) -> [String]? {
+    let (outcome, index) = walk(words, client: .authenticated, mynetworksIsEveryone: false)
+    guard case .rejects = outcome else { return nil }
+    var edited = words
+    edited.insert("permit_sasl_authenticated", at: index)
+    return edited
+  }
+
+  /// Whether a client gets through both lists (smtpd checks the relay list,
+  /// then the recipient list; a reject in either refuses).
+  /// - Parameters:
+  ///   - relay: `smtpd_relay_restrictions`.
+  ///   - recipient: `smtpd_recipient_restrictions`.
+  ///   - client: The client.
+  /// - Returns: True when neither list rejects its relay attempt.
+  static func relays(relay: [String], recipient: [String], client: Client) -> Bool {
+    for list in [relay, recipient] {
+      if case .rejects = walk(list, client: client, mynetworksIsEveryone: false).outcome {
+        return false
+      }
+    }
+    return true
   }
 
   /// The words smtpd requires in at least one of the two lists (smtpd_check.c).

@@ -17,6 +17,8 @@ public enum RoleInference {
   public static func services(
     in configuration: PostfixConfiguration, options: AuditOptions
   ) -> (services: [SMTPService], isSendOnly: Bool) {
+    // A configuration Postfix refuses has no roles: only its fatal error is reported.
+    if configuration.fatal != nil { return ([], false) }
     let interfacesLoopback = isLoopbackOnly(configuration.setting("inet_interfaces").words)
     var result: [SMTPService] = []
     for service in configuration.services where service.type == "inet" {
@@ -58,7 +60,9 @@ public enum RoleInference {
         return (role, "set with --role \(key)=\(role.rawValue)")
       }
     }
-    if service.port == 25, let role = options.portTwentyFiveRole {
+    // --role submission is about the submission services; port 25 keeps its
+    // inferred role.
+    if service.port == 25, let role = options.portTwentyFiveRole, role != .submission {
       return (role, "set with --role")
     }
     if service.loopbackOnly { return (.sendOnly, "listens on loopback only") }
@@ -76,9 +80,17 @@ public enum RoleInference {
         if !setting.isExplicit && network.isSingleHost { return false }
         return !network.isLoopback
       }
+      let tables = setting.words.filter { word in
+        if case .other = CIDR.classify(word) { return !word.contains("$") }
+        return false
+      }
+      let unknown =
+        tables.isEmpty
+        ? ""
+        : "; mynetworks also names \(tables.joined(separator: " ")), whose networks are unknown"
       return outside
-        ? (.relay, "\(port)\(via), mynetworks holds non-loopback networks")
-        : (.mx, "\(port)\(via), mynetworks is loopback only")
+        ? (.relay, "\(port)\(via), mynetworks holds non-loopback networks\(unknown)")
+        : (.mx, "\(port)\(via), mynetworks is loopback only\(unknown)")
     }
   }
 

@@ -25,4 +25,6 @@ public enum RuleID {
   public static let filePermissions = "file-permissions"
   public static let listeningSockets = "listening-sockets"
   public static let unauthPipelining = "reject-unauth-pipelining"
+  public static let saslRelay = "sasl-relay"
+  public static let duplicateListener = "duplicate-listener"
 }

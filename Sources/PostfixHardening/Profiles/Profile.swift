@@ -53,81 +53,171 @@ public enum Profile: String, CaseIterable, Sendable {
     public var transforms: [Transform]
     /// What the profile left alone, and why.
     public var notes: [String]
+    /// What the admin wrote that the profile deliberately kept, and why.
+    public var kept: [String] = []
   }
 
-  /// The transforms this profile applies to `configuration`.
+  /// The transforms this profile applies to `configuration`: the smallest
+  /// edits that close each risk, decided per master.cf service, keeping the
+  /// admin's tables, networks, restriction entries and the overrides of
+  /// loopback and internal services.
   /// - Parameters:
   ///   - options: The command line's choices.
   ///   - configuration: The current configuration.
   ///   - isReadable: Whether a file can be read now (certificates and keys).
-  /// - Returns: The transforms and notes.
+  /// - Returns: The transforms, notes and what was kept.
   /// - Throws: ``PostfixHardeningError`` `invalidRequest` when a required option
-  ///   is missing (`relay` without `--network`).
+  ///   is missing (`relay` without `--network`) or the profile cannot work on
+  ///   this host (relay, mx or submission where `inet_interfaces` is
+  ///   loopback-only).
   public func build(
     options: ProfileOptions, configuration: PostfixConfiguration,
     isReadable: (String) -> Bool
   ) throws -> Build {
     var notes: [String] = []
+    var existing = ExistingConfiguration(configuration)
+    if self != .sendOnly, existing.listensOnLoopbackOnly {
+      let value = configuration.setting("inet_interfaces").text
+      throw PostfixHardeningError(
+        .invalidRequest,
+        "the \(rawValue) profile cannot work here: inet_interfaces = \(Printable.sanitize(value.utf8)) "
+          + "keeps every service on loopback, so no client can reach it; set inet_interfaces "
+          + "to the addresses clients use (that needs a restart) or use the send-only profile")
+    }
+    if self == .relay, options.networks.isEmpty {
+      throw PostfixHardeningError(
+        .invalidRequest,
+        "the relay profile needs --network CIDR (repeatable) for the systems it relays for")
+    }
     let certificate = ServerCertificate.resolve(
       given: options.certificate, configuration: configuration, isReadable: isReadable)
     if case .missing(let why) = certificate, self != .sendOnly {
       notes.append("server TLS left as it is: \(why); give --cert FILE --key FILE")
     }
-    var transforms: [Transform]
+    let hasTLS = !certificate.isMissing
+    var transforms: [Transform] = []
+    func add(_ transform: Transform?) {
+      if let transform { transforms.append(transform) }
+    }
+    // mynetworks is judged by the role of the port-25 service the profile is for.
+    let mynetworksRole: Role
+    switch self {
+    case .sendOnly: mynetworksRole = .sendOnly
+    case .relay: mynetworksRole = .relay
+    case .mx: mynetworksRole = .mx
+    case .submission:
+      mynetworksRole =
+        existing.publicServices.first { existing.listener(of: $0)?.port == 25 }?.role ?? .relay
+    }
+    // The submission services to add: only for ports no service binds yet.
+    var creating: Set<String> = []
+    if self == .submission && hasTLS {
+      for (port, name) in [(587, "submission"), (465, "submissions")] {
+        if existing.isBound(port: port) {
+          let names = existing.listeners.filter { $0.port == port }.map(\.key)
+          existing.kept.append(
+            "port \(port) is already served by \(names.joined(separator: ", ")): no \(name) service added"
+          )
+        } else {
+          creating.insert(name)
+        }
+      }
+    }
     switch self {
     case .sendOnly:
-      transforms = [
-        .loopbackOnly, .mynetworks([]), .relayRestrictions(permitAuthenticated: false),
-        .disableVRFY, .requireHELO, .clientTLS, .clientTLSLogging, .banner, .forbidBareNewline,
-      ]
+      transforms.append(.loopbackOnly)
+      add(existing.mynetworks(role: mynetworksRole))
+      add(existing.relayRestrictions())
+      add(existing.relayDomains(adding: []))
+      transforms += [.disableVRFY, .requireHELO, .clientTLS, .clientTLSLogging]
     case .relay:
-      guard !options.networks.isEmpty else {
-        throw PostfixHardeningError(
-          .invalidRequest,
-          "the relay profile needs --network CIDR (repeatable) for the systems it relays for")
-      }
-      transforms = [
-        .mynetworks(options.networks), .relayRestrictions(permitAuthenticated: false),
-        .relayDomains(options.relayDomains), .disableVRFY, .requireHELO, .clientTLS,
-        .clientTLSLogging,
-      ]
+      add(existing.mynetworks(role: mynetworksRole, adding: options.networks))
+      add(existing.relayRestrictions())
+      add(existing.relayDomains(adding: options.relayDomains))
+      transforms += [.disableVRFY, .requireHELO, .clientTLS, .clientTLSLogging]
       transforms += certificate.transforms(
         strength: options.tls, opportunisticFloor: false, excludeAnonymous: true)
-      transforms += [.banner, .forbidBareNewline]
     case .mx:
-      transforms = [.mynetworks([]), .relayRestrictions(permitAuthenticated: false)]
+      add(existing.mynetworks(role: mynetworksRole))
+      add(existing.relayRestrictions())
+      add(existing.relayDomains(adding: []))
       if !options.domains.isEmpty {
         transforms.append(
           .destinations(
             adding: options.domains,
             to: String(decoding: configuration.setting("mydestination").raw, as: UTF8.self)))
       }
-      transforms += [
-        .heloRestrictions, .rejectUnauthPipelining, .disableVRFY, .clientTLS, .clientTLSLogging,
-      ]
+      transforms.append(existing.heloRestrictions())
+      add(existing.rejectUnauthPipelining())
+      transforms += [.disableVRFY, .clientTLS, .clientTLSLogging]
       transforms += certificate.transforms(strength: options.tls, opportunisticFloor: true)
-      transforms += [.banner, .forbidBareNewline]
-      if options.tls != .compatible, !certificate.isMissing {
+      if options.tls != .compatible, hasTLS {
         notes.append(
           "port 25 keeps compatible TLS protocols: refusing old TLS there only makes peers send in plain text"
         )
       }
     case .submission:
-      transforms = [
-        .mynetworks([]), .relayRestrictions(permitAuthenticated: true), .disableVRFY,
-        .requireHELO, .clientTLS, .clientTLSLogging,
-      ]
-      let server = certificate.transforms(strength: options.tls, opportunisticFloor: true)
-      transforms += server
-      if server.isEmpty {
+      add(existing.mynetworks(role: mynetworksRole))
+      // New services inherit main.cf's lists: they must admit logged-in users.
+      add(existing.relayRestrictions(extraAuthenticated: !creating.isEmpty))
+      add(existing.relayDomains(adding: []))
+      transforms += [.disableVRFY, .requireHELO, .clientTLS, .clientTLSLogging]
+      // Port 25 of a relay refuses anonymous suites (1024-bit DH), as the relay profile does.
+      transforms += certificate.transforms(
+        strength: options.tls, opportunisticFloor: true,
+        excludeAnonymous: mynetworksRole == .relay)
+    }
+    if self != .sendOnly {
+      transforms.append(.serverTLSLogging)
+      if hasTLS {
+        add(existing.existingSubmissionServices(requireAuthentication: self == .submission))
+        if existing.anyServiceAuthenticates {
+          transforms.append(.tlsAuthOnly)
+        }
+      } else if existing.anyServiceAuthenticates {
+        notes.append(
+          "smtpd_tls_auth_only left as it is: without TLS, requiring it would stop every login")
+      }
+    }
+    if self == .submission {
+      if !hasTLS {
         notes.append("submission services not added: they need TLS and so a certificate")
       } else {
-        transforms.append(
-          .submissionServices(sasl: options.sasl, path: options.saslPath, strength: options.tls))
+        var services = Transform.submissionServices(
+          sasl: options.sasl, path: options.saslPath, strength: options.tls, creating: creating,
+          host: existing.commonListenerHost)
+        if options.saslPath == nil, existing.setting("smtpd_sasl_type").isExplicit {
+          // A SASL backend main.cf already names is what logged-in users use now.
+          services.settings.removeAll {
+            $0.name == "smtpd_sasl_type" || $0.name == "smtpd_sasl_path"
+          }
+          existing.kept.append(
+            "smtpd_sasl_type, smtpd_sasl_path: the configured SASL backend is kept (give --sasl-path to change it)"
+          )
+        }
+        transforms.append(services)
       }
-      transforms += [.banner, .forbidBareNewline]
     }
-    return Build(transforms: transforms, notes: notes)
+    if hasTLS || self == .sendOnly {
+      for grade in ["export", "low", "medium", "high", "null"] {
+        let name = "tls_\(grade)_cipherlist"
+        if configuration.setting(name).isExplicit {
+          existing.kept.append(
+            "\(name): your cipher list is kept (check warns: Postfix's docs advise against editing it)"
+          )
+        }
+      }
+    }
+    if self == .sendOnly {
+      let authenticating = existing.publicServices.filter { existing.authenticates($0) }
+      if !authenticating.isEmpty {
+        notes.append(
+          "only loopback will listen: \(authenticating.map(\.key).joined(separator: ", ")) "
+            + "authenticate users, who will no longer reach them from outside")
+      }
+    }
+    transforms += [.banner, .forbidBareNewline]
+    return Build(transforms: transforms, notes: notes, kept: existing.kept)
   }
 }
 

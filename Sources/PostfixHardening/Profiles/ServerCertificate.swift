@@ -48,15 +48,13 @@ enum ServerCertificate: Equatable {
       return [
         .serverTLS(
           certificate: certificate, strength: strength, opportunisticFloor: opportunisticFloor,
-          excludeAnonymous: excludeAnonymous),
-        .serverTLSLogging, .anonymousCiphersOffSubmission,
+          excludeAnonymous: excludeAnonymous)
       ]
     case .existing:
       return [
         .serverTLS(
           certificate: nil, strength: strength, opportunisticFloor: opportunisticFloor,
-          excludeAnonymous: excludeAnonymous),
-        .serverTLSLogging, .anonymousCiphersOffSubmission,
+          excludeAnonymous: excludeAnonymous)
       ]
     case .missing:
       return []

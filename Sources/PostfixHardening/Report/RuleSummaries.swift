@@ -23,5 +23,7 @@ public enum RuleSummaries {
     RuleID.smtpSmuggling: "SMTP smuggling is not prevented.",
     RuleID.filePermissions: "Ownership or mode of a Postfix file is unsafe.",
     RuleID.listeningSockets: "What listens differs from the configuration.",
+    RuleID.saslRelay: "A service authenticates users but refuses to relay for them.",
+    RuleID.duplicateListener: "Two master.cf services listen on one address and port.",
   ]
 }

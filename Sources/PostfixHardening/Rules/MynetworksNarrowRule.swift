@@ -6,11 +6,14 @@ import PostfixConfig
 /// or public network there is an open relay in waiting.
 ///
 /// Inspects: `mynetworks` as each smtpd service sees it (main.cf's when none
-/// listens). `0.0.0.0/0`, `::/0`, public ranges wider than /24 (IPv6: /48)
-/// and malformed CIDR are errors; anything beyond loopback is a warning on a
-/// send-only host or an mx; a whole private range on a relay is information.
+/// listens), judged by `MynetworksPolicy`, the same judgement the `mynetworks`
+/// transform acts on: `0.0.0.0/0`, `::/0`, public ranges wider than /24
+/// (IPv6: /48) and malformed CIDR are errors; a public network on an mx is a
+/// warning; private networks and public ones on a send-only host are
+/// information; tables and files are not judged (their contents are unknown).
 ///
-/// Fix: list only loopback and the client networks (transform `mynetworks`).
+/// Fix: drop the dangerous networks, keep loopback, the client networks and
+/// tables (transform `mynetworks`).
 ///
 /// Reference: postconf(5) `mynetworks`, `mynetworks_style`.
 public struct MynetworksNarrowRule: AuditRule {
@@ -26,62 +29,29 @@ public struct MynetworksNarrowRule: AuditRule {
     for service in scopes {
       let role = service?.role ?? .sendOnly
       let setting = context.setting("mynetworks", for: service)
-      var invalid: [String] = []
-      var everyone: [String] = []
-      var widePublic: [String] = []
-      var beyondLoopback: [String] = []
-      var wholePrivate: [String] = []
-      for word in setting.words {
-        switch CIDR.classify(word) {
-        case .other: continue
-        case .invalid(let reason): invalid.append(reason)
-        case .network(let network):
-          if word.hasPrefix("!") || network.isLoopback { continue }
-          // The default (mynetworks_style = host) lists the host's own addresses.
-          if !setting.isExplicit && network.isSingleHost { continue }
-          if network.prefixLength == 0 {
-            everyone.append(word)
-          } else if let range = network.privateRange {
-            beyondLoopback.append(word)
-            if network.prefixLength <= range.prefixLength { wholePrivate.append(word) }
-          } else {
-            let limit = network.address.family == .inet4 ? 24 : 48
-            if network.prefixLength < limit { widePublic.append(word) }
-            beyondLoopback.append(word)
-          }
+      var grouped: [(Severity, [String])] = []
+      func add(_ severity: Severity, _ text: String) {
+        if let index = grouped.firstIndex(where: { $0.0 == severity }) {
+          grouped[index].1.append(text)
+        } else {
+          grouped.append((severity, [text]))
         }
       }
-      for reason in invalid {
-        findings.append(
-          context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
+      for word in setting.words {
+        switch MynetworksPolicy.verdict(word, role: role, isDefault: !setting.isExplicit) {
+        case .invalid(let reason):
+          findings.append(
+            context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
+        case .remove(let reason, let severity): add(severity, reason)
+        case .keep(let note, let severity):
+          if let note, let severity { add(severity, note) }
+        }
       }
-      if !everyone.isEmpty {
+      for (severity, texts) in grouped.sorted(by: { $0.0 > $1.0 }) {
         findings.append(
           context.finding(
-            id, .error, "mynetworks trusts every address (\(everyone.joined(separator: " ")))",
-            setting: setting, fix: fix))
-      }
-      if !widePublic.isEmpty {
-        findings.append(
-          context.finding(
-            id, .error,
-            "mynetworks trusts public ranges wider than /24 (\(widePublic.joined(separator: " ")))",
-            setting: setting, fix: fix))
-      }
-      if everyone.isEmpty, widePublic.isEmpty, !beyondLoopback.isEmpty,
-        role == .sendOnly || role == .mx
-      {
-        findings.append(
-          context.finding(
-            id, .warning,
-            "mynetworks trusts more than loopback on a \(role.rawValue) host (\(beyondLoopback.joined(separator: " ")))",
-            setting: setting, fix: fix))
-      }
-      if role == .relay, !wholePrivate.isEmpty {
-        findings.append(
-          context.finding(
-            id, .info,
-            "mynetworks trusts whole private ranges (\(wholePrivate.joined(separator: " "))); list the client subnets",
+            id, severity,
+            "mynetworks on a \(role.rawValue) service: " + texts.joined(separator: "; "),
             setting: setting, fix: fix))
       }
     }

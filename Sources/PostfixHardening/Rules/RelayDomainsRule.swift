@@ -1,6 +1,6 @@
 import PostfixConfig
 
-/// `relay_domains` is sane: no wildcards, nothing on a send-only host.
+/// `relay_domains` is sane: no wildcards; on a send-only host, information only.
 ///
 /// Rationale: `reject_unauth_destination` permits every domain listed in
 /// `relay_domains`; a wildcard or catch-all table there makes the server an
@@ -20,11 +20,7 @@ public struct RelayDomainsRule: AuditRule {
   public func check(_ context: AuditContext) -> [Finding] {
     let setting = context.setting("relay_domains")
     let words = setting.words
-    let wild = words.filter { word in
-      let lowered = word.lowercased()
-      return lowered == "*" || lowered == "." || lowered.hasPrefix("static:")
-        || lowered.hasPrefix("*") && !lowered.contains(".")
-    }
+    let wild = words.filter(Self.matchesEverything)
     if !wild.isEmpty {
       return [
         context.finding(
@@ -32,15 +28,25 @@ public struct RelayDomainsRule: AuditRule {
           setting: setting, fix: "List only the domains this host relays for.")
       ]
     }
+    // Only loopback clients reach a send-only host, and they are in
+    // mynetworks anyway: the list is no risk there, so it is kept.
     if context.isSendOnly, setting.isExplicit, !words.isEmpty,
       setting.raw != Array("$mydestination".utf8)
     {
       return [
         context.finding(
-          id, .warning, "a send-only host relays for \(words.joined(separator: " "))",
+          id, .info,
+          "a send-only host lists relay domains (\(words.joined(separator: " "))); only loopback clients can use them",
           setting: setting, fix: "Set relay_domains = (empty) on a send-only host.")
       ]
     }
     return []
+  }
+
+  /// Whether a `relay_domains` word matches every domain (`*`, `.`, `static:…`).
+  static func matchesEverything(_ word: String) -> Bool {
+    let lowered = word.lowercased()
+    return lowered == "*" || lowered == "." || lowered.hasPrefix("static:")
+      || lowered.hasPrefix("*") && !lowered.contains(".")
   }
 }

@@ -22,10 +22,16 @@ extension Transform {
   ///   - sasl: The SASL implementation.
   ///   - path: `smtpd_sasl_path`, or `nil` for the implementation's default.
   ///   - strength: The TLS strength of the mandatory TLS.
+  ///   - creating: The services to add (`submission`, `submissions`); a port
+  ///     master.cf already binds under any name gets no second service.
+  ///   - host: The address they listen on (`192.0.2.10:submission`), or nil
+  ///     for every address of `inet_interfaces`.
   /// - Returns: The transform.
-  public static func submissionServices(sasl: SASL, path: String?, strength: TLSStrength)
-    -> Transform
-  {
+  public static func submissionServices(
+    sasl: SASL, path: String?, strength: TLSStrength,
+    creating: Set<String> = ["submission", "submissions"], host: String? = nil
+  ) -> Transform {
+    let prefix = host.map { $0 + ":" } ?? ""
     let common = [
       Setting("smtpd_tls_security_level", "encrypt"),
       Setting("smtpd_sasl_auth_enable", "yes"),
@@ -48,15 +54,15 @@ extension Transform {
       ],
       services: [
         Service(
-          name: "submission", type: "inet",
+          name: prefix + "submission", type: "inet",
           overrides: [Setting("syslog_name", "postfix/submission")] + common),
         Service(
-          name: "submissions", type: "inet",
+          name: prefix + "submissions", type: "inet",
           overrides: [
             Setting("syslog_name", "postfix/submissions"),
             Setting("smtpd_tls_wrappermode", "yes"),
           ] + common),
-      ],
+      ].filter { creating.contains(String($0.name.dropFirst(prefix.count))) },
       ruleIDs: [
         RuleID.submissionTLS, RuleID.tlsAuthOnly, RuleID.tlsProtocols, RuleID.openRelay,
         RuleID.tlsDHParameters,

@@ -9,3 +9,11 @@ extension Transform {
     id: "tls-loglevel-server", summary: "log incoming TLS handshakes",
     settings: [Setting("smtpd_tls_loglevel", "1")], ruleIDs: [RuleID.tlsLogLevel])
 }
+
+extension Transform {
+  /// Offers AUTH only after STARTTLS (`smtpd_tls_auth_only = yes`); only with
+  /// server TLS configured, or logins would stop.
+  public static let tlsAuthOnly = Transform(
+    id: "tls-auth-only", summary: "offer AUTH only over TLS",
+    settings: [Setting("smtpd_tls_auth_only", "yes")], ruleIDs: [RuleID.tlsAuthOnly])
+}

@@ -20,7 +20,8 @@ enum ApplySupport {
     interfaces: IPAddress("127.0.0.1").map {
       [NetworkInterface(name: "lo", address: $0, prefixLength: 8)]
     } ?? [],
-    processID: 1, processName: "postconf")
+    processID: 1, processName: "postconf",
+    resolver: .table(IPAddress("127.0.0.1").map { ["localhost": [$0]] } ?? [:]))
 
   static func version(_ text: String = "3.7.11") throws -> PostfixVersion {
     guard let version = PostfixVersion(text) else { throw Invalid() }

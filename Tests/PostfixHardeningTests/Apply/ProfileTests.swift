@@ -8,16 +8,12 @@ import Testing
   static let expected: [Profile: [String: String]] = [
     .sendOnly: [
       "inet_interfaces": "loopback-only",
-      "mynetworks": "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128",
       "disable_vrfy_command": "yes", "smtpd_helo_required": "yes",
       "smtp_tls_security_level": "may", "smtp_tls_loglevel": "1",
       "smtpd_banner": "$myhostname ESMTP", "smtpd_forbid_bare_newline": "yes",
-      "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
     ],
     .relay: [
-      "mynetworks": "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128 192.0.2.0/24",
-      "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
-      "relay_domains": "", "disable_vrfy_command": "yes", "smtpd_helo_required": "yes",
+      "disable_vrfy_command": "yes", "smtpd_helo_required": "yes",
       "smtpd_tls_security_level": "may", "smtpd_tls_cert_file": "/etc/ssl/test/cert.pem",
       "smtpd_tls_key_file": "/etc/ssl/test/key.pem", "smtpd_tls_loglevel": "1",
       "smtp_tls_security_level": "may", "smtp_tls_loglevel": "1",
@@ -25,7 +21,6 @@ import Testing
       "smtpd_banner": "$myhostname ESMTP", "smtpd_forbid_bare_newline": "yes",
     ],
     .mx: [
-      "mynetworks": "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128",
       "smtpd_tls_security_level": "may", "smtpd_tls_protocols": "!SSLv2, !SSLv3",
       "smtpd_data_restrictions": "reject_unauth_pipelining", "smtpd_helo_required": "yes",
       "smtpd_helo_restrictions":
@@ -35,9 +30,7 @@ import Testing
     ],
     .submission: [
       "smtpd_sasl_type": "dovecot", "smtpd_sasl_path": "private/auth",
-      "smtpd_tls_auth_only": "yes",
-      "smtpd_relay_restrictions":
-        "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+      "smtpd_tls_auth_only": "yes", "smtpd_tls_loglevel": "1",
       "smtpd_tls_mandatory_protocols": "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1",
       "smtpd_tls_security_level": "may",
     ],
@@ -107,7 +100,9 @@ import Testing
       .relay, options: try ApplySupport.options(.relay), main: main, master: master)
     #expect(relay.activation == .reload)
     #expect(relay.relayChanged)
-    #expect(relay.ruleIDs.contains(RuleID.openRelay))
+    // Debian's relay list already refuses outsiders: it is kept as it is.
+    #expect(!relay.changes.contains { $0.name == "smtpd_relay_restrictions" })
+    #expect(relay.ruleIDs.contains(RuleID.mynetworksNarrow))
     #expect(relay.ruleIDs.contains(RuleID.disableVRFY))
   }
 
@@ -125,16 +120,23 @@ import Testing
     )
     #expect(text.contains("#disable_vrfy_command = yes\nsmtpd_banner"))
     #expect(text.contains("\ndisable_vrfy_command = yes\n# trailing comment\n"))
-    // A continued value is replaced by one line; the comment inside it stays.
+    // A continued value is replaced by one line; the comment inside it
+    // stays, and so do the private networks the admin trusts.
     #expect(text.contains("    # a comment inside a continuation\n"))
     #expect(!text.contains("    172.16.0.0/12"))
+    #expect(text.contains("mynetworks = 127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.0.2.0/24\n"))
     let after = ApplySupport.configuration(plan.mainCF.updated, plan.masterCF?.updated)
     #expect(after.warnings.isEmpty, "\(after.warnings)")
     // Port 25's contradicting -o settings are gone; submission's are kept.
     #expect(after.setting("disable_vrfy_command", service: "smtp", type: "inet").text == "yes")
+    // Its own relay list is edited, not replaced: every entry stays and
+    // reject_unauth_destination comes before the bare permit.
     #expect(
       after.setting("smtpd_relay_restrictions", service: "smtp", type: "inet").text
-        == "permit_mynetworks, reject_unauth_destination")
+        == "permit_mynetworks,reject_unauth_destination,permit")
+    #expect(
+      after.setting("smtpd_client_restrictions", service: "smtp", type: "inet").text
+        == "permit_mynetworks,reject")
     #expect(
       after.setting("smtpd_relay_restrictions", service: "submission", type: "inet").text
         == "permit_sasl_authenticated,reject")
