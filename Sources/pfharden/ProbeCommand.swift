@@ -334,7 +334,14 @@ enum TextReport {
       }
       ?? " (not analysed)"
     switch report.tlsMode {
-    case .starttls: row("tls", "STARTTLS offered" + analysed)
+    case .starttls:
+      let works: String
+      switch report.startTLSStatus {
+      case .refused?: works = " but refused (\(report.tls?.startTLSRefusal ?? "?"))"
+      case .handshakeFailed?: works = " but every handshake failed"
+      default: works = ""
+      }
+      row("tls", "STARTTLS offered" + works + analysed)
     case .implicit: row("tls", "implicit TLS before the greeting" + analysed)
     case .none: if report.capabilities != nil { row("tls", "not offered") }
     }
@@ -426,6 +433,11 @@ enum TextReport {
       if let bits = cipher.kexBits { text += " \(bits)" }
       if let group = cipher.group { text += " \(group)" }
       line(text)
+    }
+    if tls.outcome == .allFailed {
+      for version in names {
+        if let reason = tls.handshakeFailures[version] { line("    failed: \(version): \(reason)") }
+      }
     }
     for note in tls.notes { line("    note: \(note)") }
   }

@@ -139,7 +139,9 @@ import Testing
       host: "127.0.0.1", port: 25)
     #expect(report.connections == 2)
     #expect(report.tls?.notes.first?.contains("500") == true)
-    #expect(report.findings.contains { $0.id == "tls-analysis-incomplete" })
+    // Advertised but refused: an error, which replaces tls-analysis-incomplete.
+    #expect(report.findings.first { $0.id == "starttls-broken" }?.severity == .error)
+    #expect(!report.findings.contains { $0.id == "tls-analysis-incomplete" })
     #expect(clock.now() - start < 1_000_000_000)
   }
 

@@ -150,12 +150,18 @@ import Testing
         "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3",
       ])
     #expect(json["authBeforeStarttls"] as? Bool == false)
+    // STARTTLS is advertised but refused with 500: broken, an error like the open relay.
+    #expect(starttls["status"] as? String == "refused")
+    #expect(starttls["refusal"] as? String == "500 5.5.2 Error: command not recognized")
     let findings = try #require(json["findings"] as? [[String: Any]])
-    let first = try #require(findings.first)
-    #expect(first["id"] as? String == "open-relay")
-    #expect(first["severity"] as? String == "error")
-    #expect((first["message"] as? String)?.isEmpty == false)
-    #expect((first["evidence"] as? [String])?.contains { $0.contains("RCPT TO:") } == true)
+    #expect(findings.prefix(2).compactMap { $0["severity"] as? String } == ["error", "error"])
+    let broken = try #require(findings.first { $0["id"] as? String == "starttls-broken" })
+    #expect((broken["message"] as? String)?.contains("500 5.5.2") == true)
+    let relayFinding = try #require(findings.first { $0["id"] as? String == "open-relay" })
+    #expect(relayFinding["severity"] as? String == "error")
+    #expect((relayFinding["message"] as? String)?.isEmpty == false)
+    #expect(
+      (relayFinding["evidence"] as? [String])?.contains { $0.contains("RCPT TO:") } == true)
     #expect(!result.stdout.contains("DATA"))
   }
 
@@ -180,18 +186,97 @@ import Testing
   @Test func hardenedServerFromOutsideExits0() throws {
     let server = try FakeSMTPServer(posture: .hardened)
     defer { server.stop() }
-    let result = probe(["127.0.0.1:\(server.port)", "--xclient-addr", "203.0.113.5"])
+    // The fake server cannot do TLS (STARTTLS gets 500): leave TLS out.
+    let result = probe([
+      "127.0.0.1:\(server.port)", "--xclient-addr", "203.0.113.5", "--no-tls",
+    ])
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("open relay            closed"))
+  }
+
+  // MARK: STARTTLS advertised, TLS impossible
+
+  /// The command in process with a short back-off after a `454` (the default waits 2 s,
+  /// then 8 s, before it believes the refusal).
+  func probeQuickly(_ arguments: [String]) -> Result {
+    var console = Console.capturing()
+    let status = ProbeCommand.run(
+      arguments: arguments, console: &console,
+      configure: { $0.initialBackoffNanoseconds = 50_000_000 },
+      probe: { host, port, options in Prober.probe(host: host, port: port, options: options) })
+    return Result(
+      status: status, stdout: String(decoding: console.stdout, as: UTF8.self),
+      stderr: String(decoding: console.stderr, as: UTF8.self))
+  }
+
+  @Test func startTLSRefusedWith454Exits1InTextAndJSON() throws {
+    let server = try FakeSMTPServer(posture: .tlsUnavailable)
+    defer { server.stop() }
+    let target = "127.0.0.1:\(server.port)"
+    let refusal = "454 4.7.0 TLS not available due to local problem"
+    let text = probeQuickly([target, "--xclient-addr", "203.0.113.5"])
+    #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
+    #expect(text.stdout.contains("STARTTLS offered but refused (\(refusal))"), "\(text.stdout)")
+    #expect(
+      text.stdout.contains(
+        "\(target): error: [starttls-broken] STARTTLS is advertised but refused (\(refusal))"),
+      "\(text.stdout)")
+    #expect(!text.stdout.contains("[tls-analysis-incomplete]"))
+    // The same server without the TLS analysis is clean: the exit status is that finding's.
+    #expect(probe([target, "--xclient-addr", "203.0.113.5", "--no-tls"]).status == 0)
+
+    let result = probeQuickly([target, "--tls-only", "--format", "json", "--min-severity", "error"])
+    #expect(result.status == 1)
+    let json = try parse(result.stdout)
+    let starttls = try #require(json["starttls"] as? [String: Any])
+    #expect(starttls["offered"] as? Bool == true)
+    #expect(starttls["status"] as? String == "refused")
+    #expect(starttls["refusal"] as? String == refusal)
+    #expect((json["tls"] as? [String: Any])?["outcome"] as? String == "not-started")
+    let findings = try #require(json["findings"] as? [[String: Any]])
+    let first = try #require(findings.first)
+    #expect(first["id"] as? String == "starttls-broken")
+    #expect(first["severity"] as? String == "error")
+    #expect((first["message"] as? String)?.contains(refusal) == true)
+    #expect((first["reference"] as? String)?.contains("RFC 3207") == true)
+    #expect((first["evidence"] as? [String])?.contains { $0.hasSuffix("S: 250-STARTTLS") } == true)
+  }
+
+  @Test(.enabled(if: MismatchedKeyPostfix.shouldRun, MismatchedKeyPostfix.skipComment))
+  func realPostfixWithAKeyNotMatchingItsCertificateExits1() throws {
+    try MismatchedKeyPostfix.require()
+    let postfix = try MismatchedKeyPostfix()
+    defer { postfix.stop() }
+    try postfix.start()
+    let target = "127.0.0.1:\(postfix.port)"
+    // Exactly what a user runs (the default back-off after the 454 included).
+    let result = probe([target])
+    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    #expect(
+      result.stdout.contains(
+        "error: [starttls-broken] STARTTLS is advertised but refused "
+          + "(454 4.7.0 TLS not available due to local problem)"),
+      "\(result.stdout)\n\(postfix.log())")
+    let json = try parse(probeQuickly([target, "--tls-only", "--format", "json"]).stdout)
+    #expect((json["starttls"] as? [String: Any])?["status"] as? String == "refused")
+    // The ground truth: openssl cannot start TLS there either.
+    let reference = try RealPostfix.run(
+      "/usr/bin/timeout",
+      ["20", MismatchedKeyPostfix.openssl, "s_client", "-starttls", "smtp", "-connect", target])
+    #expect(reference.status != 0)
+    #expect(String(decoding: reference.stdout, as: UTF8.self).contains("Cipher is (NONE)"))
   }
 
   @Test func minSeverityDecidesTheExitStatus() throws {
     let server = try FakeSMTPServer(posture: .open)
     defer { server.stop() }
-    // From loopback: trusted-vantage (info) plus warnings, no error.
-    #expect(probe(["127.0.0.1:\(server.port)"]).status == 1)
-    #expect(probe(["127.0.0.1:\(server.port)", "--min-severity", "error"]).status == 0)
-    #expect(probe(["127.0.0.1:\(server.port)", "--min-severity", "info"]).status == 1)
+    // From loopback, without the (broken) TLS: trusted-vantage (info) plus warnings.
+    let target = "127.0.0.1:\(server.port)"
+    #expect(probe([target, "--no-tls"]).status == 1)
+    #expect(probe([target, "--no-tls", "--min-severity", "error"]).status == 0)
+    #expect(probe([target, "--no-tls", "--min-severity", "info"]).status == 1)
+    // With it, the refused STARTTLS is an error.
+    #expect(probe([target, "--min-severity", "error"]).status == 1)
   }
 
   @Test func textReportMatchesTheSnapshot() throws {
@@ -251,6 +336,8 @@ import Testing
     result.minAnonDHBits = 1024
     result.tls13Groups = ["X25519", "P-256"]
     result.connections = 9
+    result.handshakes = 9
+    result.outcome = .accepted
     result.findings = TLSVerdicts.findings(for: result, role: .mx, now: 1_800_000_000)
     return result
   }()
@@ -289,7 +376,9 @@ enum Snapshot {
 /// A small SMTP server on 127.0.0.1 that behaves like Postfix in a few postures.
 final class FakeSMTPServer: @unchecked Sendable {
   enum Posture {
-    case open, hardened, silent, rateLimited
+    /// `tlsUnavailable`: hardened, but STARTTLS is answered as Postfix does when its key
+    /// does not match its certificate (`454 4.7.0`).
+    case open, hardened, silent, rateLimited, tlsUnavailable
   }
 
   let port: UInt16
@@ -358,10 +447,10 @@ final class FakeSMTPServer: @unchecked Sendable {
     case .rateLimited:
       write(fd, "421 4.7.0 mail.example.test Error: too many connections from 127.0.0.1\r\n")
       return
-    case .open, .hardened:
+    case .open, .hardened, .tlsUnavailable:
       break
     }
-    let hardened = posture == .hardened
+    let hardened = posture != .open
     let banner =
       hardened ? "mail.example.test ESMTP" : "mail.example.test ESMTP Postfix (Debian/GNU)"
     write(fd, "220 \(banner)\r\n")
@@ -408,6 +497,8 @@ final class FakeSMTPServer: @unchecked Sendable {
           write(
             fd, "550 5.1.1 <\(line.dropFirst(5))>: Recipient address rejected: User unknown\r\n")
         }
+      } else if upper == "STARTTLS", posture == .tlsUnavailable {
+        write(fd, "454 4.7.0 TLS not available due to local problem\r\n")
       } else if upper.hasPrefix("QUIT") {
         write(fd, "221 2.0.0 Bye\r\n")
         return
@@ -436,5 +527,169 @@ final class FakeSMTPServer: @unchecked Sendable {
       if line.count > 4096 { return nil }
     }
     return nil
+  }
+}
+
+/// A Postfix instance on 127.0.0.1 with a key that does not match its certificate.
+///
+/// `smtpd_tls_key_file` is an RSA key other than the one `smtpd_tls_cert_file` was made
+/// for (two keys made with openssl): STARTTLS is advertised and answered
+/// `454 4.7.0 TLS not available due to local problem`. Its own config, queue and data
+/// directories on a free port, no chroot, every delivery deferred.
+final class MismatchedKeyPostfix {
+  static let postfixPath = "/usr/sbin/postfix"
+  static let openssl = "/usr/bin/openssl"
+
+  static var isInstalled: Bool {
+    FileManager.default.isExecutableFile(atPath: postfixPath)
+      && FileManager.default.isExecutableFile(atPath: openssl)
+  }
+
+  /// Installed and root, or demanded by `PFHARDEN_REQUIRE_POSTFIX=1` (then it fails).
+  static var shouldRun: Bool { (isInstalled && getuid() == 0) || RealPostfix.isRequired }
+
+  static let skipComment: Comment =
+    "needs root, /usr/sbin/postfix and /usr/bin/openssl to start a test instance (apt-get install postfix openssl); set PFHARDEN_REQUIRE_POSTFIX=1 to fail instead of skipping"
+
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  static func require() throws {
+    guard isInstalled else {
+      throw Failure(description: "\(postfixPath) or \(openssl) is missing")
+    }
+    guard getuid() == 0 else { throw Failure(description: "starting Postfix needs root") }
+  }
+
+  let directory: String
+  let port: UInt16
+  private var started = false
+  var configDirectory: String { directory + "/conf" }
+
+  init() throws {
+    port = try FakeSMTPServer.freePort()
+    directory =
+      FileManager.default.temporaryDirectory
+      .appendingPathComponent("pfharden-probe-cli-\(port)-\(UUID().uuidString.prefix(8))").path
+    let files = FileManager.default
+    for sub in ["conf", "queue", "data", "spool", "tls"] {
+      try files.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+    }
+    guard let user = getpwnam("postfix") else { throw Failure(description: "no postfix user") }
+    chown(directory + "/data", user.pointee.pw_uid, user.pointee.pw_gid)
+    chmod(directory + "/data", 0o700)
+    chmod(directory, 0o755)
+    let tls = directory + "/tls"
+    for arguments in [
+      ["genrsa", "-out", tls + "/cert.key", "2048"],
+      ["genrsa", "-out", tls + "/other.key", "2048"],
+      [
+        "req", "-new", "-x509", "-key", tls + "/cert.key", "-out", tls + "/cert.pem", "-days",
+        "30", "-subj", "/CN=mail.example.test",
+      ],
+    ] {
+      let run = try RealPostfix.run(Self.openssl, arguments)
+      guard run.status == 0 else {
+        throw Failure(
+          description: "openssl \(arguments[0]): \(String(decoding: run.stderr, as: UTF8.self))")
+      }
+    }
+    let main = """
+      compatibility_level = 3.6
+      queue_directory = \(directory)/queue
+      data_directory = \(directory)/data
+      mail_spool_directory = \(directory)/spool
+      maillog_file = \(directory)/maillog
+      maillog_file_prefixes = \(directory)
+      myhostname = mail.test-\(port).test
+      mydomain = test-\(port).test
+      mydestination = $myhostname, localhost
+      inet_interfaces = 127.0.0.1
+      inet_protocols = ipv4
+      smtpd_peername_lookup = no
+      smtp_dns_support_level = disabled
+      defer_transports = smtp, relay, local, virtual, lmtp, error, retry, discard
+      relayhost = [127.0.0.1]:9
+      allow_mail_to_commands =
+      allow_mail_to_files =
+      alias_maps =
+      alias_database =
+      smtpd_tls_security_level = may
+      smtpd_tls_cert_file = \(tls)/cert.pem
+      smtpd_tls_key_file = \(tls)/other.key
+
+      """
+    let services = [
+      "127.0.0.1:\(port) inet n - n - - smtpd", "pickup unix n - n 60 1 pickup",
+      "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+      "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
+      "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce",
+      "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
+      "proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp",
+      "relay unix - - n - - smtp", "showq unix n - n - - showq", "error unix - - n - - error",
+      "retry unix - - n - - error", "discard unix - - n - - discard",
+      "local unix - n n - - local", "virtual unix - n n - - virtual",
+      "lmtp unix - - n - - lmtp", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
+      "postlog unix-dgram n - n - 1 postlogd", "tlsmgr unix - - n 1000? 1 tlsmgr",
+    ]
+    try main.write(toFile: configDirectory + "/main.cf", atomically: true, encoding: .utf8)
+    try (services.joined(separator: "\n") + "\n").write(
+      toFile: configDirectory + "/master.cf", atomically: true, encoding: .utf8)
+  }
+
+  /// Starts the instance and waits (at most 15 s) for a `220` greeting: the master
+  /// listens even when smtpd cannot start.
+  func start() throws {
+    let run = try RealPostfix.run(Self.postfixPath, ["-c", configDirectory, "start"])
+    guard run.status == 0 else {
+      throw Failure(description: "postfix start: \(String(decoding: run.stderr, as: UTF8.self))")
+    }
+    started = true
+    let deadline = Date().addingTimeInterval(15)
+    while Date() < deadline {
+      if greets() { return }
+      usleep(100_000)
+    }
+    throw Failure(description: "no 220 greeting on 127.0.0.1:\(port) within 15 s: \(log())")
+  }
+
+  /// Stops the instance and removes its directory; safe to call twice.
+  func stop() {
+    if started {
+      _ = try? RealPostfix.run(Self.postfixPath, ["-c", configDirectory, "stop"])
+      started = false
+      usleep(200_000)
+    }
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  deinit { stop() }
+
+  func log() -> String {
+    (try? String(contentsOfFile: directory + "/maillog", encoding: .utf8)) ?? ""
+  }
+
+  /// Whether 127.0.0.1:port sends a `220` line within a second.
+  private func greets() -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 1, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard connected == 0 else { return false }
+    var buffer = [UInt8](repeating: 0, count: 512)
+    let count = recv(fd, &buffer, buffer.count, 0)
+    _ = "QUIT\r\n".withCString { send(fd, $0, 6, Int32(MSG_NOSIGNAL)) }
+    return count >= 4 && buffer[0..<3] == [0x32, 0x32, 0x30]
   }
 }

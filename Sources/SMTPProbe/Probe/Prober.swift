@@ -257,9 +257,27 @@ final class ProbeRun {
     let clock = options.clock
     scanOptions.sleep = { clock.sleep(nanoseconds: $0.clampedNanoseconds) }
     let opener = TLSChannelOpener(connector: connector, mode: mode, options: options)
-    let result = TLSScanner(options: scanOptions) { try opener.open() }.scan()
+    // The last connection's reply to STARTTLS when it was not 220.
+    var refusal: Reply?
+    var result = TLSScanner(options: scanOptions) { try opener.open(startTLSRefusal: &refusal) }
+      .scan()
+    if result.outcome == .notStarted, let refusal {
+      result.startTLSRefusal = Self.oneLine(refusal, limit: TLSScanResult.maxReasonLength)
+    }
     report.connections += result.connections
     report.tls = result
+  }
+
+  /// A reply on one line (`454 4.7.0 text / more`), escaped and cut to `limit` characters.
+  static func oneLine(_ reply: Reply, limit: Int) -> String {
+    var bytes = Array("\(reply.code) ".utf8)
+    for (index, line) in reply.lines.enumerated() {
+      if index > 0 { bytes += Array(" / ".utf8) }
+      bytes += line
+      // Enough to fill the limit even if nothing needs escaping.
+      if bytes.count > limit { break }
+    }
+    return Escape.clipped(bytes, to: limit)
   }
 
   // MARK: Checks

@@ -56,13 +56,16 @@ enum FindingsBuilder {
       break
     }
     if let tls = report.tls {
+      let broken = brokenTLS(report, tls)
+      if let broken { out.append(broken) }
       for finding in tls.findings {
         out.append(
           Finding(
             id: finding.id, severity: Severity(finding.severity), message: finding.message,
             evidence: [], reference: finding.reference))
       }
-      if !tls.notes.isEmpty {
+      // A server that cannot start TLS at all: the notes only repeat that finding.
+      if !tls.notes.isEmpty, broken == nil {
         out.append(
           Finding(
             id: "tls-analysis-incomplete", severity: .info,
@@ -112,6 +115,29 @@ enum FindingsBuilder {
       $0.element.severity != $1.element.severity
         ? $0.element.severity > $1.element.severity : $0.offset < $1.offset
     }.map(\.element)
+  }
+
+  /// `starttls-broken` (STARTTLS advertised, TLS impossible) or `implicit-tls-broken`.
+  static func brokenTLS(_ report: ProbeReport, _ tls: TLSScanResult) -> Finding? {
+    let startTLS: Bool
+    switch report.tlsMode {
+    case .starttls: startTLS = true
+    case .implicit: startTLS = false
+    case .none: return nil
+    }
+    guard
+      let finding = TLSVerdicts.brokenTLS(tls, startTLS: startTLS, role: report.role.tlsRole)
+    else { return nil }
+    // The EHLO that advertised STARTTLS.
+    let evidence =
+      startTLS
+      ? Array(
+        report.transcript.filter {
+          ($0.command?.hasPrefix("EHLO") ?? false) && ($0.reply?.mentions("STARTTLS") ?? false)
+        }.prefix(1)) : []
+    return Finding(
+      id: finding.id, severity: Severity(finding.severity), message: finding.message,
+      evidence: evidence, reference: finding.reference)
   }
 
   static func oracle(

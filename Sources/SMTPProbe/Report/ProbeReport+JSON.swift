@@ -34,6 +34,8 @@ extension ProbeReport {
         .object([
           ("offered", .bool(startTLSOffered)), ("tlsMode", .string(tlsMode.rawValue)),
           ("implicitTLSExpected", .bool(implicitTLSExpected)),
+          ("status", .optional(startTLSStatus?.rawValue)),
+          ("refusal", .optional(tls?.startTLSRefusal)),
         ])
       ),
       ("tls", tls.map(Self.json) ?? .null),
@@ -98,6 +100,15 @@ extension ProbeReport {
       ("certificate", tls.certificate.map(Self.json) ?? .null),
       ("connections", .int(tls.connections)),
       ("notes", .strings(tls.notes)),
+      ("outcome", .string(tls.outcome.rawValue)),
+      ("handshakes", .int(tls.handshakes)),
+      (
+        "handshakeFailures",
+        .object(
+          TLSProtocolVersion.all.compactMap { version in
+            tls.handshakeFailures[version.name].map { (version.name, .string($0)) }
+          })
+      ),
     ])
   }
 

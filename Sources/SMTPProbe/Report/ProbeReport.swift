@@ -29,6 +29,20 @@ public enum TLSMode: String, Sendable {
   case none
 }
 
+/// Whether STARTTLS leads to TLS, as far as the probe could tell.
+public enum STARTTLSStatus: String, Sendable {
+  /// EHLO does not advertise STARTTLS.
+  case notOffered = "not-offered"
+  /// Advertised, but `STARTTLS` is answered with a refusal (`454`, `5xx`) on every
+  /// connection the TLS analysis tried.
+  case refused
+  /// Advertised and answered with `220`, but every handshake of every version failed
+  /// (alerts, resets, timeouts).
+  case handshakeFailed = "handshake-failed"
+  /// Some handshake succeeded.
+  case works
+}
+
 /// Whether an information oracle (VRFY, EXPN, RCPT) tells users apart.
 public enum OracleVerdict: String, Sendable {
   /// The command is refused as not implemented or disabled (`502`, `500`).
@@ -204,6 +218,19 @@ public struct ProbeReport: Equatable, Sendable {
 
   /// Whether STARTTLS was advertised.
   public var startTLSOffered: Bool { capabilities?.startTLS ?? false }
+
+  /// Whether STARTTLS works; nil without EHLO capabilities, on an implicit-TLS port, and
+  /// when advertised but not analysed (`--no-tls`) or the analysis could not tell.
+  public var startTLSStatus: STARTTLSStatus? {
+    guard tlsMode != .implicit, let capabilities else { return nil }
+    guard capabilities.startTLS else { return .notOffered }
+    switch tls?.outcome {
+    case .accepted?: return .works
+    case .allFailed?: return .handshakeFailed
+    case .notStarted? where tls?.startTLSRefusal != nil: return .refused
+    case .notStarted?, .unknown?, nil: return nil
+    }
+  }
 
   /// The most serious finding at or above a threshold exists.
   /// - Parameter threshold: The lowest severity that counts.

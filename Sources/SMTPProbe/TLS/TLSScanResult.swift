@@ -112,7 +112,41 @@ public struct TLSScanResult: Equatable, Sendable {
   public var connections = 0
   /// Why the result may be incomplete (budget, time, errors); empty when complete.
   public var notes: [String] = []
+  /// Connections that reached the handshake (the channel factory succeeded: for STARTTLS,
+  /// the server answered `220`); at most ``connections``.
+  public var handshakes = 0
+  /// Whether any handshake succeeded, set by the scan.
+  public var outcome: TLSHandshakeOutcome = .unknown
+  /// Why the first handshake of each version tried ended without a ServerHello (an alert,
+  /// a closed or reset connection, a timeout, bytes that are not TLS): version name →
+  /// reason, printable ASCII, at most ``TLSScanResult/maxReasonLength`` characters.
+  public var handshakeFailures: [String: String] = [:]
+  /// The server's reply when it refused `STARTTLS` on every connection the scan tried
+  /// (`454 4.7.0 TLS not available due to local problem`), escaped and at most
+  /// ``TLSScanResult/maxReasonLength`` characters; set by the prober when
+  /// ``outcome`` is ``TLSHandshakeOutcome/notStarted``, else nil.
+  public var startTLSRefusal: String?
+
+  /// The longest reason kept in ``handshakeFailures`` and ``startTLSRefusal``.
+  public static let maxReasonLength = 200
 
   /// Creates an empty result.
   public init() {}
+}
+
+/// Whether a server that offers TLS could complete the first step of any handshake.
+public enum TLSHandshakeOutcome: String, Equatable, Sendable {
+  /// Some protocol version was accepted.
+  case accepted
+  /// Connections reached the handshake and every protocol version was tried, but none got
+  /// as far as a ServerHello (alerts, resets, timeouts: see
+  /// ``TLSScanResult/handshakeFailures``): the server advertises TLS it cannot do.
+  case allFailed = "all-failed"
+  /// No connection reached the handshake: opening one failed every time (see
+  /// ``TLSScanResult/notes``; a refused `STARTTLS` also sets
+  /// ``TLSScanResult/startTLSRefusal``).
+  case notStarted = "not-started"
+  /// The scan stopped before it could tell (budget, time, a rate limit), or the server
+  /// answered without accepting any version the scan asks for.
+  case unknown
 }

@@ -48,6 +48,12 @@ private struct Session {
   var result = TLSScanResult()
   var preference: [TLSProtocolVersion: Bool] = [:]
   var certificateVersion: TLSProtocolVersion?
+  /// Whether any handshake got as far as a ServerHello (accepted or not).
+  var sawServerHello = false
+  /// Whether the protocol loop stopped early (budget, time, no connection).
+  var stopped = false
+  /// The versions whose first handshake has been tried.
+  var tried: Set<TLSProtocolVersion> = []
 
   init(options: TLSScanOptions, connect: @escaping TLSChannelFactory) {
     self.options = options
@@ -66,6 +72,7 @@ private struct Session {
       } catch {
         let reason = (error as? Stop)?.reason ?? "\(error)"
         result.notes.append("\(version.name): scan stopped: \(reason)")
+        stopped = true
         // Not known either way unless a suite was accepted before the stop.
         if !result.ciphers.contains(where: { $0.protocol == version.name }) {
           result.protocols[version.name] = nil
@@ -94,6 +101,16 @@ private struct Session {
       .compactMap(\.kexBits)
     result.minDHBits = dh.min()
     result.minAnonDHBits = anon.min()
+    result.outcome = outcome()
+  }
+
+  /// Accepted; every version tried and none answered; no connection ever reached the
+  /// handshake; or not known.
+  private func outcome() -> TLSHandshakeOutcome {
+    if result.protocols.values.contains(true) { return .accepted }
+    if result.handshakes == 0 { return stopped ? .notStarted : .unknown }
+    if stopped || sawServerHello || tried.count < Set(options.protocols).count { return .unknown }
+    return .allFailed
   }
 
   private static func rank(_ name: String) -> Int {
@@ -308,6 +325,25 @@ private struct Session {
     let bytes = try hello.encode()
     var channel = try open()
     defer { channel.close() }
+    let first = tried.insert(version).inserted
+    let outcome = try exchange(bytes, on: &channel, version: version)
+    switch outcome {
+    case .flight(let flight) where flight.serverHello != nil:
+      sawServerHello = true
+    case .flight:
+      if first { result.handshakeFailures[version.name] = "no ServerHello" }
+    case .refused(let reason):
+      if first {
+        result.handshakeFailures[version.name] = Escape.clipped(
+          Array(reason.utf8), to: TLSScanResult.maxReasonLength)
+      }
+    }
+    return outcome
+  }
+
+  private mutating func exchange(
+    _ bytes: [UInt8], on channel: inout any TLSHandshakeChannel, version: TLSProtocolVersion
+  ) throws -> Outcome {
     let limit = min(ContinuousClock.now.advanced(by: options.handshakeTimeout), deadline)
     do {
       try channel.send(bytes)
@@ -343,7 +379,9 @@ private struct Session {
       guard ContinuousClock.now < deadline else { throw Stop(reason: "time limit reached") }
       result.connections += 1
       do {
-        return try connect()
+        let channel = try connect()
+        result.handshakes += 1
+        return channel
       } catch {
         // A permanent refusal or a server that does not speak SMTP: no use retrying.
         if let failure = error as? SMTPProbeError,

@@ -96,6 +96,65 @@ public enum TLSVerdicts {
       reference: "RFC 3207; RFC 8314; Postfix TLS_README (smtpd_tls_security_level)")
   }
 
+  /// The finding for a server that offers TLS but cannot start it: `STARTTLS` is
+  /// advertised but refused (`454`, `5xx`), or answered `220` (or, for implicit TLS, the
+  /// port is silent) but every handshake of every version failed before a ServerHello.
+  ///
+  /// An error for every role: peers that try TLS fall back to plaintext or defer the
+  /// mail, and what looks like TLS to a scanner that only reads EHLO is none. Postfix
+  /// behaves so when `smtpd_tls_cert_file` and `smtpd_tls_key_file` do not match or cannot
+  /// be read; smtpd logs the cause once per process.
+  /// - Parameters:
+  ///   - result: The scan result.
+  ///   - startTLS: Whether TLS was offered with STARTTLS (else the port speaks implicit TLS).
+  ///   - role: What the server is for.
+  /// - Returns: `starttls-broken` or `implicit-tls-broken`, or nil when some handshake
+  ///   succeeded or the scan could not tell.
+  public static func brokenTLS(_ result: TLSScanResult, startTLS: Bool, role: TLSRole)
+    -> TLSFinding?
+  {
+    let reference =
+      "RFC 3207; RFC 8314; Postfix TLS_README (smtpd_tls_cert_file, smtpd_tls_key_file)"
+    let fallback = "this \(role.rawValue) cannot do TLS, so peers send in plaintext or defer"
+    switch result.outcome {
+    case .notStarted where startTLS:
+      guard let reply = result.startTLSRefusal else { return nil }
+      return TLSFinding(
+        id: "starttls-broken", severity: .error,
+        message: "STARTTLS is advertised but refused (\(reply)): \(fallback); on Postfix, "
+          + "check that smtpd_tls_key_file matches smtpd_tls_cert_file and see the smtpd log.",
+        reference: reference)
+    case .allFailed:
+      let what =
+        startTLS
+        ? "STARTTLS is advertised and answered with 220" : "The port sends no plaintext greeting"
+      return TLSFinding(
+        id: startTLS ? "starttls-broken" : "implicit-tls-broken", severity: .error,
+        message: "\(what), but every TLS handshake failed: "
+          + "\(failures(result.handshakeFailures)); \(fallback).",
+        reference: reference)
+    case .notStarted, .accepted, .unknown:
+      return nil
+    }
+  }
+
+  /// `SSLv3, TLSv1.0: alert protocol_version; TLSv1.2, TLSv1.3: connection closed`: the
+  /// versions grouped by reason, in protocol order (at most five versions, so bounded).
+  private static func failures(_ reasons: [String: String]) -> String {
+    var groups: [(reason: String, versions: [String])] = []
+    for version in TLSProtocolVersion.all {
+      guard let reason = reasons[version.name] else { continue }
+      if let index = groups.firstIndex(where: { $0.reason == reason }) {
+        groups[index].versions.append(version.name)
+      } else {
+        groups.append((reason, [version.name]))
+      }
+    }
+    if groups.isEmpty { return "no reason given" }
+    return groups.map { "\($0.versions.joined(separator: ", ")): \($0.reason)" }
+      .joined(separator: "; ")
+  }
+
   private static func summary(_ suites: [TLSCipherResult]) -> String {
     let names = suites.prefix(3).map { "\($0.protocol) \($0.name)" }
     let more = suites.count > 3 ? " and \(suites.count - 3) more" : ""

@@ -49,6 +49,20 @@ public struct TLSChannelOpener {
   ///   `.protocolViolation` for a permanent refusal (`5xx`) and for anything that is not
   ///   SMTP; `.timeout` when the server is silent past a step's deadline.
   public func open() throws -> any TLSHandshakeChannel {
+    var refusal: Reply?
+    return try open(startTLSRefusal: &refusal)
+  }
+
+  /// Opens a fresh connection as ``open()`` does and keeps the server's answer when it
+  /// refuses `STARTTLS`, so a server that advertises STARTTLS but cannot start TLS
+  /// (Postfix's `454 4.7.0 TLS not available due to local problem`) can be told from one
+  /// that is only busy (`421`) or unreachable.
+  /// - Parameter startTLSRefusal: Set to the reply to `STARTTLS` when it was not `220`,
+  ///   else to nil.
+  /// - Returns: The channel; the caller closes it.
+  /// - Throws: ``SMTPProbeError``, as ``open()``.
+  public func open(startTLSRefusal: inout Reply?) throws -> any TLSHandshakeChannel {
+    startTLSRefusal = nil
     let connectDeadline = Deadline.after(nanoseconds: stepTimeoutNanoseconds, clock: clock)
     let transport = try connector.connect(deadline: connectDeadline)
     guard mode == .startTLS else {
@@ -72,7 +86,10 @@ public struct TLSChannelOpener {
         throw SMTPProbeError(.protocolViolation, "STARTTLS is no longer offered")
       }
       let ready = try session.command("STARTTLS")
-      guard ready.code == 220 else { throw Self.refusal("STARTTLS", ready) }
+      guard ready.code == 220 else {
+        startTLSRefusal = ready
+        throw Self.refusal("STARTTLS", ready)
+      }
       // Bytes after the 220 would be taken for the server's TLS data (or injected).
       guard !session.hasBufferedInput else {
         throw SMTPProbeError(.protocolViolation, "data after the 220 reply to STARTTLS")

@@ -21,6 +21,8 @@ enum ServerAction {
   case silence
   /// Closes the connection.
   case close
+  /// Resets the connection: every later read fails as `recv` does after `ECONNRESET`.
+  case reset
   /// Sends these bytes one at a time, `interval` nanoseconds apart.
   case drip([UInt8], interval: UInt64)
   /// Sends `unit` over and over, `total` bytes in all (nil: forever).
@@ -97,6 +99,8 @@ final class ScriptedTransport: Transport {
         return try timeOut(deadline)
       case .close:
         return []
+      case .reset:
+        throw SMTPProbeError(.closed, "recv: Connection reset by peer")
       case .drip(let bytes, let interval):
         if bytes.isEmpty {
           queue.removeFirst()
