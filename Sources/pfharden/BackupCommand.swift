@@ -12,11 +12,14 @@ enum BackupCommand {
     USAGE: pfharden backup [-c DIR] [--to DIR]
 
     OPTIONS:
-      -c DIR                  The configuration directory (default: /etc/postfix).
+      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
+                              else /etc/postfix).
       --to DIR                Where to put the backup, outside the configuration
                               directory (default: /var/backups/pfharden; created
                               with mode 0700).
       -h, --help              Show this help.
+
+    Put the files back with 'pfharden restore ARCHIVE'.
 
     EXIT STATUS: 0 backup written, 2 could not complete, 64 usage error.
 
@@ -28,7 +31,7 @@ enum BackupCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
-    var directory = "/etc/postfix"
+    var directory = CLI.defaultConfigDirectory(environment: console.environment)
     var destination = Backup.defaultDestination
     switch OptionScanner.scan(arguments, values: ["-c", "--to"], flags: ["--help", "-h"]) {
     case .failure(let message):

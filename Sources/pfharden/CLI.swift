@@ -27,9 +27,12 @@ enum CLI {
       apply       Apply a hardening profile (send-only, relay, mx, submission)
                   safely: backup, diff, atomic writes, validation, reload.
       backup      Archive the configuration directory and a postconf snapshot.
-      diff        Compare two snapshots (or a snapshot and a directory)
+      restore     Put main.cf and master.cf back from a backup archive
+                  safely: diff, backup, atomic writes, validation.
+      diff        Compare snapshots, backup archives or directories
                   parameter by parameter.
-      version     Show the Postfix version (installed, or from a snapshot).
+      version     Show the Postfix version (installed, or from a snapshot or
+                  backup archive).
       probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
                   STARTTLS and the TLS handshake.
       help        Show this help.
@@ -52,6 +55,15 @@ enum CLI {
     console.err(
       "pfharden \(command): error: \(message)\nRun 'pfharden \(command) --help' for usage.\n")
     return ExitCode.usage
+  }
+
+  /// The configuration directory when `-c` is not given: `MAIL_CONFIG` when
+  /// set and not empty (as Postfix's own commands do), else `/etc/postfix`.
+  /// - Parameter environment: The environment the command sees.
+  /// - Returns: The directory.
+  static func defaultConfigDirectory(environment: [String: String]) -> String {
+    if let configured = environment["MAIL_CONFIG"], !configured.isEmpty { return configured }
+    return "/etc/postfix"
   }
 
   /// Splits `--name=value` into the option and its attached value.
@@ -90,6 +102,8 @@ enum CLI {
       return ApplyCommand.run(arguments: rest, console: &console)
     case "backup":
       return BackupCommand.run(arguments: rest, console: &console)
+    case "restore":
+      return RestoreCommand.run(arguments: rest, console: &console)
     case "diff":
       return DiffCommand.run(arguments: rest, console: &console)
     case "version":
@@ -103,7 +117,7 @@ enum CLI {
       return ExitCode.clean
     default:
       let known = [
-        "postconf", "check", "apply", "backup", "diff", "version", "probe", "help",
+        "postconf", "check", "apply", "backup", "restore", "diff", "version", "probe", "help",
       ]
       var message = "pfharden: unknown subcommand '\(sub)'."
       if let guess = Suggest.closest(to: sub, among: known) {

@@ -4,16 +4,25 @@ import PostfixHardening
 /// `pfharden diff A B`: compares effective settings parameter by parameter.
 enum DiffCommand {
   static let help = """
-    OVERVIEW: Compare two snapshots (postconf output, as 'pfharden backup' writes
-    them), or a snapshot and a configuration directory, parameter by parameter.
+    OVERVIEW: Compare the effective settings of two snapshots (postconf output,
+    as 'pfharden backup' writes them), backup archives or configuration
+    directories, parameter by parameter.
 
     USAGE: pfharden diff A B
 
     ARGUMENTS:
-      A, B                    A snapshot file or a configuration directory.
+      A, B                    A snapshot file, a backup archive
+                              (postfix-YYYY-MM-DD[-N].tar.gz) or a configuration
+                              directory.
 
     OPTIONS:
       -h, --help              Show this help.
+
+    A backup archive's settings are those of the snapshot the same backup wrote
+    next to it (postconf-YYYY-MM-DD[-N]), else computed in process from its
+    main.cf and master.cf, taking config_directory to be the other side's; a
+    note on standard error says which. Only main.cf and master.cf are read
+    from an archive, and an unsafe archive is refused.
 
     OUTPUT: one block per parameter: "changed: NAME" with the old ("was:") and
     new ("now:") value, "added: NAME = VALUE" (only in B), "removed: NAME = VALUE"
@@ -44,11 +53,33 @@ enum DiffCommand {
       }
     }
     guard paths.count == 2 else {
-      return usage("expected two snapshots or configuration directories", console: &console)
+      return usage(
+        "expected two snapshots, backup archives or configuration directories", console: &console)
     }
     do {
-      let old = try settings(paths[0], environment: console.environment)
-      let new = try settings(paths[1], environment: console.environment)
+      var loaded: [[String: String]?] = [nil, nil]
+      // Archives computed in process come last: they take the other side's
+      // config_directory.
+      for computedArchives in [false, true] {
+        for index in 0..<2 where loaded[index] == nil {
+          let path = paths[index]
+          let isArchive = !HostFiles.isDirectory(path) && BackupArchive.isArchive(path)
+          if isArchive && !computedArchives && BackupArchive.snapshot(beside: path) == nil {
+            continue
+          }
+          if isArchive {
+            let (settings, note) = try archiveSettings(
+              path, configDirectory: loaded[1 - index]?["config_directory"] ?? "/etc/postfix",
+              environment: console.environment)
+            console.err("pfharden diff: note: \(index == 0 ? "A" : "B"): \(note)\n")
+            loaded[index] = settings
+          } else {
+            loaded[index] = try settings(path, environment: console.environment)
+          }
+        }
+      }
+      let old = loaded[0] ?? [:]
+      let new = loaded[1] ?? [:]
       let changes = SnapshotDiff.compare(old, new)
       for change in changes {
         switch change {
@@ -81,6 +112,30 @@ enum DiffCommand {
         .configuration, "\(Printable.sanitize(path.utf8)) is not a postconf snapshot")
     }
     return settings
+  }
+
+  /// The settings of a backup archive, and a note saying where they came from.
+  static func archiveSettings(
+    _ path: String, configDirectory: String, environment: [String: String]
+  ) throws -> ([String: String], String) {
+    let (output, source) = try SettingsSnapshot.take(
+      archive: path, configDirectory: configDirectory,
+      host: SystemFiles.host(processName: "pfharden"),
+      catalog: SystemFiles.catalog(environment: environment))
+    let shown = Printable.sanitize(path.utf8)
+    switch source {
+    case .snapshot(let snapshot):
+      return (
+        SettingsSnapshot.settings(output),
+        "\(shown): settings from the snapshot \(Printable.sanitize(snapshot.utf8)) next to it"
+      )
+    case .computed:
+      return (
+        SettingsSnapshot.settings(output),
+        "\(shown): settings computed in process from its main.cf and master.cf "
+          + "(config_directory taken as \(Printable.sanitize(configDirectory.utf8)))"
+      )
+    }
   }
 
   static func usage(_ message: String, console: inout Console) -> Int32 {

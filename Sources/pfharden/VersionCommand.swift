@@ -5,13 +5,21 @@ import PostfixHardening
 enum VersionCommand {
   static let help = """
     OVERVIEW: Show the Postfix version: the installed one, or mail_version from a
-    snapshot ('pfharden backup' writes them).
+    snapshot or a backup archive ('pfharden backup' writes both).
 
-    USAGE: pfharden version [-c DIR] [SNAPSHOT]
+    USAGE: pfharden version [-c DIR] [SNAPSHOT|BACKUP]
+
+    ARGUMENTS:
+      SNAPSHOT                A postconf-YYYY-MM-DD[-N] snapshot.
+      BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive: the version
+                              comes from the snapshot next to it; without one,
+                              from the settings computed in process (an archive
+                              does not record the version: that is the version
+                              of the defaults used, which the output says).
 
     OPTIONS:
       -c DIR                  The configuration directory whose postconf is asked
-                              (default: /etc/postfix).
+                              (default: $MAIL_CONFIG, else /etc/postfix).
       -h, --help              Show this help.
 
     EXIT STATUS: 0 version shown, 2 could not tell, 64 usage error.
@@ -24,7 +32,7 @@ enum VersionCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
-    var directory: String?
+    var directory = console.environment["MAIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     var snapshot: String?
     switch OptionScanner.scan(arguments, values: ["-c"], flags: ["--help", "-h"]) {
     case .failure(let message):
@@ -41,6 +49,9 @@ enum VersionCommand {
           snapshot = value
         }
       }
+    }
+    if let snapshot, BackupArchive.isArchive(snapshot) {
+      return archiveVersion(snapshot, directory: directory, console: &console)
     }
     if let snapshot {
       do {
@@ -78,7 +89,41 @@ enum VersionCommand {
         )
         return CLI.ExitCode.failure
       }
-      console.out("Postfix \(version) (installed: \(postconf))\n")
+      let place = directory.map { " -c " + Printable.sanitize($0.utf8) } ?? ""
+      console.out("Postfix \(version) (installed: \(postconf)\(place))\n")
+      return CLI.ExitCode.clean
+    } catch {
+      console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+      return CLI.ExitCode.failure
+    }
+  }
+
+  /// mail_version of a backup archive: from the snapshot next to it, else
+  /// computed in process.
+  static func archiveVersion(_ archive: String, directory: String?, console: inout Console)
+    -> Int32
+  {
+    let shown = Printable.sanitize(archive.utf8)
+    do {
+      let (output, source) = try SettingsSnapshot.take(
+        archive: archive, configDirectory: directory ?? "/etc/postfix",
+        host: SystemFiles.host(processName: "pfharden"),
+        catalog: SystemFiles.catalog(environment: console.environment))
+      guard let text = SettingsSnapshot.settings(output)["mail_version"],
+        let version = PostfixVersion(text)
+      else {
+        console.err("pfharden version: error: no mail_version for \(shown)\n")
+        return CLI.ExitCode.failure
+      }
+      switch source {
+      case .snapshot(let path):
+        console.out(
+          "Postfix \(version) (backup \(shown): snapshot \(Printable.sanitize(path.utf8)))\n")
+      case .computed:
+        console.out(
+          "Postfix \(version) (backup \(shown): computed in process; the archive does not "
+            + "record the version, this is the version of the defaults used)\n")
+      }
       return CLI.ExitCode.clean
     } catch {
       console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")

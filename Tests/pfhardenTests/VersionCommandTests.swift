@@ -1,4 +1,5 @@
 import Foundation
+import PostfixHardening
 import Testing
 
 @testable import pfharden
@@ -20,6 +21,25 @@ import Testing
     #expect(result.stdout.hasPrefix("Postfix 3.8.6 (snapshot "))
     try Data("mail_name = Postfix\n".utf8).write(to: URL(fileURLWithPath: directory + "/bad"))
     #expect(ApplyCLIFixture.run(VersionCommand.run, [directory + "/bad"]).status == 2)
+  }
+
+  @Test func fromABackupArchive() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    #expect(ApplyCLIFixture.run(BackupCommand.run, ["-c", directory, "--to", backups]).status == 0)
+    let archive = try #require(try ApplyCLIFixture.archives(in: backups).first)
+    let snapshot = try #require(BackupArchive.snapshot(beside: archive))
+    let beside = ApplyCLIFixture.run(VersionCommand.run, [archive])
+    #expect(beside.status == 0, "\(beside.stderr)")
+    #expect(beside.stdout == "Postfix 3.7.11 (backup \(archive): snapshot \(snapshot))\n")
+    try FileManager.default.removeItem(atPath: snapshot)
+    let computed = ApplyCLIFixture.run(VersionCommand.run, [archive])
+    #expect(computed.status == 0, "\(computed.stderr)")
+    #expect(computed.stdout.hasPrefix("Postfix 3.7.11 (backup \(archive): computed in process;"))
   }
 
   @Test func withoutPostfixItSaysSo() {

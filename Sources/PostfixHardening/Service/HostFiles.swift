@@ -35,6 +35,14 @@ public enum HostFiles {
     return lstat(path, &info) == 0
   }
 
+  /// Whether `path` itself is a symbolic link.
+  /// - Parameter path: The path.
+  /// - Returns: The answer of `lstat`.
+  public static func isSymbolicLink(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+  }
+
   /// Creates `path` and its missing parents with `mode`.
   /// - Parameters:
   ///   - path: The directory.
@@ -164,6 +172,82 @@ public enum HostFiles {
     guard let resolved = realpath(path, nil) else { return path }
     defer { free(resolved) }
     return String(cString: resolved)
+  }
+
+  /// Creates a new private directory (mode 0700, `mkdtemp`) under `$TMPDIR`
+  /// (when absolute) or `/tmp`.
+  /// - Parameter prefix: The start of the directory's name.
+  /// - Returns: The directory's path.
+  /// - Throws: ``PostfixHardeningError`` `configuration`.
+  public static func makePrivateDirectory(prefix: String) throws -> String {
+    var root = "/tmp"
+    if let value = getenv("TMPDIR") {
+      let text = String(cString: value)
+      if text.hasPrefix("/") { root = text }
+    }
+    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    var template = Array("\(root)/\(prefix)XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.map { mkdtemp($0) != nil } ?? false
+    }
+    guard made else { throw failure("mkdtemp \(root)/\(prefix)XXXXXX") }
+    return template.withUnsafeBufferPointer { buffer in
+      buffer.baseAddress.map { String(cString: $0) } ?? root
+    }
+  }
+
+  /// Removes `path` and, for a directory, everything in it.
+  ///
+  /// Symbolic links are removed, never followed. Failures are ignored.
+  /// - Parameter path: The file or directory.
+  public static func removeTree(_ path: String) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      for name in (try? names(in: path)) ?? [] { removeTree(path + "/" + name) }
+      _ = rmdir(path)
+    } else {
+      _ = unlink(path)
+    }
+  }
+
+  /// Reads a regular file without following a symbolic link at `path`.
+  /// - Parameters:
+  ///   - path: The file.
+  ///   - limit: The largest size accepted.
+  /// - Returns: The content.
+  /// - Throws: ``PostfixHardeningError`` `configuration` when the file is missing,
+  ///   a symbolic link or anything but a regular file, larger than `limit`, or
+  ///   unreadable.
+  public static func readRegular(_ path: String, limit: Int) throws -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { throw failure("open \(path)") }
+    defer { _ = close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw failure("fstat \(path)") }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw PostfixHardeningError(
+        .configuration, Printable.sanitize("\(path) is not a regular file".utf8))
+    }
+    guard Int(info.st_size) <= limit else {
+      throw PostfixHardeningError(
+        .configuration, Printable.sanitize("\(path) is larger than \(limit) bytes".utf8))
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    // Each iteration reads at least one byte or stops.
+    while true {
+      let got = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      if got < 0 && errno == EINTR { continue }
+      if got < 0 { throw failure("read \(path)") }
+      if got == 0 { break }
+      guard bytes.count + got <= limit else {
+        throw PostfixHardeningError(
+          .configuration, Printable.sanitize("\(path) is larger than \(limit) bytes".utf8))
+      }
+      bytes += buffer[..<got]
+    }
+    return bytes
   }
 
   static func dirname(_ path: String) -> String {
