@@ -22,7 +22,8 @@ enum ApplyCommand {
 
     OPTIONS:
       --profile PROFILE       The profile to apply (required).
-      -c DIR                  The configuration directory (default: /etc/postfix).
+      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
+                              else /etc/postfix).
       --network CIDR          An internal network a relay serves (repeatable;
                               required for relay), e.g. 192.0.2.0/24.
       --relay-domain DOMAIN   A domain a relay forwards mail for (repeatable;
@@ -32,7 +33,9 @@ enum ApplyCommand {
                               TLS strength where the role allows it
                               (default: intermediate).
       --cert FILE --key FILE  The server certificate and key (default: the ones
-                              the configuration names). Without a readable one,
+                              the configuration names), checked with openssl
+                              first: readable, matching, not expired, RSA keys
+                              of 2048 bits or more. Without any certificate,
                               server TLS is left as it is.
       --sasl dovecot|cyrus    SASL for submission (default: dovecot).
       --sasl-path PATH        smtpd_sasl_path (default: private/auth for dovecot).
@@ -44,8 +47,10 @@ enum ApplyCommand {
       -y, --yes               Do not ask before writing.
       --backup-dir DIR        Where the backup goes (default:
                               /var/backups/pfharden).
-      --reload                Reload or restart Postfix as the changes need,
-                              then watch its log and listening sockets.
+      --reload                Reload or restart Postfix as the changes need
+                              (only the instance that runs DIR), connect to
+                              each listener (greeting, TLS handshake), watch
+                              the log; put the old files back when that fails.
       -h, --help              Show this help.
 
     EXAMPLES:
@@ -96,7 +101,7 @@ enum ApplyCommand {
     executor: (ApplyExecutor.Validator?) -> ApplyExecutor
   ) -> Int32 {
     let invocation: Invocation
-    switch parse(arguments) {
+    switch parse(arguments, environment: console.environment) {
     case .help:
       console.out(help)
       return CLI.ExitCode.clean
@@ -152,6 +157,22 @@ enum ApplyCommand {
     let current = PostfixConfiguration(
       mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
       host: host, configDirectory: directory)
+    if let given = invocation.options.certificate {
+      // smtpd reads them only at the first handshake: check them now.
+      let problems = TLSMaterial.problems(
+        certificate: given.certificateFile, key: given.keyFile, openssl: TLSMaterial.openssl())
+      if !problems.isEmpty {
+        throw PostfixHardeningError(
+          .configuration,
+          "not using --cert/--key: " + problems.map(\.description).joined(separator: "; ")
+            + "; nothing was written")
+      }
+    }
+    if invocation.reload {
+      // Only the instance whose master runs this directory is ever signalled.
+      _ = try InstanceIdentity.requireSameInstance(
+        configDirectory: directory, configuration: current)
+    }
     let build = try invocation.profile.build(
       options: invocation.options, configuration: current, isReadable: HostFiles.isReadable)
     let planner = ApplyPlanner(version: version, catalog: catalog, host: host)
@@ -199,6 +220,9 @@ enum ApplyCommand {
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     _ = try executor.execute(plan)
     console.out(
+      "To undo: pfharden restore \(Printable.sanitize(backup.archive.utf8)) -c "
+        + "\(Printable.sanitize(directory.utf8)) --yes, then \(activationText(plan.activation)).\n")
+    console.out(
       "Applied the \(name) profile (\(plan.changes.count) change(s)); "
         + (postconf == nil
           ? "not validated: postconf is not installed.\n" : "postconf reports no new warning.\n"))
@@ -209,7 +233,9 @@ enum ApplyCommand {
       console.out("Next: \(activationText(plan.activation)) (or run again with --reload).\n")
       return CLI.ExitCode.clean
     }
-    return reload(plan: plan, directory: directory, catalog: catalog, host: host, console: &console)
+    return reload(
+      plan: plan, directory: directory, catalog: catalog, host: host, executor: executor,
+      console: &console)
   }
 
   /// Why each change is made: one line per transform that changed something.
@@ -232,7 +258,7 @@ enum ApplyCommand {
 
   static func reload(
     plan: ApplyPlan, directory: String, catalog: ParameterCatalog, host: HostEnvironment,
-    console: inout Console
+    executor: ApplyExecutor, console: inout Console
   ) -> Int32 {
     guard let manager = ServiceControl.manager(configDirectory: directory) else {
       console.err("pfharden apply: error: cannot reload: Postfix is not installed\n")
@@ -259,6 +285,8 @@ enum ApplyCommand {
       return CLI.ExitCode.failure
     }
     console.out("Postfix: \(plan.activation) done through \(manager).\n")
+    // Real connections, inside the log watch, so per-connection errors are seen.
+    let failures = verify(applied, console: &console)
     let seconds = Int(console.environment["PFHARDEN_LOG_WATCH_SECONDS"] ?? "") ?? 3
     let problems = watch?.collect(seconds: seconds) ?? []
     for line in problems { console.err("pfharden apply: log: \(line)\n") }
@@ -266,7 +294,57 @@ enum ApplyCommand {
       ListeningSockets.current(), configuration: applied)
     for line in mismatches { console.err("pfharden apply: warning: \(line)\n") }
     let fatal = problems.contains { $0.contains("fatal: ") || $0.contains("panic: ") }
-    return fatal ? CLI.ExitCode.failure : CLI.ExitCode.clean
+    guard failures.isEmpty && !fatal else {
+      return rollBack(
+        plan: plan, directory: directory, manager: manager, executor: executor,
+        previous: PostfixConfiguration(
+          mainCF: MainCF(bytes: plan.mainCF.original),
+          masterCF: plan.masterCF.map { MasterCF(bytes: $0.original) }, catalog: catalog,
+          host: host, configDirectory: directory), console: &console)
+    }
+    return CLI.ExitCode.clean
+  }
+
+  /// Connects to every listener; prints each socket verified; returns the failures.
+  static func verify(_ configuration: PostfixConfiguration, console: inout Console) -> [String] {
+    let (targets, skipped) = ReloadVerification.targets(configuration)
+    for line in skipped { console.err("pfharden apply: not verified: \(line)\n") }
+    var failures: [String] = []
+    // Bounded: one check per declared listener, each a few seconds at most.
+    for target in targets {
+      if let failure = ReloadVerification.check(target) {
+        failures.append(failure)
+        console.err("pfharden apply: verification failed: \(failure)\n")
+      } else {
+        let tls = target.tls.map { $0 == .implicit ? ", implicit TLS" : ", STARTTLS" } ?? ""
+        console.out(
+          "Verified: \(target.service) at \(target.address) port \(target.port) greets\(tls).\n")
+      }
+    }
+    return failures
+  }
+
+  /// Puts the previous files back, activates them again and verifies that.
+  static func rollBack(
+    plan: ApplyPlan, directory: String, manager: ServiceControl.Manager, executor: ApplyExecutor,
+    previous: PostfixConfiguration, console: inout Console
+  ) -> Int32 {
+    let restored = executor.restore(
+      [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged))
+    console.err("pfharden apply: error: the new configuration failed; \(restored)\n")
+    do {
+      try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
+    } catch {
+      console.err(
+        "pfharden apply: error: activating the previous files failed: \(describe(error))\n")
+      return CLI.ExitCode.failure
+    }
+    let again = verify(previous, console: &console)
+    console.err(
+      again.isEmpty
+        ? "pfharden apply: the previous configuration is active again and answers.\n"
+        : "pfharden apply: error: the previous configuration does not answer either.\n")
+    return CLI.ExitCode.failure
   }
 
   static func installedPostconf(environment: [String: String]) -> String? {
@@ -305,10 +383,13 @@ enum ApplyCommand {
   }
 
   /// Parses the arguments after `apply`.
-  /// - Parameter arguments: The arguments.
+  /// - Parameters:
+  ///   - arguments: The arguments.
+  ///   - environment: The environment (`MAIL_CONFIG` sets the default directory).
   /// - Returns: What to do.
-  static func parse(_ arguments: [String]) -> Parsed {
+  static func parse(_ arguments: [String], environment: [String: String] = [:]) -> Parsed {
     var invocation = Invocation()
+    invocation.directory = CLI.defaultConfigDirectory(environment: environment)
     var profile: String?
     var certificate: String?
     var key: String?

@@ -149,10 +149,11 @@ enum ApplyCLIFixture {
     var environment = ProcessInfo.processInfo.environment
     environment["PFHARDEN_DEFAULTS"] = "embedded"
     var console = Console.capturing(environment: environment)
+    let pair = try LiveApplyTests.certificate(in: backups, name: "mail")
     let status = ApplyCommand.run(
       arguments: [
-        "--profile", "submission", "-c", directory, "--cert", directory + "/main.cf", "--key",
-        directory + "/main.cf", "--yes", "--backup-dir", backups,
+        "--profile", "submission", "-c", directory, "--cert", pair.certificate, "--key",
+        pair.key, "--yes", "--backup-dir", backups,
       ], console: &console,
       executor: { validator in
         ApplyExecutor(
@@ -211,13 +212,23 @@ enum ApplyCLIFixture {
     #expect(result.stderr.contains("open /nonexistent/pfharden/main.cf: No such file or directory"))
   }
 
+  @Test func aCertificateThatIsNoCertificateIsRefused() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let before = try ApplyCLIFixture.bytes(directory + "/main.cf")
+    let result = apply([
+      "--profile", "mx", "-c", directory, "--cert", directory + "/main.cf", "--key",
+      directory + "/main.cf", "--yes", "--backup-dir", directory + "/backups",
+    ])
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("holds no PEM certificate"), "\(result.stderr)")
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == before)
+  }
+
   @Test func aCertificateAndKeyEnableServerTLS() throws {
     let directory = try ApplyCLIFixture.stockCopy()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let certificate = directory + "/cert.pem"
-    let key = directory + "/key.pem"
-    try Data("-----BEGIN CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: certificate))
-    try Data("-----BEGIN PRIVATE KEY-----\n".utf8).write(to: URL(fileURLWithPath: key))
+    let (certificate, key) = try LiveApplyTests.certificate(in: directory, name: "mail")
     let result = apply([
       "--profile", "mx", "-c", directory, "--cert", certificate, "--key", key, "--dry-run",
     ])

@@ -54,6 +54,11 @@ struct ApplyEndToEndTests {
     let why = Comment(rawValue: result.stdout + result.stderr + "\nmaillog:\n" + instance.log())
     #expect(result.status == 0, why)
     #expect(result.stdout.contains("Postfix: reload done through /usr/sbin/postfix"), why)
+    // The reload is verified with a real connection to the listener.
+    #expect(
+      result.stdout.contains(
+        "Verified: 127.0.0.1:\(instance.port)/inet at 127.0.0.1 port \(instance.port) greets."),
+      why)
     #expect(result.stdout.contains("postqueue -f"), why)
     #expect(!result.stderr.contains("warning:"), why)
     let backups = try FileManager.default.contentsOfDirectory(

@@ -121,7 +121,16 @@ private enum Spawn {
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    var spawned: Int32 = 0
+    // A program being replaced (a package upgrade), or a script another
+    // thread has just written while a third forked, is briefly "text file
+    // busy": at most 20 tries, 10 ms apart.
+    for _ in 0..<20 {
+      spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+      guard spawned == ETXTBSY else { break }
+      var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+      _ = nanosleep(&pause, nil)
+    }
     close(outPipe[1])
     close(errPipe[1])
     guard spawned == 0 else {

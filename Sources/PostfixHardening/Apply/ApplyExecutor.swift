@@ -104,7 +104,9 @@ public struct ApplyExecutor: Sendable {
   }
 
   /// Puts the original bytes back, newest write first; says how that went.
-  func restore(_ written: [ApplyPlan.FileChange]) -> String {
+  /// - Parameter written: The files written, in the order they were.
+  /// - Returns: What happened, for messages.
+  public func restore(_ written: [ApplyPlan.FileChange]) -> String {
     if written.isEmpty { return "nothing was changed" }
     var failures: [String] = []
     for file in written.reversed() {

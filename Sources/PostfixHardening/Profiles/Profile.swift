@@ -69,7 +69,8 @@ public enum Profile: String, CaseIterable, Sendable {
   /// - Throws: ``PostfixHardeningError`` `invalidRequest` when a required option
   ///   is missing (`relay` without `--network`) or the profile cannot work on
   ///   this host (relay, mx or submission where `inet_interfaces` is
-  ///   loopback-only).
+  ///   loopback-only); `configuration` when a given certificate or key cannot
+  ///   be read.
   public func build(
     options: ProfileOptions, configuration: PostfixConfiguration,
     isReadable: (String) -> Bool
@@ -91,6 +92,10 @@ public enum Profile: String, CaseIterable, Sendable {
     }
     let certificate = ServerCertificate.resolve(
       given: options.certificate, configuration: configuration, isReadable: isReadable)
+    if options.certificate != nil, case .missing(let why) = certificate {
+      // An explicit --cert/--key that cannot be used is an error, never a note.
+      throw PostfixHardeningError(.configuration, "not using --cert/--key: \(why)")
+    }
     if case .missing(let why) = certificate, self != .sendOnly {
       notes.append("server TLS left as it is: \(why); give --cert FILE --key FILE")
     }

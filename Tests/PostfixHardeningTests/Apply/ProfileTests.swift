@@ -193,14 +193,18 @@ import Testing
     #expect(result.setting("disable_vrfy_command").text == "yes")
   }
 
-  @Test func anUnreadableGivenCertificateIsNotUsed() throws {
+  @Test func anUnreadableGivenCertificateIsAnError() throws {
     let main = try ApplySupport.read(ApplySupport.debian + "/main.cf")
-    let build = try Profile.relay.build(
-      options: try ApplySupport.options(.relay),
-      configuration: ApplySupport.configuration(main, nil),
-      isReadable: { $0 != ApplySupport.certificate.keyFile })
-    #expect(build.notes.contains { $0.contains("cannot read /etc/ssl/test/key.pem") })
-    #expect(!build.transforms.contains { $0.id == "server-tls" })
+    do {
+      _ = try Profile.relay.build(
+        options: try ApplySupport.options(.relay),
+        configuration: ApplySupport.configuration(main, nil),
+        isReadable: { $0 != ApplySupport.certificate.keyFile })
+      Issue.record("an unreadable --key was accepted")
+    } catch let error as PostfixHardeningError {
+      #expect(error.code == .configuration)
+      #expect(error.reason.contains("cannot read /etc/ssl/test/key.pem"))
+    }
   }
 
   @Test func aConfiguredReadableCertificateIsKept() throws {
