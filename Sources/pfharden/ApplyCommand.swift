@@ -137,6 +137,17 @@ enum ApplyCommand {
     let directory = invocation.directory
     let mainPath = directory + "/main.cf"
     let masterPath = directory + "/master.cf"
+    // From reading to validating, no other run may change the directory.
+    var lock: ConfigDirectoryLock?
+    if !invocation.dryRun && !invocation.check {
+      lock = try ConfigDirectoryLock.acquire(directory)
+      for path in ConfigDirectoryLock.removeDebris(in: directory) {
+        console.err(
+          "pfharden apply: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
+        )
+      }
+    }
+    defer { withExtendedLifetime(lock) {} }
     let main = try ConfigFile.read(path: mainPath)
     let master: [UInt8]?
     if HostFiles.exists(masterPath) {
@@ -256,12 +267,14 @@ enum ApplyCommand {
     for line in kept { console.out("  " + Printable.sanitize(line.utf8) + "\n") }
   }
 
+  /// Reloads or restarts the instance, verifies every listener, and puts the
+  /// previous files back when that fails (shared by apply and restore).
   static func reload(
     plan: ApplyPlan, directory: String, catalog: ParameterCatalog, host: HostEnvironment,
-    executor: ApplyExecutor, console: inout Console
+    executor: ApplyExecutor, tool: String = "apply", console: inout Console
   ) -> Int32 {
     guard let manager = ServiceControl.manager(configDirectory: directory) else {
-      console.err("pfharden apply: error: cannot reload: Postfix is not installed\n")
+      console.err("pfharden \(tool): error: cannot reload: Postfix is not installed\n")
       return CLI.ExitCode.failure
     }
     let applied = PostfixConfiguration(
@@ -269,10 +282,10 @@ enum ApplyCommand {
       masterCF: plan.masterCF.map { MasterCF(bytes: $0.updated) }, catalog: catalog, host: host,
       configDirectory: directory)
     let checked = ServiceControl.check(configDirectory: directory)
-    for line in checked { console.err("pfharden apply: postfix check: \(line)\n") }
+    for line in checked { console.err("pfharden \(tool): postfix check: \(line)\n") }
     if checked.contains(where: { !$0.contains("warning:") }) {
       console.err(
-        "pfharden apply: error: not reloaded: postfix check failed; the new files are in place "
+        "pfharden \(tool): error: not reloaded: postfix check failed; the new files are in place "
           + "and the backup holds the old ones\n")
       return CLI.ExitCode.failure
     }
@@ -281,22 +294,22 @@ enum ApplyCommand {
     do {
       try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
     } catch {
-      console.err("pfharden apply: error: \(describe(error))\n")
+      console.err("pfharden \(tool): error: \(describe(error))\n")
       return CLI.ExitCode.failure
     }
     console.out("Postfix: \(plan.activation) done through \(manager).\n")
     // Real connections, inside the log watch, so per-connection errors are seen.
-    let failures = verify(applied, console: &console)
+    let failures = verify(applied, tool: tool, console: &console)
     let seconds = Int(console.environment["PFHARDEN_LOG_WATCH_SECONDS"] ?? "") ?? 3
     let problems = watch?.collect(seconds: seconds) ?? []
-    for line in problems { console.err("pfharden apply: log: \(line)\n") }
+    for line in problems { console.err("pfharden \(tool): log: \(line)\n") }
     let mismatches = ListeningSockets.mismatches(
       ListeningSockets.current(), configuration: applied)
-    for line in mismatches { console.err("pfharden apply: warning: \(line)\n") }
+    for line in mismatches { console.err("pfharden \(tool): warning: \(line)\n") }
     let fatal = problems.contains { $0.contains("fatal: ") || $0.contains("panic: ") }
     guard failures.isEmpty && !fatal else {
       return rollBack(
-        plan: plan, directory: directory, manager: manager, executor: executor,
+        plan: plan, directory: directory, manager: manager, executor: executor, tool: tool,
         previous: PostfixConfiguration(
           mainCF: MainCF(bytes: plan.mainCF.original),
           masterCF: plan.masterCF.map { MasterCF(bytes: $0.original) }, catalog: catalog,
@@ -306,15 +319,24 @@ enum ApplyCommand {
   }
 
   /// Connects to every listener; prints each socket verified; returns the failures.
-  static func verify(_ configuration: PostfixConfiguration, console: inout Console) -> [String] {
+  static func verify(
+    _ configuration: PostfixConfiguration, tool: String, console: inout Console
+  ) -> [String] {
     let (targets, skipped) = ReloadVerification.targets(configuration)
-    for line in skipped { console.err("pfharden apply: not verified: \(line)\n") }
+    for line in skipped { console.err("pfharden \(tool): not verified: \(line)\n") }
     var failures: [String] = []
-    // Bounded: one check per declared listener, each a few seconds at most.
+    // Bounded: at most four checks per declared listener, a second apart,
+    // each a few seconds at most. An smtpd started before the reload may
+    // still answer one more connection with the old settings.
     for target in targets {
-      if let failure = ReloadVerification.check(target) {
+      var result = ReloadVerification.check(target)
+      for _ in 0..<3 where result != nil {
+        sleep(1)
+        result = ReloadVerification.check(target)
+      }
+      if let failure = result {
         failures.append(failure)
-        console.err("pfharden apply: verification failed: \(failure)\n")
+        console.err("pfharden \(tool): verification failed: \(failure)\n")
       } else {
         let tls = target.tls.map { $0 == .implicit ? ", implicit TLS" : ", STARTTLS" } ?? ""
         console.out(
@@ -327,23 +349,23 @@ enum ApplyCommand {
   /// Puts the previous files back, activates them again and verifies that.
   static func rollBack(
     plan: ApplyPlan, directory: String, manager: ServiceControl.Manager, executor: ApplyExecutor,
-    previous: PostfixConfiguration, console: inout Console
+    tool: String, previous: PostfixConfiguration, console: inout Console
   ) -> Int32 {
     let restored = executor.restore(
       [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged))
-    console.err("pfharden apply: error: the new configuration failed; \(restored)\n")
+    console.err("pfharden \(tool): error: the new configuration failed; \(restored)\n")
     do {
       try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
     } catch {
       console.err(
-        "pfharden apply: error: activating the previous files failed: \(describe(error))\n")
+        "pfharden \(tool): error: activating the previous files failed: \(describe(error))\n")
       return CLI.ExitCode.failure
     }
-    let again = verify(previous, console: &console)
+    let again = verify(previous, tool: tool, console: &console)
     console.err(
       again.isEmpty
-        ? "pfharden apply: the previous configuration is active again and answers.\n"
-        : "pfharden apply: error: the previous configuration does not answer either.\n")
+        ? "pfharden \(tool): the previous configuration is active again and answers.\n"
+        : "pfharden \(tool): error: the previous configuration does not answer either.\n")
     return CLI.ExitCode.failure
   }
 

@@ -81,12 +81,16 @@ enum DiffCommand {
       let old = loaded[0] ?? [:]
       let new = loaded[1] ?? [:]
       let changes = SnapshotDiff.compare(old, new)
+      // Snapshot values are data: control bytes (terminal escapes) are shown escaped.
+      func shown(_ text: String) -> String { Printable.sanitize(text.utf8) }
       for change in changes {
         switch change {
-        case .added(let name, let value): console.out("added: \(name) = \(value)\n")
-        case .removed(let name, let value): console.out("removed: \(name) = \(value)\n")
+        case .added(let name, let value):
+          console.out("added: \(shown(name)) = \(shown(value))\n")
+        case .removed(let name, let value):
+          console.out("removed: \(shown(name)) = \(shown(value))\n")
         case .changed(let name, let before, let after):
-          console.out("changed: \(name)\n  was: \(before)\n  now: \(after)\n")
+          console.out("changed: \(shown(name))\n  was: \(shown(before))\n  now: \(shown(after))\n")
         }
       }
       if changes.isEmpty { console.out("No difference.\n") }

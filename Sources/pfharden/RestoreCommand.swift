@@ -15,7 +15,8 @@ enum RestoreCommand {
     and puts the current files back on any new warning. Only main.cf and
     master.cf are taken from the archive; nothing else is extracted.
 
-    USAGE: pfharden restore BACKUP [-c DIR] [--dry-run] [--yes] [--backup-dir DIR]
+    USAGE: pfharden restore BACKUP [-c DIR] [--dry-run] [--yes] [--reload]
+                            [--backup-dir DIR]
 
     ARGUMENTS:
       BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive.
@@ -25,13 +26,17 @@ enum RestoreCommand {
                               else /etc/postfix).
       --dry-run               Show the unified diff; write nothing.
       -y, --yes               Do not ask before writing.
+      --reload                Reload or restart Postfix as the restored files
+                              need (only the instance that runs DIR), connect to
+                              each listener, and put the current files back when
+                              that fails.
       --backup-dir DIR        Where the backup of the current files goes
                               (default: /var/backups/pfharden).
       -h, --help              Show this help.
 
-    NEXT STEP: restore does not reload Postfix. Run 'postfix reload' afterwards
-    (a full restart, 'postfix stop; postfix start', when inet_interfaces or
-    inet_protocols changed; restore says which).
+    NEXT STEP: without --reload, run 'postfix reload' afterwards (a full restart,
+    'postfix stop; postfix start', when inet_interfaces or inet_protocols
+    changed; restore says which).
 
     EXIT STATUS: 0 restored or nothing to change, 2 could not complete (nothing
     changed), 64 usage error.
@@ -43,6 +48,7 @@ enum RestoreCommand {
     var directory = "/etc/postfix"
     var dryRun = false
     var yes = false
+    var reload = false
     var backupDirectory = Backup.defaultDestination
   }
 
@@ -95,6 +101,17 @@ enum RestoreCommand {
   ) throws -> Int32 {
     let directory = invocation.directory
     let archive = Printable.sanitize(invocation.archive.utf8)
+    // From reading to validating, no other run may change the directory.
+    var lock: ConfigDirectoryLock?
+    if !invocation.dryRun {
+      lock = try ConfigDirectoryLock.acquire(directory)
+      for path in ConfigDirectoryLock.removeDebris(in: directory) {
+        console.err(
+          "pfharden restore: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
+        )
+      }
+    }
+    defer { withExtendedLifetime(lock) {} }
     let plan = try Restore.plan(archive: invocation.archive, configDirectory: directory)
     for note in plan.notes { console.err("pfharden restore: note: \(note)\n") }
     guard plan.hasChanges else {
@@ -121,10 +138,21 @@ enum RestoreCommand {
       }
     }
     let postconf = ApplyCommand.installedPostconf(environment: console.environment)
+    let catalog = SystemFiles.catalog(environment: console.environment)
+    let host = SystemFiles.host(processName: "postconf")
+    if invocation.reload {
+      // Only the instance whose master runs this directory is ever signalled.
+      let current = PostfixConfiguration(
+        mainCF: MainCF(bytes: plan.files.mainCF.original),
+        masterCF: plan.files.masterCF.map { MasterCF(bytes: $0.original) }, catalog: catalog,
+        host: host, configDirectory: directory)
+      _ = try InstanceIdentity.requireSameInstance(
+        configDirectory: directory, configuration: current)
+    }
+    let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     let result = try Restore.execute(
       plan, backupDestination: invocation.backupDirectory, postconf: postconf,
-      host: SystemFiles.host(processName: "pfharden"),
-      executor: makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) }))
+      host: SystemFiles.host(processName: "pfharden"), executor: executor)
     for note in result.notes { console.err("pfharden restore: note: \(note)\n") }
     if let backup = result.backup {
       console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
@@ -134,8 +162,13 @@ enum RestoreCommand {
       "Restored \(names) from \(archive); "
         + (postconf == nil
           ? "not validated: postconf is not installed.\n" : "postconf reports no new warning.\n"))
-    console.out("Next: \(needs) (restore does not reload Postfix).\n")
-    return CLI.ExitCode.clean
+    guard invocation.reload else {
+      console.out("Next: \(needs) (or run again with --reload).\n")
+      return CLI.ExitCode.clean
+    }
+    return ApplyCommand.reload(
+      plan: plan.files, directory: directory, catalog: catalog, host: host, executor: executor,
+      tool: "restore", console: &console)
   }
 
   /// Parses the arguments after `restore`.
@@ -150,7 +183,7 @@ enum RestoreCommand {
     let items: [OptionScanner.Item]
     switch OptionScanner.scan(
       arguments, values: ["-c", "--backup-dir"],
-      flags: ["--dry-run", "--yes", "-y", "--help", "-h"])
+      flags: ["--dry-run", "--yes", "-y", "--reload", "--help", "-h"])
     {
     case .failure(let message): return .usage(message)
     case .success(let scanned): items = scanned
@@ -159,6 +192,7 @@ enum RestoreCommand {
       switch item {
       case .flag("--help"), .flag("-h"): return .help
       case .flag("--dry-run"): invocation.dryRun = true
+      case .flag("--reload"): invocation.reload = true
       case .flag: invocation.yes = true
       case .value("-c", let value): invocation.directory = value
       case .value(_, let value): invocation.backupDirectory = value

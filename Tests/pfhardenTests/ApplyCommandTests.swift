@@ -238,6 +238,60 @@ enum ApplyCLIFixture {
     #expect(!result.stderr.contains("server TLS left as it is"))
   }
 
+  @Test func aSecondRunWaitsForNothingAndChangesNothing() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    let before = try ApplyCLIFixture.bytes(directory + "/main.cf")
+    var held: ConfigDirectoryLock? = try ConfigDirectoryLock.acquire(directory)
+    #expect(held != nil)
+    let result = apply([
+      "--profile", "send-only", "-c", directory, "--yes", "--backup-dir", backups,
+    ])
+    held = nil
+    #expect(result.status == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("another pfharden run is changing"), "\(result.stderr)")
+    #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == before)
+    // The debris of an interrupted write is removed by the next run.
+    let debris = directory + "/.main.cf.abc123.tmp"
+    try Data("half".utf8).write(to: URL(fileURLWithPath: debris))
+    let next = apply([
+      "--profile", "send-only", "-c", directory, "--yes", "--backup-dir", backups,
+    ])
+    #expect(next.status == 0, "\(next.stderr)")
+    #expect(next.stderr.contains("removed \(debris), left by an interrupted write"))
+    #expect(!FileManager.default.fileExists(atPath: debris))
+  }
+
+  /// A duplicate the profile does not touch was refused after writing: real
+  /// postconf words it differently when main.cf was just modified.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/postconf")))
+  func aFileWithADuplicateParameterIsApplied() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/main.cf"))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("myorigin = a.example\nmyorigin = b.example\n".utf8))
+    try handle.close()
+    let result = apply(
+      [
+        "--profile", "mx", "--domain", "example.test", "-c", directory, "--yes", "--backup-dir",
+        backups,
+      ],
+      embedded: false)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("postconf reports no new warning"), "\(result.stdout)")
+    let text = try String(contentsOfFile: directory + "/main.cf", encoding: .utf8)
+    #expect(text.contains("myorigin = a.example\nmyorigin = b.example\n"))
+  }
+
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/postconf")))
   func applyWithTheInstalledPostfixValidates() throws {
     let directory = try ApplyCLIFixture.stockCopy()

@@ -46,6 +46,19 @@ import Testing
     #expect(result.stdout == "removed: a = 1\nadded: c = 3\n")
   }
 
+  @Test func terminalEscapesInSnapshotValuesAreShownEscaped() throws {
+    let directory = try ApplyCLIFixture.temporaryDirectory("snapshots")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try Data("smtpd_banner = a\n".utf8).write(to: URL(fileURLWithPath: directory + "/one"))
+    try Data("smtpd_banner = \u{1B}]0;owned\u{07}\u{1B}[2J\n".utf8).write(
+      to: URL(fileURLWithPath: directory + "/two"))
+    let result = ApplyCLIFixture.run(DiffCommand.run, [directory + "/one", directory + "/two"])
+    #expect(result.status == 1)
+    #expect(!result.stdout.contains("\u{1B}"), "\(result.stdout.debugDescription)")
+    #expect(!result.stdout.contains("\u{07}"))
+    #expect(result.stdout.hasPrefix("changed: smtpd_banner\n  was: a\n  now: "))
+  }
+
   @Test func aBackupArchiveAgainstTheDirectory() throws {
     let directory = try ApplyCLIFixture.stockCopy()
     let backups = try ApplyCLIFixture.temporaryDirectory("backups")

@@ -209,6 +209,41 @@ struct LiveApplyTests {
     #expect(ApplyInstance.greets(port: instance.port), why)
   }
 
+  @Test func restoreWithReloadReturnsTheInstanceToItsFiles() throws {
+    guard let instance = try startedInstance() else { return }
+    defer { instance.stop() }
+    let good = try Self.certificate(in: instance.directory, name: "good")
+    let before = try files(instance.configDirectory)
+    let applied = ApplyCLIFixture.run(
+      ApplyCommand.run,
+      [
+        "--profile", "mx", "--domain", "example.test", "-c", instance.configDirectory, "--cert",
+        good.certificate, "--key", good.key, "--yes", "--reload", "--backup-dir",
+        instance.directory + "/backups",
+      ], embedded: false)
+    #expect(applied.status == 0, Comment(rawValue: applied.stdout + applied.stderr))
+    #expect(try files(instance.configDirectory) != before)
+    // The command apply printed, as a user would copy it.
+    let line = applied.stdout.split(separator: "\n").first { $0.hasPrefix("To undo: ") }
+    let words = line.map { $0.split(separator: " ").map(String.init) } ?? []
+    let archive = try #require(words.first { $0.hasSuffix(".tar.gz") })
+    let restored = ApplyCLIFixture.run(
+      RestoreCommand.run,
+      [
+        archive, "-c", instance.configDirectory, "--yes", "--reload", "--backup-dir",
+        instance.directory + "/backups",
+      ], embedded: false)
+    let why = Comment(
+      rawValue: restored.stdout + restored.stderr + "\nmaillog:\n" + instance.log())
+    #expect(restored.status == 0, why)
+    #expect(try files(instance.configDirectory) == before, why)
+    #expect(
+      restored.stdout.contains(
+        "Verified: 127.0.0.1:\(instance.port)/inet at 127.0.0.1 port \(instance.port) greets."),
+      why)
+    #expect(ApplyInstance.greets(port: instance.port), why)
+  }
+
   @Test func aGoodReloadIsVerifiedWithARealHandshake() throws {
     guard let instance = try startedInstance() else { return }
     defer { instance.stop() }

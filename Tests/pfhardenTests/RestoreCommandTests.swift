@@ -127,7 +127,7 @@ private struct RestoreCLIScene {
     #expect(
       result.stdout.hasSuffix(
         "Next: a full restart (postfix stop; postfix start): "
-          + "inet_interfaces or inet_protocols changed (restore does not reload Postfix).\n"))
+          + "inet_interfaces or inet_protocols changed (or run again with --reload).\n"))
     // apply's backup, then restore's: three archives; the last holds the applied files.
     #expect(try ApplyCLIFixture.archives(in: scene.backups).count == 3)
     let again = ApplyCLIFixture.run(

@@ -123,8 +123,8 @@ public struct ApplyPlanner: Sendable {
         path: configDirectory + "/master.cf",
         changes: &changes)
     }
-    let updatedMain = main.serialized()
-    let updatedMaster = master?.serialized()
+    let updatedMain = Self.keepingLineEndings(main.serialized(), of: mainCF)
+    let updatedMaster = master.map { Self.keepingLineEndings($0.serialized(), of: masterCF ?? []) }
     let after = configuration(updatedMain, updatedMaster, configDirectory)
     let known = Set(before.warnings.map { PostconfWarning.meaning($0.message) })
     let introduced = after.warnings.map(\.message).filter {
@@ -156,6 +156,29 @@ public struct ApplyPlanner: Sendable {
     PostfixConfiguration(
       mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
       host: host, configDirectory: directory)
+  }
+
+  /// Edited lines end as the file's lines do: in a file whose every line
+  /// ends in CRLF, the lines an edit wrote with LF get CRLF too (postconf
+  /// itself writes LF); files with any bare LF are left as edited.
+  /// - Parameters:
+  ///   - updated: The edited bytes.
+  ///   - original: The file as read.
+  /// - Returns: The bytes to write.
+  static func keepingLineEndings(_ updated: [UInt8], of original: [UInt8]) -> [UInt8] {
+    var newlines = 0
+    for (offset, byte) in original.enumerated() where byte == 0x0A {
+      guard offset > 0, original[offset - 1] == 0x0D else { return updated }
+      newlines += 1
+    }
+    guard newlines > 0 else { return updated }
+    var output: [UInt8] = []
+    output.reserveCapacity(updated.count + updated.count / 16)
+    for (offset, byte) in updated.enumerated() {
+      if byte == 0x0A && (offset == 0 || updated[offset - 1] != 0x0D) { output.append(0x0D) }
+      output.append(byte)
+    }
+    return output
   }
 
   /// A value for messages: runs of whitespace (continuation lines) as one space.

@@ -35,8 +35,8 @@ extension Transform {
   ) -> Transform {
     var settings: [Setting] = []
     if let certificate {
-      settings.append(Setting("smtpd_tls_cert_file", certificate.certificateFile))
-      settings.append(Setting("smtpd_tls_key_file", certificate.keyFile))
+      settings.append(Setting("smtpd_tls_cert_file", literal(certificate.certificateFile)))
+      settings.append(Setting("smtpd_tls_key_file", literal(certificate.keyFile)))
     }
     let optional = opportunisticFloor ? TLSStrength.compatible : strength
     settings += [
@@ -68,4 +68,20 @@ extension Transform {
         onlyIfPresent: true)
     },
     ruleIDs: [RuleID.tlsDHParameters])
+}
+
+extension Transform {
+  /// A file name as main.cf must spell it so that Postfix reads it back
+  /// unchanged: every `$` doubled (`/x/$mail_name.pem` would otherwise name
+  /// `/x/Postfix.pem`).
+  /// - Parameter value: The file name as given.
+  /// - Returns: The value to write.
+  public static func literal(_ value: String) -> String {
+    var result = ""
+    for character in value {
+      result.append(character)
+      if character == "$" { result.append("$") }
+    }
+    return result
+  }
 }

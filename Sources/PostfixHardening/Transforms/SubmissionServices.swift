@@ -47,7 +47,7 @@ extension Transform {
       summary: "accept authenticated mail on 587 (STARTTLS) and 465 (implicit TLS)",
       settings: [
         Setting("smtpd_sasl_type", sasl.rawValue),
-        Setting("smtpd_sasl_path", path ?? sasl.defaultPath),
+        Setting("smtpd_sasl_path", path.map(literal) ?? sasl.defaultPath),
         Setting("smtpd_tls_auth_only", "yes"),
         Setting("smtpd_tls_mandatory_protocols", strength.protocols(mandatory: true)),
         Setting("smtpd_tls_mandatory_ciphers", strength.cipherGrade(mandatory: true)),

@@ -1,3 +1,4 @@
+import Foundation
 import PostfixConfig
 import Testing
 
@@ -275,6 +276,38 @@ import Testing
       #expect(
         build.kept.contains { $0.hasPrefix("127.0.0.1:10025/inet: listens on loopback only") })
     }
+  }
+
+  @Test func aCRLFFileKeepsCRLFOnTheLinesTheProfileWrites() throws {
+    let main = "myhostname = a.example\r\ndisable_vrfy_command = no\r\n# end\r\n"
+    let master = Self.submissionOnly.replacingOccurrences(of: "\n", with: "\r\n")
+    let (planned, _, after) = try plan(.mx, main: main, master: master)
+    for file in [planned.mainCF.updated, planned.masterCF?.updated ?? []] {
+      let bare = file.indices.filter { file[$0] == 0x0A && ($0 == 0 || file[$0 - 1] != 0x0D) }
+      #expect(bare.isEmpty, "\(String(decoding: file, as: UTF8.self).debugDescription)")
+    }
+    #expect(after.setting("disable_vrfy_command").text == "yes")
+    let again = try ApplySupport.plan(
+      .mx, options: try ApplySupport.options(.mx), main: planned.mainCF.updated,
+      master: planned.masterCF?.updated)
+    #expect(!again.hasChanges)
+    // A file with LF endings gets none.
+    let (lf, _, _) = try plan(.mx, main: "myhostname = a.example\n", master: Self.submissionOnly)
+    #expect(!lf.mainCF.updated.contains(0x0D))
+  }
+
+  @Test func aDollarInAGivenFileNameIsWrittenLiterally() throws {
+    var options = try ApplySupport.options(.submission)
+    options.certificate = Transform.Certificate(
+      certificateFile: "/etc/ssl/$mail_name.pem", keyFile: "/etc/ssl/$mail_name.key")
+    options.saslPath = "private/$auth"
+    let plan = try ApplySupport.plan(
+      .submission, options: options, main: Array("myhostname = a.example\n".utf8),
+      master: Array(Self.submissionOnly.utf8))
+    let after = ApplySupport.configuration(plan.mainCF.updated, plan.masterCF?.updated)
+    #expect(after.setting("smtpd_tls_cert_file").text == "/etc/ssl/$mail_name.pem")
+    #expect(after.setting("smtpd_tls_key_file").text == "/etc/ssl/$mail_name.key")
+    #expect(after.setting("smtpd_sasl_path").text == "private/$auth")
   }
 
   @Test func warningsAreComparedByMeaning() {

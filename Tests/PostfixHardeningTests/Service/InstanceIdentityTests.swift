@@ -148,3 +148,48 @@ struct TLSMaterialTests {
         .contains { $0.contains("openssl is not installed") })
   }
 }
+
+/// One run at a time per configuration directory, and the debris of an
+/// interrupted write cleaned by the next.
+@Suite struct ConfigDirectoryLockTests {
+  @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("pfharden-lock-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var first: ConfigDirectoryLock? = try ConfigDirectoryLock.acquire(directory)
+    #expect(first != nil)
+    do {
+      _ = try ConfigDirectoryLock.acquire(directory)
+      Issue.record("two runs held the lock at once")
+    } catch let error as PostfixHardeningError {
+      #expect(error.reason.contains("another pfharden run is changing"))
+    }
+    first = nil
+    #expect((try? ConfigDirectoryLock.acquire(directory)) != nil)
+    // Nothing is left in the directory.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
+  @Test func debrisOfAnInterruptedWriteIsRemovedAndNothingElse() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("pfharden-debris-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let debris = [".main.cf.k2j4h5g6.tmp", ".master.cf.0az9.tmp"]
+    let kept = [
+      "main.cf", ".main.cf.tmp", ".main.cf.ABC.tmp", ".main.cf.x y.tmp", "main.cf.1.tmp",
+      ".other.cf.abc.tmp",
+    ]
+    for name in debris + kept {
+      try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+    }
+    // A directory with a debris-like name is not a file of ours.
+    try FileManager.default.createDirectory(
+      atPath: directory + "/.master.cf.dir1.tmp", withIntermediateDirectories: false)
+    let removed = ConfigDirectoryLock.removeDebris(in: directory)
+    #expect(Set(removed) == Set(debris.map { directory + "/" + $0 }))
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory))
+    #expect(left == Set(kept + [".master.cf.dir1.tmp"]))
+  }
+}
