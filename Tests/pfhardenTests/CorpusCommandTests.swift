@@ -1,0 +1,87 @@
+import Foundation
+import PostfixHardening
+import Testing
+
+@testable import pfharden
+
+/// Every command over the corpus of real configurations
+/// (`Tests/PostfixHardeningTests/Fixtures/corpus/`), in process.
+@Suite struct CorpusCommandTests {
+  static let corpus =
+    ApplyCLIFixture.root + "/Tests/PostfixHardeningTests/Fixtures/corpus"
+
+  static var entries: [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: corpus)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: corpus + "/" + $0 + "/main.cf") }
+      .sorted()
+  }
+
+  /// A temporary copy of one configuration (apply writes).
+  static func copy(_ name: String) throws -> String {
+    let directory = try ApplyCLIFixture.temporaryDirectory("corpus")
+    for file in ["main.cf", "master.cf"] {
+      let source = corpus + "/" + name + "/" + file
+      if FileManager.default.fileExists(atPath: source) {
+        try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + file)
+      }
+    }
+    return directory
+  }
+
+  @Test func checkReadsEveryConfigurationAndWritesValidJSON() throws {
+    #expect(Self.entries.count >= 30)
+    for name in Self.entries {
+      let result = ApplyCLIFixture.run(
+        CheckCommand.run,
+        ["-c", Self.corpus + "/" + name, "--config-only", "--format", "json"])
+      #expect(result.status == 0 || result.status == 1, "\(name): \(result.stderr)")
+      let parsed = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+      #expect(
+        (parsed as? [String: Any])?["findings"] != nil, "\(name): \(result.stdout.prefix(200))")
+    }
+  }
+
+  @Test(arguments: [
+    ["--profile", "send-only"], ["--profile", "relay", "--network", "192.0.2.0/24"],
+    ["--profile", "mx", "--domain", "example.test"], ["--profile", "submission"],
+  ])
+  func applyDryRunAndCheckOnEveryConfiguration(_ profile: [String]) throws {
+    var applied = 0
+    for name in Self.entries {
+      let directory = try Self.copy(name)
+      defer { try? FileManager.default.removeItem(atPath: directory) }
+      let before = try ApplyCLIFixture.bytes(directory + "/main.cf")
+      let dry = ApplyCLIFixture.run(ApplyCommand.run, profile + ["-c", directory, "--dry-run"])
+      // 64: a listening profile on a loopback-only host, refused with the reason.
+      #expect(dry.status == 0 || dry.status == 64, "\(name): \(dry.stderr)")
+      if dry.status == 64 {
+        #expect(dry.stderr.contains("inet_interfaces"), "\(name): \(dry.stderr)")
+        continue
+      }
+      #expect(try ApplyCLIFixture.bytes(directory + "/main.cf") == before, "\(name)")
+      let check = ApplyCLIFixture.run(ApplyCommand.run, profile + ["-c", directory, "--check"])
+      #expect(check.status == 0 || check.status == 1, "\(name): \(check.stderr)")
+      applied += 1
+    }
+    #expect(applied >= 25)
+  }
+}
+
+/// `pfharden postconf -n` prints what real postconf prints on every real
+/// configuration (standard output; the warnings about SQL and LDAP client
+/// files postconf opens are a known difference, see docs/postconf.md).
+@Suite(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
+struct CorpusPostconfTests {
+  @Test func postconfListingsMatchRealPostconf() throws {
+    try RealPostfix.requirePostconf()
+    for name in CorpusCommandTests.entries {
+      let directory = CorpusCommandTests.corpus + "/" + name
+      let real = try SystemCommand.run(RealPostfix.postconfPath, ["-c", directory, "-n"])
+      let ours = ApplyCLIFixture.run(
+        { PostconfCommand.run(programName: "postconf", arguments: $0, console: &$1) },
+        ["-c", directory, "-n"], embedded: false)
+      #expect(ours.stdout == String(decoding: real.stdout, as: UTF8.self), "\(name)")
+      #expect(ours.status == real.status, "\(name)")
+    }
+  }
+}
