@@ -49,7 +49,8 @@ enum CheckCommand {
     silences that rule for that entry; the report counts what was suppressed.
 
     EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 the
-    configuration could not be read, 64 usage error.
+    configuration could not be read or the audit is incomplete (master.cf exists
+    but cannot be read), 64 usage error.
 
     """
 
@@ -111,13 +112,21 @@ enum CheckCommand {
       return 2
     }
     var masterBytes: [UInt8]?
+    var masterStatus = MasterCFStatus.read
+    let masterPath = directory + "/master.cf"
     do {
-      masterBytes = try ConfigFile.read(path: directory + "/master.cf", limit: MasterCF.maximumSize)
+      masterBytes = try ConfigFile.read(path: masterPath, limit: MasterCF.maximumSize)
     } catch {
-      let reason = Self.reason(error, path: directory + "/master.cf")
-      console.err(
-        "pfharden check: warning: cannot read \(directory)/master.cf: \(reason); no smtpd service is audited\n"
-      )
+      let reason = Self.reason(error, path: masterPath)
+      var info = stat()
+      if stat(masterPath, &info) != 0 && errno == ENOENT {
+        // Postfix cannot start without it: an error finding, not a guess.
+        masterStatus = .missing
+      } else {
+        masterStatus = .unreadable(reason)
+        console.err(
+          "pfharden check: error: cannot read \(masterPath): \(reason); the audit is incomplete\n")
+      }
     }
     let catalog = SystemFiles.catalog(environment: console.environment)
     let configuration = PostfixConfiguration(
@@ -126,7 +135,8 @@ enum CheckCommand {
       configDirectory: directory)
     var options = AuditOptions(
       targetVersion: invocation.targetVersion, portTwentyFiveRole: invocation.portTwentyFiveRole,
-      serviceRoles: invocation.serviceRoles, minimumSeverity: invocation.minimumSeverity)
+      serviceRoles: invocation.serviceRoles, minimumSeverity: invocation.minimumSeverity,
+      masterCF: masterStatus)
     if !invocation.configOnly || invocation.live {
       var facts = HostFactsReader.gather(configuration: configuration, live: invocation.live)
       if invocation.configOnly {
@@ -144,15 +154,18 @@ enum CheckCommand {
         && console.environment["NO_COLOR"] == nil
       console.out(PostfixHardening.TextReport.render(report, colour: colour))
     }
+    if !report.isComplete { return 2 }
     return report.findings.isEmpty ? 0 : 1
   }
 
-  /// The strerror text of a read failure, without the `open PATH: ` prefix.
+  /// The strerror text of a read failure, without the `open PATH: ` (or
+  /// `read PATH: `) prefix.
   static func reason(_ error: any Error, path: String) -> String {
     guard let error = error as? PostfixConfigError else { return "\(error)" }
-    let prefix = "open \(path): "
-    return error.reason.hasPrefix(prefix)
-      ? String(error.reason.dropFirst(prefix.count)) : error.reason
+    for prefix in ["open \(path): ", "read \(path): "] where error.reason.hasPrefix(prefix) {
+      return String(error.reason.dropFirst(prefix.count))
+    }
+    return error.reason
   }
 
   /// Parses the arguments after `check`.

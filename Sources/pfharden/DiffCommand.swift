@@ -109,7 +109,7 @@ enum DiffCommand {
           configDirectory: path, postconf: ApplyCommand.installedPostconf(environment: environment),
           host: SystemFiles.host(processName: "pfharden")))
     }
-    let bytes = try ConfigFile.read(path: path, limit: InstalledPostfix.outputLimit)
+    let bytes = try ConfigFile.read(path: path, limit: SettingsSnapshot.sizeLimit)
     let settings = SettingsSnapshot.settings(bytes)
     if settings.isEmpty && !bytes.isEmpty {
       throw PostfixHardeningError(

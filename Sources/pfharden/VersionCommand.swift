@@ -55,7 +55,7 @@ enum VersionCommand {
     }
     if let snapshot {
       do {
-        let bytes = try ConfigFile.read(path: snapshot, limit: InstalledPostfix.outputLimit)
+        let bytes = try ConfigFile.read(path: snapshot, limit: SettingsSnapshot.sizeLimit)
         guard let text = SettingsSnapshot.settings(bytes)["mail_version"],
           let version = PostfixVersion(text)
         else {

@@ -53,4 +53,88 @@ import Testing
     // Without --postfix-version there is nothing to compare with.
     #expect(F.run(ParameterTooNewRule(), try F.configuration(main: main)).isEmpty)
   }
+
+  @Test func differentWarningsOnOneLineStayApart() throws {
+    // postconf prints two warnings for this one line; both are findings.
+    let configuration = try F.configuration(
+      main: "mynetworks = 127.0.0.0/8\np_z = $u1 $u2\n", master: "")
+    let messages = F.run(ConfigWarningRule(), configuration).map(\.message)
+    #expect(messages.contains("undefined parameter: u1"))
+    #expect(messages.contains("undefined parameter: u2"))
+    #expect(
+      configuration.warnings.count
+        == F.run(ConfigWarningRule(), configuration).count)
+  }
+
+  @Test func aMissingMasterCFIsAnError() throws {
+    let configuration = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array("mynetworks = 127.0.0.0/8\n".utf8)), masterCF: nil,
+      catalog: .embedded, host: F.host)
+    let missing = F.run(
+      ConfigWarningRule(), configuration, options: AuditOptions(masterCF: .missing))
+    let finding = try #require(missing.first { $0.file == "master.cf" })
+    #expect(finding.severity == .error)
+    #expect(finding.message.contains("master.cf does not exist"))
+    #expect(missing.filter { $0.file == "master.cf" }.count == 1)
+    // Audited without master.cf on purpose, postconf's own warning remains.
+    let plain = F.run(ConfigWarningRule(), configuration).filter { $0.file == "master.cf" }
+    #expect(plain.map(\.severity) == [.warning])
+  }
+
+  @Test func anUnreadableMasterCFMakesTheAuditIncomplete() throws {
+    let configuration = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array("mynetworks = 127.0.0.0/8\n".utf8)), masterCF: nil,
+      catalog: .embedded, host: F.host)
+    let report = F.audit(
+      configuration, options: AuditOptions(masterCF: .unreadable("Permission denied")))
+    #expect(!report.isComplete)
+    #expect(report.incompleteReason?.contains("Permission denied") == true)
+    #expect(!report.isSendOnly)
+    #expect(!report.roleSummary.contains("send-only"))
+    #expect(!report.findings.contains { $0.message.contains("No such file") })
+    #expect(F.audit(configuration).isComplete)
+  }
+
+  @Test func boundedEditDistanceAgreesWithTheFullOne() {
+    var generator = SplitMix(seed: 14)
+    let alphabet = Array("abc_".utf8)
+    for _ in 0..<2000 {
+      let a = (0..<Int(generator.next() % 9)).map { _ in alphabet[Int(generator.next() % 4)] }
+      let b = (0..<Int(generator.next() % 9)).map { _ in alphabet[Int(generator.next() % 4)] }
+      let limit = Int(generator.next() % 5)
+      let full = EditDistance.between(a, b)
+      #expect(
+        EditDistance.between(a, b, atMost: limit) == (full <= limit ? full : nil),
+        "\(a) \(b) \(limit)")
+    }
+  }
+
+  @Test func referencedNamesAgreeWithReferences() {
+    let rule = ConfigWarningRule()
+    for value in [
+      "a $foo b", "${foo?x}", "$(foo)", "$foobar", "$$foo", "$foo-bar ${x_y}", "$fooé $bar→",
+      "$", "${", "$ {foo}",
+    ] {
+      let bytes = Array(value.utf8)
+      let found = ConfigWarningRule.referencedNames(in: bytes)
+      for name in ["foo", "foobar", "bar", "x_y", "x"] {
+        #expect(found.contains(name) == rule.references(name, in: bytes), "\(name) in \(value)")
+      }
+    }
+  }
+}
+
+/// A small seeded generator, for reproducible random words.
+struct SplitMix {
+  var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
 }

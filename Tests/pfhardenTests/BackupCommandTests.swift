@@ -38,4 +38,20 @@ import Testing
       BackupCommand.run, ["-c", "/nonexistent/pfharden", "--to", "/tmp/x"])
     #expect(missing.status == 2)
   }
+
+  @Test func refusesADestinationOthersCanWrite() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    chmod(backups, 0o777)
+    let result = ApplyCLIFixture.run(BackupCommand.run, ["-c", directory, "--to", backups])
+    #expect(result.status == 2)
+    #expect(
+      result.stderr.contains(
+        "refusing backup directory \(backups): it is writable by group or others (mode 0777)"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: backups).isEmpty)
+  }
 }

@@ -356,7 +356,7 @@ extension CheckCommandTests {
     #expect(result.stdout.contains("pfharden check \(Self.fixture("hardened"))"))
   }
 
-  @Test func missingMasterCFIsAWarningAndSendOnly() throws {
+  @Test func missingMasterCFIsAnErrorFinding() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "pfharden-check-nomaster-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -364,11 +364,112 @@ extension CheckCommandTests {
     try Data("inet_interfaces = loopback-only\n".utf8).write(
       to: directory.appendingPathComponent("main.cf"))
     let result = check(["-c", directory.path, "--config-only", "--min-severity", "info"])
+    #expect(result.status == 1)
+    #expect(result.stderr.isEmpty)
     #expect(
-      result.stderr
-        == "pfharden check: warning: cannot read \(directory.path)/master.cf: No such file or directory; no smtpd service is audited\n"
+      result.stdout.contains(
+        "master.cf: error: [config-warning] master.cf does not exist: Postfix cannot start without it"
+      ), "\(result.stdout)")
+    #expect(!result.stdout.contains("No such file or directory"))
+  }
+}
+
+/// A master.cf that exists but cannot be read leaves the audit incomplete.
+@Suite struct CheckIncompleteTests {
+  /// A directory with an open relay in main.cf and `master` as master.cf.
+  static func directory(master: (URL) throws -> Void) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "pfharden-check-incomplete-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try Data("mynetworks = 0.0.0.0/0\nsmtpd_relay_restrictions = permit\n".utf8).write(
+      to: directory.appendingPathComponent("main.cf"))
+    try master(directory.appendingPathComponent("master.cf"))
+    return directory
+  }
+
+  static func fifo(_ url: URL) throws {
+    #expect(mkfifo(url.path, 0o644) == 0)
+  }
+
+  static let cases: [(String, @Sendable (URL) throws -> Void)] = [
+    (
+      "Is a directory",
+      { try FileManager.default.createDirectory(at: $0, withIntermediateDirectories: false) }
+    ),
+    ("not a regular file (a FIFO)", { try CheckIncompleteTests.fifo($0) }),
+    (
+      "not a regular file (a character device)",
+      {
+        try FileManager.default.createSymbolicLink(
+          atPath: $0.path, withDestinationPath: "/dev/zero")
+      }
+    ),
+  ]
+
+  @Test(.timeLimit(.minutes(1)), arguments: 0..<3)
+  func unreadableMasterCFIsNeverClean(index: Int) throws {
+    let (reason, make) = Self.cases[index]
+    let directory = try Self.directory(master: make)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var console = Console.capturing(environment: ["PFHARDEN_DEFAULTS": "embedded"])
+    let status = CheckCommand.run(
+      arguments: ["-c", directory.path, "--config-only", "--format", "json"], console: &console)
+    #expect(status == 2)
+    #expect(
+      String(decoding: console.stderr, as: UTF8.self)
+        == "pfharden check: error: cannot read \(directory.path)/master.cf: \(reason); the audit is incomplete\n"
     )
-    #expect(result.stdout.contains("roles: send-only (no inet smtpd service)"))
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(console.stdout)) as? [String: Any])
+    #expect(object["complete"] as? Bool == false)
+    #expect((object["incompleteReason"] as? String)?.contains(reason) == true)
+    #expect(object["sendOnly"] as? Bool == false)
+
+    var text = Console.capturing(environment: ["PFHARDEN_DEFAULTS": "embedded"])
+    #expect(
+      CheckCommand.run(arguments: ["-c", directory.path, "--config-only"], console: &text) == 2)
+    let output = String(decoding: text.stdout, as: UTF8.self)
+    #expect(output.contains("incomplete: master.cf could not be read (\(reason))"), "\(output)")
+    #expect(output.contains("roles: unknown (no smtpd service was audited)"))
+    #expect(output.contains("the audit is incomplete"))
+  }
+
+  @Test func unreadableByPermissionsIsIncomplete() throws {
+    // Root reads a file of mode 000 anyway.
+    guard getuid() != 0 else { return }
+    let directory = try Self.directory { url in
+      try Data("smtp inet n - y - - smtpd\n".utf8).write(to: url)
+      try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: url.path)
+    }
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var console = Console.capturing(environment: ["PFHARDEN_DEFAULTS": "embedded"])
+    let status = CheckCommand.run(
+      arguments: ["-c", directory.path, "--config-only"], console: &console)
+    #expect(status == 2)
+    #expect(String(decoding: console.stdout, as: UTF8.self).contains("Permission denied"))
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func aFIFOAsMainCFIsRefusedByCheckAndPostconf() throws {
+    let directory = try Self.directory { url in
+      try Data("smtp inet n - y - - smtpd\n".utf8).write(to: url)
+    }
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let main = directory.appendingPathComponent("main.cf")
+    try FileManager.default.removeItem(at: main)
+    try Self.fifo(main)
+    var console = Console.capturing(environment: ["PFHARDEN_DEFAULTS": "embedded"])
+    #expect(CheckCommand.run(arguments: ["-c", directory.path], console: &console) == 2)
+    #expect(
+      String(decoding: console.stderr, as: UTF8.self)
+        == "pfharden check: error: cannot read \(main.path): not a regular file (a FIFO)\n")
+    var postconf = Console.capturing(environment: ["PFHARDEN_DEFAULTS": "embedded"])
+    let status = CLI.run(
+      arguments: ["pfharden", "postconf", "-c", directory.path, "-n"], console: &postconf)
+    #expect(status != 0)
+    #expect(
+      String(decoding: postconf.stderr, as: UTF8.self).contains(
+        "fatal: open \(main.path): not a regular file (a FIFO)"))
   }
 }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A Postfix configuration as Postfix's own programs see it: main.cf, the
 /// per-service `-o` overrides of master.cf, the defaults, and `$name`
 /// expansion, with the place each value came from.
@@ -86,6 +88,8 @@ public struct PostfixConfiguration: Sendable {
   public let fatal: String?
 
   let model: ParameterModel?
+  /// Lookups built once per configuration, and the settings already expanded.
+  let index: SettingIndex
 
   /// Builds the view.
   /// - Parameters:
@@ -133,15 +137,18 @@ public struct PostfixConfiguration: Sendable {
         .warning, file: nil, line: nil,
         message: String(decoding: line.dropFirst(prefix.count), as: UTF8.self))
     }
+    var entryByLine: [Int: MasterCF.Entry] = [:]
+    for entry in masterCF?.entries ?? [] where entryByLine[entry.firstLine] == nil {
+      entryByLine[entry.firstLine] = entry
+    }
     self.services = (session.lastMaster?.services ?? []).map { service in
-      let entry = masterCF?.entries.first {
-        $0.firstLine == service.line
-      }
+      let entry = entryByLine[service.line]
       let privateField = entry?.arguments.count ?? 0 > 2 ? entry?.arguments[2] : nil
       return Service(
         name: service.name, type: service.type, command: service.command, line: service.line,
         isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
     }
+    self.index = SettingIndex(mainCF: mainCF, masterCF: masterCF, model: built)
   }
 
   /// The value of `name` as main.cf (the global scope) gives it.
@@ -158,25 +165,42 @@ public struct PostfixConfiguration: Sendable {
   ///   - type: The service type.
   /// - Returns: The service's `-o` value, else main.cf's, else the default.
   public func setting(_ name: String, service: String, type: String) -> Setting {
-    let scope = model?.services.first { $0.service == service && $0.type == type }
+    let scope = index.scope(service: service, type: type).flatMap { model?.services[$0] }
     return setting(name, scope: scope)
   }
 
+  /// The setting of `name` in `scope` (nil: main.cf's), expanded once per
+  /// configuration: a service whose `-o` settings play no part in the
+  /// expansion shares main.cf's result.
   func setting(_ name: String, scope: ParameterModel.ServiceScope?) -> Setting {
     let key = Array(name.utf8)
+    let scopeKey = scope.map { SettingIndex.ScopeKey(service: $0.service, type: $0.type) }
+    if let cached = index.cached(name, scopeKey) { return cached.setting }
+    if let scope, scope.settings[key] == nil {
+      let global = setting(name, scope: nil)
+      let usesScope = index.cached(name, nil)?.lookedUp.contains { looked in
+        looked == "service_name" || scope.settings[Array(looked.utf8)] != nil
+      }
+      if usesScope == false { return global }
+    }
+    let computed = expandedSetting(name, key: key, scope: scope)
+    index.store(computed, name, scopeKey)
+    return computed.setting
+  }
+
+  /// Builds and expands one setting, with the names its expansion looked up.
+  func expandedSetting(_ name: String, key: [UInt8], scope: ParameterModel.ServiceScope?)
+    -> SettingIndex.Expanded
+  {
     var raw: [UInt8] = []
     var source = Source.defaultValue
     if let scope, let local = scope.settings[key] {
       raw = local
-      let line = masterCF.flatMap { document in
-        document.overrides(service: Array(scope.service.utf8), type: Array(scope.type.utf8))
-          .last { $0.name == key }?.line
-      }
+      let line = index.overrideLine(service: scope.service, type: scope.type, name: key)
       source = .masterCF(service: scope.service, type: scope.type, line: line ?? scope.line)
     } else if let explicit = model?.setting(name) ?? mainCF.value(of: name) {
       raw = explicit
-      let line = mainCF.effectiveEntries.first { $0.nameBytes == key }?.line ?? 0
-      source = .mainCF(line: line)
+      source = .mainCF(line: index.mainLines[ByteKey(key)] ?? 0)
     } else if let model, let id = model.names.find(name), model.isKnown(id) {
       raw = (try? model.defaultValue(of: id, mode: [])) ?? []
     } else if let parameter = catalog.parameter(name) {
@@ -184,14 +208,20 @@ public struct PostfixConfiguration: Sendable {
     }
     var warnings: [String] = []
     var value: [UInt8]? = raw
+    var lookedUp: Set<String> = []
     if let model, !(catalog.parameter(name)?.isRaw ?? false) {
-      var inScope = scope
-      if var named = inScope {
-        named.settings[Array("service_name".utf8)] = Array(named.service.utf8)
-        inScope = named
-      }
       do {
-        value = try model.expand(raw, mode: [.expand], scope: inScope)
+        // A service's scope answers first (`service_name` is the service's
+        // own name), then the global name space, as postconf's lookup does.
+        value = try ParameterModel.expand(raw, mode: [.expand], scope: scope) {
+          looked, mode, failure in
+          lookedUp.insert(looked)
+          if let scope {
+            if looked == "service_name" { return Array(scope.service.utf8) }
+            if let local = scope.settings[Array(looked.utf8)] { return local }
+          }
+          return model.lookup(looked, scope: nil, mode: mode, failure: &failure)
+        }
       } catch let failure as PostconfExpansionFailure {
         value = nil
         warnings = failure.warnings
@@ -202,8 +232,83 @@ public struct PostfixConfiguration: Sendable {
         value = nil
       }
     }
-    return Setting(
-      name: name, raw: raw, value: value, expansionWarnings: warnings, source: source)
+    return SettingIndex.Expanded(
+      setting: Setting(
+        name: name, raw: raw, value: value, expansionWarnings: warnings, source: source),
+      lookedUp: lookedUp)
+  }
+}
+
+/// What ``PostfixConfiguration`` looks up again and again, indexed once:
+/// service scopes, the lines of `-o` overrides and of main.cf entries, and
+/// the settings already expanded (shared by copies of the configuration,
+/// which may be used from several threads, hence the lock).
+final class SettingIndex: Sendable {
+  /// A master.cf service by name and type.
+  struct ScopeKey: Hashable, Sendable {
+    var service: String
+    var type: String
+  }
+
+  /// A setting and the names its expansion looked up.
+  struct Expanded: Sendable {
+    var setting: PostfixConfiguration.Setting
+    var lookedUp: Set<String>
+  }
+
+  struct CacheKey: Hashable, Sendable {
+    var name: String
+    var scope: ScopeKey?
+  }
+
+  /// The position in the model's service list of each service's first scope.
+  let scopes: [ScopeKey: Int]
+  /// Per service (name and type bytes), the line of the last `-o` of each name.
+  let overrideLines: [ByteKey: [ByteKey: Int]]
+  /// The line of each main.cf name's effective entry.
+  let mainLines: [ByteKey: Int]
+  let expanded = Mutex<[CacheKey: Expanded]>([:])
+
+  init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
+    var scopes: [ScopeKey: Int] = [:]
+    for (position, scope) in (model?.services ?? []).enumerated() {
+      let key = ScopeKey(service: scope.service, type: scope.type)
+      if scopes[key] == nil { scopes[key] = position }
+    }
+    self.scopes = scopes
+    var overrideLines: [ByteKey: [ByteKey: Int]] = [:]
+    for entry in masterCF?.entries ?? [] where entry.isValid && entry.argv.count > 1 {
+      let key = Self.serviceKey(entry.argv[0].bytes, entry.argv[1].bytes)
+      for override in entry.overrides {
+        overrideLines[key, default: [:]][ByteKey(override.name)] = override.line
+      }
+    }
+    self.overrideLines = overrideLines
+    var mainLines: [ByteKey: Int] = [:]
+    for entry in mainCF.effectiveEntries where mainLines[ByteKey(entry.nameBytes)] == nil {
+      mainLines[ByteKey(entry.nameBytes)] = entry.line
+    }
+    self.mainLines = mainLines
+  }
+
+  static func serviceKey(_ service: [UInt8], _ type: [UInt8]) -> ByteKey {
+    ByteKey(Array(String(service.count).utf8) + [UInt8(ascii: ":")] + service + type)
+  }
+
+  func scope(service: String, type: String) -> Int? {
+    scopes[ScopeKey(service: service, type: type)]
+  }
+
+  func overrideLine(service: String, type: String, name: [UInt8]) -> Int? {
+    overrideLines[Self.serviceKey(Array(service.utf8), Array(type.utf8))]?[ByteKey(name)]
+  }
+
+  func cached(_ name: String, _ scope: ScopeKey?) -> Expanded? {
+    expanded.withLock { $0[CacheKey(name: name, scope: scope)] }
+  }
+
+  func store(_ value: Expanded, _ name: String, _ scope: ScopeKey?) {
+    expanded.withLock { $0[CacheKey(name: name, scope: scope)] = value }
   }
 }
 

@@ -30,7 +30,8 @@ public enum ConfigFile {
   ///   - limit: The largest size accepted, checked before reading.
   /// - Returns: The content.
   /// - Throws: ``PostfixConfigError`` `fileTooLarge` when the file is larger than
-  ///   `limit`; `io` with postconf-style text (`open PATH: No such file or directory`).
+  ///   `limit`; `io` with postconf-style text (`open PATH: No such file or directory`),
+  ///   also for anything but a regular file (`open PATH: not a regular file (a FIFO)`).
   public static func read(path: String, limit: Int = MainCF.maximumSize) throws -> [UInt8] {
     try readSnapshot(path: path, limit: limit).bytes
   }
@@ -52,20 +53,45 @@ public enum ConfigFile {
   }
 
   /// Opens `path` for reading and calls `body` with the descriptor and its
-  /// `fstat`, once the file is known to be no directory and within `limit`.
+  /// `fstat`, once the file is known to be a regular file within `limit`.
+  ///
+  /// The file is opened without blocking, so that a FIFO (which would wait
+  /// for a writer) or a device is refused by its type instead of hanging or
+  /// streaming endlessly; blocking reads are restored for regular files.
   private static func withOpenFile<Result>(
     path: String, limit: Int, _ body: (Int32, stat) throws -> Result
   ) throws -> Result {
-    let descriptor = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+    let descriptor = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard descriptor >= 0 else { throw ioError("open \(path)") }
     defer { _ = close(descriptor) }
     var info = stat()
     guard fstat(descriptor, &info) == 0 else { throw ioError("fstat \(path)") }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
+    let type = info.st_mode & S_IFMT
+    if type == S_IFDIR {
       throw PostfixConfigError(.io, Printable.sanitize("read \(path): Is a directory".utf8))
+    }
+    guard type == S_IFREG else {
+      throw PostfixConfigError(
+        .io, Printable.sanitize("open \(path): not a regular file (\(typeName(type)))".utf8))
+    }
+    let flags = fcntl(descriptor, F_GETFL)
+    guard flags >= 0, fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+      throw ioError("fcntl \(path)")
     }
     if Int(info.st_size) > limit { throw tooLarge(path, limit) }
     return try body(descriptor, info)
+  }
+
+  /// How `ls -l` would call a file of type `type` (the `S_IFMT` bits).
+  static func typeName(_ type: mode_t) -> String {
+    switch type {
+    case S_IFIFO: return "a FIFO"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    case S_IFLNK: return "a symbolic link"
+    default: return "file type \(type >> 12)"
+    }
   }
 
   /// Files at least this large are mapped by ``readShared(path:limit:mappingFrom:)``.
@@ -86,8 +112,8 @@ public enum ConfigFile {
   ) throws -> FileBytes {
     try withOpenFile(path: path, limit: limit) { descriptor, info in
       let size = Int(info.st_size)
-      // Only regular files are mapped; a mapping that fails falls back to reading.
-      if size >= max(mappingFrom, 1), (info.st_mode & S_IFMT) == S_IFREG,
+      // A mapping that fails falls back to reading.
+      if size >= max(mappingFrom, 1),
         let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
         base != MAP_FAILED
       {
@@ -150,7 +176,7 @@ public enum ConfigFile {
   static func tooLarge(_ path: String, _ limit: Int) -> PostfixConfigError {
     PostfixConfigError(
       .fileTooLarge,
-      Printable.sanitize("\(path): file is larger than the limit of \(limit) bytes".utf8))
+      Printable.sanitize("open \(path): file is larger than the limit of \(limit) bytes".utf8))
   }
 
   /// An `io` error for the failed call described by `what`, with `strerror(errno)`.

@@ -35,8 +35,16 @@ public enum Audit {
   ) -> AuditReport {
     let inferred = RoleInference.services(in: configuration, options: options)
     let services = roles ?? inferred.services
+    var incomplete: String?
+    if case .unreadable(let reason) = options.masterCF {
+      incomplete = "master.cf could not be read (\(reason)): no smtpd service was audited"
+    }
+    // Without master.cf's services nothing shows the host to be send-only:
+    // main.cf is judged as for a host that receives mail.
     let sendOnly =
-      roles.map { given in given.allSatisfy { $0.role == .sendOnly } } ?? inferred.isSendOnly
+      incomplete == nil
+      && (roles.map { given in given.allSatisfy { $0.role == .sendOnly } }
+        ?? inferred.isSendOnly)
     let context = AuditContext(
       configuration: configuration, services: services, isSendOnly: sendOnly, options: options)
     var all: [Finding] = []
@@ -59,19 +67,24 @@ public enum Audit {
     return AuditReport(
       configDirectory: configuration.configDirectory, postfixVersion: context.targetVersion,
       services: services, isSendOnly: sendOnly, findings: sorted(kept),
-      suppressedCount: suppressed, minimumSeverity: options.minimumSeverity)
+      suppressedCount: suppressed, minimumSeverity: options.minimumSeverity,
+      incompleteReason: incomplete)
   }
 
   /// Folds findings that point at the same place for the same rule (a main.cf
   /// value judged once per service) into one, keeping the highest severity.
+  ///
+  /// Findings that are not judged per service (no parameter, or postconf's
+  /// own warnings, several of which may name one line) stay apart when their
+  /// messages differ.
   static func merge(_ findings: [Finding]) -> [Finding] {
     var order: [String] = []
     var byKey: [String: Finding] = [:]
     for finding in findings {
+      let byMessage = finding.parameter == nil || finding.id == RuleID.configWarning
       let key = [
         finding.id, finding.file ?? "", finding.line.map(String.init) ?? "-",
-        finding.service ?? "", finding.parameter ?? "",
-        finding.parameter == nil ? finding.message : "",
+        finding.service ?? "", finding.parameter ?? "", byMessage ? finding.message : "",
       ].joined(separator: "\u{1}")
       if let existing = byKey[key] {
         if finding.severity > existing.severity { byKey[key] = finding }

@@ -13,6 +13,8 @@ public struct AuditOptions: Sendable {
   public var minimumSeverity: Severity
   /// Facts about files and the running host; nil skips the rules that need them.
   public var host: HostFacts?
+  /// What became of master.cf when the files were read.
+  public var masterCF: MasterCFStatus
 
   /// Creates options.
   /// - Parameters:
@@ -21,16 +23,31 @@ public struct AuditOptions: Sendable {
   ///   - serviceRoles: Roles of other services.
   ///   - minimumSeverity: The lowest severity reported.
   ///   - host: File and socket facts.
+  ///   - masterCF: What became of master.cf (default: it was read, or the
+  ///     configuration deliberately has none).
   public init(
     targetVersion: PostfixVersion? = nil, portTwentyFiveRole: Role? = nil,
-    serviceRoles: [String: Role] = [:], minimumSeverity: Severity = .info, host: HostFacts? = nil
+    serviceRoles: [String: Role] = [:], minimumSeverity: Severity = .info, host: HostFacts? = nil,
+    masterCF: MasterCFStatus = .read
   ) {
     self.targetVersion = targetVersion
     self.portTwentyFiveRole = portTwentyFiveRole
     self.serviceRoles = serviceRoles
     self.minimumSeverity = minimumSeverity
     self.host = host
+    self.masterCF = masterCF
   }
+}
+
+/// What became of master.cf when the configuration was read.
+public enum MasterCFStatus: Equatable, Sendable {
+  /// It was read (or the configuration is audited without one on purpose).
+  case read
+  /// It does not exist: Postfix cannot start, which is an error finding.
+  case missing
+  /// It exists but could not be read, for the reason given (`Permission
+  /// denied`): no service can be audited, so the audit is incomplete.
+  case unreadable(String)
 }
 
 /// Facts about the host gathered by the IO layer (or built by hand in tests).

@@ -16,9 +16,17 @@ public struct AuditReport: Equatable, Sendable {
   public var suppressedCount: Int
   /// The minimum severity reported.
   public var minimumSeverity: Severity
+  /// Why the audit could not look at everything (master.cf unreadable); nil
+  /// when it is complete.
+  public var incompleteReason: String? = nil
+
+  /// Whether the audit looked at everything it should: an incomplete audit
+  /// is never clean, whatever its findings.
+  public var isComplete: Bool { incompleteReason == nil }
 
   /// The one-line statement of roles, as the reports print it.
   public var roleSummary: String {
+    if !isComplete && services.isEmpty { return "unknown (no smtpd service was audited)" }
     if isSendOnly && services.allSatisfy({ $0.role == .sendOnly }) {
       return services.isEmpty
         ? "send-only (no inet smtpd service)"

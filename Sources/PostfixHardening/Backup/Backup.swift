@@ -36,6 +36,17 @@ public enum Backup {
   }
 
   /// Archives `configDirectory` with the system's `tar` and writes `snapshot`.
+  ///
+  /// The destination and every directory above it are checked first
+  /// (``BackupDestination``): a directory another user owns or can write is
+  /// refused, so no one else can swap a file for a link while root writes
+  /// the configuration there. Both files are written under temporary names
+  /// (`.pfharden-tmp-…`, `O_EXCL|O_NOFOLLOW`, mode 0600; `tar` writes to the open
+  /// descriptor) and get their final names only when complete, the archive
+  /// first; a run killed in between leaves at most an archive without its
+  /// snapshot. Temporary files of an earlier run older than ``staleAge``
+  /// seconds are removed first. main.cf and master.cf are archived with
+  /// their content even when they are symbolic links.
   /// - Parameters:
   ///   - configDirectory: The directory to archive.
   ///   - destination: Where to put the backup (created, mode 0700, when missing);
@@ -43,57 +54,125 @@ public enum Backup {
   ///   - snapshot: The output of `postconf` for the directory.
   ///   - date: `YYYY-MM-DD` for the names (default: today, local time).
   /// - Returns: The paths written.
-  /// - Throws: ``PostfixHardeningError`` `configuration` when the backup cannot be
+  /// - Throws: ``PostfixHardeningError`` `invalidRequest` when the destination is
+  ///   inside the configuration directory, `configuration` when it is not safe
+  ///   (the message names the directory and why) or the backup cannot be
   ///   made; whatever was half-written is removed.
   public static func create(
     configDirectory: String, destination: String, snapshot: [UInt8],
     date: String = HostFiles.today()
+  ) throws -> Result {
+    try create(
+      configDirectory: configDirectory, destination: destination, snapshot: snapshot, date: date,
+      interrupt: { _ in })
+  }
+
+  /// How old, in seconds, a temporary file must be before a backup removes it.
+  static let staleAge = 300
+
+  /// The points where ``create(configDirectory:destination:snapshot:date:interrupt:)``
+  /// lets a test fail it.
+  enum Step: Sendable, Equatable {
+    /// The archive is complete under its temporary name.
+    case archiveWritten
+    /// The snapshot is complete under its temporary name.
+    case snapshotWritten
+    /// The archive has its final name; the snapshot not yet.
+    case archivePublished
+  }
+
+  /// ``create(configDirectory:destination:snapshot:date:)`` with `interrupt`
+  /// called at each ``Step`` (a throw there fails the backup).
+  static func create(
+    configDirectory: String, destination: String, snapshot: [UInt8], date: String,
+    interrupt: (Step) throws -> Void
   ) throws -> Result {
     guard HostFiles.isDirectory(configDirectory) else {
       throw PostfixHardeningError(
         .configuration, "\(Printable.sanitize(configDirectory.utf8)) is not a directory")
     }
     let source = HostFiles.canonical(configDirectory)
-    try HostFiles.makeDirectories(destination)
-    let target = HostFiles.canonical(destination)
-    if target == source || target.hasPrefix(source + "/") {
+    let target = try BackupDestination.resolve(destination)
+    if target == source || target.hasPrefix(source + "/") || source == "/" {
       throw PostfixHardeningError(
-        .invalidRequest, "the backup directory must be outside \(source)")
+        .invalidRequest, "the backup directory must be outside \(Printable.sanitize(source.utf8))")
     }
     guard let tar = SystemCommand.find(SystemCommand.tarCandidates) else {
       throw PostfixHardeningError(.configuration, "tar is not installed")
     }
-    // Reserve both names with O_EXCL; a concurrent backup takes the next pair.
-    for _ in 0..<100 {
-      let (archiveName, snapshotName) = names(
-        date: date, existing: Set(try HostFiles.names(in: target)))
-      let archive = target + "/" + archiveName
-      let snapshotPath = target + "/" + snapshotName
-      do {
-        try HostFiles.createNew(snapshot, at: snapshotPath)
-      } catch {
-        if HostFiles.exists(snapshotPath) { continue }
-        throw error
+    let directory = try BackupDestination.open(target)
+    try directory.removeStaleTemporaries(now: HostFiles.now(), age: staleAge)
+    let (parent, base) = split(source)
+    let stage = try BackupStage.make(source: source, base: base)
+    defer { stage.remove() }
+    var written: [String] = []
+    do {
+      let archive = try directory.createTemporary("postfix.tar.gz")
+      written.append(archive.name)
+      try writeArchive(
+        tar, arguments: tarArguments(parent: parent, base: base, stage: stage),
+        to: archive.descriptor, shown: target + "/" + archive.name)
+      try interrupt(.archiveWritten)
+      let snapshotFile = try directory.createTemporary("postconf")
+      written.append(snapshotFile.name)
+      defer { closeDescriptor(snapshotFile.descriptor) }
+      try writeAll(snapshot, to: snapshotFile.descriptor, shown: target + "/" + snapshotFile.name)
+      try interrupt(.snapshotWritten)
+      // Each iteration takes the first free pair; a concurrent backup may
+      // take it first, and the next pair is tried.
+      for _ in 0..<100 {
+        let (archiveName, snapshotName) = names(date: date, existing: try directory.names())
+        guard try directory.publish(archive.name, as: archiveName) else { continue }
+        written.append(archiveName)
+        try interrupt(.archivePublished)
+        guard try directory.publish(snapshotFile.name, as: snapshotName) else {
+          // Taken meanwhile: the archive goes back to its temporary name.
+          try directory.rename(archiveName, to: archive.name)
+          written.removeLast()
+          continue
+        }
+        directory.sync()
+        return Result(archive: target + "/" + archiveName, snapshot: target + "/" + snapshotName)
       }
-      do {
-        try HostFiles.createNew([], at: archive)
-      } catch {
-        HostFiles.remove(snapshotPath)
-        if HostFiles.exists(archive) { continue }
-        throw error
-      }
-      let (parent, base) = split(source)
-      let output = try SystemCommand.run(tar, ["-czf", archive, "-C", parent, base])
-      if output.status != 0 {
-        HostFiles.remove(archive)
-        HostFiles.remove(snapshotPath)
-        throw PostfixHardeningError(
-          .configuration,
-          "tar failed (status \(output.status)): " + Printable.sanitize(output.stderr.prefix(500)))
-      }
-      return Result(archive: archive, snapshot: snapshotPath)
+      throw PostfixHardeningError(
+        .configuration, "no free backup name in \(Printable.sanitize(target.utf8))")
+    } catch {
+      for name in written { directory.remove(name) }
+      throw error
     }
-    throw PostfixHardeningError(.configuration, "no free backup name in \(target)")
+  }
+
+  /// `tar` writing a gzip archive of `parent/base` to its standard output;
+  /// main.cf and master.cf come from the stage, the rest from `base` itself.
+  ///
+  /// Names that may start with `-` follow `--`; the staged names start with
+  /// `./` (removed by the transform) so they can precede it.
+  static func tarArguments(parent: String, base: String, stage: BackupStage) -> [String] {
+    var arguments = [
+      "--create", "--gzip", "--file=-", "--anchored", "--no-wildcards",
+      #"--transform=s,^\./,,rhS"#,
+    ]
+    if !stage.names.isEmpty {
+      arguments.append("--directory=" + stage.directory)
+      arguments += stage.names.map { "./" + base + "/" + $0 }
+    }
+    arguments.append("--directory=" + parent)
+    arguments += stage.names.map { "--exclude=" + base + "/" + $0 }
+    return arguments + ["--", base]
+  }
+
+  /// Runs `tar` with its standard output on `descriptor`, flushes and closes it.
+  static func writeArchive(_ tar: String, arguments: [String], to descriptor: Int32, shown: String)
+    throws
+  {
+    defer { closeDescriptor(descriptor) }
+    let output = try SystemCommand.spawn(tar, arguments, standardOutput: descriptor)
+    guard output.status == 0 else {
+      throw PostfixHardeningError(
+        .configuration,
+        "tar failed (status \(output.status)): " + Printable.sanitize(output.stderr.prefix(500)))
+    }
+    try writeAll([], to: descriptor, shown: Printable.sanitize(shown.utf8))
   }
 
   static func split(_ path: String) -> (parent: String, base: String) {

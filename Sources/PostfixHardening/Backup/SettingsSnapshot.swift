@@ -2,6 +2,10 @@ import PostfixConfig
 
 /// Every effective setting of a configuration: the output of `postconf`.
 public enum SettingsSnapshot {
+  /// The largest snapshot taken or read (64 MiB, the size `postconf` mode and
+  /// the configuration parsers accept).
+  public static let sizeLimit = MainCF.maximumSize
+
   /// `postconf -c DIR` of the installed Postfix, or the same computed in
   /// process (with the embedded defaults) where Postfix is not installed.
   /// - Parameters:
@@ -9,12 +13,13 @@ public enum SettingsSnapshot {
   ///   - postconf: The installed postconf, or `nil`.
   ///   - host: Host facts for the in-process computation.
   /// - Returns: The output.
-  /// - Throws: ``PostfixHardeningError`` `configuration` when postconf fails.
+  /// - Throws: ``PostfixHardeningError`` `configuration` when postconf fails or
+  ///   prints more than ``sizeLimit`` bytes.
   public static func take(configDirectory: String, postconf: String?, host: HostEnvironment)
     throws -> [UInt8]
   {
     if let postconf {
-      let output = try SystemCommand.run(postconf, ["-c", configDirectory])
+      let output = try SystemCommand.spawn(postconf, ["-c", configDirectory], limit: sizeLimit)
       guard output.status == 0 else {
         throw PostfixHardeningError(
           .configuration,
@@ -103,7 +108,7 @@ public enum SettingsSnapshot {
     if preferSnapshot, let snapshot = BackupArchive.snapshot(beside: archive) {
       let bytes: [UInt8]
       do {
-        bytes = try ConfigFile.read(path: snapshot, limit: InstalledPostfix.outputLimit)
+        bytes = try ConfigFile.read(path: snapshot, limit: sizeLimit)
       } catch let error as PostfixConfigError {
         throw PostfixHardeningError(.configuration, error.reason)
       }

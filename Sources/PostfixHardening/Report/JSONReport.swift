@@ -39,6 +39,8 @@ public enum JSONReport {
       ("minimumSeverity", .string(report.minimumSeverity.rawValue)),
       ("sendOnly", .bool(report.isSendOnly)),
       ("roles", .string(report.roleSummary)),
+      ("complete", .bool(report.isComplete)),
+      ("incompleteReason", report.incompleteReason.json),
       ("services", .array(services)),
       ("findings", .array(findings)),
       (

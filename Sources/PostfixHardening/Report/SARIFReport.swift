@@ -40,7 +40,7 @@ public enum SARIFReport {
       }
       return .object(members)
     }
-    let run: JSONValue = .object([
+    var run: [(String, JSONValue)] = [
       (
         "tool",
         .object([
@@ -58,10 +58,30 @@ public enum SARIFReport {
         .object([("CONFIGDIR", .object([("uri", .string("file://" + base))]))])
       ),
       ("results", .array(results)),
-    ])
+    ]
+    if let reason = report.incompleteReason {
+      // An incomplete audit is a failed run, whatever its results.
+      run.append(
+        (
+          "invocations",
+          .array([
+            .object([
+              ("executionSuccessful", .bool(false)),
+              (
+                "toolExecutionNotifications",
+                .array([
+                  .object([
+                    ("level", .string("error")), ("message", .object([("text", .string(reason))])),
+                  ])
+                ])
+              ),
+            ])
+          ])
+        ))
+    }
     return JSONValue.object([
       ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
-      ("version", .string("2.1.0")), ("runs", .array([run])),
+      ("version", .string("2.1.0")), ("runs", .array([.object(run)])),
     ]).rendered() + "\n"
   }
 

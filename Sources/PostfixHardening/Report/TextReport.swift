@@ -9,6 +9,7 @@ public enum TextReport {
     var out = "pfharden check \(report.configDirectory)"
     if let version = report.postfixVersion { out += " (Postfix \(version))" }
     out += "\nroles: \(report.roleSummary)\n"
+    if let reason = report.incompleteReason { out += "incomplete: \(reason)\n" }
     for finding in report.findings {
       out +=
         location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
@@ -50,6 +51,7 @@ public enum TextReport {
     if report.minimumSeverity > .info {
       text += "; showing \(report.minimumSeverity.rawValue) and above"
     }
+    if !report.isComplete { text += "; the audit is incomplete" }
     return text
   }
 }

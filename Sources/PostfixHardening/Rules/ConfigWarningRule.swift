@@ -8,7 +8,9 @@ import PostfixConfig
 ///
 /// Inspects: ``PostfixConfiguration/warnings`` (unused parameters, duplicates,
 /// undefined `$name`) and ``PostfixConfiguration/fatal``; unused names get a
-/// "did you mean" by edit distance against the parameter catalogue.
+/// "did you mean" by edit distance against the parameter catalogue. A missing
+/// master.cf (``AuditOptions/masterCF``) is an error: Postfix cannot start.
+/// Every warning is located through tables built once per run.
 ///
 /// Fix: correct or remove the entry (no transform; a typo needs a human).
 ///
@@ -20,18 +22,82 @@ public struct ConfigWarningRule: AuditRule {
 
   public func check(_ context: AuditContext) -> [Finding] {
     let configuration = context.configuration
-    var findings = configuration.warnings.map { locate($0.message, in: configuration) }
+    // Built once per run: every warning is located through these tables.
+    let places = Places(configuration)
+    var warnings = configuration.warnings
+    if context.options.masterCF != .read {
+      // Built without master.cf, the configuration repeats postconf's "No such
+      // file" warning; the error below (or the incomplete report) says more.
+      warnings.removeAll { $0.message.hasSuffix("/master.cf: No such file or directory") }
+    }
+    var findings = warnings.map { locate($0.message, in: places) }
     if let fatal = configuration.fatal {
       findings.append(
         Finding(
           id: id, severity: .error, message: "postconf would stop: \(fatal)", file: "main.cf",
           fix: "Correct the configuration until 'postconf -n' runs without a fatal error."))
     }
+    if context.options.masterCF == .missing {
+      findings.append(
+        Finding(
+          id: id, severity: .error,
+          message: "master.cf does not exist: Postfix cannot start without it",
+          file: "master.cf",
+          fix: "Restore master.cf (the stock file of the Postfix package) and review its services."
+        ))
+    }
     return findings
+  }
+
+  /// Where the parameters named in warnings are, indexed once per run.
+  struct Places {
+    /// The catalogue, for suggestions.
+    var catalog: ParameterCatalog
+    /// The catalogue's names as bytes.
+    var candidates: [[UInt8]]
+    /// The line of each main.cf name's effective entry.
+    var mainLines: [String: Int] = [:]
+    /// The first main.cf entry whose value mentions each `$name`.
+    var mainReferences: [String: (line: Int, name: String)] = [:]
+    /// The first master.cf `-o` of each name, with its service.
+    var masterOverrides: [String: (line: Int, service: String)] = [:]
+    /// The first master.cf `-o` whose value mentions each `$name`.
+    var masterReferences: [String: (line: Int, service: String, name: String)] = [:]
+
+    init(_ configuration: PostfixConfiguration) {
+      catalog = configuration.catalog
+      candidates = configuration.catalog.names.map { Array($0.utf8) }
+      for entry in configuration.mainCF.effectiveEntries {
+        let name = entry.name
+        if mainLines[name] == nil { mainLines[name] = entry.line }
+        for referenced in ConfigWarningRule.referencedNames(in: entry.value)
+        where mainReferences[referenced] == nil {
+          mainReferences[referenced] = (entry.line, name)
+        }
+      }
+      for entry in configuration.masterCF?.entries ?? [] {
+        guard let service = entry.service, let type = entry.type else { continue }
+        let key =
+          "\(String(decoding: service, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))"
+        for override in entry.overrides {
+          let name = String(decoding: override.name, as: UTF8.self)
+          if masterOverrides[name] == nil { masterOverrides[name] = (override.line, key) }
+          for referenced in ConfigWarningRule.referencedNames(in: override.value)
+          where masterReferences[referenced] == nil {
+            masterReferences[referenced] = (override.line, key, name)
+          }
+        }
+      }
+    }
   }
 
   /// Maps one postconf warning text to a finding with file and line.
   func locate(_ message: String, in configuration: PostfixConfiguration) -> Finding {
+    locate(message, in: Places(configuration))
+  }
+
+  /// Maps one postconf warning text to a finding with file and line.
+  func locate(_ message: String, in places: Places) -> Finding {
     let warning = Severity.warning
     // "DIR/main.cf, line N: overriding earlier entry: NAME=VALUE"
     if let range = message.firstRange(of: ", line "),
@@ -57,33 +123,28 @@ public struct ConfigWarningRule: AuditRule {
       let parameter = name(before: "=", in: assignment) ?? String(assignment)
       var text = rest
       var fix = "Remove '\(parameter)' or correct its name: Postfix ignores it."
-      if let guess = suggestion(for: parameter, catalog: configuration.catalog) {
+      if let guess = suggestion(for: parameter, among: places.candidates) {
         text += "; did you mean '\(guess)'?"
         fix = "Rename '\(parameter)' to '\(guess)'."
       }
-      if file == "master.cf", let override = masterOverride(named: parameter, in: configuration) {
+      if file == "master.cf", let override = places.masterOverrides[parameter] {
         return Finding(
           id: id, severity: warning, message: text, file: file, line: override.line,
           service: override.service, parameter: parameter, fix: fix)
       }
-      let line = configuration.mainCF.effectiveEntries.first { $0.name == parameter }?.line
       return Finding(
-        id: id, severity: warning, message: text, file: file, line: line, parameter: parameter,
-        fix: fix)
+        id: id, severity: warning, message: text, file: file, line: places.mainLines[parameter],
+        parameter: parameter, fix: fix)
     }
     if rest.hasPrefix("undefined parameter: ") {
       let parameter = String(rest.dropFirst("undefined parameter: ".count))
       let fix = "Define '\(parameter)' or remove the '$\(parameter)' reference."
-      if file == "master.cf",
-        let override = masterReference(to: parameter, in: configuration)
-      {
+      if file == "master.cf", let override = places.masterReferences[parameter] {
         return Finding(
           id: id, severity: warning, message: rest, file: file, line: override.line,
           service: override.service, parameter: override.name, fix: fix)
       }
-      let entry = configuration.mainCF.effectiveEntries.first {
-        references(parameter, in: $0.value)
-      }
+      let entry = places.mainReferences[parameter]
       return Finding(
         id: id, severity: warning, message: rest, file: file, line: entry?.line,
         parameter: entry?.name, fix: fix)
@@ -94,53 +155,56 @@ public struct ConfigWarningRule: AuditRule {
 
   /// The closest catalogue name, when one is plausibly meant.
   func suggestion(for name: String, catalog: ParameterCatalog) -> String? {
-    var best: (name: String, distance: Int)?
+    suggestion(for: name, among: catalog.names.map { Array($0.utf8) })
+  }
+
+  /// The closest of `candidates`, when one is plausibly meant.
+  func suggestion(for name: String, among candidates: [[UInt8]]) -> String? {
+    var best: (name: [UInt8], distance: Int)?
     let word = Array(name.utf8)
     let limit = max(2, word.count / 4)
-    for candidate in catalog.names {
-      let bytes = Array(candidate.utf8)
-      guard abs(bytes.count - word.count) <= limit else { continue }
-      let distance = EditDistance.between(word, bytes)
-      if distance <= limit, distance < best?.distance ?? Int.max {
-        best = (candidate, distance)
+    for bytes in candidates {
+      // Only a strictly closer name replaces the first best one.
+      let bound = min(limit, (best?.distance ?? Int.max) - 1)
+      guard abs(bytes.count - word.count) <= bound else { continue }
+      if let distance = EditDistance.between(word, bytes, atMost: bound) {
+        best = (bytes, distance)
       }
     }
-    return best?.name
+    return best.map { String(decoding: $0.name, as: UTF8.self) }
   }
 
-  func masterOverride(named name: String, in configuration: PostfixConfiguration) -> (
-    line: Int, service: String
-  )? {
-    guard let master = configuration.masterCF else { return nil }
-    for entry in master.entries {
-      if let found = entry.overrides.first(where: { $0.name == Array(name.utf8) }),
-        let service = entry.service, let type = entry.type
-      {
-        return (
-          found.line,
-          "\(String(decoding: service, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))"
-        )
-      }
+  /// Every name that ``references(_:in:)`` finds in `value`: the whole word
+  /// after each `$`, `${` or `$(`.
+  static func referencedNames(in value: [UInt8]) -> Set<String> {
+    func isWord(_ byte: UInt8) -> Bool {
+      (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+        || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
     }
-    return nil
-  }
-
-  func masterReference(to name: String, in configuration: PostfixConfiguration) -> (
-    line: Int, service: String, name: String
-  )? {
-    guard let master = configuration.masterCF else { return nil }
-    for entry in master.entries {
-      if let found = entry.overrides.first(where: { references(name, in: $0.value) }),
-        let service = entry.service, let type = entry.type
+    var names: Set<String> = []
+    var index = 0
+    // Each iteration moves past one byte.
+    while index < value.count {
+      defer { index += 1 }
+      guard value[index] == UInt8(ascii: "$") else { continue }
+      var start = index + 1
+      if start < value.count, value[start] == UInt8(ascii: "{") || value[start] == UInt8(ascii: "(")
       {
-        return (
-          found.line,
-          "\(String(decoding: service, as: UTF8.self))/\(String(decoding: type, as: UTF8.self))",
-          String(decoding: found.name, as: UTF8.self)
-        )
+        start += 1
       }
+      var end = start
+      while end < value.count, isWord(value[end]) { end += 1 }
+      guard end > start else { continue }
+      // A name followed by a non-ASCII letter or digit is part of a longer word.
+      if end < value.count, value[end] >= 0x80,
+        let next = String(decoding: value[end..<min(end + 4, value.count)], as: UTF8.self).first,
+        next.isLetter || next.isNumber
+      {
+        continue
+      }
+      names.insert(String(decoding: value[start..<end], as: UTF8.self))
     }
-    return nil
+    return names
   }
 
   /// Whether `value` mentions `$name`, `${name...}` or `$(name...)`.
@@ -192,5 +256,62 @@ public enum EditDistance {
       swap(&previous, &current)
     }
     return previous[b.count]
+  }
+
+  /// ``between(_:_:)`` when it is at most `limit`, else nil; only the cells
+  /// within `limit` of the diagonal are computed, so the cost is
+  /// `a.count * (2 * limit + 1)`.
+  /// - Parameters:
+  ///   - a: One word.
+  ///   - b: The other word.
+  ///   - limit: The largest distance of interest.
+  /// - Returns: The distance, or nil when it exceeds `limit`.
+  public static func between(_ a: [UInt8], _ b: [UInt8], atMost limit: Int) -> Int? {
+    guard limit >= 0, abs(a.count - b.count) <= limit else { return nil }
+    if a.isEmpty || b.isEmpty { return Swift.max(a.count, b.count) }
+    let beyond = limit + 1
+    let width = b.count + 1
+    // Two rows in one buffer; cells at least `beyond` all stand for "too far".
+    var rows = [Int](repeating: beyond, count: 2 * width)
+    return a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        rows.withUnsafeMutableBufferPointer { rows in
+          var j = 0
+          while j <= Swift.min(b.count, limit) {
+            rows[j] = j
+            j += 1
+          }
+          var previous = 0
+          var current = width
+          var i = 1
+          // Each iteration fills one row of the band.
+          while i <= a.count {
+            let low = i > limit ? i - limit : 1
+            let high = i + limit < b.count ? i + limit : b.count
+            rows[current + low - 1] = low == 1 && i < beyond ? i : beyond
+            var rowMinimum = rows[current + low - 1]
+            let byte = a[i - 1]
+            j = low
+            while j <= high {
+              var cell = rows[previous + j - 1] + (byte == b[j - 1] ? 0 : 1)
+              let up = rows[previous + j] + 1
+              if up < cell { cell = up }
+              let left = rows[current + j - 1] + 1
+              if left < cell { cell = left }
+              if cell > beyond { cell = beyond }
+              rows[current + j] = cell
+              if cell < rowMinimum { rowMinimum = cell }
+              j += 1
+            }
+            if high < b.count { rows[current + high + 1] = beyond }
+            if rowMinimum > limit { return nil }
+            swap(&previous, &current)
+            i += 1
+          }
+          let distance = rows[previous + b.count]
+          return distance <= limit ? distance : nil
+        }
+      }
+    }
   }
 }

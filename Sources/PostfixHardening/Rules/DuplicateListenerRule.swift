@@ -23,11 +23,15 @@ public struct DuplicateListenerRule: AuditRule {
   public func check(_ context: AuditContext) -> [Finding] {
     let listeners = Listener.all(in: context.configuration)
     var findings: [Finding] = []
-    for (index, listener) in listeners.enumerated() {
-      guard
-        let earlier = listeners[..<index].first(where: { $0.clashes(with: listener) }),
-        let port = listener.port
-      else { continue }
+    // Compared only with the earlier listeners of the same port: linear in
+    // the number of services for any realistic master.cf.
+    var byPort: [Int: [Listener]] = [:]
+    for listener in listeners {
+      guard let port = listener.port else { continue }
+      defer { byPort[port, default: []].append(listener) }
+      guard let earlier = byPort[port]?.first(where: { $0.clashes(with: listener) }) else {
+        continue
+      }
       findings.append(
         Finding(
           id: id, severity: .error,

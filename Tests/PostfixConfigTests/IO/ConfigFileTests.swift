@@ -44,7 +44,9 @@ import Testing
       try ConfigFile.read(path: scratch.path("main.cf"))
     }
     #expect(error.code == .fileTooLarge)
-    #expect(error.reason.contains("67108864"))
+    #expect(
+      error.reason
+        == "open \(scratch.path("main.cf")): file is larger than the limit of 67108864 bytes")
   }
 
   @Test func limitIsInclusive() throws {
@@ -60,6 +62,33 @@ import Testing
   @Test func directoryIsAnError() throws {
     let scratch = try IOScratch()
     #expect(throws: PostfixConfigError(.io, "")) { try ConfigFile.read(path: scratch.directory) }
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func onlyRegularFilesAreRead() throws {
+    // A FIFO would block until a writer comes, /dev/zero never ends.
+    let scratch = try IOScratch()
+    let fifo = scratch.path("main.cf")
+    #expect(mkfifo(fifo, 0o644) == 0)
+    for read in [
+      { try ConfigFile.read(path: $0) }, { try ConfigFile.readShared(path: $0).bytes },
+      { try ConfigFile.readSnapshot(path: $0).bytes },
+    ] as [(String) throws -> [UInt8]] {
+      let error = try #require(throws: PostfixConfigError.self) { try read(fifo) }
+      #expect(error.code == .io)
+      #expect(error.reason == "open \(fifo): not a regular file (a FIFO)")
+    }
+    let device = try #require(throws: PostfixConfigError.self) {
+      try ConfigFile.read(path: "/dev/zero")
+    }
+    #expect(device.reason == "open /dev/zero: not a regular file (a character device)")
+    // A directory keeps postconf's words; a regular file is still read.
+    let directory = try #require(throws: PostfixConfigError.self) {
+      try ConfigFile.read(path: scratch.directory)
+    }
+    #expect(directory.reason == "read \(scratch.directory): Is a directory")
+    try scratch.write("master.cf", "a = 1\n")
+    #expect(try ConfigFile.read(path: scratch.path("master.cf")) == Array("a = 1\n".utf8))
   }
 
   @Test func sharedReadsMapLargeFilesAndCopySmallOnes() throws {

@@ -1,0 +1,187 @@
+import PostfixConfig
+import Testing
+
+@testable import PostfixHardening
+
+/// The audit grows linearly with the configuration: times at size N and 4N
+/// are compared (linear is about 4, quadratic about 16), never absolute times.
+@Suite(.serialized) struct AuditScalingTests {
+  typealias F = AuditFixtures
+
+  static let stockMaster = """
+    smtp      inet  n       -       y       -       -       smtpd
+    pickup    unix  n       -       y       60      1       pickup
+
+    """
+
+  /// `index` in five digits, so that every generated name has the same length
+  /// (a "did you mean" search costs more for a longer name).
+  static func digits(_ index: Int) -> String {
+    let text = String(index)
+    return String(repeating: "0", count: max(0, 5 - text.count)) + text
+  }
+
+  /// The best of three runs of an audit, in seconds (the configuration is
+  /// built outside the clock: only the audit is measured).
+  static func auditTime(_ configuration: PostfixConfiguration) -> Double {
+    var best = Double.infinity
+    for _ in 0..<3 {
+      let clock = ContinuousClock()
+      let elapsed = clock.measure {
+        _ = Audit.run(configuration: configuration, options: AuditOptions())
+      }
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      best = min(best, seconds)
+    }
+    return best
+  }
+
+  /// The growth of the audit time from `size` to `4 * size`.
+  static func growth(
+    _ size: Int, _ configuration: (Int) throws -> PostfixConfiguration
+  ) throws -> (ratio: Double, small: Double, large: Double) {
+    let small = auditTime(try configuration(size))
+    let large = auditTime(try configuration(4 * size))
+    return (large / max(small, 1e-4), small, large)
+  }
+
+  @Test func unusedMainCFParametersAreLinear() throws {
+    let growth = try Self.growth(500) { count in
+      var main = "mynetworks = 127.0.0.0/8\n"
+      for index in 0..<count { main += "zz_unused_\(Self.digits(index)) = value \(index)\n" }
+      return try F.configuration(main: main, master: Self.stockMaster)
+    }
+    #expect(growth.ratio < 6, "500: \(growth.small) s, 2000: \(growth.large) s")
+  }
+
+  @Test func unknownOverridesOfOneServiceAreLinear() throws {
+    let growth = try Self.growth(500) { count in
+      var master = Self.stockMaster + "submission inet n - y - - smtpd\n"
+      for index in 0..<count { master += "  -o zz_unknown_\(Self.digits(index))=x\n" }
+      return try F.configuration(main: "mynetworks = 127.0.0.0/8\n", master: master)
+    }
+    #expect(growth.ratio < 6, "500: \(growth.small) s, 2000: \(growth.large) s")
+  }
+
+  @Test func manyServicesAreLinear() throws {
+    let growth = try Self.growth(250) { count in
+      var master = ""
+      for index in 0..<count {
+        master += "127.0.\(index / 250).\(index % 250 + 1):2525 inet n - y - - smtpd\n"
+        master += "  -o zz_unknown_\(Self.digits(index))=x\n"
+      }
+      return try F.configuration(main: "mynetworks = 127.0.0.0/8\n", master: master)
+    }
+    #expect(growth.ratio < 6, "250: \(growth.small) s, 1000: \(growth.large) s")
+  }
+
+  @Test func undefinedReferencesAreLinear() throws {
+    let growth = try Self.growth(500) { count in
+      var main = "mynetworks = 127.0.0.0/8\n"
+      for index in 0..<count {
+        main += "smtpd_banner = $myhostname $zz_undefined_\(Self.digits(index))\n"
+      }
+      for index in 0..<count {
+        main += "zz_class_\(Self.digits(index)) = $zz_missing_\(Self.digits(index))\n"
+      }
+      main += "smtpd_restriction_classes ="
+      for index in 0..<count { main += " zz_class_\(Self.digits(index))" }
+      return try F.configuration(main: main + "\n", master: Self.stockMaster)
+    }
+    #expect(growth.ratio < 6, "500: \(growth.small) s, 2000: \(growth.large) s")
+  }
+
+  /// A value that expands to `bytes` bytes from a short main.cf (each
+  /// parameter doubles the previous one).
+  static func doubling(_ doublings: Int) -> String {
+    var main = "mynetworks = 127.0.0.0/8\nzz_b0 = " + String(repeating: "x", count: 64) + "\n"
+    for index in 1...doublings { main += "zz_b\(index) = $zz_b\(index - 1)$zz_b\(index - 1)\n" }
+    return main + "smtpd_banner = $myhostname ESMTP $zz_b\(doublings)\n"
+  }
+
+  @Test func aLargeExpansionIsExpandedOncePerConfiguration() throws {
+    // 64 bytes doubled 14 times: a 1 MiB greeting, the same for every smtpd
+    // service, asked for as the rules do (several times per service).
+    let main = Self.doubling(14)
+    func time(_ count: Int) throws -> Double {
+      var master = Self.stockMaster
+      for index in 0..<count { master += "127.0.0.\(index + 2):25 inet n - y - - smtpd\n" }
+      let configuration = try F.configuration(main: main, master: master)
+      let clock = ContinuousClock()
+      let elapsed = clock.measure {
+        for service in configuration.services where service.command == "smtpd" {
+          for _ in 0..<3 {
+            _ = configuration.setting("smtpd_banner", service: service.name, type: service.type)
+          }
+        }
+      }
+      return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+    let small = try time(2)
+    let large = try time(8)
+    // Expanded per service (or per call), the time would grow about four times.
+    #expect(large / small < 2, "3 services: \(small) s, 9: \(large) s")
+  }
+}
+
+/// Settings are expanded once per configuration and scope, with the same
+/// values as before: a service shares main.cf's expansion only when none of
+/// its `-o` settings (nor its `service_name`) plays a part.
+@Suite struct SettingCacheTests {
+  @Test func scopedSettingsSeeTheirOwnOverridesAndName() throws {
+    let main = """
+      mynetworks = 127.0.0.0/8
+      zz_part = global
+      smtpd_banner = $myhostname $zz_part
+      zz_named = $service_name here
+      zz_plain = $myhostname
+
+      """
+    let master = """
+      smtp      inet  n       -       y       -       -       smtpd
+      submission inet n       -       y       -       -       smtpd
+        -o zz_part=local
+      pickup    unix  n       -       y       60      1       pickup
+
+      """
+    let configuration = try AuditFixtures.configuration(main: main, master: master)
+    for _ in 0..<2 {
+      #expect(configuration.setting("smtpd_banner").text == "mail.example.test global")
+      #expect(
+        configuration.setting("smtpd_banner", service: "smtp", type: "inet").text
+          == "mail.example.test global")
+      let local = configuration.setting("smtpd_banner", service: "submission", type: "inet")
+      #expect(local.text == "mail.example.test local")
+      #expect(local.source == .mainCF(line: 3))
+      #expect(
+        configuration.setting("zz_named", service: "submission", type: "inet").text
+          == "submission here")
+      #expect(
+        configuration.setting("zz_named", service: "smtp", type: "inet").text == "smtp here")
+      #expect(
+        configuration.setting("zz_part", service: "submission", type: "inet").source
+          == .masterCF(service: "submission", type: "inet", line: 3))
+      #expect(
+        configuration.setting("zz_plain", service: "smtp", type: "inet")
+          == configuration.setting("zz_plain"))
+    }
+  }
+
+  @Test func concurrentReadersAgree() async throws {
+    let configuration = try AuditFixtures.configuration(
+      main: AuditScalingTests.doubling(8), master: AuditScalingTests.stockMaster)
+    let expected = configuration.setting("smtpd_banner", service: "smtp", type: "inet")
+    let results = await withTaskGroup(of: Bool.self) { group in
+      for index in 0..<8 {
+        group.addTask {
+          index.isMultiple(of: 2)
+            ? configuration.setting("smtpd_banner", service: "smtp", type: "inet") == expected
+            : configuration.setting("smtpd_banner").value == expected.value
+        }
+      }
+      return await group.reduce(into: [Bool]()) { $0.append($1) }
+    }
+    #expect(results.allSatisfy { $0 })
+  }
+}
