@@ -148,6 +148,9 @@ enum ApplyCommand {
       }
     }
     defer { withExtendedLifetime(lock) {} }
+    if lock != nil, let report = ApplyJournal.interrupted(configDirectory: directory) {
+      console.err("pfharden apply: warning: \(report)\n")
+    }
     let main = try ConfigFile.read(path: mainPath)
     let master: [UInt8]?
     if HostFiles.exists(masterPath) {
@@ -229,7 +232,15 @@ enum ApplyCommand {
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
-    _ = try executor.execute(plan)
+    // Left behind only when this run dies between the first write and validation.
+    try ApplyJournal.begin(plan, backup: backup.archive)
+    do {
+      _ = try executor.execute(plan)
+    } catch {
+      ApplyJournal.end(configDirectory: directory)
+      throw error
+    }
+    ApplyJournal.end(configDirectory: directory)
     console.out(
       "To undo: pfharden restore \(Printable.sanitize(backup.archive.utf8)) -c "
         + "\(Printable.sanitize(directory.utf8)) --yes, then \(activationText(plan.activation)).\n")

@@ -238,6 +238,55 @@ enum ApplyCLIFixture {
     #expect(!result.stderr.contains("server TLS left as it is"))
   }
 
+  @Test func aRunKilledBetweenTheTwoWritesIsReportedByTheNext() throws {
+    let directory = try ApplyCLIFixture.stockCopy()
+    let backups = try ApplyCLIFixture.temporaryDirectory("backups")
+    defer {
+      try? FileManager.default.removeItem(atPath: directory)
+      try? FileManager.default.removeItem(atPath: backups)
+    }
+    let pair = try LiveApplyTests.certificate(in: backups, name: "mail")
+    // A run that wrote main.cf and died before master.cf: its journal stays.
+    let crashed = ApplyCLIFixture.run(
+      {
+        ApplyCommand.run(
+          arguments: $0, console: &$1,
+          executor: { validator in
+            ApplyExecutor(
+              write: { bytes, path, expected in
+                if path.hasSuffix("/master.cf") {
+                  // What a kill -9 here leaves: nothing more happens, not even a restore.
+                  let record = directory + "/" + ApplyJournal.fileName
+                  try FileManager.default.copyItem(atPath: record, toPath: record + ".kept")
+                  throw PostfixConfigError(.io, "killed")
+                }
+                try AtomicWriter.writePreserving(bytes, to: path, expectedOriginal: expected)
+              }, validate: validator)
+          })
+      },
+      [
+        "--profile", "submission", "-c", directory, "--cert", pair.certificate, "--key", pair.key,
+        "--yes", "--backup-dir", backups,
+      ])
+    #expect(crashed.status == 2, "\(crashed.stderr)")
+    // The run above restored main.cf; put the interrupted state back by hand.
+    let record = directory + "/" + ApplyJournal.fileName
+    try FileManager.default.moveItem(atPath: record + ".kept", toPath: record)
+    let planned = try #require(
+      String(decoding: try ApplyCLIFixture.bytes(record), as: UTF8.self).split(separator: "\n")
+        .first { $0.hasPrefix("backup ") })
+    #expect(!planned.isEmpty)
+    let next = apply(["--profile", "mx", "--domain", "example.test", "-c", directory, "--dry-run"])
+    #expect(!next.stderr.contains("interrupted"), "a dry run takes no lock and reads no journal")
+    let report = apply(
+      ["--profile", "send-only", "-c", directory, "--yes", "--backup-dir", backups])
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stderr.contains("an earlier apply was interrupted before it finished"))
+    #expect(report.stderr.contains("main.cf still has the old content"), "\(report.stderr)")
+    #expect(report.stderr.contains("pfharden restore "), "\(report.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: record))
+  }
+
   @Test func aSecondRunWaitsForNothingAndChangesNothing() throws {
     let directory = try ApplyCLIFixture.stockCopy()
     let backups = try ApplyCLIFixture.temporaryDirectory("backups")

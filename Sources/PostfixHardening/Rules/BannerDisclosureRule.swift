@@ -24,29 +24,44 @@ public struct BannerDisclosureRule: AuditRule {
     "almalinux",
   ]
 
+  /// The greeting judged: its first 4 KiB (no SMTP client reads more).
+  static let judgedLength = 4096
+
   public func check(_ context: AuditContext) -> [Finding] {
-    context.services.compactMap { service in
+    // One judgement per distinct banner, host name and mail name: services
+    // usually share main.cf's, and a banner may expand to megabytes.
+    var judged: [String: [String]] = [:]
+    return context.services.compactMap { service in
       let setting = context.setting("smtpd_banner", for: service)
       let mailName = context.setting("mail_name", for: service).text.lowercased()
-      // The host name may contain anything ("debian.example.org"): judge the rest.
       let hostname = context.setting("myhostname", for: service).text.lowercased()
-      var banner = setting.text.lowercased()
-      if !hostname.isEmpty {
-        while let range = banner.firstRange(of: hostname) { banner.removeSubrange(range) }
-      }
-      let words = banner.split(whereSeparator: { !$0.isLetter && $0 != " " })
-        .flatMap { $0.split(separator: " ") }.map(String.init)
-      var named = Self.names.filter { name in
-        name.contains(" ") ? banner.contains(name) : words.contains(name)
-      }
-      if !mailName.isEmpty, banner.contains(mailName), !named.contains(mailName) {
-        named.insert(mailName, at: 0)
-      }
+      let text = String(setting.text.prefix(Self.judgedLength))
+      let key = [text, hostname, mailName].joined(separator: "\u{0}")
+      let named = judged[key] ?? Self.disclosed(text, hostname: hostname, mailName: mailName)
+      judged[key] = named
       guard !named.isEmpty else { return nil }
+      let shown = setting.text.count > 200 ? String(setting.text.prefix(200)) + "…" : setting.text
       return context.finding(
         id, service.role == .sendOnly ? .info : .warning,
-        "the SMTP greeting discloses '\(named.joined(separator: "', '"))': \(setting.text)",
+        "the SMTP greeting discloses '\(named.joined(separator: "', '"))': \(shown)",
         setting: setting, fix: "Set smtpd_banner = $myhostname ESMTP (transform banner).")
     }
+  }
+
+  /// The software and system names a greeting gives away.
+  static func disclosed(_ text: String, hostname: String, mailName: String) -> [String] {
+    // The host name may contain anything ("debian.example.org"): judge the rest.
+    let banner =
+      hostname.isEmpty ? text.lowercased() : text.lowercased().replacing(hostname, with: " ")
+    let words = banner.split(whereSeparator: { !$0.isLetter && $0 != " " })
+      .flatMap { $0.split(separator: " ") }.map(String.init)
+    let present = Set(words)
+    var named = names.filter { name in
+      name.contains(" ") ? banner.contains(name) : present.contains(name)
+    }
+    if !mailName.isEmpty, banner.contains(mailName), !named.contains(mailName) {
+      named.insert(mailName, at: 0)
+    }
+    return named
   }
 }
