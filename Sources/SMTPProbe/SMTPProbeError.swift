@@ -32,3 +32,8 @@ public struct SMTPProbeError: Error, Equatable, Sendable {
     lhs.code == rhs.code
   }
 }
+
+extension SMTPProbeError: CustomStringConvertible {
+  /// The reason alone, so that interpolating the error never shows Swift's debug form.
+  public var description: String { reason }
+}

@@ -28,7 +28,15 @@ enum ProbeCommand {
                               an outside vantage from the inside.
       --source ADDR           Bind connections to this local address.
       --implicit-tls          The port speaks TLS before the greeting (as 465 does).
-      --timeout S             Seconds each step may take (default: 10).
+      --timeout S             Seconds each step may take: connect, one command and
+                              its reply, one TLS handshake (default: 10). A session
+                              may take 6 steps or 60 s, whichever is longer, never
+                              more than --total-timeout. It does not change
+                              --total-timeout.
+      --total-timeout S       Seconds the whole probe may take, TLS analysis
+                              included (default: 300, at most 3600, at least
+                              --timeout). Checks not finished by then are reported
+                              as not run and the exit status is 2.
       --max-connections N     The connection budget of the SMTP checks (default:
                               10). Connections are made one at a time, with
                               back-off after a 421.
@@ -52,8 +60,15 @@ enum ProbeCommand {
     rerun from outside or with --xclient-addr) or inconclusive (refused for another
     reason, so relaying was never tested).
 
+    COMPLETENESS: every check is reported as ran, refused (the server refused what
+    it needs, such as MAIL before STARTTLS), partial (with counts, such as relay
+    forms tried of 16) or not run (with the reason). Any check partial or not run
+    makes the probe incomplete: a probe-incomplete error and exit status 2. A
+    server that sends replies to commands never sent ends the probe the same way.
+
     EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 could not
-    complete (connection refused, timeout, service refused), 64 usage error.
+    complete (connection refused, timeout, service refused, a check that did not
+    run to the end), 64 usage error.
 
     """
 
@@ -66,6 +81,8 @@ enum ProbeCommand {
     var json = false
     var verbose = false
     var minSeverity = Severity.warning
+    var stepSeconds: Double?
+    var totalSeconds: Double?
   }
 
   enum Parsed {
@@ -76,7 +93,7 @@ enum ProbeCommand {
 
   static let valueOptions = [
     "--role", "--helo", "--xclient-addr", "--source", "--timeout", "--format", "--min-severity",
-    "--max-connections", "--max-tls-connections",
+    "--max-connections", "--max-tls-connections", "--total-timeout",
   ]
   static let flagOptions = [
     "--implicit-tls", "--no-tls", "--tls-only", "--verbose", "-v", "--help", "-h",
@@ -126,7 +143,7 @@ enum ProbeCommand {
       console.out(TextReport.render(report, verbose: invocation.verbose))
     }
     if let failure = report.failure {
-      console.err("pfharden probe: error: could not complete: \(failure.reason)\n")
+      console.err("pfharden probe: error: could not complete: \(failure)\n")
       return CLI.ExitCode.failure
     }
     return report.hasFindings(atLeast: invocation.minSeverity)
@@ -179,6 +196,7 @@ enum ProbeCommand {
     if invocation.options.tlsOnly, !invocation.options.analyseTLS {
       return .usage("--tls-only and --no-tls exclude each other")
     }
+    if let problem = applyTimeouts(&invocation) { return .usage(problem) }
     guard let target else { return .usage("missing HOST[:PORT]") }
     guard let (host, port) = splitTarget(target) else {
       return .usage("not a HOST[:PORT]: '\(printable(target))'")
@@ -220,12 +238,13 @@ enum ProbeCommand {
       guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
         return "--timeout must be a number of seconds between 0 and 3600, not '\(printable(value))'"
       }
-      let nanoseconds = UInt64(seconds * 1_000_000_000)
-      invocation.options.stepTimeoutNanoseconds = nanoseconds
-      invocation.options.sessionTimeoutNanoseconds = max(
-        invocation.options.sessionTimeoutNanoseconds, nanoseconds * 6)
-      invocation.options.totalTimeoutNanoseconds = max(
-        invocation.options.totalTimeoutNanoseconds, nanoseconds * 30)
+      invocation.stepSeconds = seconds
+    case "--total-timeout":
+      guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
+        return
+          "--total-timeout must be a number of seconds between 0 and 3600, not '\(printable(value))'"
+      }
+      invocation.totalSeconds = seconds
     case "--max-connections":
       guard let count = Int(value), (1...100).contains(count) else {
         return "--max-connections must be between 1 and 100, not '\(printable(value))'"
@@ -249,6 +268,31 @@ enum ProbeCommand {
     default:
       return "unknown option '\(option)'"
     }
+    return nil
+  }
+
+  /// Sets the step, session and total time limits: `--timeout` is the step, a session
+  /// gets six steps or 60 s (whichever is longer), both capped by `--total-timeout`,
+  /// which `--timeout` never changes.
+  /// - Parameter invocation: The parsed command line.
+  /// - Returns: A usage problem, or nil.
+  static func applyTimeouts(_ invocation: inout Invocation) -> String? {
+    var options = invocation.options
+    if let seconds = invocation.totalSeconds {
+      options.totalTimeoutNanoseconds = UInt64(seconds * 1_000_000_000)
+    }
+    if let seconds = invocation.stepSeconds {
+      let step = UInt64(seconds * 1_000_000_000)
+      guard step <= options.totalTimeoutNanoseconds else {
+        return "--timeout (\(printable(String(seconds))) s) must not exceed --total-timeout "
+          + "(\(options.totalTimeoutNanoseconds / 1_000_000_000) s)"
+      }
+      options.stepTimeoutNanoseconds = step
+      options.sessionTimeoutNanoseconds = max(60_000_000_000, step * 6)
+    }
+    options.sessionTimeoutNanoseconds = min(
+      options.sessionTimeoutNanoseconds, options.totalTimeoutNanoseconds)
+    invocation.options = options
     return nil
   }
 
@@ -378,6 +422,9 @@ enum TextReport {
           out.append("    \(attempt.number). \(attempt.id): \(attempt.outcome.rawValue): \(reply)")
         }
       }
+    }
+    for check in report.checks where check.state != .ran {
+      row("check " + check.check, check.summary.dropFirst(check.check.count + 2).description)
     }
     out.append("")
     for finding in report.findings {

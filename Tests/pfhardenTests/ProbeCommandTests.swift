@@ -40,6 +40,7 @@ import Testing
     (["[::1"], "not a HOST[:PORT]"),
     (["127.0.0.1", "127.0.0.2"], "one target only"),
     (["127.0.0.1", "--timeout", "-1"], "--timeout must be"),
+    (["127.0.0.1", "--total-timeout", "0"], "--total-timeout must be"),
     (["127.0.0.1", "--format", "xml"], "--format must be text or json"),
     (["127.0.0.1", "--xclient-addr", "outside"], "--xclient-addr must be"),
     (["127.0.0.1", "--source", "eth0"], "--source must be"),
@@ -55,6 +56,80 @@ import Testing
     #expect(result.status == 64)
     #expect(result.stderr.contains(message), "\(result.stderr)")
     #expect(result.stdout.isEmpty)
+  }
+
+  @Test func timeoutNeverRaisesTheTotalLimitSilently() throws {
+    guard case .run(let given) = ProbeCommand.parse(["127.0.0.1", "--timeout", "9.5"]) else {
+      Issue.record("not parsed")
+      return
+    }
+    #expect(given.options.totalTimeoutNanoseconds == 300_000_000_000)
+    #expect(given.options.stepTimeoutNanoseconds == 9_500_000_000)
+    #expect(given.options.sessionTimeoutNanoseconds == 60_000_000_000)
+    guard
+      case .run(let both) = ProbeCommand.parse([
+        "127.0.0.1", "--total-timeout", "20", "--timeout", "5",
+      ])
+    else {
+      Issue.record("not parsed")
+      return
+    }
+    #expect(both.options.totalTimeoutNanoseconds == 20_000_000_000)
+    #expect(both.options.sessionTimeoutNanoseconds == 20_000_000_000)
+    let refused = probeCommand(["127.0.0.1", "--timeout", "30", "--total-timeout", "20"])
+    #expect(refused.status == 64)
+    #expect(refused.stderr.contains("must not exceed --total-timeout"), "\(refused.stderr)")
+    let help = probeCommand(["--help"]).stdout
+    #expect(help.contains("--total-timeout S"))
+    #expect(help.contains("does not change"))
+  }
+
+  @Test func incompleteProbeExits2WithThePlainReason() throws {
+    var report = ProbeReport(
+      host: "127.0.0.1", port: 25, address: "127.0.0.1:25", role: .mx, connections: 1,
+      failure: SMTPProbeError(
+        .protocolViolation, "the server sent replies to commands never sent: 250 Ok"),
+      banner: nil, capabilities: nil, tlsMode: .none, authBeforeStartTLS: nil, vrfy: nil,
+      expn: nil, rcptEnumeration: nil, heloRequired: nil, openRelay: nil, submission: nil,
+      findings: [], transcript: [])
+    report.checks = [
+      CheckStatus(check: "banner", state: .ran),
+      CheckStatus(
+        check: "vrfy", state: .notRun, reason: "the server sent replies to commands never sent"),
+      CheckStatus(
+        check: "open-relay", state: .partial, reason: "timeout", tried: 3, total: 16),
+    ]
+    report.findings = [
+      Finding(
+        id: "probe-incomplete", severity: .error, message: "The probe could not complete.",
+        evidence: [])
+    ]
+    for format in ["text", "json"] {
+      var console = Console.capturing()
+      let status = ProbeCommand.run(
+        arguments: ["127.0.0.1", "--format", format], console: &console,
+        probe: { _, _, _ in report })
+      let stdout = String(decoding: console.stdout, as: UTF8.self)
+      let stderr = String(decoding: console.stderr, as: UTF8.self)
+      #expect(status == 2)
+      #expect(!stderr.contains("SMTPProbeError("), "\(stderr)")
+      #expect(
+        stderr
+          == "pfharden probe: error: could not complete: "
+          + "the server sent replies to commands never sent: 250 Ok\n")
+      if format == "text" {
+        #expect(stdout.contains("check open-relay"), "\(stdout)")
+        #expect(stdout.contains("partial, 3 of 16 (timeout)"), "\(stdout)")
+      } else {
+        let json = try parse(stdout)
+        #expect(json["completed"] as? Bool == false)
+        let checks = try #require(json["checks"] as? [[String: Any]])
+        #expect(checks.count == 3)
+        #expect(checks[2]["tried"] as? Int == 3)
+        #expect(checks[2]["total"] as? Int == 16)
+        #expect(checks[1]["state"] as? String == "not-run")
+      }
+    }
   }
 
   @Test func targetsSplit() {
@@ -299,6 +374,10 @@ import Testing
       var report = Prober.probe(host: host, port: port, options: options)
       report.connections += Self.sampleTLS.connections - (report.tls?.connections ?? 0)
       report.tls = Self.sampleTLS
+      // The spliced analysis ran to the end.
+      report.checks = report.checks.map {
+        $0.check == "tls" ? CheckStatus(check: "tls", state: .ran) : $0
+      }
       report.findings = FindingsBuilder.findings(for: report)
       return report
     }

@@ -1,5 +1,8 @@
 /// Compares a random non-user with real users: VRFY, EXPN and RCPT enumeration.
 enum OracleCheck {
+  /// Why a comparison stopped before the server's error limit.
+  static let budgetReason = "stopped below the server's error limit"
+
   /// Decides the verdict from the control's reply and the users' replies.
   /// - Parameters:
   ///   - control: The reply for a random non-existent user.
@@ -46,7 +49,7 @@ enum OracleCheck {
         evidence: evidence)
     }
     guard replies.count == users.count + 1 else {
-      let reason = session.endedBy?.reason ?? "stopped below the server's error limit"
+      let reason = session.endedBy?.reason ?? budgetReason
       return OracleResult(verdict: nil, reason: reason, evidence: evidence)
     }
     return OracleResult(
@@ -75,7 +78,7 @@ enum OracleCheck {
     }
     _ = try? session.command("RSET")
     guard replies.count == 2 else {
-      return result(nil, session.endedBy?.reason ?? "stopped below the server's error limit")
+      return result(nil, session.endedBy?.reason ?? budgetReason)
     }
     if RelayCheck.isRelayDenial(replies[0]) {
       return result(nil, "\(domain) is not a local domain of the server: \(replies[0].summary)")

@@ -61,6 +61,10 @@ final class ProbeRun {
   var pendingBackoff = false
   let control: String
   var serverAddress: SocketAddress?
+  /// How far each check got, in the order they ran.
+  var statuses: [CheckStatus] = []
+  /// Set when a session met replies to commands never sent: no further session is opened.
+  var abandoned: SMTPProbeError?
 
   init(connector: any Connector, options: ProbeOptions, host: String, port: UInt16) {
     self.connector = connector
@@ -104,8 +108,117 @@ final class ProbeRun {
       probePlaintext()
       if report.tlsMode == .starttls, report.failure == nil { analyseTLS(mode: .startTLS) }
     }
+    concludeChecks()
     report.findings = FindingsBuilder.findings(for: report)
     return report
+  }
+
+  // MARK: Check status
+
+  /// The checks this run should have made, in order.
+  func plannedChecks() -> [String] {
+    let analyse = options.analyseTLS || options.tlsOnly
+    if options.implicitTLS {
+      return report.tlsMode == .implicit && analyse ? ["implicit-tls", "tls"] : ["implicit-tls"]
+    }
+    var names = ["banner", "ehlo"]
+    if !options.tlsOnly {
+      if options.role == .submission { names.append("submission") }
+      names += ["vrfy", "expn", "helo-required", "rcpt-enumeration", "open-relay"]
+    }
+    // Without EHLO it is unknown whether STARTTLS is offered: the analysis did not run.
+    if analyse, report.capabilities?.startTLS ?? true { names.append("tls") }
+    return names
+  }
+
+  /// The total time limit, in words.
+  var timeLimitReason: String {
+    "the probe's total time limit (\(Self.seconds(options.totalTimeoutNanoseconds)) s) passed"
+  }
+
+  static func seconds(_ nanoseconds: UInt64) -> String {
+    let tenths = nanoseconds / 100_000_000
+    return tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+  }
+
+  /// Fills the report's check list (a check never reached is not run, with the reason the
+  /// probe stopped) and makes the probe incomplete when any check did not run to the end.
+  func concludeChecks() {
+    let stop =
+      abandoned ?? report.failure
+      ?? (totalDeadline.hasPassed
+        ? SMTPProbeError(.timeout, timeLimitReason) : SMTPProbeError(.closed, "not reached"))
+    report.checks = plannedChecks().map { name in
+      statuses.last { $0.check == name }
+        ?? CheckStatus(name, .notRun, stop.reason, cause: stop.code)
+    }
+    let incomplete = report.checks.filter { !$0.isComplete }
+    guard report.failure == nil, let first = incomplete.first else { return }
+    let count = report.checks.count
+    report.failure = SMTPProbeError(
+      first.cause ?? .closed,
+      "\(incomplete.count) of \(count) check\(count == 1 ? "" : "s") did not run to the end: "
+        + incomplete.prefix(3).map(\.summary).joined(separator: "; "))
+  }
+
+  func note(_ status: CheckStatus) { statuses.append(status) }
+
+  /// The status of a VRFY, EXPN or RCPT comparison, from its result and its session.
+  func oracleStatus(
+    _ check: String, verb: String, _ result: OracleResult?, _ session: SMTPSession, total: Int
+  ) -> CheckStatus {
+    guard let result else {
+      let why = session.endedBy ?? SMTPProbeError(.closed, "not reached")
+      return CheckStatus(check, .notRun, why.reason, cause: why.code)
+    }
+    if result.verdict != nil { return CheckStatus(check, .ran) }
+    // Answers to the question itself; a 421 answers nothing.
+    let answered = result.evidence.filter {
+      ($0.command?.hasPrefix(verb) ?? false) && $0.reply != nil && $0.reply?.code != 421
+    }.count
+    if let ended = session.endedBy {
+      return CheckStatus(
+        check, answered == 0 ? .notRun : .partial, ended.reason, tried: answered, total: total,
+        cause: ended.code)
+    }
+    if result.reason == OracleCheck.budgetReason {
+      return CheckStatus(
+        check, .partial, result.reason, tried: answered, total: total, cause: .invalidRequest)
+    }
+    return CheckStatus(check, .refused, result.reason, tried: answered, total: total)
+  }
+
+  /// The TLS analysis's status: every protocol version tested, or why not.
+  func tlsStatus(_ tls: TLSScanResult?) -> CheckStatus {
+    guard let tls else {
+      let why =
+        abandoned ?? report.failure
+        ?? (totalDeadline.hasPassed
+          ? SMTPProbeError(.timeout, timeLimitReason)
+          : SMTPProbeError(.closed, "the analysis did not start"))
+      return CheckStatus("tls", .notRun, why.reason, cause: why.code)
+    }
+    let total = TLSProtocolVersion.all.count
+    let tested = TLSProtocolVersion.all.filter { tls.protocols[$0.name] != nil }.count
+    let stopped = tls.notes.first { $0.contains("scan stopped") }
+    switch tls.outcome {
+    case .notStarted where tls.startTLSRefusal != nil:
+      return CheckStatus(
+        "tls", .refused, "STARTTLS refused: \(tls.startTLSRefusal ?? "")", tried: 0,
+        total: total)
+    case .notStarted:
+      return CheckStatus(
+        "tls", .notRun, stopped ?? tls.notes.first ?? "no connection reached the handshake",
+        tried: 0, total: total, cause: .closed)
+    case .accepted, .allFailed, .unknown:
+      if stopped == nil, tested == total, tls.outcome != .unknown {
+        return CheckStatus("tls", .ran)
+      }
+      return CheckStatus(
+        "tls", tested == 0 ? .notRun : .partial,
+        stopped ?? tls.notes.first ?? "the analysis stopped before it could tell",
+        tried: tested, total: total, cause: .timeout)
+    }
   }
 
   // MARK: Connections
@@ -121,6 +234,7 @@ final class ProbeRun {
     var attempts = 0
     var lastGreeting: Reply?
     while true {
+      if let abandoned { return .failed(abandoned, lastGreeting) }
       if pendingBackoff { waitBackoff() }
       guard report.connections < options.connectionBudget else {
         return .failed(
@@ -130,7 +244,7 @@ final class ProbeRun {
           lastGreeting)
       }
       guard !totalDeadline.hasPassed else {
-        return .failed(SMTPProbeError(.timeout, "the probe's total deadline passed"), lastGreeting)
+        return .failed(SMTPProbeError(.timeout, timeLimitReason), lastGreeting)
       }
       report.connections += 1
       let number = report.connections
@@ -198,6 +312,11 @@ final class ProbeRun {
     let known = report.transcript.filter { $0.connection == session.connection }.count
     report.transcript += session.transcript.dropFirst(known)
     if session.sawServiceClosing { pendingBackoff = true }
+    if abandoned == nil, let ended = session.endedBy,
+      ended.reason.hasPrefix(SMTPSession.unsolicitedReason)
+    {
+      abandoned = SMTPProbeError(ended.code, SMTPSession.unsolicitedReason)
+    }
   }
 
   /// EHLO, falling back to HELO when EHLO is not recognised.
@@ -235,7 +354,11 @@ final class ProbeRun {
   /// Runs the TLS analysis over fresh connections, within its own connection budget and
   /// the probe's total deadline.
   func analyseTLS(mode: TLSChannelOpener.Mode) {
-    guard options.analyseTLS || options.tlsOnly, !totalDeadline.hasPassed else { return }
+    guard options.analyseTLS || options.tlsOnly else { return }
+    guard !totalDeadline.hasPassed else {
+      note(tlsStatus(nil))
+      return
+    }
     let host = report.host
     let serverName =
       SocketAddress.numeric(host, port: 0) == nil && RelayCheck.isDomainName(host) ? host : nil
@@ -259,13 +382,48 @@ final class ProbeRun {
     let opener = TLSChannelOpener(connector: connector, mode: mode, options: options)
     // The last connection's reply to STARTTLS when it was not 220.
     var refusal: Reply?
-    var result = TLSScanner(options: scanOptions) { try opener.open(startTLSRefusal: &refusal) }
-      .scan()
+    let watch = ImplicitTLSWatch()
+    var result = TLSScanner(options: scanOptions) {
+      let channel = try opener.open(startTLSRefusal: &refusal)
+      return mode == .implicit ? WatchedTLSChannel(base: channel, watch: watch) : channel
+    }
+    .scan()
     if result.outcome == .notStarted, let refusal {
       result.startTLSRefusal = Self.oneLine(refusal, limit: TLSScanResult.maxReasonLength)
     }
     report.connections += result.connections
+    if mode == .implicit, let plaintext = watch.plaintext {
+      implicitPortSpeaksPlaintext(plaintext, connections: result.connections)
+      return
+    }
     report.tls = result
+    note(tlsStatus(result))
+    if mode == .implicit, result.handshakes > 0, watch.bytes == 0, report.banner == nil {
+      report.failure = SMTPProbeError(
+        .timeout,
+        "the port sent nothing: no plaintext greeting and no answer to any of "
+          + "\(result.handshakes) TLS handshakes")
+    }
+  }
+
+  /// A port probed as implicit TLS answered the ClientHello with plaintext SMTP (a
+  /// greeting that came after the listening window): reported as plaintext, not TLS.
+  func implicitPortSpeaksPlaintext(_ bytes: [UInt8], connections: Int) {
+    report.tlsMode = .none
+    let first = report.connections - connections + 1
+    var reader = ReplyReader(limits: options.replyLimits)
+    let source = BufferTransport(bytes: bytes)
+    let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+    if let reply = try? reader.readReply(from: source, deadline: deadline) {
+      let exchange = Exchange(connection: first, command: nil, reply: reply)
+      report.transcript.append(exchange)
+      report.banner = BannerCheck.evaluate(reply, evidence: [exchange])
+    } else {
+      report.transcript.append(
+        Exchange(
+          connection: first, command: nil, reply: nil,
+          failure: "plaintext instead of TLS: \(Escape.text(bytes.prefix(80)))"))
+    }
   }
 
   /// A reply on one line (`454 4.7.0 text / more`), escaped and cut to `limit` characters.
@@ -287,6 +445,13 @@ final class ProbeRun {
     report.implicitTLSExpected = true
     guard report.connections < options.connectionBudget else { return }
     report.connections += 1
+    // Whatever happens below, the first connection's listen was this check.
+    defer {
+      let status =
+        report.failure.map { CheckStatus("implicit-tls", .notRun, $0.reason, cause: $0.code) }
+        ?? CheckStatus("implicit-tls", .ran)
+      note(status)
+    }
     let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
       .earliest(totalDeadline)
     let transport: any Transport
@@ -306,12 +471,18 @@ final class ProbeRun {
       .earliest(deadline)
     var reader = ReplyReader(limits: options.replyLimits)
     do {
-      let greeting = try reader.readReply(from: transport, deadline: listen)
+      // The listening window decides only whether the server speaks first; a greeting
+      // that has begun is then read within the step's deadline.
+      let first = try transport.receive(maxBytes: ReplyReader.chunk, deadline: listen)
+      guard !first.isEmpty else { throw SMTPProbeError(.closed, "server closed the connection") }
+      reader.absorb(first)
+      let greeting = try reader.readReply(from: transport, deadline: deadline)
       report.tlsMode = .none
       let exchange = Exchange(connection: 1, command: nil, reply: greeting)
       report.transcript.append(exchange)
       report.banner = BannerCheck.evaluate(greeting, evidence: [exchange])
-    } catch let error as SMTPProbeError where error.code == .timeout {
+    } catch let error as SMTPProbeError where error.code == .timeout && !reader.hasBufferedBytes {
+      // Nothing at all within the window: a TLS server waits for the ClientHello.
       report.transcript.append(
         Exchange(
           connection: 1, command: nil, reply: nil,
@@ -338,14 +509,18 @@ final class ProbeRun {
     case .session(let session, let greeting):
       first = session
       report.banner = BannerCheck.evaluate(greeting, evidence: Array(session.transcript.prefix(1)))
+      note(CheckStatus("banner", .ran))
     }
     let budget = options.negativeRepliesPerSession
     guard var capabilities = hello(first) else {
-      report.failure =
+      let failure =
         first.endedBy ?? SMTPProbeError(.protocolViolation, "the server refused EHLO and HELO")
+      report.failure = failure
+      note(CheckStatus("ehlo", .notRun, failure.reason, cause: failure.code))
       finish(first)
       return
     }
+    note(CheckStatus("ehlo", .ran))
     report.capabilities = capabilities
     report.tlsMode = capabilities.startTLS ? .starttls : .none
     report.authBeforeStartTLS = !capabilities.authMechanisms.isEmpty
@@ -369,17 +544,26 @@ final class ProbeRun {
     }
 
     if options.role == .submission {
-      report.submission = submissionCheck(first)
+      let submission = first.isOpen ? submissionCheck(first) : nil
+      report.submission = submission
+      if submission?.mailRefusedBeforeStartTLS != nil {
+        note(CheckStatus("submission", .ran))
+      } else {
+        let why = first.endedBy ?? SMTPProbeError(.closed, "no reply to MAIL")
+        note(CheckStatus("submission", .notRun, why.reason, cause: why.code))
+      }
     }
     if first.isOpen {
       report.vrfy = OracleCheck.run(
         verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
         budget: budget)
     }
+    note(oracleStatus("vrfy", verb: "VRFY", report.vrfy, first, total: 3))
     if first.isOpen {
       report.expn = OracleCheck.run(
         verb: "EXPN", control: control, users: ["postmaster"], session: first, budget: budget)
     }
+    note(oracleStatus("expn", verb: "EXPN", report.expn, first, total: 2))
     finish(first)
 
     // Session 2: MAIL before HELO, then RCPT enumeration for the server's own domain.
@@ -406,7 +590,9 @@ final class ProbeRun {
 
   func submissionCheck(_ session: SMTPSession) -> SubmissionResult {
     let start = session.transcript.count
-    guard let reply = try? session.command("MAIL FROM:<probe@example.com>") else {
+    // A 421 closes the session: it refuses nothing about STARTTLS.
+    guard let reply = try? session.command("MAIL FROM:<probe@example.com>"), reply.code != 421
+    else {
       return SubmissionResult(
         mailRefusedBeforeStartTLS: nil, evidence: Array(session.transcript[start...]))
     }
@@ -422,6 +608,8 @@ final class ProbeRun {
     case .failed(let error, _):
       report.heloRequired = HeloRequiredResult(required: nil, reason: error.reason, evidence: [])
       report.rcptEnumeration = OracleResult(verdict: nil, reason: error.reason, evidence: [])
+      note(CheckStatus("helo-required", .notRun, error.reason, cause: error.code))
+      note(CheckStatus("rcpt-enumeration", .notRun, error.reason, cause: error.code))
       return
     case .session(let opened, _):
       session = opened
@@ -434,6 +622,9 @@ final class ProbeRun {
       if mail.isPositive {
         required = false
         _ = try? session.command("RSET")
+      } else if mail.code == 421 {
+        required = nil
+        reason = session.endedBy?.reason ?? mail.summary
       } else if mail.code == 503 || mail.mentions("HELO") || mail.mentions("EHLO") {
         required = true
       } else {
@@ -442,37 +633,54 @@ final class ProbeRun {
       }
       report.heloRequired = HeloRequiredResult(
         required: required, reason: reason, evidence: Array(session.transcript[start...]))
+      if required != nil {
+        note(CheckStatus("helo-required", .ran))
+      } else if let ended = session.endedBy {
+        note(CheckStatus("helo-required", .notRun, ended.reason, cause: ended.code))
+      } else {
+        note(CheckStatus("helo-required", .refused, reason))
+      }
     } else {
+      let why = session.endedBy ?? SMTPProbeError(.closed, "no reply to MAIL")
       report.heloRequired = HeloRequiredResult(
-        required: nil, reason: session.endedBy?.reason,
-        evidence: Array(session.transcript[start...]))
+        required: nil, reason: why.reason, evidence: Array(session.transcript[start...]))
+      note(CheckStatus("helo-required", .notRun, why.reason, cause: why.code))
+    }
+    func notRCPT(_ reason: String) {
+      report.rcptEnumeration = OracleResult(verdict: nil, reason: reason, evidence: [])
+      if let ended = session.endedBy {
+        note(CheckStatus("rcpt-enumeration", .notRun, ended.reason, cause: ended.code))
+      } else {
+        note(CheckStatus("rcpt-enumeration", .refused, reason))
+      }
     }
     guard session.isOpen, let capabilities = hello(session) else {
-      report.rcptEnumeration = OracleResult(
-        verdict: nil, reason: session.endedBy?.reason ?? "EHLO refused", evidence: [])
+      notRCPT(session.endedBy?.reason ?? "EHLO refused")
       return
     }
     if vantage.kind == .xclient {
       guard applyXCLIENT(session, capabilities: capabilities).0 != nil else {
-        report.rcptEnumeration = OracleResult(
-          verdict: nil, reason: "XCLIENT failed in this session", evidence: [])
+        notRCPT(session.endedBy?.reason ?? "XCLIENT failed in this session")
         return
       }
     }
     guard let domain = serverName.flatMap({ RelayCheck.isDomainName($0) ? $0 : nil }) else {
-      report.rcptEnumeration = OracleResult(
-        verdict: nil, reason: "the server gave no domain name to test", evidence: [])
+      notRCPT("the server gave no domain name to test")
       return
     }
-    report.rcptEnumeration = OracleCheck.runRCPT(
+    let rcpt = OracleCheck.runRCPT(
       control: control, domain: domain, session: session,
       budget: options.negativeRepliesPerSession)
+    report.rcptEnumeration = rcpt
+    note(oracleStatus("rcpt-enumeration", verb: "RCPT", rcpt, session, total: 2))
   }
 
   func relayTest(vantage: Vantage, serverName: String?) -> RelayResult {
     let variants = RelayCheck.variants(serverName: serverName, serverAddress: serverAddress)
     var attempts: [RelayAttempt] = []
     var failure: String?
+    var cause = SMTPProbeError.Code.closed
+    var senderRefused = false
     var fruitless = 0
     var senderRefusalsInARow = 0
     while attempts.count < variants.count, fruitless < 2 {
@@ -480,6 +688,7 @@ final class ProbeRun {
       switch open() {
       case .failed(let error, _):
         failure = error.reason
+        cause = error.code
         fruitless = 2
         continue
       case .session(let opened, _):
@@ -493,11 +702,13 @@ final class ProbeRun {
         failure =
           session.endedBy?.reason
           ?? (vantage.kind == .xclient ? "XCLIENT failed in a relay session" : "EHLO refused")
+        cause = session.endedBy?.code ?? .protocolViolation
         finish(session)
         fruitless += 1
         continue
       }
       let limit = min(variants.count, attempts.count + options.relayAttemptsPerSession)
+      let wanted = limit - attempts.count
       let tried = RelayCheck.run(
         variants[attempts.count..<limit], session: session,
         budget: options.negativeRepliesPerSession
@@ -505,6 +716,7 @@ final class ProbeRun {
       if tried.isEmpty {
         fruitless += 1
         failure = session.endedBy?.reason ?? "no relay attempt completed"
+        cause = session.endedBy?.code ?? .closed
       } else {
         fruitless = 0
       }
@@ -512,11 +724,30 @@ final class ProbeRun {
         senderRefusalsInARow = attempt.senderRefused ? senderRefusalsInARow + 1 : 0
       }
       attempts += tried
+      if tried.count < wanted, let ended = session.endedBy {
+        failure = ended.reason
+        cause = ended.code
+      }
       finish(session)
       if senderRefusalsInARow >= 3 {
         failure = "the server refused the sender three times in a row"
+        senderRefused = true
         break
       }
+    }
+    let triedCount = attempts.count
+    if triedCount == variants.count {
+      note(CheckStatus("open-relay", .ran))
+    } else if senderRefused {
+      note(
+        CheckStatus(
+          "open-relay", .refused, failure, tried: triedCount, total: variants.count))
+    } else {
+      note(
+        CheckStatus(
+          "open-relay", triedCount == 0 ? .notRun : .partial,
+          failure ?? "only \(triedCount) of \(variants.count) forms were tried",
+          tried: triedCount, total: variants.count, cause: cause))
     }
     for variant in variants.dropFirst(attempts.count) {
       attempts.append(
@@ -537,4 +768,58 @@ final class ProbeRun {
       verdict: verdict, accepted: attempts.filter { $0.outcome == .accepted }.map(\.id),
       vantage: vantage, defers: defers, reason: reason, attempts: attempts)
   }
+}
+
+/// What the server sent on the implicit-TLS connections: a byte count, and the first bytes
+/// when they are plaintext SMTP (three digits, then a space, a dash or a line end).
+final class ImplicitTLSWatch {
+  var bytes = 0
+  var plaintext: [UInt8]?
+
+  func saw(_ chunk: [UInt8], first: Bool) {
+    bytes += chunk.count
+    guard first, plaintext == nil, chunk.count >= 4 else { return }
+    let digits = chunk.prefix(3).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    let separator = [UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+    if digits, (UInt8(ascii: "2")...UInt8(ascii: "5")).contains(chunk[0]),
+      separator.contains(chunk[3])
+    {
+      plaintext = Array(chunk.prefix(ReplyReader.chunk))
+    }
+  }
+}
+
+/// A TLS channel that reports what it receives to an ``ImplicitTLSWatch``.
+struct WatchedTLSChannel: TLSHandshakeChannel {
+  var base: any TLSHandshakeChannel
+  let watch: ImplicitTLSWatch
+  var received = false
+
+  mutating func send(_ bytes: [UInt8]) throws { try base.send(bytes) }
+
+  mutating func receive(upTo maxCount: Int, deadline: ContinuousClock.Instant) throws -> [UInt8] {
+    let chunk = try base.receive(upTo: maxCount, deadline: deadline)
+    watch.saw(chunk, first: !received)
+    if !chunk.isEmpty { received = true }
+    return chunk
+  }
+
+  mutating func close() { base.close() }
+}
+
+/// Bytes already read, offered as a transport, then end of stream.
+final class BufferTransport: Transport {
+  private var bytes: [UInt8]
+  init(bytes: [UInt8]) { self.bytes = bytes }
+  func send(_ bytes: [UInt8], deadline: Deadline) throws {
+    throw SMTPProbeError(.invalidRequest, "read-only")
+  }
+  func receive(maxBytes: Int, deadline: Deadline) throws -> [UInt8] {
+    let out = Array(bytes.prefix(maxBytes))
+    bytes.removeFirst(out.count)
+    return out
+  }
+  func close() { bytes = [] }
+  var localAddress: SocketAddress? { nil }
+  var remoteAddress: SocketAddress? { nil }
 }

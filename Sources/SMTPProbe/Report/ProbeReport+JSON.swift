@@ -27,6 +27,17 @@ extension ProbeReport {
         } ?? .null
       ),
       ("connections", .int(connections)),
+      (
+        "checks",
+        .array(
+          checks.map {
+            .object([
+              ("check", .string($0.check)), ("state", .string($0.state.rawValue)),
+              ("reason", .optional($0.reason)), ("tried", .optional($0.tried)),
+              ("total", .optional($0.total)),
+            ])
+          })
+      ),
       ("banner", banner.map(Self.json) ?? .null),
       ("capabilities", capabilities.map(Self.json) ?? .null),
       (

@@ -215,6 +215,13 @@ public struct ProbeReport: Equatable, Sendable {
   public var transcript: [Exchange]
   /// The TLS analysis, when it ran (STARTTLS offered or implicit TLS, not `--no-tls`).
   public var tls: TLSScanResult? = nil
+  /// How far each check got, in the order they run; checks that do not apply (skipped by
+  /// an option, TLS without STARTTLS) are absent.
+  public var checks: [CheckStatus] = []
+
+  /// Whether every check ran to the end (or was refused by the server's policy) and the
+  /// probe did not fail; false means exit status 2 and a `probe-incomplete` finding.
+  public var isComplete: Bool { failure == nil }
 
   /// Whether STARTTLS was advertised.
   public var startTLSOffered: Bool { capabilities?.startTLS ?? false }

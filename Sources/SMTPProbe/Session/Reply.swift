@@ -114,6 +114,12 @@ struct ReplyReader {
   /// Whether bytes arrived that no reply has consumed yet.
   var hasBufferedBytes: Bool { start < buffer.count }
 
+  /// The first unconsumed bytes, escaped (at most 80 of them), for evidence.
+  var bufferedPreview: String { Escape.text(buffer[start...].prefix(80)) }
+
+  /// Keeps bytes read outside ``readReply(from:deadline:)`` (at most one chunk).
+  mutating func absorb(_ bytes: [UInt8]) { buffer += bytes.prefix(Self.chunk) }
+
   /// Reads one complete (possibly multi-line) reply.
   /// - Parameters:
   ///   - transport: Where to read from.

@@ -20,6 +20,10 @@ final class SMTPSession {
   /// Whether the server answered 421 (service closing) at some point.
   private(set) var sawServiceClosing = false
 
+  /// Why a session stops when the server sends replies before a command was sent (or more
+  /// replies than commands): every later reply would be taken for the wrong command.
+  static let unsolicitedReason = "the server sent replies to commands never sent"
+
   /// Commands a probe must never send: they would transfer a message.
   static let forbiddenVerbs: Set<String> = ["DATA", "BDAT"]
   /// The longest command line the session will send (RFC 5321: 512 with CR LF).
@@ -101,7 +105,10 @@ final class SMTPSession {
     do {
       let deadline = stepDeadline
       if deadline.hasPassed { throw SMTPProbeError(.timeout, "session deadline passed") }
-      if let command { try transport.send(Array((command + "\r\n").utf8), deadline: deadline) }
+      if let command {
+        try refuseUnsolicitedInput()
+        try transport.send(Array((command + "\r\n").utf8), deadline: deadline)
+      }
       let reply = try reader.readReply(from: transport, deadline: deadline)
       transcript.append(Exchange(connection: connection, command: command, reply: reply))
       if reply.isTransientFailure || reply.isPermanentFailure { negativeReplies += 1 }
@@ -122,6 +129,25 @@ final class SMTPSession {
       end(wrapped)
       throw wrapped
     }
+  }
+
+  /// Refuses bytes that arrived before a command was sent.
+  ///
+  /// One command is in flight at a time (the probe never pipelines), so any byte that
+  /// is buffered or already waiting before a command is sent answers nothing the probe
+  /// asked: a protocol violation. The check does not wait (a deadline already passed).
+  private func refuseUnsolicitedInput() throws {
+    if !reader.hasBufferedBytes {
+      let now = Deadline.after(nanoseconds: 0, clock: clock)
+      if let early = try? transport.receive(maxBytes: ReplyReader.chunk, deadline: now),
+        !early.isEmpty
+      {
+        reader.absorb(early)
+      }
+    }
+    guard reader.hasBufferedBytes else { return }
+    throw SMTPProbeError(
+      .protocolViolation, "\(Self.unsolicitedReason): \(reader.bufferedPreview)")
   }
 
   private func end(_ error: SMTPProbeError) {
