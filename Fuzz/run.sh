@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds and runs a libFuzzer target for a parser of PostfixConfig or
-# SMTPProbe (the TLS and DER harnesses).
+# Builds and runs a libFuzzer target for a parser of PostfixConfig, the
+# audit and apply pipelines of PostfixHardening (Check), or SMTPProbe (the TLS
+# and DER harnesses).
 #
 #   Fuzz/run.sh TARGET SECONDS [extra libFuzzer options...]
 #
@@ -30,13 +31,29 @@ fi
 
 case "$target" in
   TLS | DER) module=SMTPProbe ;;
+  Check) module=PostfixHardening ;;
   *) module=PostfixConfig ;;
 esac
 mkdir -p "$here/bin"
 binary="$here/bin/${target}Fuzz"
-# shellcheck disable=SC2046
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
-  -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
+if [ "$module" = PostfixHardening ]; then
+  # PostfixHardening imports PostfixConfig: build that as a module first.
+  modules="$here/bin/modules"
+  mkdir -p "$modules"
+  # shellcheck disable=SC2046
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PostfixConfig \
+    -emit-module -emit-module-path "$modules/PostfixConfig.swiftmodule" \
+    -emit-library -static -o "$modules/libPostfixConfig.a" \
+    $(find "$root/Sources/PostfixConfig" -name '*.swift' | sort)
+  # shellcheck disable=SC2046
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
+    -I "$modules" -L "$modules" -lPostfixConfig \
+    -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
+else
+  # shellcheck disable=SC2046
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
+    -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
+fi
 
 corpus="$here/corpus-$target"
 mkdir -p "$corpus"
@@ -46,6 +63,19 @@ if [ -d "$seeds" ] && [ -z "$(ls -A "$corpus")" ]; then
   # Small fixture files only; the fuzzer grows its own corpus from there.
   find "$seeds" -type f -size -16k | while read -r file; do
     cp "$file" "$corpus/$(echo "$file" | cksum | cut -d' ' -f1)"
+  done
+fi
+
+if [ "$target" = Check ] && [ -z "$(ls -A "$corpus")" ]; then
+  # Real configurations: main.cf, a NUL, master.cf.
+  for dir in "$root"/Tests/PostfixHardeningTests/Fixtures/corpus/*/; do
+    [ -f "$dir/main.cf" ] || continue
+    seed="$corpus/$(basename "$dir")"
+    cat "$dir/main.cf" > "$seed"
+    if [ -f "$dir/master.cf" ]; then
+      printf '\000' >> "$seed"
+      cat "$dir/master.cf" >> "$seed"
+    fi
   done
 fi
 

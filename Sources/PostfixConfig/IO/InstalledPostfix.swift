@@ -37,6 +37,13 @@ public enum InstalledPostfix {
     try Spawn.run(path: postconf, arguments: arguments, limit: outputLimit)
   }
 
+  /// Runs a program with a time limit of its own (tests use a short one);
+  /// past it the program is killed and `.postfixTool` thrown.
+  static func run(program: String, arguments: [String], timeoutSeconds: Int) throws -> Output {
+    try Spawn.run(
+      path: program, arguments: arguments, limit: outputLimit, timeoutSeconds: timeoutSeconds)
+  }
+
   /// `postconf -d` (all defaults) of the installed Postfix.
   /// - Parameters:
   ///   - postconf: The program path.
@@ -100,7 +107,18 @@ public enum InstalledPostfix {
 
 // posix_spawn plus a poll loop that drains stdout and stderr together.
 private enum Spawn {
-  static func run(path: String, arguments: [String], limit: Int) throws -> InstalledPostfix.Output {
+  /// How long a program may take before it is stopped.
+  static let timeoutSeconds = 300
+
+  static func monotonicMilliseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
+  }
+
+  static func run(
+    path: String, arguments: [String], limit: Int, timeoutSeconds: Int = Spawn.timeoutSeconds
+  ) throws -> InstalledPostfix.Output {
     var outPipe: [Int32] = [-1, -1]
     var errPipe: [Int32] = [-1, -1]
     guard pipe(&outPipe) == 0 else { throw failure("pipe", path) }
@@ -143,13 +161,22 @@ private enum Spawn {
     var stdout: [UInt8] = []
     var stderr: [UInt8] = []
     var tooLarge = false
+    var timedOut = false
+    let deadline = monotonicMilliseconds() + timeoutSeconds * 1000
     var fds = [
       pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
       pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
     ]
     var buffer = [UInt8](repeating: 0, count: 65536)
     while fds.contains(where: { $0.fd >= 0 }) {
-      let ready = poll(&fds, nfds_t(fds.count), -1)
+      let left = deadline - monotonicMilliseconds()
+      if left <= 0 {
+        // A child that hangs (a FIFO it reads, a stuck lookup) is stopped.
+        _ = kill(pid, SIGKILL)
+        timedOut = true
+        break
+      }
+      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left, 60_000)))
       if ready < 0 {
         if errno == EINTR { continue }
         break
@@ -178,6 +205,10 @@ private enum Spawn {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
       guard errno == EINTR else { throw failure("waitpid", path) }
+    }
+    if timedOut {
+      throw PostfixConfigError(
+        .postfixTool, "\(path) did not finish within \(timeoutSeconds) s and was stopped")
     }
     if tooLarge {
       throw PostfixConfigError(.fileTooLarge, "\(path) printed more than \(limit) bytes")

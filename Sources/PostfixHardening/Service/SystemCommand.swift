@@ -64,7 +64,10 @@ public enum SystemCommand {
 
 // posix_spawn plus a poll loop that drains the pipes together.
 private enum Spawn {
-  static func run(path: String, arguments: [String], standardOutput: Int32?, limit: Int) throws
+  static func run(
+    path: String, arguments: [String], standardOutput: Int32?, limit: Int,
+    timeoutSeconds: Int = Spawn.timeoutSeconds
+  ) throws
     -> SystemCommand.Output
   {
     var errPipe: [Int32] = [-1, -1]
@@ -119,11 +122,20 @@ private enum Spawn {
     var stdout: [UInt8] = []
     var stderr: [UInt8] = []
     var tooLarge = false
+    var timedOut = false
+    let deadline = monotonicMilliseconds() + timeoutSeconds * 1000
     var fds = readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
     var buffer = [UInt8](repeating: 0, count: 65536)
     // Each iteration reads from a ready pipe or closes one at end of file.
     while fds.contains(where: { $0.fd >= 0 }) {
-      let ready = poll(&fds, nfds_t(fds.count), -1)
+      let left = deadline - monotonicMilliseconds()
+      if left <= 0 {
+        // A child that hangs (a FIFO it reads, a stuck lookup) is stopped.
+        _ = kill(pid, SIGKILL)
+        timedOut = true
+        break
+      }
+      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left, 60_000)))
       if ready < 0 {
         if errno == EINTR { continue }
         break
@@ -151,12 +163,25 @@ private enum Spawn {
     while waitpid(pid, &status, 0) < 0 {
       guard errno == EINTR else { throw failure("waitpid", path) }
     }
+    if timedOut {
+      throw PostfixHardeningError(
+        .configuration, "\(path) did not finish within \(timeoutSeconds) s and was stopped")
+    }
     if tooLarge {
       throw PostfixHardeningError(.configuration, "\(path) printed more than \(limit) bytes")
     }
     let signal = status & 0x7F
     let exit = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     return SystemCommand.Output(stdout: stdout, stderr: stderr, status: exit)
+  }
+
+  /// How long any program pfharden runs may take before it is stopped.
+  static let timeoutSeconds = 300
+
+  static func monotonicMilliseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
   }
 
   static func failure(_ call: String, _ path: String) -> PostfixHardeningError {
