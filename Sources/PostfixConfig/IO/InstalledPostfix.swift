@@ -34,13 +34,13 @@ public enum InstalledPostfix {
   /// - Throws: ``PostfixConfigError`` `.postfixTool` when it cannot be started,
   ///   `.fileTooLarge` when it prints more than ``outputLimit`` bytes.
   public static func run(postconf: String, arguments: [String]) throws -> Output {
-    try Spawn.run(path: postconf, arguments: arguments, limit: outputLimit)
+    try ProcessRunner.run(path: postconf, arguments: arguments, limit: outputLimit)
   }
 
   /// Runs a program with a time limit of its own (tests use a short one);
   /// past it the program is killed and `.postfixTool` thrown.
   static func run(program: String, arguments: [String], timeoutSeconds: Int) throws -> Output {
-    try Spawn.run(
+    try ProcessRunner.run(
       path: program, arguments: arguments, limit: outputLimit, timeoutSeconds: timeoutSeconds)
   }
 
@@ -105,10 +105,11 @@ public enum InstalledPostfix {
   }
 }
 
-// posix_spawn plus a poll loop that drains stdout and stderr together.
-private enum Spawn {
+// posix_spawn plus a poll loop that drains the pipes together: the one
+// process runner of the package (PostfixHardening's SystemCommand uses it).
+package enum ProcessRunner {
   /// How long a program may take before it is stopped.
-  static let timeoutSeconds = 300
+  package static let timeoutSeconds = 300
 
   static func monotonicMilliseconds() -> Int {
     var now = timespec()
@@ -116,24 +117,50 @@ private enum Spawn {
     return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
   }
 
-  static func run(
-    path: String, arguments: [String], limit: Int, timeoutSeconds: Int = Spawn.timeoutSeconds
+  /// Runs `path` with `arguments` (stdin `/dev/null`, environment inherited).
+  /// - Parameters:
+  ///   - path: The program.
+  ///   - arguments: The arguments after argv[0].
+  ///   - standardOutput: An open descriptor the program writes its standard
+  ///     output to (nothing is then collected), or nil to collect it.
+  ///   - limit: The most bytes collected from standard output and error together.
+  ///   - timeoutSeconds: Past this the program is killed.
+  /// - Returns: What it printed and its exit status.
+  /// - Throws: ``PostfixConfigError`` `.postfixTool` when it cannot be started
+  ///   or runs too long, `.fileTooLarge` when it prints more than `limit` bytes.
+  package static func run(
+    path: String, arguments: [String], standardOutput: Int32? = nil, limit: Int,
+    timeoutSeconds: Int = ProcessRunner.timeoutSeconds
   ) throws -> InstalledPostfix.Output {
-    var outPipe: [Int32] = [-1, -1]
     var errPipe: [Int32] = [-1, -1]
-    guard pipe(&outPipe) == 0 else { throw failure("pipe", path) }
-    guard pipe(&errPipe) == 0 else {
-      close(outPipe[0])
-      close(outPipe[1])
-      throw failure("pipe", path)
+    guard pipe(&errPipe) == 0 else { throw failure("pipe", path) }
+    var outPipe: [Int32] = [-1, -1]
+    if standardOutput == nil {
+      guard pipe(&outPipe) == 0 else {
+        let error = failure("pipe", path)
+        for fd in errPipe { _ = close(fd) }
+        throw error
+      }
     }
     // Only the dup2'd copies may reach the child.
-    for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    for fd in outPipe + errPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    let readers = [outPipe[0], errPipe[0]]
+    var writers = [outPipe[1], errPipe[1]]
+    defer {
+      for fd in readers + writers where fd >= 0 { _ = close(fd) }
+    }
+    // dup2 onto itself would keep close-on-exec: give the child a copy above 2.
+    var output = standardOutput ?? outPipe[1]
+    if output <= 2 {
+      output = fcntl(output, F_DUPFD_CLOEXEC, 3)
+      guard output >= 0 else { throw failure("dup", path) }
+      writers.append(output)
+    }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
     posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
@@ -149,11 +176,9 @@ private enum Spawn {
       var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
       _ = nanosleep(&pause, nil)
     }
-    close(outPipe[1])
-    close(errPipe[1])
+    for fd in writers where fd >= 0 { _ = close(fd) }
+    writers = []
     guard spawned == 0 else {
-      close(outPipe[0])
-      close(errPipe[0])
       throw PostfixConfigError(
         .postfixTool, "cannot run \(path): \(String(cString: strerror(spawned)))")
     }
@@ -163,11 +188,10 @@ private enum Spawn {
     var tooLarge = false
     var timedOut = false
     let deadline = monotonicMilliseconds() + timeoutSeconds * 1000
-    var fds = [
-      pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
-      pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
-    ]
+    var fds = readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
     var buffer = [UInt8](repeating: 0, count: 65536)
+    // Each iteration reads from a ready pipe, closes one at end of file, or
+    // ends the loop at the deadline.
     while fds.contains(where: { $0.fd >= 0 }) {
       let left = deadline - monotonicMilliseconds()
       if left <= 0 {
@@ -185,7 +209,6 @@ private enum Spawn {
         let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
         if count < 0, errno == EINTR { continue }
         if count <= 0 {
-          close(fds[index].fd)
           fds[index].fd = -1
           continue
         }
@@ -200,7 +223,6 @@ private enum Spawn {
         }
       }
     }
-    for fd in fds where fd.fd >= 0 { close(fd.fd) }
 
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
