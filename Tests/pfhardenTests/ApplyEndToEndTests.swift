@@ -17,23 +17,7 @@ import Testing
       || (FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath) && getuid() == 0),
     "needs root and /usr/sbin/postfix; set PFHARDEN_REQUIRE_POSTFIX=1 to fail instead of skipping"))
 struct ApplyEndToEndTests {
-  /// A running instance, or nil (recorded as an issue) where the suite was
-  /// required to run but cannot: not root, or no Postfix.
-  func startedInstance() throws -> ApplyInstance? {
-    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath)
-    else {
-      Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
-      return nil
-    }
-    let instance = try ApplyInstance()
-    do {
-      try instance.start()
-    } catch {
-      instance.stop()
-      throw error
-    }
-    return instance
-  }
+  func startedInstance() throws -> ApplyInstance? { try ApplyInstance.started() }
 
   @Test func relayProfileAppliedWithReloadClosesTheServer() throws {
     guard let instance = try startedInstance() else { return }
@@ -133,6 +117,23 @@ final class ApplyInstance: @unchecked Sendable {
 
   struct Failure: Error, CustomStringConvertible {
     var description: String
+  }
+
+  /// A running instance, or nil (recorded as an issue) where a suite was
+  /// required to run but cannot: not root, or no Postfix.
+  static func started() throws -> ApplyInstance? {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: postfixPath) else {
+      Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
+      return nil
+    }
+    let instance = try ApplyInstance()
+    do {
+      try instance.start()
+    } catch {
+      instance.stop()
+      throw error
+    }
+    return instance
   }
 
   init() throws {

@@ -18,21 +18,7 @@ import Testing
       || (FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath) && getuid() == 0),
     "needs root and /usr/sbin/postfix; set PFHARDEN_REQUIRE_POSTFIX=1 to fail instead of skipping"))
 struct LiveApplyTests {
-  func startedInstance() throws -> ApplyInstance? {
-    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: ApplyInstance.postfixPath)
-    else {
-      Issue.record("PFHARDEN_REQUIRE_POSTFIX=1 but not root or no /usr/sbin/postfix")
-      return nil
-    }
-    let instance = try ApplyInstance()
-    do {
-      try instance.start()
-    } catch {
-      instance.stop()
-      throw error
-    }
-    return instance
-  }
+  func startedInstance() throws -> ApplyInstance? { try ApplyInstance.started() }
 
   func masterPID(_ instance: ApplyInstance) -> String {
     ((try? String(contentsOfFile: instance.directory + "/queue/pid/master.pid", encoding: .utf8))

@@ -641,134 +641,34 @@ final class MismatchedKeyPostfix {
     guard getuid() == 0 else { throw Failure(description: "starting Postfix needs root") }
   }
 
-  let directory: String
-  let port: UInt16
-  private var started = false
-  var configDirectory: String { directory + "/conf" }
+  /// The instance: Debian's stock configuration on a loopback port (``ApplyInstance``).
+  let instance: ApplyInstance
+  var directory: String { instance.directory }
+  var port: UInt16 { instance.port }
+  var configDirectory: String { instance.configDirectory }
 
   init() throws {
-    port = try FakeSMTPServer.freePort()
-    directory =
-      FileManager.default.temporaryDirectory
-      .appendingPathComponent("pfharden-probe-cli-\(port)-\(UUID().uuidString.prefix(8))").path
-    let files = FileManager.default
-    for sub in ["conf", "queue", "data", "spool", "tls"] {
-      try files.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
-    }
-    guard let user = getpwnam("postfix") else { throw Failure(description: "no postfix user") }
-    chown(directory + "/data", user.pointee.pw_uid, user.pointee.pw_gid)
-    chmod(directory + "/data", 0o700)
-    chmod(directory, 0o755)
-    let tls = directory + "/tls"
-    for arguments in [
-      ["genrsa", "-out", tls + "/cert.key", "2048"],
-      ["genrsa", "-out", tls + "/other.key", "2048"],
+    instance = try ApplyInstance()
+    // Two keys: the certificate is made for one, smtpd is given the other.
+    let made = try LiveApplyTests.certificate(in: instance.directory, name: "cert")
+    let other = try LiveApplyTests.certificate(in: instance.directory, name: "other")
+    let edit = try RealPostfix.run(
+      ApplyInstance.postconfPath,
       [
-        "req", "-new", "-x509", "-key", tls + "/cert.key", "-out", tls + "/cert.pem", "-days",
-        "30", "-subj", "/CN=mail.example.test",
-      ],
-    ] {
-      let run = try RealPostfix.run(Self.openssl, arguments)
-      guard run.status == 0 else {
-        throw Failure(
-          description: "openssl \(arguments[0]): \(String(decoding: run.stderr, as: UTF8.self))")
-      }
+        "-c", configDirectory, "-e", "smtpd_tls_security_level=may",
+        "smtpd_tls_cert_file=\(made.certificate)", "smtpd_tls_key_file=\(other.key)",
+      ])
+    guard edit.status == 0 else {
+      throw Failure(description: "postconf -e: \(String(decoding: edit.stderr, as: UTF8.self))")
     }
-    let main = """
-      compatibility_level = 3.6
-      queue_directory = \(directory)/queue
-      data_directory = \(directory)/data
-      mail_spool_directory = \(directory)/spool
-      maillog_file = \(directory)/maillog
-      maillog_file_prefixes = \(directory)
-      myhostname = mail.test-\(port).test
-      mydomain = test-\(port).test
-      mydestination = $myhostname, localhost
-      inet_interfaces = 127.0.0.1
-      inet_protocols = ipv4
-      smtpd_peername_lookup = no
-      smtp_dns_support_level = disabled
-      defer_transports = smtp, relay, local, virtual, lmtp, error, retry, discard
-      relayhost = [127.0.0.1]:9
-      allow_mail_to_commands =
-      allow_mail_to_files =
-      alias_maps =
-      alias_database =
-      smtpd_tls_security_level = may
-      smtpd_tls_cert_file = \(tls)/cert.pem
-      smtpd_tls_key_file = \(tls)/other.key
-
-      """
-    let services = [
-      "127.0.0.1:\(port) inet n - n - - smtpd", "pickup unix n - n 60 1 pickup",
-      "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-      "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
-      "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce",
-      "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
-      "proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp",
-      "relay unix - - n - - smtp", "showq unix n - n - - showq", "error unix - - n - - error",
-      "retry unix - - n - - error", "discard unix - - n - - discard",
-      "local unix - n n - - local", "virtual unix - n n - - virtual",
-      "lmtp unix - - n - - lmtp", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-      "postlog unix-dgram n - n - 1 postlogd", "tlsmgr unix - - n 1000? 1 tlsmgr",
-    ]
-    try main.write(toFile: configDirectory + "/main.cf", atomically: true, encoding: .utf8)
-    try (services.joined(separator: "\n") + "\n").write(
-      toFile: configDirectory + "/master.cf", atomically: true, encoding: .utf8)
   }
 
   /// Starts the instance and waits (at most 15 s) for a `220` greeting: the master
   /// listens even when smtpd cannot start.
-  func start() throws {
-    let run = try RealPostfix.run(Self.postfixPath, ["-c", configDirectory, "start"])
-    guard run.status == 0 else {
-      throw Failure(description: "postfix start: \(String(decoding: run.stderr, as: UTF8.self))")
-    }
-    started = true
-    let deadline = Date().addingTimeInterval(15)
-    while Date() < deadline {
-      if greets() { return }
-      usleep(100_000)
-    }
-    throw Failure(description: "no 220 greeting on 127.0.0.1:\(port) within 15 s: \(log())")
-  }
+  func start() throws { try instance.start() }
 
   /// Stops the instance and removes its directory; safe to call twice.
-  func stop() {
-    if started {
-      _ = try? RealPostfix.run(Self.postfixPath, ["-c", configDirectory, "stop"])
-      started = false
-      usleep(200_000)
-    }
-    try? FileManager.default.removeItem(atPath: directory)
-  }
+  func stop() { instance.stop() }
 
-  deinit { stop() }
-
-  func log() -> String {
-    (try? String(contentsOfFile: directory + "/maillog", encoding: .utf8)) ?? ""
-  }
-
-  /// Whether 127.0.0.1:port sends a `220` line within a second.
-  private func greets() -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 1, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard connected == 0 else { return false }
-    var buffer = [UInt8](repeating: 0, count: 512)
-    let count = recv(fd, &buffer, buffer.count, 0)
-    _ = "QUIT\r\n".withCString { send(fd, $0, 6, Int32(MSG_NOSIGNAL)) }
-    return count >= 4 && buffer[0..<3] == [0x32, 0x32, 0x30]
-  }
+  func log() -> String { instance.log() }
 }
