@@ -193,3 +193,39 @@ import Testing
     #expect(results.allSatisfy { $0 })
   }
 }
+
+/// `postconf -Px` grows linearly with a service's `-o` settings (the service
+/// name was once written into a copy of all of them for every value).
+@Suite(.serialized) struct MasterExpansionScalingTests {
+  static func time(_ count: Int) -> Double {
+    var master = "smtp inet n - y - - smtpd\n"
+    for index in 0..<count { master += "  -o zz_p\(index)=v$service_name\(index)\n" }
+    let inputs = PostconfInputs(
+      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: true,
+      mainCF: .contents([]), masterCF: .contents(Array(master.utf8)), host: ApplySupport.host,
+      catalog: .embedded)
+    var best = Double.infinity
+    for _ in 0..<3 {
+      let clock = ContinuousClock()
+      let elapsed = clock.measure {
+        _ = Postconf.run(arguments: [Array("-Px".utf8)], inputs: inputs)
+      }
+      best = min(
+        best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    return best
+  }
+
+  @Test func expandedParametersOfOneServiceAreLinear() {
+    let small = Self.time(1000)
+    let large = Self.time(4000)
+    #expect(large / max(small, 1e-4) < 10, "1000: \(small) s, 4000: \(large) s")
+    let inputs = PostconfInputs(
+      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: true,
+      mainCF: .contents([]),
+      masterCF: .contents(Array("smtp inet n - y - - smtpd\n  -o zz_a=x$service_name\n".utf8)),
+      host: ApplySupport.host, catalog: .embedded)
+    let outcome = Postconf.run(arguments: [Array("-Px".utf8)], inputs: inputs)
+    #expect(String(decoding: outcome.stdout, as: UTF8.self) == "smtp/inet/zz_a = xsmtp\n")
+  }
+}

@@ -316,11 +316,16 @@ struct ParameterModel: Sendable {
     return { value, entry in
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
-      var scope =
+      let scope =
         model.services.first { $0.service == service && $0.type == type }
         ?? ServiceScope(service: service, type: type, line: entry.firstLine)
-      scope.settings[Array("service_name".utf8)] = entry.service ?? []
-      return try? model.expand(value, mode: [.expand], scope: scope)
+      // `service_name` is answered here rather than written into a copy of
+      // the scope: copying its settings per value made -Px quadratic in -o.
+      let serviceName = entry.service ?? []
+      return try? Self.expand(value, mode: [.expand], scope: scope) { name, mode, failure in
+        if name == "service_name" { return serviceName }
+        return model.lookup(name, scope: scope, mode: mode, failure: &failure)
+      }
     }
   }
 
