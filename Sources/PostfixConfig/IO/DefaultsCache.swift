@@ -101,7 +101,7 @@ public enum DefaultsCache {
   /// The 64-bit FNV-1a hash of `bytes`.
   /// - Parameter bytes: The input.
   /// - Returns: The hash.
-  static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
+  package static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes {
       hash ^= UInt64(byte)

@@ -81,12 +81,7 @@ public enum ApplyJournal {
   /// FNV-1a 64 of the bytes and their count, as hex: enough to tell the
   /// recorded contents apart (no security rests on it).
   static func fingerprint(_ bytes: [UInt8]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
-    return String(hash, radix: 16) + "-" + String(bytes.count)
+    String(DefaultsCache.fnv1a64(bytes), radix: 16) + "-" + String(bytes.count)
   }
 
   static func hexEncoded(_ text: String) -> String {

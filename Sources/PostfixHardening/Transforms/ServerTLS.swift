@@ -55,19 +55,6 @@ extension Transform {
         RuleID.tlsDHParameters,
       ])
   }
-
-  /// Submission services that master.cf already has refuse anonymous suites
-  /// even when the profile is about port 25: authenticated clients never
-  /// need them, and their DH is 1024 bits with Postfix 3.7 and OpenSSL 3.
-  public static let anonymousCiphersOffSubmission = Transform(
-    id: "submission-no-anonymous-tls",
-    summary: "no anonymous TLS suites on existing submission services", settings: [],
-    services: ["submission", "submissions"].map { name in
-      Service(
-        name: name, type: "inet", overrides: [Setting("smtpd_tls_exclude_ciphers", "aNULL")],
-        onlyIfPresent: true)
-    },
-    ruleIDs: [RuleID.tlsDHParameters])
 }
 
 extension Transform {
