@@ -168,6 +168,21 @@ public enum AtomicWriter {
     return (directory, String(decoding: bytes[(slash + 1)...], as: UTF8.self))
   }
 
+  /// Whether `name` is a temporary file this writer makes for `base`
+  /// (`.main.cf.<base 36>.tmp`): the debris an interrupted write leaves.
+  /// - Parameters:
+  ///   - name: A directory entry's name.
+  ///   - base: The file written (`main.cf`).
+  /// - Returns: True for exactly the names ``createTemporary`` produces.
+  public static func isTemporaryName(_ name: String, for base: String) -> Bool {
+    let prefix = "." + base + "."
+    guard name.hasPrefix(prefix), name.hasSuffix(".tmp") else { return false }
+    let middle = name.dropFirst(prefix.count).dropLast(4)
+    // A UInt64 in base 36 has 1 to 13 digits.
+    return !middle.isEmpty && middle.count <= 13
+      && middle.allSatisfy { ("0"..."9").contains($0) || ("a"..."z").contains($0) }
+  }
+
   static func createTemporary(directory: String, base: String, mode: mode_t) throws -> (
     Int32, String
   ) {

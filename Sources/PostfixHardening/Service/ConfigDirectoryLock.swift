@@ -85,18 +85,8 @@ public final class ConfigDirectoryLock: @unchecked Sendable {
     return removed
   }
 
-  /// `.main.cf.<base 36>.tmp` or `.master.cf.<base 36>.tmp`.
+  /// A temporary file of main.cf or master.cf (``AtomicWriter`` names them).
   static func isDebris(_ name: String) -> Bool {
-    for base in ["main.cf", "master.cf"] {
-      let prefix = "." + base + "."
-      guard name.hasPrefix(prefix), name.hasSuffix(".tmp") else { continue }
-      let middle = name.dropFirst(prefix.count).dropLast(4)
-      if !middle.isEmpty, middle.count <= 13,
-        middle.allSatisfy({ ("0"..."9").contains($0) || ("a"..."z").contains($0) })
-      {
-        return true
-      }
-    }
-    return false
+    ["main.cf", "master.cf"].contains { AtomicWriter.isTemporaryName(name, for: $0) }
   }
 }

@@ -5,6 +5,22 @@ import Testing
 
 // Serialized: two tests change the process umask.
 @Suite(.serialized) struct AtomicWriterTests {
+  @Test func theTemporaryNamesItMakesAreTheOnesItRecognises() throws {
+    let scratch = try IOScratch()
+    for _ in 0..<50 {
+      let (descriptor, path) = try AtomicWriter.createTemporary(
+        directory: scratch.path(""), base: "main.cf", mode: 0o600)
+      close(descriptor)
+      let name = String(path.split(separator: "/").last ?? "")
+      #expect(AtomicWriter.isTemporaryName(name, for: "main.cf"), "\(name)")
+      #expect(!AtomicWriter.isTemporaryName(name, for: "master.cf"), "\(name)")
+      unlink(path)
+    }
+    for name in [".main.cf.tmp", ".main.cf.ABC.tmp", "main.cf.abc.tmp", ".main.cf.a b.tmp"] {
+      #expect(!AtomicWriter.isTemporaryName(name, for: "main.cf"), "\(name)")
+    }
+  }
+
   @Test func postconfStyleWritesANew0644File() throws {
     // edit_e_file_mode: mode 0600 before, 0644 after, new inode, no main.cf.tmp left.
     let scratch = try IOScratch()
