@@ -111,15 +111,10 @@ public enum RoleInference {
       && address.bytes[10] == 0xFF && address.bytes[11] == 0xFF && address.bytes[12] == 127
   }
 
-  /// Splits a master.cf inet service name into host and port.
+  /// Splits a master.cf inet service name into host and port, as
+  /// ``Listener`` does (one table of service names for both).
   static func listenerParts(_ name: String) -> (host: String?, port: Int?) {
-    var host: String?
-    var portText = name
-    if let colon = name.lastIndex(of: ":") {
-      host = String(name[..<colon])
-      portText = String(name[name.index(after: colon)...])
-    }
-    let ports = ["smtp": 25, "submission": 587, "submissions": 465, "smtps": 465]
-    return (host, ports[portText] ?? Int(portText))
+    let (host, portText) = Listener.split(name)
+    return (host, Int(portText) ?? Listener.wellKnownPorts[portText.lowercased()])
   }
 }
