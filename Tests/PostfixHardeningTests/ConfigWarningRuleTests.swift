@@ -96,7 +96,7 @@ import Testing
   }
 
   @Test func boundedEditDistanceAgreesWithTheFullOne() {
-    var generator = SplitMix(seed: 14)
+    var generator = SeededGenerator(seed: 14)
     let alphabet = Array("abc_".utf8)
     for _ in 0..<2000 {
       let a = (0..<Int(generator.next() % 9)).map { _ in alphabet[Int(generator.next() % 4)] }
@@ -121,20 +121,5 @@ import Testing
         #expect(found.contains(name) == rule.references(name, in: bytes), "\(name) in \(value)")
       }
     }
-  }
-}
-
-/// A small seeded generator, for reproducible random words.
-struct SplitMix {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -6,17 +6,6 @@ import Testing
 /// Seeded mutations of the tricky fixture: planning never traps, and what it
 /// plans is stable (a second run plans nothing).
 @Suite struct PlannerMutationTests {
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let splices: [[UInt8]] = [
     Array("\r\n".utf8), [0], Array("\t".utf8), Array("#".utf8), Array("=".utf8),
     Array("\n".utf8), Array(" ".utf8), Array("\ndisable_vrfy_command = no\n".utf8),
@@ -26,7 +15,7 @@ import Testing
   @Test func mutantsPlanWithoutTrappingAndSettle() throws {
     let original = try ApplySupport.read(ApplySupport.tricky + "/main.cf")
     let master = try ApplySupport.read(ApplySupport.tricky + "/master.cf")
-    var generator = Generator(state: 20_261_129)
+    var generator = SeededGenerator(seed: 20_261_129)
     var planned = 0
     for _ in 0..<150 {
       var bytes = original
