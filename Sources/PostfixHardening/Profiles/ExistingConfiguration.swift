@@ -86,8 +86,7 @@ struct ExistingConfiguration {
 
   /// The words of a list value as written (blanks and commas separate them).
   static func writtenWords(_ setting: PostfixConfiguration.Setting) -> [String] {
-    setting.raw.split(whereSeparator: { [0x20, 0x09, 0x0A, 0x0D, 0x2C].contains($0) })
-      .map { String(decoding: $0, as: UTF8.self) }
+    ApplyPlanner.words(setting.raw).map { String(decoding: $0, as: UTF8.self) }
   }
 
   // MARK: - Relay restrictions
