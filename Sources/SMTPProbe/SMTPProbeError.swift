@@ -12,6 +12,11 @@ public struct SMTPProbeError: Error, Equatable, Sendable {
     case protocolViolation
     /// A request is malformed (bad address, forbidden target).
     case invalidRequest
+    /// The TLS peer sent a fatal alert (the reason names it).
+    case tlsAlert
+    /// A TLS handshake or record could not be completed: no common parameters, a record
+    /// that fails authentication, a `Finished` that does not match.
+    case tlsFailure
   }
 
   /// The stable error code.

@@ -44,6 +44,10 @@ enum ApplyCommand {
       --dry-run               Show the unified diff and what Postfix needs;
                               write nothing.
       --check                 Write nothing; exit 1 when changes are pending.
+      --format text|json      Output format (default: text). JSON is one object
+                              on standard output: the plan, the diff and what
+                              was done (docs/apply-json-schema.md, schemaVersion
+                              1). It never asks: a real run needs --yes.
       -y, --yes               Do not ask before writing.
       --backup-dir DIR        Where the backup goes (default:
                               /var/backups/pfharden).
@@ -73,11 +77,21 @@ enum ApplyCommand {
     var yes = false
     var reload = false
     var backupDirectory = Backup.defaultDestination
+    var format = Format.text
+  }
+
+  /// What `--format` chooses.
+  enum Format: String {
+    /// The diff, the plan and progress as text.
+    case text
+    /// One JSON object (``ApplyReport``); the text goes nowhere, or to
+    /// standard error when the run fails.
+    case json
   }
 
   static let valueOptions = [
     "--profile", "-c", "--network", "--relay-domain", "--domain", "--tls", "--cert", "--key",
-    "--sasl", "--sasl-path", "--postfix-version", "--backup-dir",
+    "--sasl", "--sasl-path", "--postfix-version", "--backup-dir", "--format",
   ]
   static let flagOptions = ["--dry-run", "--check", "--yes", "-y", "--reload", "--help", "-h"]
 
@@ -110,8 +124,33 @@ enum ApplyCommand {
     case .run(let parsed):
       invocation = parsed
     }
+    var report = ApplyReport(invocation)
+    guard invocation.format == .json else {
+      return run(invocation, console: &console, executor: executor, report: &report)
+    }
+    // The text account is kept aside: standard output carries only the object.
+    var text = Console.capturing(environment: console.environment)
+    let status = run(invocation, console: &text, executor: executor, report: &report)
+    guard status == CLI.ExitCode.clean || status == CLI.ExitCode.findings else {
+      // A failed run prints no object; what it did (the backup, what was
+      // restored) stays readable on standard error.
+      console.err(text.stdout)
+      console.err(text.stderr)
+      return status
+    }
+    report.recordVerified(from: text.stdout)
+    console.err(text.stderr)
+    console.out(report.rendered)
+    return status
+  }
+
+  /// Executes a parsed invocation and reports its errors.
+  static func run(
+    _ invocation: Invocation, console: inout Console,
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor, report: inout ApplyReport
+  ) -> Int32 {
     do {
-      return try execute(invocation, console: &console, executor: executor)
+      return try execute(invocation, console: &console, executor: executor, report: &report)
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
       return usage(error.reason, console: &console)
     } catch {
@@ -132,7 +171,8 @@ enum ApplyCommand {
 
   static func execute(
     _ invocation: Invocation, console: inout Console,
-    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor
+    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor,
+    report: inout ApplyReport
   ) throws -> Int32 {
     let directory = invocation.directory
     let mainPath = directory + "/main.cf"
@@ -190,10 +230,10 @@ enum ApplyCommand {
     let build = try invocation.profile.build(
       options: invocation.options, configuration: current, isReadable: HostFiles.isReadable)
     let planner = ApplyPlanner(version: version, catalog: catalog, host: host)
-    let plan = try planner.plan(
-      build.transforms, configDirectory: directory, mainCF: main, masterCF: master)
+    let plan = try planner.plan(build.transforms, for: current)
     let name = invocation.profile.rawValue
     for note in build.notes + plan.skipped { console.err("pfharden apply: note: \(note)\n") }
+    report.record(plan: plan, build: build, version: version)
     guard plan.hasChanges else {
       console.out("Nothing to change: \(directory) already follows the \(name) profile.\n")
       return CLI.ExitCode.clean
@@ -231,6 +271,7 @@ enum ApplyCommand {
     let backup = try Backup.create(
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
+    report.backup = backup
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     // Left behind only when this run dies between the first write and validation.
     try ApplyJournal.begin(plan, backup: backup.archive)
@@ -241,6 +282,8 @@ enum ApplyCommand {
       throw error
     }
     ApplyJournal.end(configDirectory: directory)
+    report.applied = true
+    report.validated = postconf != nil
     console.out(
       "To undo: pfharden restore \(Printable.sanitize(backup.archive.utf8)) -c "
         + "\(Printable.sanitize(directory.utf8)) --yes, then \(activationText(plan.activation)).\n")
@@ -255,9 +298,11 @@ enum ApplyCommand {
       console.out("Next: \(activationText(plan.activation)) (or run again with --reload).\n")
       return CLI.ExitCode.clean
     }
-    return reload(
+    let status = reload(
       plan: plan, directory: directory, catalog: catalog, host: host, executor: executor,
       console: &console)
+    report.reloaded = status == CLI.ExitCode.clean
+    return status
   }
 
   /// Why each change is made: one line per transform that changed something.
@@ -483,6 +528,11 @@ enum ApplyCommand {
             return .usage("not a Postfix version: '\(Printable.sanitize(value.utf8))'")
           }
           invocation.version = version
+        case "--format":
+          guard let format = Format(rawValue: value) else {
+            return .usage("--format must be text or json")
+          }
+          invocation.format = format
         default: invocation.backupDirectory = value
         }
       }
@@ -503,6 +553,9 @@ enum ApplyCommand {
     }
     if invocation.dryRun && invocation.check {
       return .usage("--dry-run and --check exclude each other")
+    }
+    if invocation.format == .json && !invocation.dryRun && !invocation.check && !invocation.yes {
+      return .usage("--format json never asks: add --yes, --check or --dry-run")
     }
     if invocation.profile == .relay && invocation.options.networks.isEmpty {
       return .usage(

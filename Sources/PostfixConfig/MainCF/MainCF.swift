@@ -29,11 +29,11 @@ public struct MainCF: Sendable, Equatable {
   /// For each entry (a logical line of kind `.entry`), its index in `logicalLines`.
   let entryLines: [Int]
   /// For each entry, the index of the previous entry with the same name, or -1.
-  let previousDefinition: [Int]
+  let previousDefinition: [Int32]
   /// Name lookup over entries.
   let index: MainCFNameIndex
   /// For each entry, its slot in `index`.
-  let slotOfEntry: [Int]
+  let slotOfEntry: [Int32]
 
   /// Parses `bytes`; never fails.
   /// - Parameter bytes: The file content, any bytes.
@@ -41,7 +41,14 @@ public struct MainCF: Sendable, Equatable {
     self.bytes = bytes
     var scanner = MainCFScanner()
     var collector = MainCFLineCollector()
-    bytes.withUnsafeBufferPointer { scanner.scan($0, into: &collector) }
+    bytes.withUnsafeBufferPointer { buffer in
+      // At most one logical line per physical line: reserving that avoids
+      // the copies of growth by doubling (pages never written stay unmapped).
+      let lines = MainCFLexing.count(MainCFLexing.newline, in: buffer) + 1
+      collector.lines.reserveCapacity(lines)
+      collector.entryLines.reserveCapacity(lines)
+      scanner.scan(buffer, into: &collector)
+    }
     joined = scanner.joined
     logicalLines = collector.lines
     entryLines = collector.entryLines
@@ -93,6 +100,24 @@ public struct MainCF: Sendable, Equatable {
     return valueBytes(logicalLines[entryLines[slot.last]])
   }
 
+  /// Every entry that defines `name`, in file order (the last one is the
+  /// effective definition); empty when the file does not define it.
+  ///
+  /// Runs in time proportional to the number of definitions, not the file.
+  /// - Parameter name: The parameter name, compared byte for byte.
+  /// - Returns: The entries.
+  public func definitions(of name: String) -> [MainCFEntry] {
+    guard let slot = lookup(Array(name.utf8)) else { return [] }
+    var positions: [Int] = []
+    var position = slot.last
+    // Each step moves to an earlier entry, so the walk ends.
+    while position >= 0 {
+      positions.append(position)
+      position = Int(previousDefinition[position])
+    }
+    return positions.reversed().map { makeEntry(logicalLines[entryLines[$0]]) }
+  }
+
   /// The effective parameter table, one row per name.
   ///
   /// Each row holds the last definition's value and first line; rows are in
@@ -108,7 +133,7 @@ public struct MainCF: Sendable, Equatable {
     var result: [MainCFEntry] = []
     result.reserveCapacity(index.count)
     for (position, previous) in previousDefinition.enumerated() where previous < 0 {
-      let slot = index.slot(at: slotOfEntry[position])
+      let slot = index.slot(at: Int(slotOfEntry[position]))
       result.append(makeEntry(logicalLines[entryLines[slot.last]]))
     }
     return result

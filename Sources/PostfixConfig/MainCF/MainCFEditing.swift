@@ -29,6 +29,22 @@ extension MainCF {
   ///   - path: The file name used in warnings (postconf uses `CONFIG_DIRECTORY/main.cf`).
   /// - Returns: The new document and the warnings.
   public func applying(_ edit: MainCFEdit, path: String = "main.cf") -> MainCFEditResult {
+    let edited = Self.edited(bytes, edit, path: path)
+    return MainCFEditResult(
+      document: MainCF(bytes: edited.bytes), warnings: edited.warnings,
+      appendedNames: edited.appendedNames)
+  }
+
+  /// The bytes ``applying(_:path:)`` produces from `bytes`, without parsing
+  /// the result: for callers that edit several times and parse once.
+  /// - Parameters:
+  ///   - bytes: A main.cf file's bytes.
+  ///   - edit: The edit.
+  ///   - path: The file name used in warnings.
+  /// - Returns: The edited bytes, the warnings and the appended names.
+  package static func edited(_ bytes: [UInt8], _ edit: MainCFEdit, path: String) -> (
+    bytes: [UInt8], warnings: [Diagnostic], appendedNames: [[UInt8]]
+  ) {
     var lookup: [[UInt8]: Int] = [:]
     var lengths = Set<Int>()
     for (position, request) in edit.requests.enumerated() {
@@ -114,11 +130,10 @@ extension MainCF {
         appended.append(edit.requests[position].name)
       }
     }
-    return MainCFEditResult(
-      document: MainCF(bytes: output), warnings: warnings, appendedNames: appended)
+    return (output, warnings, appended)
   }
 
-  private func appendSetting(_ output: inout [UInt8], _ request: MainCFEdit.Request) {
+  private static func appendSetting(_ output: inout [UInt8], _ request: MainCFEdit.Request) {
     output.append(contentsOf: request.name)
     output.append(contentsOf: " = ".utf8)
     output.append(contentsOf: request.value ?? [])

@@ -16,22 +16,73 @@ struct MainCFLogicalLine: Sendable {
 
   var kind: Kind
   var inJoined: Bool
+  // Offsets and line numbers are stored in 32 bits (a logical line is kept
+  // for every entry of files up to 64 MiB, so its size matters); the scanner
+  // never reads past 4 GiB.
+  private var first: UInt32
+  private var last: UInt32
+  private var bytesStart: UInt32
+  private var bytesEnd: UInt32
+  private var textRange: (start: UInt32, end: UInt32, cEnd: UInt32)
+  private var name: (start: UInt32, end: UInt32)
+  private var value: (start: UInt32, end: UInt32)
+
+  init(
+    kind: Kind, inJoined: Bool, firstLine: Int, lastLine: Int, byteStart: Int, byteEnd: Int,
+    textStart: Int, textEnd: Int, textCEnd: Int, nameStart: Int, nameEnd: Int,
+    valueStart: Int, valueEnd: Int
+  ) {
+    self.kind = kind
+    self.inJoined = inJoined
+    first = UInt32(truncatingIfNeeded: firstLine)
+    last = UInt32(truncatingIfNeeded: lastLine)
+    bytesStart = UInt32(truncatingIfNeeded: byteStart)
+    bytesEnd = UInt32(truncatingIfNeeded: byteEnd)
+    textRange = (
+      UInt32(truncatingIfNeeded: textStart), UInt32(truncatingIfNeeded: textEnd),
+      UInt32(truncatingIfNeeded: textCEnd)
+    )
+    name = (UInt32(truncatingIfNeeded: nameStart), UInt32(truncatingIfNeeded: nameEnd))
+    value = (UInt32(truncatingIfNeeded: valueStart), UInt32(truncatingIfNeeded: valueEnd))
+  }
+
   /// 1-based physical line number of the first and last content line.
-  var firstLine: Int
-  var lastLine: Int
+  var firstLine: Int { Int(first) }
+  var lastLine: Int { Int(last) }
   /// Byte range in the document from the first content line to the end of the
   /// last content line (its `\n` included).
-  var byteStart: Int
-  var byteEnd: Int
+  var byteStart: Int { Int(bytesStart) }
+  var byteEnd: Int { Int(bytesEnd) }
   /// The joined text (no newlines): start, end, and end when cut at the first NUL.
-  var textStart: Int
-  var textEnd: Int
-  var textCEnd: Int
+  var textStart: Int {
+    get { Int(textRange.start) }
+    set { textRange.start = UInt32(truncatingIfNeeded: newValue) }
+  }
+  var textEnd: Int {
+    get { Int(textRange.end) }
+    set { textRange.end = UInt32(truncatingIfNeeded: newValue) }
+  }
+  var textCEnd: Int {
+    get { Int(textRange.cEnd) }
+    set { textRange.cEnd = UInt32(truncatingIfNeeded: newValue) }
+  }
   /// Name and value ranges (entries only; empty otherwise).
-  var nameStart: Int
-  var nameEnd: Int
-  var valueStart: Int
-  var valueEnd: Int
+  var nameStart: Int {
+    get { Int(name.start) }
+    set { name.start = UInt32(truncatingIfNeeded: newValue) }
+  }
+  var nameEnd: Int {
+    get { Int(name.end) }
+    set { name.end = UInt32(truncatingIfNeeded: newValue) }
+  }
+  var valueStart: Int {
+    get { Int(value.start) }
+    set { value.start = UInt32(truncatingIfNeeded: newValue) }
+  }
+  var valueEnd: Int {
+    get { Int(value.end) }
+    set { value.end = UInt32(truncatingIfNeeded: newValue) }
+  }
 }
 
 /// Receives each logical line as ``MainCFScanner`` completes it.
@@ -85,7 +136,9 @@ struct MainCFScanner {
     _ buffer: UnsafeBufferPointer<UInt8>, into sink: inout Sink
   ) {
     guard let base = buffer.baseAddress else { return }
-    let count = buffer.count
+    // Offsets are kept in 32 bits: nothing past 4 GiB is read (the library
+    // refuses files over 64 MiB long before that).
+    let count = min(buffer.count, Int(UInt32.max))
     // Joined text never exceeds the file. Reserving it once avoids the copies
     // of growth by doubling; pages nothing is written to are never touched.
     if keepsJoined { joined.reserveCapacity(count) }

@@ -5,10 +5,23 @@ import Glibc
 struct MainCFNameIndex: Sendable {
   /// The first and the last entry (positions in `entryLines`) with one name.
   struct Slot: Sendable {
-    var first: Int
-    var last: Int
+    // Positions fit in 32 bits (the scanner stops at 4 GiB); 16 bytes a slot.
+    private var firstPosition: Int32
+    private var lastPosition: Int32
     /// The name's hash, compared before the bytes to avoid fetching other names.
     var hash: UInt64
+
+    init(first: Int, last: Int, hash: UInt64) {
+      firstPosition = Int32(truncatingIfNeeded: first)
+      lastPosition = Int32(truncatingIfNeeded: last)
+      self.hash = hash
+    }
+
+    var first: Int { Int(firstPosition) }
+    var last: Int {
+      get { Int(lastPosition) }
+      set { lastPosition = Int32(truncatingIfNeeded: newValue) }
+    }
   }
 
   private var slots: [Slot]
@@ -20,13 +33,13 @@ struct MainCFNameIndex: Sendable {
 
   static func build(
     bytes: [UInt8], joined: [UInt8], lines: [MainCFLogicalLine], entryLines: [Int]
-  ) -> (index: MainCFNameIndex, previous: [Int], slotOfEntry: [Int]) {
+  ) -> (index: MainCFNameIndex, previous: [Int32], slotOfEntry: [Int32]) {
     var capacity = 16
     while capacity < entryLines.count * 2 { capacity <<= 1 }
     var index = MainCFNameIndex(
       slots: Array(repeating: empty, count: capacity), mask: capacity - 1, count: 0)
-    var previous = Array(repeating: -1, count: entryLines.count)
-    var slotOfEntry = Array(repeating: 0, count: entryLines.count)
+    var previous = [Int32](repeating: -1, count: entryLines.count)
+    var slotOfEntry = [Int32](repeating: 0, count: entryLines.count)
     bytes.withUnsafeBufferPointer { bytesBuffer in
       joined.withUnsafeBufferPointer { joinedBuffer in
         for position in entryLines.indices {
@@ -46,14 +59,14 @@ struct MainCFNameIndex: Sendable {
             if slot.hash == nameHash {
               let other = lines[entryLines[slot.first]]
               if equal(name, other.inJoined ? joinedBuffer : bytesBuffer, other) {
-                previous[position] = slot.last
+                previous[position] = Int32(truncatingIfNeeded: slot.last)
                 index.slots[probe].last = position
                 break
               }
             }
             probe = (probe + 1) & index.mask
           }
-          slotOfEntry[position] = probe
+          slotOfEntry[position] = Int32(truncatingIfNeeded: probe)
         }
       }
     }

@@ -6,9 +6,10 @@ import PostfixConfig
 /// `AtomicWriter.writePreserving`: temporary file, `fsync`, rename; symbolic
 /// links followed; mode and owner kept; refused when the file changed since it
 /// was read). When a write fails, the files already written get their previous
-/// bytes back. Then ``validate`` (real `postconf -c DIR` where Postfix is
-/// installed) runs; any warning or error it did not print before the write
-/// restores the previous files too, and the reason is thrown.
+/// bytes back. Before the first write, ``validate`` (real `postconf -c DIR`
+/// where Postfix is installed) runs on the directory as it is and on a
+/// private copy holding the new files (a ``ValidationStage``); any warning or
+/// error the new files add stops the run with the reason, nothing written.
 public struct ApplyExecutor: Sendable {
   /// Replaces a file's content, insisting on the expected current content.
   public typealias Writer =
@@ -64,12 +65,15 @@ public struct ApplyExecutor: Sendable {
   /// Writes the plan's changed files and validates the result.
   /// - Parameter plan: The plan.
   /// - Returns: What was written.
-  /// - Throws: ``PostfixHardeningError`` `configuration` with the reason when a
-  ///   write or the validation fails; the previous files are then in place again.
+  /// - Throws: ``PostfixHardeningError`` `configuration` with the reason when
+  ///   the validation fails (nothing is written) or a write fails (the
+  ///   previous files are then in place again).
   public func execute(_ plan: ApplyPlan) throws -> Outcome {
     let files = [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged)
     if files.isEmpty { return .unchanged }
-    let baseline = try validate.map { try $0(plan.configDirectory) }
+    if let validate {
+      try validateBeforeWriting(plan, with: validate)
+    }
     var written: [ApplyPlan.FileChange] = []
     for file in files {
       do {
@@ -82,25 +86,29 @@ public struct ApplyExecutor: Sendable {
           "could not write \(file.path): \(Self.describe(error)); \(restored)")
       }
     }
-    if let validate, let baseline {
-      let after: Validation
-      do {
-        after = try validate(plan.configDirectory)
-      } catch {
-        let restored = restore(written)
-        throw PostfixHardeningError(
-          .configuration, "could not validate: \(Self.describe(error)); \(restored)")
-      }
-      let known = Set(baseline.messages.map(PostconfWarning.meaning))
-      let introduced = after.messages.filter { !known.contains(PostconfWarning.meaning($0)) }
-      if !introduced.isEmpty || (baseline.succeeded && !after.succeeded) {
-        let restored = restore(written)
-        let reason = introduced.isEmpty ? "postconf failed" : introduced.joined(separator: "; ")
-        throw PostfixHardeningError(
-          .configuration, "postconf rejected the result: \(reason); \(restored)")
-      }
-    }
     return .written(written.map(\.path))
+  }
+
+  /// Validates the directory as it is, then the plan's files in a
+  /// ``ValidationStage``; throws when the new files add a message.
+  func validateBeforeWriting(_ plan: ApplyPlan, with validate: Validator) throws {
+    let baseline = try validate(plan.configDirectory)
+    let after: Validation
+    do {
+      let stage = try ValidationStage.make(plan)
+      defer { stage.remove() }
+      after = stage.naming(try validate(stage.path))
+    } catch {
+      throw PostfixHardeningError(
+        .configuration, "could not validate: \(Self.describe(error)); nothing was written")
+    }
+    let known = Set(baseline.messages.map(PostconfWarning.meaning))
+    let introduced = after.messages.filter { !known.contains(PostconfWarning.meaning($0)) }
+    if !introduced.isEmpty || (baseline.succeeded && !after.succeeded) {
+      let reason = introduced.isEmpty ? "postconf failed" : introduced.joined(separator: "; ")
+      throw PostfixHardeningError(
+        .configuration, "postconf rejected the result: \(reason); nothing was written")
+    }
   }
 
   /// Puts the original bytes back, newest write first; says how that went.

@@ -51,6 +51,29 @@ public struct ApplyPlanner: Sendable {
   public func plan(
     _ transforms: [Transform], configDirectory: String, mainCF: [UInt8], masterCF: [UInt8]?
   ) throws -> ApplyPlan {
+    try Self.refuseNUL(mainCF: mainCF, masterCF: masterCF)
+    return try plan(transforms, for: configuration(mainCF, masterCF, configDirectory))
+  }
+
+  /// Plans `transforms` over a configuration already read (the one a
+  /// profile was built from), so the files are parsed once.
+  ///
+  /// ```swift
+  /// let build = try Profile.relay.build(options: options, configuration: current)
+  /// let plan = try planner.plan(build.transforms, for: current)
+  /// print(String(decoding: plan.unifiedDiff(), as: UTF8.self))
+  /// ```
+  /// - Parameters:
+  ///   - transforms: The transforms, in order.
+  ///   - before: The configuration as it is; its directory names the files.
+  /// - Returns: The plan.
+  /// - Throws: As ``plan(_:configDirectory:mainCF:masterCF:)``.
+  public func plan(_ transforms: [Transform], for before: PostfixConfiguration) throws -> ApplyPlan
+  {
+    let configDirectory = before.configDirectory
+    let mainCF = before.mainCF.serialized()
+    let masterCF = before.masterCF?.serialized()
+    try Self.refuseNUL(mainCF: mainCF, masterCF: masterCF)
     var skipped: [String] = []
     var kept: [Transform] = []
     for transform in transforms {
@@ -74,41 +97,56 @@ public struct ApplyPlanner: Sendable {
         desired.append((setting, transform.id))
       }
     }
-    for (name, bytes) in [("main.cf", mainCF), ("master.cf", masterCF ?? [])]
-    where bytes.contains(0) {
-      throw PostfixHardeningError(
-        .configuration, "\(name) contains a NUL byte; postconf-style edits would corrupt it")
-    }
-    let before = configuration(mainCF, masterCF, configDirectory)
     if let fatal = before.fatal {
       throw PostfixHardeningError(
         .configuration, "Postfix refuses this configuration as it is (\(fatal)); fix that first")
     }
-    var main = MainCF(bytes: mainCF)
     var changes: [ApplyPlan.ParameterChange] = []
+    // One pass each: comment out earlier duplicates, rewrite the remaining
+    // entries, append the new names in the profile's order.
+    var duplicates: [MainCFEntry] = []
+    var rewritten: [(name: String, value: String)] = []
+    var appended: [(name: String, value: String)] = []
     for (setting, transform) in desired {
-      let entries = main.entries.filter { $0.name == setting.name }
+      let entries = before.mainCF.definitions(of: setting.name)
       let current = before.setting(setting.name)
       let same = Self.words(current.raw) == Self.words(Array(setting.value.utf8))
       if same && entries.count <= 1 { continue }
-      if entries.count > 1 { main = Self.commentingOut(entries.dropLast(), in: main) }
-      let edit: MainCFEdit
+      duplicates.append(contentsOf: entries.dropLast())
       do {
-        edit = try MainCFEdit.set([(setting.name, setting.value)])
+        _ = try MainCFEdit.set([(setting.name, setting.value)])
       } catch {
         throw PostfixHardeningError(.configuration, "cannot set \(setting.name): \(error)")
       }
-      // postconf appends right after a last line without its newline; do not.
-      if entries.isEmpty, let last = main.serialized().last, last != 0x0A {
-        main = MainCF(bytes: main.serialized() + [0x0A])
+      if entries.isEmpty {
+        appended.append((setting.name, setting.value))
+      } else {
+        rewritten.append((setting.name, setting.value))
       }
-      main = main.applying(edit).document
       if !same {
         changes.append(
           ApplyPlan.ParameterChange(
             scope: "main.cf", name: setting.name,
             old: current.isExplicit ? Self.collapsed(current.raw) : nil,
             new: setting.value, transform: transform))
+      }
+    }
+    var main = duplicates.isEmpty ? mainCF : Self.commentingOut(duplicates, in: mainCF)
+    if !rewritten.isEmpty {
+      let edit: MainCFEdit
+      do {
+        edit = try MainCFEdit.set(rewritten)
+      } catch {
+        let names = rewritten.map(\.name).joined(separator: ", ")
+        throw PostfixHardeningError(.configuration, "cannot set \(names): \(error)")
+      }
+      main = MainCF.edited(main, edit, path: configDirectory + "/main.cf").bytes
+    }
+    if !appended.isEmpty {
+      // postconf appends right after a last line without its newline; do not.
+      if let last = main.last, last != 0x0A { main.append(0x0A) }
+      for (name, value) in appended {
+        main.append(contentsOf: "\(name) = \(value)\n".utf8)
       }
     }
     if masterCF == nil {
@@ -123,7 +161,7 @@ public struct ApplyPlanner: Sendable {
         path: configDirectory + "/master.cf",
         changes: &changes)
     }
-    let updatedMain = Self.keepingLineEndings(main.serialized(), of: mainCF)
+    let updatedMain = Self.keepingLineEndings(main, of: mainCF)
     let updatedMaster = master.map { Self.keepingLineEndings($0.serialized(), of: masterCF ?? []) }
     let after = configuration(updatedMain, updatedMaster, configDirectory)
     let known = Set(before.warnings.map { PostconfWarning.meaning($0.message) })
@@ -193,10 +231,8 @@ public struct ApplyPlanner: Sendable {
   }
 
   /// Prefixes every physical line of `entries` with `#`.
-  static func commentingOut<S: Sequence>(_ entries: S, in document: MainCF) -> MainCF
-  where S.Element == MainCFEntry {
+  static func commentingOut(_ entries: [MainCFEntry], in bytes: [UInt8]) -> [UInt8] {
     var starts = Set<Int>()
-    let bytes = document.serialized()
     for entry in entries {
       starts.insert(entry.byteRange.lowerBound)
       for offset in entry.byteRange
@@ -210,7 +246,15 @@ public struct ApplyPlanner: Sendable {
       if starts.contains(offset) { output.append(UInt8(ascii: "#")) }
       output.append(byte)
     }
-    return MainCF(bytes: output)
+    return output
+  }
+
+  static func refuseNUL(mainCF: [UInt8], masterCF: [UInt8]?) throws {
+    for (name, bytes) in [("main.cf", mainCF), ("master.cf", masterCF ?? [])]
+    where bytes.contains(0) {
+      throw PostfixHardeningError(
+        .configuration, "\(name) contains a NUL byte; postconf-style edits would corrupt it")
+    }
   }
 
   func editMaster(

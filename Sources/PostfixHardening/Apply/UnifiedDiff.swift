@@ -1,10 +1,16 @@
 import PostfixConfig
 
 /// A line-based unified diff (`diff -u` layout, three lines of context).
+///
+/// Lines are compared by hash, then byte for byte, with Myers' O(ND)
+/// algorithm over the part between the common prefix and suffix: time grows
+/// with the file size times the number of changed lines, memory with the
+/// number of lines (two offsets and a hash each) plus the square of the
+/// number of changes. Beyond ``maximumDistance`` changed lines the differing
+/// middle is shown as one replacement.
 public enum UnifiedDiff {
-  /// The largest middle section (lines × lines) compared exactly; beyond it the
-  /// differing middle is shown as one replacement.
-  static let cellLimit = 4_000_000
+  /// The largest edit distance (lines deleted plus inserted) searched exactly.
+  static let maximumDistance = 2_048
 
   /// The unified diff of two byte sequences, or an empty array when they are equal.
   /// - Parameters:
@@ -18,59 +24,35 @@ public enum UnifiedDiff {
     -> [UInt8]
   {
     if old == new { return [] }
-    let left = lines(old)
-    let right = lines(new)
-    let script = editScript(left, right)
+    let left = Lines(old)
+    let right = Lines(new)
+    let blocks = changes(left, right)
     var output = Array("--- \(path)\n+++ \(path)\n".utf8)
-    // Group operations into hunks separated by more than 2*context unchanged lines.
-    var index = 0
-    while index < script.count {
-      guard let firstChange = script[index...].firstIndex(where: { $0.kind != .same }) else {
-        break
+    var first = 0
+    // Each hunk consumes at least one block.
+    while first < blocks.count {
+      var last = first
+      while last + 1 < blocks.count
+        && blocks[last + 1].old.lowerBound - blocks[last].old.upperBound <= 2 * context
+      {
+        last += 1
       }
-      var start = max(index, firstChange - context)
-      if start < index { start = index }
-      var end = firstChange
-      var lastChange = firstChange
-      // Each step moves `end` forward by one.
-      while end < script.count {
-        if script[end].kind != .same {
-          lastChange = end
-        } else if end - lastChange > 2 * context {
-          break
-        }
-        end += 1
-      }
-      let stop = min(script.count, lastChange + context + 1)
-      let hunk = script[start..<stop]
-      let oldStart = hunk.first?.oldLine ?? 0
-      let newStart = hunk.first?.newLine ?? 0
-      let oldCount = hunk.filter { $0.kind != .insert }.count
-      let newCount = hunk.filter { $0.kind != .delete }.count
+      let oldStart = max(0, blocks[first].old.lowerBound - context)
+      let oldEnd = min(left.count, blocks[last].old.upperBound + context)
+      let newStart = blocks[first].new.lowerBound - (blocks[first].old.lowerBound - oldStart)
+      let newEnd = blocks[last].new.upperBound + (oldEnd - blocks[last].old.upperBound)
       output += Array(
-        "@@ -\(range(oldStart, oldCount)) +\(range(newStart, newCount)) @@\n".utf8)
-      for operation in hunk {
-        let marker: UInt8
-        let text: [UInt8]
-        switch operation.kind {
-        case .same:
-          marker = UInt8(ascii: " ")
-          text = left[operation.oldLine - 1]
-        case .delete:
-          marker = UInt8(ascii: "-")
-          text = left[operation.oldLine - 1]
-        case .insert:
-          marker = UInt8(ascii: "+")
-          text = right[operation.newLine - 1]
-        }
-        output.append(marker)
-        output += printable(text)
-        output.append(0x0A)
-        if text.last != 0x0A {
-          output += Array("\\ No newline at end of file\n".utf8)
-        }
+        ("@@ -\(range(oldStart + 1, oldEnd - oldStart)) "
+          + "+\(range(newStart + 1, newEnd - newStart)) @@\n").utf8)
+      var position = oldStart
+      for block in blocks[first...last] {
+        for line in position..<block.old.lowerBound { emit(" ", left, line, into: &output) }
+        for line in block.old { emit("-", left, line, into: &output) }
+        for line in block.new { emit("+", right, line, into: &output) }
+        position = block.old.upperBound
       }
-      index = stop
+      for line in position..<oldEnd { emit(" ", left, line, into: &output) }
+      first = last + 1
     }
     return output
   }
@@ -79,101 +61,161 @@ public enum UnifiedDiff {
     count == 1 ? "\(start)" : "\(count == 0 ? start - 1 : start),\(count)"
   }
 
-  struct Operation {
-    enum Kind { case same, delete, insert }
-    var kind: Kind
-    /// 1-based line in the old file (for insert: the old line it precedes).
-    var oldLine: Int
-    /// 1-based line in the new file (for delete: the new line it precedes).
-    var newLine: Int
-  }
-
-  /// Lines with their terminators.
-  static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
-    var result: [[UInt8]] = []
-    var start = 0
-    for (offset, byte) in bytes.enumerated() where byte == 0x0A {
-      result.append(Array(bytes[start...offset]))
-      start = offset + 1
+  private static func emit(
+    _ marker: Unicode.Scalar, _ lines: Lines, _ line: Int, into output: inout [UInt8]
+  ) {
+    output.append(UInt8(ascii: marker))
+    let text = lines.bytes[lines.range(line)]
+    let terminated = text.last == 0x0A
+    for byte in terminated ? text.dropLast() : text[...] {
+      output.append(
+        byte == 0x09 || (0x20...0x7E).contains(byte) || byte >= 0x80 ? byte : UInt8(ascii: "?"))
     }
-    if start < bytes.count { result.append(Array(bytes[start...])) }
-    return result
+    output.append(0x0A)
+    if !terminated { output += Array("\\ No newline at end of file\n".utf8) }
   }
 
-  static func printable(_ line: [UInt8]) -> [UInt8] {
-    let body = line.last == 0x0A ? Array(line.dropLast()) : line
-    return body.map { byte in
-      byte == 0x09 || (0x20...0x7E).contains(byte) || byte >= 0x80 ? byte : UInt8(ascii: "?")
+  /// One run of changed lines: `old` lines replaced by `new` lines (0-based).
+  struct Block: Equatable {
+    var old: Range<Int>
+    var new: Range<Int>
+  }
+
+  /// A file's lines (with their terminators) as offsets and hashes.
+  struct Lines {
+    let bytes: [UInt8]
+    private var ends: [UInt32] = []
+    private var hashes: [UInt64] = []
+
+    init(_ bytes: [UInt8]) {
+      self.bytes = bytes
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      var offset = 0
+      for byte in bytes {
+        hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        offset += 1
+        if byte == 0x0A {
+          ends.append(UInt32(truncatingIfNeeded: offset))
+          hashes.append(hash)
+          hash = 0xcbf2_9ce4_8422_2325
+        }
+      }
+      if ends.last.map({ Int($0) }) ?? 0 < bytes.count {
+        ends.append(UInt32(truncatingIfNeeded: bytes.count))
+        hashes.append(hash)
+      }
+    }
+
+    var count: Int { ends.count }
+
+    func range(_ line: Int) -> Range<Int> {
+      (line == 0 ? 0 : Int(ends[line - 1]))..<Int(ends[line])
+    }
+
+    func same(_ line: Int, as other: Lines, _ otherLine: Int) -> Bool {
+      hashes[line] == other.hashes[otherLine]
+        && bytes[range(line)] == other.bytes[other.range(otherLine)]
     }
   }
 
-  /// Common prefix and suffix, then an LCS table over the middle.
-  static func editScript(_ left: [[UInt8]], _ right: [[UInt8]]) -> [Operation] {
+  /// The changed blocks, in order.
+  static func changes(_ left: Lines, _ right: Lines) -> [Block] {
     var prefix = 0
-    while prefix < left.count && prefix < right.count && left[prefix] == right[prefix] {
+    while prefix < left.count && prefix < right.count && left.same(prefix, as: right, prefix) {
       prefix += 1
     }
     var suffix = 0
     while suffix < left.count - prefix && suffix < right.count - prefix
-      && left[left.count - 1 - suffix] == right[right.count - 1 - suffix]
+      && left.same(left.count - 1 - suffix, as: right, right.count - 1 - suffix)
     {
       suffix += 1
     }
-    var script: [Operation] = []
-    for line in 0..<prefix {
-      script.append(Operation(kind: .same, oldLine: line + 1, newLine: line + 1))
-    }
-    let oldMiddle = Array(left[prefix..<(left.count - suffix)])
-    let newMiddle = Array(right[prefix..<(right.count - suffix)])
-    let rows = oldMiddle.count
-    let columns = newMiddle.count
-    if rows * columns > cellLimit {
-      for line in 0..<rows {
-        script.append(
-          Operation(kind: .delete, oldLine: prefix + line + 1, newLine: prefix + 1))
-      }
-      for line in 0..<columns {
-        script.append(
-          Operation(kind: .insert, oldLine: prefix + rows + 1, newLine: prefix + line + 1))
-      }
-    } else {
-      // lengths[i][j]: LCS length of oldMiddle[i...] and newMiddle[j...].
-      var lengths = Array(repeating: Array(repeating: 0, count: columns + 1), count: rows + 1)
-      for row in stride(from: rows - 1, through: 0, by: -1) {
-        for column in stride(from: columns - 1, through: 0, by: -1) {
-          lengths[row][column] =
-            oldMiddle[row] == newMiddle[column]
-            ? lengths[row + 1][column + 1] + 1
-            : max(lengths[row + 1][column], lengths[row][column + 1])
-        }
-      }
-      var row = 0
-      var column = 0
-      // Each step advances row, column or both.
-      while row < rows || column < columns {
-        let oldLine = prefix + row + 1
-        let newLine = prefix + column + 1
-        if row < rows && column < columns && oldMiddle[row] == newMiddle[column] {
-          script.append(Operation(kind: .same, oldLine: oldLine, newLine: newLine))
-          row += 1
-          column += 1
-        } else if row < rows
-          && (column == columns || lengths[row + 1][column] >= lengths[row][column + 1])
-        {
-          script.append(Operation(kind: .delete, oldLine: oldLine, newLine: newLine))
-          row += 1
+    let rows = left.count - prefix - suffix
+    let columns = right.count - prefix - suffix
+    if rows == 0 && columns == 0 { return [] }
+    let whole = Block(old: prefix..<(prefix + rows), new: prefix..<(prefix + columns))
+    guard
+      let edits = myers(
+        rows, columns, same: { left.same(prefix + $0, as: right, prefix + $1) })
+    else { return [whole] }
+    var blocks: [Block] = []
+    for edit in edits {
+      let x = prefix + edit.x
+      let y = prefix + edit.y
+      if var last = blocks.last, last.old.upperBound == x, last.new.upperBound == y {
+        if edit.isDeletion {
+          last.old = last.old.lowerBound..<(x + 1)
         } else {
-          script.append(Operation(kind: .insert, oldLine: oldLine, newLine: newLine))
-          column += 1
+          last.new = last.new.lowerBound..<(y + 1)
         }
+        blocks[blocks.count - 1] = last
+      } else {
+        blocks.append(
+          Block(
+            old: x..<(edit.isDeletion ? x + 1 : x), new: y..<(edit.isDeletion ? y : y + 1)))
       }
     }
-    for line in 0..<suffix {
-      script.append(
-        Operation(
-          kind: .same, oldLine: left.count - suffix + line + 1,
-          newLine: right.count - suffix + line + 1))
+    return blocks
+  }
+
+  /// One deleted (old line `x`) or inserted (new line `y`) line, at the
+  /// position (`x`, `y`) of the edit graph.
+  struct Edit {
+    var isDeletion: Bool
+    var x: Int
+    var y: Int
+  }
+
+  /// Myers' greedy shortest edit script, deletions before insertions, or
+  /// nil when it is longer than ``maximumDistance``.
+  static func myers(_ rows: Int, _ columns: Int, same: (Int, Int) -> Bool) -> [Edit]? {
+    let limit = min(rows + columns, maximumDistance)
+    let offset = limit + 1
+    var frontier = Array(repeating: 0, count: 2 * limit + 3)
+    // trace[d] holds the furthest x on diagonals -d...d after step d.
+    var trace: [[Int32]] = []
+    var distance: Int?
+    search: for d in 0...limit {
+      for k in stride(from: -d, through: d, by: 2) {
+        var x =
+          k == -d || (k != d && frontier[offset + k - 1] < frontier[offset + k + 1])
+          ? frontier[offset + k + 1] : frontier[offset + k - 1] + 1
+        var y = x - k
+        // Each step moves along the diagonal; bounded by the grid.
+        while x < rows && y < columns && same(x, y) {
+          x += 1
+          y += 1
+        }
+        frontier[offset + k] = x
+        if x >= rows && y >= columns {
+          distance = d
+          trace.append(frontier[(offset - d)...(offset + d)].map { Int32(truncatingIfNeeded: $0) })
+          break search
+        }
+      }
+      trace.append(frontier[(offset - d)...(offset + d)].map { Int32(truncatingIfNeeded: $0) })
     }
-    return script
+    guard let distance else { return nil }
+    var edits: [Edit] = []
+    var x = rows
+    var y = columns
+    // Each step goes back one edit.
+    for d in stride(from: distance, to: 0, by: -1) {
+      let previous = trace[d - 1]
+      func furthest(_ k: Int) -> Int { Int(previous[k + d - 1]) }
+      let k = x - y
+      let down = k == -d || (k != d && furthest(k - 1) < furthest(k + 1))
+      let previousK = down ? k + 1 : k - 1
+      let previousX = furthest(previousK)
+      let previousY = previousX - previousK
+      if down {
+        edits.append(Edit(isDeletion: false, x: previousX, y: previousY))
+      } else {
+        edits.append(Edit(isDeletion: true, x: previousX, y: previousY))
+      }
+      x = previousX
+      y = previousY
+    }
+    return edits.reversed()
   }
 }

@@ -86,6 +86,22 @@ import Testing
     #expect(document.entries.count == 6)
   }
 
+  @Test func definitionsListEveryEntryOfOneNameInFileOrder() {
+    let document = parseRoundTripping(
+      "relayhost = a.example\nmydomain = example.com\nrelayhost =\n   b.example\n"
+        + "# relayhost = commented\nrelayhost = c.example\n")
+    let definitions = document.definitions(of: "relayhost")
+    #expect(definitions.map(\.line) == [1, 3, 6])
+    #expect(definitions.map(\.lines) == [1...1, 3...4, 6...6])
+    #expect(
+      definitions.map { String(decoding: $0.value, as: UTF8.self) } == [
+        "a.example", "b.example", "c.example",
+      ])
+    #expect(definitions == document.entries.filter { $0.name == "relayhost" })
+    #expect(document.definitions(of: "mydomain").map(\.line) == [2])
+    #expect(document.definitions(of: "myhostname").isEmpty)
+  }
+
   @Test func fatalStopsTheDiagnostics() {
     let document = parseRoundTripping(
       "a = 1\na = 2\nrelayhost\n  a.example\na = 3\n= x\n")

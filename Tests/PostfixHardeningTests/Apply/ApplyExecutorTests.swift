@@ -93,7 +93,7 @@ import Testing
     #expect(try ApplySupport.read(directory + "/master.cf") == originals(directory)[1])
   }
 
-  @Test func aNewValidationWarningRestoresThePreviousFiles() throws {
+  @Test func aNewValidationWarningWritesNothing() throws {
     let (plan, directory) = try planInCopy()
     defer { ApplySupport.remove(directory) }
     let calls = ValidationCallCounter()
@@ -114,8 +114,51 @@ import Testing
     } catch let error as PostfixHardeningError {
       #expect(error.reason.contains("brand new"))
       #expect(!error.reason.contains("old one"))
-      #expect(error.reason.contains("the previous files were restored"))
+      #expect(error.reason.contains("nothing was written"))
     }
+    #expect(calls.value == 2)
+    #expect(try current(directory) == originals(directory))
+  }
+
+  @Test func theNewFilesAreValidatedInAStageBeforeAnyWrite() throws {
+    let (plan, directory) = try planInCopy()
+    defer { ApplySupport.remove(directory) }
+    try Data("user = x\n".utf8).write(to: URL(fileURLWithPath: directory + "/mysql-aliases.cf"))
+    let seen = StageObservations()
+    let executor = ApplyExecutor(
+      validate: { validated in
+        seen.record(validated)
+        if validated == directory {
+          return .init(succeeded: true, messages: [])
+        }
+        // The stage: new files, old enough that postconf reads them at once,
+        // other names linked to the configuration directory; nothing written yet.
+        var info = stat()
+        let now = Int(Date().timeIntervalSince1970)
+        seen.check(lstat(validated + "/main.cf", &info) == 0 && info.st_mtim.tv_sec < now - 2)
+        seen.check((info.st_mode & S_IFMT) == S_IFREG)
+        seen.check((try? ApplySupport.read(validated + "/main.cf")) == plan.mainCF.updated)
+        seen.check((try? ApplySupport.read(validated + "/master.cf")) == plan.masterCF?.updated)
+        seen.check(
+          (try? FileManager.default.destinationOfSymbolicLink(
+            atPath: validated + "/mysql-aliases.cf")) == directory + "/mysql-aliases.cf")
+        seen.check((try? ApplySupport.read(directory + "/main.cf")) == plan.mainCF.original)
+        return .init(
+          succeeded: true, messages: ["postconf: warning: \(validated)/main.cf, line 2: seen"])
+      })
+    do {
+      _ = try executor.execute(plan)
+      Issue.record("no error")
+    } catch let error as PostfixHardeningError {
+      // Messages about the stage name the configuration directory.
+      #expect(error.reason.contains("\(directory)/main.cf, line 2: seen"), "\(error.reason)")
+      #expect(error.reason.contains("nothing was written"))
+    }
+    #expect(seen.directories.count == 2)
+    #expect(seen.directories.first == directory)
+    #expect(seen.failures == 0)
+    // The stage is gone.
+    #expect(seen.directories.last.map { !FileManager.default.fileExists(atPath: $0) } == true)
     #expect(try current(directory) == originals(directory))
   }
 
@@ -159,4 +202,15 @@ extension ApplyPlan {
     }
     return copy
   }
+}
+
+/// What a validator saw of the directories it was given.
+final class StageObservations: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var directories: [String] = []
+  private(set) var failures = 0
+
+  func record(_ directory: String) { lock.withLock { directories.append(directory) } }
+
+  func check(_ condition: Bool) { if !condition { lock.withLock { failures += 1 } } }
 }

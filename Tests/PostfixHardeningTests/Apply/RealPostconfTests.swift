@@ -30,6 +30,27 @@ struct RealPostconfTests {
     #expect(String(decoding: output.stdout, as: UTF8.self) == "yes\n$myhostname ESMTP\nyes\n")
   }
 
+  @Test func filesNamedFromTheConfigDirectoryAreFoundWhileValidating() throws {
+    try ApplyRealPostfix.requirePostconf()
+    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
+    defer { ApplySupport.remove(directory) }
+    // postconf reads this database client file; the stage must see it too.
+    let main =
+      try ApplySupport.read(directory + "/main.cf")
+      + Array("virtual_alias_maps = mysql:$config_directory/mysql-aliases.cf\n".utf8)
+    try Data(main).write(to: URL(fileURLWithPath: directory + "/main.cf"))
+    try Data("hosts = 127.0.0.1\nuser = u\npassword = p\ndbname = d\nquery = select 1\n".utf8)
+      .write(to: URL(fileURLWithPath: directory + "/mysql-aliases.cf"))
+    #expect(try ApplyRealPostfix.warnings(directory: directory) == "")
+    let plan = try ApplySupport.plan(
+      .sendOnly, options: try ApplySupport.options(.sendOnly), main: main,
+      master: try ApplySupport.read(directory + "/master.cf"), directory: directory)
+    let executor = ApplyExecutor(
+      validate: PostconfValidation.validator(postconf: ApplyRealPostfix.postconfPath))
+    #expect(try executor.execute(plan) == .written([directory + "/main.cf"]))
+    #expect(try ApplySupport.read(directory + "/main.cf") == plan.mainCF.updated)
+  }
+
   @Test func validationCatchesWhatPostconfWarnsAbout() throws {
     try ApplyRealPostfix.requirePostconf()
     let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)

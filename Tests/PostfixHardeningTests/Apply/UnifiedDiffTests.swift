@@ -59,6 +59,55 @@ import Testing
     #expect(diff.contains("@@ -25,6 +25,6 @@\n"))
   }
 
+  @Test func distantChangesInALargeFileStayTwoSmallHunks() {
+    // 20,000 lines with a change at each end: the middle is not compared
+    // cell by cell, nor shown as one replacement of the whole file.
+    let old = (1...20_000).map { "p\($0) = v\($0)\n" }.joined()
+    let new =
+      old.replacingOccurrences(of: "p1 = v1\n", with: "p1 = changed\n")
+      + "appended = yes\n"
+    let diff = text(old, new)
+    #expect(diff.components(separatedBy: "\n@@ ").count == 3)
+    #expect(diff.contains("@@ -1,4 +1,4 @@\n-p1 = v1\n+p1 = changed\n p2 = v2\n"))
+    #expect(diff.contains("@@ -19998,3 +19998,4 @@\n p19998 = v19998\n"))
+    #expect(diff.utf8.count < 400)
+  }
+
+  @Test func scatteredEditsOfAnApplyPlanRoundTrip() {
+    // Edits like a profile's: lines commented out, rewritten, appended.
+    var generator = SeededGenerator(seed: 11)
+    for _ in 0..<20 {
+      let count = Int.random(in: 50...3_000, using: &generator)
+      let oldLines = (0..<count).map { "n\($0 % 97) = \($0)" }
+      var newLines = oldLines
+      for _ in 0..<Int.random(in: 1...12, using: &generator) {
+        let line = Int.random(in: 0..<newLines.count, using: &generator)
+        switch Int.random(in: 0...2, using: &generator) {
+        case 0: newLines[line] = "#" + newLines[line]
+        case 1: newLines[line] = "rewritten = \(line)"
+        default: newLines.insert("inserted = \(line)", at: line)
+        }
+      }
+      newLines.append("appended = yes")
+      let old = oldLines.map { $0 + "\n" }.joined()
+      let new = newLines.map { $0 + "\n" }.joined()
+      let diff = text(old, new)
+      #expect(apply(diff, to: old) == new)
+      // Only changed lines and their context are shown.
+      let shown = diff.split(separator: "\n").count
+      #expect(shown <= 2 + 13 * 9)
+    }
+  }
+
+  @Test func tooManyChangesBecomeOneReplacement() {
+    let count = UnifiedDiff.maximumDistance + 10
+    let old = (0..<count).map { "a\($0)\n" }.joined()
+    let new = (0..<count).map { "b\($0)\n" }.joined()
+    let diff = text(old, new)
+    #expect(diff.hasPrefix("--- main.cf\n+++ main.cf\n@@ -1,\(count) +1,\(count) @@\n-a0\n"))
+    #expect(apply(diff, to: old) == new)
+  }
+
   @Test func agreesWithDiffU() throws {
     let diffPath = "/usr/bin/diff"
     guard FileManager.default.isExecutableFile(atPath: diffPath) else { return }
