@@ -26,6 +26,8 @@ let package = Package(
     .testTarget(
       name: "SMTPProbeTests", dependencies: ["SMTPProbe"], exclude: ["TLS/Fixtures"]),
     .testTarget(
+      name: "PublicAPITests", dependencies: ["PostfixConfig", "PostfixHardening", "SMTPProbe"]),
+    .testTarget(
       name: "pfhardenTests",
       dependencies: ["pfharden", "PostfixConfig", "PostfixHardening", "SMTPProbe"],
       exclude: ["Snapshots"]),

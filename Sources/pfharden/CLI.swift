@@ -1,3 +1,4 @@
+import PostfixConfig
 import PostfixHardening
 
 /// The pfharden command line: parses the subcommand and dispatches.
@@ -13,6 +14,9 @@ enum CLI {
     /// Usage error.
     static let usage: Int32 = 64
   }
+
+  /// pfharden's own version (`pfharden --version`).
+  static let version = "0.5.0"
 
   static let overview = """
     OVERVIEW: Read, audit, harden and probe Postfix mail servers.
@@ -35,7 +39,10 @@ enum CLI {
                   backup archive).
       probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
                   STARTTLS and the TLS handshake.
-      help        Show this help.
+      help        Show this help; `pfharden help COMMAND` shows a command's.
+
+    OPTIONS:
+      --version   Show pfharden's version (`pfharden version` shows Postfix's).
 
     Invoked under the name `postconf` (a symlink), pfharden behaves exactly
     as `pfharden postconf`, with diagnostics prefixed by that name.
@@ -97,7 +104,7 @@ enum CLI {
     switch sub {
     case "postconf":
       return PostconfCommand.run(
-        programName: "pfharden postconf", arguments: rest, console: &console)
+        programName: PostconfCommand.subcommandProgramName, arguments: rest, console: &console)
     case "apply":
       return ApplyCommand.run(arguments: rest, console: &console)
     case "backup":
@@ -113,19 +120,41 @@ enum CLI {
     case "probe":
       return ProbeCommand.run(arguments: rest, console: &console)
     case "help", "--help", "-h":
-      console.out(overview)
+      guard let command = rest.first, sub == "help" else {
+        console.out(overview)
+        return ExitCode.clean
+      }
+      guard known.contains(command), command != "help" else {
+        return unknown(command, console: &console)
+      }
+      return run(arguments: [program, command, "--help"], console: &console)
+    case "--version", "-V":
+      console.out(
+        "pfharden \(version) (postconf emulation of Postfix "
+          + "\(ParameterCatalog.embedded.version.map { "\($0)" } ?? "3.7"))\n")
       return ExitCode.clean
     default:
-      let known = [
-        "postconf", "check", "apply", "backup", "restore", "diff", "version", "probe", "help",
-      ]
-      var message = "pfharden: unknown subcommand '\(sub)'."
-      if let guess = Suggest.closest(to: sub, among: known) {
-        message += " Did you mean '\(guess)'?"
-      }
-      console.err(message + "\nRun 'pfharden help' for usage.\n")
-      return ExitCode.usage
+      return unknown(sub, console: &console)
     }
+  }
+
+  /// The subcommands.
+  static let known = [
+    "postconf", "check", "apply", "backup", "restore", "diff", "version", "probe", "help",
+  ]
+
+  /// Reports an unknown subcommand (shown sanitised) with the closest one.
+  /// - Parameters:
+  ///   - sub: What was typed.
+  ///   - console: Where the message goes.
+  /// - Returns: ``ExitCode/usage``.
+  static func unknown(_ sub: String, console: inout Console) -> Int32 {
+    var message = "pfharden: unknown subcommand '\(Printable.sanitize(sub.utf8))'."
+    if let guess = Suggest.closest(to: sub, among: known) {
+      message += " Did you mean '\(guess)'?"
+    }
+    console.err(message + "\nRun 'pfharden help' for usage.\n")
+    return ExitCode.usage
   }
 }
 

@@ -28,13 +28,13 @@ enum PostconfCommand {
     let directory =
       options.configDirectory ?? console.environment["MAIL_CONFIG"] ?? "/etc/postfix"
     let injected = options.configDirectory != nil || console.environment["MAIL_CONFIG"] != nil
-    let base = programName.split(separator: "/").last.map(String.init) ?? programName
     let inputs = PostconfInputs(
       programName: programName, configDirectory: directory, configDirectoryInjected: injected,
       mainCF: SystemFiles.readMapped(directory + "/main.cf", programName: programName),
       masterCF: SystemFiles.read(directory + "/master.cf"),
-      host: SystemFiles.host(processName: base),
-      catalog: SystemFiles.catalog(environment: console.environment))
+      host: SystemFiles.host(processName: processName(programName)),
+      catalog: SystemFiles.catalog(environment: console.environment),
+      databaseClientFileReader: { DatabaseClientFile.read(path: $0) })
     var outcome: PostconfOutcome
     if console.isCapturing {
       outcome = Postconf.run(options: options, inputs: inputs)
@@ -59,6 +59,16 @@ enum PostconfCommand {
       }
     }
     return emit(outcome, console: &console)
+  }
+
+  /// The program name `pfharden postconf` runs as (the diagnostic prefix).
+  static let subcommandProgramName = "pfharden postconf"
+
+  /// postconf's `process_name`: the base name of argv[0]; `pfharden
+  /// postconf` stands in for `postconf`.
+  static func processName(_ programName: String) -> String {
+    if programName == subcommandProgramName { return "postconf" }
+    return programName.split(separator: "/").last.map(String.init) ?? programName
   }
 
   static func emit(_ outcome: PostconfOutcome, console: inout Console) -> Int32 {

@@ -7,7 +7,9 @@ enum ProbeCommand {
     VRFY/EXPN user oracles, HELO requirement, open relay (never sending DATA), RCPT
     user enumeration, MAIL before STARTTLS on submission ports, and the TLS offered
     over STARTTLS or implicit TLS: protocols, cipher suites with their DH and curve
-    sizes, server preference and the certificate.
+    sizes, server preference and the certificate. A server that refuses commands
+    before STARTTLS (530) or speaks implicit TLS is tested inside TLS, and the
+    report marks each check that ran there.
 
     USAGE: pfharden probe HOST[:PORT] [options]
 
@@ -28,6 +30,9 @@ enum ProbeCommand {
                               an outside vantage from the inside.
       --source ADDR           Bind connections to this local address.
       --implicit-tls          The port speaks TLS before the greeting (as 465 does).
+                              Without it, a port that sends no greeting within
+                              1.5 s and answers a TLS ClientHello is probed as
+                              implicit TLS all the same.
       --timeout S             Seconds each step may take: connect, one command and
                               its reply, one TLS handshake (default: 10). A session
                               may take 6 steps or 60 s, whichever is longer, never
@@ -80,7 +85,7 @@ enum ProbeCommand {
     var roleGiven = false
     var json = false
     var verbose = false
-    var minSeverity = Severity.warning
+    var minSeverity = ProbeSeverity.warning
     var stepSeconds: Double?
     var totalSeconds: Double?
   }
@@ -261,7 +266,7 @@ enum ProbeCommand {
       }
       invocation.json = value == "json"
     case "--min-severity":
-      guard let severity = Severity(rawValue: value) else {
+      guard let severity = ProbeSeverity(rawValue: value) else {
         return "--min-severity must be info, warning or error, not '\(printable(value))'"
       }
       invocation.minSeverity = severity
@@ -349,6 +354,13 @@ enum TextReport {
     out.append(
       "probe \(target) (role \(report.role.rawValue)): \(report.connections) "
         + "connection\(report.connections == 1 ? "" : "s")")
+    // A check whose dialogue ran inside TLS says so: `[starttls]`, `[implicit-tls]`.
+    func inside(_ check: String) -> String {
+      guard let transport = report.checks.first(where: { $0.check == check })?.transport,
+        transport.isTLS
+      else { return "" }
+      return " [\(transport.rawValue)]"
+    }
     func row(_ name: String, _ value: String, _ evidence: [Exchange] = []) {
       out.append(name.padding(to: 22) + value)
       if verbose {
@@ -360,7 +372,8 @@ enum TextReport {
       row(
         "banner",
         banner.reply.summary
-          + (names.isEmpty ? "" : " (names \(names.joined(separator: ", ")))"), banner.evidence)
+          + (names.isEmpty ? "" : " (names \(names.joined(separator: ", ")))") + inside("banner"),
+        banner.evidence)
     }
     if let capabilities = report.capabilities {
       let hello = report.transcript.filter { exchange in
@@ -369,8 +382,20 @@ enum TextReport {
       }
       row(
         capabilities.extended ? "capabilities" : "capabilities (HELO)",
-        capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "),
+        (capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "))
+          + inside("ehlo"),
         hello)
+    }
+    if let transport = report.smtpTransport, transport.isTLS {
+      var value = transport == .startTLS ? "inside TLS after STARTTLS" : "inside implicit TLS"
+      if let session = report.smtpTLSSession { value += " (\(session))" }
+      if let reason = report.smtpTransportReason { value += ": \(reason)" }
+      row("smtp checks", value)
+    }
+    if let capabilities = report.tlsCapabilities {
+      row(
+        "capabilities in tls",
+        capabilities.keywords.isEmpty ? "none" : capabilities.keywords.joined(separator: " "))
     }
     let analysed =
       report.tls.map {
@@ -396,16 +421,21 @@ enum TextReport {
       let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
       row("auth before starttls", auth ? "yes (\(mechanisms))" : "no")
     }
+    if let auth = report.authInsideTLS {
+      let mechanisms =
+        (report.tlsCapabilities ?? report.capabilities)?.authMechanisms.joined(separator: " ") ?? ""
+      row("auth inside tls", auth ? "yes (\(mechanisms))" : "no")
+    }
     if let submission = report.submission {
       let value = submission.mailRefusedBeforeStartTLS.map { $0 ? "refused" : "ACCEPTED" }
       row("mail before starttls", value ?? "unknown", submission.evidence)
     }
-    oracleRow("vrfy", report.vrfy, row)
-    oracleRow("expn", report.expn, row)
-    oracleRow("rcpt enumeration", report.rcptEnumeration, row)
+    oracleRow("vrfy", report.vrfy, inside("vrfy"), row)
+    oracleRow("expn", report.expn, inside("expn"), row)
+    oracleRow("rcpt enumeration", report.rcptEnumeration, inside("rcpt-enumeration"), row)
     if let helo = report.heloRequired {
       let value = helo.required.map { $0 ? "yes" : "no" } ?? "unknown (\(helo.reason ?? "?"))"
-      row("helo required", value, helo.evidence)
+      row("helo required", value + inside("helo-required"), helo.evidence)
     }
     if let relay = report.openRelay {
       let vantage = relay.vantage
@@ -415,7 +445,7 @@ enum TextReport {
       value += "; vantage \(vantage.kind.rawValue) \(vantage.address ?? "?")"
       value += vantage.likelyTrusted ? ", likely trusted)" : ")"
       if relay.verdict == .inconclusive, let reason = relay.reason { value += ": \(reason)" }
-      row("open relay", value)
+      row("open relay", value + inside("open-relay"))
       if verbose {
         for attempt in relay.attempts {
           let reply = attempt.reply?.summary ?? "-"
@@ -434,7 +464,7 @@ enum TextReport {
         for line in finding.evidence.transcriptLines { out.append("    " + line) }
       }
     }
-    let counts = Severity.allCases.reversed().map { severity in
+    let counts = ProbeSeverity.allCases.reversed().map { severity in
       "\(report.findings.filter { $0.severity == severity }.count) \(severity.rawValue)"
     }
     out.append(
@@ -469,6 +499,7 @@ enum TextReport {
       if certificate.selfSigned { text += ", self-signed" }
       let sans = certificate.subjectAltNames.map { Escape.text(Array($0.utf8)) }
       if !sans.isEmpty { text += ", names \(sans.joined(separator: " "))" }
+      if certificate.seenWith == "TLSv1.3" { text += ", read inside TLSv1.3" }
       row("tls certificate", text)
     } else {
       row("tls certificate", "not seen")
@@ -490,10 +521,13 @@ enum TextReport {
   }
 
   private static func oracleRow(
-    _ name: String, _ result: OracleResult?, _ row: (String, String, [Exchange]) -> Void
+    _ name: String, _ result: OracleResult?, _ suffix: String,
+    _ row: (String, String, [Exchange]) -> Void
   ) {
     guard let result else { return }
-    row(name, result.verdict?.rawValue ?? "unknown (\(result.reason ?? "?"))", result.evidence)
+    row(
+      name, (result.verdict?.rawValue ?? "unknown (\(result.reason ?? "?"))") + suffix,
+      result.evidence)
   }
 }
 

@@ -90,6 +90,21 @@ import Testing
     #expect(tables.isEmpty)
   }
 
+  @Test func mynetworksWithoutAnySMTPServiceSaysSo() throws {
+    // master.cf without an smtpd listener: no service to name.
+    let master = "pickup unix n - y 60 1 pickup\ncleanup unix n - y - 0 cleanup\n"
+    let main = "mynetworks = 127.0.0.0/8 10.0.0.0/8\n"
+    let found = try findings(MynetworksNarrowRule(), main: main, master: master)
+    #expect(found.count == 1)
+    #expect(
+      found.first?.message.hasPrefix(
+        "mynetworks on a host where no smtpd service listens (judged as send-only): ") == true,
+      "\(found)")
+    let listening = try findings(MynetworksNarrowRule(), main: main)
+    #expect(!listening.isEmpty)
+    #expect(listening.allSatisfy { $0.message.contains(" service: ") }, "\(listening)")
+  }
+
   @Test func openRelayPerService() throws {
     let report = F.audit(try F.configuration("service-open-relay"))
     let relays = report.findings.filter { $0.id == RuleID.openRelay }

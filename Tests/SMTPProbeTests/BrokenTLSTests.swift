@@ -41,7 +41,7 @@ import Testing
     return try #require(object as? [String: Any])
   }
 
-  func broken(_ report: ProbeReport) -> Finding? {
+  func broken(_ report: ProbeReport) -> ProbeFinding? {
     report.findings.first { $0.id == "starttls-broken" }
   }
 
@@ -173,8 +173,8 @@ import Testing
 
   // MARK: Not advertised, busy, works: no such finding
 
-  @Test(arguments: [(ProbeRole.mx, Severity.warning), (.relay, .error), (.submission, .error)])
-  func notAdvertisedIsUnchanged(role: ProbeRole, severity: Severity) {
+  @Test(arguments: [(ProbeRole.mx, ProbeSeverity.warning), (.relay, .error), (.submission, .error)])
+  func notAdvertisedIsUnchanged(role: ProbeRole, severity: ProbeSeverity) {
     let clock = VirtualClock()
     var postfix = FakePostfix()
     postfix.starttls = false

@@ -116,8 +116,8 @@ import Testing
     #expect(!report.findings.contains { $0.id.hasPrefix("tls-") })
   }
 
-  @Test(arguments: [(ProbeRole.mx, Severity.warning), (.relay, .error), (.submission, .error)])
-  func noSTARTTLSAtAllDependsOnTheRole(role: ProbeRole, severity: Severity) {
+  @Test(arguments: [(ProbeRole.mx, ProbeSeverity.warning), (.relay, .error), (.submission, .error)])
+  func noSTARTTLSAtAllDependsOnTheRole(role: ProbeRole, severity: ProbeSeverity) {
     let clock = VirtualClock()
     var postfix = FakePostfix()
     postfix.starttls = false

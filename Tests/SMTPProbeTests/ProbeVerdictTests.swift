@@ -242,10 +242,28 @@ import Testing
     let start = clock.now()
     let (report, _) = probe(FakePostfix(greeting: [.silence])) { $0.implicitTLS = true }
     #expect(report.tlsMode == .implicit)
-    #expect(report.failure == nil)
     #expect(report.connections == 1)
-    #expect(clock.now() - start == ProbeOptions().implicitTLSListenNanoseconds)
     #expect(report.findings.contains { $0.id == "implicit-tls" })
+    // The SMTP checks go on inside TLS on the same connection; a port silent to the
+    // ClientHello as well lets them run no further than the handshake's deadline.
+    #expect(
+      clock.now() - start
+        == ProbeOptions().implicitTLSListenNanoseconds + ProbeOptions().stepTimeoutNanoseconds)
+    #expect(report.checks.first { $0.check == "banner" }?.state == .notRun)
+    #expect(report.checks.first { $0.check == "implicit-tls" }?.state == .ran)
+    #expect(!report.isComplete)
+  }
+
+  @Test func silentPortIsOfferedOneClientHelloWithinTheStepDeadline() {
+    let start = clock.now()
+    let (report, connector) = probe(FakePostfix(greeting: [.silence]))
+    #expect(report.failure?.code == .timeout)
+    #expect(report.failure?.reason.contains("no TLS answer to a ClientHello") == true)
+    #expect(report.tlsMode == .none)
+    #expect(report.connections == 1)
+    #expect(clock.now() - start == ProbeOptions().stepTimeoutNanoseconds)
+    // The ClientHello is a TLS handshake record.
+    #expect(connector.transports.first?.receivedBytes.first == 0x16)
   }
 
   @Test func plaintextGreetingOnImplicitTLSPortIsFlagged() {

@@ -100,7 +100,7 @@ import Testing
         check: "open-relay", state: .partial, reason: "timeout", tried: 3, total: 16),
     ]
     report.findings = [
-      Finding(
+      ProbeFinding(
         id: "probe-incomplete", severity: .error, message: "The probe could not complete.",
         evidence: [])
     ]
@@ -267,6 +267,65 @@ import Testing
     ])
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("open relay            closed"))
+  }
+
+  // MARK: Checks inside TLS
+
+  @Test func checksInsideTLSAreMarkedInTextAndJSON() throws {
+    func reply(_ text: String) -> Reply {
+      Reply(code: Int(text.prefix(3)) ?? 0, lines: [Array(text.dropFirst(4).utf8)])
+    }
+    let refusal =
+      "the server refused VRFY before STARTTLS: 530 5.7.0 Must issue a STARTTLS command first"
+    let vrfy = [
+      Exchange(connection: 1, command: "VRFY pfhcontrol", reply: reply("530 5.7.0 Must issue")),
+      Exchange(connection: 1, command: "STARTTLS", reply: reply("220 2.0.0 Ready to start TLS")),
+      Exchange(connection: 1, command: nil, reply: nil, tls: "TLSv1.3 TLS_AES_128_GCM_SHA256"),
+    ]
+    var report = ProbeReport(
+      host: "127.0.0.1", port: 25, address: "127.0.0.1:25", role: .mx, connections: 3,
+      failure: nil, banner: nil, capabilities: nil, tlsMode: .starttls, authBeforeStartTLS: false,
+      vrfy: OracleResult(verdict: .leaksUsers, reason: nil, evidence: vrfy), expn: nil,
+      rcptEnumeration: nil, heloRequired: nil, openRelay: nil, submission: nil, findings: [],
+      transcript: vrfy)
+    report.smtpTransport = .startTLS
+    report.smtpTransportReason = refusal
+    report.smtpTLSSession = "TLSv1.3 TLS_AES_128_GCM_SHA256"
+    report.authInsideTLS = false
+    report.checks = [
+      CheckStatus(check: "banner", state: .ran), CheckStatus(check: "ehlo", state: .ran),
+      CheckStatus(check: "ehlo-tls", state: .ran), CheckStatus(check: "vrfy", state: .ran),
+    ]
+    report.checks[0].transport = .plaintext
+    report.checks[1].transport = .plaintext
+    report.checks[2].transport = .startTLS
+    report.checks[3].transport = .startTLS
+    var console = Console.capturing()
+    _ = ProbeCommand.run(
+      arguments: ["127.0.0.1", "-v"], console: &console, probe: { _, _, _ in report })
+    let text = String(decoding: console.stdout, as: UTF8.self)
+    #expect(
+      text.contains(
+        "smtp checks           inside TLS after STARTTLS (TLSv1.3 TLS_AES_128_GCM_SHA256): "
+          + refusal), "\(text)")
+    #expect(text.contains("vrfy                  leaks-users [starttls]"), "\(text)")
+    #expect(text.contains("auth inside tls       no"), "\(text)")
+    #expect(text.contains("#1 T: TLSv1.3 TLS_AES_128_GCM_SHA256"), "\(text)")
+
+    var jsonConsole = Console.capturing()
+    _ = ProbeCommand.run(
+      arguments: ["127.0.0.1", "--format", "json"], console: &jsonConsole,
+      probe: { _, _, _ in report })
+    let json = try parse(String(decoding: jsonConsole.stdout, as: UTF8.self))
+    #expect(json["smtpTransport"] as? String == "starttls")
+    #expect(json["smtpTransportReason"] as? String == refusal)
+    #expect(json["authInsideTls"] as? Bool == false)
+    let checks = try #require(json["checks"] as? [[String: Any]])
+    #expect(
+      checks.map { $0["transport"] as? String } == [
+        "plaintext", "plaintext", "starttls", "starttls",
+      ])
+    #expect((json["transcript"] as? [String])?.last == "#1 T: TLSv1.3 TLS_AES_128_GCM_SHA256")
   }
 
   // MARK: STARTTLS advertised, TLS impossible

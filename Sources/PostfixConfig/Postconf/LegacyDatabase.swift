@@ -1,48 +1,162 @@
-/// Postfix's legacy database convention (`postconf_dbms.c`): a value such as
-/// `ldap:ldapsource` makes `ldapsource_server_host`, `ldapsource_search_base`
-/// and the other names of ldap_table(5) valid main.cf parameters.
+/// Postfix's database conventions in parameter values (`postconf_dbms.c`).
 ///
-/// The suffix lists come from the catalogue (measured on real postconf).
-/// postconf also opens `ldap:/path/to/file` client files to flag unknown
-/// names in them; this pure emulation does not read such files.
+/// postconf fully expands the value of every built-in or per-service
+/// parameter set in main.cf or master.cf and reads it as a list of lookup
+/// tables (words separated by blanks and commas, `{...}` grouping):
+///
+/// - `type:prefix` of a client database (`ldap`, `mysql`, ...) with a name
+///   that is not a path makes `prefix_<suffix>` valid main.cf parameters
+///   (the legacy convention: `ldapsource_server_host`, ...);
+/// - `type:/path` names a client configuration file, which postconf reads
+///   (``DatabaseClientFile``);
+/// - `proxy:` in front of a type is skipped;
+/// - a word in braces, or a `type:{...}` table, is read again inside the
+///   braces; unbalanced braces are reported (`missing '}' in "..."`).
+///
+/// Which types are client databases is the caller's business (the
+/// catalogue's table); the walk reports every `type:name` it finds.
 enum LegacyDatabase {
+  /// What the walk finds, in the order postconf meets it.
+  enum Event: Equatable {
+    /// `type:prefix` with a prefix that is neither a path nor in braces.
+    case legacy(type: ArraySlice<UInt8>, prefix: ArraySlice<UInt8>)
+    /// `type:/path`.
+    case clientFile(type: ArraySlice<UInt8>, path: ArraySlice<UInt8>)
+    /// extpar()'s complaint about braces, as postconf prints it after
+    /// `main.cf: ` (or `master.cf:service/type: `).
+    case braceError([UInt8])
+  }
+
+  static let openBrace = UInt8(ascii: "{")
+  static let closeBrace = UInt8(ascii: "}")
+  static let colon = UInt8(ascii: ":")
+  static let slash = UInt8(ascii: "/")
+  static let dot = UInt8(ascii: ".")
+  static let proxy = Array("proxy".utf8)
+
+  /// The events of one fully expanded value, in postconf's order.
+  ///
+  /// postconf recurses into braces; this walk keeps its own stack of the
+  /// text still to read, so deeply nested braces cost memory, not the
+  /// call stack.
+  /// - Parameter value: The expanded value.
+  /// - Returns: The events.
+  static func events(in value: [UInt8]) -> [Event] {
+    // Only a word with a colon, or one that starts with a brace, does anything.
+    guard value.contains(colon) || value.contains(openBrace) else { return [] }
+    var events: [Event] = []
+    // Text still to read, innermost last: the rest of an outer text waits
+    // below the inside of the braces met in it.
+    var pending: [Range<Int>] = [0..<value.count]
+    // Each iteration reads one text until it ends or meets braces, which
+    // push the rest of it and then the inside of the braces (shorter than
+    // the text itself, so the walk ends).
+    while let text = pending.popLast() {
+      var cursor = text.lowerBound
+      while let token = nextToken(value, from: &cursor, end: text.upperBound) {
+        if value[token.lowerBound] == openBrace {
+          let (inside, error) = insideBraces(value, token)
+          if let error { events.append(.braceError(error)) }
+          pending.append(cursor..<text.upperBound)
+          pending.append(inside)
+          break
+        }
+        // `proxy:` is skipped, as the proxymap server would.
+        var type = token
+        var rest: Range<Int>?
+        while let found = value[type].firstIndex(of: colon) {
+          rest = (found + 1)..<type.upperBound
+          let head = type.lowerBound..<found
+          if value[head].elementsEqual(proxy) {
+            type = (found + 1)..<type.upperBound
+            rest = nil
+            continue
+          }
+          type = head
+          break
+        }
+        guard let rest else { continue }
+        let first = rest.isEmpty ? 0 : value[rest.lowerBound]
+        if first == slash {
+          events.append(.clientFile(type: value[type], path: value[rest]))
+        } else if first == openBrace {
+          let (inside, error) = insideBraces(value, rest)
+          if let error { events.append(.braceError(error)) }
+          pending.append(cursor..<text.upperBound)
+          pending.append(inside)
+          break
+        } else if first != dot {
+          events.append(.legacy(type: value[type], prefix: value[rest]))
+        }
+      }
+    }
+    return events
+  }
+
+  /// Postfix's `mystrtokq(&text, CHARS_COMMA_SP, "{}")`: the next word, with
+  /// separators inside braces kept.
+  static func nextToken(_ value: [UInt8], from cursor: inout Int, end: Int) -> Range<Int>? {
+    while cursor < end && ParameterList.isSeparator(value[cursor]) { cursor += 1 }
+    guard cursor < end else { return nil }
+    let start = cursor
+    var level = 0
+    // Each iteration consumes one byte.
+    while cursor < end {
+      let byte = value[cursor]
+      if byte == openBrace {
+        level += 1
+      } else if level > 0 && byte == closeBrace {
+        level -= 1
+      } else if level == 0 && ParameterList.isSeparator(byte) {
+        let token = start..<cursor
+        cursor += 1
+        return token
+      }
+      cursor += 1
+    }
+    return start..<cursor
+  }
+
+  /// Postfix's `extpar()` on text that starts with `{`: the text inside the
+  /// braces, and the complaint when they do not close at the end.
+  static func insideBraces(_ value: [UInt8], _ text: Range<Int>) -> (Range<Int>, [UInt8]?) {
+    var level = 0
+    var index = text.lowerBound
+    var closing: Int?
+    // balpar(): each iteration consumes one byte.
+    while index < text.upperBound {
+      if value[index] == openBrace {
+        level += 1
+      } else if value[index] == closeBrace {
+        level -= 1
+        if level == 0 {
+          closing = index
+          break
+        }
+      }
+      index += 1
+    }
+    guard let closing else {
+      return (
+        (text.lowerBound + 1)..<text.upperBound,
+        Array("missing '}' in \"".utf8) + value[text] + [UInt8(ascii: "\"")]
+      )
+    }
+    let error: [UInt8]? =
+      closing + 1 == text.upperBound
+      ? nil : Array("syntax error after '}' in \"".utf8) + value[text] + [UInt8(ascii: "\"")]
+    return ((text.lowerBound + 1)..<closing, error)
+  }
+
   /// The parameter names that an expanded value makes valid.
   /// - Parameters:
   ///   - value: A fully expanded parameter value.
   ///   - suffixes: The parameter suffixes of a database type (empty if unknown).
-  /// - Returns: `prefix_suffix` names, in the order postconf considers them.
+  /// - Returns: `prefix_suffix` names, in the order postconf considers them
+  ///   (an empty prefix gives `_suffix`, as in postconf).
   static func parameterNames(in value: [UInt8], suffixes: (String) -> [String]) -> [String] {
-    // The walk only collects `type:prefix` tokens; the suffixes are asked
-    // for afterwards, so that nothing `suffixes` holds is touched per word.
-    var tables: [(type: ArraySlice<UInt8>, prefix: ArraySlice<UInt8>)] = []
-    let colon = UInt8(ascii: ":")
-    // Most values (a list of thousands of restriction classes) hold no
-    // colon at all, and then no table.
-    guard value.contains(colon) else { return [] }
-    ParameterList.forEachWord(in: value) { token in
-      // Most tokens (names, `permit_mynetworks`) hold no colon at all.
-      guard token.contains(colon) else { return }
-      var type = token
-      var prefix: ArraySlice<UInt8>?
-      while let found = type.firstIndex(of: colon) {
-        let head = type[..<found]
-        let rest = type[(found + 1)...]
-        prefix = rest
-        if head.elementsEqual("proxy".utf8) {
-          type = rest
-          prefix = nil
-          continue
-        }
-        type = head
-        break
-      }
-      guard let prefix, let first = prefix.first, first != UInt8(ascii: "/"),
-        first != UInt8(ascii: ".")
-      else { return }
-      tables.append((type, prefix))
-    }
     var names: [String] = []
-    for (type, prefix) in tables {
+    for case .legacy(let type, let prefix) in events(in: value) {
       let stem = String(decoding: prefix, as: UTF8.self)
       names += suffixes(String(decoding: type, as: UTF8.self)).map { stem + "_" + $0 }
     }

@@ -1,9 +1,9 @@
 extension PostconfSession {
   /// `postconf -M|-F|-P [-f] [-x] [-h|-H] [pattern ...]`.
   mutating func showMaster() throws {
-    guard let master = try readMaster(failOnOpenError: true, reportProblems: false) else {
-      return
-    }
+    // postconf reads master.cf before main.cf here: its reading warnings
+    // come first, and its fatal error wins over one in main.cf.
+    guard let master = try readMaster(failOnOpenError: true) else { return }
     var model = ParameterModel(inputs: inputs, mode: mode)
     try readMain(into: &model)
     try applyOverrides(into: &model)
@@ -13,7 +13,8 @@ extension PostconfSession {
     let expand = mode.contains(.expand) ? model.masterExpander() : nil
     let report = PostconfAdapters.showMaster(
       master, options: options, path: masterPath, expand: expand)
-    for diagnostic in report.diagnostics {
+    // The printers repeat the reading diagnostics, already reported above.
+    for diagnostic in report.diagnostics.dropFirst(master.diagnostics.count) {
       if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
       warn(diagnostic.message)
     }

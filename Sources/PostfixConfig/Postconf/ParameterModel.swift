@@ -74,6 +74,24 @@ struct ParameterModel: Sendable {
     /// Settings in order of first appearance, last value winning.
     var settings = OrderedBytesDictionary()
     var validNames: Set<String> = []
+    /// The read-only `process_name` of the service: its command's base name
+    /// (postconf answers it, and `service_name`, before the `-o` settings).
+    var processName: [UInt8] = []
+
+    /// `basename(command)`, as postconf computes a service's `process_name`.
+    static func processName(ofCommand command: [UInt8]) -> [UInt8] {
+      guard let slash = command.lastIndex(of: UInt8(ascii: "/")) else { return command }
+      return Array(command[(slash + 1)...])
+    }
+
+    /// The read-only values of the name space, or nil for other names.
+    func readOnlyValue(_ name: String) -> [UInt8]? {
+      switch name {
+      case "process_name": return processName
+      case "service_name": return Array(service.utf8)
+      default: return nil
+      }
+    }
   }
 
   let inputs: PostconfInputs
@@ -103,6 +121,13 @@ struct ParameterModel: Sendable {
   var hostDepth = 0
   /// main.cf's setting names in the order postconf walks them, once known.
   var mainOrder: [ID]?
+  /// The database client files the start-up pass named, in order, each once.
+  var databaseClientFiles: [DatabaseClientFile] = []
+  var databaseClientFileSet: Set<DatabaseClientFile> = []
+  /// Host-dependent defaults computed by the start-up pass: postconf
+  /// computes each once and keeps it (main.cf's read-only settings, dropped
+  /// later in the pass, still count in them).
+  var hostDefaults: [ID: [UInt8]] = [:]
   static let maximumHostDepth = 1
 
   init(inputs: PostconfInputs, mode: PostconfOptions.Mode) {
@@ -285,28 +310,72 @@ struct ParameterModel: Sendable {
   func defaultValue(of id: ID, mode: PostconfOptions.Mode) throws -> [UInt8]? {
     let node = nodes[Int(id)]
     if node.has(Node.hostDependent) {
-      // Host defaults read other settings (myhostname, inet_interfaces), whose
-      // values may refer back to host defaults; like postconf, a host default
-      // needed while another is being computed is empty.
+      let defaultsOnly = mode.contains(.showDefaults)
+      if !defaultsOnly, let known = hostDefaults[id] { return known }
+      // Host defaults read main.cf's own settings (myhostname, inet_interfaces)
+      // expanded with main.cf's settings only (``configValue(_:)``), except
+      // compatibility_level in the mynetworks_style default, which expands
+      // as postconf expands values; a host default needed there while
+      // another is being computed is empty, as in postconf.
       var inner = self
       inner.hostDepth += 1
       if hostDepth >= Self.maximumHostDepth { return [] }
+      let name = names.string(id)
+      // postconf looks these up, in this order, before it checks any of them.
+      var early: [String: [UInt8]?] = [:]
+      if !defaultsOnly && name == "mynetworks" {
+        for other in ["inet_interfaces", "mynetworks_style", "inet_protocols"] {
+          early[other] = .some(try configValue(other))
+        }
+      }
       var failure: Error?
-      let result = try PostconfAdapters.hostDefault(
-        names.string(id), inputs: inputs, defaultsOnly: mode.contains(.showDefaults),
-        explicit: { other in
-          guard let raw = setting(other) else { return nil }
+      let result = HostDefaults.value(
+        of: name, host: inputs.host,
+        mainValue: { other in
+          if let found = early[other] { return found }
+          guard failure == nil else { return nil }
           do {
-            return try inner.expand(raw, mode: [.expand])
+            if other == "compatibility_level" {
+              return try setting(other).map { try inner.expand($0, mode: [.expand]) }
+            }
+            return try configValue(other)
           } catch {
-            failure = failure ?? error
-            return raw
+            failure = error
+            return nil
           }
-        })
+        }, defaultsOnly: defaultsOnly)
       if let failure { throw failure }
-      return result
+      switch result {
+      case .value(let bytes): return bytes
+      case .fatal(let message): throw PostconfFatal(message: message)
+      case nil: return nil
+      }
     }
     return node.defaultIndex >= 0 ? defaults[Int(node.defaultIndex)] : []
+  }
+
+  /// The name of main.cf's dictionary in postconf's messages.
+  static let configDictionaryName = "mail_dict"
+
+  /// Postfix's `mail_conf_lookup_eval()` of `name`.
+  ///
+  /// The explicit setting (main.cf, `-o`, `config_directory` from `-c`),
+  /// expanded with explicit settings only: a name that is not set is empty,
+  /// whether or not it has a default. postconf reads the values behind
+  /// host-dependent defaults so.
+  /// - Parameter name: A parameter name.
+  /// - Returns: The expanded setting, or nil when there is none.
+  /// - Throws: ``PostconfExpansionFailure`` with postconf's
+  ///   `dictionary mail_dict: macro processing error`.
+  func configValue(_ name: String) throws -> [UInt8]? {
+    guard let raw = setting(name) else { return nil }
+    do {
+      return try Self.expand(raw, mode: [.expand], scope: nil) { other, _, _ in setting(other) }
+    } catch let failure as PostconfExpansionFailure {
+      throw PostconfExpansionFailure(
+        warnings: failure.warnings,
+        fatal: "dictionary \(Self.configDictionaryName): macro processing error")
+    }
   }
 
   /// The expander postconf uses for `-Mx`, `-Fx` and `-Px`: the entry's own
@@ -319,11 +388,14 @@ struct ParameterModel: Sendable {
       let scope =
         model.services.first { $0.service == service && $0.type == type }
         ?? ServiceScope(service: service, type: type, line: entry.firstLine)
-      // `service_name` is answered here rather than written into a copy of
-      // the scope: copying its settings per value made -Px quadratic in -o.
+      // `service_name` and `process_name` are answered here rather than
+      // written into a copy of the scope: copying its settings per value
+      // made -Px quadratic in -o.
       let serviceName = entry.service ?? []
+      let processName = ServiceScope.processName(ofCommand: entry.command ?? [])
       return try? Self.expand(value, mode: [.expand], scope: scope) { name, mode, failure in
         if name == "service_name" { return serviceName }
+        if name == "process_name" { return processName }
         return model.lookup(name, scope: scope, mode: mode, failure: &failure)
       }
     }
@@ -363,7 +435,10 @@ struct ParameterModel: Sendable {
     _ name: String, scope: ServiceScope?, mode: PostconfOptions.Mode,
     failure: inout PostconfFatal?
   ) -> [UInt8]? {
-    if let scope, let local = scope.settings[Array(name.utf8)] { return local }
+    if let scope {
+      if let fixed = scope.readOnlyValue(name) { return fixed }
+      if let local = scope.settings[Array(name.utf8)] { return local }
+    }
     guard let id = names.find(name) else { return nil }
     return lookup(id: id, mode: mode, failure: &failure)
   }

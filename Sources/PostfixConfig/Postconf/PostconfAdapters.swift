@@ -29,19 +29,6 @@ enum PostconfAdapters {
     (catalog.names + catalog.unlistedNames).compactMap { catalog.parameter($0) }
   }
 
-  static func hostDefault(
-    _ name: String, inputs: PostconfInputs, defaultsOnly: Bool,
-    explicit: (String) -> [UInt8]?
-  ) throws -> [UInt8]? {
-    switch HostDefaults.value(
-      of: name, host: inputs.host, mainValue: explicit, defaultsOnly: defaultsOnly)
-    {
-    case .value(let bytes): return bytes
-    case .fatal(let message): throw PostconfFatal(message: message)
-    case nil: return nil
-    }
-  }
-
   static func serviceParameters(service: String, command: String, catalog: ParameterCatalog)
     -> [CatalogParameter]
   {
@@ -68,10 +55,6 @@ enum PostconfAdapters {
 
   /// The initial size of postconf's parameter dictionaries.
   static let dictionarySize = 13
-
-  static func legacyDatabaseParameters(in value: [UInt8], catalog: ParameterCatalog) -> [String] {
-    LegacyDatabase.parameterNames(in: value) { catalog.legacyDatabaseSuffixes(type: $0) }
-  }
 
   static func parseEdit(mode: EditMode, arguments: [[UInt8]]) throws -> EditRequest {
     let editMode: MainCFEdit.Mode

@@ -38,6 +38,13 @@ public struct PostconfInputs: Sendable {
   public var host: HostEnvironment
   /// Parameter names, defaults and flags.
   public var catalog: ParameterCatalog
+  /// Reads a database client configuration file.
+  ///
+  /// On a real system: ``DatabaseClientFile/read(path:limit:)``. Without
+  /// one, the files postconf would read are only listed
+  /// (``PostfixConfiguration/databaseClientFiles``), and nothing is said
+  /// about them.
+  public var databaseClientFileReader: (@Sendable ([UInt8]) -> DatabaseClientFile.Content)?
 
   /// Creates the inputs.
   /// - Parameters:
@@ -48,9 +55,11 @@ public struct PostconfInputs: Sendable {
   ///   - masterCF: master.cf's bytes or read error.
   ///   - host: Host facts.
   ///   - catalog: The parameter catalogue.
+  ///   - databaseClientFileReader: Reads database client configuration files; nil reads none.
   public init(
     programName: String, configDirectory: String, configDirectoryInjected: Bool, mainCF: File,
-    masterCF: File, host: HostEnvironment, catalog: ParameterCatalog
+    masterCF: File, host: HostEnvironment, catalog: ParameterCatalog,
+    databaseClientFileReader: (@Sendable ([UInt8]) -> DatabaseClientFile.Content)? = nil
   ) {
     self.programName = programName
     self.configDirectory = configDirectory
@@ -59,6 +68,7 @@ public struct PostconfInputs: Sendable {
     self.masterCF = masterCF
     self.host = host
     self.catalog = catalog
+    self.databaseClientFileReader = databaseClientFileReader
   }
 }
 

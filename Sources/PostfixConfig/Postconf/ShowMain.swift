@@ -85,13 +85,9 @@ extension PostconfSession {
     }
   }
 
-  /// Reads master.cf; a missing file warns (main.cf modes) or is fatal (-M/-F/-P).
-  ///
-  /// The master.cf printers report reading problems themselves, so `-M/-F/-P`
-  /// pass `reportProblems: false`.
-  mutating func readMaster(failOnOpenError: Bool, reportProblems: Bool = true) throws
-    -> PostconfMaster?
-  {
+  /// Reads master.cf; a missing file warns (main.cf modes) or is fatal
+  /// (-M/-F/-P); reading warnings are printed, a reading error is fatal.
+  mutating func readMaster(failOnOpenError: Bool) throws -> PostconfMaster? {
     switch inputs.masterCF {
     case .unreadable(let reason):
       let text = "open \(masterPath): \(reason)"
@@ -100,7 +96,7 @@ extension PostconfSession {
       return nil
     case .contents, .shared:
       let master = PostconfAdapters.readMaster(inputs.masterCF.bytes ?? [], path: masterPath)
-      for diagnostic in master.diagnostics where reportProblems {
+      for diagnostic in master.diagnostics {
         if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
         warn(diagnostic.message)
       }
@@ -127,7 +123,9 @@ extension PostconfSession {
         ?? {
           model.services.append(
             ParameterModel.ServiceScope(
-              service: service.name, type: service.type, line: service.line))
+              service: service.name, type: service.type, line: service.line,
+              processName: ParameterModel.ServiceScope.processName(
+                ofCommand: Array(service.command.utf8))))
           return model.services.count - 1
         }()
       for (name, value) in service.overrides {
@@ -164,6 +162,9 @@ extension PostconfSession {
         throw PostconfFatal(message: failure.fatal)
       }
       guard let value = computed else { continue }
+      if model.nodes[Int(id)].has(ParameterModel.Node.hostDependent) {
+        model.hostDefaults[id] = value
+      }
       // The scan evaluates compatibility-level comparisons (`<level`), and a
       // malformed compatibility_level there is fatal for the whole command.
       if value.containsSubsequence(Self.levelOperator) {
@@ -292,9 +293,7 @@ extension PostconfSession {
         for warning in failure.warnings { warn(warning) }
         throw PostconfFatal(message: failure.fatal)
       }
-      for name in PostconfAdapters.legacyDatabaseParameters(in: expanded, catalog: inputs.catalog) {
-        flagUser(name, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
-      }
+      try registerDatabaseTables(in: expanded, scopeIndex: scopeIndex, model: &model)
     }
     return true
   }

@@ -96,6 +96,9 @@ public struct HostFacts: Sendable {
   public var dhParameterBits: [String: Int?]
   /// TCP sockets in LISTEN state (`--live`); nil when not asked.
   public var listening: [ListeningSocket]?
+  /// What reading each database client configuration file gave, by path
+  /// (``PostfixConfiguration/databaseClientFiles``).
+  public var databaseClientFiles: [[UInt8]: DatabaseClientFile.Content]
 
   /// Creates host facts.
   /// - Parameters:
@@ -103,14 +106,17 @@ public struct HostFacts: Sendable {
   ///   - files: Facts by path.
   ///   - dhParameterBits: DH prime sizes by path.
   ///   - listening: Listening sockets, for `--live`.
+  ///   - databaseClientFiles: Database client configuration files by path.
   public init(
     isRoot: Bool, files: [String: FileFact] = [:], dhParameterBits: [String: Int?] = [:],
-    listening: [ListeningSocket]? = nil
+    listening: [ListeningSocket]? = nil,
+    databaseClientFiles: [[UInt8]: DatabaseClientFile.Content] = [:]
   ) {
     self.isRoot = isRoot
     self.files = files
     self.dhParameterBits = dhParameterBits
     self.listening = listening
+    self.databaseClientFiles = databaseClientFiles
   }
 }
 

@@ -40,9 +40,13 @@ public enum HostFactsReader {
         DHParameterFile.primeBits(pem: $0)
       }
     }
+    var clientFiles: [[UInt8]: DatabaseClientFile.Content] = [:]
+    for file in configuration.databaseClientFiles where clientFiles[file.path] == nil {
+      clientFiles[file.path] = DatabaseClientFile.read(path: file.path)
+    }
     return HostFacts(
       isRoot: geteuid() == 0, files: files, dhParameterBits: dh,
-      listening: live ? ProcNetTCP.current() : nil)
+      listening: live ? ProcNetTCP.current() : nil, databaseClientFiles: clientFiles)
   }
 
   /// What `stat` and `access` say about one path.

@@ -10,7 +10,11 @@ import PostfixConfig
 /// undefined `$name`) and ``PostfixConfiguration/fatal``; unused names get a
 /// "did you mean" by edit distance against the parameter catalogue. A missing
 /// master.cf (``AuditOptions/masterCF``) is an error: Postfix cannot start.
-/// Every warning is located through tables built once per run.
+/// Every warning is located through tables built once per run. With host
+/// facts (not `--config-only`), also what postconf says about the database
+/// client configuration files that lookup tables name (`mysql:/path`:
+/// missing or unreadable file, names the client does not know, duplicates,
+/// a line postconf stops at), each at that file's own path and line.
 ///
 /// Fix: correct or remove the entry (no transform; a typo needs a human).
 ///
@@ -36,6 +40,9 @@ public struct ConfigWarningRule: AuditRule {
         Finding(
           id: id, severity: .error, message: "postconf would stop: \(fatal)", file: "main.cf",
           fix: "Correct the configuration until 'postconf -n' runs without a fatal error."))
+    }
+    if let host = context.options.host {
+      findings += databaseClientFindings(configuration, files: host.databaseClientFiles)
     }
     if context.options.masterCF == .missing {
       findings.append(
@@ -151,6 +158,73 @@ public struct ConfigWarningRule: AuditRule {
     }
     return Finding(
       id: id, severity: warning, message: rest, file: file, fix: "See postconf(5).")
+  }
+
+  /// What postconf says about the database client configuration files the
+  /// configuration names, as findings at each file's path and line.
+  /// - Parameters:
+  ///   - configuration: The configuration (names the files, in postconf's order).
+  ///   - files: What reading each file gave, by path; files not in it are skipped.
+  /// - Returns: The findings, file by file in postconf's order.
+  func databaseClientFindings(
+    _ configuration: PostfixConfiguration, files: [[UInt8]: DatabaseClientFile.Content]
+  ) -> [Finding] {
+    var findings: [Finding] = []
+    for file in configuration.databaseClientFiles {
+      guard let content = files[file.path] else { continue }
+      let known = configuration.catalog.legacyDatabaseSuffixes(type: file.type)
+      for problem in file.problems(in: content, knownNames: known) {
+        findings.append(finding(for: problem, in: file, known: known))
+      }
+    }
+    return findings
+  }
+
+  /// One database client file problem as a finding.
+  func finding(
+    for problem: DatabaseClientFile.Problem, in file: DatabaseClientFile, known: [String]
+  )
+    -> Finding
+  {
+    let diagnostic = problem.diagnostic
+    let path = file.displayPath
+    let table = "\(file.type):\(path)"
+    // postconf's text after the file's own prefix (the finding names the file).
+    var text = diagnostic.message
+    for prefix in [
+      "\(path), line \(diagnostic.line.map(String.init) ?? ""): ", "\(table): ", "\(path): ",
+    ] where text.hasPrefix(prefix) {
+      text = String(text.dropFirst(prefix.count))
+      break
+    }
+    let unreadable =
+      "Create the file or correct the path in '\(table)': Postfix cannot use the table."
+    let fix: String
+    switch problem.kind {
+    case .cannotOpen, .notRegularFile, .cannotRead:
+      return Finding(
+        id: id, severity: .warning, message: diagnostic.message, file: path, fix: unreadable)
+    case .syntaxError:
+      return Finding(
+        id: id, severity: .error, message: "postconf would stop: \(diagnostic.message)", file: path,
+        line: diagnostic.line,
+        fix: "Write the line as 'name = value': postconf and the \(file.type) client stop at it.")
+    case .misplacedText:
+      fix = "Join the text to the entry it continues, or remove it: it is ignored."
+    case .overriding:
+      fix = "Remove the earlier entry: only the last one is in force."
+    case .unused:
+      let name = problem.parameter ?? ""
+      if let guess = suggestion(for: name, among: known.map { Array($0.utf8) }) {
+        text += "; did you mean '\(guess)'?"
+        fix = "Rename '\(name)' to '\(guess)'."
+      } else {
+        fix = "Remove '\(name)' or correct its name: the \(file.type) client ignores it."
+      }
+    }
+    return Finding(
+      id: id, severity: .warning, message: text, file: path, line: diagnostic.line,
+      parameter: problem.parameter, fix: fix)
   }
 
   /// The closest catalogue name, when one is plausibly meant.

@@ -51,7 +51,9 @@ public struct MynetworksNarrowRule: AuditRule {
         findings.append(
           context.finding(
             id, severity,
-            "mynetworks on a \(role.rawValue) service: " + texts.joined(separator: "; "),
+            (service == nil
+              ? "mynetworks on a host where no smtpd service listens (judged as send-only): "
+              : "mynetworks on a \(role.rawValue) service: ") + texts.joined(separator: "; "),
             setting: setting, fix: fix))
       }
     }

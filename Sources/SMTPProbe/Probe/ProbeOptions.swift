@@ -37,8 +37,18 @@ public struct ProbeOptions: Sendable {
   public var initialBackoffNanoseconds: UInt64 = 2_000_000_000
   /// The longest back-off.
   public var maxBackoffNanoseconds: UInt64 = 30_000_000_000
-  /// How long to listen for a plaintext greeting on an implicit-TLS port.
+  /// How long to listen for a plaintext greeting on an implicit-TLS port, and on the first
+  /// connection to any port before a TLS ClientHello tests for implicit TLS.
   public var implicitTLSListenNanoseconds: UInt64 = 1_500_000_000
+  /// Whether a port that sends no greeting within ``implicitTLSListenNanoseconds`` is
+  /// offered a TLS ClientHello on the same connection, and probed as implicit TLS when it
+  /// answers one (only when the step timeout is longer than the listening window).
+  public var detectImplicitTLS = true
+  /// Whether a server that refuses commands before STARTTLS (`530 5.7.0 Must issue a
+  /// STARTTLS command first`: Postfix's `smtpd_tls_security_level = encrypt`) is probed
+  /// inside TLS: each SMTP session sends EHLO and STARTTLS after the greeting and runs
+  /// its checks inside TLS.
+  public var checksInsideTLS = true
   /// Whether to analyse TLS (protocols, suites, DH sizes, certificate) when STARTTLS is
   /// offered or the port speaks implicit TLS (`--no-tls` turns it off).
   public var analyseTLS = true

@@ -65,6 +65,16 @@ final class ProbeRun {
   var statuses: [CheckStatus] = []
   /// Set when a session met replies to commands never sent: no further session is opened.
   var abandoned: SMTPProbeError?
+  /// Where the SMTP sessions run: plaintext until the server turns out to require STARTTLS
+  /// or to speak TLS first.
+  var security: SessionTransport = .plaintext
+  /// Whether the first connection still has to tell whether the port speaks TLS first.
+  var detectImplicit: Bool
+  /// Set when the TLS client could not complete a handshake for an SMTP session: no
+  /// further session is opened inside TLS.
+  var tlsUnavailable: SMTPProbeError?
+  /// The certificate chain and version of the first TLS session of the SMTP checks.
+  var clientTLS: TLSClientSessionInfo?
 
   init(connector: any Connector, options: ProbeOptions, host: String, port: UInt16) {
     self.connector = connector
@@ -78,6 +88,26 @@ final class ProbeRun {
       authBeforeStartTLS: nil, vrfy: nil, expn: nil, rcptEnumeration: nil, heloRequired: nil,
       openRelay: nil, submission: nil, findings: [], transcript: [])
     control = options.controlUser ?? ProbeRun.randomUser()
+    detectImplicit =
+      options.detectImplicitTLS && !options.implicitTLS
+      && options.implicitTLSListenNanoseconds < options.stepTimeoutNanoseconds
+  }
+
+  /// What the TLS client offers: SNI with the host when it is a name.
+  var tlsConfiguration: TLSClientConfiguration {
+    TLSClientConfiguration(serverName: serverName)
+  }
+
+  /// The host as a name for SNI and the certificate's name check; nil for an address.
+  var serverName: String? {
+    let host = report.host
+    return SocketAddress.numeric(host, port: 0) == nil && RelayCheck.isDomainName(host)
+      ? host : nil
+  }
+
+  /// `530 5.7.0 Must issue a STARTTLS command first`: the command is refused until TLS.
+  static func requiresTLS(_ reply: Reply) -> Bool {
+    reply.code == 530 && reply.mentions("TLS")
   }
 
   static func failedReport(
@@ -102,11 +132,22 @@ final class ProbeRun {
 
   func execute() -> ProbeReport {
     if options.implicitTLS {
-      probeImplicitTLS()
-      if report.tlsMode == .implicit, report.failure == nil { analyseTLS(mode: .implicit) }
+      let waiting = probeImplicitTLS()
+      if report.tlsMode == .implicit, report.failure == nil {
+        security = .implicitTLS
+        report.smtpTransportReason = "the port speaks TLS before the greeting"
+        probeSMTP(reusing: waiting)
+        if report.failure == nil { analyseTLS(mode: .implicit) }
+      } else {
+        waiting?.close()
+      }
     } else {
-      probePlaintext()
-      if report.tlsMode == .starttls, report.failure == nil { analyseTLS(mode: .startTLS) }
+      probeSMTP(reusing: nil)
+      switch report.tlsMode {
+      case .starttls where report.failure == nil: analyseTLS(mode: .startTLS)
+      case .implicit where report.failure == nil: analyseTLS(mode: .implicit)
+      default: break
+      }
     }
     concludeChecks()
     report.findings = FindingsBuilder.findings(for: report)
@@ -118,16 +159,16 @@ final class ProbeRun {
   /// The checks this run should have made, in order.
   func plannedChecks() -> [String] {
     let analyse = options.analyseTLS || options.tlsOnly
-    if options.implicitTLS {
-      return report.tlsMode == .implicit && analyse ? ["implicit-tls", "tls"] : ["implicit-tls"]
-    }
-    var names = ["banner", "ehlo"]
+    let implicit = report.tlsMode == .implicit
+    if options.implicitTLS, !implicit { return ["implicit-tls"] }
+    var names = implicit ? ["implicit-tls", "banner", "ehlo"] : ["banner", "ehlo"]
     if !options.tlsOnly {
-      if options.role == .submission { names.append("submission") }
+      if options.role == .submission, !implicit { names.append("submission") }
+      if security == .startTLS { names.append("ehlo-tls") }
       names += ["vrfy", "expn", "helo-required", "rcpt-enumeration", "open-relay"]
     }
     // Without EHLO it is unknown whether STARTTLS is offered: the analysis did not run.
-    if analyse, report.capabilities?.startTLS ?? true { names.append("tls") }
+    if analyse, implicit || (report.capabilities?.startTLS ?? true) { names.append("tls") }
     return names
   }
 
@@ -161,7 +202,16 @@ final class ProbeRun {
         + incomplete.prefix(3).map(\.summary).joined(separator: "; "))
   }
 
-  func note(_ status: CheckStatus) { statuses.append(status) }
+  /// Keeps a check's status; one that ran (in part) is marked with where its dialogue ran.
+  func note(_ status: CheckStatus) {
+    var status = status
+    if status.state != .notRun, status.transport == nil,
+      !["implicit-tls", "tls"].contains(status.check)
+    {
+      status.transport = security
+    }
+    statuses.append(status)
+  }
 
   /// The status of a VRFY, EXPN or RCPT comparison, from its result and its session.
   func oracleStatus(
@@ -228,36 +278,52 @@ final class ProbeRun {
     case failed(SMTPProbeError, Reply?)
   }
 
-  /// Opens a connection within the budget and reads the greeting, retrying after a
-  /// `421`/`554` greeting with back-off.
-  func open() -> Opened {
+  /// Opens a connection within the budget and reads the greeting.
+  ///
+  /// A `421`/`554` greeting is retried with back-off. Inside TLS (``security``) the
+  /// session returned speaks inside TLS: after EHLO and STARTTLS, or from the first byte.
+  /// - Parameter reusing: A connection already made and counted (the implicit-TLS
+  ///   listen), used first.
+  /// - Returns: The session and its greeting, or why none could be opened.
+  func open(reusing: (any Transport)? = nil) -> Opened {
     var attempts = 0
     var lastGreeting: Reply?
+    var waiting = reusing
     while true {
       if let abandoned { return .failed(abandoned, lastGreeting) }
+      if security.isTLS, let tlsUnavailable { return .failed(tlsUnavailable, lastGreeting) }
       if pendingBackoff { waitBackoff() }
-      guard report.connections < options.connectionBudget else {
-        return .failed(
-          SMTPProbeError(
-            .invalidRequest,
-            "connection budget of \(options.connectionBudget) connections is exhausted"),
-          lastGreeting)
-      }
-      guard !totalDeadline.hasPassed else {
-        return .failed(SMTPProbeError(.timeout, timeLimitReason), lastGreeting)
-      }
-      report.connections += 1
-      let number = report.connections
       let stepDeadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
         .earliest(totalDeadline)
       let transport: any Transport
-      do {
-        transport = try connector.connect(deadline: stepDeadline)
-      } catch {
-        let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
-        report.transcript.append(
-          Exchange(connection: number, command: nil, reply: nil, failure: failure.reason))
-        return .failed(failure, lastGreeting)
+      let number: Int
+      let isReused = waiting != nil
+      if let reused = waiting {
+        waiting = nil
+        transport = reused
+        number = report.connections
+      } else {
+        guard report.connections < options.connectionBudget else {
+          return .failed(
+            SMTPProbeError(
+              .invalidRequest,
+              "connection budget of \(options.connectionBudget) connections is exhausted"),
+            lastGreeting)
+        }
+        guard !totalDeadline.hasPassed else {
+          return .failed(SMTPProbeError(.timeout, timeLimitReason), lastGreeting)
+        }
+        report.connections += 1
+        number = report.connections
+        do {
+          let connected = try connector.connect(deadline: stepDeadline)
+          transport = detectImplicit ? PeekingTransport(connected) : connected
+        } catch {
+          let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+          report.transcript.append(
+            Exchange(connection: number, command: nil, reply: nil, failure: failure.reason))
+          return .failed(failure, lastGreeting)
+        }
       }
       if report.address == nil {
         serverAddress = transport.remoteAddress
@@ -266,10 +332,32 @@ final class ProbeRun {
       let sessionDeadline = Deadline.after(
         nanoseconds: options.sessionTimeoutNanoseconds, clock: clock
       ).earliest(totalDeadline)
-      let session = SMTPSession(
+      // A reused connection's lines so far belong to its session (``record(_:)`` appends
+      // only what the report does not have yet).
+      var session = SMTPSession(
         transport: transport, connection: number, clock: clock,
         stepNanoseconds: options.stepTimeoutNanoseconds, sessionDeadline: sessionDeadline,
-        limits: options.replyLimits)
+        limits: options.replyLimits,
+        transcript: isReused ? report.transcript.filter { $0.connection == number } : [])
+      if detectImplicit, let peeking = transport as? PeekingTransport {
+        detectImplicit = false
+        switch detectTLS(session, peeking, deadline: stepDeadline) {
+        case .plaintext: break
+        case .tls(let secure): session = secure
+        case .retryPlaintext: continue
+        case .failed(let failure): return .failed(failure, lastGreeting)
+        }
+      } else if security == .implicitTLS {
+        do {
+          session = try session.implicitTLS(configuration: tlsConfiguration)
+          clientTLS = clientTLS ?? session.tls
+        } catch {
+          record(session)
+          let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+          tlsUnavailable = failure
+          return .failed(failure, lastGreeting)
+        }
+      }
       let greeting: Reply
       do {
         greeting = try session.greeting()
@@ -278,7 +366,13 @@ final class ProbeRun {
         let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
         return .failed(failure, lastGreeting)
       }
-      if greeting.code == 220 { return .session(session, greeting) }
+      if greeting.code == 220 {
+        guard security == .startTLS else { return .session(session, greeting) }
+        switch startTLS(session) {
+        case .success(let secure): return .session(secure, greeting)
+        case .failure(let failure): return .failed(failure, lastGreeting)
+        }
+      }
       lastGreeting = greeting
       session.quit()
       record(session)
@@ -292,6 +386,111 @@ final class ProbeRun {
               + "a rate limit, postscreen or a block list, not a missing SMTP service"),
           greeting)
       }
+    }
+  }
+
+  /// EHLO and STARTTLS on a fresh session, then the handshake.
+  ///
+  /// The session returned speaks inside TLS and needs a new EHLO. A failed handshake
+  /// makes TLS unavailable to the rest of the SMTP checks.
+  func startTLS(_ session: SMTPSession) -> Result<SMTPSession, SMTPProbeError> {
+    guard let hello = try? session.command("EHLO \(options.heloName)"), hello.isPositive else {
+      let failure =
+        session.endedBy
+        ?? SMTPProbeError(.protocolViolation, "EHLO refused before STARTTLS")
+      finish(session)
+      return .failure(failure)
+    }
+    return upgrade(session)
+  }
+
+  /// STARTTLS and the handshake on a session whose EHLO was answered.
+  func upgrade(_ session: SMTPSession) -> Result<SMTPSession, SMTPProbeError> {
+    do {
+      let secure = try session.startTLS(configuration: tlsConfiguration)
+      clientTLS = clientTLS ?? secure.tls
+      if report.smtpTLSSession == nil, let info = secure.tls {
+        report.smtpTLSSession = "\(info.version.name) \(info.cipherSuite.name)"
+      }
+      return .success(secure)
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      // A refused STARTTLS leaves the session open: end it politely.
+      if session.isOpen {
+        finish(session)
+      } else {
+        record(session)
+        tlsUnavailable = tlsUnavailable ?? failure
+      }
+      return .failure(failure)
+    }
+  }
+
+  enum Detection {
+    /// The server greeted within the listening window.
+    case plaintext
+    /// It answered the ClientHello: the session inside TLS.
+    case tls(SMTPSession)
+    /// It answered the ClientHello with plaintext SMTP (a slow greeting): this connection
+    /// is spoiled; open another and wait for the greeting.
+    case retryPlaintext
+    /// Neither a greeting nor TLS.
+    case failed(SMTPProbeError)
+  }
+
+  /// Listens for the greeting on the first connection; when none comes within the
+  /// listening window, offers a TLS ClientHello on the same connection (implicit TLS on a
+  /// port other than 465).
+  func detectTLS(_ session: SMTPSession, _ peeking: PeekingTransport, deadline: Deadline)
+    -> Detection
+  {
+    let listen = Deadline.after(nanoseconds: options.implicitTLSListenNanoseconds, clock: clock)
+      .earliest(deadline)
+    do {
+      if try session.serverSpeaksFirst(by: listen) { return .plaintext }
+    } catch {
+      record(session)
+      return .failed((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
+    }
+    let seconds = Self.seconds(options.implicitTLSListenNanoseconds)
+    do {
+      let secure = try session.implicitTLS(configuration: tlsConfiguration, deadline: deadline)
+      security = .implicitTLS
+      report.tlsMode = .implicit
+      report.smtpTransportReason =
+        "no greeting within \(seconds) s and the server answered a TLS ClientHello: "
+        + "implicit TLS"
+      clientTLS = secure.tls
+      note(CheckStatus("implicit-tls", .ran))
+      return .tls(secure)
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      record(session)
+      let first = peeking.firstBytes
+      if let byte = first.first, (UInt8(ascii: "2")...UInt8(ascii: "5")).contains(byte) {
+        // A plaintext greeting that came late, in answer to the hello.
+        report.transcript.append(
+          Exchange(
+            connection: session.connection, command: nil, reply: nil,
+            failure: "a plaintext greeting arrived after the TLS ClientHello: "
+              + "\(Escape.clipped(first.prefix(80), to: 80))"))
+        return .retryPlaintext
+      }
+      if first.first == 0x15 || first.first == 0x16 {
+        // A TLS server the client could not agree with: implicit TLS all the same.
+        security = .implicitTLS
+        report.tlsMode = .implicit
+        report.smtpTransportReason =
+          "no greeting within \(seconds) s and the server answered a TLS ClientHello"
+        tlsUnavailable = failure
+        note(CheckStatus("implicit-tls", .ran))
+        return .failed(failure)
+      }
+      return .failed(
+        SMTPProbeError(
+          failure.code,
+          "no greeting within \(seconds) s and no TLS answer to a ClientHello: "
+            + failure.reason))
     }
   }
 
@@ -391,6 +590,9 @@ final class ProbeRun {
     if result.outcome == .notStarted, let refusal {
       result.startTLSRefusal = Self.oneLine(refusal, limit: TLSScanResult.maxReasonLength)
     }
+    if mode == .startTLS || watch.plaintext == nil {
+      certificateFromClient(&result, mode: mode, now: scanOptions.now)
+    }
     report.connections += result.connections
     if mode == .implicit, let plaintext = watch.plaintext {
       implicitPortSpeaksPlaintext(plaintext, connections: result.connections)
@@ -403,6 +605,89 @@ final class ProbeRun {
         .timeout,
         "the port sent nothing: no plaintext greeting and no answer to any of "
           + "\(result.handshakes) TLS handshakes")
+    }
+  }
+
+  /// Reads the certificate of a TLS 1.3-only server, which the scan cannot see.
+  ///
+  /// The certificate is encrypted in TLS 1.3: the TLS client completes a handshake and
+  /// reads it, and the certificate rules judge it. The chain comes from an SMTP session
+  /// inside TLS when there was one, else from one more connection of the analysis's
+  /// budget.
+  func certificateFromClient(_ result: inout TLSScanResult, mode: TLSChannelOpener.Mode, now: Int64)
+  {
+    guard result.certificate == nil, result.protocols["TLSv1.3"] == true else { return }
+    var info = clientTLS.flatMap { $0.certificateChain.isEmpty ? nil : $0 }
+    if info == nil {
+      guard result.connections < options.tlsConnectionBudget, !totalDeadline.hasPassed else {
+        result.notes.append("TLSv1.3: no connection left to read the certificate")
+        return
+      }
+      result.connections += 1
+      switch clientHandshake(mode: mode, connection: report.connections + result.connections) {
+      case .success(let negotiated): info = negotiated
+      case .failure(let failure):
+        result.notes.append(
+          "TLSv1.3: the certificate could not be read: "
+            + Escape.clipped(Array(failure.reason.utf8), to: TLSScanResult.maxReasonLength))
+        return
+      }
+    }
+    guard let info, let leaf = info.certificateChain.first else { return }
+    do {
+      let certificate = try X509Certificate.parse(leaf)
+      result.certificate = TLSCertificateSummary(
+        keyType: certificate.keyType, keyBits: certificate.keyBits,
+        notAfter: certificate.notAfterText, selfSigned: certificate.selfSigned,
+        subjectAltNames: certificate.subjectAltNames, leaf: certificate,
+        matchesHost: serverName.map { certificate.matches(host: $0) },
+        chainLength: info.certificateChain.count, seenWith: info.version.name)
+      result.findings = TLSVerdicts.findings(for: result, role: options.role.tlsRole, now: now)
+    } catch {
+      result.notes.append("\(info.version.name): certificate not readable: \(error)")
+    }
+  }
+
+  /// One TLS client handshake over a fresh connection (after EHLO and STARTTLS, or at
+  /// once for implicit TLS), then QUIT inside TLS; the dialogue joins the transcript.
+  func clientHandshake(mode: TLSChannelOpener.Mode, connection: Int)
+    -> Result<TLSClientSessionInfo, SMTPProbeError>
+  {
+    let step = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+      .earliest(totalDeadline)
+    let transport: any Transport
+    do {
+      transport = try connector.connect(deadline: step)
+    } catch {
+      return .failure((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
+    }
+    let plain = SMTPSession(
+      transport: transport, connection: connection, clock: clock,
+      stepNanoseconds: options.stepTimeoutNanoseconds,
+      sessionDeadline: Deadline.after(nanoseconds: options.sessionTimeoutNanoseconds, clock: clock)
+        .earliest(totalDeadline), limits: options.replyLimits)
+    do {
+      let secure: SMTPSession
+      switch mode {
+      case .implicit:
+        secure = try plain.implicitTLS(configuration: tlsConfiguration)
+        try secure.greeting()
+      case .startTLS:
+        guard try plain.greeting().code == 220,
+          try plain.command("EHLO \(options.heloName)").isPositive
+        else { throw SMTPProbeError(.protocolViolation, "no 220 greeting or EHLO refused") }
+        secure = try plain.startTLS(configuration: tlsConfiguration)
+      }
+      secure.quit()
+      record(secure)
+      guard let info = secure.tls else {
+        return .failure(SMTPProbeError(.tlsFailure, "no TLS session"))
+      }
+      return .success(info)
+    } catch {
+      plain.quit()
+      record(plain)
+      return .failure((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
     }
   }
 
@@ -440,10 +725,13 @@ final class ProbeRun {
 
   // MARK: Checks
 
-  func probeImplicitTLS() {
+  /// Listens on the first connection of an implicit-TLS port.
+  /// - Returns: The connection when the server waits for the client's hello (the SMTP
+  ///   checks' first session continues on it inside TLS); nil otherwise.
+  func probeImplicitTLS() -> (any Transport)? {
     report.tlsMode = .implicit
     report.implicitTLSExpected = true
-    guard report.connections < options.connectionBudget else { return }
+    guard report.connections < options.connectionBudget else { return nil }
     report.connections += 1
     // Whatever happens below, the first connection's listen was this check.
     defer {
@@ -462,10 +750,10 @@ final class ProbeRun {
       report.transcript.append(
         Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
       report.failure = failure
-      return
+      return nil
     }
     report.address = transport.remoteAddress?.description
-    defer { transport.close() }
+    serverAddress = transport.remoteAddress
     // A TLS server waits for the client's hello; a plaintext one greets at once.
     let listen = Deadline.after(nanoseconds: options.implicitTLSListenNanoseconds, clock: clock)
       .earliest(deadline)
@@ -487,28 +775,40 @@ final class ProbeRun {
         Exchange(
           connection: 1, command: nil, reply: nil,
           failure: "no plaintext greeting: the server waits for a TLS handshake"))
+      return transport
     } catch {
       let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
       report.transcript.append(
         Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
       if failure.code != .protocolViolation { report.failure = failure }
     }
+    transport.close()
+    return nil
   }
 
-  func probePlaintext() {
+  /// The SMTP checks, in plaintext or inside TLS (``security``).
+  /// - Parameter reusing: The implicit-TLS listen's connection, if it waits for a hello.
+  func probeSMTP(reusing: (any Transport)?) {
     // Session 1: greeting, capabilities, vantage, submission, VRFY, EXPN.
-    let first: SMTPSession
-    switch open() {
+    var first: SMTPSession
+    switch open(reusing: reusing) {
     case .failed(let error, let greeting):
       if let greeting {
         report.banner = BannerCheck.evaluate(
           greeting, evidence: report.transcript.filter { $0.reply == greeting })
       }
-      report.failure = error
+      // On an implicit-TLS port a failed handshake, or TLS without SMTP inside, stops
+      // the SMTP checks, not the TLS analysis, which tells what the port speaks.
+      if report.tlsMode == .implicit, greeting == nil {
+        note(CheckStatus("banner", .notRun, error.reason, cause: error.code))
+      } else {
+        report.failure = error
+      }
       return
     case .session(let session, let greeting):
       first = session
-      report.banner = BannerCheck.evaluate(greeting, evidence: Array(session.transcript.prefix(1)))
+      report.banner = BannerCheck.evaluate(
+        greeting, evidence: Array(session.transcript.filter { $0.reply == greeting }.prefix(1)))
       note(CheckStatus("banner", .ran))
     }
     let budget = options.negativeRepliesPerSession
@@ -522,8 +822,13 @@ final class ProbeRun {
     }
     note(CheckStatus("ehlo", .ran))
     report.capabilities = capabilities
-    report.tlsMode = capabilities.startTLS ? .starttls : .none
-    report.authBeforeStartTLS = !capabilities.authMechanisms.isEmpty
+    report.smtpTransport = security
+    if security == .implicitTLS {
+      report.authInsideTLS = !capabilities.authMechanisms.isEmpty
+    } else {
+      report.tlsMode = capabilities.startTLS ? .starttls : .none
+      report.authBeforeStartTLS = !capabilities.authMechanisms.isEmpty
+    }
 
     if options.tlsOnly {
       finish(first)
@@ -543,7 +848,7 @@ final class ProbeRun {
       }
     }
 
-    if options.role == .submission {
+    if options.role == .submission, security == .plaintext {
       let submission = first.isOpen ? submissionCheck(first) : nil
       report.submission = submission
       if submission?.mailRefusedBeforeStartTLS != nil {
@@ -558,6 +863,18 @@ final class ProbeRun {
         verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
         budget: budget)
     }
+    // `530 Must issue a STARTTLS command first`: the rest runs inside TLS, starting here.
+    let refusals = (report.submission?.evidence ?? []) + (report.vrfy?.evidence ?? [])
+    if let refusal = refusals.compactMap(\.reply).first(where: Self.requiresTLS),
+      let secure = switchToTLS(first, because: refusal)
+    {
+      first = secure
+      if first.isOpen {
+        report.vrfy = OracleCheck.run(
+          verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
+          budget: budget)
+      }
+    }
     note(oracleStatus("vrfy", verb: "VRFY", report.vrfy, first, total: 3))
     if first.isOpen {
       report.expn = OracleCheck.run(
@@ -567,10 +884,56 @@ final class ProbeRun {
     finish(first)
 
     // Session 2: MAIL before HELO, then RCPT enumeration for the server's own domain.
-    heloAndRCPT(vantage: vantage, serverName: capabilities.serverName)
+    // Once more inside TLS when MAIL was refused until STARTTLS.
+    if heloAndRCPT(vantage: vantage, serverName: capabilities.serverName) {
+      _ = heloAndRCPT(vantage: vantage, serverName: capabilities.serverName)
+    }
 
     // Sessions 3...: the relay variants.
     report.openRelay = relayTest(vantage: vantage, serverName: capabilities.serverName)
+  }
+
+  /// Whether the SMTP checks can still move into TLS: STARTTLS is advertised and they
+  /// run in plaintext.
+  var canSwitchToTLS: Bool {
+    options.checksInsideTLS && security == .plaintext && report.capabilities?.startTLS == true
+  }
+
+  /// From now on every SMTP session runs inside TLS after STARTTLS.
+  func requireTLS(because refusal: Reply, command: String) {
+    security = .startTLS
+    report.smtpTransport = .startTLS
+    report.smtpTransportReason =
+      "the server refused \(command) before STARTTLS: "
+      + Self.oneLine(refusal, limit: TLSScanResult.maxReasonLength)
+  }
+
+  /// The server refused a command until STARTTLS: the SMTP checks move into TLS, on this
+  /// session's connection first (STARTTLS, the handshake, EHLO inside TLS).
+  /// - Returns: The session inside TLS, or nil when the checks cannot move (the session is
+  ///   then closed when the handshake failed).
+  func switchToTLS(_ session: SMTPSession, because refusal: Reply) -> SMTPSession? {
+    guard canSwitchToTLS, session.isOpen else { return nil }
+    let command =
+      session.transcript.last { $0.reply == refusal }?.command?.split(separator: " ").first
+      .map(String.init) ?? "a command"
+    requireTLS(because: refusal, command: command)
+    switch upgrade(session) {
+    case .failure(let failure):
+      note(CheckStatus("ehlo-tls", .notRun, failure.reason, cause: failure.code))
+      return nil
+    case .success(let secure):
+      let capabilities = hello(secure)
+      report.tlsCapabilities = capabilities
+      report.authInsideTLS = capabilities.map { !$0.authMechanisms.isEmpty }
+      if capabilities != nil {
+        note(CheckStatus("ehlo-tls", .ran))
+      } else {
+        let why = secure.endedBy ?? SMTPProbeError(.protocolViolation, "EHLO refused inside TLS")
+        note(CheckStatus("ehlo-tls", .notRun, why.reason, cause: why.code))
+      }
+      return secure
+    }
   }
 
   func initialVantage(_ session: SMTPSession) -> Vantage {
@@ -602,7 +965,10 @@ final class ProbeRun {
       evidence: Array(session.transcript[start...]))
   }
 
-  func heloAndRCPT(vantage: Vantage, serverName: String?) {
+  /// MAIL before HELO, then RCPT enumeration, in one session.
+  /// - Returns: True when MAIL was refused until STARTTLS in plaintext: the checks have
+  ///   moved into TLS and should run again (nothing was noted).
+  func heloAndRCPT(vantage: Vantage, serverName: String?) -> Bool {
     let session: SMTPSession
     switch open() {
     case .failed(let error, _):
@@ -610,13 +976,17 @@ final class ProbeRun {
       report.rcptEnumeration = OracleResult(verdict: nil, reason: error.reason, evidence: [])
       note(CheckStatus("helo-required", .notRun, error.reason, cause: error.code))
       note(CheckStatus("rcpt-enumeration", .notRun, error.reason, cause: error.code))
-      return
+      return false
     case .session(let opened, _):
       session = opened
     }
     defer { finish(session) }
     let start = session.transcript.count
     if let mail = try? session.command("MAIL FROM:<probe@example.com>") {
+      if Self.requiresTLS(mail), canSwitchToTLS {
+        requireTLS(because: mail, command: "MAIL")
+        return true
+      }
       let required: Bool?
       var reason: String?
       if mail.isPositive {
@@ -656,23 +1026,24 @@ final class ProbeRun {
     }
     guard session.isOpen, let capabilities = hello(session) else {
       notRCPT(session.endedBy?.reason ?? "EHLO refused")
-      return
+      return false
     }
     if vantage.kind == .xclient {
       guard applyXCLIENT(session, capabilities: capabilities).0 != nil else {
         notRCPT(session.endedBy?.reason ?? "XCLIENT failed in this session")
-        return
+        return false
       }
     }
     guard let domain = serverName.flatMap({ RelayCheck.isDomainName($0) ? $0 : nil }) else {
       notRCPT("the server gave no domain name to test")
-      return
+      return false
     }
     let rcpt = OracleCheck.runRCPT(
       control: control, domain: domain, session: session,
       budget: options.negativeRepliesPerSession)
     report.rcptEnumeration = rcpt
     note(oracleStatus("rcpt-enumeration", verb: "RCPT", rcpt, session, total: 2))
+    return false
   }
 
   func relayTest(vantage: Vantage, serverName: String?) -> RelayResult {
@@ -713,6 +1084,13 @@ final class ProbeRun {
         variants[attempts.count..<limit], session: session,
         budget: options.negativeRepliesPerSession
       ).filter { $0.outcome != .notTested }
+      // MAIL refused until STARTTLS: these forms were not tested; all of them run again
+      // inside TLS (once: the switch happens at most once).
+      if let refusal = tried.compactMap(\.reply).first(where: Self.requiresTLS), canSwitchToTLS {
+        requireTLS(because: refusal, command: "MAIL")
+        finish(session)
+        continue
+      }
       if tried.isEmpty {
         fruitless += 1
         failure = session.endedBy?.reason ?? "no relay attempt completed"
@@ -822,4 +1200,28 @@ final class BufferTransport: Transport {
   func close() { bytes = [] }
   var localAddress: SocketAddress? { nil }
   var remoteAddress: SocketAddress? { nil }
+}
+
+/// A transport that keeps the first bytes it receives, to tell a late plaintext greeting
+/// from a TLS answer when a ClientHello was offered.
+final class PeekingTransport: Transport {
+  private let base: any Transport
+  /// Up to 512 of the first bytes received.
+  private(set) var firstBytes: [UInt8] = []
+
+  init(_ base: any Transport) { self.base = base }
+
+  func send(_ bytes: [UInt8], deadline: Deadline) throws {
+    try base.send(bytes, deadline: deadline)
+  }
+
+  func receive(maxBytes: Int, deadline: Deadline) throws -> [UInt8] {
+    let bytes = try base.receive(maxBytes: maxBytes, deadline: deadline)
+    if firstBytes.count < 512 { firstBytes += bytes.prefix(512 - firstBytes.count) }
+    return bytes
+  }
+
+  func close() { base.close() }
+  var localAddress: SocketAddress? { base.localAddress }
+  var remoteAddress: SocketAddress? { base.remoteAddress }
 }

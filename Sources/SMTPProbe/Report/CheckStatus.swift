@@ -29,6 +29,10 @@ public struct CheckStatus: Equatable, Sendable {
   public var tried: Int?
   /// Steps the check has in all, when counted.
   public var total: Int?
+  /// Whether the check's SMTP dialogue ran in plaintext or inside TLS; nil for a check
+  /// that did not run and for the checks that are not an SMTP dialogue (`implicit-tls`,
+  /// `tls`).
+  public var transport: SessionTransport?
   /// What stopped it, for the probe's error code.
   var cause: SMTPProbeError.Code?
 
@@ -67,4 +71,18 @@ public struct CheckStatus: Equatable, Sendable {
     if let reason { text += " (\(reason))" }
     return text
   }
+}
+
+/// Where an SMTP dialogue ran: in plaintext, inside TLS after `STARTTLS`, or inside TLS
+/// from the first byte (implicit TLS, port 465).
+public enum SessionTransport: String, Sendable {
+  /// No TLS.
+  case plaintext
+  /// Inside TLS started with `STARTTLS` on the same connection.
+  case startTLS = "starttls"
+  /// Inside TLS from the first byte.
+  case implicitTLS = "implicit-tls"
+
+  /// Whether the dialogue ran inside TLS.
+  public var isTLS: Bool { self != .plaintext }
 }

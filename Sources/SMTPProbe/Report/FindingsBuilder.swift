@@ -1,11 +1,11 @@
 /// Turns check results into findings.
 enum FindingsBuilder {
-  static func findings(for report: ProbeReport) -> [Finding] {
-    var out: [Finding] = []
+  static func findings(for report: ProbeReport) -> [ProbeFinding] {
+    var out: [ProbeFinding] = []
     let submission = report.role == .submission
     if let failure = report.failure {
       out.append(
-        Finding(
+        ProbeFinding(
           id: "probe-incomplete", severity: .error,
           message: "The probe could not complete: \(failure.reason).",
           evidence: report.transcript.filter { $0.failure != nil || $0.reply?.code == 421 }))
@@ -13,7 +13,7 @@ enum FindingsBuilder {
     if let banner = report.banner {
       if banner.refused {
         out.append(
-          Finding(
+          ProbeFinding(
             id: "greeting-refused", severity: .warning,
             message: "The server refused service at the greeting (\(banner.reply.summary)): "
               + "a rate limit, postscreen or a block list, not a missing SMTP service.",
@@ -22,7 +22,7 @@ enum FindingsBuilder {
       if banner.disclosesSoftware {
         let names = [banner.software, banner.operatingSystem].compactMap { $0 }
         out.append(
-          Finding(
+          ProbeFinding(
             id: "banner-discloses-software", severity: .warning,
             message: "The greeting names \(names.joined(separator: " and ")); "
               + "set smtpd_banner = $myhostname ESMTP.",
@@ -32,24 +32,24 @@ enum FindingsBuilder {
     switch report.tlsMode {
     case .implicit:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "implicit-tls", severity: .info,
-          message: "The port speaks TLS before the greeting (implicit TLS); the SMTP checks "
-            + "were not run"
-            + (report.tls == nil
-              ? " and neither was the TLS analysis." : ", only the TLS analysis."),
-          evidence: report.transcript))
+          message: "The port speaks TLS before the greeting (implicit TLS)"
+            + (report.smtpTransport == .implicitTLS
+              ? "; the SMTP checks ran inside TLS." : "; the SMTP checks could not run inside TLS.")
+            + (report.tls == nil ? " The TLS analysis did not run." : ""),
+          evidence: Array(report.transcript.prefix(3))))
     case .none where report.implicitTLSExpected:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "implicit-tls-expected", severity: .warning,
           message: "A plaintext greeting arrived on a port expected to speak implicit TLS.",
           evidence: report.transcript))
     case .none where report.capabilities != nil:
       let finding = TLSVerdicts.noSTARTTLS(role: report.role.tlsRole)
       out.append(
-        Finding(
-          id: finding.id, severity: Severity(finding.severity), message: finding.message,
+        ProbeFinding(
+          id: finding.id, severity: ProbeSeverity(finding.severity), message: finding.message,
           evidence: report.transcript.filter { $0.command?.hasPrefix("EHLO") ?? false },
           reference: finding.reference))
     default:
@@ -60,14 +60,14 @@ enum FindingsBuilder {
       if let broken { out.append(broken) }
       for finding in tls.findings {
         out.append(
-          Finding(
-            id: finding.id, severity: Severity(finding.severity), message: finding.message,
+          ProbeFinding(
+            id: finding.id, severity: ProbeSeverity(finding.severity), message: finding.message,
             evidence: [], reference: finding.reference))
       }
       // A server that cannot start TLS at all: the notes only repeat that finding.
       if !tls.notes.isEmpty, broken == nil {
         out.append(
-          Finding(
+          ProbeFinding(
             id: "tls-analysis-incomplete", severity: .info,
             message: "The TLS analysis may be incomplete: "
               + tls.notes.prefix(3).joined(separator: "; ") + ".",
@@ -77,7 +77,7 @@ enum FindingsBuilder {
     if report.authBeforeStartTLS == true {
       let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
       out.append(
-        Finding(
+        ProbeFinding(
           id: "auth-before-starttls", severity: submission ? .error : .warning,
           message: "AUTH (\(mechanisms)) is offered before STARTTLS: credentials can be sent "
             + "in plaintext; set smtpd_tls_auth_only = yes.",
@@ -85,7 +85,7 @@ enum FindingsBuilder {
     }
     if report.submission?.mailRefusedBeforeStartTLS == false {
       out.append(
-        Finding(
+        ProbeFinding(
           id: "mail-before-starttls", severity: .error,
           message: "The submission service accepts MAIL before STARTTLS; "
             + "set smtpd_tls_security_level = encrypt for it.",
@@ -95,7 +95,7 @@ enum FindingsBuilder {
     oracle(report.expn, name: "EXPN", id: "expn", fix: "disable EXPN", into: &out)
     if let rcpt = report.rcptEnumeration, rcpt.verdict == .leaksUsers {
       out.append(
-        Finding(
+        ProbeFinding(
           id: "rcpt-enumeration", severity: .info,
           message: "RCPT answers differ for a real and a random user: addresses can be "
             + "enumerated (expected when unknown recipients are rejected, as they should be).",
@@ -103,7 +103,7 @@ enum FindingsBuilder {
     }
     if let helo = report.heloRequired, helo.required == false {
       out.append(
-        Finding(
+        ProbeFinding(
           id: "helo-not-required", severity: .warning,
           message: "MAIL is accepted before HELO/EHLO; set smtpd_helo_required = yes.",
           evidence: helo.evidence))
@@ -118,7 +118,7 @@ enum FindingsBuilder {
   }
 
   /// `starttls-broken` (STARTTLS advertised, TLS impossible) or `implicit-tls-broken`.
-  static func brokenTLS(_ report: ProbeReport, _ tls: TLSScanResult) -> Finding? {
+  static func brokenTLS(_ report: ProbeReport, _ tls: TLSScanResult) -> ProbeFinding? {
     let startTLS: Bool
     switch report.tlsMode {
     case .starttls: startTLS = true
@@ -135,26 +135,26 @@ enum FindingsBuilder {
         report.transcript.filter {
           ($0.command?.hasPrefix("EHLO") ?? false) && ($0.reply?.mentions("STARTTLS") ?? false)
         }.prefix(1)) : []
-    return Finding(
-      id: finding.id, severity: Severity(finding.severity), message: finding.message,
+    return ProbeFinding(
+      id: finding.id, severity: ProbeSeverity(finding.severity), message: finding.message,
       evidence: evidence, reference: finding.reference)
   }
 
   static func oracle(
-    _ result: OracleResult?, name: String, id: String, fix: String, into out: inout [Finding]
+    _ result: OracleResult?, name: String, id: String, fix: String, into out: inout [ProbeFinding]
   ) {
     guard let result, let verdict = result.verdict else { return }
     switch verdict {
     case .leaksUsers:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "\(id)-leaks-users", severity: .warning,
           message: "\(name) answers differently for real users and a random non-user: "
             + "it tells which accounts exist; \(fix).",
           evidence: result.evidence))
     case .noOracle:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "\(id)-enabled", severity: .info,
           message: "\(name) is enabled but gives the same answer for every user.",
           evidence: result.evidence))
@@ -163,7 +163,7 @@ enum FindingsBuilder {
     }
   }
 
-  static func relayFindings(_ relay: RelayResult, into out: inout [Finding]) {
+  static func relayFindings(_ relay: RelayResult, into out: inout [ProbeFinding]) {
     let vantageText: String
     switch relay.vantage.kind {
     case .direct: vantageText = "from \(relay.vantage.address ?? "this host")"
@@ -174,14 +174,14 @@ enum FindingsBuilder {
     switch relay.verdict {
     case .open:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "open-relay", severity: .error,
           message: "Open relay \(vantageText): \(accepted.count) of \(relay.attempts.count) "
             + "address forms were accepted for a foreign domain (\(relay.accepted.joined(separator: ", "))).",
           evidence: accepted.flatMap(\.evidence)))
     case .trustedVantage:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "relay-trusted-vantage", severity: .info,
           message: "Relaying was accepted \(vantageText), an address the server likely trusts "
             + "(mynetworks): not evidence of an open relay; rerun from outside or with "
@@ -189,7 +189,7 @@ enum FindingsBuilder {
           evidence: accepted.prefix(1).flatMap(\.evidence)))
     case .inconclusive:
       out.append(
-        Finding(
+        ProbeFinding(
           id: "relay-inconclusive", severity: .info,
           message: "The relay test is inconclusive: \(relay.reason ?? "relaying was not tested").",
           evidence: relay.attempts.filter { $0.outcome != .notTested }.prefix(2)
@@ -197,7 +197,7 @@ enum FindingsBuilder {
     case .closed:
       if relay.defers {
         out.append(
-          Finding(
+          ProbeFinding(
             id: "relay-deferred", severity: .info,
             message: "Relaying is refused with a temporary 4xx reply (defer_unauth_destination): "
               + "closed, but clients retry; reject_unauth_destination refuses for good.",
@@ -206,7 +206,7 @@ enum FindingsBuilder {
     }
     if let note = relay.vantage.note {
       out.append(
-        Finding(
+        ProbeFinding(
           id: "xclient-unavailable", severity: .info,
           message: "The outside vantage could not be simulated: \(note); results are from "
             + "\(relay.vantage.address ?? "this host").",
@@ -215,7 +215,7 @@ enum FindingsBuilder {
   }
 }
 
-extension Severity {
+extension ProbeSeverity {
   /// The severity of a TLS finding.
   init(_ severity: TLSFinding.Severity) {
     switch severity {

@@ -34,7 +34,7 @@ extension ProbeReport {
             .object([
               ("check", .string($0.check)), ("state", .string($0.state.rawValue)),
               ("reason", .optional($0.reason)), ("tried", .optional($0.tried)),
-              ("total", .optional($0.total)),
+              ("total", .optional($0.total)), ("transport", .optional($0.transport?.rawValue)),
             ])
           })
       ),
@@ -50,7 +50,12 @@ extension ProbeReport {
         ])
       ),
       ("tls", tls.map(Self.json) ?? .null),
+      ("smtpTransport", .optional(smtpTransport?.rawValue)),
+      ("smtpTransportReason", .optional(smtpTransportReason)),
+      ("smtpTLS", .optional(smtpTLSSession)),
+      ("tlsCapabilities", tlsCapabilities.map(Self.json) ?? .null),
       ("authBeforeStarttls", .optional(authBeforeStartTLS)),
+      ("authInsideTls", .optional(authInsideTLS)),
       ("vrfy", vrfy.map(Self.json) ?? .null),
       ("expn", expn.map(Self.json) ?? .null),
       ("rcptEnumeration", rcptEnumeration.map(Self.json) ?? .null),
@@ -137,6 +142,7 @@ extension ProbeReport {
       ("signatureAlgorithm", .string(leaf.signatureAlgorithm)),
       ("matchesHost", .optional(certificate.matchesHost)),
       ("chainLength", .int(certificate.chainLength)),
+      ("protocol", .optional(certificate.seenWith)),
     ])
   }
 

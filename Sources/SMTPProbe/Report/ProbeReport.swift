@@ -210,7 +210,7 @@ public struct ProbeReport: Equatable, Sendable {
   /// The submission check (role submission only).
   public var submission: SubmissionResult?
   /// The findings, most serious first.
-  public var findings: [Finding]
+  public var findings: [ProbeFinding]
   /// Every exchange of every connection, in order.
   public var transcript: [Exchange]
   /// The TLS analysis, when it ran (STARTTLS offered or implicit TLS, not `--no-tls`).
@@ -218,6 +218,19 @@ public struct ProbeReport: Equatable, Sendable {
   /// How far each check got, in the order they run; checks that do not apply (skipped by
   /// an option, TLS without STARTTLS) are absent.
   public var checks: [CheckStatus] = []
+  /// Where the SMTP checks after EHLO ran: in plaintext, inside TLS after STARTTLS (the
+  /// server requires TLS) or inside implicit TLS; nil when no session got that far.
+  public var smtpTransport: SessionTransport? = nil
+  /// Why the checks ran inside TLS: the refusal that showed that the server requires
+  /// STARTTLS (`530 5.7.0 Must issue a STARTTLS command first`), or that the port speaks
+  /// TLS first.
+  public var smtpTransportReason: String? = nil
+  /// The EHLO capabilities inside TLS, after STARTTLS (only when the checks ran there).
+  public var tlsCapabilities: Capabilities? = nil
+  /// Whether AUTH is offered inside TLS; nil when no EHLO was sent inside TLS.
+  public var authInsideTLS: Bool? = nil
+  /// The protocol version and suite of the first TLS session the SMTP checks ran in.
+  public var smtpTLSSession: String? = nil
 
   /// Whether every check ran to the end (or was refused by the server's policy) and the
   /// probe did not fail; false means exit status 2 and a `probe-incomplete` finding.
@@ -242,7 +255,7 @@ public struct ProbeReport: Equatable, Sendable {
   /// The most serious finding at or above a threshold exists.
   /// - Parameter threshold: The lowest severity that counts.
   /// - Returns: True when some finding is at least `threshold`.
-  public func hasFindings(atLeast threshold: Severity) -> Bool {
+  public func hasFindings(atLeast threshold: ProbeSeverity) -> Bool {
     findings.contains { $0.severity >= threshold }
   }
 }

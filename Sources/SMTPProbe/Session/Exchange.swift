@@ -8,6 +8,9 @@ public struct Exchange: Equatable, Sendable {
   public var reply: Reply?
   /// Why no reply arrived (timeout, close, limit), escaped.
   public var failure: String?
+  /// Set on the line that marks a completed TLS handshake: the version and suite
+  /// (`TLSv1.3 TLS_AES_256_GCM_SHA384`); what follows on the connection is inside TLS.
+  public var tls: String?
 
   /// Creates an exchange.
   /// - Parameters:
@@ -15,16 +18,22 @@ public struct Exchange: Equatable, Sendable {
   ///   - command: The command sent, if any.
   ///   - reply: The reply, if any.
   ///   - failure: Why there is no reply.
-  public init(connection: Int, command: String?, reply: Reply?, failure: String? = nil) {
+  ///   - tls: What a TLS handshake negotiated, on the line that marks it.
+  public init(
+    connection: Int, command: String?, reply: Reply?, failure: String? = nil, tls: String? = nil
+  ) {
     self.connection = connection
     self.command = command
     self.reply = reply
     self.failure = failure
+    self.tls = tls
   }
 
-  /// The exchange as transcript lines: `#1 C: EHLO x`, `#1 S: 250-...`, `#1 !: timeout`.
+  /// The exchange as transcript lines: `#1 C: EHLO x`, `#1 S: 250-...`, `#1 !: timeout`,
+  /// `#1 T: TLSv1.3 TLS_AES_256_GCM_SHA384` (a TLS handshake completed).
   public var transcriptLines: [String] {
     var out: [String] = []
+    if let tls { out.append("#\(connection) T: \(tls)") }
     if let command { out.append("#\(connection) C: \(command)") }
     for line in reply?.escapedLines ?? [] { out.append("#\(connection) S: \(line)") }
     if let failure { out.append("#\(connection) !: \(failure)") }

@@ -31,14 +31,135 @@ final class SMTPSession {
 
   init(
     transport: any Transport, connection: Int, clock: any ProbeClock, stepNanoseconds: UInt64,
-    sessionDeadline: Deadline, limits: ReplyLimits
+    sessionDeadline: Deadline, limits: ReplyLimits, transcript: [Exchange] = []
   ) {
     self.transport = transport
     self.connection = connection
     self.clock = clock
     self.stepNanoseconds = stepNanoseconds
     self.sessionDeadline = sessionDeadline
+    self.limits = limits
     self.reader = ReplyReader(limits: limits)
+    self.transcript = transcript
+  }
+
+  private let limits: ReplyLimits
+  /// Set once the connection belongs to a TLS session: closing this one must not close it.
+  private var handedOver = false
+
+  /// What the TLS handshake of ``startTLS(configuration:)`` or
+  /// ``implicitTLS(configuration:)`` negotiated; nil in plaintext.
+  private(set) var tls: TLSClientSessionInfo?
+
+  /// Why a session is over once STARTTLS handed its connection to TLS.
+  static let handedOverReason = "the connection continues inside TLS"
+
+  /// Waits until `listen` for the server to speak first, without sending anything.
+  ///
+  /// A plaintext SMTP server greets at once; a TLS server (implicit TLS) waits for the
+  /// client's hello. The bytes that arrive are kept for ``greeting()``.
+  /// - Parameter listen: When to stop waiting.
+  /// - Returns: True when bytes arrived; false when nothing arrived by `listen` (the
+  ///   session is still usable and nothing was recorded).
+  /// - Throws: ``SMTPProbeError`` when the server closed the connection or the read
+  ///   failed; the session is then over.
+  func serverSpeaksFirst(by listen: Deadline) throws -> Bool {
+    if let endedBy { throw endedBy }
+    if reader.hasBufferedBytes { return true }
+    do {
+      let bytes = try transport.receive(maxBytes: ReplyReader.chunk, deadline: listen)
+      guard !bytes.isEmpty else {
+        throw SMTPProbeError(.closed, "server closed the connection before the greeting")
+      }
+      reader.absorb(bytes)
+      return true
+    } catch let error as SMTPProbeError where error.code == .timeout {
+      return false
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "transport: \(error)")
+      transcript.append(
+        Exchange(connection: connection, command: nil, reply: nil, failure: failure.reason))
+      end(failure)
+      throw failure
+    }
+  }
+
+  /// Sends `STARTTLS`, and after `220` runs the TLS handshake on the same connection.
+  ///
+  /// On success this session is over (without closing the connection, which now belongs
+  /// to TLS) and the returned session continues the dialogue inside TLS, with this
+  /// session's transcript and a line naming what was negotiated. The server forgets the
+  /// EHLO after the handshake (RFC 3207, 4.2): send it again.
+  /// - Parameter configuration: What the TLS client offers.
+  /// - Returns: The session inside TLS.
+  /// - Throws: ``SMTPProbeError``: `.protocolViolation` for a reply other than `220` (the
+  ///   reply is in the transcript; this session stays usable unless the server closed it)
+  ///   or bytes after the `220`; the handshake's error (this session is then over and the
+  ///   connection closed).
+  func startTLS(configuration: TLSClientConfiguration) throws -> SMTPSession {
+    let reply = try command("STARTTLS")
+    guard reply.code == 220 else {
+      throw SMTPProbeError(.protocolViolation, "STARTTLS refused: \(reply.summary)")
+    }
+    guard !reader.hasBufferedBytes else {
+      let failure = SMTPProbeError(
+        .protocolViolation, "bytes after 220 to STARTTLS: \(reader.bufferedPreview)")
+      transcript.append(
+        Exchange(connection: connection, command: nil, reply: nil, failure: failure.reason))
+      end(failure)
+      throw failure
+    }
+    return try handOver(configuration: configuration)
+  }
+
+  /// Runs the TLS handshake on this session's connection before any byte was read (an
+  /// implicit-TLS port that waited for the client's hello) and returns the session
+  /// inside TLS; the greeting is then read inside TLS.
+  /// - Parameters:
+  ///   - configuration: What the TLS client offers.
+  ///   - deadline: An earlier end for the handshake than the step's, if any.
+  /// - Returns: The session inside TLS.
+  /// - Throws: The handshake's ``SMTPProbeError``; this session is then over.
+  func implicitTLS(configuration: TLSClientConfiguration, deadline: Deadline? = nil) throws
+    -> SMTPSession
+  {
+    if let endedBy { throw endedBy }
+    guard !reader.hasBufferedBytes else {
+      throw SMTPProbeError(.protocolViolation, "the server spoke before the TLS handshake")
+    }
+    return try handOver(configuration: configuration, deadline: deadline)
+  }
+
+  private func handOver(configuration: TLSClientConfiguration, deadline limit: Deadline? = nil)
+    throws -> SMTPSession
+  {
+    let deadline = limit.map { stepDeadline.earliest($0) } ?? stepDeadline
+    do {
+      if deadline.hasPassed { throw SMTPProbeError(.timeout, "session deadline passed") }
+      let secure = try TLSClientTransport(
+        handshakeOver: transport, configuration: configuration, deadline: deadline)
+      endedBy = SMTPProbeError(.closed, Self.handedOverReason)
+      handedOver = true
+      var carried = transcript
+      carried.append(
+        Exchange(
+          connection: connection, command: nil, reply: nil,
+          tls: "\(secure.session.version.name) \(secure.session.cipherSuite.name)"))
+      let session = SMTPSession(
+        transport: secure, connection: connection, clock: clock,
+        stepNanoseconds: stepNanoseconds, sessionDeadline: sessionDeadline, limits: limits,
+        transcript: carried)
+      session.tls = secure.session
+      return session
+    } catch {
+      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "tls: \(error)")
+      let reason = "TLS handshake failed: \(failure.reason)"
+      transcript.append(
+        Exchange(connection: connection, command: nil, reply: nil, failure: reason))
+      let ended = SMTPProbeError(failure.code, reason)
+      end(ended)
+      throw ended
+    }
   }
 
   /// The probe's address on this connection.
@@ -94,10 +215,10 @@ final class SMTPSession {
     close()
   }
 
-  /// Closes the transport without a QUIT.
+  /// Closes the transport without a QUIT (not after the connection was handed to TLS).
   func close() {
     if endedBy == nil { endedBy = SMTPProbeError(.closed, "session closed by the probe") }
-    transport.close()
+    if !handedOver { transport.close() }
   }
 
   private func exchange(command: String?) throws -> Reply {

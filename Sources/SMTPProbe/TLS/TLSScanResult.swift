@@ -40,6 +40,9 @@ public struct TLSCertificateSummary: Equatable, Sendable {
   public var matchesHost: Bool?
   /// How many certificates the server sent.
   public var chainLength: Int
+  /// The protocol version of the handshake the certificate was read from (`TLSv1.2`; for
+  /// `TLSv1.3` it was read inside the encrypted handshake of the TLS client).
+  public var seenWith: String? = nil
 }
 
 /// A TLS finding: a stable rule id, a severity, a message and a reference.

@@ -205,7 +205,7 @@ private struct Session {
         notAfter: certificate.notAfterText, selfSigned: certificate.selfSigned,
         subjectAltNames: certificate.subjectAltNames, leaf: certificate,
         matchesHost: options.serverName.map { certificate.matches(host: $0) },
-        chainLength: flight.certificates.count)
+        chainLength: flight.certificates.count, seenWith: version.name)
     } catch {
       result.notes.append("\(version.name): certificate not readable: \(error)")
     }

@@ -172,10 +172,12 @@ import Testing
         var index = 0
         while index + 1 < parts.count && parts[index].elementsEqual("proxy".utf8) { index += 1 }
         guard index + 1 < parts.count else { continue }
-        // The prefix is everything after the type's colon, colons included.
+        // The prefix is everything after the type's colon, colons included;
+        // an empty one makes `_suffix` names, as in postconf.
         let prefix = token[(parts[index].endIndex + 1)...]
-        guard let first = prefix.first, first != UInt8(ascii: "/"), first != UInt8(ascii: ".")
-        else { continue }
+        if let first = prefix.first, first == UInt8(ascii: "/") || first == UInt8(ascii: ".") {
+          continue
+        }
         let stem = String(decoding: prefix, as: UTF8.self)
         expected += suffixes(String(decoding: parts[index], as: UTF8.self)).map { stem + "_" + $0 }
       }

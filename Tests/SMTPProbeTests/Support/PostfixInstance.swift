@@ -22,11 +22,19 @@ final class PostfixInstance {
     var key: String
     /// Further `name = value` lines (protocols, ciphers, DH file).
     var parameters: [String] = []
+    /// `smtpd_tls_security_level`: `may`, or `encrypt` (commands other than EHLO,
+    /// STARTTLS, XCLIENT, NOOP and QUIT refused with `530` before TLS).
+    var level = "may"
+    /// A second smtpd on ``PostfixInstance/implicitTLSPort`` that speaks TLS from the
+    /// first byte (`smtpd_tls_wrappermode = yes`, as on port 465).
+    var implicitTLSListener = false
   }
 
   let directory: URL
   let port: UInt16
   let tls: TLSSettings?
+  /// The implicit-TLS listener's port, when ``TLSSettings/implicitTLSListener`` is set.
+  let implicitTLSPort: UInt16?
   var configDirectory: String { directory.appendingPathComponent("conf").path }
   var hostname: String { "mail.test-\(port).test" }
   private var started = false
@@ -35,6 +43,9 @@ final class PostfixInstance {
   init(posture: Posture, tls: TLSSettings? = nil) throws {
     self.tls = tls
     port = try PostfixInstance.freeLoopbackPort()
+    var second = try PostfixInstance.freeLoopbackPort()
+    while second == port { second = try PostfixInstance.freeLoopbackPort() }
+    implicitTLSPort = tls?.implicitTLSListener == true ? second : nil
     directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("pfharden-probe-\(port)-\(UUID().uuidString.prefix(8))")
     let fm = FileManager.default
@@ -158,6 +169,7 @@ final class PostfixInstance {
     // default instance.
     """
     127.0.0.1:\(port) inet n - n - - smtpd
+    \(implicitTLSPort.map { "127.0.0.1:\($0) inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" } ?? "")
     pickup    unix  n       -       n       60      1       pickup
     cleanup   unix  n       -       n       -       0       cleanup
     qmgr      unix  n       -       n       300     1       qmgr
@@ -230,7 +242,7 @@ final class PostfixInstance {
     }
     if let tls {
       text += """
-        smtpd_tls_security_level = may
+        smtpd_tls_security_level = \(tls.level)
         smtpd_tls_cert_file = \(tls.certificate)
         smtpd_tls_key_file = \(tls.key)
 

@@ -1,5 +1,5 @@
 /// How serious a finding is.
-public enum Severity: String, Sendable, Comparable, CaseIterable {
+public enum ProbeSeverity: String, Sendable, Comparable, CaseIterable {
   /// Worth knowing; nothing to fix.
   case info
   /// Should be fixed.
@@ -20,15 +20,15 @@ public enum Severity: String, Sendable, Comparable, CaseIterable {
   ///   - lhs: One severity.
   ///   - rhs: Another.
   /// - Returns: Whether `lhs` is less serious.
-  public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+  public static func < (lhs: ProbeSeverity, rhs: ProbeSeverity) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One problem (or notable fact) the probe found, with the dialogue that shows it.
-public struct Finding: Equatable, Sendable {
+public struct ProbeFinding: Equatable, Sendable {
   /// A stable kebab-case id (`open-relay`, `vrfy-leaks-users`).
   public var id: String
   /// How serious it is.
-  public var severity: Severity
+  public var severity: ProbeSeverity
   /// One sentence, printable ASCII.
   public var message: String
   /// The commands sent and replies received that show it.
@@ -44,7 +44,7 @@ public struct Finding: Equatable, Sendable {
   ///   - evidence: The exchanges that show it.
   ///   - reference: Where the rule comes from.
   public init(
-    id: String, severity: Severity, message: String, evidence: [Exchange],
+    id: String, severity: ProbeSeverity, message: String, evidence: [Exchange],
     reference: String? = nil
   ) {
     self.id = id

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Times pfharden against the installed postconf on several shapes of
+configuration, from one run, and prints for each shape the time ratio
+(postconf / pfharden, higher is better) and pfharden's peak memory per input
+byte for `postconf`, `check` and `apply --dry-run`. Rows are sorted by the
+postconf ratio, worst shape last.
+
+Shapes (each about SIZE bytes of main.cf, or of master.cf for the last):
+  many-short     many parameters of a few lines (restriction classes)
+  long-refs      four values over tens of thousands of continuation lines,
+                 with a $name and a ${name} reference on each line
+  long-plain     the same without references
+  unused-params  many parameters no program uses (postconf warns per name)
+  master-o       many master.cf services, each with many -o overrides
+
+Peak memory is the maximum resident set size (/usr/bin/time) minus that of
+the same command on an empty main.cf, divided by the file size.
+
+Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS]
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+binary = sys.argv[1]
+size = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+stock_master = open(os.path.join(root, "Examples/debian/master.cf")).read()
+head = "myhostname = mail.example.com\nmydomain = example.com\n"
+
+
+def many_short():
+    parts, classes, total, i = [head], [], len(head), 0
+    while total < size:
+        name = "zz_class_%06d" % i
+        classes.append(name)
+        entry = ("%s = check_client_access hash:/etc/postfix/access_%d,\n"
+                 "    permit_mynetworks, reject_unauth_destination, $mydomain\n" % (name, i))
+        parts.append(entry)
+        total += len(entry)
+        i += 1
+    lines = ["smtpd_restriction_classes ="]
+    for j in range(0, len(classes), 8):
+        lines.append("    " + " ".join(classes[j:j + 8]))
+    return "".join(parts) + "\n".join(lines) + "\n", stock_master
+
+
+def long_values(references):
+    names = ["relay_domains", "mydestination", "smtpd_client_restrictions",
+             "smtpd_recipient_restrictions"]
+    per = size // len(names)
+    parts, i = [head], 0
+    for name in names:
+        parts.append(name + " =\n")
+        written = 0
+        while written < per:
+            if name.endswith("restrictions"):
+                line = "    check_client_access hash:/etc/postfix/c%d%s\n" % (
+                    i, ", $mydomain ${myhostname}" if references else "")
+            else:
+                line = "    d%d.example.com%s\n" % (i, " $mydomain ${myhostname}" if references else "")
+            parts.append(line)
+            written += len(line)
+            i += 1
+    return "".join(parts), stock_master
+
+
+def unused_params():
+    parts, total, i = [head], len(head), 0
+    while total < size:
+        line = "zz_unused_%07d = value %d $myhostname\n" % (i, i)
+        parts.append(line)
+        total += len(line)
+        i += 1
+    return "".join(parts), stock_master
+
+
+def master_overrides():
+    parts, total, i = [stock_master], len(stock_master), 0
+    while total < size:
+        lines = ["127.0.0.%d:%d inet n - n - - smtpd\n" % (1 + i % 250, 10000 + i)]
+        for j in range(40):
+            lines.append("  -o smtpd_client_restrictions=check_client_access,hash:/etc/postfix/o%d_%d\n" % (i, j))
+        entry = "".join(lines)
+        parts.append(entry)
+        total += len(entry)
+        i += 1
+    return head, "".join(parts)
+
+
+shapes = [
+    ("many-short", many_short, "-n"),
+    ("long-refs", lambda: long_values(True), "-n"),
+    ("long-plain", lambda: long_values(False), "-n"),
+    ("unused-params", unused_params, "-n"),
+    ("master-o", master_overrides, "-M"),
+]
+
+
+def best(command):
+    result = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        result = min(result, time.perf_counter() - start)
+    return result
+
+
+def peak_kb(command):
+    run = subprocess.run(["/usr/bin/time", "-f", "%M"] + command,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return int(run.stderr.strip().splitlines()[-1])
+
+
+def backdate(directory):
+    for name in ("main.cf", "master.cf"):
+        os.utime(os.path.join(directory, name), (1577836800, 1577836800))
+
+
+work = tempfile.mkdtemp()
+try:
+    empty = os.path.join(work, "empty")
+    os.mkdir(empty)
+    open(os.path.join(empty, "main.cf"), "w").close()
+    open(os.path.join(empty, "master.cf"), "w").write(stock_master)
+    backdate(empty)
+    rows = []
+    for name, make, mode in shapes:
+        directory = os.path.join(work, name)
+        os.mkdir(directory)
+        main, master = make()
+        open(os.path.join(directory, "main.cf"), "w").write(main)
+        open(os.path.join(directory, "master.cf"), "w").write(master)
+        backdate(directory)
+        measured = len(main.encode()) + (len(master.encode()) if mode == "-M" else 0)
+        commands = {
+            "postconf": ([binary, "postconf", "-c", directory, mode], ["postconf", "-c", directory, mode]),
+            "check": ([binary, "check", "-c", directory], None),
+            "apply": ([binary, "apply", "--profile", "send-only", "--dry-run", "-c", directory], None),
+        }
+        real = best(["postconf", "-c", directory, mode])
+        row = {"shape": name, "bytes": measured, "postconf_s": real}
+        for key, (ours, _) in commands.items():
+            seconds = best(ours)
+            base = [empty if part == directory else part for part in ours]
+            extra = peak_kb(ours) - peak_kb(base)
+            row[key + "_s"] = seconds
+            row[key + "_ratio"] = real / seconds
+            row[key + "_mem"] = extra * 1024 / measured
+        rows.append(row)
+    rows.sort(key=lambda r: -r["postconf_ratio"])
+    print("%-14s %9s %10s | %10s %7s %6s | %8s %7s %6s | %8s %7s %6s" % (
+        "shape", "MB", "postconf_s", "pf_pc_s", "ratio", "mem/B",
+        "check_s", "ratio", "mem/B", "apply_s", "ratio", "mem/B"))
+    for r in rows:
+        print("%-14s %9.1f %10.3f | %10.3f %6.2fx %6.2f | %8.3f %6.2fx %6.2f | %8.3f %6.2fx %6.2f" % (
+            r["shape"], r["bytes"] / 1e6, r["postconf_s"],
+            r["postconf_s"] / r["postconf_ratio"], r["postconf_ratio"], r["postconf_mem"],
+            r["check_s"], r["check_ratio"], r["check_mem"],
+            r["apply_s"], r["apply_ratio"], r["apply_mem"]))
+    print("ratio = postconf's time / pfharden's (postconf mode: same flags; check and "
+          "apply --dry-run: against postconf's mode for the shape). mem/B = extra peak RSS "
+          "per input byte. Goals: postconf ratio >= 5 at 10 MB, memory < 3 (postconf mode), "
+          "< 10 (check, apply).")
+finally:
+    shutil.rmtree(work)

@@ -1,0 +1,53 @@
+extension PostconfSession {
+  /// postconf's `pcf_register_dbms_parameters` on a fully expanded value:
+  /// legacy `type:prefix` names become valid, client configuration files
+  /// are checked (once per `type:path`), and unbalanced braces are reported.
+  ///
+  /// A syntax error in a client file ends the command, as in postconf.
+  mutating func registerDatabaseTables(
+    in value: [UInt8], scopeIndex: Int?, model: inout ParameterModel
+  ) throws {
+    for event in LegacyDatabase.events(in: value) {
+      switch event {
+      case .braceError(let text):
+        let source =
+          scopeIndex.map {
+            "master.cf:\(model.services[$0].service)/\(model.services[$0].type)"
+          } ?? "main.cf"
+        warn("\(source): \(Printable.sanitize(text))")
+      case .legacy(let type, let prefix):
+        let suffixes = inputs.catalog.legacyDatabaseSuffixes(
+          type: String(decoding: type, as: UTF8.self))
+        for suffix in suffixes {
+          let name = Array(prefix) + [UInt8(ascii: "_")] + Array(suffix.utf8)
+          // A name nothing sets or knows was never interned, and is left alone.
+          guard let id = model.names.find(name) else { continue }
+          flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
+        }
+      case .clientFile(let type, let path):
+        let typeName = String(decoding: type, as: UTF8.self)
+        guard inputs.catalog.legacyDatabaseTypes.contains(typeName) else { continue }
+        try checkDatabaseClientFile(
+          DatabaseClientFile(type: typeName, path: Array(path)), model: &model)
+      }
+    }
+  }
+
+  /// postconf's `pcf_check_dbms_client`: reads the file the first time it
+  /// is named and reports what ``DatabaseClientFile/problems(in:knownNames:)`` finds.
+  mutating func checkDatabaseClientFile(_ file: DatabaseClientFile, model: inout ParameterModel)
+    throws
+  {
+    guard model.databaseClientFileSet.insert(file).inserted else { return }
+    model.databaseClientFiles.append(file)
+    guard let read = inputs.databaseClientFileReader else { return }
+    let problems = file.problems(
+      in: read(file.path), knownNames: inputs.catalog.legacyDatabaseSuffixes(type: file.type))
+    for problem in problems {
+      if problem.diagnostic.severity == .fatal {
+        throw PostconfFatal(message: problem.diagnostic.message)
+      }
+      warn(problem.diagnostic.message)
+    }
+  }
+}
