@@ -17,6 +17,8 @@ public struct SMTPProbeError: Error, Equatable, Sendable {
     /// A TLS handshake or record could not be completed: no common parameters, a record
     /// that fails authentication, a `Finished` that does not match.
     case tlsFailure
+    /// The probe was cancelled (its task, or the fleet it ran in) before it could finish.
+    case cancelled
   }
 
   /// The stable error code.

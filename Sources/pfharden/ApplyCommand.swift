@@ -154,7 +154,7 @@ enum ApplyCommand {
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
       return usage(error.reason, console: &console)
     } catch {
-      console.err("pfharden apply: error: \(describe(error))\n")
+      console.err("pfharden apply: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
   }
@@ -163,20 +163,12 @@ enum ApplyCommand {
     CLI.usageError("apply", message, console: &console)
   }
 
-  static func describe(_ error: Error) -> String {
-    if let error = error as? PostfixHardeningError { return error.reason }
-    if let error = error as? PostfixConfigError { return error.reason }
-    return "\(error)"
-  }
-
   static func execute(
     _ invocation: Invocation, console: inout Console,
     executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor,
     report: inout ApplyReport
   ) throws -> Int32 {
     let directory = invocation.directory
-    let mainPath = directory + "/main.cf"
-    let masterPath = directory + "/master.cf"
     // From reading to validating, no other run may change the directory.
     var lock: ConfigDirectoryLock?
     if !invocation.dryRun && !invocation.check {
@@ -191,26 +183,19 @@ enum ApplyCommand {
     if lock != nil, let report = ApplyJournal.interrupted(configDirectory: directory) {
       console.err("pfharden apply: warning: \(report)\n")
     }
-    let main = try ConfigFile.read(path: mainPath)
-    let master: [UInt8]?
-    if HostFiles.exists(masterPath) {
-      master = try ConfigFile.read(path: masterPath, limit: MasterCF.maximumSize)
-    } else {
-      master = nil
-    }
-    let environment = console.environment
-    let catalog = SystemFiles.catalog(environment: environment)
-    let postconf = installedPostconf(environment: environment)
-    let version =
-      invocation.version ?? postconf.flatMap { try? InstalledPostfix.version(postconf: $0) }
-      ?? catalog.version ?? ParameterCatalog.embedded.version
-    guard let version else {
+    let loaded = try ConfigurationDirectory.open(
+      directory,
+      options: ConfigurationDirectory.Options(
+        environment: console.environment, postfixVersion: invocation.version))
+    // Unlike check, apply never plans without a master.cf that is there.
+    if let error = loaded.masterCFError { throw error }
+    let catalog = loaded.catalog
+    let postconf = loaded.postconf
+    guard let version = loaded.postfixVersion else {
       throw PostfixHardeningError(.configuration, "cannot tell the Postfix version")
     }
-    let host = SystemFiles.host(processName: "pfharden")
-    let current = PostfixConfiguration(
-      mainCF: MainCF(bytes: main), masterCF: master.map { MasterCF(bytes: $0) }, catalog: catalog,
-      host: host, configDirectory: directory)
+    let host = loaded.host
+    let current = loaded.configuration
     if let given = invocation.options.certificate {
       // smtpd reads them only at the first handshake: check them now.
       let problems = TLSMaterial.problems(
@@ -244,13 +229,14 @@ enum ApplyCommand {
       for change in plan.changes { console.out("  " + describe(change) + "\n") }
       printReasons(plan, console: &console)
       printKept(build.kept, console: &console)
-      console.out("Needs: \(activationText(plan.activation)).\n")
+      console.out("Needs: \(plan.activation.instruction).\n")
       return CLI.ExitCode.findings
     }
-    console.out(plan.unifiedDiff())
+    // The report holds the diff already: computed once.
+    console.out(report.diff)
     printReasons(plan, console: &console)
     printKept(build.kept, console: &console)
-    console.out("Needs: \(activationText(plan.activation)).\n")
+    console.out("Needs: \(plan.activation.instruction).\n")
     if invocation.dryRun {
       console.out("Dry run: nothing written.\n")
       return CLI.ExitCode.clean
@@ -286,7 +272,7 @@ enum ApplyCommand {
     report.validated = postconf != nil
     console.out(
       "To undo: pfharden restore \(Printable.sanitize(backup.archive.utf8)) -c "
-        + "\(Printable.sanitize(directory.utf8)) --yes, then \(activationText(plan.activation)).\n")
+        + "\(Printable.sanitize(directory.utf8)) --yes, then \(plan.activation.instruction).\n")
     console.out(
       "Applied the \(name) profile (\(plan.changes.count) change(s)); "
         + (postconf == nil
@@ -295,7 +281,7 @@ enum ApplyCommand {
       console.out("Relay settings changed: deferred mail can be retried with 'postqueue -f'.\n")
     }
     guard invocation.reload else {
-      console.out("Next: \(activationText(plan.activation)) (or run again with --reload).\n")
+      console.out("Next: \(plan.activation.instruction) (or run again with --reload).\n")
       return CLI.ExitCode.clean
     }
     let status = reload(
@@ -350,7 +336,7 @@ enum ApplyCommand {
     do {
       try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
     } catch {
-      console.err("pfharden \(tool): error: \(describe(error))\n")
+      console.err("pfharden \(tool): error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
     console.out("Postfix: \(plan.activation) done through \(manager).\n")
@@ -414,7 +400,7 @@ enum ApplyCommand {
       try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
     } catch {
       console.err(
-        "pfharden \(tool): error: activating the previous files failed: \(describe(error))\n")
+        "pfharden \(tool): error: activating the previous files failed: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
     let again = verify(previous, tool: tool, console: &console)
@@ -423,24 +409,6 @@ enum ApplyCommand {
         ? "pfharden \(tool): the previous configuration is active again and answers.\n"
         : "pfharden \(tool): error: the previous configuration does not answer either.\n")
     return CLI.ExitCode.failure
-  }
-
-  static func installedPostconf(environment: [String: String]) -> String? {
-    if environment["PFHARDEN_DEFAULTS"] == "embedded" { return nil }
-    guard let path = InstalledPostfix.postconfPath(), !SystemFiles.isThisProgram(path) else {
-      return nil
-    }
-    return path
-  }
-
-  static func activationText(_ activation: Transform.Activation) -> String {
-    switch activation {
-    case .none: return "nothing"
-    case .reload: return "postfix reload"
-    case .restart:
-      return
-        "a full restart (postfix stop; postfix start): inet_interfaces or inet_protocols changed"
-    }
   }
 
   static func describe(_ change: ApplyPlan.ParameterChange) -> String {
@@ -496,7 +464,7 @@ enum ApplyCommand {
           do {
             invocation.options.networks.append(try Network(value))
           } catch {
-            return .usage(describe(error))
+            return .usage(CLI.describe(error))
           }
         case "--relay-domain":
           guard isDomain(value) else {
@@ -541,7 +509,7 @@ enum ApplyCommand {
     do {
       invocation.profile = try Profile.named(profile)
     } catch {
-      return .usage(describe(error))
+      return .usage(CLI.describe(error))
     }
     switch (certificate, key) {
     case (let certificate?, let key?):

@@ -104,7 +104,7 @@ struct ApplyReport {
       ("kept", .array(kept.map { .string($0) })),
       ("notes", .array(notes.map { .string($0) })),
       ("activation", .string(activation.description)),
-      ("needs", .string(ApplyCommand.activationText(activation))),
+      ("needs", .string(activation.instruction)),
       ("relayChanged", .bool(relayChanged)),
       ("diff", .string(String(decoding: diff, as: UTF8.self))),
       ("applied", .bool(applied)),

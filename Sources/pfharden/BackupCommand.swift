@@ -50,10 +50,9 @@ enum BackupCommand {
       }
     }
     do {
+      let sources = ConfigurationDirectory.Options(environment: console.environment)
       let snapshot = try SettingsSnapshot.take(
-        configDirectory: directory,
-        postconf: ApplyCommand.installedPostconf(environment: console.environment),
-        host: SystemFiles.host(processName: "pfharden"))
+        configDirectory: directory, postconf: sources.installedPostconf(), host: sources.host())
       let result = try Backup.create(
         configDirectory: directory, destination: destination, snapshot: snapshot)
       console.out("Archive: \(result.archive)\nSnapshot: \(result.snapshot)\n")
@@ -61,7 +60,7 @@ enum BackupCommand {
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
       return usage(error.reason, console: &console)
     } catch {
-      console.err("pfharden backup: error: \(ApplyCommand.describe(error))\n")
+      console.err("pfharden backup: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
   }

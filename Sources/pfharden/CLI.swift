@@ -64,6 +64,16 @@ enum CLI {
     return ExitCode.usage
   }
 
+  /// An error as a command prints it: the reason of the libraries' errors
+  /// (their description also names the code), anything else as it describes itself.
+  /// - Parameter error: The error.
+  /// - Returns: The text after `pfharden COMMAND: error: `.
+  static func describe(_ error: any Error) -> String {
+    if let error = error as? PostfixHardeningError { return error.reason }
+    if let error = error as? PostfixConfigError { return error.reason }
+    return "\(error)"
+  }
+
   /// The configuration directory when `-c` is not given: `MAIL_CONFIG` when
   /// set and not empty (as Postfix's own commands do), else `/etc/postfix`.
   /// - Parameter environment: The environment the command sees.

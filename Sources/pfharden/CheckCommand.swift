@@ -103,40 +103,27 @@ enum CheckCommand {
       console.err("pfharden check: error: \(directory) is not a directory\n")
       return 2
     }
-    let mainBytes: [UInt8]
+    let loaded: LoadedConfiguration
     do {
-      mainBytes = try ConfigFile.read(path: directory + "/main.cf")
+      loaded = try ConfigurationDirectory.open(
+        directory, options: ConfigurationDirectory.Options(environment: console.environment))
     } catch {
-      let reason = Self.reason(error, path: directory + "/main.cf")
+      let reason = ConfigFile.failureReason(error, path: directory + "/main.cf")
       console.err("pfharden check: error: cannot read \(directory)/main.cf: \(reason)\n")
       return 2
     }
-    var masterBytes: [UInt8]?
-    var masterStatus = MasterCFStatus.read
-    let masterPath = directory + "/master.cf"
-    do {
-      masterBytes = try ConfigFile.read(path: masterPath, limit: MasterCF.maximumSize)
-    } catch {
-      let reason = Self.reason(error, path: masterPath)
-      var info = stat()
-      if stat(masterPath, &info) != 0 && errno == ENOENT {
-        // Postfix cannot start without it: an error finding, not a guess.
-        masterStatus = .missing
-      } else {
-        masterStatus = .unreadable(reason)
-        console.err(
-          "pfharden check: error: cannot read \(masterPath): \(reason); the audit is incomplete\n")
-      }
+    // A missing master.cf is an error finding (Postfix cannot start without
+    // it), not a guess; an unreadable one leaves the audit incomplete.
+    if case .unreadable(let reason) = loaded.masterCFState {
+      console.err(
+        "pfharden check: error: cannot read \(directory)/master.cf: \(reason); the audit is incomplete\n"
+      )
     }
-    let catalog = SystemFiles.catalog(environment: console.environment)
-    let configuration = PostfixConfiguration(
-      mainCF: MainCF(bytes: mainBytes), masterCF: masterBytes.map { MasterCF(bytes: $0) },
-      catalog: catalog, host: SystemFiles.host(processName: "postconf"),
-      configDirectory: directory)
+    let configuration = loaded.configuration
     var options = AuditOptions(
       targetVersion: invocation.targetVersion, portTwentyFiveRole: invocation.portTwentyFiveRole,
       serviceRoles: invocation.serviceRoles, minimumSeverity: invocation.minimumSeverity,
-      masterCF: masterStatus)
+      masterCF: loaded.masterCFState)
     if !invocation.configOnly || invocation.live {
       var facts = HostFactsReader.gather(configuration: configuration, live: invocation.live)
       if invocation.configOnly {
@@ -156,16 +143,6 @@ enum CheckCommand {
     }
     if !report.isComplete { return 2 }
     return report.findings.isEmpty ? 0 : 1
-  }
-
-  /// The strerror text of a read failure, without the `open PATH: ` (or
-  /// `read PATH: `) prefix.
-  static func reason(_ error: any Error, path: String) -> String {
-    guard let error = error as? PostfixConfigError else { return "\(error)" }
-    for prefix in ["open \(path): ", "read \(path): "] where error.reason.hasPrefix(prefix) {
-      return String(error.reason.dropFirst(prefix.count))
-    }
-    return error.reason
   }
 
   /// Parses the arguments after `check`.

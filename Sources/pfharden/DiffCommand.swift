@@ -96,7 +96,7 @@ enum DiffCommand {
       if changes.isEmpty { console.out("No difference.\n") }
       return changes.isEmpty ? CLI.ExitCode.clean : CLI.ExitCode.findings
     } catch {
-      console.err("pfharden diff: error: \(ApplyCommand.describe(error))\n")
+      console.err("pfharden diff: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
   }
@@ -104,10 +104,10 @@ enum DiffCommand {
   /// The settings of a snapshot file or a configuration directory.
   static func settings(_ path: String, environment: [String: String]) throws -> [String: String] {
     if HostFiles.isDirectory(path) {
+      let sources = ConfigurationDirectory.Options(environment: environment)
       return SettingsSnapshot.settings(
         try SettingsSnapshot.take(
-          configDirectory: path, postconf: ApplyCommand.installedPostconf(environment: environment),
-          host: SystemFiles.host(processName: "pfharden")))
+          configDirectory: path, postconf: sources.installedPostconf(), host: sources.host()))
     }
     let bytes = try ConfigFile.read(path: path, limit: SettingsSnapshot.sizeLimit)
     let settings = SettingsSnapshot.settings(bytes)
@@ -122,10 +122,10 @@ enum DiffCommand {
   static func archiveSettings(
     _ path: String, configDirectory: String, environment: [String: String]
   ) throws -> ([String: String], String) {
+    let sources = ConfigurationDirectory.Options(environment: environment)
     let (output, source) = try SettingsSnapshot.take(
-      archive: path, configDirectory: configDirectory,
-      host: SystemFiles.host(processName: "pfharden"),
-      catalog: SystemFiles.catalog(environment: environment))
+      archive: path, configDirectory: configDirectory, host: sources.host(),
+      catalog: sources.catalog())
     let shown = Printable.sanitize(path.utf8)
     switch source {
     case .snapshot(let snapshot):

@@ -11,12 +11,15 @@ enum ProbeCommand {
     before STARTTLS (530) or speaks implicit TLS is tested inside TLS, and the
     report marks each check that ran there.
 
-    USAGE: pfharden probe HOST[:PORT] [options]
+    USAGE: pfharden probe HOST[:PORT] ... [options]
+           pfharden probe --targets FILE [HOST[:PORT] ...] [options]
 
     ARGUMENTS:
       HOST[:PORT]             A name or address; IPv6 as [::1]:25. The port defaults
                               to 25 (587 with --role submission, 465 with
-                              --implicit-tls). Probe only servers you run.
+                              --implicit-tls). Probe only servers you run. Several
+                              targets are probed concurrently, each with its own
+                              time limit and connection budget.
 
     OPTIONS:
       --role mx|relay|submission
@@ -50,8 +53,21 @@ enum ProbeCommand {
                               TLS analysis: no VRFY, relay or enumeration tests.
       --max-tls-connections N The TLS analysis's own budget (default: 300); it
                               needs one connection per accepted cipher suite.
-      --format text|json      Output format (default: text). JSON is documented in
-                              docs/probe-json-schema.md (schemaVersion 2).
+      --targets FILE          Probe the targets listed in FILE too, one HOST[:PORT]
+                              per line; '#' starts a comment, blank lines are
+                              ignored, a bad line is a usage error naming FILE:LINE.
+      --concurrency N         How many hosts are probed at once (default: 8, 1 to
+                              256). A host is never probed twice at once; one that
+                              refuses service with 421 is tried once more after a
+                              back-off, without holding a place.
+      --format text|json|jsonl
+                              Output format (default: text). JSON is documented in
+                              docs/probe-json-schema.md (schemaVersion 2); json
+                              takes one target. jsonl prints one compact report per
+                              line as each host finishes ("type": "report"), then a
+                              summary line ("type": "summary"). With several
+                              targets, text prints a header per host as it
+                              finishes, then a summary.
       --min-severity info|warning|error
                               The lowest severity that makes the exit status 1
                               (default: warning).
@@ -73,7 +89,8 @@ enum ProbeCommand {
 
     EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 could not
     complete (connection refused, timeout, service refused, a check that did not
-    run to the end), 64 usage error.
+    run to the end), 64 usage error. With several targets, the worst over all
+    hosts.
 
     """
 
@@ -88,17 +105,28 @@ enum ProbeCommand {
     var minSeverity = ProbeSeverity.warning
     var stepSeconds: Double?
     var totalSeconds: Double?
+    /// Every target, from the arguments then `--targets FILE`.
+    var targets: [ProbeTarget] = []
+    var targetsFile: String?
+    var concurrency = ProbeFleet.defaultConcurrency
+    /// `--format jsonl`.
+    var jsonLines = false
+
+    /// Whether the fleet output applies: several targets, or JSON Lines.
+    var isFleet: Bool { targets.count > 1 || jsonLines }
   }
 
   enum Parsed {
     case run(Invocation)
     case help
     case usage(String)
+    /// Something could not be read (the targets file): exit status 2.
+    case failure(String)
   }
 
   static let valueOptions = [
     "--role", "--helo", "--xclient-addr", "--source", "--timeout", "--format", "--min-severity",
-    "--max-connections", "--max-tls-connections", "--total-timeout",
+    "--max-connections", "--max-tls-connections", "--total-timeout", "--targets", "--concurrency",
   ]
   static let flagOptions = [
     "--implicit-tls", "--no-tls", "--tls-only", "--verbose", "-v", "--help", "-h",
@@ -134,8 +162,14 @@ enum ProbeCommand {
       return CLI.ExitCode.clean
     case .usage(let message):
       return CLI.usageError("probe", message, console: &console)
+    case .failure(let message):
+      console.err("pfharden probe: error: \(message)\n")
+      return CLI.ExitCode.failure
     case .run(let parsed):
       invocation = parsed
+    }
+    if invocation.isFleet {
+      return runFleetBlocking(invocation, console: &console, configure: configure)
     }
     var options = invocation.options
     configure(&options)
@@ -160,7 +194,7 @@ enum ProbeCommand {
   /// - Returns: What to do.
   static func parse(_ arguments: [String]) -> Parsed {
     var invocation = Invocation()
-    var target: String?
+    var positional: [String] = []
     var index = 0
     while index < arguments.count {
       let (argument, inlineValue) = CLI.splitLongOption(arguments[index])
@@ -195,17 +229,41 @@ enum ProbeCommand {
         }
         return .usage(message)
       }
-      guard target == nil else { return .usage("one target only: '\(printable(argument))'") }
-      target = argument
+      guard positional.count < maxTargets else {
+        return .usage("more than \(maxTargets) targets")
+      }
+      positional.append(argument)
     }
     if invocation.options.tlsOnly, !invocation.options.analyseTLS {
       return .usage("--tls-only and --no-tls exclude each other")
     }
     if let problem = applyTimeouts(&invocation) { return .usage(problem) }
-    guard let target else { return .usage("missing HOST[:PORT]") }
-    guard let (host, port) = splitTarget(target) else {
-      return .usage("not a HOST[:PORT]: '\(printable(target))'")
+    for target in positional {
+      guard let parsed = ProbeTarget(parsing: target) else {
+        return .usage("not a HOST[:PORT]: '\(printable(target))'")
+      }
+      invocation.targets.append(parsed)
     }
+    if let file = invocation.targetsFile {
+      switch readTargets(file) {
+      case .success(let listed): invocation.targets += listed
+      case .failure(.usage(let message)): return .usage(message)
+      case .failure(.unreadable(let message)): return .failure(message)
+      }
+      guard invocation.targets.count <= maxTargets else {
+        return .usage("more than \(maxTargets) targets")
+      }
+    }
+    guard let target = invocation.targets.first else {
+      return .usage(
+        invocation.targetsFile == nil
+          ? "missing HOST[:PORT]" : "no target in \(printable(invocation.targetsFile ?? ""))")
+    }
+    if invocation.json, invocation.targets.count > 1 {
+      return .usage("--format json prints one report: use --format jsonl for several targets")
+    }
+    if invocation.isFleet { return .run(invocation) }
+    let (host, port) = (target.host, target.port)
     invocation.host = host
     invocation.port = port
     if port == 587, !invocation.roleGiven { invocation.options.role = .submission }
@@ -261,10 +319,20 @@ enum ProbeCommand {
       }
       invocation.options.tlsConnectionBudget = count
     case "--format":
-      guard value == "text" || value == "json" else {
-        return "--format must be text or json, not '\(printable(value))'"
+      guard ["text", "json", "jsonl"].contains(value) else {
+        return "--format must be text or json, or jsonl for JSON Lines, not '\(printable(value))'"
       }
       invocation.json = value == "json"
+      invocation.jsonLines = value == "jsonl"
+    case "--targets":
+      guard !value.isEmpty else { return "--targets needs a file name" }
+      invocation.targetsFile = value
+    case "--concurrency":
+      guard let count = Int(value), (1...ProbeFleet.maxConcurrency).contains(count) else {
+        return "--concurrency must be between 1 and \(ProbeFleet.maxConcurrency), "
+          + "not '\(printable(value))'"
+      }
+      invocation.concurrency = count
     case "--min-severity":
       guard let severity = ProbeSeverity(rawValue: value) else {
         return "--min-severity must be info, warning or error, not '\(printable(value))'"
@@ -305,40 +373,10 @@ enum ProbeCommand {
   /// - Parameter target: The argument.
   /// - Returns: The host and the port if one was given, or nil when malformed.
   static func splitTarget(_ target: String) -> (String, UInt16?)? {
-    guard !target.isEmpty, target.utf8.count <= 300,
-      target.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
-    else { return nil }
-    if target.hasPrefix("[") {
-      guard let close = target.firstIndex(of: "]") else { return nil }
-      let host = String(target[target.index(after: target.startIndex)..<close])
-      let rest = target[target.index(after: close)...]
-      guard SocketAddress.numeric(host, port: 0) != nil else { return nil }
-      if rest.isEmpty { return (host, nil) }
-      guard rest.hasPrefix(":"), let port = parsePort(rest.dropFirst()) else { return nil }
-      return (host, port)
-    }
-    let colons = target.filter { $0 == ":" }.count
-    if colons > 1 {
-      return SocketAddress.numeric(target, port: 0) == nil ? nil : (target, nil)
-    }
-    if colons == 1, let colon = target.firstIndex(of: ":") {
-      let host = String(target[..<colon])
-      guard !host.isEmpty, let port = parsePort(target[target.index(after: colon)...]) else {
-        return nil
-      }
-      return (host, port)
-    }
-    return (target, nil)
+    ProbeTarget(parsing: target).map { ($0.host, $0.port) }
   }
 
-  private static func parsePort(_ text: Substring) -> UInt16? {
-    guard !text.isEmpty, text.count <= 5, text.allSatisfy(\.isASCII),
-      let value = Int(text), (1...65535).contains(value)
-    else { return nil }
-    return UInt16(value)
-  }
-
-  private static func printable(_ text: String) -> String { Escape.text(Array(text.utf8)) }
+  static func printable(_ text: String) -> String { Escape.text(Array(text.utf8)) }
 }
 
 /// The text report: one line per check, then the findings compiler-style.

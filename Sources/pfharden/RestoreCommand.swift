@@ -89,7 +89,7 @@ enum RestoreCommand {
       } catch let error as PostfixHardeningError where error.code == .invalidRequest {
         return CLI.usageError("restore", error.reason, console: &console)
       } catch {
-        console.err("pfharden restore: error: \(ApplyCommand.describe(error))\n")
+        console.err("pfharden restore: error: \(CLI.describe(error))\n")
         return CLI.ExitCode.failure
       }
     }
@@ -119,7 +119,7 @@ enum RestoreCommand {
       return CLI.ExitCode.clean
     }
     console.out(plan.unifiedDiff())
-    let needs = ApplyCommand.activationText(plan.activation)
+    let needs = plan.activation.instruction
     console.out("Needs: \(needs).\n")
     if invocation.dryRun {
       console.out("Dry run: nothing written.\n")
@@ -137,9 +137,10 @@ enum RestoreCommand {
         return CLI.ExitCode.clean
       }
     }
-    let postconf = ApplyCommand.installedPostconf(environment: console.environment)
-    let catalog = SystemFiles.catalog(environment: console.environment)
-    let host = SystemFiles.host(processName: "postconf")
+    let sources = ConfigurationDirectory.Options(environment: console.environment)
+    let postconf = sources.installedPostconf()
+    let catalog = sources.catalog()
+    let host = sources.host()
     if invocation.reload {
       // Only the instance whose master runs this directory is ever signalled.
       let current = PostfixConfiguration(
@@ -152,7 +153,7 @@ enum RestoreCommand {
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     let result = try Restore.execute(
       plan, backupDestination: invocation.backupDirectory, postconf: postconf,
-      host: SystemFiles.host(processName: "pfharden"), executor: executor)
+      host: host, executor: executor)
     for note in result.notes { console.err("pfharden restore: note: \(note)\n") }
     if let backup = result.backup {
       console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")

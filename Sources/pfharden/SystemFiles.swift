@@ -1,9 +1,5 @@
 import PostfixConfig
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The file and host access of `pfharden postconf` (thin wrappers over the
 /// PostfixConfig IO layer).
 enum SystemFiles {
@@ -48,50 +44,20 @@ enum SystemFiles {
   }
 
   /// The defaults of the installed Postfix when there is one (unless
-  /// `PFHARDEN_DEFAULTS=embedded`), else the embedded Postfix 3.7.11 catalogue.
+  /// `PFHARDEN_DEFAULTS=embedded`), else the embedded Postfix 3.7.11 catalogue
+  /// (``ConfigurationDirectory/Options/catalog()``).
   ///
   /// The installed `postconf -d` output is cached in ``cacheDirectory(environment:)``.
   static func catalog(environment: [String: String]) -> ParameterCatalog {
-    if environment["PFHARDEN_DEFAULTS"] == "embedded" { return .embedded }
-    guard let postconf = InstalledPostfix.postconfPath(), !isThisProgram(postconf) else {
-      return .embedded
-    }
-    let catalog = try? InstalledPostfix.catalog(
-      postconf: postconf, cacheDirectory: cacheDirectory(environment: environment))
-    return catalog ?? .embedded
+    ConfigurationDirectory.Options(environment: environment).catalog()
   }
 
-  /// Where the installed `postconf -d` output is cached, or `nil` for no cache.
-  ///
-  /// `PFHARDEN_CACHE_DIR` when set (empty or `off` disables the cache), else
-  /// `$XDG_CACHE_HOME/pfharden`, else `$HOME/.cache/pfharden`. Only absolute
-  /// paths count; a relative `PFHARDEN_CACHE_DIR` disables the cache, a relative
-  /// or empty `XDG_CACHE_HOME` or `HOME` is skipped.
+  /// Where the installed `postconf -d` output is cached, or `nil` for no cache
+  /// (``DefaultsCache/directory(environment:)``).
   /// - Parameter environment: The process environment.
   /// - Returns: The directory, or `nil`.
   static func cacheDirectory(environment: [String: String]) -> String? {
-    if let explicit = environment["PFHARDEN_CACHE_DIR"] {
-      return explicit.hasPrefix("/") ? explicit : nil
-    }
-    if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-      return xdg + "/pfharden"
-    }
-    if let home = environment["HOME"], home.hasPrefix("/") {
-      return home + "/.cache/pfharden"
-    }
-    return nil
-  }
-
-  /// Whether `path` is this very executable (pfharden installed as `postconf`).
-  static func isThisProgram(_ path: String) -> Bool {
-    guard let mine = realpath("/proc/self/exe", nil), let theirs = realpath(path, nil) else {
-      return false
-    }
-    defer {
-      free(mine)
-      free(theirs)
-    }
-    return strcmp(mine, theirs) == 0
+    DefaultsCache.directory(environment: environment)
   }
 
   /// Writes with postconf's edit protocol; returns postconf's fatal text on failure.

@@ -66,11 +66,12 @@ enum VersionCommand {
         console.out("Postfix \(version) (snapshot \(Printable.sanitize(snapshot.utf8)))\n")
         return CLI.ExitCode.clean
       } catch {
-        console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+        console.err("pfharden version: error: \(CLI.describe(error))\n")
         return CLI.ExitCode.failure
       }
     }
-    guard let postconf = ApplyCommand.installedPostconf(environment: console.environment) else {
+    let sources = ConfigurationDirectory.Options(environment: console.environment)
+    guard let postconf = sources.installedPostconf() else {
       console.err(
         "pfharden version: error: Postfix is not installed (no postconf); "
           + "give a snapshot to read its mail_version\n")
@@ -93,7 +94,7 @@ enum VersionCommand {
       console.out("Postfix \(version) (installed: \(postconf)\(place))\n")
       return CLI.ExitCode.clean
     } catch {
-      console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+      console.err("pfharden version: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
   }
@@ -105,10 +106,10 @@ enum VersionCommand {
   {
     let shown = Printable.sanitize(archive.utf8)
     do {
+      let sources = ConfigurationDirectory.Options(environment: console.environment)
       let (output, source) = try SettingsSnapshot.take(
-        archive: archive, configDirectory: directory ?? "/etc/postfix",
-        host: SystemFiles.host(processName: "pfharden"),
-        catalog: SystemFiles.catalog(environment: console.environment))
+        archive: archive, configDirectory: directory ?? "/etc/postfix", host: sources.host(),
+        catalog: sources.catalog())
       guard let text = SettingsSnapshot.settings(output)["mail_version"],
         let version = PostfixVersion(text)
       else {
@@ -126,7 +127,7 @@ enum VersionCommand {
       }
       return CLI.ExitCode.clean
     } catch {
-      console.err("pfharden version: error: \(ApplyCommand.describe(error))\n")
+      console.err("pfharden version: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
   }

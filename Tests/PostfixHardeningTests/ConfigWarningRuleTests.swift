@@ -109,6 +109,33 @@ import Testing
     }
   }
 
+  @Test func byteCountBoundNeverExceedsTheDistance() {
+    var generator = SeededGenerator(seed: 15)
+    // Bytes 64 apart share a counter: the bound must hold for them too.
+    let alphabet = Array("abc_A!\u{7F}".utf8) + [0x21 + 64]
+    var tight = 0
+    for _ in 0..<3000 {
+      let a = (0..<Int(generator.next() % 10)).map { _ in
+        alphabet[Int(generator.next() % UInt64(alphabet.count))]
+      }
+      let b = (0..<Int(generator.next() % 10)).map { _ in
+        alphabet[Int(generator.next() % UInt64(alphabet.count))]
+      }
+      var counts = [Int32](repeating: 0, count: 64)
+      for byte in a { counts[Int(byte & 63)] += 1 }
+      let bound = EditDistance.lowerBound(counts, b)
+      let full = EditDistance.between(a, b)
+      #expect(bound <= full, "\(a) \(b)")
+      let maskA = EditDistance.byteMask(a)
+      let maskB = EditDistance.byteMask(b)
+      let lacking = max((maskA & ~maskB).nonzeroBitCount, (maskB & ~maskA).nonzeroBitCount)
+      #expect(lacking <= bound, "\(a) \(b)")
+      if bound == full { tight += 1 }
+    }
+    // It is a useful bound, not zero.
+    #expect(tight > 300)
+  }
+
   @Test func referencedNamesAgreeWithReferences() {
     let rule = ConfigWarningRule()
     for value in [

@@ -186,7 +186,7 @@ import Testing
 }
 
 /// Every connection is a fake TLS server from the first byte (port 465).
-final class ImplicitTLSConnector: Connector {
+final class ImplicitTLSConnector: Connector, @unchecked Sendable {
   let server: FakeTLSServer
   init(server: FakeTLSServer) { self.server = server }
 

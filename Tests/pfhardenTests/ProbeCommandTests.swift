@@ -38,7 +38,7 @@ import Testing
     (["127.0.0.1:0"], "not a HOST[:PORT]"),
     (["127.0.0.1:70000"], "not a HOST[:PORT]"),
     (["[::1"], "not a HOST[:PORT]"),
-    (["127.0.0.1", "127.0.0.2"], "one target only"),
+    (["127.0.0.1", "127.0.0.2", "--format", "json"], "use --format jsonl for several targets"),
     (["127.0.0.1", "--timeout", "-1"], "--timeout must be"),
     (["127.0.0.1", "--total-timeout", "0"], "--total-timeout must be"),
     (["127.0.0.1", "--format", "xml"], "--format must be text or json"),

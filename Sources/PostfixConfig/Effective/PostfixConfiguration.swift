@@ -106,11 +106,56 @@ public struct PostfixConfiguration: Sendable {
     self.masterCF = masterCF
     self.catalog = catalog
     self.configDirectory = configDirectory
+    let run = Self.postconfRun(
+      mainCF: mainCF.serialized(), masterCF: masterCF?.serialized(), catalog: catalog, host: host,
+      configDirectory: configDirectory)
+    self.model = run.model
+    self.fatal = run.fatal
+    self.warnings = run.warnings
+    let built = run.model
+    var entryByLine: [Int: MasterCF.Entry] = [:]
+    for entry in masterCF?.entries ?? [] where entryByLine[entry.firstLine] == nil {
+      entryByLine[entry.firstLine] = entry
+    }
+    self.services = (run.master?.services ?? []).map { service in
+      let entry = entryByLine[service.line]
+      let privateField = entry?.arguments.count ?? 0 > 2 ? entry?.arguments[2] : nil
+      return Service(
+        name: service.name, type: service.type, command: service.command, line: service.line,
+        isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
+    }
+    self.index = SettingIndex(mainCF: mainCF, masterCF: masterCF, model: built)
+  }
+
+  /// What `postconf -n` would warn about for these files, and the fatal
+  /// error it would stop with, without building the rest of the view: for
+  /// checking a planned result, at the memory cost of postconf's own model.
+  /// - Parameters:
+  ///   - mainCF: main.cf's bytes.
+  ///   - masterCF: master.cf's bytes, if there is one.
+  ///   - catalog: Defaults and parameter metadata.
+  ///   - host: Host facts for host-dependent defaults.
+  ///   - configDirectory: The directory named in messages.
+  /// - Returns: The warnings (as ``warnings``) and the fatal error (as ``fatal``).
+  package static func postconfDiagnostics(
+    mainCF: [UInt8], masterCF: [UInt8]?, catalog: ParameterCatalog, host: HostEnvironment,
+    configDirectory: String
+  ) -> (warnings: [Diagnostic], fatal: String?) {
+    let run = postconfRun(
+      mainCF: mainCF, masterCF: masterCF, catalog: catalog, host: host,
+      configDirectory: configDirectory)
+    return (run.warnings, run.fatal)
+  }
+
+  /// postconf's reading of the files: its model, warnings and fatal error.
+  private static func postconfRun(
+    mainCF: [UInt8], masterCF: [UInt8]?, catalog: ParameterCatalog, host: HostEnvironment,
+    configDirectory: String
+  ) -> (model: ParameterModel?, fatal: String?, warnings: [Diagnostic], master: PostconfMaster?) {
     let inputs = PostconfInputs(
       programName: "postconf", configDirectory: configDirectory, configDirectoryInjected: false,
-      mainCF: .contents(mainCF.serialized()),
-      masterCF: masterCF.map { .contents($0.serialized()) }
-        ?? .unreadable("No such file or directory"),
+      mainCF: .contents(mainCF),
+      masterCF: masterCF.map { .contents($0) } ?? .unreadable("No such file or directory"),
       host: host, catalog: catalog)
     var options = PostconfOptions()
     options.mode = [.mainParameters, .nonDefault]
@@ -128,27 +173,15 @@ public struct PostfixConfiguration: Sendable {
     } catch {
       fatal = "\(error)"
     }
-    self.model = built
-    self.fatal = fatal
     let prefix = Array("postconf: warning: ".utf8)
-    self.warnings = session.outcome.stderr.split(separator: 0x0A).compactMap { line in
+    let warnings = session.outcome.stderr.split(separator: 0x0A).compactMap {
+      line -> Diagnostic? in
       guard line.starts(with: prefix) else { return nil }
       return Diagnostic(
         .warning, file: nil, line: nil,
         message: String(decoding: line.dropFirst(prefix.count), as: UTF8.self))
     }
-    var entryByLine: [Int: MasterCF.Entry] = [:]
-    for entry in masterCF?.entries ?? [] where entryByLine[entry.firstLine] == nil {
-      entryByLine[entry.firstLine] = entry
-    }
-    self.services = (session.lastMaster?.services ?? []).map { service in
-      let entry = entryByLine[service.line]
-      let privateField = entry?.arguments.count ?? 0 > 2 ? entry?.arguments[2] : nil
-      return Service(
-        name: service.name, type: service.type, command: service.command, line: service.line,
-        isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
-    }
-    self.index = SettingIndex(mainCF: mainCF, masterCF: masterCF, model: built)
+    return (built, fatal, warnings, session.lastMaster)
   }
 
   /// The value of `name` as main.cf (the global scope) gives it.

@@ -173,7 +173,7 @@ public enum AtomicWriter {
   /// - Parameters:
   ///   - name: A directory entry's name.
   ///   - base: The file written (`main.cf`).
-  /// - Returns: True for exactly the names ``createTemporary`` produces.
+  /// - Returns: True for exactly the names `createTemporary` produces.
   public static func isTemporaryName(_ name: String, for base: String) -> Bool {
     let prefix = "." + base + "."
     guard name.hasPrefix(prefix), name.hasSuffix(".tmp") else { return false }

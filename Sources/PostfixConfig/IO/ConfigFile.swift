@@ -173,6 +173,22 @@ public enum ConfigFile {
     return Identity(info)
   }
 
+  /// The reason of a failed read of `path` in strerror words: the error's
+  /// reason without the `open PATH: ` or `read PATH: ` this type puts first
+  /// (`Permission denied`, `not a regular file (a FIFO)`).
+  /// - Parameters:
+  ///   - error: What ``read(path:limit:)`` threw.
+  ///   - path: The path it was given.
+  /// - Returns: The reason; the error's description when it is not a
+  ///   ``PostfixConfigError``.
+  public static func failureReason(_ error: any Error, path: String) -> String {
+    guard let error = error as? PostfixConfigError else { return "\(error)" }
+    for prefix in ["open \(path): ", "read \(path): "] where error.reason.hasPrefix(prefix) {
+      return String(error.reason.dropFirst(prefix.count))
+    }
+    return error.reason
+  }
+
   static func tooLarge(_ path: String, _ limit: Int) -> PostfixConfigError {
     PostfixConfigError(
       .fileTooLarge,

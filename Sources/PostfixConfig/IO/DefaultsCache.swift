@@ -30,6 +30,27 @@ public enum DefaultsCache {
   /// Extra paths whose identity is part of every key.
   public static let defaultIdentityPaths = ["/usr/lib/postfix"]
 
+  /// Where the `pfharden` command keeps the cache, or `nil` for no cache.
+  ///
+  /// `PFHARDEN_CACHE_DIR` when set (empty or `off` disables the cache), else
+  /// `$XDG_CACHE_HOME/pfharden`, else `$HOME/.cache/pfharden`. Only absolute
+  /// paths count; a relative `PFHARDEN_CACHE_DIR` disables the cache, a relative
+  /// or empty `XDG_CACHE_HOME` or `HOME` is skipped.
+  /// - Parameter environment: The process environment.
+  /// - Returns: The directory, or `nil`.
+  public static func directory(environment: [String: String]) -> String? {
+    if let explicit = environment["PFHARDEN_CACHE_DIR"] {
+      return explicit.hasPrefix("/") ? explicit : nil
+    }
+    if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+      return xdg + "/pfharden"
+    }
+    if let home = environment["HOME"], home.hasPrefix("/") {
+      return home + "/.cache/pfharden"
+    }
+    return nil
+  }
+
   /// The prefix of every entry's file name.
   static let filePrefix = "postconf-d-"
 

@@ -16,6 +16,18 @@ public enum InstalledPostfix {
     postconfCandidates.first { access($0, X_OK) == 0 }
   }
 
+  /// Whether `path` is this very executable (a program installed as
+  /// `postconf` that reads configurations itself).
+  /// - Parameter path: A program path.
+  /// - Returns: Whether its real path is that of `/proc/self/exe`.
+  public static func isThisProgram(_ path: String) -> Bool {
+    guard let mine = realpath("/proc/self/exe", nil) else { return false }
+    defer { free(mine) }
+    guard let theirs = realpath(path, nil) else { return false }
+    defer { free(theirs) }
+    return strcmp(mine, theirs) == 0
+  }
+
   /// The output of a finished program.
   public struct Output: Sendable {
     /// Everything written to standard output.

@@ -8,8 +8,9 @@
 /// fields, the normalised command arguments and the `-o name=value`
 /// overrides.
 ///
-/// Parsing never fails. Invalid entries stay in the document and carry a
-/// ``Entry/problem`` with the text `postconf` prints. Inputs larger than
+/// Parsing never fails. Invalid entries stay in the document (their
+/// ``Entry/isValid`` is `false`) and ``diagnostics(path:)`` reports them
+/// with the text `postconf` prints. Inputs larger than
 /// ``maximumSize`` are kept verbatim but not parsed
 /// (``exceedsSizeLimit`` is `true`).
 ///
@@ -25,6 +26,11 @@
 /// - `-Fe service/type/command=` with an empty value is a fatal error here;
 ///   postconf crashes (SIGSEGV).
 public struct MasterCF: Sendable, Equatable {
+  /// `--`, which ends a command's options.
+  static let endOfOptions = Array("--".utf8)
+  /// `-o`, which precedes a `name=value` override.
+  static let overrideOption = Array("-o".utf8)
+
   /// The largest input that is parsed (64 MiB).
   public static let maximumSize = 64 * 1024 * 1024
 
@@ -177,13 +183,16 @@ public struct MasterCF: Sendable, Equatable {
     public var command: [UInt8]? { argv.count > 7 ? argv[7].bytes : nil }
 
     /// The `-o name=value` overrides in order, with the line each came from.
+    ///
+    /// Computed from the arguments at each use: callers that need them
+    /// several times keep the result.
     public var overrides: [Override] {
       var result: [Override] = []
       var index = 8
       while index < argv.count {
         let arg = argv[index].bytes
-        if arg.first != UInt8(ascii: "-") || arg == Array("--".utf8) { break }
-        if arg == Array("-o".utf8), index + 1 < argv.count {
+        if arg.first != UInt8(ascii: "-") || arg == MasterCF.endOfOptions { break }
+        if arg == MasterCF.overrideOption, index + 1 < argv.count {
           let value = argv[index + 1]
           if let (name, text) = MasterCF.splitNameValue(value.bytes) {
             result.append(Override(name: name, value: text, line: line(atOffset: value.offset)))

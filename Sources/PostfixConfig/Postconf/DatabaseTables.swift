@@ -7,7 +7,15 @@ extension PostconfSession {
   mutating func registerDatabaseTables(
     in value: [UInt8], scopeIndex: Int?, model: inout ParameterModel
   ) throws {
-    for event in LegacyDatabase.events(in: value) {
+    // Client database types as bytes, made when the first table is met.
+    var databaseTypes: [[UInt8]]?
+    func isDatabase(_ type: ArraySlice<UInt8>) -> Bool {
+      if databaseTypes == nil {
+        databaseTypes = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
+      }
+      return databaseTypes?.contains { $0.elementsEqual(type) } ?? false
+    }
+    try LegacyDatabase.forEachEvent(in: value) { event in
       switch event {
       case .braceError(let text):
         let source =
@@ -16,6 +24,8 @@ extension PostconfSession {
           } ?? "main.cf"
         warn("\(source): \(Printable.sanitize(text))")
       case .legacy(let type, let prefix):
+        // Other types make no name valid.
+        guard isDatabase(type) else { return }
         let suffixes = inputs.catalog.legacyDatabaseSuffixes(
           type: String(decoding: type, as: UTF8.self))
         for suffix in suffixes {
@@ -25,8 +35,8 @@ extension PostconfSession {
           flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
         }
       case .clientFile(let type, let path):
+        guard isDatabase(type) else { return }
         let typeName = String(decoding: type, as: UTF8.self)
-        guard inputs.catalog.legacyDatabaseTypes.contains(typeName) else { continue }
         try checkDatabaseClientFile(
           DatabaseClientFile(type: typeName, path: Array(path)), model: &model)
       }

@@ -42,9 +42,20 @@ enum LegacyDatabase {
   /// - Parameter value: The expanded value.
   /// - Returns: The events.
   static func events(in value: [UInt8]) -> [Event] {
-    // Only a word with a colon, or one that starts with a brace, does anything.
-    guard value.contains(colon) || value.contains(openBrace) else { return [] }
     var events: [Event] = []
+    forEachEvent(in: value) { events.append($0) }
+    return events
+  }
+
+  /// Calls `body` with each event of ``events(in:)`` as the walk meets it,
+  /// without collecting them (a long list value holds one per word).
+  /// - Parameters:
+  ///   - value: The expanded value.
+  ///   - body: Called with each event, in postconf's order.
+  /// - Throws: What `body` throws; the walk stops there.
+  static func forEachEvent(in value: [UInt8], _ body: (Event) throws -> Void) rethrows {
+    // Only a word with a colon, or one that starts with a brace, does anything.
+    guard value.contains(colon) || value.contains(openBrace) else { return }
     // Text still to read, innermost last: the rest of an outer text waits
     // below the inside of the braces met in it.
     var pending: [Range<Int>] = [0..<value.count]
@@ -56,7 +67,7 @@ enum LegacyDatabase {
       while let token = nextToken(value, from: &cursor, end: text.upperBound) {
         if value[token.lowerBound] == openBrace {
           let (inside, error) = insideBraces(value, token)
-          if let error { events.append(.braceError(error)) }
+          if let error { try body(.braceError(error)) }
           pending.append(cursor..<text.upperBound)
           pending.append(inside)
           break
@@ -78,19 +89,18 @@ enum LegacyDatabase {
         guard let rest else { continue }
         let first = rest.isEmpty ? 0 : value[rest.lowerBound]
         if first == slash {
-          events.append(.clientFile(type: value[type], path: value[rest]))
+          try body(.clientFile(type: value[type], path: value[rest]))
         } else if first == openBrace {
           let (inside, error) = insideBraces(value, rest)
-          if let error { events.append(.braceError(error)) }
+          if let error { try body(.braceError(error)) }
           pending.append(cursor..<text.upperBound)
           pending.append(inside)
           break
         } else if first != dot {
-          events.append(.legacy(type: value[type], prefix: value[rest]))
+          try body(.legacy(type: value[type], prefix: value[rest]))
         }
       }
     }
-    return events
   }
 
   /// Postfix's `mystrtokq(&text, CHARS_COMMA_SP, "{}")`: the next word, with

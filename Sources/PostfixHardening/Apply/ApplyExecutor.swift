@@ -8,7 +8,7 @@ import PostfixConfig
 /// was read). When a write fails, the files already written get their previous
 /// bytes back. Before the first write, ``validate`` (real `postconf -c DIR`
 /// where Postfix is installed) runs on the directory as it is and on a
-/// private copy holding the new files (a ``ValidationStage``); any warning or
+/// private copy holding the new files (a `ValidationStage`); any warning or
 /// error the new files add stops the run with the reason, nothing written.
 public struct ApplyExecutor: Sendable {
   /// Replaces a file's content, insisting on the expected current content.
@@ -83,7 +83,8 @@ public struct ApplyExecutor: Sendable {
         let restored = restore(written)
         throw PostfixHardeningError(
           .configuration,
-          "could not write \(file.path): \(Self.describe(error)); \(restored)")
+          "could not write \(file.path): \(Self.describe(error)); \(restored)",
+          underlying: error)
       }
     }
     return .written(written.map(\.path))
@@ -100,7 +101,8 @@ public struct ApplyExecutor: Sendable {
       after = stage.naming(try validate(stage.path))
     } catch {
       throw PostfixHardeningError(
-        .configuration, "could not validate: \(Self.describe(error)); nothing was written")
+        .configuration, "could not validate: \(Self.describe(error)); nothing was written",
+        underlying: error)
     }
     let known = Set(baseline.messages.map(PostconfWarning.meaning))
     let introduced = after.messages.filter { !known.contains(PostconfWarning.meaning($0)) }

@@ -163,7 +163,10 @@ public struct ApplyPlanner: Sendable {
     }
     let updatedMain = Self.keepingLineEndings(main, of: mainCF)
     let updatedMaster = master.map { Self.keepingLineEndings($0.serialized(), of: masterCF ?? []) }
-    let after = configuration(updatedMain, updatedMaster, configDirectory)
+    // Only postconf's reading of the result is needed, not a full view.
+    let after = PostfixConfiguration.postconfDiagnostics(
+      mainCF: updatedMain, masterCF: updatedMaster, catalog: catalog, host: host,
+      configDirectory: configDirectory)
     let known = Set(before.warnings.map { PostconfWarning.meaning($0.message) })
     let introduced = after.warnings.map(\.message).filter {
       !known.contains(PostconfWarning.meaning($0))

@@ -6,7 +6,7 @@ import PostfixConfig
 /// algorithm over the part between the common prefix and suffix: time grows
 /// with the file size times the number of changed lines, memory with the
 /// number of lines (two offsets and a hash each) plus the square of the
-/// number of changes. Beyond ``maximumDistance`` changed lines the differing
+/// number of changes. Beyond `maximumDistance` changed lines the differing
 /// middle is shown as one replacement.
 public enum UnifiedDiff {
   /// The largest edit distance (lines deleted plus inserted) searched exactly.
@@ -169,6 +169,8 @@ public enum UnifiedDiff {
   /// Myers' greedy shortest edit script, deletions before insertions, or
   /// nil when it is longer than ``maximumDistance``.
   static func myers(_ rows: Int, _ columns: Int, same: (Int, Int) -> Bool) -> [Edit]? {
+    // At least the difference in length is deleted or inserted.
+    guard abs(rows - columns) <= maximumDistance else { return nil }
     let limit = min(rows + columns, maximumDistance)
     let offset = limit + 1
     var frontier = Array(repeating: 0, count: 2 * limit + 3)

@@ -39,16 +39,13 @@ public struct AuditOptions: Sendable {
   }
 }
 
-/// What became of master.cf when the configuration was read.
-public enum MasterCFStatus: Equatable, Sendable {
-  /// It was read (or the configuration is audited without one on purpose).
-  case read
-  /// It does not exist: Postfix cannot start, which is an error finding.
-  case missing
-  /// It exists but could not be read, for the reason given (`Permission
-  /// denied`): no service can be audited, so the audit is incomplete.
-  case unreadable(String)
-}
+/// What became of master.cf when the configuration was read: read (or
+/// audited without one on purpose), missing (an error finding: Postfix cannot
+/// start), or unreadable for a reason (the audit is incomplete).
+///
+/// PostfixConfig's `LoadedConfiguration.masterCFState` is this value for a
+/// directory read by `ConfigurationDirectory.open(_:options:)`.
+public typealias MasterCFStatus = LoadedConfiguration.MasterCFState
 
 /// Facts about the host gathered by the IO layer (or built by hand in tests).
 public struct HostFacts: Sendable {
@@ -97,7 +94,7 @@ public struct HostFacts: Sendable {
   /// TCP sockets in LISTEN state (`--live`); nil when not asked.
   public var listening: [ListeningSocket]?
   /// What reading each database client configuration file gave, by path
-  /// (``PostfixConfiguration/databaseClientFiles``).
+  /// (PostfixConfig's `PostfixConfiguration.databaseClientFiles`).
   public var databaseClientFiles: [[UInt8]: DatabaseClientFile.Content]
 
   /// Creates host facts.

@@ -38,13 +38,13 @@ public enum Backup {
   /// Archives `configDirectory` with the system's `tar` and writes `snapshot`.
   ///
   /// The destination and every directory above it are checked first
-  /// (``BackupDestination``): a directory another user owns or can write is
+  /// (`BackupDestination`): a directory another user owns or can write is
   /// refused, so no one else can swap a file for a link while root writes
   /// the configuration there. Both files are written under temporary names
   /// (`.pfharden-tmp-…`, `O_EXCL|O_NOFOLLOW`, mode 0600; `tar` writes to the open
   /// descriptor) and get their final names only when complete, the archive
   /// first; a run killed in between leaves at most an archive without its
-  /// snapshot. Temporary files of an earlier run older than ``staleAge``
+  /// snapshot. Temporary files of an earlier run older than `staleAge`
   /// seconds are removed first. main.cf and master.cf are archived with
   /// their content even when they are symbolic links.
   /// - Parameters:

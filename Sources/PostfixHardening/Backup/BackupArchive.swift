@@ -223,7 +223,8 @@ public struct BackupArchive: Sendable, Equatable {
     do {
       output = try SystemCommand.run(tar, arguments)
     } catch let error as PostfixHardeningError {
-      throw PostfixHardeningError(.configuration, "\(shown): \(error.reason)")
+      throw PostfixHardeningError(
+        .configuration, "\(shown): \(error.reason)", underlying: error.underlying ?? error)
     }
     guard output.status == 0 else {
       throw PostfixHardeningError(

@@ -163,7 +163,7 @@ public enum Restore {
     do {
       return try ConfigFile.read(path: path, limit: limit)
     } catch let error as PostfixConfigError {
-      throw PostfixHardeningError(.configuration, error.reason)
+      throw PostfixHardeningError(.configuration, error.reason, underlying: error)
     }
   }
 }

@@ -31,7 +31,7 @@ public enum SettingsSnapshot {
     do {
       main = try ConfigFile.read(path: configDirectory + "/main.cf")
     } catch let error as PostfixConfigError {
-      throw PostfixHardeningError(.configuration, error.reason)
+      throw PostfixHardeningError(.configuration, error.reason, underlying: error)
     }
     let master = try? ConfigFile.read(
       path: configDirectory + "/master.cf", limit: MasterCF.maximumSize)
@@ -110,7 +110,7 @@ public enum SettingsSnapshot {
       do {
         bytes = try ConfigFile.read(path: snapshot, limit: sizeLimit)
       } catch let error as PostfixConfigError {
-        throw PostfixHardeningError(.configuration, error.reason)
+        throw PostfixHardeningError(.configuration, error.reason, underlying: error)
       }
       if !bytes.isEmpty && settings(bytes).isEmpty {
         throw PostfixHardeningError(

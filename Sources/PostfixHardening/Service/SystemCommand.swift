@@ -14,7 +14,7 @@ public enum SystemCommand {
       // InstalledPostfix.run spawns any program; postconf is just its usual one.
       return try InstalledPostfix.run(postconf: path, arguments: arguments)
     } catch let error as PostfixConfigError {
-      throw PostfixHardeningError(.configuration, error.reason)
+      throw PostfixHardeningError(.configuration, error.reason, underlying: error)
     }
   }
 
@@ -47,7 +47,7 @@ public enum SystemCommand {
         path: path, arguments: arguments, standardOutput: standardOutput, limit: limit)
       return Output(stdout: output.stdout, stderr: output.stderr, status: output.status)
     } catch let error as PostfixConfigError {
-      throw PostfixHardeningError(.configuration, error.reason)
+      throw PostfixHardeningError(.configuration, error.reason, underlying: error)
     }
   }
 

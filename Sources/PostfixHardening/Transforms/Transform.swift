@@ -26,6 +26,18 @@ public struct Transform: Sendable, Equatable {
       }
     }
 
+    /// What the administrator runs for it, as a phrase: `nothing`,
+    /// `postfix reload`, or a full restart and why.
+    public var instruction: String {
+      switch self {
+      case .none: return "nothing"
+      case .reload: return "postfix reload"
+      case .restart:
+        return
+          "a full restart (postfix stop; postfix start): inet_interfaces or inet_protocols changed"
+      }
+    }
+
     /// What a change of `parameter` needs.
     /// - Parameter parameter: A main.cf parameter name.
     /// - Returns: `.restart` for the listener parameters, else `.reload`.

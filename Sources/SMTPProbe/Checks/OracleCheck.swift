@@ -14,6 +14,21 @@ enum OracleCheck {
     return users.contains { $0.code != control.code } ? .leaksUsers : .noOracle
   }
 
+  /// `450 4.3.2`: Postfix's postscreen, after its deep-protocol tests, defers every VRFY
+  /// and RCPT this way until the client reconnects.
+  static func isPostscreenDeferral(_ reply: Reply) -> Bool {
+    reply.code == 450 && reply.enhancedCode == "4.3.2"
+  }
+
+  /// Why the replies give no verdict: every one is a temporary refusal with the same code
+  /// (postscreen, greylisting, a busy server), which tells nothing about users.
+  static func temporaryRefusal(_ replies: [Reply]) -> String? {
+    guard let first = replies.first, first.isTransientFailure, first.code != 421,
+      replies.allSatisfy({ $0.code == first.code })
+    else { return nil }
+    return "every answer was a temporary refusal: \(first.summary)"
+  }
+
   /// `500`/`502` (or `5.5.1`/`5.5.2`): the command is unknown or disabled.
   static func isNotImplemented(_ reply: Reply) -> Bool {
     reply.code == 500 || reply.code == 502
@@ -48,6 +63,9 @@ enum OracleCheck {
         verdict: nil, reason: "refused before STARTTLS or AUTH: \(first.summary)",
         evidence: evidence)
     }
+    if let reason = temporaryRefusal(replies) {
+      return OracleResult(verdict: nil, reason: reason, evidence: evidence)
+    }
     guard replies.count == users.count + 1 else {
       let reason = session.endedBy?.reason ?? budgetReason
       return OracleResult(verdict: nil, reason: reason, evidence: evidence)
@@ -80,6 +98,7 @@ enum OracleCheck {
     guard replies.count == 2 else {
       return result(nil, session.endedBy?.reason ?? budgetReason)
     }
+    if let reason = temporaryRefusal(replies) { return result(nil, reason) }
     if RelayCheck.isRelayDenial(replies[0]) {
       return result(nil, "\(domain) is not a local domain of the server: \(replies[0].summary)")
     }

@@ -145,6 +145,7 @@ enum RelayCheck {
     RelayVerdict, String?
   ) {
     let accepted = attempts.filter { $0.outcome == .accepted }
+    if let reason = forgedSenderReason(attempts) { return (.forgedSender, reason) }
     if !accepted.isEmpty {
       return vantage.likelyTrusted
         ? (
@@ -163,6 +164,37 @@ enum RelayCheck {
       return (.inconclusive, "only \(tested.count) of \(total) variants were tested")
     }
     return (.closed, nil)
+  }
+
+  /// The forms whose sender is foreign to the server (the null sender and
+  /// `probe@example.com`); every other form sends from the server's own name or address.
+  static let foreignSenderForms: Set<String> = ["null-sender", "plain"]
+
+  /// Why relaying depends on the sender, or nil when it does not (or cannot be told).
+  ///
+  /// Some form was accepted, each accepted form has a sender in the server's own domain
+  /// or address, and a form with a foreign sender was refused as a relay (or its sender
+  /// was refused). The acceptance then comes from a sender rule such as Postfix's
+  /// `check_sender_access` returning `OK` before `reject_unauth_destination`, not from the
+  /// client's address: a forged local sender relays from anywhere.
+  /// - Parameter attempts: Every form, tried or not.
+  /// - Returns: The reason, naming the forms accepted and the refusal.
+  static func forgedSenderReason(_ attempts: [RelayAttempt]) -> String? {
+    let accepted = attempts.filter { $0.outcome == .accepted }
+    guard !accepted.isEmpty,
+      accepted.allSatisfy({ !foreignSenderForms.contains($0.id) })
+    else { return nil }
+    let refusals = attempts.filter {
+      foreignSenderForms.contains($0.id) && ($0.outcome == .relayDenied || $0.senderRefused)
+    }
+    // `plain` (a foreign domain) first: the clearest contrast with a forged local sender.
+    guard let refused = refusals.first(where: { $0.id == "plain" }) ?? refusals.first else {
+      return nil
+    }
+    let sender = refused.mailFrom.isEmpty ? "<>" : refused.mailFrom
+    let ids = accepted.map(\.id).joined(separator: ", ")
+    return "accepted only with senders in the server's own domain or address (\(ids)); "
+      + "with the sender \(sender) it was refused: \(refused.reply?.summary ?? "no reply")"
   }
 
   /// Whether a name looks like a domain name (letters, digits, `-`, `.`; one dot at least).

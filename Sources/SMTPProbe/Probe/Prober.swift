@@ -1,6 +1,10 @@
 /// Runs every check against one server, one connection at a time, within a connection
 /// budget and a total deadline, backing off after `421`.
-public struct Prober {
+///
+/// The synchronous methods block the calling thread until the probe ends; the `async`
+/// ones run it on a thread of their own and stop it when their task is cancelled
+/// (see `Prober+Async.swift`).
+public struct Prober: Sendable {
   /// How connections are opened.
   public let connector: any Connector
   /// The options.
@@ -48,6 +52,29 @@ public struct Prober {
     let run = ProbeRun(connector: connector, options: options, host: host, port: port)
     return run.execute()
   }
+
+  /// Runs the probe until it ends or `cancellation` is set.
+  /// - Parameters:
+  ///   - host: The host, as reported.
+  ///   - port: The port, as reported.
+  ///   - cancellation: Stops the probe when set.
+  ///   - earlier: An earlier attempt at the same host (refused at the greeting): this one
+  ///     continues its connection count, transcript and total deadline.
+  /// - Returns: The report.
+  func run(
+    host: String, port: UInt16, cancellation: ProbeCancellation,
+    continuing earlier: (report: ProbeReport, deadline: Deadline)? = nil
+  ) -> ProbeReport {
+    let run = ProbeRun(
+      connector: CancellableConnector(base: connector, cancellation: cancellation),
+      options: options, host: host, port: port, deadline: earlier?.deadline)
+    run.cancellation = cancellation
+    if let earlier {
+      run.report.connections = earlier.report.connections
+      run.report.transcript = earlier.report.transcript
+    }
+    return run.execute()
+  }
 }
 
 /// The mutable state of one probe run.
@@ -75,12 +102,20 @@ final class ProbeRun {
   var tlsUnavailable: SMTPProbeError?
   /// The certificate chain and version of the first TLS session of the SMTP checks.
   var clientTLS: TLSClientSessionInfo?
+  /// Set by an asynchronous probe: no connection or back-off starts once it is cancelled.
+  var cancellation: ProbeCancellation?
 
-  init(connector: any Connector, options: ProbeOptions, host: String, port: UInt16) {
+  var isCancelled: Bool { cancellation?.isCancelled ?? false }
+
+  init(
+    connector: any Connector, options: ProbeOptions, host: String, port: UInt16,
+    deadline: Deadline? = nil
+  ) {
     self.connector = connector
     self.options = options
     clock = options.clock
-    totalDeadline = Deadline.after(nanoseconds: options.totalTimeoutNanoseconds, clock: clock)
+    totalDeadline =
+      deadline ?? Deadline.after(nanoseconds: options.totalTimeoutNanoseconds, clock: clock)
     backoff = options.initialBackoffNanoseconds
     report = ProbeReport(
       host: host, port: port, address: nil, role: options.role, connections: 0, failure: nil,
@@ -144,11 +179,13 @@ final class ProbeRun {
     } else {
       probeSMTP(reusing: nil)
       switch report.tlsMode {
+      case _ where isCancelled: break
       case .starttls where report.failure == nil: analyseTLS(mode: .startTLS)
       case .implicit where report.failure == nil: analyseTLS(mode: .implicit)
       default: break
       }
     }
+    if isCancelled { report.failure = ProbeCancellation.error }
     concludeChecks()
     report.findings = FindingsBuilder.findings(for: report)
     return report
@@ -290,6 +327,7 @@ final class ProbeRun {
     var lastGreeting: Reply?
     var waiting = reusing
     while true {
+      if isCancelled { return .failed(ProbeCancellation.error, lastGreeting) }
       if let abandoned { return .failed(abandoned, lastGreeting) }
       if security.isTLS, let tlsUnavailable { return .failed(tlsUnavailable, lastGreeting) }
       if pendingBackoff { waitBackoff() }
@@ -497,8 +535,24 @@ final class ProbeRun {
   func waitBackoff() {
     pendingBackoff = false
     let wait = min(backoff, totalDeadline.remainingNanoseconds)
-    if wait > 0 { clock.sleep(nanoseconds: wait) }
+    Self.sleep(wait, clock: clock, cancellation: cancellation)
     backoff = min(backoff * 2, options.maxBackoffNanoseconds)
+  }
+
+  /// Sleeps; in slices when the probe can be cancelled, so that a cancelled probe does
+  /// not sleep out its back-off.
+  static func sleep(_ nanoseconds: UInt64, clock: any ProbeClock, cancellation: ProbeCancellation?)
+  {
+    guard let cancellation else {
+      if nanoseconds > 0 { clock.sleep(nanoseconds: nanoseconds) }
+      return
+    }
+    let slice = CancellableConnector.slice
+    var left = nanoseconds
+    for _ in 0..<(nanoseconds / slice + 1) where left > 0 && !cancellation.isCancelled {
+      clock.sleep(nanoseconds: min(slice, left))
+      left -= min(slice, left)
+    }
   }
 
   /// Ends a session and keeps its transcript in the report.
@@ -577,7 +631,10 @@ final class ProbeRun {
       .nanoseconds(Int64(clamping: min($0, UInt64(Int64.max))))
     }
     let clock = options.clock
-    scanOptions.sleep = { clock.sleep(nanoseconds: $0.clampedNanoseconds) }
+    let cancellation = cancellation
+    scanOptions.sleep = {
+      Self.sleep($0.clampedNanoseconds, clock: clock, cancellation: cancellation)
+    }
     let opener = TLSChannelOpener(connector: connector, mode: mode, options: options)
     // The last connection's reply to STARTTLS when it was not 220.
     var refusal: Reply?
@@ -862,6 +919,11 @@ final class ProbeRun {
       report.vrfy = OracleCheck.run(
         verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
         budget: budget)
+    }
+    // postscreen deferred VRFY (`450 4.3.2`): once, reconnect and start over behind it.
+    if passPostscreen(first) {
+      probeSMTP(reusing: nil)
+      return
     }
     // `530 Must issue a STARTTLS command first`: the rest runs inside TLS, starting here.
     let refusals = (report.submission?.evidence ?? []) + (report.vrfy?.evidence ?? [])

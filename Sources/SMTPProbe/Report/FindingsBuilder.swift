@@ -29,6 +29,9 @@ enum FindingsBuilder {
             evidence: banner.evidence))
       }
     }
+    if let postscreen = report.postscreen {
+      out.append(postscreenFinding(postscreen))
+    }
     switch report.tlsMode {
     case .implicit:
       out.append(
@@ -65,13 +68,8 @@ enum FindingsBuilder {
             evidence: [], reference: finding.reference))
       }
       // A server that cannot start TLS at all: the notes only repeat that finding.
-      if !tls.notes.isEmpty, broken == nil {
-        out.append(
-          ProbeFinding(
-            id: "tls-analysis-incomplete", severity: .info,
-            message: "The TLS analysis may be incomplete: "
-              + tls.notes.prefix(3).joined(separator: "; ") + ".",
-            evidence: []))
+      if broken == nil, let incomplete = analysisIncomplete(tls) {
+        out.append(incomplete)
       }
     }
     if report.authBeforeStartTLS == true {
@@ -115,6 +113,65 @@ enum FindingsBuilder {
       $0.element.severity != $1.element.severity
         ? $0.element.severity > $1.element.severity : $0.offset < $1.offset
     }.map(\.element)
+  }
+
+  /// `tls-analysis-incomplete`: a warning naming the versions not scanned (or scanned in
+  /// part) when the scan stopped early (a `421` rate limit, the budget, the time limit);
+  /// info when only other notes remain.
+  static func analysisIncomplete(_ tls: TLSScanResult) -> ProbeFinding? {
+    guard !tls.notes.isEmpty else { return nil }
+    let stopped = TLSProtocolVersion.scanOrder.filter { version in
+      tls.notes.contains { $0.hasPrefix("\(version.name): scan stopped") }
+    }
+    let missing = TLSProtocolVersion.scanOrder.filter { tls.protocols[$0.name] == nil }
+    let partly = stopped.filter { tls.protocols[$0.name] != nil }
+    guard !missing.isEmpty || !partly.isEmpty else {
+      return ProbeFinding(
+        id: "tls-analysis-incomplete", severity: .info,
+        message: "The TLS analysis may be incomplete: "
+          + tls.notes.prefix(3).joined(separator: "; ") + ".",
+        evidence: [])
+    }
+    var parts: [String] = []
+    if !missing.isEmpty {
+      parts.append("not scanned: " + missing.map(\.name).joined(separator: ", "))
+    }
+    if !partly.isEmpty {
+      parts.append(
+        "scanned in part (some suites not tried): "
+          + partly.map(\.name).joined(separator: ", "))
+    }
+    let why =
+      stopped.isEmpty
+      ? tls.notes.prefix(2) : tls.notes.filter { $0.contains("scan stopped") }.prefix(1)
+    return ProbeFinding(
+      id: "tls-analysis-incomplete", severity: .warning,
+      message: "The TLS analysis stopped early (\(why.joined(separator: "; "))); "
+        + parts.joined(separator: "; ")
+        + ". What was not scanned is unknown, not absent: rerun after the server's rate "
+        + "window, from a host exempt from its connection limits, or with a larger budget.",
+      evidence: [])
+  }
+
+  /// `postscreen-passed` (info) or `postscreen-not-passed` (warning: the checks it
+  /// deferred have no verdict).
+  static func postscreenFinding(_ postscreen: PostscreenResult) -> ProbeFinding {
+    let met =
+      "A postscreen-like front end answered the first session and deferred VRFY with "
+      + "450 4.3.2 (Postfix postscreen after its deep-protocol tests)"
+    guard postscreen.passed == true else {
+      return ProbeFinding(
+        id: "postscreen-not-passed", severity: .warning,
+        message: "\(met); \(postscreen.reason ?? "it was not passed"). The checks it "
+          + "deferred have no verdict: they were not done, which is not a clean result.",
+        evidence: postscreen.evidence, reference: "Postfix POSTSCREEN_README")
+    }
+    return ProbeFinding(
+      id: "postscreen-passed", severity: .info,
+      message: "\(met). The probe passed its tests (it waited for the whole greeting, never "
+        + "pipelined, sent no bare newline), reconnected, and ran the checks on the smtpd "
+        + "behind it.",
+      evidence: postscreen.evidence, reference: "Postfix POSTSCREEN_README")
   }
 
   /// `starttls-broken` (STARTTLS advertised, TLS impossible) or `implicit-tls-broken`.
@@ -179,6 +236,23 @@ enum FindingsBuilder {
           message: "Open relay \(vantageText): \(accepted.count) of \(relay.attempts.count) "
             + "address forms were accepted for a foreign domain (\(relay.accepted.joined(separator: ", "))).",
           evidence: accepted.flatMap(\.evidence)))
+    case .forgedSender:
+      let ids = relay.accepted.joined(separator: ", ")
+      out.append(
+        ProbeFinding(
+          id: "open-relay-forged-sender", severity: .error,
+          message: "Open relay for forged local senders \(vantageText): \(accepted.count) of "
+            + "\(relay.attempts.count) address forms were accepted for a foreign domain, each "
+            + "with a sender in the server's own domain or address (\(ids)), while a foreign "
+            + "sender was refused; the client's address does not matter, anyone can relay by "
+            + "forging a local sender. Do not permit on the sender (check_sender_access OK, "
+            + "permit_sender_*) before reject_unauth_destination; authenticate instead "
+            + "(permit_sasl_authenticated).",
+          evidence: accepted.prefix(1).flatMap(\.evidence)
+            + relay.attempts.filter { RelayCheck.foreignSenderForms.contains($0.id) }
+            .flatMap(\.evidence),
+          reference: "RFC 5321, 3.9 and 7.1; Postfix SMTPD_ACCESS_README "
+            + "(check_sender_access, smtpd_relay_restrictions)"))
     case .trustedVantage:
       out.append(
         ProbeFinding(

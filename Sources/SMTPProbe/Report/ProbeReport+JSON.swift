@@ -1,5 +1,6 @@
 extension ProbeReport {
-  /// The version of the JSON document ``json()`` writes (see docs/probe-json-schema.md).
+  /// The version of the JSON document ``json(includingTranscript:)`` writes (see
+  /// docs/probe-json-schema.md).
   public static let jsonSchemaVersion = 2
 
   /// The report as a pretty-printed JSON document, schema version 2, ending in a newline.
@@ -7,6 +8,19 @@ extension ProbeReport {
   /// - Returns: The JSON text (pure ASCII: server bytes are escaped).
   public func json(includingTranscript: Bool = true) -> String {
     jsonValue(includingTranscript: includingTranscript).rendered() + "\n"
+  }
+
+  /// The report as one line of JSON Lines (`--format jsonl`): compact, with
+  /// `"type": "report"` first and then the members of ``json(includingTranscript:)``,
+  /// ending in a newline.
+  /// - Parameter includingTranscript: Whether to add every exchange of every connection.
+  /// - Returns: The line (pure ASCII).
+  public func jsonLine(includingTranscript: Bool = true) -> String {
+    var members: [(String, JSONValue)] = [("type", .string("report"))]
+    if case .object(let fields) = jsonValue(includingTranscript: includingTranscript) {
+      members += fields
+    }
+    return JSONValue.object(members).rendered(indent: nil) + "\n"
   }
 
   func jsonValue(includingTranscript includeTranscript: Bool) -> JSONValue {
@@ -56,6 +70,15 @@ extension ProbeReport {
       ("tlsCapabilities", tlsCapabilities.map(Self.json) ?? .null),
       ("authBeforeStarttls", .optional(authBeforeStartTLS)),
       ("authInsideTls", .optional(authInsideTLS)),
+      (
+        "postscreen",
+        postscreen.map {
+          .object([
+            ("passed", .optional($0.passed)), ("reason", .optional($0.reason)),
+            ("evidence", .strings($0.evidence.transcriptLines)),
+          ])
+        } ?? .null
+      ),
       ("vrfy", vrfy.map(Self.json) ?? .null),
       ("expn", expn.map(Self.json) ?? .null),
       ("rcptEnumeration", rcptEnumeration.map(Self.json) ?? .null),
@@ -114,6 +137,7 @@ extension ProbeReport {
       ("tls13Groups", .strings(tls.tls13Groups)),
       ("ecdheCurves", .strings(tls.ecdheCurves)),
       ("certificate", tls.certificate.map(Self.json) ?? .null),
+      ("otherCertificates", .array(tls.otherCertificates.map(Self.json))),
       ("connections", .int(tls.connections)),
       ("notes", .strings(tls.notes)),
       ("outcome", .string(tls.outcome.rawValue)),

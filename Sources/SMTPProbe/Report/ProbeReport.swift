@@ -127,6 +127,19 @@ public struct RelayAttempt: Equatable, Sendable {
   public var evidence: [Exchange]
 }
 
+/// A front end such as Postfix's postscreen, met on the first session: after its
+/// deep-protocol tests it answers every VRFY and RCPT with `450 4.3.2 Service currently
+/// unavailable` and lets a client that passed them through to smtpd when it reconnects.
+public struct PostscreenResult: Equatable, Sendable {
+  /// True: after reconnecting, the checks reached the server behind it; false: it still
+  /// deferred them (those checks have no verdict); nil: the probe could not reconnect.
+  public var passed: Bool?
+  /// Why it was not passed, if it was not.
+  public var reason: String?
+  /// The deferrals that revealed it.
+  public var evidence: [Exchange]
+}
+
 /// The open-relay verdict.
 public enum RelayVerdict: String, Sendable {
   /// Some variant was accepted from an outside vantage.
@@ -135,6 +148,9 @@ public enum RelayVerdict: String, Sendable {
   case closed
   /// Accepted, but from an address the server likely trusts: test from outside.
   case trustedVantage = "trusted-vantage"
+  /// Accepted only with a sender in the server's own domain or address, refused with a
+  /// foreign sender: anyone relays by forging a local sender, whatever the vantage.
+  case forgedSender = "forged-sender"
   /// Relaying was never really tested (other refusals, failures).
   case inconclusive
 }
@@ -231,6 +247,8 @@ public struct ProbeReport: Equatable, Sendable {
   public var authInsideTLS: Bool? = nil
   /// The protocol version and suite of the first TLS session the SMTP checks ran in.
   public var smtpTLSSession: String? = nil
+  /// A postscreen-like front end that deferred the first session; nil when none was met.
+  public var postscreen: PostscreenResult? = nil
 
   /// Whether every check ran to the end (or was refused by the server's policy) and the
   /// probe did not fail; false means exit status 2 and a `probe-incomplete` finding.

@@ -20,6 +20,10 @@ public struct TLSProtocolVersion: RawRepresentable, Hashable, Comparable, Sendab
 
   /// Every version the scanner tests, oldest first.
   public static let all: [TLSProtocolVersion] = [.sslv3, .tls10, .tls11, .tls12, .tls13]
+  /// The order the scanner tests them in: what matters most first (TLS 1.3, 1.2, then the
+  /// older ones), so that a scan cut short by a rate limit (`421`), the connection budget
+  /// or the time limit still knows the modern protocols.
+  public static let scanOrder: [TLSProtocolVersion] = [.tls13, .tls12, .tls11, .tls10, .sslv3]
 
   /// The report name: `SSLv3`, `TLSv1.0` … `TLSv1.3`, or the hex value.
   public var name: String {

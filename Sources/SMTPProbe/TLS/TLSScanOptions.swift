@@ -12,8 +12,9 @@ public enum TLSRole: String, Sendable, CaseIterable {
 public struct TLSScanOptions: Sendable {
   /// The name for SNI and for the certificate name check; `nil` skips both.
   public var serverName: String?
-  /// The versions to test.
-  public var protocols: [TLSProtocolVersion] = TLSProtocolVersion.all
+  /// The versions to test, in this order (by default ``TLSProtocolVersion/scanOrder``:
+  /// the newest first).
+  public var protocols: [TLSProtocolVersion] = TLSProtocolVersion.scanOrder
   /// The most connections the scan may open (each handshake needs one).
   public var maxConnections = 400
   /// How long one handshake may take, from connect to the end of the server's first flight.

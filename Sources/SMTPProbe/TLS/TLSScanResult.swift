@@ -104,6 +104,10 @@ public struct TLSScanResult: Equatable, Sendable {
   public var minAnonDHBits: Int?
   /// The leaf certificate; `nil` when none was seen (TLS 1.3 only, anonymous only).
   public var certificate: TLSCertificateSummary?
+  /// The leaf certificates of the server's other key types (dual certificates, RSA and
+  /// ECDSA through `smtpd_tls_chain_files`): each accepted TLS ≤ 1.2 suite names the key
+  /// type it authenticates with, so the server shows the certificate for that key.
+  public var otherCertificates: [TLSCertificateSummary] = []
   /// The TLS 1.3 groups the server accepts, in the order it chose them.
   public var tls13Groups: [String] = []
   /// The curves accepted for ECDHE in TLS ≤ 1.2, in the order chosen; listed only when

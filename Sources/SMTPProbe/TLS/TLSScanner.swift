@@ -196,7 +196,10 @@ private struct Session {
 
   private mutating func noteCertificate(_ flight: TLSServerFlight, version: TLSProtocolVersion) {
     guard let leaf = flight.certificates.first else { return }
-    if let seen = certificateVersion, seen >= version { return }
+    if let seen = certificateVersion, seen >= version {
+      noteOtherCertificate(leaf, flight: flight, version: version)
+      return
+    }
     certificateVersion = version
     do {
       let certificate = try X509Certificate.parse(leaf)
@@ -209,6 +212,27 @@ private struct Session {
     } catch {
       result.notes.append("\(version.name): certificate not readable: \(error)")
     }
+  }
+
+  /// Keeps a leaf of a key type not seen yet (the ECDSA certificate next to the RSA one).
+  ///
+  /// No extra connection: every accepted suite's handshake already carries the
+  /// certificate for its key type.
+  private mutating func noteOtherCertificate(
+    _ leaf: [UInt8], flight: TLSServerFlight, version: TLSProtocolVersion
+  ) {
+    guard result.otherCertificates.count < 4, let main = result.certificate,
+      let certificate = try? X509Certificate.parse(leaf)
+    else { return }
+    let kinds = ([main] + result.otherCertificates).map(\.leaf.keyType)
+    guard !kinds.contains(certificate.keyType) else { return }
+    result.otherCertificates.append(
+      TLSCertificateSummary(
+        keyType: certificate.keyType, keyBits: certificate.keyBits,
+        notAfter: certificate.notAfterText, selfSigned: certificate.selfSigned,
+        subjectAltNames: certificate.subjectAltNames, leaf: certificate,
+        matchesHost: options.serverName.map { certificate.matches(host: $0) },
+        chainLength: flight.certificates.count, seenWith: version.name))
   }
 
   /// Lists the curves accepted for ECDHE in TLS ≤ 1.2.

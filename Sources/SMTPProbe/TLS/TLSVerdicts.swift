@@ -67,8 +67,23 @@ public enum TLSVerdicts {
         "tls-no-forward-secrecy", .error, "No accepted suite is forward secret.",
         "Postfix FORWARD_SECRECY_README; RFC 7525")
     }
+    if result.certificate == nil, !result.ciphers.isEmpty, result.ciphers.allSatisfy(\.anonymous) {
+      add(
+        "tls-anonymous-only", .warning,
+        "Only anonymous suites are accepted: the server presents no certificate, so senders "
+          + "that verify it (DANE, MTA-STS, smtp_tls_security_level = verify or secure) cannot "
+          + "deliver, and no client can authenticate it; configure a certificate "
+          + "(smtpd_tls_chain_files).",
+        "RFC 7672 (DANE for SMTP); RFC 8461 (MTA-STS); Postfix TLS_README (server_cert_key)")
+    }
     if let certificate = result.certificate {
-      certificateFindings(certificate, strict: strict, now: now, add: add)
+      // With several certificates (RSA and ECDSA) each message names the key it is about.
+      let all = [certificate] + result.otherCertificates
+      for each in all {
+        certificateFindings(
+          each, strict: strict, now: now, label: all.count > 1 ? label(each) : "The certificate",
+          add: add)
+      }
     } else if result.protocols["TLSv1.3"] == true,
       !result.protocols.contains(where: {
         $0.key != "TLSv1.3" && $0.value
@@ -161,8 +176,16 @@ public enum TLSVerdicts {
     return names.joined(separator: ", ") + more
   }
 
+  /// `The EC P-256 certificate`, `The RSA 2048-bit certificate`.
+  private static func label(_ certificate: TLSCertificateSummary) -> String {
+    let leaf = certificate.leaf
+    if let curve = leaf.curve { return "The \(leaf.keyType) \(curve) certificate" }
+    if let bits = leaf.keyBits { return "The \(leaf.keyType) \(bits)-bit certificate" }
+    return "The \(leaf.keyType) certificate"
+  }
+
   private static func certificateFindings(
-    _ certificate: TLSCertificateSummary, strict: Bool, now: Int64,
+    _ certificate: TLSCertificateSummary, strict: Bool, now: Int64, label: String,
     add: (String, TLSFinding.Severity, String, String) -> Void
   ) {
     let leaf = certificate.leaf
@@ -176,7 +199,7 @@ public enum TLSVerdicts {
       if weak {
         add(
           "tls-weak-certificate-key", .error,
-          "The certificate has a \(bits)-bit \(leaf.keyType) key; use RSA of at least 2048 bits "
+          "\(label) has a \(bits)-bit \(leaf.keyType) key; use RSA of at least 2048 bits "
             + "or an EC key.",
           "NIST SP 800-131A; Postfix TLS_README (smtpd_tls_cert_file)")
       }
@@ -184,37 +207,37 @@ public enum TLSVerdicts {
     if leaf.notAfter < now {
       add(
         "tls-certificate-expired", strict ? .error : .warning,
-        "The certificate expired on \(leaf.notAfterText).", "RFC 5280, 4.1.2.5")
+        "\(label) expired on \(leaf.notAfterText).", "RFC 5280, 4.1.2.5")
     } else if leaf.notAfter - now < expiryWarningDays * 86_400 {
       add(
         "tls-certificate-expiring", .warning,
-        "The certificate expires on \(leaf.notAfterText), within \(expiryWarningDays) days.",
+        "\(label) expires on \(leaf.notAfterText), within \(expiryWarningDays) days.",
         "RFC 5280, 4.1.2.5")
     }
     if leaf.notBefore > now {
       add(
         "tls-certificate-not-yet-valid", strict ? .error : .warning,
-        "The certificate is valid only from \(X509Time.format(leaf.notBefore)).",
+        "\(label) is valid only from \(X509Time.format(leaf.notBefore)).",
         "RFC 5280, 4.1.2.5")
     }
     if leaf.hasWeakSignatureDigest {
       // A self-signed certificate's own signature is never checked by anyone.
       add(
         "tls-sha1-signature", leaf.selfSigned ? .info : strict ? .error : .warning,
-        "The certificate is signed with \(leaf.signatureAlgorithm).",
+        "\(label) is signed with \(leaf.signatureAlgorithm).",
         "RFC 9155; CA/Browser Forum Baseline Requirements 7.1.3")
     }
     if leaf.selfSigned {
       add(
         "tls-self-signed", strict ? .warning : .info,
-        "The certificate is self-signed"
+        "\(label) is self-signed"
           + (strict ? "; clients cannot verify it." : " (common and harmless for an MX)."),
         "Postfix TLS_README (server_cert_key)")
     }
     if certificate.matchesHost == false {
       add(
         "tls-name-mismatch", strict ? .error : .info,
-        "The certificate names (\(names(leaf))) do not match the host.", "RFC 6125; RFC 7817")
+        "\(label)'s names (\(names(leaf))) do not match the host.", "RFC 6125; RFC 7817")
     }
   }
 

@@ -29,8 +29,10 @@ public protocol Transport: AnyObject {
 /// Opens transports to one server.
 ///
 /// The prober opens every connection through it, so
-/// the connection budget is enforced in one place.
-public protocol Connector {
+/// the connection budget is enforced in one place. A connector is `Sendable`: the
+/// asynchronous probe (`Prober`'s `async` methods, ``ProbeFleet``) uses it on a thread of
+/// its own, one connection at a time.
+public protocol Connector: Sendable {
   /// Opens a new connection.
   /// - Parameter deadline: When to give up connecting.
   /// - Returns: The connected transport.

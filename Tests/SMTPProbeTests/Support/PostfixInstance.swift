@@ -33,6 +33,11 @@ final class PostfixInstance {
   let directory: URL
   let port: UInt16
   let tls: TLSSettings?
+  /// Further `name = value` main.cf lines, after the posture's (a later line wins).
+  let parameters: [String]
+  /// Whether postscreen listens on ``port`` and hands clients that pass its tests to an
+  /// smtpd `pass` service (with `dnsblog` and `tlsproxy`).
+  let postscreen: Bool
   /// The implicit-TLS listener's port, when ``TLSSettings/implicitTLSListener`` is set.
   let implicitTLSPort: UInt16?
   var configDirectory: String { directory.appendingPathComponent("conf").path }
@@ -40,8 +45,12 @@ final class PostfixInstance {
   private var started = false
 
   /// Writes the instance's files (nothing runs yet).
-  init(posture: Posture, tls: TLSSettings? = nil) throws {
+  init(
+    posture: Posture, tls: TLSSettings? = nil, parameters: [String] = [], postscreen: Bool = false
+  ) throws {
     self.tls = tls
+    self.parameters = parameters
+    self.postscreen = postscreen
     port = try PostfixInstance.freeLoopbackPort()
     var second = try PostfixInstance.freeLoopbackPort()
     while second == port { second = try PostfixInstance.freeLoopbackPort() }
@@ -166,34 +175,45 @@ final class PostfixInstance {
 
   private var masterCf: String {
     // Every service unchrooted (column 5 = n): the chroot files only exist for the
-    // default instance.
-    """
-    127.0.0.1:\(port) inet n - n - - smtpd
-    \(implicitTLSPort.map { "127.0.0.1:\($0) inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" } ?? "")
-    pickup    unix  n       -       n       60      1       pickup
-    cleanup   unix  n       -       n       -       0       cleanup
-    qmgr      unix  n       -       n       300     1       qmgr
-    rewrite   unix  -       -       n       -       -       trivial-rewrite
-    bounce    unix  -       -       n       -       0       bounce
-    defer     unix  -       -       n       -       0       bounce
-    trace     unix  -       -       n       -       0       bounce
-    verify    unix  -       -       n       -       1       verify
-    flush     unix  n       -       n       1000?   0       flush
-    proxymap  unix  -       -       n       -       -       proxymap
-    smtp      unix  -       -       n       -       -       smtp
-    relay     unix  -       -       n       -       -       smtp
-    showq     unix  n       -       n       -       -       showq
-    error     unix  -       -       n       -       -       error
-    retry     unix  -       -       n       -       -       error
-    discard   unix  -       -       n       -       -       discard
-    local     unix  -       n       n       -       -       local
-    virtual   unix  -       n       n       -       -       virtual
-    lmtp      unix  -       -       n       -       -       lmtp
-    anvil     unix  -       -       n       -       1       anvil
-    scache    unix  -       -       n       -       1       scache
-    postlog   unix-dgram n  -       n       -       1       postlogd
+    // default instance. With postscreen, it owns the port and hands clients that pass
+    // its tests to the smtpd `pass` service.
+    let front =
+      postscreen
+      ? """
+      127.0.0.1:\(port) inet n - n - 1 postscreen
+      smtpd     pass  -       -       n       -       -       smtpd
+      dnsblog   unix  -       -       n       -       0       dnsblog
+      tlsproxy  unix  -       -       n       -       0       tlsproxy
 
-    """ + (tls == nil ? "" : "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n")
+      """
+      : "127.0.0.1:\(port) inet n - n - - smtpd\n"
+    return front
+      + """
+      \(implicitTLSPort.map { "127.0.0.1:\($0) inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" } ?? "")
+      pickup    unix  n       -       n       60      1       pickup
+      cleanup   unix  n       -       n       -       0       cleanup
+      qmgr      unix  n       -       n       300     1       qmgr
+      rewrite   unix  -       -       n       -       -       trivial-rewrite
+      bounce    unix  -       -       n       -       0       bounce
+      defer     unix  -       -       n       -       0       bounce
+      trace     unix  -       -       n       -       0       bounce
+      verify    unix  -       -       n       -       1       verify
+      flush     unix  n       -       n       1000?   0       flush
+      proxymap  unix  -       -       n       -       -       proxymap
+      smtp      unix  -       -       n       -       -       smtp
+      relay     unix  -       -       n       -       -       smtp
+      showq     unix  n       -       n       -       -       showq
+      error     unix  -       -       n       -       -       error
+      retry     unix  -       -       n       -       -       error
+      discard   unix  -       -       n       -       -       discard
+      local     unix  -       n       n       -       -       local
+      virtual   unix  -       n       n       -       -       virtual
+      lmtp      unix  -       -       n       -       -       lmtp
+      anvil     unix  -       -       n       -       1       anvil
+      scache    unix  -       -       n       -       1       scache
+      postlog   unix-dgram n  -       n       -       1       postlogd
+
+      """ + (tls == nil ? "" : "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n")
   }
 
   private func mainCf(_ posture: Posture) -> String {
@@ -249,6 +269,7 @@ final class PostfixInstance {
         """
       text += tls.parameters.map { $0 + "\n" }.joined()
     }
+    text += parameters.map { $0 + "\n" }.joined()
     return text
   }
 }

@@ -141,7 +141,7 @@ final class ScriptedTransport: Transport {
 }
 
 /// Opens scripted connections; `make` builds the n-th (0-based) one.
-final class ScriptedConnector: Connector {
+final class ScriptedConnector: Connector, @unchecked Sendable {
   let clock: VirtualClock
   private let make: (Int, VirtualClock) -> ScriptedTransport
   private(set) var transports: [ScriptedTransport] = []

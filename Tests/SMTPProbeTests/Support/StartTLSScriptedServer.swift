@@ -59,7 +59,7 @@ final class StartTLSTransport: Transport {
 }
 
 /// Opens ``StartTLSTransport`` connections to one fake server.
-final class StartTLSConnector: Connector {
+final class StartTLSConnector: Connector, @unchecked Sendable {
   let clock: VirtualClock
   let postfix: FakePostfix
   let tls: FakeTLSServer
