@@ -39,3 +39,66 @@ func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
   for index in 0..<lhs.count { difference |= lhs[index] ^ rhs[index] }
   return difference == 0
 }
+
+/// The input side shared by SHA-256 and SHA-512 (FIPS 180-4 §5.1): bytes are
+/// gathered into whole blocks for the compression function, the rest waits,
+/// and the total length goes into the final padding.
+struct HashBlockBuffer {
+  /// The block length in bytes (64 or 128).
+  let blockSize: Int
+  /// The length field's size in bytes (8 for SHA-256, 16 for SHA-512).
+  let lengthFieldSize: Int
+  private var pending: [UInt8] = []
+  private var length: UInt64 = 0
+
+  init(blockSize: Int, lengthFieldSize: Int) {
+    self.blockSize = blockSize
+    self.lengthFieldSize = lengthFieldSize
+  }
+
+  /// Adds `bytes`; returns the blocks they complete, to be compressed in order.
+  /// - Parameter bytes: The input.
+  /// - Returns: Whole blocks (possibly none), concatenated.
+  mutating func absorb(_ bytes: [UInt8]) -> [UInt8] {
+    length &+= UInt64(bytes.count)
+    var blocks: [UInt8] = []
+    var offset = 0
+    if !pending.isEmpty {
+      let take = min(blockSize - pending.count, bytes.count)
+      pending.append(contentsOf: bytes[0..<take])
+      offset = take
+      if pending.count == blockSize {
+        blocks = pending
+        pending.removeAll(keepingCapacity: true)
+      }
+    }
+    let whole = (bytes.count - offset) / blockSize
+    if whole > 0 {
+      blocks.append(contentsOf: bytes[offset..<offset + whole * blockSize])
+      offset += whole * blockSize
+    }
+    if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+    return blocks
+  }
+
+  /// The waiting bytes padded to whole blocks: `0x80`, zeros, and the
+  /// message length in bits, big-endian, in the length field.
+  /// - Returns: One or two blocks.
+  func finalBlocks() -> [UInt8] {
+    var tail = pending
+    tail.append(0x80)
+    let padded =
+      (pending.count + 1 + lengthFieldSize + blockSize - 1) / blockSize * blockSize
+    tail.append(
+      contentsOf: [UInt8](repeating: 0, count: padded - pending.count - 1 - lengthFieldSize))
+    // The bit length is `length * 8`: its bits above 64 are `length >> 61`.
+    var words = [length &* 8]
+    if lengthFieldSize == 16 { words.insert(length >> 61, at: 0) }
+    for word in words {
+      for shift in stride(from: 56, through: 0, by: -8) {
+        tail.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+      }
+    }
+    return tail
+  }
+}

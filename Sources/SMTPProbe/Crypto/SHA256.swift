@@ -20,45 +20,22 @@ struct SHA256: HashFunction {
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
     0x5be0_cd19,
   ]
-  private var pending: [UInt8] = []
-  private var length: UInt64 = 0
+  private var input = HashBlockBuffer(blockSize: 64, lengthFieldSize: 8)
 
   init() {}
 
   mutating func update(_ bytes: [UInt8]) {
-    length &+= UInt64(bytes.count)
-    var offset = 0
-    if !pending.isEmpty {
-      let take = min(Self.blockSize - pending.count, bytes.count)
-      pending.append(contentsOf: bytes[0..<take])
-      offset = take
-      if pending.count == Self.blockSize {
-        Self.compress(&state, pending, blocks: 1)
-        pending.removeAll(keepingCapacity: true)
-      }
-    }
-    let whole = (bytes.count - offset) / Self.blockSize
-    if whole > 0 {
-      Self.compress(&state, Array(bytes[offset..<offset + whole * Self.blockSize]), blocks: whole)
-      offset += whole * Self.blockSize
-    }
-    if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+    let blocks = input.absorb(bytes)
+    if !blocks.isEmpty { Self.compress(&state, blocks, blocks: blocks.count / Self.blockSize) }
   }
 
   func finalize() -> [UInt8] {
-    var copy = self
-    let bitLength = length &* 8
-    var tail: [UInt8] = [0x80]
-    let padded = (pending.count + 1 + 8 + Self.blockSize - 1) / Self.blockSize * Self.blockSize
-    tail.append(contentsOf: [UInt8](repeating: 0, count: padded - pending.count - 1 - 8))
-    for shift in stride(from: 56, through: 0, by: -8) {
-      tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-    }
-    let block = copy.pending + tail
-    Self.compress(&copy.state, block, blocks: block.count / Self.blockSize)
+    var state = self.state
+    let blocks = input.finalBlocks()
+    Self.compress(&state, blocks, blocks: blocks.count / Self.blockSize)
     var out: [UInt8] = []
     out.reserveCapacity(32)
-    for word in copy.state {
+    for word in state {
       out.append(UInt8(truncatingIfNeeded: word >> 24))
       out.append(UInt8(truncatingIfNeeded: word >> 16))
       out.append(UInt8(truncatingIfNeeded: word >> 8))

@@ -24,8 +24,7 @@ struct SHA512Core {
   ]
 
   private var state: [UInt64]
-  private var pending: [UInt8] = []
-  private var length: UInt64 = 0
+  private var input = HashBlockBuffer(blockSize: 128, lengthFieldSize: 16)
   private let outputWords: Int
 
   /// Starts a hash with the given initial value, keeping `outputWords` words of the state.
@@ -35,42 +34,16 @@ struct SHA512Core {
   }
 
   mutating func update(_ bytes: [UInt8]) {
-    length &+= UInt64(bytes.count)
-    var offset = 0
-    if !pending.isEmpty {
-      let take = min(128 - pending.count, bytes.count)
-      pending.append(contentsOf: bytes[0..<take])
-      offset = take
-      if pending.count == 128 {
-        Self.compress(&state, pending, blocks: 1)
-        pending.removeAll(keepingCapacity: true)
-      }
-    }
-    let whole = (bytes.count - offset) / 128
-    if whole > 0 {
-      Self.compress(&state, Array(bytes[offset..<offset + whole * 128]), blocks: whole)
-      offset += whole * 128
-    }
-    if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+    let blocks = input.absorb(bytes)
+    if !blocks.isEmpty { Self.compress(&state, blocks, blocks: blocks.count / 128) }
   }
 
   func finalize() -> [UInt8] {
-    var copy = self
-    var tail: [UInt8] = [0x80]
-    let padded = (pending.count + 1 + 16 + 127) / 128 * 128
-    tail.append(contentsOf: [UInt8](repeating: 0, count: padded - pending.count - 1 - 16))
-    let high = length >> 61
-    let low = length &* 8
-    for shift in stride(from: 56, through: 0, by: -8) {
-      tail.append(UInt8(truncatingIfNeeded: high >> UInt64(shift)))
-    }
-    for shift in stride(from: 56, through: 0, by: -8) {
-      tail.append(UInt8(truncatingIfNeeded: low >> UInt64(shift)))
-    }
-    let block = copy.pending + tail
-    Self.compress(&copy.state, block, blocks: block.count / 128)
+    var state = self.state
+    let blocks = input.finalBlocks()
+    Self.compress(&state, blocks, blocks: blocks.count / 128)
     var out: [UInt8] = []
-    for word in copy.state.prefix(outputWords) {
+    for word in state.prefix(outputWords) {
       for shift in stride(from: 56, through: 0, by: -8) {
         out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
       }
