@@ -40,32 +40,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=mail.bench.test" 
   -addext "subjectAltName=DNS:mail.bench.test" \
   -keyout "$conf/key.pem" -out "$conf/cert.pem" 2>/dev/null
 
-cat >"$conf/master.cf" <<MASTER
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
+{
+  echo "127.0.0.1:$port inet n - n - - smtpd"
+  cat "$(dirname "$0")/internal-services.master.cf"
+} >"$conf/master.cf"
 
 cat >"$conf/main.cf" <<MAIN
 compatibility_level = 3.6

@@ -243,18 +243,19 @@ final class ApplyInstance: @unchecked Sendable {
     return UInt16(bigEndian: address.sin_port)
   }
 
-  /// Whether 127.0.0.1:port greets with 220 within a second.
-  static func greets(port: UInt16) -> Bool {
+  /// Whether `address:port` (a 127/8 address) greets with 220 within a second.
+  static func greets(address: String = "127.0.0.1", port: UInt16) -> Bool {
+    precondition(address.hasPrefix("127."), "loopback only")
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 1, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &address) {
+    var socketAddress = sockaddr_in()
+    socketAddress.sin_family = sa_family_t(AF_INET)
+    socketAddress.sin_addr.s_addr = inet_addr(address)
+    socketAddress.sin_port = port.bigEndian
+    let connected = withUnsafePointer(to: &socketAddress) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
         connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
       }

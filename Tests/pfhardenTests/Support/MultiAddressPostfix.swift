@@ -128,7 +128,7 @@ final class MultiAddressPostfix: @unchecked Sendable {
     let deadline = Date().addingTimeInterval(15)
     var waiting = addresses
     while Date() < deadline, !waiting.isEmpty {
-      waiting.removeAll { Self.greets(address: $0, port: port) }
+      waiting.removeAll { ApplyInstance.greets(address: $0, port: port) }
       if !waiting.isEmpty { usleep(100_000) }
     }
     guard waiting.isEmpty else {
@@ -150,29 +150,5 @@ final class MultiAddressPostfix: @unchecked Sendable {
 
   func log() -> String {
     (try? String(contentsOfFile: directory + "/maillog", encoding: .utf8)) ?? ""
-  }
-
-  /// Whether `address:port` (a 127/8 address) greets with 220 within a second.
-  static func greets(address: String, port: UInt16) -> Bool {
-    precondition(address.hasPrefix("127."), "loopback only")
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 1, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var socketAddress = sockaddr_in()
-    socketAddress.sin_family = sa_family_t(AF_INET)
-    socketAddress.sin_addr.s_addr = inet_addr(address)
-    socketAddress.sin_port = port.bigEndian
-    let connected = withUnsafePointer(to: &socketAddress) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard connected == 0 else { return false }
-    var buffer = [UInt8](repeating: 0, count: 512)
-    let count = recv(fd, &buffer, buffer.count, 0)
-    _ = "QUIT\r\n".withCString { send(fd, $0, 6, Int32(MSG_NOSIGNAL)) }
-    return count >= 4 && buffer[0..<3] == [0x32, 0x32, 0x30]
   }
 }
