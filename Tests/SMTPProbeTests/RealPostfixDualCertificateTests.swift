@@ -12,58 +12,6 @@ import Testing
 /// `openssl s_client -sigalgs` is the ground truth. Only 127.0.0.1 is ever connected to.
 @Suite(.serialized, .enabled(if: TLSProbeGate.shouldRun, TLSProbeGate.skipComment))
 struct RealPostfixDualCertificateTests {
-  /// A self-signed certificate for `mail.example.test` made with `openssl ca -selfsign`
-  /// (OpenSSL 3.0's `req` cannot backdate), with the key `newkey` (`rsa:2048`, `ec`).
-  final class Certificate {
-    let directory: URL
-    var certificate: String { directory.appendingPathComponent("cert.pem").path }
-    var key: String { directory.appendingPathComponent("key.pem").path }
-
-    init(newkey: [String], start: String, end: String) throws {
-      directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("pfharden-dual-\(UUID().uuidString.prefix(8))")
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      chmod(directory.path, 0o755)
-      let path = directory.path
-      try "".write(toFile: "\(path)/index.txt", atomically: true, encoding: .utf8)
-      try "01\n".write(toFile: "\(path)/serial", atomically: true, encoding: .utf8)
-      try """
-      [ca]
-      default_ca = local
-      [local]
-      database = \(path)/index.txt
-      new_certs_dir = \(path)
-      serial = \(path)/serial
-      default_md = sha256
-      policy = any
-      x509_extensions = leaf
-      [any]
-      commonName = supplied
-      [leaf]
-      subjectAltName = DNS:mail.example.test
-      basicConstraints = CA:FALSE
-
-      """.write(toFile: "\(path)/ca.cnf", atomically: true, encoding: .utf8)
-      for arguments in [
-        ["req", "-new"] + newkey + [
-          "-nodes", "-keyout", key, "-subj", "/CN=mail.example.test", "-out", "\(path)/req.csr",
-        ],
-        [
-          "ca", "-batch", "-config", "\(path)/ca.cnf", "-selfsign", "-keyfile", key, "-in",
-          "\(path)/req.csr", "-out", certificate, "-startdate", start, "-enddate", end, "-notext",
-        ],
-      ] {
-        let run = try TLSTools.run(TLSProbeGate.openssl, arguments, directory: path)
-        guard run.status == 0 else {
-          throw PostfixInstance.Failure("openssl \(arguments[0]) failed: \(run.stderr)")
-        }
-      }
-      chmod(key, 0o644)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
-  }
-
   /// `openssl s_client -starttls smtp -tls1_2 -sigalgs ...`, nothing on stdin, at most 20 s.
   func sClient(_ port: UInt16, sigalgs: String) throws -> String {
     let run = try TLSTools.run(
@@ -77,9 +25,9 @@ struct RealPostfixDualCertificateTests {
 
   @Test func expiredECDSACertificateNextToAValidRSAOneIsFound() throws {
     try TLSProbeGate.require()
-    let rsa = try Certificate(
+    let rsa = try BackdatedCertificate(
       newkey: ["-newkey", "rsa:2048"], start: "20200101000000Z", end: "20400101000000Z")
-    let ec = try Certificate(
+    let ec = try BackdatedCertificate(
       newkey: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
       start: "20200101000000Z", end: "20210101000000Z")
     let instance = try PostfixInstance(

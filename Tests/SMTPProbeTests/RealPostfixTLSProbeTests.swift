@@ -178,7 +178,9 @@ struct RealPostfixTLSProbeTests {
 
   @Test func expiredCertificateOfATLS13OnlyServerIsFound() throws {
     try TLSProbeGate.require()
-    let keys = try ExpiredCertificate()
+    // Valid only during 2020.
+    let keys = try BackdatedCertificate(
+      newkey: ["-newkey", "rsa:2048"], start: "20200101000000Z", end: "20210101000000Z")
     let instance = try PostfixInstance(
       posture: .stock,
       tls: PostfixInstance.TLSSettings(
@@ -226,60 +228,6 @@ struct RealPostfixTLSProbeTests {
         "-connect", "127.0.0.1:\(port)",
       ])
     return run.stdout + run.stderr
-  }
-
-  /// A self-signed RSA certificate for `mail.example.test` valid only during 2020, made
-  /// with `openssl ca -selfsign` (OpenSSL 3.0's `req` cannot backdate).
-  final class ExpiredCertificate {
-    let directory: URL
-    var certificate: String { directory.appendingPathComponent("cert.pem").path }
-    var key: String { directory.appendingPathComponent("key.pem").path }
-
-    init() throws {
-      directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("pfharden-expired-\(UUID().uuidString.prefix(8))")
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      chmod(directory.path, 0o755)
-      let path = directory.path
-      try "".write(toFile: "\(path)/index.txt", atomically: true, encoding: .utf8)
-      try "01\n".write(toFile: "\(path)/serial", atomically: true, encoding: .utf8)
-      try """
-      [ca]
-      default_ca = local
-      [local]
-      database = \(path)/index.txt
-      new_certs_dir = \(path)
-      serial = \(path)/serial
-      default_md = sha256
-      policy = any
-      x509_extensions = leaf
-      [any]
-      commonName = supplied
-      [leaf]
-      subjectAltName = DNS:mail.example.test
-      basicConstraints = CA:FALSE
-
-      """.write(toFile: "\(path)/ca.cnf", atomically: true, encoding: .utf8)
-      for arguments in [
-        [
-          "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj",
-          "/CN=mail.example.test", "-out", "\(path)/req.csr",
-        ],
-        [
-          "ca", "-batch", "-config", "\(path)/ca.cnf", "-selfsign", "-keyfile", key, "-in",
-          "\(path)/req.csr", "-out", certificate, "-startdate", "20200101000000Z", "-enddate",
-          "20210101000000Z", "-notext",
-        ],
-      ] {
-        let run = try TLSTools.run(TLSProbeGate.openssl, arguments, directory: path)
-        guard run.status == 0 else {
-          throw PostfixInstance.Failure("openssl \(arguments[0]) failed: \(run.stderr)")
-        }
-      }
-      chmod(key, 0o644)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
   }
 }
 
