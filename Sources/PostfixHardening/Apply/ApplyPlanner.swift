@@ -51,8 +51,8 @@ public struct ApplyPlanner: Sendable {
   public func plan(
     _ transforms: [Transform], configDirectory: String, mainCF: [UInt8], masterCF: [UInt8]?
   ) throws -> ApplyPlan {
-    try Self.refuseNUL(mainCF: mainCF, masterCF: masterCF)
-    return try plan(transforms, for: configuration(mainCF, masterCF, configDirectory))
+    // plan(_:for:) refuses NUL bytes before any edit.
+    try plan(transforms, for: configuration(mainCF, masterCF, configDirectory))
   }
 
   /// Plans `transforms` over a configuration already read (the one a

@@ -57,28 +57,6 @@ struct ValidationStage {
   func naming(_ validation: ApplyExecutor.Validation) -> ApplyExecutor.Validation {
     ApplyExecutor.Validation(
       succeeded: validation.succeeded,
-      messages: validation.messages.map { $0.replacingAll(path, with: configDirectory) })
-  }
-}
-
-extension String {
-  /// The string with every occurrence of `target` replaced (no Foundation).
-  fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
-    let text = Array(utf8)
-    let pattern = Array(target.utf8)
-    guard !pattern.isEmpty, text.count >= pattern.count else { return self }
-    var output: [UInt8] = []
-    var index = 0
-    // Each iteration consumes at least one byte.
-    while index < text.count {
-      if text[index...].starts(with: pattern) {
-        output.append(contentsOf: replacement.utf8)
-        index += pattern.count
-      } else {
-        output.append(text[index])
-        index += 1
-      }
-    }
-    return String(decoding: output, as: UTF8.self)
+      messages: validation.messages.map { $0.replacing(path, with: configDirectory) })
   }
 }
