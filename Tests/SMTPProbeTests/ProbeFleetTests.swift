@@ -316,9 +316,10 @@ import Testing
   }
 
   @Test func reportsArriveAsEachHostFinishes() async throws {
-    // 127.0.0.3's server waits (on the real clock, at most 10 s) until 127.0.0.2's report
-    // has been handed over: only a fleet that delivers reports as they finish completes
-    // both.
+    // 127.0.0.3's server waits (on the real clock, at most 120 s: a loaded machine running
+    // the whole test suite may take seconds to resume the delivering task) until
+    // 127.0.0.2's report has been handed over: only a fleet that delivers reports as they
+    // finish completes both.
     let delivered = DispatchSemaphore(value: 0)
     let fleet = ProbeFleet(concurrency: 2) { job in
       let base = Self.connector(job)
@@ -338,7 +339,7 @@ import Testing
     let base: ScriptedConnector
     let gate: DispatchSemaphore
     func connect(deadline: Deadline) throws -> any Transport {
-      if base.transports.isEmpty, gate.wait(timeout: .now() + 10) == .timedOut {
+      if base.transports.isEmpty, gate.wait(timeout: .now() + 120) == .timedOut {
         throw SMTPProbeError(.timeout, "the first report was not delivered")
       }
       return try base.connect(deadline: deadline)
