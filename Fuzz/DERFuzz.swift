@@ -1,5 +1,5 @@
 // libFuzzer harness for the DER reader and the X.509 fact extraction. Build:
-//   swiftc -sanitize=fuzzer,address -parse-as-library -O \
+//   swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name pfharden \
 //     Sources/SMTPProbe/**/*.swift Fuzz/DERFuzz.swift -o der-fuzz
 //   ./der-fuzz -max_len=16384 Tests/SMTPProbeTests/TLS/Fixtures/certs
 

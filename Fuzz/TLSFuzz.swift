@@ -1,6 +1,6 @@
 // libFuzzer harness for the TLS record and handshake parsers. Build (with the module's
 // sources, not as a package):
-//   swiftc -sanitize=fuzzer,address -parse-as-library -O \
+//   swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name pfharden \
 //     Sources/SMTPProbe/**/*.swift Fuzz/TLSFuzz.swift -o tls-fuzz
 //   ./tls-fuzz -max_len=65536 Tests/SMTPProbeTests/TLS/Fixtures/flights
 

@@ -41,17 +41,17 @@ if [ "$module" = PostfixHardening ]; then
   modules="$here/bin/modules"
   mkdir -p "$modules"
   # shellcheck disable=SC2046
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PostfixConfig \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name pfharden -module-name PostfixConfig \
     -emit-module -emit-module-path "$modules/PostfixConfig.swiftmodule" \
     -emit-library -static -o "$modules/libPostfixConfig.a" \
     $(find "$root/Sources/PostfixConfig" -name '*.swift' | sort)
   # shellcheck disable=SC2046
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name pfharden -module-name "$module" \
     -I "$modules" -L "$modules" -lPostfixConfig \
     -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
 else
   # shellcheck disable=SC2046
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "$module" \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name pfharden -module-name "$module" \
     -o "$binary" "$harness" $(find "$root/Sources/$module" -name '*.swift' | sort)
 fi
 

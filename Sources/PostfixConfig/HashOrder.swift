@@ -18,26 +18,26 @@
 ///
 /// Postfix passes the table size when it creates a table: `postconf -e` uses the
 /// number of command-line arguments.
-public struct HashOrder: Sendable, Equatable {
+struct HashOrder: Sendable, Equatable {
   private var buckets: [[[UInt8]]]
   private var used = 0
 
   /// Creates an empty table the way `htable_create(initialSize)` does.
   /// - Parameter initialSize: The size Postfix passes to `htable_create()`.
-  public init(initialSize: Int) {
+  init(initialSize: Int) {
     buckets = Array(repeating: [], count: max(13, initialSize) | 1)
   }
 
   /// The number of keys in the table.
-  public var count: Int { used }
+  var count: Int { used }
 
   /// The keys in the order Postfix's `htable_list()` returns them.
-  public var keys: [[UInt8]] { buckets.flatMap { $0 } }
+  var keys: [[UInt8]] { buckets.flatMap { $0 } }
 
   /// Whether `key` is in the table.
   /// - Parameter key: The key bytes.
   /// - Returns: `true` if present.
-  public func contains(_ key: [UInt8]) -> Bool {
+  func contains(_ key: [UInt8]) -> Bool {
     buckets[bucket(of: key, size: buckets.count)].contains(key)
   }
 
@@ -47,7 +47,7 @@ public struct HashOrder: Sendable, Equatable {
   /// removed (as postconf does with `htable_delete()` before re-entering a name),
   /// so it moves to the head of its chain.
   /// - Parameter key: The key bytes.
-  public mutating func insert(_ key: [UInt8]) {
+  mutating func insert(_ key: [UInt8]) {
     remove(key)
     if used >= buckets.count { grow() }
     let target = bucket(of: key, size: buckets.count)
@@ -57,7 +57,7 @@ public struct HashOrder: Sendable, Equatable {
 
   /// Removes `key` like `htable_delete()`; absent keys are ignored.
   /// - Parameter key: The key bytes.
-  public mutating func remove(_ key: [UInt8]) {
+  mutating func remove(_ key: [UInt8]) {
     let target = bucket(of: key, size: buckets.count)
     if let position = buckets[target].firstIndex(of: key) {
       buckets[target].remove(at: position)
@@ -68,7 +68,7 @@ public struct HashOrder: Sendable, Equatable {
   /// Postfix's hash of `key` without a random seed.
   /// - Parameter key: The key bytes (a C string: Postfix never sees a NUL in a key).
   /// - Returns: The 64-bit hash value.
-  public static func hash<S: Sequence>(_ key: S) -> UInt64 where S.Element == UInt8 {
+  static func hash<S: Sequence>(_ key: S) -> UInt64 where S.Element == UInt8 {
     var value: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in key {
       value ^= UInt64(byte) &+ 1
@@ -83,7 +83,7 @@ public struct HashOrder: Sendable, Equatable {
   ///   - initialSize: The size passed to `htable_create()`.
   /// - Returns: Indices into `keys`, in listing order (for a repeated key, the
   ///   index of its last insertion).
-  public static func order(of keys: [[UInt8]], initialSize: Int) -> [Int] {
+  static func order(of keys: [[UInt8]], initialSize: Int) -> [Int] {
     var lastIndex: [ByteKey: Int] = [:]
     lastIndex.reserveCapacity(keys.count)
     for (position, key) in keys.enumerated() { lastIndex[ByteKey(key)] = position }

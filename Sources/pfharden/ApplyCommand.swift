@@ -7,66 +7,6 @@ import Glibc
 
 /// `pfharden apply --profile P`: hardens a configuration with a profile.
 enum ApplyCommand {
-  static let help = """
-    OVERVIEW: Harden a Postfix configuration with a profile: edit main.cf and
-    master.cf (comments and layout kept), back up first, write atomically,
-    validate with postconf, and optionally reload Postfix.
-
-    USAGE: pfharden apply --profile PROFILE [options]
-
-    PROFILES:
-      send-only     The host only sends (web apps, system mail): loopback only.
-      relay         Relays for internal systems: needs --network CIDR.
-      mx            Receives mail from the internet for --domain.
-      submission    Authenticated mail on 587 (STARTTLS) and 465 (implicit TLS).
-
-    OPTIONS:
-      --profile PROFILE       The profile to apply (required).
-      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
-                              else /etc/postfix).
-      --network CIDR          An internal network a relay serves (repeatable;
-                              required for relay), e.g. 192.0.2.0/24.
-      --relay-domain DOMAIN   A domain a relay forwards mail for (repeatable;
-                              default: none).
-      --domain DOMAIN         A domain an MX receives mail for (repeatable).
-      --tls compatible|intermediate|modern
-                              TLS strength where the role allows it
-                              (default: intermediate).
-      --cert FILE --key FILE  The server certificate and key (default: the ones
-                              the configuration names), checked with openssl
-                              first: readable, matching, not expired, RSA keys
-                              of 2048 bits or more. Without any certificate,
-                              server TLS is left as it is.
-      --sasl dovecot|cyrus    SASL for submission (default: dovecot).
-      --sasl-path PATH        smtpd_sasl_path (default: private/auth for dovecot).
-      --postfix-version V     Plan for this Postfix release (default: the
-                              installed one, else 3.7.11).
-      --dry-run               Show the unified diff and what Postfix needs;
-                              write nothing.
-      --check                 Write nothing; exit 1 when changes are pending.
-      --format text|json      Output format (default: text). JSON is one object
-                              on standard output: the plan, the diff and what
-                              was done (docs/apply-json-schema.md, schemaVersion
-                              1). It never asks: a real run needs --yes.
-      -y, --yes               Do not ask before writing.
-      --backup-dir DIR        Where the backup goes (default:
-                              /var/backups/pfharden).
-      --reload                Reload or restart Postfix as the changes need
-                              (only the instance that runs DIR), connect to
-                              each listener (greeting, TLS handshake), watch
-                              the log; put the old files back when that fails.
-      -h, --help              Show this help.
-
-    EXAMPLES:
-      pfharden apply --profile relay --network 192.0.2.0/24 -c /etc/postfix --dry-run
-      pfharden apply --profile mx --domain example.org \\
-          --cert /etc/ssl/certs/mx.pem --key /etc/ssl/private/mx.key --yes --reload
-
-    EXIT STATUS: 0 done or nothing to change, 1 changes pending (--check),
-    2 could not complete (nothing changed), 64 usage error.
-
-    """
-
   struct Invocation {
     var profile: Profile = .relay
     var directory = "/etc/postfix"
@@ -78,6 +18,8 @@ enum ApplyCommand {
     var reload = false
     var backupDirectory = Backup.defaultDestination
     var format = Format.text
+    /// `--quiet`: no progress on standard error.
+    var quiet = false
   }
 
   /// What `--format` chooses.
@@ -88,12 +30,6 @@ enum ApplyCommand {
     /// standard error when the run fails.
     case json
   }
-
-  static let valueOptions = [
-    "--profile", "-c", "--network", "--relay-domain", "--domain", "--tls", "--cert", "--key",
-    "--sasl", "--sasl-path", "--postfix-version", "--backup-dir", "--format",
-  ]
-  static let flagOptions = ["--dry-run", "--check", "--yes", "-y", "--reload", "--help", "-h"]
 
   /// Runs the command.
   /// - Parameters:
@@ -114,6 +50,21 @@ enum ApplyCommand {
     arguments: [String], console: inout Console,
     executor: (ApplyExecutor.Validator?) -> ApplyExecutor
   ) -> Int32 {
+    run(arguments: arguments, console: &console, executor: executor, terminal: nil)
+  }
+
+  /// Runs the command with an injected executor, told whether standard error is a
+  /// terminal (progress tests).
+  /// - Parameters:
+  ///   - arguments: The arguments after `apply`.
+  ///   - console: Where output goes.
+  ///   - executor: Builds the executor from the validator.
+  ///   - terminal: Whether standard error is a terminal; nil asks the console.
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console,
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor, terminal: Bool?
+  ) -> Int32 {
     let invocation: Invocation
     switch parse(arguments, environment: console.environment) {
     case .help:
@@ -125,12 +76,17 @@ enum ApplyCommand {
       invocation = parsed
     }
     var report = ApplyReport(invocation)
+    let progress = ProgressReporter(
+      tool: "apply", console: console, quiet: invocation.quiet, terminal: terminal)
+    defer { console.keep(progress) }
     guard invocation.format == .json else {
-      return run(invocation, console: &console, executor: executor, report: &report)
+      return run(
+        invocation, console: &console, executor: executor, report: &report, progress: progress)
     }
     // The text account is kept aside: standard output carries only the object.
     var text = Console.capturing(environment: console.environment)
-    let status = run(invocation, console: &text, executor: executor, report: &report)
+    let status = run(
+      invocation, console: &text, executor: executor, report: &report, progress: progress)
     guard status == CLI.ExitCode.clean || status == CLI.ExitCode.findings else {
       // A failed run prints no object; what it did (the backup, what was
       // restored) stays readable on standard error.
@@ -147,12 +103,15 @@ enum ApplyCommand {
   /// Executes a parsed invocation and reports its errors.
   static func run(
     _ invocation: Invocation, console: inout Console,
-    executor: (ApplyExecutor.Validator?) -> ApplyExecutor, report: inout ApplyReport
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor, report: inout ApplyReport,
+    progress: ProgressReporter
   ) -> Int32 {
     do {
-      return try execute(invocation, console: &console, executor: executor, report: &report)
+      defer { progress.end() }
+      return try execute(
+        invocation, console: &console, executor: executor, report: &report, progress: progress)
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
-      return usage(error.reason, console: &console)
+      return usage(CLI.describe(error), console: &console)
     } catch {
       console.err("pfharden apply: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
@@ -166,7 +125,7 @@ enum ApplyCommand {
   static func execute(
     _ invocation: Invocation, console: inout Console,
     executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor,
-    report: inout ApplyReport
+    report: inout ApplyReport, progress: ProgressReporter
   ) throws -> Int32 {
     let directory = invocation.directory
     // From reading to validating, no other run may change the directory.
@@ -181,8 +140,9 @@ enum ApplyCommand {
     }
     defer { withExtendedLifetime(lock) {} }
     if lock != nil, let report = ApplyJournal.interrupted(configDirectory: directory) {
-      console.err("pfharden apply: warning: \(report)\n")
+      console.err("pfharden apply: warning: \(LibraryWording.interrupted(report))\n")
     }
+    progress.begin("reading \(Printable.sanitize(directory.utf8))")
     let loaded = try ConfigurationDirectory.open(
       directory,
       options: ConfigurationDirectory.Options(
@@ -216,8 +176,11 @@ enum ApplyCommand {
       options: invocation.options, configuration: current, isReadable: HostFiles.isReadable)
     let planner = ApplyPlanner(version: version, catalog: catalog, host: host)
     let plan = try planner.plan(build.transforms, for: current)
+    progress.end()
     let name = invocation.profile.rawValue
-    for note in build.notes + plan.skipped { console.err("pfharden apply: note: \(note)\n") }
+    for note in LibraryWording.notes(build) + plan.skipped {
+      console.err("pfharden apply: note: \(note)\n")
+    }
     report.record(plan: plan, build: build, version: version)
     guard plan.hasChanges else {
       console.out("Nothing to change: \(directory) already follows the \(name) profile.\n")
@@ -252,21 +215,25 @@ enum ApplyCommand {
         return CLI.ExitCode.clean
       }
     }
+    progress.begin("backing up \(Printable.sanitize(directory.utf8))")
     let snapshot = try SettingsSnapshot.take(
       configDirectory: directory, postconf: postconf, host: host)
     let backup = try Backup.create(
       configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
+    progress.end()
     console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
     report.backup = backup
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
     // Left behind only when this run dies between the first write and validation.
     try ApplyJournal.begin(plan, backup: backup.archive)
+    progress.begin(postconf == nil ? "writing" : "writing and validating with postconf")
     do {
       _ = try executor.execute(plan)
     } catch {
       ApplyJournal.end(configDirectory: directory)
       throw error
     }
+    progress.end()
     ApplyJournal.end(configDirectory: directory)
     report.applied = true
     report.validated = postconf != nil
@@ -286,7 +253,7 @@ enum ApplyCommand {
     }
     let status = reload(
       plan: plan, directory: directory, catalog: catalog, host: host, executor: executor,
-      console: &console)
+      progress: progress, console: &console)
     report.reloaded = status == CLI.ExitCode.clean
     return status
   }
@@ -306,14 +273,17 @@ enum ApplyCommand {
   static func printKept(_ kept: [String], console: inout Console) {
     guard !kept.isEmpty else { return }
     console.out("Kept:\n")
-    for line in kept { console.out("  " + Printable.sanitize(line.utf8) + "\n") }
+    for line in kept {
+      console.out("  " + Printable.sanitize(LibraryWording.kept(line).utf8) + "\n")
+    }
   }
 
   /// Reloads or restarts the instance, verifies every listener, and puts the
   /// previous files back when that fails (shared by apply and restore).
   static func reload(
     plan: ApplyPlan, directory: String, catalog: ParameterCatalog, host: HostEnvironment,
-    executor: ApplyExecutor, tool: String = "apply", console: inout Console
+    executor: ApplyExecutor, tool: String = "apply", progress: ProgressReporter? = nil,
+    console: inout Console
   ) -> Int32 {
     guard let manager = ServiceControl.manager(configDirectory: directory) else {
       console.err("pfharden \(tool): error: cannot reload: Postfix is not installed\n")
@@ -323,7 +293,9 @@ enum ApplyCommand {
       mainCF: MainCF(bytes: plan.mainCF.updated),
       masterCF: plan.masterCF.map { MasterCF(bytes: $0.updated) }, catalog: catalog, host: host,
       configDirectory: directory)
+    progress?.begin("postfix check")
     let checked = ServiceControl.check(configDirectory: directory)
+    progress?.end()
     for line in checked { console.err("pfharden \(tool): postfix check: \(line)\n") }
     if checked.contains(where: { !$0.contains("warning:") }) {
       console.err(
@@ -333,17 +305,22 @@ enum ApplyCommand {
     }
     let watch = LogWatch.start(
       maillogFile: applied.setting("maillog_file").text, manager: manager)
+    progress?.begin("\(plan.activation) through \(manager)")
     do {
       try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
     } catch {
+      progress?.end()
       console.err("pfharden \(tool): error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }
+    progress?.end()
     console.out("Postfix: \(plan.activation) done through \(manager).\n")
     // Real connections, inside the log watch, so per-connection errors are seen.
-    let failures = verify(applied, tool: tool, console: &console)
+    let failures = verify(applied, tool: tool, progress: progress, console: &console)
     let seconds = Int(console.environment["PFHARDEN_LOG_WATCH_SECONDS"] ?? "") ?? 3
+    progress?.begin("watching the log for \(seconds) s")
     let problems = watch?.collect(seconds: seconds) ?? []
+    progress?.end()
     for line in problems { console.err("pfharden \(tool): log: \(line)\n") }
     let mismatches = ListeningSockets.mismatches(
       ListeningSockets.current(), configuration: applied)
@@ -362,7 +339,8 @@ enum ApplyCommand {
 
   /// Connects to every listener; prints each socket verified; returns the failures.
   static func verify(
-    _ configuration: PostfixConfiguration, tool: String, console: inout Console
+    _ configuration: PostfixConfiguration, tool: String, progress: ProgressReporter? = nil,
+    console: inout Console
   ) -> [String] {
     let (targets, skipped) = ReloadVerification.targets(configuration)
     for line in skipped { console.err("pfharden \(tool): not verified: \(line)\n") }
@@ -371,11 +349,15 @@ enum ApplyCommand {
     // each a few seconds at most. An smtpd started before the reload may
     // still answer one more connection with the old settings.
     for target in targets {
+      progress?.begin(
+        "connecting to \(Printable.sanitize(target.service.utf8)) at \(target.address) port "
+          + "\(target.port)")
       var result = ReloadVerification.check(target)
       for _ in 0..<3 where result != nil {
         sleep(1)
         result = ReloadVerification.check(target)
       }
+      progress?.end()
       if let failure = result {
         failures.append(failure)
         console.err("pfharden \(tool): verification failed: \(failure)\n")
@@ -436,75 +418,69 @@ enum ApplyCommand {
   static func parse(_ arguments: [String], environment: [String: String] = [:]) -> Parsed {
     var invocation = Invocation()
     invocation.directory = CLI.defaultConfigDirectory(environment: environment)
-    var profile: String?
-    var certificate: String?
-    var key: String?
-    let scanned: [OptionScanner.Item]
-    switch OptionScanner.scan(arguments, values: valueOptions, flags: flagOptions) {
-    case .failure(let message): return .usage(message)
-    case .success(let items): scanned = items
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help: return .help
+    case .usage(let message): return .usage(message)
+    case .scanned(let items): scanned = items
     }
-    for item in scanned {
-      switch item {
-      case .positional(let value):
-        return .usage("unexpected argument '\(Printable.sanitize(value.utf8))'")
-      case .flag(let flag):
-        switch flag {
-        case "--help", "-h": return .help
-        case "--dry-run": invocation.dryRun = true
-        case "--check": invocation.check = true
-        case "--yes", "-y": invocation.yes = true
-        default: invocation.reload = true
-        }
-      case .value(let option, let value):
-        switch option {
-        case "--profile": profile = value
-        case "-c": invocation.directory = value
-        case "--network":
-          do {
-            invocation.options.networks.append(try Network(value))
-          } catch {
-            return .usage(CLI.describe(error))
-          }
-        case "--relay-domain":
-          guard isDomain(value) else {
-            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
-          }
-          invocation.options.relayDomains.append(value)
-        case "--domain":
-          guard isDomain(value) else {
-            return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
-          }
-          invocation.options.domains.append(value)
-        case "--tls":
-          guard let strength = TLSStrength(rawValue: value) else {
-            return .usage("--tls must be compatible, intermediate or modern")
-          }
-          invocation.options.tls = strength
-        case "--cert": certificate = value
-        case "--key": key = value
-        case "--sasl":
-          guard let sasl = Transform.SASL(rawValue: value) else {
-            return .usage("--sasl must be dovecot or cyrus")
-          }
-          invocation.options.sasl = sasl
-        case "--sasl-path":
-          guard isWord(value) else { return .usage("bad --sasl-path") }
-          invocation.options.saslPath = value
-        case "--postfix-version":
-          guard let version = PostfixVersion(value) else {
-            return .usage("not a Postfix version: '\(Printable.sanitize(value.utf8))'")
-          }
-          invocation.version = version
-        case "--format":
-          guard let format = Format(rawValue: value) else {
-            return .usage("--format must be text or json")
-          }
-          invocation.format = format
-        default: invocation.backupDirectory = value
-        }
+    if let value = scanned.positionals.first { return .usage(ScannedArguments.unexpected(value)) }
+    invocation.directory = scanned.value(of: .configDirectory) ?? invocation.directory
+    invocation.dryRun = scanned.contains(Option.dryRun)
+    invocation.check = scanned.contains(Option.check)
+    invocation.yes = scanned.contains(Option.yes)
+    invocation.reload = scanned.contains(Option.reload)
+    invocation.quiet = scanned.contains(.quiet)
+    invocation.backupDirectory = scanned.value(of: Option.backupDir) ?? invocation.backupDirectory
+    for value in scanned.values(of: Option.network) {
+      do {
+        invocation.options.networks.append(try Network(value))
+      } catch {
+        return .usage(CLI.describe(error))
       }
     }
+    for (option, domains) in [
+      (Option.relayDomain, \Invocation.options.relayDomains),
+      (Option.domain, \Invocation.options.domains),
+    ] {
+      for value in scanned.values(of: option) {
+        guard isDomain(value) else {
+          return .usage("bad domain '\(Printable.sanitize(value.utf8))'")
+        }
+        invocation[keyPath: domains].append(value)
+      }
+    }
+    if let value = scanned.value(of: Option.tls) {
+      guard let strength = TLSStrength(rawValue: value) else {
+        return .usage("--tls must be compatible, intermediate or modern")
+      }
+      invocation.options.tls = strength
+    }
+    if let value = scanned.value(of: Option.sasl) {
+      guard let sasl = Transform.SASL(rawValue: value) else {
+        return .usage("--sasl must be dovecot or cyrus")
+      }
+      invocation.options.sasl = sasl
+    }
+    if let value = scanned.value(of: Option.saslPath) {
+      guard isWord(value) else { return .usage("bad --sasl-path") }
+      invocation.options.saslPath = value
+    }
+    if let value = scanned.value(of: Option.postfixVersion) {
+      guard let version = PostfixVersion(value) else {
+        return .usage("not a Postfix version: '\(Printable.sanitize(value.utf8))'")
+      }
+      invocation.version = version
+    }
+    if let value = scanned.value(of: Option.format) {
+      guard let format = Format(rawValue: value) else {
+        return .usage("--format must be text or json")
+      }
+      invocation.format = format
+    }
+    let profile = scanned.value(of: Option.profile)
+    let certificate = scanned.value(of: Option.cert)
+    let key = scanned.value(of: Option.key)
     guard let profile else { return .usage("missing --profile (send-only, relay, mx, submission)") }
     do {
       invocation.profile = try Profile.named(profile)
@@ -518,9 +494,6 @@ enum ApplyCommand {
         certificateFile: certificate, keyFile: key)
     case (nil, nil): break
     default: return .usage("--cert and --key go together")
-    }
-    if invocation.dryRun && invocation.check {
-      return .usage("--dry-run and --check exclude each other")
     }
     if invocation.format == .json && !invocation.dryRun && !invocation.check && !invocation.yes {
       return .usage("--format json never asks: add --yes, --check or --dry-run")
@@ -546,59 +519,5 @@ enum ApplyCommand {
         (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
           || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
       } && bytes.first != UInt8(ascii: ".") && bytes.first != UInt8(ascii: "-")
-  }
-}
-
-/// Splits a command line into flags, options with values and positionals.
-enum OptionScanner {
-  enum Item: Equatable {
-    case flag(String)
-    case value(String, String)
-    case positional(String)
-  }
-
-  enum Outcome {
-    case success([Item])
-    case failure(String)
-  }
-
-  static func scan(_ arguments: [String], values: [String], flags: [String]) -> Outcome {
-    var items: [Item] = []
-    var index = 0
-    var positionalOnly = false
-    while index < arguments.count {
-      let word = arguments[index]
-      index += 1
-      if positionalOnly || word == "-" || !word.hasPrefix("-") {
-        items.append(.positional(word))
-        continue
-      }
-      if word == "--" {
-        positionalOnly = true
-        continue
-      }
-      let (argument, inline) = CLI.splitLongOption(word)
-      if flags.contains(argument) {
-        if inline != nil { return .failure("option '\(argument)' takes no value") }
-        items.append(.flag(argument))
-      } else if values.contains(argument) {
-        if let inline {
-          items.append(.value(argument, inline))
-        } else {
-          guard index < arguments.count else {
-            return .failure("option '\(argument)' needs a value")
-          }
-          items.append(.value(argument, arguments[index]))
-          index += 1
-        }
-      } else {
-        var message = "unknown option '\(Printable.sanitize(argument.utf8))'."
-        if let guess = Suggest.closest(to: argument, among: values + flags) {
-          message += " Did you mean '\(guess)'?"
-        }
-        return .failure(message)
-      }
-    }
-    return .success(items)
   }
 }

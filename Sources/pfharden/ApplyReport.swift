@@ -53,11 +53,11 @@ struct ApplyReport {
   mutating func record(plan: ApplyPlan, build: Profile.Build, version: PostfixVersion) {
     hasChanges = plan.hasChanges
     postfixVersion = version.description
-    notes = build.notes + plan.skipped
+    notes = LibraryWording.notes(build) + plan.skipped
     changes = plan.hasChanges ? plan.changes : []
     let used = Set(plan.changes.map(\.transform))
     reasons = plan.transforms.filter { used.contains($0.id) }.map { ($0.id, $0.summary) }
-    kept = build.kept
+    kept = build.kept.map(LibraryWording.kept)
     activation = plan.hasChanges ? plan.activation : .none
     relayChanged = plan.hasChanges && plan.relayChanged
     diff = plan.hasChanges ? plan.unifiedDiff() : []

@@ -4,26 +4,34 @@ import PostfixHardening
 /// `pfharden backup`: archives the configuration directory and snapshots every
 /// effective setting.
 enum BackupCommand {
-  static let help = """
-    OVERVIEW: Back up a Postfix configuration: postfix-YYYY-MM-DD[-N].tar.gz of the
-    configuration directory (list it with 'tar tzf') and postconf-YYYY-MM-DD[-N],
-    every effective setting as postconf prints it. Never overwrites a backup.
+  /// The options of `pfharden backup`.
+  enum Option {
+    static let to = CommandOption(
+      names: ["--to"], value: "DIR",
+      help:
+        "Where to put the backup, outside the configuration directory (default: "
+        + "/var/backups/pfharden; created with mode 0700).",
+      completion: .directory)
+  }
 
-    USAGE: pfharden backup [-c DIR] [--to DIR]
+  /// The command line of `pfharden backup`.
+  static let spec = CommandSpec(
+    name: "backup",
+    summary: "Archive the configuration directory and a postconf snapshot.",
+    overview: """
+      Back up a Postfix configuration: postfix-YYYY-MM-DD[-N].tar.gz of the
+      configuration directory (list it with 'tar tzf') and postconf-YYYY-MM-DD[-N],
+      every effective setting as postconf prints it. Never overwrites a backup.
+      """,
+    usage: "pfharden backup [-c DIR] [--to DIR] [--quiet]",
+    options: [.configDirectory, Option.to, .quiet],
+    sections: [
+      HelpSection(paragraph: "Put the files back with 'pfharden restore ARCHIVE'."),
+      HelpSection("EXIT STATUS", "0 backup written, 2 could not complete, 64 usage error."),
+    ])
 
-    OPTIONS:
-      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
-                              else /etc/postfix).
-      --to DIR                Where to put the backup, outside the configuration
-                              directory (default: /var/backups/pfharden; created
-                              with mode 0700).
-      -h, --help              Show this help.
-
-    Put the files back with 'pfharden restore ARCHIVE'.
-
-    EXIT STATUS: 0 backup written, 2 could not complete, 64 usage error.
-
-    """
+  /// `--help`.
+  static var help: String { HelpText.render(spec) }
 
   /// Runs the command.
   /// - Parameters:
@@ -31,35 +39,52 @@ enum BackupCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
-    var directory = CLI.defaultConfigDirectory(environment: console.environment)
-    var destination = Backup.defaultDestination
-    switch OptionScanner.scan(arguments, values: ["-c", "--to"], flags: ["--help", "-h"]) {
-    case .failure(let message):
+    run(arguments: arguments, console: &console, terminal: nil)
+  }
+
+  /// Runs the command, told whether standard error is a terminal (tests).
+  /// - Parameters:
+  ///   - arguments: The arguments after `backup`.
+  ///   - console: Where output goes.
+  ///   - terminal: Whether standard error is a terminal; nil asks the console.
+  /// - Returns: The exit status.
+  static func run(arguments: [String], console: inout Console, terminal: Bool?) -> Int32 {
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help:
+      console.out(help)
+      return CLI.ExitCode.clean
+    case .usage(let message):
       return usage(message, console: &console)
-    case .success(let items):
-      for item in items {
-        switch item {
-        case .flag:
-          console.out(help)
-          return CLI.ExitCode.clean
-        case .value("-c", let value): directory = value
-        case .value(_, let value): destination = value
-        case .positional(let value):
-          return usage("unexpected argument '\(Printable.sanitize(value.utf8))'", console: &console)
-        }
-      }
+    case .scanned(let items):
+      scanned = items
     }
+    if let value = scanned.positionals.first {
+      return usage(ScannedArguments.unexpected(value), console: &console)
+    }
+    let directory =
+      scanned.value(of: .configDirectory)
+      ?? CLI.defaultConfigDirectory(environment: console.environment)
+    let destination = scanned.value(of: Option.to) ?? Backup.defaultDestination
+    let progress = ProgressReporter(
+      tool: "backup", console: console, quiet: scanned.contains(.quiet), terminal: terminal)
+    defer { console.keep(progress) }
     do {
       let sources = ConfigurationDirectory.Options(environment: console.environment)
+      progress.begin("taking a snapshot of every setting")
       let snapshot = try SettingsSnapshot.take(
         configDirectory: directory, postconf: sources.installedPostconf(), host: sources.host())
+      progress.begin("archiving \(Printable.sanitize(directory.utf8))")
       let result = try Backup.create(
         configDirectory: directory, destination: destination, snapshot: snapshot)
+      progress.end()
       console.out("Archive: \(result.archive)\nSnapshot: \(result.snapshot)\n")
       return CLI.ExitCode.clean
     } catch let error as PostfixHardeningError where error.code == .invalidRequest {
+      progress.end()
       return usage(error.reason, console: &console)
     } catch {
+      progress.end()
       console.err("pfharden backup: error: \(CLI.describe(error))\n")
       return CLI.ExitCode.failure
     }

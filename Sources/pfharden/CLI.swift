@@ -1,5 +1,6 @@
 import PostfixConfig
 import PostfixHardening
+import SMTPProbe
 
 /// The pfharden command line: parses the subcommand and dispatches.
 enum CLI {
@@ -18,40 +19,6 @@ enum CLI {
   /// pfharden's own version (`pfharden --version`).
   static let version = "0.5.0"
 
-  static let overview = """
-    OVERVIEW: Read, audit, harden and probe Postfix mail servers.
-
-    USAGE: pfharden <subcommand> [options]
-
-    SUBCOMMANDS:
-      postconf    Read and edit main.cf like Postfix's postconf(1), with or
-                  without Postfix installed.
-      check       Audit a configuration per smtpd service and role (findings
-                  as text, JSON or SARIF).
-      apply       Apply a hardening profile (send-only, relay, mx, submission)
-                  safely: backup, diff, atomic writes, validation, reload.
-      backup      Archive the configuration directory and a postconf snapshot.
-      restore     Put main.cf and master.cf back from a backup archive
-                  safely: diff, backup, atomic writes, validation.
-      diff        Compare snapshots, backup archives or directories
-                  parameter by parameter.
-      version     Show the Postfix version (installed, or from a snapshot or
-                  backup archive).
-      probe       Test a live SMTP server: banner, VRFY, HELO, open relay,
-                  STARTTLS and the TLS handshake.
-      help        Show this help; `pfharden help COMMAND` shows a command's.
-
-    OPTIONS:
-      --version   Show pfharden's version (`pfharden version` shows Postfix's).
-
-    Invoked under the name `postconf` (a symlink), pfharden behaves exactly
-    as `pfharden postconf`, with diagnostics prefixed by that name.
-
-    EXIT STATUS: 0 clean, 1 findings or changes pending, 2 could not read or
-    complete, 64 usage error (`postconf` keeps postconf's own statuses).
-
-    """
-
   /// Reports a usage error of `pfharden COMMAND` the same way for every command.
   /// - Parameters:
   ///   - command: The subcommand (`apply`, `check`, ...).
@@ -69,8 +36,9 @@ enum CLI {
   /// - Parameter error: The error.
   /// - Returns: The text after `pfharden COMMAND: error: `.
   static func describe(_ error: any Error) -> String {
-    if let error = error as? PostfixHardeningError { return error.reason }
+    if let error = error as? PostfixHardeningError { return LibraryWording.reason(of: error) }
     if let error = error as? PostfixConfigError { return error.reason }
+    if let error = error as? SMTPProbeError { return error.reason }
     return "\(error)"
   }
 
@@ -129,15 +97,13 @@ enum CLI {
       return CheckCommand.run(arguments: rest, console: &console)
     case "probe":
       return ProbeCommand.run(arguments: rest, console: &console)
-    case "help", "--help", "-h":
-      guard let command = rest.first, sub == "help" else {
-        console.out(overview)
-        return ExitCode.clean
-      }
-      guard known.contains(command), command != "help" else {
-        return unknown(command, console: &console)
-      }
-      return run(arguments: [program, command, "--help"], console: &console)
+    case "completion":
+      return CompletionCommand.run(arguments: rest, console: &console)
+    case "help":
+      return help(rest, program: program, console: &console)
+    case "--help", "-h":
+      console.out(overview)
+      return ExitCode.clean
     case "--version", "-V":
       console.out(
         "pfharden \(version) (postconf emulation of Postfix "
@@ -149,9 +115,7 @@ enum CLI {
   }
 
   /// The subcommands.
-  static let known = [
-    "postconf", "check", "apply", "backup", "restore", "diff", "version", "probe", "help",
-  ]
+  static var known: [String] { specs.map(\.name) }
 
   /// Reports an unknown subcommand (shown sanitised) with the closest one.
   /// - Parameters:
@@ -160,7 +124,7 @@ enum CLI {
   /// - Returns: ``ExitCode/usage``.
   static func unknown(_ sub: String, console: inout Console) -> Int32 {
     var message = "pfharden: unknown subcommand '\(Printable.sanitize(sub.utf8))'."
-    if let guess = Suggest.closest(to: sub, among: known) {
+    if let guess = Suggest.closest(to: sub, among: known + versionOption.names) {
       message += " Did you mean '\(guess)'?"
     }
     console.err(message + "\nRun 'pfharden help' for usage.\n")

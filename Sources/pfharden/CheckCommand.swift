@@ -7,53 +7,6 @@ import Glibc
 
 /// `pfharden check`: audits the effective Postfix configuration per service.
 enum CheckCommand {
-  static let help = """
-    OVERVIEW: Audit what Postfix will actually do: main.cf, each master.cf service
-    with its own -o overrides, and the defaults, judged by each smtpd service's
-    role (send-only, relay, mx, submission).
-
-    USAGE: pfharden check [-c DIR] [--role ROLE] [--role SERVICE=ROLE]
-                          [--postfix-version V] [--format text|json|sarif]
-                          [--min-severity info|warning|error] [--live] [--config-only]
-
-    OPTIONS:
-      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
-                              else /etc/postfix).
-      --role ROLE             The role of the port-25 service: send-only, relay, mx or
-                              submission (default: inferred and stated in the report).
-      --role SERVICE=ROLE     The role of another smtpd service (submission=submission,
-                              or name/type such as 127.0.0.1:10025/inet=relay).
-                              Repeatable.
-      --postfix-version V     The Postfix release the configuration is for: reports
-                              parameters it does not have yet (default: the installed
-                              release's defaults, or the embedded 3.7.11 catalogue).
-      --format text|json|sarif
-                              Output format (default: text). JSON is documented in
-                              docs/check-json-schema.md (schemaVersion 1); SARIF is
-                              2.1.0, for CI code scanning.
-      --min-severity info|warning|error
-                              The lowest severity reported; any finding left makes
-                              the exit status 1 (default: warning).
-      --live                  Also compare the TCP sockets listening now
-                              (/proc/net/tcp, /proc/net/tcp6) with the configuration.
-      --config-only           Audit the files' text only: no file ownership, key or
-                              DH parameter checks (for a copy from another host).
-      -h, --help              Show this help.
-
-    ROLES: no inet smtpd service, or inet_interfaces loopback-only: send-only; port
-    587 and 465: submission; port 25: relay when mynetworks holds non-loopback
-    networks, else mx. Behind postscreen the smtpd pass service's settings apply.
-
-    SUPPRESSION: a comment directly above a main.cf entry (or a master.cf service),
-      # pfharden: ignore banner-disclosure
-    silences that rule for that entry; the report counts what was suppressed.
-
-    EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 the
-    configuration could not be read or the audit is incomplete (master.cf exists
-    but cannot be read), 64 usage error.
-
-    """
-
   /// Parsed command line.
   struct Invocation: Equatable {
     var directory = "/etc/postfix"
@@ -71,9 +24,6 @@ enum CheckCommand {
     case help
     case usage(String)
   }
-
-  static let valueOptions = ["-c", "--role", "--postfix-version", "--format", "--min-severity"]
-  static let flagOptions = ["--live", "--config-only", "--help", "-h"]
 
   /// Runs the command.
   /// - Parameters:
@@ -131,15 +81,15 @@ enum CheckCommand {
       }
       options.host = facts
     }
-    let report = Audit.run(configuration: configuration, options: options)
+    let report = LibraryWording.roles(Audit.run(configuration: configuration, options: options))
     switch invocation.format {
-    case "json": console.out(JSONReport.render(report))
+    case "json": JSONReport.render(report) { console.out($0) }
     case "sarif": console.out(SARIFReport.render(report))
     default:
       let colour =
         console.stdoutIsTerminal
         && console.environment["NO_COLOR"] == nil
-      console.out(PostfixHardening.TextReport.render(report, colour: colour))
+      PostfixHardening.TextReport.render(report, colour: colour) { console.out($0) }
     }
     if !report.isComplete { return 2 }
     return report.findings.isEmpty ? 0 : 1
@@ -155,70 +105,50 @@ enum CheckCommand {
     if let configured = environment["MAIL_CONFIG"], !configured.isEmpty {
       invocation.directory = configured
     }
-    var index = 0
-    while index < arguments.count {
-      let (argument, inlineValue) = CLI.splitLongOption(arguments[index])
-      index += 1
-      if flagOptions.contains(argument) {
-        if inlineValue != nil { return .usage("option '\(argument)' takes no value") }
-        switch argument {
-        case "--live": invocation.live = true
-        case "--config-only": invocation.configOnly = true
-        default: return .help
-        }
-        continue
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help: return .help
+    case .usage(let message): return .usage(message)
+    case .scanned(let items): scanned = items
+    }
+    if let value = scanned.positionals.first { return .usage(ScannedArguments.unexpected(value)) }
+    invocation.live = scanned.contains(Option.live)
+    invocation.configOnly = scanned.contains(Option.configOnly)
+    if let value = scanned.value(of: .configDirectory) {
+      guard !value.isEmpty else { return .usage("-c needs a directory") }
+      invocation.directory = value
+    }
+    if let value = scanned.value(of: Option.format) {
+      guard ["text", "json", "sarif"].contains(value) else {
+        return .usage("--format must be text, json or sarif")
       }
-      guard valueOptions.contains(argument) else {
-        if argument.hasPrefix("-") {
-          var message = "unknown option '\(argument)'."
-          if let guess = Suggest.closest(to: argument, among: valueOptions + flagOptions) {
-            message += " Did you mean '\(guess)'?"
-          }
-          return .usage(message)
-        }
-        return .usage("unexpected argument '\(argument)'")
+      invocation.format = value
+    }
+    if let value = scanned.value(of: Option.minSeverity) {
+      guard let severity = Severity(rawValue: value) else {
+        return .usage("--min-severity must be info, warning or error")
       }
-      let value: String
-      if let inlineValue {
-        value = inlineValue
+      invocation.minimumSeverity = severity
+    }
+    if let value = scanned.value(of: Option.postfixVersion) {
+      guard let version = PostfixVersion(value) else {
+        return .usage("--postfix-version must be a release such as 3.7.11")
+      }
+      invocation.targetVersion = version
+    }
+    let roles = Role.allCases.map(\.rawValue).joined(separator: ", ")
+    for value in scanned.values(of: Option.role) {
+      if let equals = value.firstIndex(of: "=") {
+        let service = String(value[..<equals])
+        guard !service.isEmpty,
+          let role = Role(rawValue: String(value[value.index(after: equals)...]))
+        else { return .usage("--role SERVICE=ROLE needs a service and one of \(roles)") }
+        invocation.serviceRoles[service] = role
       } else {
-        guard index < arguments.count else { return .usage("option '\(argument)' needs a value") }
-        value = arguments[index]
-        index += 1
-      }
-      switch argument {
-      case "-c":
-        guard !value.isEmpty else { return .usage("-c needs a directory") }
-        invocation.directory = value
-      case "--format":
-        guard ["text", "json", "sarif"].contains(value) else {
-          return .usage("--format must be text, json or sarif")
+        guard let role = Role(rawValue: value) else {
+          return .usage("--role must be one of \(roles), or SERVICE=ROLE")
         }
-        invocation.format = value
-      case "--min-severity":
-        guard let severity = Severity(rawValue: value) else {
-          return .usage("--min-severity must be info, warning or error")
-        }
-        invocation.minimumSeverity = severity
-      case "--postfix-version":
-        guard let version = PostfixVersion(value) else {
-          return .usage("--postfix-version must be a release such as 3.7.11")
-        }
-        invocation.targetVersion = version
-      default:
-        let roles = Role.allCases.map(\.rawValue).joined(separator: ", ")
-        if let equals = value.firstIndex(of: "=") {
-          let service = String(value[..<equals])
-          guard !service.isEmpty,
-            let role = Role(rawValue: String(value[value.index(after: equals)...]))
-          else { return .usage("--role SERVICE=ROLE needs a service and one of \(roles)") }
-          invocation.serviceRoles[service] = role
-        } else {
-          guard let role = Role(rawValue: value) else {
-            return .usage("--role must be one of \(roles), or SERVICE=ROLE")
-          }
-          invocation.portTwentyFiveRole = role
-        }
+        invocation.portTwentyFiveRole = role
       }
     }
     return .run(invocation)

@@ -1,3 +1,5 @@
+import PostfixConfig
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,15 +63,7 @@ struct Console {
   ///   - fd: The descriptor.
   ///   - bytes: The bytes.
   static func writeAll(fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if written < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      if written == 0 { return }
-      offset += written
-    }
+    // A failed write to a terminal or pipe has nowhere to be reported.
+    _ = Syscall.writeAll(fd, bytes)
   }
 }

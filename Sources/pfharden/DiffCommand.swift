@@ -3,34 +3,50 @@ import PostfixHardening
 
 /// `pfharden diff A B`: compares effective settings parameter by parameter.
 enum DiffCommand {
-  static let help = """
-    OVERVIEW: Compare the effective settings of two snapshots (postconf output,
-    as 'pfharden backup' writes them), backup archives or configuration
-    directories, parameter by parameter.
+  /// The command line of `pfharden diff`.
+  static let spec = CommandSpec(
+    name: "diff",
+    summary: "Compare snapshots, backup archives or directories parameter by parameter.",
+    overview: """
+      Compare the effective settings of two snapshots (postconf output,
+      as 'pfharden backup' writes them), backup archives or configuration
+      directories, parameter by parameter.
+      """,
+    usage: "pfharden diff A B",
+    preamble: [
+      HelpSection(
+        "ARGUMENTS",
+        """
 
-    USAGE: pfharden diff A B
+          A, B                    A snapshot file, a backup archive
+                                  (postfix-YYYY-MM-DD[-N].tar.gz) or a configuration
+                                  directory.
+        """)
+    ],
+    options: [],
+    sections: [
+      HelpSection(
+        paragraph: """
+          A backup archive's settings are those of the snapshot the same backup wrote
+          next to it (postconf-YYYY-MM-DD[-N]), else computed in process from its
+          main.cf and master.cf, taking config_directory to be the other side's; a
+          note on standard error says which. Only main.cf and master.cf are read
+          from an archive, and an unsafe archive is refused.
+          """),
+      HelpSection(
+        "OUTPUT",
+        """
+        one block per parameter: "changed: NAME" with the old ("was:") and
+        new ("now:") value, "added: NAME = VALUE" (only in B), "removed: NAME = VALUE"
+        (only in A).
+        """),
+      HelpSection(
+        "EXIT STATUS", "0 no difference, 1 differences, 2 could not read, 64 usage error."),
+    ],
+    arguments: .file)
 
-    ARGUMENTS:
-      A, B                    A snapshot file, a backup archive
-                              (postfix-YYYY-MM-DD[-N].tar.gz) or a configuration
-                              directory.
-
-    OPTIONS:
-      -h, --help              Show this help.
-
-    A backup archive's settings are those of the snapshot the same backup wrote
-    next to it (postconf-YYYY-MM-DD[-N]), else computed in process from its
-    main.cf and master.cf, taking config_directory to be the other side's; a
-    note on standard error says which. Only main.cf and master.cf are read
-    from an archive, and an unsafe archive is refused.
-
-    OUTPUT: one block per parameter: "changed: NAME" with the old ("was:") and
-    new ("now:") value, "added: NAME = VALUE" (only in B), "removed: NAME = VALUE"
-    (only in A).
-
-    EXIT STATUS: 0 no difference, 1 differences, 2 could not read, 64 usage error.
-
-    """
+  /// `--help`.
+  static var help: String { HelpText.render(spec) }
 
   /// Runs the command.
   /// - Parameters:
@@ -38,19 +54,15 @@ enum DiffCommand {
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
-    var paths: [String] = []
-    switch OptionScanner.scan(arguments, values: [], flags: ["--help", "-h"]) {
-    case .failure(let message):
+    let paths: [String]
+    switch spec.scan(arguments) {
+    case .help:
+      console.out(help)
+      return CLI.ExitCode.clean
+    case .usage(let message):
       return usage(message, console: &console)
-    case .success(let items):
-      for item in items {
-        switch item {
-        case .positional(let value): paths.append(value)
-        default:
-          console.out(help)
-          return CLI.ExitCode.clean
-        }
-      }
+    case .scanned(let items):
+      paths = items.positionals
     }
     guard paths.count == 2 else {
       return usage(

@@ -80,30 +80,4 @@ enum PostconfCommand {
     }
     return outcome.exitStatus
   }
-
-  static let help = """
-    OVERVIEW: Read and edit Postfix's main.cf and master.cf exactly as postconf(1) does.
-
-    USAGE: pfharden postconf [-c DIR] [-n|-d] [-x] [-h|-H] [-f] [-o name=value] [name ...]
-           pfharden postconf [-c DIR] -e|-X|-# name[=value] ...
-           pfharden postconf [-c DIR] -M|-F|-P [-f] [-x] [-h|-H] [service[/type[/name]] ...]
-           pfharden postconf [-c DIR] -Me|-MX|-M#|-Fe|-Pe|-PX service/type[/name[=value]] ...
-
-    OPTIONS:
-      -c DIR      Configuration directory (default $MAIL_CONFIG, else /etc/postfix).
-      -n          Only parameters set explicitly in main.cf.
-      -d          Default values only.
-      -x          Expand $name in values.
-      -h / -H     Values only / names only.
-      -f          Fold long lines.
-      -o n=v      Override a parameter for this run.
-      -e, -X, -#  Set, remove, comment out parameters (main.cf, or master.cf with -M/-F/-P).
-      -M, -F, -P  master.cf entries, fields, per-service parameters.
-
-    Output, diagnostics, exit statuses and edited files are byte-identical to
-    Postfix 3.7.11's postconf; the deviations are listed in docs/postconf.md.
-    Works without Postfix installed (embedded parameter catalogue).
-    Caches installed defaults in ~/.cache/pfharden; PFHARDEN_CACHE_DIR=off disables.
-
-    """
 }

@@ -2,98 +2,6 @@ import SMTPProbe
 
 /// `pfharden probe HOST[:PORT]`: tests a live server's SMTP dialogue.
 enum ProbeCommand {
-  static let help = """
-    OVERVIEW: Test a live SMTP server the way an attacker would: banner, capabilities,
-    VRFY/EXPN user oracles, HELO requirement, open relay (never sending DATA), RCPT
-    user enumeration, MAIL before STARTTLS on submission ports, and the TLS offered
-    over STARTTLS or implicit TLS: protocols, cipher suites with their DH and curve
-    sizes, server preference and the certificate. A server that refuses commands
-    before STARTTLS (530) or speaks implicit TLS is tested inside TLS, and the
-    report marks each check that ran there.
-
-    USAGE: pfharden probe HOST[:PORT] ... [options]
-           pfharden probe --targets FILE [HOST[:PORT] ...] [options]
-
-    ARGUMENTS:
-      HOST[:PORT]             A name or address; IPv6 as [::1]:25. The port defaults
-                              to 25 (587 with --role submission, 465 with
-                              --implicit-tls). Probe only servers you run. Several
-                              targets are probed concurrently, each with its own
-                              time limit and connection budget.
-
-    OPTIONS:
-      --role mx|relay|submission
-                              What the server is for (default: mx; submission on
-                              port 587). Submission adds "MAIL before STARTTLS must
-                              be refused" and makes plaintext AUTH an error.
-      --helo NAME             The EHLO/HELO name (default: example.com, fully
-                              qualified so HELO checks do not pre-empt the others).
-      --xclient-addr IP       Test as this client address via XCLIENT, when the
-                              server allows it (smtpd_authorized_xclient_hosts):
-                              an outside vantage from the inside.
-      --source ADDR           Bind connections to this local address.
-      --implicit-tls          The port speaks TLS before the greeting (as 465 does).
-                              Without it, a port that sends no greeting within
-                              1.5 s and answers a TLS ClientHello is probed as
-                              implicit TLS all the same.
-      --timeout S             Seconds each step may take: connect, one command and
-                              its reply, one TLS handshake (default: 10). A session
-                              may take 6 steps or 60 s, whichever is longer, never
-                              more than --total-timeout. It does not change
-                              --total-timeout.
-      --total-timeout S       Seconds the whole probe may take, TLS analysis
-                              included (default: 300, at most 3600, at least
-                              --timeout). Checks not finished by then are reported
-                              as not run and the exit status is 2.
-      --max-connections N     The connection budget of the SMTP checks (default:
-                              10). Connections are made one at a time, with
-                              back-off after a 421.
-      --no-tls                Skip the TLS analysis.
-      --tls-only              Only the greeting, EHLO, the STARTTLS check and the
-                              TLS analysis: no VRFY, relay or enumeration tests.
-      --max-tls-connections N The TLS analysis's own budget (default: 300); it
-                              needs one connection per accepted cipher suite.
-      --targets FILE          Probe the targets listed in FILE too, one HOST[:PORT]
-                              per line; '#' starts a comment, blank lines are
-                              ignored, a bad line is a usage error naming FILE:LINE.
-      --concurrency N         How many hosts are probed at once (default: 8, 1 to
-                              256). A host is never probed twice at once; one that
-                              refuses service with 421 is tried once more after a
-                              back-off, without holding a place.
-      --format text|json|jsonl
-                              Output format (default: text). JSON is documented in
-                              docs/probe-json-schema.md (schemaVersion 2); json
-                              takes one target. jsonl prints one compact report per
-                              line as each host finishes ("type": "report"), then a
-                              summary line ("type": "summary"). With several
-                              targets, text prints a header per host as it
-                              finishes, then a summary.
-      --min-severity info|warning|error
-                              The lowest severity that makes the exit status 1
-                              (default: warning).
-      -v, --verbose           Show the evidence: every command sent and reply
-                              received, per check.
-      -h, --help              Show this help.
-
-    VERDICTS: the open relay test reports open (accepted from an outside vantage),
-    closed (every address form refused as a relay), trusted-vantage (accepted, but
-    from an address the server likely trusts, such as loopback or a private network:
-    rerun from outside or with --xclient-addr) or inconclusive (refused for another
-    reason, so relaying was never tested).
-
-    COMPLETENESS: every check is reported as ran, refused (the server refused what
-    it needs, such as MAIL before STARTTLS), partial (with counts, such as relay
-    forms tried of 16) or not run (with the reason). Any check partial or not run
-    makes the probe incomplete: a probe-incomplete error and exit status 2. A
-    server that sends replies to commands never sent ends the probe the same way.
-
-    EXIT STATUS: 0 no finding at or above --min-severity, 1 findings, 2 could not
-    complete (connection refused, timeout, service refused, a check that did not
-    run to the end), 64 usage error. With several targets, the worst over all
-    hosts.
-
-    """
-
   /// Parsed command line.
   struct Invocation {
     var host = ""
@@ -111,6 +19,8 @@ enum ProbeCommand {
     var concurrency = ProbeFleet.defaultConcurrency
     /// `--format jsonl`.
     var jsonLines = false
+    /// `--quiet`: no progress on standard error.
+    var quiet = false
 
     /// Whether the fleet output applies: several targets, or JSON Lines.
     var isFleet: Bool { targets.count > 1 || jsonLines }
@@ -124,22 +34,14 @@ enum ProbeCommand {
     case failure(String)
   }
 
-  static let valueOptions = [
-    "--role", "--helo", "--xclient-addr", "--source", "--timeout", "--format", "--min-severity",
-    "--max-connections", "--max-tls-connections", "--total-timeout", "--targets", "--concurrency",
-  ]
-  static let flagOptions = [
-    "--implicit-tls", "--no-tls", "--tls-only", "--verbose", "-v", "--help", "-h",
-  ]
-
   /// Runs the command.
   /// - Parameters:
   ///   - arguments: The arguments after `probe`.
   ///   - console: Where output goes.
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
-    run(arguments: arguments, console: &console) { host, port, options in
-      Prober.probe(host: host, port: port, options: options)
+    run(arguments: arguments, console: &console, terminal: nil) { host, port, options, observer in
+      Prober.probe(host: host, port: port, options: options, observer: observer)
     }
   }
 
@@ -154,6 +56,25 @@ enum ProbeCommand {
     arguments: [String], console: inout Console,
     configure: (inout ProbeOptions) -> Void = { _ in },
     probe: (String, UInt16, ProbeOptions) -> ProbeReport
+  ) -> Int32 {
+    run(arguments: arguments, console: &console, terminal: false, configure: configure) {
+      host, port, options, _ in probe(host, port, options)
+    }
+  }
+
+  /// Runs the command with an injected probe that reports each check as it starts and
+  /// ends to the observer it is given, which shows progress on standard error.
+  /// - Parameters:
+  ///   - arguments: The arguments after `probe`.
+  ///   - console: Where output goes.
+  ///   - terminal: Whether standard error is a terminal; nil asks the console.
+  ///   - configure: Adjusts the options after parsing.
+  ///   - observedProbe: Runs the probe, telling the observer (nil when no progress is shown).
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console, terminal: Bool?,
+    configure: (inout ProbeOptions) -> Void = { _ in },
+    observedProbe: (String, UInt16, ProbeOptions, ProbeObserver?) -> ProbeReport
   ) -> Int32 {
     let invocation: Invocation
     switch parse(arguments) {
@@ -175,18 +96,35 @@ enum ProbeCommand {
     configure(&options)
     let port =
       invocation.port ?? (options.implicitTLS ? 465 : options.role == .submission ? 587 : 25)
-    let report = probe(invocation.host, port, options)
+    let progress = ProgressReporter(
+      tool: "probe", console: console, quiet: invocation.quiet, terminal: terminal)
+    let report = observedProbe(
+      invocation.host, port, options, progress.isEnabled ? observer(progress) : nil)
+    progress.end()
+    console.keep(progress)
     if invocation.json {
       console.out(report.json())
     } else {
       console.out(TextReport.render(report, verbose: invocation.verbose))
     }
     if let failure = report.failure {
-      console.err("pfharden probe: error: could not complete: \(failure)\n")
+      console.err("pfharden probe: error: could not complete: \(failure.reason)\n")
       return CLI.ExitCode.failure
     }
     return report.hasFindings(atLeast: invocation.minSeverity)
       ? CLI.ExitCode.findings : CLI.ExitCode.clean
+  }
+
+  /// Shows each check on standard error as it starts, then how it ended.
+  /// - Parameter progress: Where it is shown.
+  /// - Returns: The observer to give the probe.
+  static func observer(_ progress: ProgressReporter) -> ProbeObserver {
+    ProbeObserver { event in
+      switch event {
+      case .started(let check): progress.begin(printable(check))
+      case .ended(let status): progress.end(printable(status.summary))
+      }
+    }
   }
 
   /// Parses the arguments after `probe`.
@@ -194,48 +132,28 @@ enum ProbeCommand {
   /// - Returns: What to do.
   static func parse(_ arguments: [String]) -> Parsed {
     var invocation = Invocation()
-    var positional: [String] = []
-    var index = 0
-    while index < arguments.count {
-      let (argument, inlineValue) = CLI.splitLongOption(arguments[index])
-      index += 1
-      if flagOptions.contains(argument) {
-        if inlineValue != nil { return .usage("option '\(argument)' takes no value") }
-        switch argument {
-        case "--help", "-h": return .help
-        case "--verbose", "-v": invocation.verbose = true
-        case "--no-tls": invocation.options.analyseTLS = false
-        case "--tls-only": invocation.options.tlsOnly = true
-        default: invocation.options.implicitTLS = true
-        }
-        continue
-      }
-      if valueOptions.contains(argument) {
-        let value: String
-        if let inlineValue {
-          value = inlineValue
-        } else {
-          guard index < arguments.count else { return .usage("option '\(argument)' needs a value") }
-          value = arguments[index]
-          index += 1
-        }
-        if let problem = apply(argument, value, to: &invocation) { return .usage(problem) }
-        continue
-      }
-      if argument.hasPrefix("-"), argument != "-" {
-        var message = "unknown option '\(printable(argument))'."
-        if let guess = Suggest.closest(to: argument, among: valueOptions + flagOptions) {
-          message += " Did you mean '\(guess)'?"
-        }
-        return .usage(message)
-      }
-      guard positional.count < maxTargets else {
-        return .usage("more than \(maxTargets) targets")
-      }
-      positional.append(argument)
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help: return .help
+    case .usage(let message): return .usage(message)
+    case .scanned(let items): scanned = items
     }
-    if invocation.options.tlsOnly, !invocation.options.analyseTLS {
-      return .usage("--tls-only and --no-tls exclude each other")
+    var positional: [String] = []
+    for item in scanned.items {
+      switch item {
+      case .positional(let target):
+        guard positional.count < maxTargets else {
+          return .usage("more than \(maxTargets) targets")
+        }
+        positional.append(target)
+      case .option(Option.verbose, _): invocation.verbose = true
+      case .option(Option.noTLS, _): invocation.options.analyseTLS = false
+      case .option(Option.tlsOnly, _): invocation.options.tlsOnly = true
+      case .option(Option.implicitTLS, _): invocation.options.implicitTLS = true
+      case .option(Option.quiet, _): invocation.quiet = true
+      case .option(let option, let value):
+        if let problem = apply(option, value ?? "", to: &invocation) { return .usage(problem) }
+      }
     }
     if let problem = applyTimeouts(&invocation) { return .usage(problem) }
     for target in positional {
@@ -271,75 +189,75 @@ enum ProbeCommand {
     return .run(invocation)
   }
 
-  private static func apply(_ option: String, _ value: String, to invocation: inout Invocation)
-    -> String?
-  {
+  private static func apply(
+    _ option: CommandOption, _ value: String, to invocation: inout Invocation
+  ) -> String? {
     switch option {
-    case "--role":
+    case Option.role:
       guard let role = ProbeRole(rawValue: value) else {
         return "--role must be mx, relay or submission, not '\(printable(value))'"
       }
       invocation.options.role = role
       invocation.roleGiven = true
-    case "--helo":
+    case Option.helo:
       let bytes = Array(value.utf8)
       guard !bytes.isEmpty, bytes.count <= 255,
         bytes.allSatisfy({ (0x21...0x7E).contains($0) })
       else { return "--helo must be a host name, not '\(printable(value))'" }
       invocation.options.heloName = value
-    case "--xclient-addr":
+    case Option.xclientAddr:
       guard SocketAddress.numeric(value, port: 0) != nil, !value.hasPrefix("[") else {
         return "--xclient-addr must be a numeric IPv4 or IPv6 address, not '\(printable(value))'"
       }
       invocation.options.xclientAddress = value
-    case "--source":
+    case Option.source:
       guard let address = SocketAddress.numeric(value, port: 0) else {
         return "--source must be a numeric local address, not '\(printable(value))'"
       }
       invocation.options.sourceAddress = address
-    case "--timeout":
+    case Option.timeout:
       guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
         return "--timeout must be a number of seconds between 0 and 3600, not '\(printable(value))'"
       }
       invocation.stepSeconds = seconds
-    case "--total-timeout":
+    case Option.totalTimeout:
       guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
         return
           "--total-timeout must be a number of seconds between 0 and 3600, not '\(printable(value))'"
       }
       invocation.totalSeconds = seconds
-    case "--max-connections":
+    case Option.maxConnections:
       guard let count = Int(value), (1...100).contains(count) else {
         return "--max-connections must be between 1 and 100, not '\(printable(value))'"
       }
       invocation.options.connectionBudget = count
-    case "--max-tls-connections":
+    case Option.maxTLSConnections:
       guard let count = Int(value), (1...2000).contains(count) else {
         return "--max-tls-connections must be between 1 and 2000, not '\(printable(value))'"
       }
       invocation.options.tlsConnectionBudget = count
-    case "--format":
+    case Option.format:
       guard ["text", "json", "jsonl"].contains(value) else {
         return "--format must be text or json, or jsonl for JSON Lines, not '\(printable(value))'"
       }
       invocation.json = value == "json"
       invocation.jsonLines = value == "jsonl"
-    case "--targets":
+    case Option.targets:
       guard !value.isEmpty else { return "--targets needs a file name" }
       invocation.targetsFile = value
-    case "--concurrency":
+    case Option.concurrency:
       guard let count = Int(value), (1...ProbeFleet.maxConcurrency).contains(count) else {
         return "--concurrency must be between 1 and \(ProbeFleet.maxConcurrency), "
           + "not '\(printable(value))'"
       }
       invocation.concurrency = count
-    case "--min-severity":
+    case Option.minSeverity:
       guard let severity = ProbeSeverity(rawValue: value) else {
         return "--min-severity must be info, warning or error, not '\(printable(value))'"
       }
       invocation.minSeverity = severity
     default:
-      return "unknown option '\(option)'"
+      return "unknown option '\(option.name)'"
     }
     return nil
   }
@@ -352,19 +270,18 @@ enum ProbeCommand {
   static func applyTimeouts(_ invocation: inout Invocation) -> String? {
     var options = invocation.options
     if let seconds = invocation.totalSeconds {
-      options.totalTimeoutNanoseconds = UInt64(seconds * 1_000_000_000)
+      options.totalTimeout = .nanoseconds(UInt64(seconds * 1_000_000_000))
     }
     if let seconds = invocation.stepSeconds {
-      let step = UInt64(seconds * 1_000_000_000)
-      guard step <= options.totalTimeoutNanoseconds else {
+      let step = Duration.nanoseconds(UInt64(seconds * 1_000_000_000))
+      guard step <= options.totalTimeout else {
         return "--timeout (\(printable(String(seconds))) s) must not exceed --total-timeout "
-          + "(\(options.totalTimeoutNanoseconds / 1_000_000_000) s)"
+          + "(\(options.totalTimeout.components.seconds) s)"
       }
-      options.stepTimeoutNanoseconds = step
-      options.sessionTimeoutNanoseconds = max(60_000_000_000, step * 6)
+      options.stepTimeout = step
+      options.sessionTimeout = max(.seconds(60), step * 6)
     }
-    options.sessionTimeoutNanoseconds = min(
-      options.sessionTimeoutNanoseconds, options.totalTimeoutNanoseconds)
+    options.sessionTimeout = min(options.sessionTimeout, options.totalTimeout)
     invocation.options = options
     return nil
   }
@@ -522,6 +439,12 @@ enum TextReport {
     if !refused.isEmpty { value += " (refused: \(refused.joined(separator: " ")))" }
     if !untested.isEmpty { value += " (not tested: \(untested.joined(separator: " ")))" }
     row("tls protocols", value)
+    if tls.resumes > 0 {
+      let times = tls.resumes == 1 ? "once" : "\(tls.resumes) times"
+      row(
+        "tls rate limit",
+        "waited \(times) (\(secondsText(tls.resumeWait)) s in all), then resumed")
+    }
     if let preference = tls.serverPreference {
       row("tls cipher order", preference ? "server's" : "client's")
     }
@@ -556,6 +479,18 @@ enum TextReport {
       }
     }
     for note in tls.notes { line("    note: \(note)") }
+  }
+
+  /// A duration in seconds, with milliseconds when it has any (`122`, `4.5`).
+  static func secondsText(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let milliseconds = attoseconds / 1_000_000_000_000_000
+    guard milliseconds > 0 else { return "\(seconds)" }
+    var digits = String(milliseconds)
+    digits = String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+    // At most three digits to drop.
+    while digits.hasSuffix("0") { digits.removeLast() }
+    return "\(seconds).\(digits)"
   }
 
   private static func oracleRow(

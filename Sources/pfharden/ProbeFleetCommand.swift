@@ -155,7 +155,7 @@ extension ProbeCommand {
         console.out(TextReport.render(report, verbose: invocation.verbose))
         console.out("\n")
       }
-      if let failure = report.failure {
+      if let failure = report.failure?.reason {
         console.err(
           "pfharden probe: error: \(single ? "" : "\(target): ")could not complete: \(failure)\n")
         worst = CLI.ExitCode.failure

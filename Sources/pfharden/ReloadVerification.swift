@@ -76,7 +76,7 @@ enum ReloadVerification {
       return "\(target.service): \(target.address) is not an address"
     }
     var options = ProbeOptions()
-    options.stepTimeoutNanoseconds = stepSeconds * 1_000_000_000
+    options.stepTimeout = .seconds(stepSeconds)
     let connector = TCPConnector(address: socket)
     let place = "\(target.service) (\(target.address) port \(target.port))"
     guard let mode = target.tls else {
@@ -98,7 +98,7 @@ enum ReloadVerification {
 
   /// Whether the listener greets with 220 within the step timeout.
   static func greets(_ connector: TCPConnector, options: ProbeOptions) -> Bool {
-    let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: options.clock)
+    let deadline = Deadline.after(options.stepTimeout, clock: options.clock)
     guard let transport = try? connector.connect(deadline: deadline) else { return false }
     defer { transport.close() }
     var received: [UInt8] = []

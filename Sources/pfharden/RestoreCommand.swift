@@ -7,41 +7,79 @@ import Glibc
 
 /// `pfharden restore BACKUP`: main.cf and master.cf back from a backup archive.
 enum RestoreCommand {
-  static let help = """
-    OVERVIEW: Put main.cf and master.cf back, byte for byte, from a backup archive
-    that 'pfharden backup' or 'pfharden apply' wrote. Shows the diff first, backs
-    up the current files (so a restore can be undone the same way), writes
-    atomically (mode, owner and symbolic links kept), validates with postconf
-    and puts the current files back on any new warning. Only main.cf and
-    master.cf are taken from the archive; nothing else is extracted.
+  /// The options of `pfharden restore`.
+  enum Option {
+    static let dryRun = CommandOption(
+      names: ["--dry-run"], value: nil, help: "Show the unified diff; write nothing.")
+    static let yes = CommandOption(
+      names: ["-y", "--yes"], value: nil, help: "Do not ask before writing.")
+    static let reload = CommandOption(
+      names: ["--reload"], value: nil,
+      help:
+        "Reload or restart Postfix as the restored files need (only the instance that runs "
+        + "DIR), connect to each listener, and put the current files back when that fails.")
+    static let backupDir = CommandOption(
+      names: ["--backup-dir"], value: "DIR",
+      help: "Where the backup of the current files goes (default: /var/backups/pfharden).",
+      completion: .directory)
+  }
 
-    USAGE: pfharden restore BACKUP [-c DIR] [--dry-run] [--yes] [--reload]
-                            [--backup-dir DIR]
+  /// The command line of `pfharden restore`.
+  static let spec = CommandSpec(
+    name: "restore",
+    summary:
+      "Put main.cf and master.cf back from a backup archive safely: diff, backup, atomic "
+      + "writes, validation.",
+    overview: """
+      Put main.cf and master.cf back, byte for byte, from a backup archive
+      that 'pfharden backup' or 'pfharden apply' wrote. Shows the diff first, backs
+      up the current files (so a restore can be undone the same way), writes
+      atomically (mode, owner and symbolic links kept), validates with postconf
+      and puts the current files back on any new warning. Only main.cf and
+      master.cf are taken from the archive; nothing else is extracted.
+      """,
+    usage: """
+      pfharden restore BACKUP [-c DIR] [--dry-run] [--yes] [--reload]
+                              [--backup-dir DIR] [--quiet]
+      """,
+    preamble: [
+      HelpSection(
+        "ARGUMENTS",
+        """
 
-    ARGUMENTS:
-      BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive.
+          BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive.
+        """)
+    ],
+    options: [
+      .configDirectory, Option.dryRun, Option.yes, Option.reload, Option.backupDir, .quiet,
+    ],
+    sections: [
+      HelpSection(
+        "NEXT STEP",
+        """
+        without --reload, run 'postfix reload' afterwards (a full restart,
+        'postfix stop; postfix start', when inet_interfaces or inet_protocols
+        changed; restore says which).
+        """),
+      HelpSection(
+        "EXIT STATUS",
+        """
+        0 restored or nothing to change, 2 could not complete (nothing
+        changed), 64 usage error.
+        """),
+    ],
+    conflicts: [
+      OptionConflict(
+        option: Option.dryRun, other: Option.yes,
+        reason: "--dry-run writes nothing, so there is nothing to confirm"),
+      OptionConflict(
+        option: Option.dryRun, other: Option.reload,
+        reason: "--dry-run writes nothing, so there is nothing to reload"),
+    ],
+    arguments: .file)
 
-    OPTIONS:
-      -c DIR                  The configuration directory (default: $MAIL_CONFIG,
-                              else /etc/postfix).
-      --dry-run               Show the unified diff; write nothing.
-      -y, --yes               Do not ask before writing.
-      --reload                Reload or restart Postfix as the restored files
-                              need (only the instance that runs DIR), connect to
-                              each listener, and put the current files back when
-                              that fails.
-      --backup-dir DIR        Where the backup of the current files goes
-                              (default: /var/backups/pfharden).
-      -h, --help              Show this help.
-
-    NEXT STEP: without --reload, run 'postfix reload' afterwards (a full restart,
-    'postfix stop; postfix start', when inet_interfaces or inet_protocols
-    changed; restore says which).
-
-    EXIT STATUS: 0 restored or nothing to change, 2 could not complete (nothing
-    changed), 64 usage error.
-
-    """
+  /// `--help`.
+  static var help: String { HelpText.render(spec) }
 
   struct Invocation: Equatable {
     var archive = ""
@@ -50,6 +88,8 @@ enum RestoreCommand {
     var yes = false
     var reload = false
     var backupDirectory = Backup.defaultDestination
+    /// `--quiet`: no progress on standard error.
+    var quiet = false
   }
 
   enum Parsed: Equatable {
@@ -77,6 +117,21 @@ enum RestoreCommand {
     arguments: [String], console: inout Console,
     executor: (ApplyExecutor.Validator?) -> ApplyExecutor
   ) -> Int32 {
+    run(arguments: arguments, console: &console, executor: executor, terminal: nil)
+  }
+
+  /// Runs the command with an injected executor, told whether standard error is a
+  /// terminal (progress tests).
+  /// - Parameters:
+  ///   - arguments: The arguments after `restore`.
+  ///   - console: Where output goes.
+  ///   - executor: Builds the executor from the validator.
+  ///   - terminal: Whether standard error is a terminal; nil asks the console.
+  /// - Returns: The exit status.
+  static func run(
+    arguments: [String], console: inout Console,
+    executor: (ApplyExecutor.Validator?) -> ApplyExecutor, terminal: Bool?
+  ) -> Int32 {
     switch parse(arguments, environment: console.environment) {
     case .help:
       console.out(help)
@@ -84,8 +139,13 @@ enum RestoreCommand {
     case .usage(let message):
       return CLI.usageError("restore", message, console: &console)
     case .run(let invocation):
+      let progress = ProgressReporter(
+        tool: "restore", console: console, quiet: invocation.quiet, terminal: terminal)
+      defer { console.keep(progress) }
       do {
-        return try execute(invocation, console: &console, executor: executor)
+        defer { progress.end() }
+        return try execute(
+          invocation, console: &console, executor: executor, progress: progress)
       } catch let error as PostfixHardeningError where error.code == .invalidRequest {
         return CLI.usageError("restore", error.reason, console: &console)
       } catch {
@@ -97,7 +157,8 @@ enum RestoreCommand {
 
   static func execute(
     _ invocation: Invocation, console: inout Console,
-    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor
+    executor makeExecutor: (ApplyExecutor.Validator?) -> ApplyExecutor,
+    progress: ProgressReporter? = nil
   ) throws -> Int32 {
     let directory = invocation.directory
     let archive = Printable.sanitize(invocation.archive.utf8)
@@ -151,9 +212,12 @@ enum RestoreCommand {
         configDirectory: directory, configuration: current)
     }
     let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
+    progress?.begin(
+      "backing up, writing" + (postconf == nil ? "" : " and validating with postconf"))
     let result = try Restore.execute(
       plan, backupDestination: invocation.backupDirectory, postconf: postconf,
       host: host, executor: executor)
+    progress?.end()
     for note in result.notes { console.err("pfharden restore: note: \(note)\n") }
     if let backup = result.backup {
       console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
@@ -169,7 +233,7 @@ enum RestoreCommand {
     }
     return ApplyCommand.reload(
       plan: plan.files, directory: directory, catalog: catalog, host: host, executor: executor,
-      tool: "restore", console: &console)
+      tool: "restore", progress: progress, console: &console)
   }
 
   /// Parses the arguments after `restore`.
@@ -180,30 +244,21 @@ enum RestoreCommand {
   static func parse(_ arguments: [String], environment: [String: String]) -> Parsed {
     var invocation = Invocation()
     invocation.directory = CLI.defaultConfigDirectory(environment: environment)
-    var archive: String?
-    let items: [OptionScanner.Item]
-    switch OptionScanner.scan(
-      arguments, values: ["-c", "--backup-dir"],
-      flags: ["--dry-run", "--yes", "-y", "--reload", "--help", "-h"])
-    {
-    case .failure(let message): return .usage(message)
-    case .success(let scanned): items = scanned
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help: return .help
+    case .usage(let message): return .usage(message)
+    case .scanned(let items): scanned = items
     }
-    for item in items {
-      switch item {
-      case .flag("--help"), .flag("-h"): return .help
-      case .flag("--dry-run"): invocation.dryRun = true
-      case .flag("--reload"): invocation.reload = true
-      case .flag: invocation.yes = true
-      case .value("-c", let value): invocation.directory = value
-      case .value(_, let value): invocation.backupDirectory = value
-      case .positional(let value):
-        guard archive == nil else {
-          return .usage("unexpected argument '\(Printable.sanitize(value.utf8))'")
-        }
-        archive = value
-      }
-    }
+    let positionals = scanned.positionals
+    if positionals.count > 1 { return .usage(ScannedArguments.unexpected(positionals[1])) }
+    let archive = positionals.first
+    invocation.directory = scanned.value(of: .configDirectory) ?? invocation.directory
+    invocation.dryRun = scanned.contains(Option.dryRun)
+    invocation.yes = scanned.contains(Option.yes)
+    invocation.reload = scanned.contains(Option.reload)
+    invocation.backupDirectory = scanned.value(of: Option.backupDir) ?? invocation.backupDirectory
+    invocation.quiet = scanned.contains(.quiet)
     guard let archive, !archive.isEmpty else {
       return .usage("missing BACKUP (a postfix-YYYY-MM-DD[-N].tar.gz archive)")
     }

@@ -3,28 +3,38 @@ import PostfixHardening
 
 /// `pfharden version`: which Postfix this is about.
 enum VersionCommand {
-  static let help = """
-    OVERVIEW: Show the Postfix version: the installed one, or mail_version from a
-    snapshot or a backup archive ('pfharden backup' writes both).
+  /// The command line of `pfharden version`.
+  static let spec = CommandSpec(
+    name: "version",
+    summary: "Show the Postfix version (installed, or from a snapshot or backup archive).",
+    overview: """
+      Show the Postfix version: the installed one, or mail_version from a
+      snapshot or a backup archive ('pfharden backup' writes both).
+      """,
+    usage: "pfharden version [-c DIR] [SNAPSHOT|BACKUP]",
+    preamble: [
+      HelpSection(
+        "ARGUMENTS",
+        """
 
-    USAGE: pfharden version [-c DIR] [SNAPSHOT|BACKUP]
+          SNAPSHOT                A postconf-YYYY-MM-DD[-N] snapshot.
+          BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive: the version
+                                  comes from the snapshot next to it; without one,
+                                  from the settings computed in process (an archive
+                                  does not record the version: that is the version
+                                  of the defaults used, which the output says).
+        """)
+    ],
+    options: [
+      CommandOption.configDirectory.described(
+        "The configuration directory whose postconf is asked (default: $MAIL_CONFIG, else "
+          + "/etc/postfix).")
+    ],
+    sections: [HelpSection("EXIT STATUS", "0 version shown, 2 could not tell, 64 usage error.")],
+    arguments: .file)
 
-    ARGUMENTS:
-      SNAPSHOT                A postconf-YYYY-MM-DD[-N] snapshot.
-      BACKUP                  A postfix-YYYY-MM-DD[-N].tar.gz archive: the version
-                              comes from the snapshot next to it; without one,
-                              from the settings computed in process (an archive
-                              does not record the version: that is the version
-                              of the defaults used, which the output says).
-
-    OPTIONS:
-      -c DIR                  The configuration directory whose postconf is asked
-                              (default: $MAIL_CONFIG, else /etc/postfix).
-      -h, --help              Show this help.
-
-    EXIT STATUS: 0 version shown, 2 could not tell, 64 usage error.
-
-    """
+  /// `--help`.
+  static var help: String { HelpText.render(spec) }
 
   /// Runs the command.
   /// - Parameters:
@@ -33,23 +43,21 @@ enum VersionCommand {
   /// - Returns: The exit status.
   static func run(arguments: [String], console: inout Console) -> Int32 {
     var directory = console.environment["MAIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-    var snapshot: String?
-    switch OptionScanner.scan(arguments, values: ["-c"], flags: ["--help", "-h"]) {
-    case .failure(let message):
+    let scanned: ScannedArguments
+    switch spec.scan(arguments) {
+    case .help:
+      console.out(help)
+      return CLI.ExitCode.clean
+    case .usage(let message):
       return usage(message, console: &console)
-    case .success(let items):
-      for item in items {
-        switch item {
-        case .flag:
-          console.out(help)
-          return CLI.ExitCode.clean
-        case .value(_, let value): directory = value
-        case .positional(let value):
-          guard snapshot == nil else { return usage("one snapshot only", console: &console) }
-          snapshot = value
-        }
-      }
+    case .scanned(let items):
+      scanned = items
     }
+    directory = scanned.value(of: .configDirectory) ?? directory
+    guard scanned.positionals.count <= 1 else {
+      return usage("one snapshot only", console: &console)
+    }
+    let snapshot = scanned.positionals.first
     if let snapshot, BackupArchive.isArchive(snapshot) {
       return archiveVersion(snapshot, directory: directory, console: &console)
     }

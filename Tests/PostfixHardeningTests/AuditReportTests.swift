@@ -41,6 +41,63 @@ import Testing
     #expect(apart.findings.contains { $0.id == RuleID.disableVRFY })
   }
 
+  @Test func aSuppressionOfARuleThatReadsTheEntryIsNotReported() throws {
+    let report = F.audit(try F.configuration("suppressed"))
+    #expect(!report.findings.contains { $0.id == RuleID.ineffectiveSuppression })
+  }
+
+  @Test func aSuppressionThatSilencesNothingIsReported() throws {
+    let main = try F.hardenedMain(
+      appending: """
+        # pfharden: ignore disable-vrfy, banner-disclosure
+        smtpd_banner = $myhostname ESMTP $mail_name
+        # pfharden: ignore disabel-vrfy
+        disable_vrfy_command = no
+
+        """)
+    let lines = main.split(separator: "\n", omittingEmptySubsequences: false)
+    let first = try #require(lines.firstIndex { $0.hasPrefix("# pfharden: ignore disable-") }) + 1
+    let report = F.audit(try F.configuration(main: main))
+    let ineffective = report.findings.filter { $0.id == RuleID.ineffectiveSuppression }
+    #expect(
+      ineffective.map(\.message) == [
+        "'# pfharden: ignore disable-vrfy' is above smtpd_banner, which disable-vrfy does not read: it silences nothing",
+        "'# pfharden: ignore disabel-vrfy' names no rule: it silences nothing",
+      ])
+    #expect(ineffective.map(\.line) == [first, first + 2])
+    #expect(ineffective.allSatisfy { $0.severity == .warning && $0.file == "main.cf" })
+    // The rule the comment does name still silences its finding; the typo silences nothing.
+    #expect(!report.findings.contains { $0.id == RuleID.bannerDisclosure })
+    #expect(report.findings.contains { $0.id == RuleID.disableVRFY })
+  }
+
+  @Test func aRestrictionClassCountsAsReadByTheRulesThatFollowClasses() throws {
+    let main = try F.hardenedMain(
+      appending: """
+        smtpd_restriction_classes = relayers
+        # pfharden: ignore open-relay
+        relayers = permit_mynetworks, reject_unauth_destination
+        # pfharden: ignore helo-required
+        mynetworks_style = host
+
+        """)
+    let report = F.audit(try F.configuration(main: main))
+    let ineffective = report.findings.filter { $0.id == RuleID.ineffectiveSuppression }
+    #expect(ineffective.map(\.parameter) == ["mynetworks_style"], "\(ineffective)")
+  }
+
+  @Test func aMasterCFSuppressionMustNameARule() throws {
+    let master = try F.hardenedMaster().replacingFirst(
+      "\nsubmission inet", with: "\n# pfharden: ignore helo-required, no-such-rule\nsubmission inet"
+    )
+    let report = F.audit(try F.configuration(main: try F.hardenedMain(), master: master))
+    let ineffective = report.findings.filter { $0.id == RuleID.ineffectiveSuppression }
+    #expect(ineffective.count == 1)
+    #expect(ineffective.first?.file == "master.cf")
+    #expect(ineffective.first?.service == "submission/inet")
+    #expect(ineffective.first?.message.contains("ignore no-such-rule' names no rule") == true)
+  }
+
   @Test func masterCFSuppression() throws {
     let master = try F.hardenedMaster().replacingFirst(
       "\nsubmission inet", with: "\n# pfharden: ignore helo-required\nsubmission inet"

@@ -55,6 +55,21 @@ import Testing
     #expect(growth.ratio < 10, "500: \(growth.small) s, 2000: \(growth.large) s")
   }
 
+  @Test func manyRestrictionClassesAreLinear() throws {
+    let growth = try Self.growth(2000) { count in
+      var main = "mynetworks = 127.0.0.0/8\nsmtpd_restriction_classes ="
+      for index in 0..<count { main += " zz_class_\(Self.digits(index))" }
+      main += "\nsmtpd_recipient_restrictions = zz_class_00000, permit\n"
+      for index in 0..<count {
+        main += "zz_class_\(Self.digits(index)) = "
+        main += "check_client_access hash:/etc/postfix/a\(index),\n"
+        main += "    permit_mynetworks, reject_unauth_destination\n"
+      }
+      return try F.configuration(main: main, master: Self.stockMaster)
+    }
+    #expect(growth.ratio < 10, "2000: \(growth.small) s, 8000: \(growth.large) s")
+  }
+
   @Test func unknownOverridesOfOneServiceAreLinear() throws {
     let growth = try Self.growth(500) { count in
       var master = Self.stockMaster + "submission inet n - y - - smtpd\n"

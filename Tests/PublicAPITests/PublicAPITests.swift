@@ -67,7 +67,7 @@ import Testing
     let address = try #require(SocketAddress.numeric("127.0.0.1", port: port))
     var options = ProbeOptions()
     options.analyseTLS = false
-    options.totalTimeoutNanoseconds = 20_000_000_000
+    options.totalTimeout = .seconds(20)
     let report = Prober(connector: TCPConnector(address: address), options: options)
       .run(host: "127.0.0.1", port: port)
     #expect(!report.isComplete)

@@ -67,7 +67,7 @@ import Testing
     #expect(!report.findings.contains { $0.id == "starttls-not-offered" })
     // 454 is temporary: one try and two retries after the back-off, then the verdict.
     #expect(report.tls?.connections == 3)
-    let backoff = ProbeOptions().initialBackoffNanoseconds
+    let backoff = ProbeOptions().initialBackoff.clampedNanoseconds
     #expect(clock.now() - start >= backoff * 5)
     let object = try json(report)
     let starttls = try #require(object["starttls"] as? [String: Any])
@@ -142,7 +142,7 @@ import Testing
     #expect(finding.message.contains("deadline"), "\(finding.message)")
     #expect(report.tls?.connections == 5)
     // One step timeout per handshake, and no more.
-    #expect(clock.now() - start <= 6 * ProbeOptions().stepTimeoutNanoseconds)
+    #expect(clock.now() - start <= 6 * ProbeOptions().stepTimeout.clampedNanoseconds)
   }
 
   @Test func alertsOnEveryVersionAreAnError() throws {

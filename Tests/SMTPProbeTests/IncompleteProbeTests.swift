@@ -63,10 +63,10 @@ import Testing
     }
     var options = ProbeOptions.scripted(clock)
     options.analyseTLS = true
-    options.totalTimeoutNanoseconds = 120_000_000_000
+    options.totalTimeout = .seconds(120)
     let start = clock.now()
     let report = probe(connector, options)
-    #expect(clock.now() - start <= options.totalTimeoutNanoseconds + 10_000_000_000)
+    #expect(clock.now() - start <= options.totalTimeout.clampedNanoseconds + 10_000_000_000)
     #expect(report.failure?.code == .timeout, "\(String(describing: report.failure))")
     let relay = try #require(check(report, "open-relay"))
     #expect(relay.state == .partial || relay.state == .notRun)
@@ -187,11 +187,5 @@ import Testing
         "banner", "ehlo", "vrfy", "expn", "helo-required", "rcpt-enumeration", "open-relay",
       ])
     #expect(report.checks.allSatisfy { $0.state == .ran })
-  }
-
-  @Test func errorsDescribeThemselvesWithoutDebugText() {
-    let error = SMTPProbeError(.timeout, "recv: deadline passed")
-    #expect("\(error)" == "recv: deadline passed")
-    #expect(!"\(error)".contains("SMTPProbeError("))
   }
 }

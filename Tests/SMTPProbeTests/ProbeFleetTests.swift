@@ -195,9 +195,9 @@ import Testing
     options.analyseTLS = false
     // Silent servers and limits far longer than the test: only the
     // cancellation can end these probes (their failure says which it was).
-    options.stepTimeoutNanoseconds = 600_000_000_000
-    options.sessionTimeoutNanoseconds = 600_000_000_000
-    options.totalTimeoutNanoseconds = 600_000_000_000
+    options.stepTimeout = .seconds(600)
+    options.sessionTimeout = .seconds(600)
+    options.totalTimeout = .seconds(600)
     let jobs = (0..<4).map { ProbeFleetJob(host: "127.0.0.\($0 + 2)", port: 25, options: options) }
     let opened = OpenedCounter()
     let fleet = ProbeFleet(concurrency: 2) { _ in SilentConnector(opened: opened) }
@@ -232,9 +232,9 @@ import Testing
     var options = ProbeOptions()
     options.analyseTLS = false
     // Only the cancellation can end this probe before ten minutes.
-    options.stepTimeoutNanoseconds = 600_000_000_000
-    options.sessionTimeoutNanoseconds = 600_000_000_000
-    options.totalTimeoutNanoseconds = 600_000_000_000
+    options.stepTimeout = .seconds(600)
+    options.sessionTimeout = .seconds(600)
+    options.totalTimeout = .seconds(600)
     let opened = OpenedCounter()
     let silent = Prober(connector: SilentConnector(opened: opened), options: options)
     let task = Task { await silent.run(host: "127.0.0.1", port: 25) }
@@ -279,8 +279,8 @@ import Testing
     RefusalCounter.shared.reset()
     let refusingClock = VirtualClock()
     var refusingOptions = ProbeOptions.scripted(refusingClock)
-    refusingOptions.initialBackoffNanoseconds = 1_000_000_000
-    refusingOptions.maxBackoffNanoseconds = 30_000_000_000
+    refusingOptions.initialBackoff = .seconds(1)
+    refusingOptions.maxBackoff = .seconds(30)
     refusingOptions.greetingRetries = 1
     let before = refusingClock.now()
     let jobs = [

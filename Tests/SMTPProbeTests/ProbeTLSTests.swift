@@ -163,7 +163,7 @@ import Testing
     _ = tls
     let report = Prober(connector: connector, options: options(clock) { $0.tlsOnly = true }).run(
       host: "127.0.0.1", port: 25)
-    let backoff = ProbeOptions().initialBackoffNanoseconds
+    let backoff = ProbeOptions().initialBackoff.clampedNanoseconds
     // Two back-offs, then the scan stops: 1 SMTP connection + 3 TLS attempts.
     #expect(report.connections == 4)
     #expect(clock.now() >= 1_000_000_000 + backoff * 5)

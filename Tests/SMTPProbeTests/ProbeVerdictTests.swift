@@ -111,7 +111,7 @@ import Testing
     let (report, connector) = probe(server) { $0.xclientAddress = "203.0.113.5" }
     // RCPT 1 is the RCPT enumeration's control; 4 falls in the first relay session.
     #expect(report.transcript.contains { $0.reply?.code == 421 })
-    #expect(clock.now() - start >= ProbeOptions().initialBackoffNanoseconds)
+    #expect(clock.now() - start >= ProbeOptions().initialBackoff.clampedNanoseconds)
     #expect(report.openRelay?.attempts.filter { $0.outcome == .notTested }.isEmpty == true)
     // The form that met the 421 was tried again in the next session.
     #expect(report.openRelay?.verdict == .closed)
@@ -170,7 +170,7 @@ import Testing
     #expect(report.banner?.reply.code == 421)
     #expect(report.connections == 2)  // one retry after a back-off
     #expect(connector.transports.count == 2)
-    #expect(clock.now() - start >= ProbeOptions().initialBackoffNanoseconds)
+    #expect(clock.now() - start >= ProbeOptions().initialBackoff.clampedNanoseconds)
     #expect(report.findings.contains { $0.id == "greeting-refused" })
     #expect(
       !report.findings.contains {
@@ -192,7 +192,7 @@ import Testing
     let (report, _) = probe(FakePostfix(greeting: [.silence]))
     #expect(report.failure?.code == .timeout)
     #expect(report.connections == 1)
-    #expect(clock.now() - start == ProbeOptions().stepTimeoutNanoseconds)
+    #expect(clock.now() - start == ProbeOptions().stepTimeout.clampedNanoseconds)
   }
 
   @Test func connectionBudgetIsNeverExceeded() {
@@ -246,9 +246,10 @@ import Testing
     #expect(report.findings.contains { $0.id == "implicit-tls" })
     // The SMTP checks go on inside TLS on the same connection; a port silent to the
     // ClientHello as well lets them run no further than the handshake's deadline.
+    let options = ProbeOptions()
     #expect(
       clock.now() - start
-        == ProbeOptions().implicitTLSListenNanoseconds + ProbeOptions().stepTimeoutNanoseconds)
+        == (options.implicitTLSListen + options.stepTimeout).clampedNanoseconds)
     #expect(report.checks.first { $0.check == "banner" }?.state == .notRun)
     #expect(report.checks.first { $0.check == "implicit-tls" }?.state == .ran)
     #expect(!report.isComplete)
@@ -261,7 +262,7 @@ import Testing
     #expect(report.failure?.reason.contains("no TLS answer to a ClientHello") == true)
     #expect(report.tlsMode == .none)
     #expect(report.connections == 1)
-    #expect(clock.now() - start == ProbeOptions().stepTimeoutNanoseconds)
+    #expect(clock.now() - start == ProbeOptions().stepTimeout.clampedNanoseconds)
     // The ClientHello is a TLS handshake record.
     #expect(connector.transports.first?.receivedBytes.first == 0x16)
   }

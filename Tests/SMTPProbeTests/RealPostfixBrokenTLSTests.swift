@@ -44,8 +44,8 @@ struct RealPostfixBrokenTLSTests {
   func probe(_ instance: PostfixInstance) -> ProbeReport {
     var options = ProbeOptions()
     options.tlsOnly = true
-    options.stepTimeoutNanoseconds = 5_000_000_000
-    options.initialBackoffNanoseconds = 100_000_000
+    options.stepTimeout = .seconds(5)
+    options.initialBackoff = .milliseconds(100)
     return Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
   }
 

@@ -42,7 +42,7 @@ struct RealPostfixDualCertificateTests {
 
     var options = ProbeOptions()
     options.tlsOnly = true
-    options.stepTimeoutNanoseconds = 5_000_000_000
+    options.stepTimeout = .seconds(5)
     let report = Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
     let why = Comment(rawValue: report.json() + "\nmaillog:\n" + instance.log())
     let tls = try #require(report.tls, why)

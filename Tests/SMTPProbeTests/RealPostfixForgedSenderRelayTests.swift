@@ -18,7 +18,7 @@ struct RealPostfixForgedSenderRelayTests {
     var options = ProbeOptions()
     options.xclientAddress = xclient
     options.analyseTLS = false
-    options.stepTimeoutNanoseconds = 5_000_000_000
+    options.stepTimeout = .seconds(5)
     return Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
   }
 

@@ -29,7 +29,7 @@ struct RealPostfixPostscreenTests {
 
     var options = ProbeOptions()
     options.analyseTLS = false
-    options.stepTimeoutNanoseconds = 15_000_000_000
+    options.stepTimeout = .seconds(15)
     let report = Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
     let why = Comment(rawValue: report.json() + "\nmaillog:\n" + instance.log())
     #expect(report.postscreen?.passed == true, why)

@@ -12,7 +12,7 @@ struct RealPostfixProbeTests {
   func probe(_ instance: PostfixInstance, xclient: String? = nil) -> ProbeReport {
     var options = ProbeOptions()
     options.xclientAddress = xclient
-    options.stepTimeoutNanoseconds = 5_000_000_000
+    options.stepTimeout = .seconds(5)
     return Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
   }
 

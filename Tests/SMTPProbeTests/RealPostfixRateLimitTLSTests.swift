@@ -29,9 +29,9 @@ struct RealPostfixRateLimitTLSTests {
 
     var options = ProbeOptions()
     options.tlsOnly = true
-    options.stepTimeoutNanoseconds = 5_000_000_000
-    options.initialBackoffNanoseconds = 200_000_000
-    options.totalTimeoutNanoseconds = 60_000_000_000
+    options.stepTimeout = .seconds(5)
+    options.initialBackoff = .milliseconds(200)
+    options.totalTimeout = .seconds(60)
     let report = Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
     let why = Comment(rawValue: report.json() + "\nmaillog:\n" + instance.log())
     let tls = try #require(report.tls, why)

@@ -20,8 +20,8 @@ struct RealPostfixTLSProbeTests {
   ) -> ProbeReport {
     var options = ProbeOptions()
     options.xclientAddress = xclient
-    options.stepTimeoutNanoseconds = 5_000_000_000
-    options.initialBackoffNanoseconds = 100_000_000
+    options.stepTimeout = .seconds(5)
+    options.initialBackoff = .milliseconds(100)
     configure(&options)
     return Prober.probe(host: "127.0.0.1", port: port, options: options)
   }

@@ -24,7 +24,7 @@ struct RealPostfixTLSTests {
     let beforeProbe = instance.loggedConnections()
     var options = ProbeOptions()
     options.tlsOnly = true
-    options.stepTimeoutNanoseconds = 5_000_000_000
+    options.stepTimeout = .seconds(5)
     let started = Date()
     let report = Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
     let ours = Date().timeIntervalSince(started)

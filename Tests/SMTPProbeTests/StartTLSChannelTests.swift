@@ -14,7 +14,7 @@ import Testing
     -> TLSChannelOpener
   {
     var options = ProbeOptions.scripted(clock)
-    options.stepTimeoutNanoseconds = Self.step
+    options.stepTimeout = .nanoseconds(Self.step)
     return TLSChannelOpener(connector: connector, mode: mode, options: options)
   }
 
@@ -187,7 +187,7 @@ import Testing
     defer { server.stop() }
     let address = try #require(SocketAddress.numeric("127.0.0.1", port: server.port))
     var options = ProbeOptions()
-    options.stepTimeoutNanoseconds = 300_000_000
+    options.stepTimeout = .milliseconds(300)
     let opener = TLSChannelOpener(
       connector: TCPConnector(address: address), mode: .startTLS, options: options)
     let start = Date()

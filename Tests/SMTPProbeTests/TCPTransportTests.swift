@@ -160,7 +160,7 @@ import Testing
     }
     defer { server.stop() }
     var options = ProbeOptions()
-    options.stepTimeoutNanoseconds = 2_000_000_000
+    options.stepTimeout = .seconds(2)
     let report = Prober.probe(host: "127.0.0.1", port: server.port, options: options)
     #expect(report.failure == nil)
     #expect(report.connections == server.connections)

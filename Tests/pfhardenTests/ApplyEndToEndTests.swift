@@ -98,7 +98,7 @@ struct ApplyEndToEndTests {
     var options = ProbeOptions()
     options.role = .relay
     options.xclientAddress = xclient
-    options.stepTimeoutNanoseconds = 5_000_000_000
+    options.stepTimeout = .seconds(5)
     return Prober.probe(host: "127.0.0.1", port: instance.port, options: options)
   }
 }

@@ -63,9 +63,9 @@ import Testing
       Issue.record("not parsed")
       return
     }
-    #expect(given.options.totalTimeoutNanoseconds == 300_000_000_000)
-    #expect(given.options.stepTimeoutNanoseconds == 9_500_000_000)
-    #expect(given.options.sessionTimeoutNanoseconds == 60_000_000_000)
+    #expect(given.options.totalTimeout == .seconds(300))
+    #expect(given.options.stepTimeout == .milliseconds(9500))
+    #expect(given.options.sessionTimeout == .seconds(60))
     guard
       case .run(let both) = ProbeCommand.parse([
         "127.0.0.1", "--total-timeout", "20", "--timeout", "5",
@@ -74,8 +74,8 @@ import Testing
       Issue.record("not parsed")
       return
     }
-    #expect(both.options.totalTimeoutNanoseconds == 20_000_000_000)
-    #expect(both.options.sessionTimeoutNanoseconds == 20_000_000_000)
+    #expect(both.options.totalTimeout == .seconds(20))
+    #expect(both.options.sessionTimeout == .seconds(20))
     let refused = probeCommand(["127.0.0.1", "--timeout", "30", "--total-timeout", "20"])
     #expect(refused.status == 64)
     #expect(refused.stderr.contains("must not exceed --total-timeout"), "\(refused.stderr)")
@@ -336,7 +336,7 @@ import Testing
     var console = Console.capturing()
     let status = ProbeCommand.run(
       arguments: arguments, console: &console,
-      configure: { $0.initialBackoffNanoseconds = 50_000_000 },
+      configure: { $0.initialBackoff = .milliseconds(50) },
       probe: { host, port, options in Prober.probe(host: host, port: port, options: options) })
     return Result(
       status: status, stdout: String(decoding: console.stdout, as: UTF8.self),

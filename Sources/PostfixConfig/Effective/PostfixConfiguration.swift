@@ -83,7 +83,18 @@ public struct PostfixConfiguration: Sendable {
   /// The live master.cf services, in file order.
   public let services: [Service]
   /// What `postconf -n` would warn about for these files (text after `warning: `).
-  public let warnings: [Diagnostic]
+  ///
+  /// Built on each use from compact storage: a file with 100,000 unused
+  /// names has as many warnings, kept as one buffer of text, not as many
+  /// strings.
+  public var warnings: [Diagnostic] {
+    var list: [Diagnostic] = []
+    list.reserveCapacity(warningTexts.count)
+    warningTexts.visit { list.append(Diagnostic(.warning, file: nil, line: nil, message: $0)) }
+    return list
+  }
+  /// The warnings' texts, one after the other.
+  let warningTexts: WarningTexts
   /// A fatal error `postconf` would stop with, if any.
   public let fatal: String?
 
@@ -107,11 +118,11 @@ public struct PostfixConfiguration: Sendable {
     self.catalog = catalog
     self.configDirectory = configDirectory
     let run = Self.postconfRun(
-      mainCF: mainCF.serialized(), masterCF: masterCF?.serialized(), catalog: catalog, host: host,
-      configDirectory: configDirectory)
+      mainCF: mainCF.serialized(), masterCF: masterCF?.serialized(), parsedMasterCF: masterCF,
+      catalog: catalog, host: host, configDirectory: configDirectory)
     self.model = run.model
     self.fatal = run.fatal
-    self.warnings = run.warnings
+    self.warningTexts = run.warnings
     let built = run.model
     var entryByLine: [Int: MasterCF.Entry] = [:]
     for entry in masterCF?.entries ?? [] where entryByLine[entry.firstLine] == nil {
@@ -119,7 +130,8 @@ public struct PostfixConfiguration: Sendable {
     }
     self.services = (run.master?.services ?? []).map { service in
       let entry = entryByLine[service.line]
-      let privateField = entry?.arguments.count ?? 0 > 2 ? entry?.arguments[2] : nil
+      // Field 3 alone: not the whole argument list, once per service.
+      let privateField = entry.flatMap { $0.argv.count > 2 ? Array($0.argv[2]) : nil }
       return Service(
         name: service.name, type: service.type, command: service.command, line: service.line,
         isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
@@ -133,33 +145,62 @@ public struct PostfixConfiguration: Sendable {
   /// - Parameters:
   ///   - mainCF: main.cf's bytes.
   ///   - masterCF: master.cf's bytes, if there is one.
+  ///   - parsedMasterCF: master.cf already parsed, used only when its bytes
+  ///     are exactly `masterCF` (it saves parsing the file again).
   ///   - catalog: Defaults and parameter metadata.
   ///   - host: Host facts for host-dependent defaults.
   ///   - configDirectory: The directory named in messages.
+  ///   - keep: Which warnings to keep (all when nil): a check for new
+  ///     warnings keeps only those, not a second copy of every old one.
   /// - Returns: The warnings (as ``warnings``) and the fatal error (as ``fatal``).
   package static func postconfDiagnostics(
-    mainCF: [UInt8], masterCF: [UInt8]?, catalog: ParameterCatalog, host: HostEnvironment,
-    configDirectory: String
+    mainCF: [UInt8], masterCF: [UInt8]?, parsedMasterCF: MasterCF? = nil,
+    catalog: ParameterCatalog, host: HostEnvironment,
+    configDirectory: String, keeping keep: ((String) -> Bool)? = nil
   ) -> (warnings: [Diagnostic], fatal: String?) {
     let run = postconfRun(
-      mainCF: mainCF, masterCF: masterCF, catalog: catalog, host: host,
-      configDirectory: configDirectory)
-    return (run.warnings, run.fatal)
+      mainCF: mainCF, masterCF: masterCF, parsedMasterCF: parsedMasterCF, catalog: catalog,
+      host: host, configDirectory: configDirectory, keeping: keep)
+    var warnings: [Diagnostic] = []
+    run.warnings.visit {
+      warnings.append(Diagnostic(.warning, file: nil, line: nil, message: $0))
+    }
+    return (warnings, run.fatal)
+  }
+
+  /// How many warnings ``warnings`` holds.
+  package var warningCount: Int { warningTexts.count }
+
+  /// Visits what `postconf -n` would warn about, in order, without building
+  /// ``warnings``.
+  /// - Parameter body: Receives each warning's text (after `warning: `).
+  package func forEachWarning(_ body: (String) throws -> Void) rethrows {
+    try warningTexts.visit(body)
   }
 
   /// postconf's reading of the files: its model, warnings and fatal error.
   private static func postconfRun(
-    mainCF: [UInt8], masterCF: [UInt8]?, catalog: ParameterCatalog, host: HostEnvironment,
-    configDirectory: String
-  ) -> (model: ParameterModel?, fatal: String?, warnings: [Diagnostic], master: PostconfMaster?) {
-    let inputs = PostconfInputs(
+    mainCF: [UInt8], masterCF: [UInt8]?, parsedMasterCF: MasterCF?, catalog: ParameterCatalog,
+    host: HostEnvironment, configDirectory: String, keeping keep: ((String) -> Bool)? = nil
+  ) -> (model: ParameterModel?, fatal: String?, warnings: WarningTexts, master: PostconfMaster?) {
+    var inputs = PostconfInputs(
       programName: "postconf", configDirectory: configDirectory, configDirectoryInjected: false,
       mainCF: .contents(mainCF),
       masterCF: masterCF.map { .contents($0) } ?? .unreadable("No such file or directory"),
       host: host, catalog: catalog)
+    // Only a document parsed from exactly these bytes stands in for them.
+    if let parsedMasterCF, let masterCF, parsedMasterCF.bytes == masterCF {
+      inputs.parsedMasterCF = parsedMasterCF
+    }
     var options = PostconfOptions()
     options.mode = [.mainParameters, .nonDefault]
     var session = PostconfSession(options: options, inputs: inputs)
+    // Each warning becomes a diagnostic as postconf writes it: a file with
+    // 100,000 unused names never holds its warnings as text twice.
+    let collected = WarningCollector(keep)
+    session.emit = { chunk in
+      if case .stderr(let line) = chunk { collected.add(line) }
+    }
     var built: ParameterModel?
     var fatal: String?
     do {
@@ -173,14 +214,8 @@ public struct PostfixConfiguration: Sendable {
     } catch {
       fatal = "\(error)"
     }
-    let prefix = Array("postconf: warning: ".utf8)
-    let warnings = session.outcome.stderr.split(separator: 0x0A).compactMap {
-      line -> Diagnostic? in
-      guard line.starts(with: prefix) else { return nil }
-      return Diagnostic(
-        .warning, file: nil, line: nil,
-        message: String(decoding: line.dropFirst(prefix.count), as: UTF8.self))
-    }
+    session.emit = nil
+    let warnings = collected.texts
     return (built, fatal, warnings, session.lastMaster)
   }
 
@@ -233,7 +268,7 @@ public struct PostfixConfiguration: Sendable {
       source = .masterCF(service: scope.service, type: scope.type, line: line ?? scope.line)
     } else if let explicit = model?.setting(name) ?? mainCF.value(of: name) {
       raw = explicit
-      source = .mainCF(line: index.mainLines[ByteKey(key)] ?? 0)
+      source = .mainCF(line: mainCF.effectiveLine(ofName: key) ?? 0)
     } else if let model, let id = model.names.find(name), model.isKnown(id) {
       raw = (try? model.defaultValue(of: id, mode: [])) ?? []
     } else if let parameter = catalog.parameter(name) {
@@ -298,8 +333,6 @@ final class SettingIndex: Sendable {
   let scopes: [ScopeKey: Int]
   /// Per service (name and type bytes), the line of the last `-o` of each name.
   let overrideLines: [ByteKey: [ByteKey: Int]]
-  /// The line of each main.cf name's effective entry.
-  let mainLines: [ByteKey: Int]
   let expanded = Mutex<[CacheKey: Expanded]>([:])
 
   init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
@@ -311,17 +344,15 @@ final class SettingIndex: Sendable {
     self.scopes = scopes
     var overrideLines: [ByteKey: [ByteKey: Int]] = [:]
     for entry in masterCF?.entries ?? [] where entry.isValid && entry.argv.count > 1 {
-      let key = Self.serviceKey(entry.argv[0].bytes, entry.argv[1].bytes)
-      for override in entry.overrides {
-        overrideLines[key, default: [:]][ByteKey(override.name)] = override.line
+      // Each name once, with the line of its last `-o` in the entry.
+      let merged = entry.mergedOverrides()
+      if merged.isEmpty { continue }
+      let key = Self.serviceKey(Array(entry.argv[0]), Array(entry.argv[1]))
+      for override in merged {
+        overrideLines[key, default: [:]][ByteKey(Array(override.name))] = override.line
       }
     }
     self.overrideLines = overrideLines
-    var mainLines: [ByteKey: Int] = [:]
-    for entry in mainCF.effectiveEntries where mainLines[ByteKey(entry.nameBytes)] == nil {
-      mainLines[ByteKey(entry.nameBytes)] = entry.line
-    }
-    self.mainLines = mainLines
   }
 
   static func serviceKey(_ service: [UInt8], _ type: [UInt8]) -> ByteKey {
@@ -355,5 +386,45 @@ extension PostconfSession {
     registerServices(lastMaster, into: &model)
     try registerUserParameters(into: &model)
     return model
+  }
+}
+
+/// Warning texts stored one after the other: one allocation for all of them,
+/// not one string each.
+struct WarningTexts: Sendable {
+  var bytes: [UInt8] = []
+  var ends: [Int] = []
+
+  var count: Int { ends.count }
+
+  mutating func append<C: Collection>(_ text: C) where C.Element == UInt8 {
+    bytes += text
+    ends.append(bytes.count)
+  }
+
+  func visit(_ body: (String) throws -> Void) rethrows {
+    var start = 0
+    for end in ends {
+      try body(String(decoding: bytes[start..<end], as: UTF8.self))
+      start = end
+    }
+  }
+}
+
+/// The warnings of one postconf run, collected while it runs.
+private final class WarningCollector {
+  static let prefix = Array("postconf: warning: ".utf8)
+  var texts = WarningTexts()
+  let keep: ((String) -> Bool)?
+
+  init(_ keep: ((String) -> Bool)?) { self.keep = keep }
+
+  /// Keeps the warning lines of one stderr write (those `keep` accepts).
+  func add(_ bytes: [UInt8]) {
+    for line in bytes.split(separator: 0x0A) where line.starts(with: Self.prefix) {
+      let text = line.dropFirst(Self.prefix.count)
+      if let keep, !keep(String(decoding: text, as: UTF8.self)) { continue }
+      texts.append(text)
+    }
   }
 }

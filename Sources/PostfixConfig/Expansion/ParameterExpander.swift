@@ -35,7 +35,7 @@
 ///   **known** (built-in or service-dependent) non-raw parameter, with the
 ///   branches the current values select. A failure there is fatal for the
 ///   whole command, before any output, even without `-x`. The same error in a
-///   user-defined name only yields the ``scan(_:isDefined:limits:)`` warnings.
+///   user-defined name only yields the `scan(_:isDefined:limits:)` warnings.
 /// - The start-up pass walks the parameters in Postfix's hash order and, for
 ///   each, first scans its value, then (if known) expands it; so a syntax
 ///   warning usually appears twice before the fatal.
@@ -142,7 +142,7 @@ public struct ParameterExpander {
   ///   - isDefined: Whether a name is known or set.
   ///   - limits: Resource bounds.
   /// - Returns: The observations in order.
-  public static func scan(
+  static func scan(
     _ value: [UInt8], isDefined: (String) -> Bool, limits: ExpansionLimits = .default
   ) -> ScanResult {
     tracedScan(value, isDefined: isDefined, limits: limits).result

@@ -5,9 +5,9 @@
 /// order, `warning: <text>` or (for an undefined reference)
 /// `warning: DIR/main.cf: undefined parameter: NAME` (`DIR/master.cf` for a
 /// master.cf `-o` value). It never fails the command.
-public struct ScanResult: Equatable, Sendable {
+struct ScanResult: Equatable, Sendable {
   /// One observation, in the order `postconf` makes it.
-  public enum Event: Equatable, Sendable {
+  enum Event: Equatable, Sendable {
     /// A `$NAME` / `${NAME...}` reference; `defined` is what `isDefined` said.
     case reference(String, defined: Bool)
     /// A syntax or nesting warning (the text after `warning: `, sanitised).
@@ -15,16 +15,16 @@ public struct ScanResult: Equatable, Sendable {
   }
 
   /// Every observation, in order.
-  public var events: [Event]
+  var events: [Event]
   /// Whether the scan hit a syntax error (`MAC_PARSE_ERROR`); names after the
   /// error are not seen, exactly as in Postfix.
-  public var hadError: Bool
+  var hadError: Bool
 
   /// Creates a scan result.
   /// - Parameters:
   ///   - events: The observations in order.
   ///   - hadError: Whether a syntax error was found.
-  public init(events: [Event], hadError: Bool) {
+  init(events: [Event], hadError: Bool) {
     self.events = events
     self.hadError = hadError
   }
@@ -33,7 +33,7 @@ public struct ScanResult: Equatable, Sendable {
   ///
   /// A name found here counts as "used" for the unused-parameter check. The empty name appears
   /// for `${}`-like bodies such as `${ }` or `${?x}`, which Postfix looks up too.
-  public var referencedNames: [String] {
+  var referencedNames: [String] {
     events.compactMap {
       if case .reference(let name, _) = $0 { return name }
       return nil
@@ -42,7 +42,7 @@ public struct ScanResult: Equatable, Sendable {
 
   /// The references for which `isDefined` was false, once per reference, in
   /// order: each is one `undefined parameter: NAME` warning.
-  public var undefined: [String] {
+  var undefined: [String] {
     events.compactMap {
       if case .reference(let name, false) = $0 { return name }
       return nil
@@ -50,7 +50,7 @@ public struct ScanResult: Equatable, Sendable {
   }
 
   /// The syntax and nesting warnings, in order.
-  public var warnings: [String] {
+  var warnings: [String] {
     events.compactMap {
       if case .warning(let text) = $0 { return text }
       return nil

@@ -3,23 +3,23 @@
 /// `postconf` prints ``scan``'s events as warnings; when ``failure`` is set it
 /// then prints the failure's warnings and `fatal: <fatal>`, and the whole
 /// display command exits 1 before printing anything to stdout.
-public struct StartUpCheck: Equatable, Sendable {
+struct StartUpCheck: Equatable, Sendable {
   /// The scan of the value (nil for a raw parameter, which is not scanned).
-  public var scan: ScanResult?
+  var scan: ScanResult?
   /// The failed expansion of a known parameter's value: fatal for the command.
-  public var failure: Expansion?
+  var failure: Expansion?
 
   /// Creates a result.
   /// - Parameters:
   ///   - scan: The scan of the value.
   ///   - failure: The failed expansion, if any.
-  public init(scan: ScanResult?, failure: Expansion?) {
+  init(scan: ScanResult?, failure: Expansion?) {
     self.scan = scan
     self.failure = failure
   }
 
   /// Whether the display command must stop with `fatal:`.
-  public var isFatal: Bool { failure != nil }
+  var isFatal: Bool { failure != nil }
 }
 
 extension ParameterExpander {
@@ -37,7 +37,7 @@ extension ParameterExpander {
   ///   - isKnown: Whether the name is a built-in or service-dependent parameter.
   ///   - isDefined: Whether a referenced name is known or set (for the scan).
   /// - Returns: The scan and, if the expansion failed, the failure.
-  public func startUpCheck(
+  func startUpCheck(
     name: String, value: [UInt8], isKnown: Bool, isDefined: (String) -> Bool
   ) -> StartUpCheck {
     guard isScanned(name) else { return StartUpCheck(scan: nil, failure: nil) }

@@ -22,11 +22,9 @@ public enum AtomicWriter {
     var descriptor: Int32 = -1
     // postconf retries until the locked file is the one it created; bound that.
     for attempt in 0..<100 {
-      descriptor = ConfigFile.retryingOnInterrupt {
-        open(temporary, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-      }
+      descriptor = Syscall.open(temporary, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
       guard descriptor >= 0 else { throw ConfigFile.ioError("open \(temporary)") }
-      if ConfigFile.retryingOnInterrupt({ flock(descriptor, LOCK_EX) }) != 0 {
+      if Syscall.flock(descriptor, LOCK_EX) != 0 {
         let error = ConfigFile.ioError("lock \(temporary)")
         _ = close(descriptor)
         throw error
@@ -133,18 +131,10 @@ public enum AtomicWriter {
   // MARK: - Helpers
 
   static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
-    try bytes.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return }
-      var offset = 0
-      // Each iteration writes at least one byte or throws.
-      while offset < raw.count {
-        let wrote = ConfigFile.retryingOnInterrupt {
-          write(descriptor, base + offset, raw.count - offset)
-        }
-        if wrote < 0 { throw ConfigFile.ioError("write \(path)") }
-        if wrote == 0 { throw ConfigFile.ioError("write \(path)", errno: EIO) }
-        offset += wrote
-      }
+    switch Syscall.writeAll(descriptor, bytes) {
+    case nil: return
+    case .error(let code): throw ConfigFile.ioError("write \(path)", errno: code)
+    case .noProgress: throw ConfigFile.ioError("write \(path)", errno: EIO)
     }
   }
 
@@ -190,9 +180,8 @@ public enum AtomicWriter {
     for _ in 0..<100 {
       let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
       let candidate = "\(directory)/.\(base).\(suffix).tmp"
-      let descriptor = ConfigFile.retryingOnInterrupt {
-        open(candidate, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode)
-      }
+      let descriptor = Syscall.open(
+        candidate, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode)
       if descriptor >= 0 { return (descriptor, candidate) }
       lastError = errno
       if lastError != EEXIST { break }
@@ -201,9 +190,7 @@ public enum AtomicWriter {
   }
 
   static func syncDirectory(_ directory: String) throws {
-    let descriptor = ConfigFile.retryingOnInterrupt {
-      open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    }
+    let descriptor = Syscall.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard descriptor >= 0 else { throw ConfigFile.ioError("open \(directory)") }
     defer { _ = close(descriptor) }
     if fsync(descriptor) != 0 && errno != EINVAL {

@@ -61,7 +61,7 @@ public enum ConfigFile {
   private static func withOpenFile<Result>(
     path: String, limit: Int, _ body: (Int32, stat) throws -> Result
   ) throws -> Result {
-    let descriptor = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+    let descriptor = Syscall.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else { throw ioError("open \(path)") }
     defer { _ = close(descriptor) }
     var info = stat()
@@ -139,9 +139,8 @@ public enum ConfigFile {
     var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
       // Each iteration reads at least one byte or stops.
       while initialized < size {
-        let got = retryingOnInterrupt {
-          Glibc.read(descriptor, buffer.baseAddress.map { $0 + initialized }, size - initialized)
-        }
+        let rest = UnsafeMutableBufferPointer(rebasing: buffer[initialized..<size])
+        let got = Syscall.read(descriptor, into: UnsafeMutableRawBufferPointer(rest))
         if got < 0 { failed = true }
         if got <= 0 { break }
         initialized += got
@@ -152,9 +151,7 @@ public enum ConfigFile {
     // Each iteration reads at least one byte or stops (nothing when the file
     // ended early).
     while !chunk.isEmpty {
-      let got = chunk.withUnsafeMutableBytes { raw in
-        retryingOnInterrupt { Glibc.read(descriptor, raw.baseAddress, raw.count) }
-      }
+      let got = chunk.withUnsafeMutableBytes { Syscall.read(descriptor, into: $0) }
       if got < 0 { throw ioError("read \(path)") }
       if got == 0 { break }
       if bytes.count + got > limit { throw tooLarge(path, limit) }
@@ -199,15 +196,6 @@ public enum ConfigFile {
   static func ioError(_ what: String, errno code: Int32 = errno) -> PostfixConfigError {
     let text = strerror(code).map { String(cString: $0) } ?? "error \(code)"
     return PostfixConfigError(.io, Printable.sanitize("\(what): \(text)".utf8))
-  }
-
-  static func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> T {
-    // Each retry follows an EINTR; any other outcome returns.
-    while true {
-      let result = call()
-      if result < 0 && errno == EINTR { continue }
-      return result
-    }
   }
 }
 

@@ -18,7 +18,7 @@ import Glibc
 ///   master.cf never is: ``LoadedConfiguration/masterCFState`` says whether it
 ///   was read, is missing, or exists but could not be read.
 /// - The defaults: the installed Postfix's `postconf -d` (kept in
-///   ``DefaultsCache`` when ``Options/Defaults/installed(cacheDirectory:)``
+///   `DefaultsCache` when ``Options/Defaults/installed(cacheDirectory:)``
 ///   names a directory) when `postconf` is installed and is not this very
 ///   program; the embedded 3.7.11 catalogue (``ParameterCatalog/embedded``)
 ///   otherwise, or when asked (``Options/Defaults/embedded``).
@@ -63,7 +63,7 @@ public enum ConfigurationDirectory {
     /// The options the `pfharden` command takes from its environment:
     /// `PFHARDEN_DEFAULTS=embedded` chooses ``Defaults/embedded``; otherwise
     /// the installed defaults, cached in
-    /// ``DefaultsCache/directory(environment:)``.
+    /// `DefaultsCache.directory(environment:)`.
     /// - Parameters:
     ///   - environment: The process environment.
     ///   - postfixVersion: The release the configuration is for, if known.

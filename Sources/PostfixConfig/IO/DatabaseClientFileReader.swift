@@ -19,7 +19,7 @@ extension DatabaseClientFile {
       // Never nil: the path holds at least its terminating NUL.
       guard let base = buffer.baseAddress else { return -1 }
       return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { name in
-        ConfigFile.retryingOnInterrupt { open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        Syscall.open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
       }
     }
     guard descriptor >= 0 else {

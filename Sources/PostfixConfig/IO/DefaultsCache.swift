@@ -26,9 +26,9 @@ import Glibc
 /// host's names, its process id and the installed master.cf's services;
 /// ``ParameterCatalog`` takes none of those from it (host values are computed
 /// per run, service-dependent names are skipped).
-public enum DefaultsCache {
+package enum DefaultsCache {
   /// Extra paths whose identity is part of every key.
-  public static let defaultIdentityPaths = ["/usr/lib/postfix"]
+  package static let defaultIdentityPaths = ["/usr/lib/postfix"]
 
   /// Where the `pfharden` command keeps the cache, or `nil` for no cache.
   ///
@@ -38,7 +38,7 @@ public enum DefaultsCache {
   /// or empty `XDG_CACHE_HOME` or `HOME` is skipped.
   /// - Parameter environment: The process environment.
   /// - Returns: The directory, or `nil`.
-  public static func directory(environment: [String: String]) -> String? {
+  package static func directory(environment: [String: String]) -> String? {
     if let explicit = environment["PFHARDEN_CACHE_DIR"] {
       return explicit.hasPrefix("/") ? explicit : nil
     }
@@ -63,7 +63,7 @@ public enum DefaultsCache {
   /// - Returns: The same bytes as ``InstalledPostfix/defaultsOutput(postconf:configDirectory:)``.
   /// - Throws: What ``InstalledPostfix/defaultsOutput(postconf:configDirectory:)``
   ///   throws when postconf has to run; never a cache problem.
-  public static func defaultsOutput(
+  package static func defaultsOutput(
     postconf: String, cacheDirectory: String, identityPaths: [String] = defaultIdentityPaths
   ) throws -> [UInt8] {
     guard let key = key(postconf: postconf, identityPaths: identityPaths),
@@ -177,9 +177,7 @@ private struct CacheDirectory {
   func close() { _ = Glibc.close(descriptor) }
 
   func lookup(_ name: String, header: [UInt8]) -> Lookup {
-    let file = ConfigFile.retryingOnInterrupt {
-      openat(descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-    }
+    let file = Syscall.openat(descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
     guard file >= 0 else { return errno == ENOENT ? .miss : .untrusted }
     defer { _ = Glibc.close(file) }
     var info = stat()
@@ -204,9 +202,8 @@ private struct CacheDirectory {
     // Each iteration tries one fresh random name.
     for _ in 0..<10 {
       temporary = ".\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 36)).tmp"
-      file = ConfigFile.retryingOnInterrupt {
-        openat(descriptor, temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-      }
+      file = Syscall.openat(
+        descriptor, temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
       if file >= 0 || errno != EEXIST { break }
     }
     guard file >= 0 else { return }
@@ -223,7 +220,7 @@ private struct CacheDirectory {
   }
 
   static func openDirectory(_ path: String) -> Int32 {
-    ConfigFile.retryingOnInterrupt { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    Syscall.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   }
 
   // Owned by the effective user, not writable by group or others.

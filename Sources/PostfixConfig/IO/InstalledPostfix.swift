@@ -91,7 +91,7 @@ public enum InstalledPostfix {
   /// - Parameters:
   ///   - postconf: The program path.
   ///   - base: Where flags and history come from.
-  ///   - cacheDirectory: Where ``DefaultsCache`` keeps `postconf -d` output,
+  ///   - cacheDirectory: Where `DefaultsCache` keeps `postconf -d` output,
   ///     or `nil` to run postconf every time.
   /// - Returns: `ParameterCatalog(postconfDefaultsOutput:base:)` of `postconf -d`.
   /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails.
@@ -218,8 +218,7 @@ package enum ProcessRunner {
         break
       }
       for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
-        let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
-        if count < 0, errno == EINTR { continue }
+        let count = buffer.withUnsafeMutableBytes { Syscall.read(fds[index].fd, into: $0) }
         if count <= 0 {
           fds[index].fd = -1
           continue
@@ -237,9 +236,7 @@ package enum ProcessRunner {
     }
 
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-      guard errno == EINTR else { throw failure("waitpid", path) }
-    }
+    if Syscall.waitpid(pid, &status, 0) < 0 { throw failure("waitpid", path) }
     if timedOut {
       throw PostfixConfigError(
         .postfixTool, "\(path) did not finish within \(timeoutSeconds) s and was stopped")

@@ -18,6 +18,8 @@ enum MainCFPipelinedScanner {
   static let batchLines = 1024
   /// Batches scanned but not yet taken, at most.
   static let batchesInFlight = 4
+  /// Joined text after which a batch is sent whatever its number of lines.
+  static let batchJoinedBytes = 1 << 18
 
   /// Scans `file` into `sink` with the scanning on another thread.
   /// - Parameters:
@@ -101,7 +103,12 @@ enum MainCFPipelinedScanner {
       batch.lines.append(moved)
       batch.pieces.append(contentsOf: pieces)
       batch.pieceStarts.append(batch.pieces.count)
-      guard batch.lines.count >= MainCFPipelinedScanner.batchLines else { return true }
+      // A batch also goes once it holds much joined text: a few long values
+      // then travel one at a time instead of piling up in one batch.
+      guard
+        batch.lines.count >= MainCFPipelinedScanner.batchLines
+          || batch.joined.count >= MainCFPipelinedScanner.batchJoinedBytes
+      else { return true }
       let full = batch
       batch = Batch()
       halted = !queue.put(full)

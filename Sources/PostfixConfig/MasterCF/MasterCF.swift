@@ -125,12 +125,6 @@ public struct MasterCF: Sendable, Equatable {
     }
   }
 
-  /// One argument after normalisation, with the offset of its source text.
-  struct Argument: Sendable, Equatable {
-    var bytes: [UInt8]
-    var offset: Int
-  }
-
   /// One logical entry: a start line plus its continuation lines.
   public struct Entry: Sendable, Equatable {
     /// The 1-based number of the first physical line.
@@ -141,20 +135,47 @@ public struct MasterCF: Sendable, Equatable {
     public var lineNumbers: [Int]
     /// Comment and blank lines between the first and the last content line.
     public var commentLines: [Int]
-    /// The logical text as Postfix parses it: content lines joined, cut at a NUL byte.
-    public var text: [UInt8]
+    /// The document's bytes, which the content lines are ranges of.
+    var source: [UInt8]
+    /// Where each content line starts in ``source``, one per item of ``lineNumbers``.
+    var segmentStarts: [Int32]
+    /// The length of ``text``.
+    var textLength: Int
+    /// The text set through ``text``, which then replaces the joined lines.
+    var storedText: [UInt8]? = nil
     /// The fatal problem postconf reports for this entry, as `(message, needsPath)`.
     var problemText: ProblemText?
     /// Warnings found while normalising the arguments (brace errors).
     var warningTexts: [[UInt8]]
     /// The normalised argument vector (empty when the field count is bad).
-    var argv: [Argument]
-    /// Offsets in ``text`` where each content line starts, paired with its line number.
-    var segments: [(offset: Int, line: Int)]
+    var argv: ArgumentList
+    /// Offsets in ``text`` where each content line starts, one per item of ``lineNumbers``.
+    var segmentOffsets: [Int32]
 
     enum ProblemText: Sendable, Equatable {
       case badFieldCount
       case invalidField([UInt8])
+    }
+
+    /// The logical text as Postfix parses it: content lines joined, cut at a NUL byte.
+    ///
+    /// Joined from the document's bytes on each use; entries do not keep a
+    /// copy of their text.
+    public var text: [UInt8] {
+      get {
+        if let storedText { return storedText }
+        var result: [UInt8] = []
+        result.reserveCapacity(textLength)
+        for (index, start) in segmentStarts.enumerated() {
+          let offset = Int(segmentOffsets[index])
+          if offset >= textLength { break }
+          let next = index + 1 < segmentOffsets.count ? Int(segmentOffsets[index + 1]) : textLength
+          let length = min(next, textLength) - offset
+          result.append(contentsOf: source[Int(start)..<(Int(start) + length)])
+        }
+        return result
+      }
+      set { storedText = newValue }
     }
 
     public static func == (lhs: Entry, rhs: Entry) -> Bool {
@@ -166,21 +187,24 @@ public struct MasterCF: Sendable, Equatable {
     public var isValid: Bool { problemText == nil }
 
     /// The normalised arguments: 7 fields, the command and its arguments (empty if invalid).
-    public var arguments: [[UInt8]] { argv.map(\.bytes) }
+    public var arguments: [[UInt8]] { argv.arrays }
 
     /// The raw blank-separated tokens of ``text`` (braces group), before normalisation.
-    public var tokens: [[UInt8]] { MasterCF.splitArguments(text).map(\.bytes) }
+    public var tokens: [[UInt8]] { MasterCF.splitArguments(text) }
 
     /// The service name (field 1), when there is one.
-    public var service: [UInt8]? { argv.first?.bytes ?? tokens.first }
+    public var service: [UInt8]? { field(0) }
     /// The service type (field 2), when there is one.
-    public var type: [UInt8]? {
-      if argv.count > 1 { return argv[1].bytes }
-      let t = tokens
-      return t.count > 1 ? t[1] : nil
-    }
+    public var type: [UInt8]? { field(1) }
     /// The command name (field 8), when the entry is valid.
-    public var command: [UInt8]? { argv.count > 7 ? argv[7].bytes : nil }
+    public var command: [UInt8]? { argv.count > 7 ? Array(argv[7]) : nil }
+
+    /// Field `index` (0 or 1): the normalised one, else the raw token.
+    private func field(_ index: Int) -> [UInt8]? {
+      if argv.count > index { return Array(argv[index]) }
+      let ranges = MasterCF.argumentRanges(text[...])
+      return ranges.count > index ? Array(text[ranges[index]]) : nil
+    }
 
     /// The `-o name=value` overrides in order, with the line each came from.
     ///
@@ -188,19 +212,74 @@ public struct MasterCF: Sendable, Equatable {
     /// several times keep the result.
     public var overrides: [Override] {
       var result: [Override] = []
-      var index = 8
-      while index < argv.count {
-        let arg = argv[index].bytes
-        if arg.first != UInt8(ascii: "-") || arg == MasterCF.endOfOptions { break }
-        if arg == MasterCF.overrideOption, index + 1 < argv.count {
-          let value = argv[index + 1]
-          if let (name, text) = MasterCF.splitNameValue(value.bytes) {
-            result.append(Override(name: name, value: text, line: line(atOffset: value.offset)))
+      forEachOverride { name, value, line in
+        result.append(Override(name: Array(name), value: Array(value), line: line))
+      }
+      return result
+    }
+
+    /// Calls `body` with each `-o name=value` override in order (as
+    /// ``overrides`` lists them), without copying the bytes.
+    /// - Parameter body: Receives the name, the value and the 1-based line.
+    func forEachOverride(
+      _ body: (_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, _ line: Int) throws -> Void
+    ) rethrows {
+      let spans = argv.spans
+      let count = spans.count
+      guard count > 8 else { return }
+      try argv.withBuffers { buffers in
+        var index = 8
+        while index < count {
+          let arg = buffers[spans[index]]
+          // Options end at a non-option or at `--`.
+          guard let first = arg.first, first == UInt8(ascii: "-") else { break }
+          let second = arg.count == 2 ? arg[1] : 0
+          if second == UInt8(ascii: "-") { break }
+          if second == UInt8(ascii: "o"), index + 1 < count {
+            let value = spans[index + 1]
+            let bytes = buffers[value]
+            if case .success(let (name, text)) = MasterCF.nameValueRanges(bytes, 0..<bytes.count) {
+              try body(
+                argv.bytes(value.part(name.lowerBound, name.upperBound, offset: 0)),
+                argv.bytes(value.part(text.lowerBound, text.upperBound, offset: 0)),
+                line(atOffset: Int(value.offset)))
+            }
+            index += 2
+            continue
           }
-          index += 2
-          continue
+          index += 1
         }
-        index += 1
+      }
+    }
+
+    /// One `-o` parameter of ``mergedOverrides()``.
+    typealias MergedOverride = (name: ArraySlice<UInt8>, value: ArraySlice<UInt8>, line: Int)
+
+    /// The `-o` overrides with each name once, in order of first appearance,
+    /// with the value and line of its last one (as a dictionary filled in
+    /// order would hold them), without copying the bytes.
+    /// - Returns: The merged overrides.
+    func mergedOverrides() -> [MergedOverride] {
+      // A few names are found by a search from the start; past that, by an index.
+      let linearLimit = 16
+      var result: [MergedOverride] = []
+      var positions: [ByteKey: Int] = [:]
+      forEachOverride { name, value, line in
+        let position =
+          result.count <= linearLimit
+          ? result.firstIndex { MasterCF.sameBytes($0.name, name) }
+          : positions[ByteKey(Array(name))]
+        if let position {
+          result[position].value = value
+          result[position].line = line
+          return
+        }
+        result.append((name, value, line))
+        if result.count == linearLimit + 1 {
+          for (index, item) in result.enumerated() { positions[ByteKey(Array(item.name))] = index }
+        } else if result.count > linearLimit + 1 {
+          positions[ByteKey(Array(name))] = result.count - 1
+        }
       }
       return result
     }
@@ -208,12 +287,12 @@ public struct MasterCF: Sendable, Equatable {
     /// The physical line a logical-text offset came from.
     func line(atOffset offset: Int) -> Int {
       var low = 0
-      var high = segments.count
+      var high = segmentOffsets.count
       while low < high {
         let middle = (low + high) / 2
-        if segments[middle].offset <= offset { low = middle + 1 } else { high = middle }
+        if Int(segmentOffsets[middle]) <= offset { low = middle + 1 } else { high = middle }
       }
-      return low > 0 ? segments[low - 1].line : firstLine
+      return low > 0 ? lineNumbers[low - 1] : firstLine
     }
   }
 
@@ -236,12 +315,7 @@ extension MasterCF {
 
   /// Bytes up to (not including) the first NUL, as C string functions see them.
   static func cString<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-    var out: [UInt8] = []
-    for byte in bytes {
-      if byte == 0 { break }
-      out.append(byte)
-    }
-    return out
+    Array(bytes.prefix { $0 != 0 })
   }
 
   static func classify<C: Collection>(_ content: C) -> Line.Kind where C.Element == UInt8 {
@@ -254,27 +328,24 @@ extension MasterCF {
   }
 
   static func splitLines(_ bytes: [UInt8]) -> [Line] {
-    var lines: [Line] = []
-    var start = 0
-    var index = 0
-    var number = 0
-    while index < bytes.count {
-      if bytes[index] == 0x0A {
+    bytes.withUnsafeBufferPointer { bytes in
+      var lines: [Line] = []
+      var start = 0
+      var number = 0
+      let count = bytes.count
+      while start < count {
+        var end = start
+        while end < count && bytes[end] != 0x0A { end += 1 }
         number += 1
-        let range = start..<index
+        let range = start..<end
         lines.append(
-          Line(number: number, content: range, hasNewline: true, kind: classify(bytes[range])))
-        start = index + 1
+          Line(
+            number: number, content: range, hasNewline: end < count,
+            kind: classify(bytes[range])))
+        start = end + 1
       }
-      index += 1
+      return lines
     }
-    if start < bytes.count {
-      number += 1
-      let range = start..<bytes.count
-      lines.append(
-        Line(number: number, content: range, hasNewline: false, kind: classify(bytes[range])))
-    }
-    return lines
   }
 
   static func group(
@@ -283,27 +354,37 @@ extension MasterCF {
     var current: [Line] = []
     var pendingComments: [Int] = []
     var inside: [Int] = []
+    // Each entry's text is joined here for parsing; entries keep ranges of
+    // `bytes`, not the text.
+    var text: [UInt8] = []
 
     func finish() {
       guard let first = current.first else { return }
-      var text: [UInt8] = []
-      var segments: [(offset: Int, line: Int)] = []
-      for line in current {
-        segments.append((text.count, line.number))
-        text.append(contentsOf: bytes[line.content])
+      text.removeAll(keepingCapacity: true)
+      var segmentStarts: [Int32] = []
+      segmentStarts.reserveCapacity(current.count)
+      var segmentOffsets: [Int32] = []
+      segmentOffsets.reserveCapacity(current.count)
+      bytes.withUnsafeBufferPointer { bytes in
+        for line in current {
+          segmentStarts.append(Int32(line.content.lowerBound))
+          segmentOffsets.append(Int32(text.count))
+          text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line.content]))
+        }
       }
       if first.kind == .continuation {
         orphans.append(
-          Orphan(firstLine: first.number, lineNumbers: current.map(\.number), text: text))
+          Orphan(firstLine: first.number, lineNumbers: current.map(\.number), text: Array(text)))
       } else {
         entries.append(
           MasterCF.parseEntry(
-            text: text, firstLine: first.number, lastLine: current.last?.number ?? first.number,
-            lineNumbers: current.map(\.number), commentLines: inside, segments: segments))
+            text: text, source: bytes, firstLine: first.number,
+            lastLine: current.last?.number ?? first.number, lineNumbers: current.map(\.number),
+            commentLines: inside, segmentStarts: segmentStarts, segmentOffsets: segmentOffsets))
       }
-      current = []
+      current.removeAll(keepingCapacity: true)
       inside = []
-      pendingComments = []
+      pendingComments.removeAll(keepingCapacity: true)
     }
 
     for line in lines {
@@ -316,7 +397,7 @@ extension MasterCF {
         current.append(line)
       case .start:
         finish()
-        current = [line]
+        current.append(line)
       }
     }
     finish()

@@ -112,7 +112,7 @@ extension MasterCF {
   /// Parses a `-Me` entry value (fatal texts as postconf's).
   static func parseNewEntry(
     _ request: EditRequest, warnings: inout [Diagnostic], path: String
-  ) throws(EditFailure) -> [Argument] {
+  ) throws(EditFailure) -> ArgumentList {
     let text = cString(request.value)
     let parsed = parseArguments(text, rawText: text)
     switch parsed.problem {
@@ -130,13 +130,13 @@ extension MasterCF {
 
   /// `pcf_edit_master_field`.
   static func editField(
-    _ argv: inout [Argument], field: Int, value: [UInt8], warnings: inout [Diagnostic],
+    _ argv: inout ArgumentList, field: Int, value: [UInt8], warnings: inout [Diagnostic],
     path: String
   ) throws(EditFailure) {
     let value = cString(value)
     if field == 7 {
-      argv.removeSubrange(7...)
-      argv.append(contentsOf: splitArguments(value))
+      argv.removeArguments(from: 7)
+      argv.appendTokens(of: value)
       if argv.count < 8 {
         throw EditFailure(diagnostic: fatal("-Fe requires a non-empty command field", path: path))
       }
@@ -144,48 +144,52 @@ extension MasterCF {
       normalize(&argv, warnings: &texts)
       for text in texts { warnings.append(warning(text, line: nil, path: path)) }
     } else {
-      argv[field].bytes = value
+      argv.replace(field, with: value)
     }
-    if let message = checkFields(argv.map(\.bytes), rawText: value) {
+    if let message = checkFields(argv, rawText: value) {
       throw EditFailure(diagnostic: fatal(message, line: nil, path: path))
     }
   }
 
   /// `pcf_edit_master_param`: replaces every `-o name=...` (or removes it);
   /// a new one goes after the last option.
-  static func editParameter(_ argv: inout [Argument], name: [UInt8], value: [UInt8]?) {
-    var out = Array(argv.prefix(8))
+  static func editParameter(_ argv: inout ArgumentList, name: [UInt8], value: [UInt8]?) {
+    var out = argv.prefix(8)
+    let count = argv.count
     var field = 8
     var matched = false
-    while field < argv.count {
-      let arg = argv[field].bytes
+    while field < count {
+      let arg = argv[field]
       if !isOption(arg) { break }
-      if optionTakesValue(arg), field + 1 < argv.count {
-        let optionValue = argv[field + 1].bytes
-        if arg == bytes("-o"), optionValue.count > name.count,
-          optionValue.starts(with: name), optionValue[name.count] == UInt8(ascii: "=")
+      if optionTakesValue(arg), field + 1 < count {
+        let optionValue = argv[field + 1]
+        if arg.elementsEqual(overrideOption), optionValue.count > name.count,
+          optionValue.starts(with: name),
+          optionValue[optionValue.startIndex + name.count] == UInt8(ascii: "=")
         {
           matched = true
           if let value {
-            out.append(argv[field])
-            out.append(
-              Argument(bytes: name + [UInt8(ascii: "=")] + value, offset: argv[field + 1].offset))
+            out.append(argv.spans[field])
+            out.append(bytes: name + [UInt8(ascii: "=")] + value, offset: argv.offset(field + 1))
           }
         } else {
-          out.append(argv[field])
-          out.append(argv[field + 1])
+          out.append(argv.spans[field])
+          out.append(argv.spans[field + 1])
         }
         field += 2
         continue
       }
-      out.append(argv[field])
+      out.append(argv.spans[field])
       field += 1
     }
     if let value, !matched {
-      out.append(Argument(bytes: bytes("-o"), offset: 0))
-      out.append(Argument(bytes: name + [UInt8(ascii: "=")] + value, offset: 0))
+      out.append(bytes: overrideOption, offset: 0)
+      out.append(bytes: name + [UInt8(ascii: "=")] + value, offset: 0)
     }
-    if field < argv.count { out.append(contentsOf: argv[field...]) }
+    while field < count {
+      out.append(argv.spans[field])
+      field += 1
+    }
     argv = out
   }
 
@@ -287,15 +291,15 @@ extension MasterCF {
               + bytesOf("\" is unsupported with \(MasterCF.editOptions)"), line: lineNumber,
             path: path))
       }
-      var newEntry: [Argument]?
+      var newEntry: ArgumentList?
       for requestIndex in requests.indices {
-        var tentative: [Argument]?
+        var tentative: ArgumentList?
         var useTentative = false
         if operation == .setEntry {
           tentative = try MasterCF.parseNewEntry(
             requests[requestIndex], warnings: &warnings, path: path)
         }
-        if MasterCF.matches(requests[requestIndex].pattern, service: name, type: type) {
+        if MasterCF.matches(requests[requestIndex].pattern, service: name[...], type: type[...]) {
           matched = true
           requests[requestIndex].count += 1
           switch operation {
@@ -325,7 +329,7 @@ extension MasterCF {
           }
         } else if let tentative,
           MasterCF.matches(
-            [tentative[0].bytes, tentative[1].bytes], service: name, type: type)
+            [Array(tentative[0]), Array(tentative[1])], service: name[...], type: type[...])
         {
           matched = true
           requests[requestIndex].count += 1
@@ -334,7 +338,7 @@ extension MasterCF {
         if useTentative { newEntry = tentative }
       }
       if let newEntry {
-        out.append(contentsOf: MasterCF.formatEntry(newEntry.map(\.bytes), fold: true) ?? [])
+        out.append(contentsOf: MasterCF.formatEntry(newEntry, fold: true) ?? [])
       } else if !matched {
         out.append(contentsOf: current)
       } else if operation == .commentOutEntry {
@@ -346,7 +350,7 @@ extension MasterCF {
       switch operation {
       case .setEntry:
         let argv = try MasterCF.parseNewEntry(request, warnings: &warnings, path: path)
-        out.append(contentsOf: MasterCF.formatEntry(argv.map(\.bytes), fold: true) ?? [])
+        out.append(contentsOf: MasterCF.formatEntry(argv, fold: true) ?? [])
       case .setField, .setParameter, .removeParameter:
         warnings.append(
           MasterCF.warning(
@@ -365,7 +369,7 @@ extension MasterCF {
   private func gobble(
     first: [UInt8], index: inout Int, out: inout [UInt8], lineNumber: Int,
     warnings: inout [Diagnostic], path: String
-  ) throws(EditFailure) -> [Argument] {
+  ) throws(EditFailure) -> ArgumentList {
     var full = first
     while index < lines.count {
       let line = lines[index]

@@ -8,39 +8,56 @@ extension MasterCF {
 
   static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-  /// `argv_splitq(text, " \t\r\n", "{}")`: tokens at blanks, `{...}` groups blanks.
-  static func splitArguments(_ text: [UInt8]) -> [Argument] {
-    var result: [Argument] = []
-    var index = 0
-    let count = text.count
-    while index < count {
-      while index < count && isBlank(text[index]) { index += 1 }
-      if index >= count { break }
-      let start = index
-      var level = 0
+  /// Calls `body` with the index range in `text` of each token
+  /// `argv_splitq(text, " \t\r\n", "{}")` finds.
+  ///
+  /// Tokens end at blanks; `{...}` groups blanks.
+  static func forEachArgumentRange(_ text: ArraySlice<UInt8>, _ body: (Range<Int>) -> Void) {
+    let base = text.startIndex
+    text.withUnsafeBufferPointer { text in
+      var index = 0
+      let count = text.count
       while index < count {
-        let byte = text[index]
-        if byte == UInt8(ascii: "{") {
-          level += 1
-        } else if level > 0 && byte == UInt8(ascii: "}") {
-          level -= 1
-        } else if level == 0 && isBlank(byte) {
-          break
+        while index < count && isBlank(text[index]) { index += 1 }
+        if index >= count { break }
+        let start = index
+        var level = 0
+        while index < count {
+          let byte = text[index]
+          if byte == UInt8(ascii: "{") {
+            level += 1
+          } else if level > 0 && byte == UInt8(ascii: "}") {
+            level -= 1
+          } else if level == 0 && isBlank(byte) {
+            break
+          }
+          index += 1
         }
-        index += 1
+        body((base + start)..<(base + index))
       }
-      result.append(Argument(bytes: Array(text[start..<index]), offset: start))
     }
+  }
+
+  /// The index ranges in `text` of its `argv_splitq` tokens.
+  static func argumentRanges(_ text: ArraySlice<UInt8>) -> [Range<Int>] {
+    var result: [Range<Int>] = []
+    forEachArgumentRange(text) { result.append($0) }
     return result
   }
 
-  /// `extpar(..., EXTPAR_FLAG_STRIP)` for a text starting with `{`: the inner
-  /// text with blanks trimmed, plus postconf's warning text when malformed.
-  static func unwrapBraces(_ arg: [UInt8]) -> (text: [UInt8], warning: [UInt8]?) {
+  /// The `argv_splitq` tokens of `text`, each as its own array.
+  static func splitArguments(_ text: [UInt8]) -> [[UInt8]] {
+    argumentRanges(text[...]).map { Array(text[$0]) }
+  }
+
+  /// `extpar(..., EXTPAR_FLAG_STRIP)` for a text starting with `{`: the index
+  /// range of the inner text with blanks trimmed, plus postconf's warning
+  /// text when malformed.
+  static func unwrapBraces(_ arg: ArraySlice<UInt8>) -> (inner: Range<Int>, warning: [UInt8]?) {
     var level = 1
     var closing: Int?
-    var index = 1
-    while index < arg.count {
+    var index = arg.startIndex + 1
+    while index < arg.endIndex {
       if arg[index] == UInt8(ascii: "}") {
         level -= 1
         if level == 0 {
@@ -52,44 +69,67 @@ extension MasterCF {
       }
       index += 1
     }
-    var inner: ArraySlice<UInt8>
+    var low = min(arg.startIndex + 1, arg.endIndex)
+    var high: Int
     var warning: [UInt8]?
     if let closing {
-      inner = arg[1..<closing]
-      if closing + 1 != arg.count {
+      high = closing
+      if closing + 1 != arg.endIndex {
         warning = bytes("master.cf: syntax error after '}' in \"") + arg + bytes("\"")
       }
     } else {
-      inner = arg.dropFirst()
+      high = arg.endIndex
       warning = bytes("master.cf: missing '}' in \"") + arg + bytes("\"")
     }
-    while let last = inner.last, isSpace(last) { inner = inner.dropLast() }
-    while let first = inner.first, isSpace(first) { inner = inner.dropFirst() }
-    return (Array(inner), warning)
+    while high > low, isSpace(arg[high - 1]) { high -= 1 }
+    while low < high, isSpace(arg[low]) { low += 1 }
+    return (low..<high, warning)
   }
 
   // `split_nameval`: the name ends at whitespace or `=`; blanks around `=`
-  // and around the value are removed. Returns postconf's error text on failure.
-  static func splitNameValueChecked(_ text: [UInt8]) -> Result<
-    (name: [UInt8], value: [UInt8]), NameValueError
+  // and around the value are removed. Returns the index ranges of the name
+  // and the value in `text`, or postconf's error on failure.
+  static func nameValueRanges(_ text: ArraySlice<UInt8>) -> Result<
+    (name: Range<Int>, value: Range<Int>), NameValueError
   > {
-    var index = 0
-    while index < text.count && isSpace(text[index]) { index += 1 }
-    if index == text.count || text[index] == UInt8(ascii: "=") || text[index] == 0 {
+    let base = text.startIndex
+    return text.withUnsafeBufferPointer { nameValueRanges($0, 0..<$0.count) }.map {
+      (
+        (base + $0.name.lowerBound)..<(base + $0.name.upperBound),
+        (base + $0.value.lowerBound)..<(base + $0.value.upperBound)
+      )
+    }
+  }
+
+  /// `split_nameval` on `text[range]`, returning index ranges in `text`.
+  static func nameValueRanges(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<
+    (name: Range<Int>, value: Range<Int>), NameValueError
+  > {
+    var index = range.lowerBound
+    let count = range.upperBound
+    while index < count && isSpace(text[index]) { index += 1 }
+    if index == count || text[index] == UInt8(ascii: "=") || text[index] == 0 {
       return .failure(.missingName)
     }
     let nameStart = index
-    while index < text.count && !isSpace(text[index]) && text[index] != UInt8(ascii: "=") {
+    while index < count && !isSpace(text[index]) && text[index] != UInt8(ascii: "=") {
       index += 1
     }
     let nameEnd = index
-    while index < text.count && isSpace(text[index]) { index += 1 }
-    if index == text.count || text[index] != UInt8(ascii: "=") { return .failure(.missingEquals) }
+    while index < count && isSpace(text[index]) { index += 1 }
+    if index == count || text[index] != UInt8(ascii: "=") { return .failure(.missingEquals) }
     index += 1
-    while index < text.count && isSpace(text[index]) { index += 1 }
-    var end = text.count
+    while index < count && isSpace(text[index]) { index += 1 }
+    var end = count
     while end > index && isSpace(text[end - 1]) { end -= 1 }
-    return .success((Array(text[nameStart..<nameEnd]), Array(text[index..<end])))
+    return .success((nameStart..<nameEnd, index..<end))
+  }
+
+  // `split_nameval` on an array, returning copies of the name and value.
+  static func splitNameValueChecked(_ text: [UInt8]) -> Result<
+    (name: [UInt8], value: [UInt8]), NameValueError
+  > {
+    nameValueRanges(text[...]).map { (Array(text[$0.name]), Array(text[$0.value])) }
   }
 
   enum NameValueError: Error {
@@ -111,13 +151,15 @@ extension MasterCF {
 
   /// Whether an option argument (starting with `-`) takes a value, as postconf
   /// decides it: its second byte is `o`, or it has none (C `strchr` finds the NUL).
-  static func optionTakesValue(_ arg: [UInt8]) -> Bool {
-    arg.count < 2 || arg[1] == UInt8(ascii: "o")
+  static func optionTakesValue(_ arg: ArraySlice<UInt8>) -> Bool {
+    arg.count < 2 || arg[arg.startIndex + 1] == UInt8(ascii: "o")
   }
 
-  static func isOption(_ arg: [UInt8]) -> Bool {
-    arg.first == UInt8(ascii: "-") && arg != [UInt8(ascii: "-"), UInt8(ascii: "-")]
+  static func isOption(_ arg: ArraySlice<UInt8>) -> Bool {
+    arg.first == UInt8(ascii: "-") && !arg.elementsEqual(endOfOptions)
   }
+
+  static func containsBlank(_ arg: ArraySlice<UInt8>) -> Bool { arg.contains(where: isBlank) }
 
   static func containsBlank(_ arg: [UInt8]) -> Bool { arg.contains(where: isBlank) }
 
@@ -125,63 +167,76 @@ extension MasterCF {
   // bundled before an `o` are split off, `-oNAME=VALUE` becomes `-o`
   // `NAME=VALUE` (split once), braced option values and braced non-option
   // arguments are unwrapped, and braced `-o` values are re-normalised to
-  // `NAME=VALUE`. Linear in the number of arguments.
-  static func normalize(_ argv: inout [Argument], warnings: inout [[UInt8]]) {
-    let input = argv
-    var out = Array(input.prefix(8))
+  // `NAME=VALUE`. Linear in the number of arguments; an argument whose bytes
+  // stay as written keeps pointing into the source.
+  static func normalize(_ argv: inout ArgumentList, warnings: inout [[UInt8]]) {
+    let input = argv.spans
+    var out = argv.prefix(8)
+    argv = ArgumentList(source: [])
     out.reserveCapacity(input.count + 8)
     var index = 8
-    var pending: Argument?
-    func next() -> Argument? {
-      if let argument = pending {
+    var pending: ArgumentList.Span?
+    func next() -> ArgumentList.Span? {
+      if let span = pending {
         pending = nil
-        return argument
+        return span
       }
       guard index < input.count else { return nil }
       index += 1
       return input[index - 1]
     }
-    func unwrapped(_ argument: Argument, nameValue: Bool) -> Argument {
-      guard argument.bytes.first == UInt8(ascii: "{") else { return argument }
-      let (text, warning) = unwrapBraces(argument.bytes)
+    func unwrapped(_ span: ArgumentList.Span, nameValue: Bool) -> ArgumentList.Span {
+      let arg = out.bytes(span)
+      guard arg.first == UInt8(ascii: "{") else { return span }
+      let (inner, warning) = unwrapBraces(arg)
       if let warning { warnings.append(warning) }
-      var result = argument
-      result.bytes = text
+      let base = arg.startIndex
+      let offset = Int(span.offset)
+      let result = span.part(inner.lowerBound - base, inner.upperBound - base, offset: offset)
       guard nameValue else { return result }
-      switch splitNameValueChecked(text) {
-      case .success(let pair):
-        result.bytes = pair.name + [UInt8(ascii: "=")] + pair.value
+      let text = out.bytes(result)
+      switch nameValueRanges(text) {
+      case .success(let (name, value)):
+        // `name=value` with nothing around the `=` is the text as written.
+        if name.lowerBound == text.startIndex && name.upperBound + 1 == value.lowerBound
+          && value.upperBound == text.endIndex
+        {
+          return result
+        }
+        let joined = Array(text[name]) + [UInt8(ascii: "=")] + text[value]
+        return out.store(joined, offset: offset)
       case .failure(let error):
         warnings.append(bytes("master.cf: \(error.text): \"") + text + bytes("\""))
+        return result
       }
-      return result
     }
-    while let argument = next() {
-      let arg = argument.bytes
+    while let span = next() {
+      let count = span.count
+      let offset = Int(span.offset)
+      let arg = out.bytes(span)
       guard isOption(arg) else {
-        out.append(unwrapped(argument, nameValue: false))
+        out.append(unwrapped(span, nameValue: false))
         break
       }
-      if arg.count > 2, arg[1] != 0x6F,
-        let split = arg.indices.dropFirst(2).first(where: { arg[$0] == 0x6F })
-      {
+      let base = arg.startIndex
+      if count > 2, arg[base + 1] != 0x6F, let split = arg[(base + 2)...].firstIndex(of: 0x6F) {
         // "-vo..." -> "-v" "-o...": the bundle before the first `o` stays one option.
-        out.append(Argument(bytes: Array(arg[0..<split]), offset: argument.offset))
-        pending = Argument(
-          bytes: [UInt8(ascii: "-")] + Array(arg[split...]), offset: argument.offset + split - 1)
+        let length = split - base
+        out.append(span.part(0, length, offset: offset))
+        let rest = [UInt8(ascii: "-")] + arg[split...]
+        pending = out.store(rest, offset: offset + length - 1)
         continue
       }
       guard optionTakesValue(arg) else {
-        out.append(argument)
+        out.append(span)
         continue
       }
-      if arg.count > 2 {
-        out.append(Argument(bytes: Array(arg[0..<2]), offset: argument.offset))
-        let value = Argument(bytes: Array(arg[2...]), offset: argument.offset + 2)
-        out.append(unwrapped(value, nameValue: true))
+      if count > 2 {
+        out.append(span.part(0, 2, offset: offset))
+        out.append(unwrapped(span.part(2, count, offset: offset + 2), nameValue: true))
       } else {
-        out.append(argument)
-        if let value = next() { out.append(unwrapped(value, nameValue: arg.count > 1)) }
+        out.append(span)
+        if let value = next() { out.append(unwrapped(value, nameValue: count > 1)) }
       }
     }
     while index < input.count {
@@ -192,41 +247,72 @@ extension MasterCF {
   }
 
   /// `pcf_check_master_entry`: the postconf message for the first invalid field, or nil.
-  static func checkFields(_ argv: [[UInt8]], rawText: [UInt8]) -> [UInt8]? {
-    func problem(_ name: String, _ value: [UInt8]) -> [UInt8] {
+  static func checkFields(_ argv: ArgumentList, rawText: [UInt8]) -> [UInt8]? {
+    func problem(_ name: String, _ value: ArraySlice<UInt8>) -> [UInt8] {
       var raw = rawText
       for index in raw.indices where raw[index] == 0x0A { raw[index] = 0x20 }
       return bytes("invalid \(name) field \"") + value + bytes("\" in \"") + raw + bytes("\"")
     }
-    if !validTypes.contains(argv[1]) { return problem("type", argv[1]) }
+    func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    let type = argv[1]
+    if !validTypes.contains(where: { $0.elementsEqual(type) }) { return problem("type", type) }
     for field in 2...4 {
       let value = argv[field]
       let ok =
         value.count == 1
-        && (value[0] == UInt8(ascii: "y") || value[0] == UInt8(ascii: "n")
-          || value[0] == UInt8(ascii: "-"))
+        && (value.first == UInt8(ascii: "y") || value.first == UInt8(ascii: "n")
+          || value.first == UInt8(ascii: "-"))
       if !ok { return problem(fieldNames[field], value) }
     }
     let wakeup = argv[5]
     var length = wakeup.count
-    if length > 0 && wakeup[length - 1] == UInt8(ascii: "?") { length -= 1 }
-    let digits = wakeup.prefix(while: { $0 >= 0x30 && $0 <= 0x39 }).count
+    if wakeup.last == UInt8(ascii: "?") { length -= 1 }
+    let digits = wakeup.prefix(while: isDigit).count
     if !(wakeup.first == UInt8(ascii: "-") && length == 1) && digits != length {
       return problem("wakeup", wakeup)
     }
     let limit = argv[6]
-    if limit != [UInt8(ascii: "-")] && !limit.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+    if !limit.elementsEqual([UInt8(ascii: "-")]) && !limit.allSatisfy(isDigit) {
       return problem("process_limit", limit)
     }
     return nil
   }
 
   /// Parses one entry's text like `pcf_parse_master_entry`.
-  static func parseArguments(_ text: [UInt8], rawText: [UInt8]) -> ParsedArguments {
-    var argv = splitArguments(text)
-    if argv.count < 8 { return ParsedArguments(argv: [], problem: .badFieldCount, warnings: []) }
-    if let message = checkFields(argv.map(\.bytes), rawText: rawText) {
-      return ParsedArguments(argv: [], problem: .invalidField(message), warnings: [])
+  ///
+  /// Without `source`, the arguments are ranges of `text`. With it, `text`
+  /// is made of runs of `source`: run `i` starts at `starts[i]` there and at
+  /// `offsets[i]` in `text`; an argument within one run is a range of
+  /// `source`, one across runs (braces) gets its own bytes.
+  static func parseArguments(
+    _ text: [UInt8], rawText: [UInt8], source: [UInt8]? = nil, starts: [Int32] = [],
+    offsets: [Int32] = []
+  ) -> ParsedArguments {
+    var argv = ArgumentList(source: source ?? text)
+    if source == nil {
+      forEachArgumentRange(text[...]) {
+        argv.append(ArgumentList.Span(source: $0, offset: $0.lowerBound))
+      }
+    } else {
+      var run = 0
+      forEachArgumentRange(text[...]) { range in
+        while run + 1 < offsets.count && Int(offsets[run + 1]) <= range.lowerBound { run += 1 }
+        let runEnd = run + 1 < offsets.count ? Int(offsets[run + 1]) : text.count
+        if run < starts.count && range.upperBound <= runEnd {
+          let start = Int(starts[run]) + range.lowerBound - Int(offsets[run])
+          argv.append(
+            ArgumentList.Span(source: start..<(start + range.count), offset: range.lowerBound))
+        } else {
+          argv.append(bytes: text[range], offset: range.lowerBound)
+        }
+      }
+    }
+    if argv.count < 8 {
+      return ParsedArguments(argv: ArgumentList(source: []), problem: .badFieldCount, warnings: [])
+    }
+    if let message = checkFields(argv, rawText: rawText) {
+      return ParsedArguments(
+        argv: ArgumentList(source: []), problem: .invalidField(message), warnings: [])
     }
     var warnings: [[UInt8]] = []
     normalize(&argv, warnings: &warnings)
@@ -234,21 +320,27 @@ extension MasterCF {
   }
 
   struct ParsedArguments {
-    var argv: [Argument]
+    var argv: ArgumentList
     var problem: Entry.ProblemText?
     var warnings: [[UInt8]]
   }
 
+  /// Parses the entry whose text is `rawText`, made of the content lines
+  /// that start at `segmentStarts` in `source` and at `segmentOffsets` in
+  /// the text.
   static func parseEntry(
-    text rawText: [UInt8], firstLine: Int, lastLine: Int, lineNumbers: [Int],
-    commentLines: [Int], segments: [(offset: Int, line: Int)]
+    text rawText: [UInt8], source: [UInt8], firstLine: Int, lastLine: Int, lineNumbers: [Int],
+    commentLines: [Int], segmentStarts: [Int32], segmentOffsets: [Int32]
   ) -> Entry {
-    let text = cString(rawText)
-    let parsed = parseArguments(text, rawText: text)
+    // Cut at a NUL byte; without one the text is used as it is, not copied.
+    let text = rawText.contains(0) ? cString(rawText) : rawText
+    let parsed = parseArguments(
+      text, rawText: text, source: source, starts: segmentStarts, offsets: segmentOffsets)
     return Entry(
       firstLine: firstLine, lastLine: lastLine, lineNumbers: lineNumbers,
-      commentLines: commentLines, text: text, problemText: parsed.problem,
-      warningTexts: parsed.warnings, argv: parsed.argv, segments: segments)
+      commentLines: commentLines, source: source, segmentStarts: segmentStarts,
+      textLength: text.count, problemText: parsed.problem, warningTexts: parsed.warnings,
+      argv: parsed.argv, segmentOffsets: segmentOffsets)
   }
 }
 

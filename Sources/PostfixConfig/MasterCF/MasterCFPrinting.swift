@@ -30,69 +30,92 @@ extension MasterCF {
   /// except that the first non-option argument is braced when it has blanks
   /// outside braces (postconf prints it bare, which splits it on re-reading).
   static func appendArguments(
-    _ argv: [[UInt8]], to out: inout [UInt8], lineLength: inout Int, fold: Bool,
+    _ argv: ArgumentList, to out: inout [UInt8], lineLength: inout Int, fold: Bool,
     optionExtra: Int, expandOption: (([UInt8]) -> [UInt8]?)?
   ) -> Bool {
-    var inOptions = true
-    var index = 8
-    while index < argv.count {
-      let arg = argv[index]
-      var argLength = arg.count
-      var value: [UInt8]?
-      var needBraces = false
-      if inOptions {
-        if !isOption(arg) {
-          inOptions = false
-          // postconf never braces this argument; brace it only when it would
-          // otherwise re-parse as several arguments.
-          needBraces = containsBlank(arg) && splitArguments(arg).count != 1
-        } else if optionTakesValue(arg), index + 1 < argv.count {
-          lineLength = lineLimit
-          var optionValue = argv[index + 1]
-          if arg == bytes("-o"), let expandOption {
-            guard let expanded = expandOption(optionValue) else { return false }
-            optionValue = expanded
+    let spans = argv.spans
+    let count = spans.count
+    return argv.withBuffers { buffers in
+      var inOptions = true
+      var index = 8
+      while index < count {
+        let arg = buffers[spans[index]]
+        var argLength = arg.count
+        var value: UnsafeBufferPointer<UInt8>?
+        var expanded: [UInt8]?
+        var needBraces = false
+        if inOptions {
+          let second = arg.count > 1 ? arg[1] : 0
+          if arg.first != UInt8(ascii: "-") || (arg.count == 2 && second == UInt8(ascii: "-")) {
+            inOptions = false
+            // postconf never braces this argument; brace it only when it would
+            // otherwise re-parse as several arguments.
+            needBraces = arg.contains(where: isBlank) && argumentRanges(argv[index]).count != 1
+          } else if arg.count < 2 || second == UInt8(ascii: "o"), index + 1 < count {
+            lineLength = lineLimit
+            let optionValue = buffers[spans[index + 1]]
+            var valueCount = optionValue.count
+            if arg.count == 2 && second == UInt8(ascii: "o"), let expandOption {
+              guard let text = expandOption(Array(optionValue)) else { return false }
+              expanded = text
+              valueCount = text.count
+              needBraces = containsBlank(text)
+            } else {
+              needBraces = optionValue.contains(where: isBlank)
+            }
+            argLength += valueCount + optionExtra
+            if needBraces { argLength += 2 }
+            value = optionValue
           }
-          argLength += optionValue.count + optionExtra
-          needBraces = containsBlank(optionValue)
-          if needBraces { argLength += 2 }
-          value = optionValue
-        }
-      } else {
-        needBraces = containsBlank(arg)
-      }
-      if lineLength > indent {
-        if !fold || lineLength + 1 + argLength < lineLimit {
-          out.append(0x20)
-          lineLength += 1
         } else {
-          out.append(contentsOf: bytes("\n    "))
-          lineLength = indent
+          needBraces = arg.contains(where: isBlank)
         }
-      }
-      let braceArgument = !inOptions && needBraces
-      if braceArgument { out.append(UInt8(ascii: "{")) }
-      out.append(contentsOf: arg)
-      if braceArgument { out.append(UInt8(ascii: "}")) }
-      lineLength += arg.count + (braceArgument ? 2 : 0)
-      if let value {
-        out.append(0x20)
-        if needBraces { out.append(UInt8(ascii: "{")) }
-        out.append(contentsOf: value)
-        if needBraces { out.append(UInt8(ascii: "}")) }
+        if lineLength > indent {
+          if !fold || lineLength + 1 + argLength < lineLimit {
+            out.append(0x20)
+            lineLength += 1
+          } else {
+            out.append(contentsOf: bytes("\n    "))
+            lineLength = indent
+          }
+        }
+        let braceArgument = !inOptions && needBraces
+        if braceArgument { out.append(UInt8(ascii: "{")) }
+        out.append(contentsOf: arg)
+        if braceArgument { out.append(UInt8(ascii: "}")) }
+        lineLength += arg.count + (braceArgument ? 2 : 0)
+        if let value {
+          out.append(0x20)
+          if needBraces { out.append(UInt8(ascii: "{")) }
+          if let expanded {
+            out.append(contentsOf: expanded)
+          } else {
+            out.append(contentsOf: value)
+          }
+          if needBraces { out.append(UInt8(ascii: "}")) }
+          index += 1
+          lineLength = lineLimit
+        }
         index += 1
-        lineLength = lineLimit
       }
-      index += 1
+      return true
     }
-    return true
   }
 
   /// One entry in `postconf -M` format (`-Mf` when `fold`), ending with `\n`.
   static func formatEntry(
-    _ argv: [[UInt8]], fold: Bool, expandOption: (([UInt8]) -> [UInt8]?)? = nil
+    _ argv: ArgumentList, fold: Bool, expandOption: (([UInt8]) -> [UInt8]?)? = nil
   ) -> [UInt8]? {
     var out: [UInt8] = []
+    return appendEntry(argv, to: &out, fold: fold, expandOption: expandOption) ? out : nil
+  }
+
+  /// Appends one entry in `postconf -M` format (`-Mf` when `fold`), ending
+  /// with `\n`, to `out`; false when expanding an option failed.
+  static func appendEntry(
+    _ argv: ArgumentList, to out: inout [UInt8], fold: Bool,
+    expandOption: (([UInt8]) -> [UInt8]?)?
+  ) -> Bool {
     var lineLength = 0
     for field in 0..<8 {
       if lineLength > 0 {
@@ -108,9 +131,9 @@ extension MasterCF {
       appendArguments(
         argv, to: &out, lineLength: &lineLength, fold: fold, optionExtra: 3,
         expandOption: expandOption)
-    else { return nil }
+    else { return false }
     out.append(0x0A)
-    return out
+    return true
   }
 
   /// Formats an entry's arguments in the folded `postconf -Mf` layout that
@@ -119,7 +142,7 @@ extension MasterCF {
   /// - Returns: The formatted entry, ending with a newline.
   public static func formatEntry(_ arguments: [[UInt8]]) -> [UInt8] {
     guard arguments.count >= 8 else { return [] }
-    return formatEntry(arguments, fold: true) ?? []
+    return formatEntry(ArgumentList(arrays: arguments), fold: true) ?? []
   }
 
   /// Section 3.2's `pcf_print_line`: words at space/TAB/CR/LF re-joined with
@@ -163,9 +186,11 @@ extension MasterCF {
 
   static func isWildcard(_ component: [UInt8]) -> Bool { component == [UInt8(ascii: "*")] }
 
-  static func matches(_ pattern: [[UInt8]], service: [UInt8], type: [UInt8]) -> Bool {
-    (isWildcard(pattern[0]) || pattern[0] == service)
-      && (isWildcard(pattern[1]) || pattern[1] == type)
+  static func matches(
+    _ pattern: [[UInt8]], service: ArraySlice<UInt8>, type: ArraySlice<UInt8>
+  ) -> Bool {
+    (isWildcard(pattern[0]) || pattern[0].elementsEqual(service))
+      && (isWildcard(pattern[1]) || pattern[1].elementsEqual(type))
   }
 
   /// `pcf_parse_field_pattern`: the field index, -1 for `*`, nil when unknown.
@@ -182,28 +207,72 @@ extension MasterCF {
   /// entries share the merged parameters, except earlier duplicates without
   /// any `-o` of their own that precede the first one with some.
   func parameterTable() -> [Int: [(name: [UInt8], value: [UInt8])]] {
-    var merged: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
-    var positions: [[UInt8]: [[UInt8]: Int]] = [:]
-    var attached: [(index: Int, key: [UInt8])] = []
+    // One group per service/type, found by a single hashed key; within a
+    // group, each name's position (the first) and value (the last), kept as
+    // slices of the entries' text until the end. A small group is searched
+    // from the start; a large one gets an index of its names.
+    typealias Parameter = (name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)
+    let linearLimit = 16
+    var groupOf: [ByteKey: Int] = [:]
+    var groups: [[Parameter]] = []
+    var positions: [[ByteKey: Int]] = []
+    var attached: [(index: Int, group: Int)] = []
     for (index, entry) in entries.enumerated() where entry.isValid {
-      let key = MasterCF.key(entry)
-      for override in entry.overrides {
-        if let position = positions[key]?[override.name] {
-          merged[key]?[position].value = override.value
+      let key = ByteKey(MasterCF.key(entry))
+      var group = groupOf[key]
+      entry.forEachOverride { name, value, _ in
+        let current: Int
+        if let group {
+          current = group
         } else {
-          positions[key, default: [:]][override.name] = merged[key, default: []].count
-          merged[key, default: []].append((override.name, override.value))
+          current = groups.count
+          groupOf[key] = current
+          groups.append([])
+          positions.append([:])
+          group = current
+        }
+        let position =
+          groups[current].count <= linearLimit
+          ? groups[current].firstIndex { MasterCF.sameBytes($0.name, name) }
+          : positions[current][ByteKey(Array(name))]
+        if let position {
+          groups[current][position].value = value
+          return
+        }
+        groups[current].append((name, value))
+        let count = groups[current].count
+        if count == linearLimit + 1 {
+          for (position, parameter) in groups[current].enumerated() {
+            positions[current][ByteKey(Array(parameter.name))] = position
+          }
+        } else if count > linearLimit + 1 {
+          positions[current][ByteKey(Array(name))] = count - 1
         }
       }
-      if merged[key] != nil { attached.append((index, key)) }
+      if let group { attached.append((index, group)) }
     }
+    positions = []
+    var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
     var table: [Int: [(name: [UInt8], value: [UInt8])]] = [:]
-    for item in attached { table[item.index] = merged[item.key] }
+    table.reserveCapacity(attached.count)
+    for item in attached {
+      if copies[item.group] == nil {
+        copies[item.group] = groups[item.group].map { (Array($0.name), Array($0.value)) }
+      }
+      table[item.index] = copies[item.group]
+    }
     return table
   }
 
   static func key(_ entry: Entry) -> [UInt8] {
-    entry.argv[0].bytes + [UInt8(ascii: "/")] + entry.argv[1].bytes
+    let service = entry.argv[0]
+    let type = entry.argv[1]
+    var key: [UInt8] = []
+    key.reserveCapacity(service.count + 1 + type.count)
+    key.append(contentsOf: service)
+    key.append(UInt8(ascii: "/"))
+    key.append(contentsOf: type)
+    return key
   }
 
   private func beginReport(path: String) -> Report? {
@@ -246,8 +315,10 @@ extension MasterCF {
     }
     var counts = [Int](repeating: 0, count: parsed.count)
     var out: [UInt8] = []
+    // The listing is about as long as the file: reserved, it is not copied to grow.
+    out.reserveCapacity(bytes.count + 4096)
     for entry in entries {
-      let argv = entry.arguments
+      let argv = entry.argv
       let expandOption: (([UInt8]) -> [UInt8]?)? = expand.map { expand in { expand($0, entry) } }
       var times = 0
       if parsed.isEmpty {
@@ -260,10 +331,9 @@ extension MasterCF {
         }
       }
       for _ in 0..<times {
-        guard let text = MasterCF.formatEntry(argv, fold: fold, expandOption: expandOption) else {
+        guard MasterCF.appendEntry(argv, to: &out, fold: fold, expandOption: expandOption) else {
           return MasterCF.expansionFailed(diagnostics, path: path)
         }
-        out.append(contentsOf: text)
       }
     }
     for (index, count) in counts.enumerated() where count == 0 {
@@ -272,11 +342,34 @@ extension MasterCF {
     return Report(output: out, diagnostics: diagnostics)
   }
 
+  /// `postconf -M [-f]` without patterns or `-x`, handed over in pieces.
+  ///
+  /// Nothing can fail or warn once the listing starts (reading errors are
+  /// reported before), so it need not be held whole: `body` receives the
+  /// bytes of ``printEntries(patterns:fold:path:expand:)``'s output in
+  /// pieces of about `pieceSize` bytes, in order.
+  /// - Parameters:
+  ///   - fold: `-f`.
+  ///   - pieceSize: The size from which a piece is handed over.
+  ///   - body: Receives each piece.
+  func printEntries(fold: Bool, pieceSize: Int, _ body: ([UInt8]) -> Void) {
+    var out: [UInt8] = []
+    out.reserveCapacity(pieceSize + 4096)
+    for entry in entries {
+      _ = MasterCF.appendEntry(entry.argv, to: &out, fold: fold, expandOption: nil)
+      if out.count >= pieceSize {
+        body(out)
+        out.removeAll(keepingCapacity: true)
+      }
+    }
+    if !out.isEmpty { body(out) }
+  }
+
   static func formatField(
-    _ argv: [[UInt8]], field: Int, fold: Bool, hideName: Bool, hideValue: Bool,
+    _ argv: ArgumentList, field: Int, fold: Bool, hideName: Bool, hideValue: Bool,
     expandOption: (([UInt8]) -> [UInt8]?)?
   ) -> [UInt8]? {
-    let name = argv[0] + bytes("/") + argv[1] + bytes("/") + bytes(fieldNames[field])
+    let name = Array(argv[0]) + bytes("/") + argv[1] + bytes("/") + bytes(fieldNames[field])
     if hideValue { return name + [0x0A] }
     var out: [UInt8] = []
     var lineLength = 0
@@ -335,7 +428,7 @@ extension MasterCF {
     var counts = [Int](repeating: 0, count: parsed.count)
     var out: [UInt8] = []
     for entry in entries {
-      let argv = entry.arguments
+      let argv = entry.argv
       let expandOption: (([UInt8]) -> [UInt8]?)? = expand.map { expand in { expand($0, entry) } }
       var fields: [Int] = []
       if parsed.isEmpty {
@@ -417,7 +510,7 @@ extension MasterCF {
         continue
       }
       for (index, pattern) in parsed.enumerated()
-      where MasterCF.matches(pattern, service: entry.argv[0].bytes, type: entry.argv[1].bytes) {
+      where MasterCF.matches(pattern, service: entry.argv[0], type: entry.argv[1]) {
         if MasterCF.isWildcard(pattern[2]) {
           for param in sorted where !emit(entry, param.name, param.value) {
             return MasterCF.expansionFailed(diagnostics, path: path)

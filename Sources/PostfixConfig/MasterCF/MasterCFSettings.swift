@@ -27,7 +27,7 @@ extension MasterCF {
     entries.compactMap { entry in
       guard entry.isValid, let command = entry.command else { return nil }
       return ServiceCommand(
-        service: entry.argv[0].bytes, type: entry.argv[1].bytes, command: command,
+        service: Array(entry.argv[0]), type: Array(entry.argv[1]), command: command,
         line: entry.firstLine)
     }
   }
@@ -39,8 +39,16 @@ extension MasterCF {
   ///   - type: The service type (field 2).
   /// - Returns: The overrides with the lines they came from.
   public func overrides(service: [UInt8], type: [UInt8]) -> [Override] {
-    entries.filter { $0.isValid && $0.argv[0].bytes == service && $0.argv[1].bytes == type }
-      .flatMap(\.overrides)
+    var result: [Override] = []
+    for entry in entries
+    where entry.isValid && entry.argv[0].elementsEqual(service)
+      && entry.argv[1].elementsEqual(type)
+    {
+      entry.forEachOverride { name, value, line in
+        result.append(Override(name: Array(name), value: Array(value), line: line))
+      }
+    }
+    return result
   }
 
   /// The value of parameter `name` as service `service`/`type` sees it: its
@@ -55,9 +63,16 @@ extension MasterCF {
   public func effectiveValue(
     of name: [UInt8], service: [UInt8], type: [UInt8], mainCF: ([UInt8]) -> [UInt8]?
   ) -> [UInt8]? {
-    if let override = overrides(service: service, type: type).last(where: { $0.name == name }) {
-      return override.value
+    var last: ArraySlice<UInt8>?
+    for entry in entries
+    where entry.isValid && entry.argv[0].elementsEqual(service)
+      && entry.argv[1].elementsEqual(type)
+    {
+      entry.forEachOverride { overrideName, value, _ in
+        if overrideName.elementsEqual(name) { last = value }
+      }
     }
+    if let last { return Array(last) }
     return mainCF(name)
   }
 

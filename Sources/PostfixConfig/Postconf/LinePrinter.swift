@@ -1,8 +1,8 @@
 /// postconf's line printer (`pcf_print_line`): whitespace normalised to single
 /// spaces, optional folding at 80 columns with a 4-space continuation indent.
-public enum LinePrinter {
+enum LinePrinter {
   /// Column limit of `-f` folding for main.cf parameters and `-P`.
-  public static let lineLimit = 80
+  static let lineLimit = 80
 
   /// Appends one printed line to `out`.
   ///
@@ -13,7 +13,7 @@ public enum LinePrinter {
   ///   - text: The unnormalised text, e.g. `name = value`.
   ///   - fold: Whether to fold long lines (`-f`).
   ///   - out: The output buffer.
-  public static func printLine(_ text: [UInt8], fold: Bool, into out: inout [UInt8]) {
+  static func printLine(_ text: [UInt8], fold: Bool, into out: inout [UInt8]) {
     var state = State()
     text.withUnsafeBufferPointer { state.words(in: $0, fold: fold, into: &out) }
     out.append(0x0A)
@@ -27,7 +27,7 @@ public enum LinePrinter {
   ///   - hideValue: `-H`.
   ///   - fold: `-f`.
   ///   - out: The output buffer.
-  public static func printParameter(
+  static func printParameter(
     name: [UInt8], value: [UInt8], hideName: Bool, hideValue: Bool, fold: Bool,
     into out: inout [UInt8]
   ) {

@@ -11,6 +11,17 @@ extension PostconfSession {
     registerServices(master, into: &model)
     try registerUserParameters(into: &model)
     let expand = mode.contains(.expand) ? model.masterExpander() : nil
+    if expand == nil && options.operands.isEmpty && !mode.contains(.masterFields)
+      && !mode.contains(.masterParameters)
+    {
+      // Plain `-M [-f]`: nothing can fail or warn once the listing starts,
+      // so it goes out as it is formatted instead of being held whole.
+      master.document.printEntries(fold: mode.contains(.fold), pieceSize: 1 << 16) {
+        printAndDrain($0)
+      }
+      flagUnusedMaster(model, master: master)
+      return
+    }
     let report = PostconfAdapters.showMaster(
       master, options: options, path: masterPath, expand: expand)
     // The printers repeat the reading diagnostics, already reported above.
@@ -18,8 +29,8 @@ extension PostconfSession {
       if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
       warn(diagnostic.message)
     }
-    pending += report.output
-    drainFullBuffers()
+    // Handed over, not shared: the listing is written without a copy.
+    printAndDrain((consume report).output)
     flagUnusedMaster(model, master: master)
   }
 

@@ -7,7 +7,7 @@ import Glibc
 /// postconf's tables are keyed by name; the emulation looks names up several
 /// times per main.cf entry, so each distinct name is stored once (in one byte
 /// arena, no allocation per name) and everything else is an array indexed by
-/// the name's id. The hash is Postfix's own (``HashOrder/hash(_:)``), kept per
+/// the name's id. The hash is Postfix's own (`HashOrder.hash(_:)`), kept per
 /// name for the hash-order simulation. Open addressing with linear probing at
 /// most half full: every probe sequence ends at an empty slot.
 struct NameTable: Sendable {

@@ -284,7 +284,7 @@ struct ParameterModel: Sendable {
   }
 
   /// The names with a setting now, in the order postconf's hash table lists
-  /// them (insertion order fed to ``HashOrder``).
+  /// them (insertion order fed to `HashOrder`).
   func settingsInHashOrder() -> [ID] {
     let present = settingOrder.filter { hasSetting($0) }
     return HashOrder.distinctOrder(

@@ -132,8 +132,10 @@ struct PostconfSession {
   }
 
   /// Prints `bytes` and writes the full buffers, as ``drainFullBuffers()``
-  /// after appending them would, with one copy of the bulk instead of two.
-  mutating func printAndDrain(_ bytes: [UInt8]) {
+  /// after appending them would, with one copy of the bulk instead of two
+  /// (none when nothing is buffered and the caller gives up its `bytes`:
+  /// the partial buffer at the end is cut off in place).
+  mutating func printAndDrain(_ bytes: consuming [UInt8]) {
     let full = (pending.count + bytes.count) / Self.stdoutBufferSize * Self.stdoutBufferSize
     guard full > 0 else {
       pending += bytes
@@ -141,15 +143,19 @@ struct PostconfSession {
     }
     let taken = full - pending.count
     if pending.isEmpty {
-      write(.stdout(taken == bytes.count ? bytes : Array(bytes[..<taken])))
-    } else {
-      var chunk: [UInt8] = []
-      chunk.reserveCapacity(full)
-      chunk += pending
-      chunk += bytes[..<taken]
-      write(.stdout(chunk))
-      pending.removeAll(keepingCapacity: true)
+      if taken < bytes.count {
+        pending += bytes[taken...]
+        bytes.removeSubrange(taken...)
+      }
+      write(.stdout(consume bytes))
+      return
     }
+    var chunk: [UInt8] = []
+    chunk.reserveCapacity(full)
+    chunk += pending
+    chunk += bytes[..<taken]
+    write(.stdout(chunk))
+    pending.removeAll(keepingCapacity: true)
     pending += bytes[taken...]
   }
 

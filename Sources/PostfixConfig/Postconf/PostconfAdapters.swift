@@ -79,13 +79,18 @@ enum PostconfAdapters {
   }
 
   static func readMaster(_ bytes: [UInt8], path: String) -> PostconfMaster {
-    let document = MasterCF(bytes: bytes)
-    let services: [PostconfMaster.Service] = document.entries.filter(\.isValid).map { entry in
-      PostconfMaster.Service(
-        name: String(decoding: entry.service ?? [], as: UTF8.self),
-        type: String(decoding: entry.type ?? [], as: UTF8.self),
-        command: String(decoding: entry.command ?? [], as: UTF8.self), line: entry.firstLine,
-        overrides: entry.overrides.map { ($0.name, $0.value) })
+    readMaster(MasterCF(bytes: bytes), path: path)
+  }
+
+  static func readMaster(_ document: MasterCF, path: String) -> PostconfMaster {
+    var services: [PostconfMaster.Service] = []
+    for (index, entry) in document.entries.enumerated() where entry.isValid {
+      services.append(
+        PostconfMaster.Service(
+          name: String(decoding: entry.argv[0], as: UTF8.self),
+          type: String(decoding: entry.argv[1], as: UTF8.self),
+          command: String(decoding: entry.argv[7], as: UTF8.self), line: entry.firstLine,
+          entry: index))
     }
     return PostconfMaster(
       document: document, services: services,
@@ -141,7 +146,8 @@ struct PostconfMaster: Sendable {
     var type: String
     var command: String
     var line: Int
-    var overrides: [(name: [UInt8], value: [UInt8])]
+    /// The position of the service's entry in ``PostconfMaster/document``.
+    var entry: Int
   }
 
   var document: MasterCF

@@ -45,6 +45,9 @@ public struct PostconfInputs: Sendable {
   /// (``PostfixConfiguration/databaseClientFiles``), and nothing is said
   /// about them.
   public var databaseClientFileReader: (@Sendable ([UInt8]) -> DatabaseClientFile.Content)?
+  /// master.cf already parsed from exactly ``masterCF``'s bytes, when the
+  /// caller has it: the emulation then reads it instead of parsing again.
+  var parsedMasterCF: MasterCF?
 
   /// Creates the inputs.
   /// - Parameters:

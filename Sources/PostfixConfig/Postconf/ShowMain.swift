@@ -95,7 +95,9 @@ extension PostconfSession {
       warn(text)
       return nil
     case .contents, .shared:
-      let master = PostconfAdapters.readMaster(inputs.masterCF.bytes ?? [], path: masterPath)
+      let master =
+        inputs.parsedMasterCF.map { PostconfAdapters.readMaster($0, path: masterPath) }
+        ?? PostconfAdapters.readMaster(inputs.masterCF.bytes ?? [], path: masterPath)
       for diagnostic in master.diagnostics {
         if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
         warn(diagnostic.message)
@@ -106,6 +108,16 @@ extension PostconfSession {
 
   mutating func registerServices(_ master: PostconfMaster?, into model: inout ParameterModel) {
     guard let master else { return }
+    // Scopes by service and type, so that finding one is not a walk of all.
+    struct Key: Hashable {
+      var service: String
+      var type: String
+    }
+    var scopeIndex: [Key: Int] = [:]
+    for (index, scope) in model.services.enumerated() {
+      let key = Key(service: scope.service, type: scope.type)
+      if scopeIndex[key] == nil { scopeIndex[key] = index }
+    }
     for service in master.services {
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
@@ -118,18 +130,22 @@ extension PostconfSession {
         model.defaults.append(parameter.defaultValue)
       }
       // Entries with the same service/type share one name space, as in postconf.
+      let key = Key(service: service.name, type: service.type)
       let index =
-        model.services.firstIndex { $0.service == service.name && $0.type == service.type }
+        scopeIndex[key]
         ?? {
           model.services.append(
             ParameterModel.ServiceScope(
               service: service.name, type: service.type, line: service.line,
               processName: ParameterModel.ServiceScope.processName(
                 ofCommand: Array(service.command.utf8))))
+          scopeIndex[key] = model.services.count - 1
           return model.services.count - 1
         }()
-      for (name, value) in service.overrides {
-        model.services[index].settings[name] = value
+      // Each name once, with its last value: what setting them in order leaves.
+      for override in master.document.entries[service.entry].mergedOverrides() {
+        let name = Array(override.name)
+        model.services[index].settings[name] = Array(override.value)
         let id = model.intern(name)
         model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
       }

@@ -41,17 +41,17 @@ public enum ApplyJournal {
     HostFiles.remove(configDirectory + "/" + fileName)
   }
 
-  /// What an interrupted apply left, as one sentence, and removes its record;
-  /// nil when no apply was interrupted.
+  /// What an interrupted apply left, and removes its record; nil when no
+  /// apply was interrupted.
   /// - Parameter configDirectory: The configuration directory.
-  /// - Returns: The report.
-  public static func interrupted(configDirectory: String) -> String? {
+  /// - Returns: The files' states and the backup.
+  public static func interrupted(configDirectory: String) -> InterruptedApply? {
     let path = configDirectory + "/" + fileName
     guard HostFiles.exists(path) else { return nil }
     defer { HostFiles.remove(path) }
     let bytes = HostFiles.read(path, from: 0, limit: sizeLimit)
     var backup = "(unknown)"
-    var states: [String] = []
+    var files: [InterruptedApply.File] = []
     for line in bytes.split(separator: 0x0A) {
       let fields = line.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
       if fields.count == 2, fields[0] == "backup" {
@@ -62,20 +62,13 @@ public enum ApplyJournal {
       }
       let current = (try? ConfigFile.read(path: file)) ?? []
       let now = fingerprint(current)
-      let name = Printable.sanitize(file.utf8)
-      if now == fields[3] {
-        states.append("\(name) has the new content")
-      } else if now == fields[2] {
-        states.append("\(name) still has the old content")
-      } else {
-        states.append("\(name) has changed since")
-      }
+      let state: InterruptedApply.State =
+        now == fields[3] ? .new : now == fields[2] ? .old : .changedSince
+      files.append(InterruptedApply.File(path: Printable.sanitize(file.utf8), state: state))
     }
-    if states.isEmpty { states.append("no file was recorded") }
-    return "an earlier apply was interrupted before it finished: "
-      + states.joined(separator: ", ") + "; its backup is \(backup) "
-      + "(pfharden restore \(backup) -c \(Printable.sanitize(configDirectory.utf8)) --yes puts "
-      + "the old files back; this run plans from the files as they are now)"
+    return InterruptedApply(
+      files: files, backup: backup,
+      configDirectory: Printable.sanitize(configDirectory.utf8))
   }
 
   /// FNV-1a 64 of the bytes and their count, as hex: enough to tell the
@@ -113,5 +106,54 @@ public enum ApplyJournal {
       index += 2
     }
     return String(decoding: output, as: UTF8.self)
+  }
+}
+
+/// What an apply that was interrupted before it finished left behind: which
+/// files carry the new content and which the old, and the backup that holds
+/// the old ones (``Restore`` puts them back).
+public struct InterruptedApply: Equatable, Sendable, CustomStringConvertible {
+  /// What a file holds now.
+  public enum State: Equatable, Sendable {
+    /// The content the apply was writing.
+    case new
+    /// The content from before the apply.
+    case old
+    /// Neither: it changed since.
+    case changedSince
+  }
+
+  /// One file the apply was writing.
+  public struct File: Equatable, Sendable {
+    /// Its path, free of non-printable bytes.
+    public var path: String
+    /// What it holds now.
+    public var state: State
+  }
+
+  /// The files recorded, in the order they were to be written.
+  public var files: [File]
+  /// The backup archive that holds the previous files, free of non-printable bytes.
+  public var backup: String
+  /// The configuration directory, free of non-printable bytes.
+  public var configDirectory: String
+
+  /// The files' states, such as `/etc/postfix/main.cf has the new content`,
+  /// joined with commas (`no file was recorded` when there are none).
+  public var states: String {
+    guard !files.isEmpty else { return "no file was recorded" }
+    return files.map { file in
+      switch file.state {
+      case .new: return "\(file.path) has the new content"
+      case .old: return "\(file.path) still has the old content"
+      case .changedSince: return "\(file.path) has changed since"
+      }
+    }.joined(separator: ", ")
+  }
+
+  /// One sentence that names no command: the states and the backup.
+  public var description: String {
+    "an earlier apply was interrupted before it finished: \(states); its backup is \(backup) "
+      + "(restoring it puts the old files back; this run plans from the files as they are now)"
   }
 }

@@ -144,6 +144,8 @@ public struct ApplyPlanner: Sendable {
     }
     if !appended.isEmpty {
       // postconf appends right after a last line without its newline; do not.
+      main.reserveCapacity(
+        main.count + 1 + appended.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
       if let last = main.last, last != 0x0A { main.append(0x0A) }
       for (name, value) in appended {
         main.append(contentsOf: "\(name) = \(value)\n".utf8)
@@ -154,7 +156,8 @@ public struct ApplyPlanner: Sendable {
         skipped.append("\(transform.id): no master.cf to add its services to")
       }
     }
-    var master = masterCF.map { MasterCF(bytes: $0) }
+    // The document already parsed, not a second parse of its bytes.
+    var master = before.masterCF
     if let document = master {
       master = try editMaster(
         document, desired: desired, transforms: kept, before: before,
@@ -164,13 +167,17 @@ public struct ApplyPlanner: Sendable {
     let updatedMain = Self.keepingLineEndings(main, of: mainCF)
     let updatedMaster = master.map { Self.keepingLineEndings($0.serialized(), of: masterCF ?? []) }
     // Only postconf's reading of the result is needed, not a full view.
+    // Warnings are compared by the hash of their meaning, and only the new
+    // ones are kept: a file with 100,000 unused names is not held twice.
+    var meanings = Set<Int>()
+    before.forEachWarning { meanings.insert(PostconfWarning.meaning($0).hashValue) }
+    let known = meanings
     let after = PostfixConfiguration.postconfDiagnostics(
-      mainCF: updatedMain, masterCF: updatedMaster, catalog: catalog, host: host,
-      configDirectory: configDirectory)
-    let known = Set(before.warnings.map { PostconfWarning.meaning($0.message) })
-    let introduced = after.warnings.map(\.message).filter {
-      !known.contains(PostconfWarning.meaning($0))
-    }
+      mainCF: updatedMain, masterCF: updatedMaster, parsedMasterCF: master, catalog: catalog,
+      host: host,
+      configDirectory: configDirectory,
+      keeping: { !known.contains(PostconfWarning.meaning($0).hashValue) })
+    let introduced = after.warnings.map(\.message)
     if let fatal = after.fatal {
       throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")
     }

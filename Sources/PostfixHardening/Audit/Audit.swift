@@ -7,31 +7,54 @@ import PostfixConfig
 /// print(TextReport.render(report))
 /// ```
 public enum Audit {
-  /// Every rule, in report order.
-  public static let rules: [any AuditRule] = [
+  /// Every rule, in report order; each describes itself in its file under `Rules/`.
+  static let all: [any AuditRule] = [
     ConfigWarningRule(), ParameterTooNewRule(), DisableVRFYRule(), LoopbackOnlyRule(),
     DuplicateListenerRule(), MynetworksNarrowRule(), OpenRelayRule(), SASLRelayRule(),
     SmtpdRefusesToRunRule(), RelayDomainsRule(),
     HeloRequiredRule(), TLSLogLevelRule(), BannerDisclosureRule(), ServerTLSRule(),
     SubmissionTLSRule(), TLSAuthOnlyRule(), TLSProtocolsRule(), TLSCipherGradeRule(),
     FFDHEAutoGroupsRule(), DHParametersRule(), SMTPSmugglingRule(), FilePermissionsRule(),
-    ListeningSocketsRule(),
+    ListeningSocketsRule(), IneffectiveSuppressionRule(),
   ]
+
+  /// Every rule the audit runs, in report order: its id, summary, the
+  /// parameters it reads and whether it is opt-in.
+  public static let rules: [AuditRuleDescription] = all.map(\.described)
 
   /// The ids of every rule.
   public static var ruleIDs: [String] { rules.map(\.id) }
 
-  /// Audits a configuration.
+  /// The rule with id `id`.
+  /// - Parameter id: A rule id, such as `disable-vrfy`.
+  /// - Returns: Its description, or nil when no rule has that id.
+  public static func rule(_ id: String) -> AuditRuleDescription? {
+    rules.first { $0.id == id }
+  }
+
+  /// Audits a configuration with every rule.
   /// - Parameters:
   ///   - configuration: The effective configuration.
   ///   - roles: The smtpd services with roles; nil infers them
   ///     (``RoleInference``) with the options' overrides.
   ///   - options: Target version, role overrides, minimum severity, host facts.
-  ///   - rules: The rules to run (default: all).
   /// - Returns: The report.
   public static func run(
+    configuration: PostfixConfiguration, roles: [SMTPService]? = nil, options: AuditOptions
+  ) -> AuditReport {
+    run(configuration: configuration, roles: roles, options: options, rules: all)
+  }
+
+  /// Audits a configuration with some rules.
+  /// - Parameters:
+  ///   - configuration: The effective configuration.
+  ///   - roles: The smtpd services with roles; nil infers them.
+  ///   - options: The audit options.
+  ///   - rules: The rules to run.
+  /// - Returns: The report.
+  static func run(
     configuration: PostfixConfiguration, roles: [SMTPService]? = nil, options: AuditOptions,
-    rules: [any AuditRule] = Audit.rules
+    rules: [any AuditRule]
   ) -> AuditReport {
     let inferred = RoleInference.services(in: configuration, options: options)
     let services = roles ?? inferred.services
@@ -45,28 +68,33 @@ public enum Audit {
       incomplete == nil
       && (roles.map { given in given.allSatisfy { $0.role == .sendOnly } }
         ?? inferred.isSendOnly)
+    let suppressions = Suppressions(configuration: configuration)
     let context = AuditContext(
-      configuration: configuration, services: services, isSendOnly: sendOnly, options: options)
-    var all: [Finding] = []
+      configuration: configuration, services: services, isSendOnly: sendOnly, options: options,
+      suppressions: suppressions)
+    var found: [Finding] = []
     // Postfix refuses a configuration with a fatal error: nothing else about
     // it is known, so only that is reported.
     let applicable =
       configuration.fatal == nil ? rules : rules.filter { $0.id == RuleID.configWarning }
-    for rule in applicable { all += rule.check(context) }
-    let merged = merge(all)
-    let suppressions = Suppressions(configuration: configuration)
-    var kept: [Finding] = []
+    for rule in applicable {
+      // The first rule's list is taken as it is, not copied: config-warning
+      // alone may return a finding per line of a large file.
+      if found.isEmpty { found = rule.check(context) } else { found += rule.check(context) }
+    }
+    merge(&found)
     var suppressed = 0
-    for finding in merged {
+    found.removeAll { finding in
       if suppressions.suppresses(finding) {
         suppressed += 1
-      } else if finding.severity >= options.minimumSeverity {
-        kept.append(finding)
+        return true
       }
+      return finding.severity < options.minimumSeverity
     }
+    sort(&found)
     return AuditReport(
       configDirectory: configuration.configDirectory, postfixVersion: context.targetVersion,
-      services: services, isSendOnly: sendOnly, findings: sorted(kept),
+      services: services, isSendOnly: sendOnly, findings: found,
       suppressedCount: suppressed, minimumSeverity: options.minimumSeverity,
       incompleteReason: incomplete)
   }
@@ -77,43 +105,88 @@ public enum Audit {
   /// Findings that are not judged per service (no parameter, or postconf's
   /// own warnings, several of which may name one line) stay apart when their
   /// messages differ.
-  static func merge(_ findings: [Finding]) -> [Finding] {
-    var order: [String] = []
-    var byKey: [String: Finding] = [:]
-    for finding in findings {
-      let byMessage = finding.parameter == nil || finding.id == RuleID.configWarning
-      let key = [
-        finding.id, finding.file ?? "", finding.line.map(String.init) ?? "-",
-        finding.service ?? "", finding.parameter ?? "", byMessage ? finding.message : "",
-      ].joined(separator: "\u{1}")
-      if let existing = byKey[key] {
-        if finding.severity > existing.severity { byKey[key] = finding }
-      } else {
-        order.append(key)
-        byKey[key] = finding
+  static func merge(_ findings: inout [Finding]) {
+    struct Place: Hashable {
+      var id: String
+      var file: String?
+      var line: Int?
+      var service: String?
+      var parameter: String?
+      var message: String
+
+      init(_ finding: Finding) {
+        let byMessage = finding.parameter == nil || finding.id == RuleID.configWarning
+        id = finding.id
+        file = finding.file
+        line = finding.line
+        service = finding.service
+        parameter = finding.parameter
+        message = byMessage ? finding.message : ""
       }
     }
-    return order.compactMap { byKey[$0] }
+    // Places are found by their hash; the rare different place with an equal
+    // hash goes to `overflow`. Kept findings are moved to the front in place:
+    // 100,000 findings are never held twice.
+    var firstByHash: [Int: Int] = [:]
+    var overflow: [Place: Int] = [:]
+    var kept = 0
+    for index in findings.indices {
+      let finding = findings[index]
+      let place = Place(finding)
+      let hash = place.hashValue
+      var existing: Int?
+      if let first = firstByHash[hash] {
+        existing = Place(findings[first]) == place ? first : overflow[place]
+        if existing == nil { overflow[place] = kept }
+      } else {
+        firstByHash[hash] = kept
+      }
+      if let existing {
+        if finding.severity > findings[existing].severity { findings[existing] = finding }
+      } else {
+        if kept != index { findings[kept] = finding }
+        kept += 1
+      }
+    }
+    findings.removeLast(findings.count - kept)
   }
 
+  /// Findings ordered by file, then line.
+  ///
+  /// main.cf comes first, then master.cf, other files by name, and findings
+  /// without a file last; on one line the rules' order is kept.
   static func sorted(_ findings: [Finding]) -> [Finding] {
-    func fileRank(_ file: String?) -> Int {
-      switch file {
-      case "main.cf": return 0
-      case "master.cf": return 1
-      case nil: return 3
-      default: return 2
+    var findings = findings
+    sort(&findings)
+    return findings
+  }
+
+  /// Sorts `findings` in place, in the order of ``sorted(_:)``.
+  ///
+  /// The order is found on small integer keys, not on the findings, then
+  /// applied by swapping along the permutation's cycles: 100,000 findings
+  /// are never copied.
+  static func sort(_ findings: inout [Finding]) {
+    let others = Set(findings.compactMap(\.file)).subtracting(["main.cf", "master.cf"]).sorted()
+    var rank: [String: Int] = ["main.cf": 0, "master.cf": 1]
+    for (offset, name) in others.enumerated() { rank[name] = 2 + offset }
+    let last = 2 + others.count
+    var keys = findings.indices.map { index in
+      (findings[index].file.flatMap { rank[$0] } ?? last, findings[index].line ?? Int.max, index)
+    }
+    keys.sort { $0 < $1 }
+    // Position `target` receives the finding at keys[target].2.
+    var placed = [Bool](repeating: false, count: findings.count)
+    for start in findings.indices where !placed[start] {
+      var target = start
+      // Each step places one finding; a cycle ends where it began.
+      while true {
+        placed[target] = true
+        let source = keys[target].2
+        if source == start { break }
+        findings.swapAt(target, source)
+        target = source
       }
     }
-    return findings.enumerated().sorted { lhs, rhs in
-      let a = lhs.element
-      let b = rhs.element
-      if fileRank(a.file) != fileRank(b.file) { return fileRank(a.file) < fileRank(b.file) }
-      if a.file != b.file { return (a.file ?? "") < (b.file ?? "") }
-      let la = a.line ?? Int.max
-      let lb = b.line ?? Int.max
-      if la != lb { return la < lb }
-      return lhs.offset < rhs.offset
-    }.map(\.element)
   }
 }

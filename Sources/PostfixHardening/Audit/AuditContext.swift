@@ -2,15 +2,17 @@ import PostfixConfig
 
 /// Everything a rule may look at: the effective configuration, the smtpd
 /// services with their roles, the target version and host facts.
-public struct AuditContext: Sendable {
+struct AuditContext: Sendable {
   /// The effective configuration.
-  public let configuration: PostfixConfiguration
+  let configuration: PostfixConfiguration
   /// The smtpd services that accept connections, with their roles.
-  public let services: [SMTPService]
+  let services: [SMTPService]
   /// Whether the host only sends mail (no smtpd listens beyond loopback).
-  public let isSendOnly: Bool
+  let isSendOnly: Bool
   /// The audit options (target version, host facts).
-  public let options: AuditOptions
+  let options: AuditOptions
+  /// The `# pfharden: ignore` comments of main.cf and master.cf.
+  let suppressions: Suppressions
 
   /// Creates a context.
   /// - Parameters:
@@ -18,38 +20,41 @@ public struct AuditContext: Sendable {
   ///   - services: The smtpd services with roles.
   ///   - isSendOnly: Whether the host only sends mail.
   ///   - options: The audit options.
-  public init(
+  ///   - suppressions: The configuration's suppression comments (read from it
+  ///     when nil).
+  init(
     configuration: PostfixConfiguration, services: [SMTPService], isSendOnly: Bool,
-    options: AuditOptions
+    options: AuditOptions, suppressions: Suppressions? = nil
   ) {
     self.configuration = configuration
     self.services = services
     self.isSendOnly = isSendOnly
     self.options = options
+    self.suppressions = suppressions ?? Suppressions(configuration: configuration)
   }
 
   /// The Postfix release judged against: `--postfix-version`, else the
   /// catalogue's.
-  public var targetVersion: PostfixVersion? {
+  var targetVersion: PostfixVersion? {
     options.targetVersion ?? configuration.catalog.version
   }
 
   /// The role of the host as a whole: send-only, else the role of the public
   /// port-25 service (mx when there is none).
-  public var hostRole: Role {
+  var hostRole: Role {
     if isSendOnly { return .sendOnly }
     return services.first { $0.port == 25 && !$0.loopbackOnly }?.role ?? .mx
   }
 
   /// The services that listen beyond loopback.
-  public var publicServices: [SMTPService] { services.filter { !$0.loopbackOnly } }
+  var publicServices: [SMTPService] { services.filter { !$0.loopbackOnly } }
 
   /// The value of `name` for `service` (or globally).
   /// - Parameters:
   ///   - name: A parameter name.
   ///   - service: The service, or nil for main.cf's view.
   /// - Returns: The effective setting.
-  public func setting(_ name: String, for service: SMTPService? = nil)
+  func setting(_ name: String, for service: SMTPService? = nil)
     -> PostfixConfiguration
     .Setting
   {
@@ -66,7 +71,7 @@ public struct AuditContext: Sendable {
   ///   - fix: How to fix it.
   /// - Returns: The finding, pointing at main.cf, a master.cf `-o` line, or no
   ///   line for a default.
-  public func finding(
+  func finding(
     _ id: String, _ severity: Severity, _ message: String, setting: PostfixConfiguration.Setting,
     fix: String
   ) -> Finding {
@@ -94,7 +99,7 @@ public struct AuditContext: Sendable {
   ///   - service: The service.
   ///   - fix: How to fix it.
   /// - Returns: The finding, on the service's first line.
-  public func finding(
+  func finding(
     _ id: String, _ severity: Severity, _ message: String, service: SMTPService, fix: String
   ) -> Finding {
     Finding(

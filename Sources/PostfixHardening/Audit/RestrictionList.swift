@@ -144,10 +144,18 @@ enum RestrictionList {
   /// looking into restriction classes.
   /// - Parameters:
   ///   - words: The list.
-  ///   - classes: Restriction classes by name.
-  ///   - depth: Recursion depth (bounded).
+  ///   - classes: The restriction classes the service sees.
   /// - Returns: Whether the list satisfies smtpd's start-up check.
-  static func hasRequired(_ words: [String], classes: [String: [String]], depth: Int = 0) -> Bool {
+  static func hasRequired(_ words: [String], classes: RestrictionClasses) -> Bool {
+    var known: [String: Bool] = [:]
+    return hasRequired(words, classes: classes, known: &known, depth: 0)
+  }
+
+  /// ``hasRequired(_:classes:)`` with each class judged once (`known`): a
+  /// class named many times, or classes naming each other, cost one look each.
+  private static func hasRequired(
+    _ words: [String], classes: RestrictionClasses, known: inout [String: Bool], depth: Int
+  ) -> Bool {
     guard depth < 16 else { return false }
     var index = 0
     while index < words.count {
@@ -158,21 +166,37 @@ enum RestrictionList {
       }
       if word == "permit" { return false }
       if required.contains(word) { return true }
-      if let expansion = classes[word], hasRequired(expansion, classes: classes, depth: depth + 1) {
-        return true
+      if classes.names.contains(word) {
+        let result: Bool
+        if let judged = known[word] {
+          result = judged
+        } else {
+          // While a class is being judged, naming it again adds nothing.
+          known[word] = false
+          result = hasRequired(
+            classes.words(word), classes: classes, known: &known, depth: depth + 1)
+          known[word] = result
+        }
+        if result { return true }
       }
       index += 1
     }
     return false
   }
 
+  /// Restriction classes visible to `service`, read only when a list names one.
+  struct RestrictionClasses {
+    /// The names in `smtpd_restriction_classes`.
+    let names: Set<String>
+    /// A class's list, as the service sees it.
+    let words: (String) -> [String]
+  }
+
   /// Restriction classes visible to `service`.
-  static func classes(_ context: AuditContext, service: SMTPService) -> [String: [String]] {
-    var result: [String: [String]] = [:]
-    for name in context.setting("smtpd_restriction_classes", for: service).words {
-      result[name] = context.setting(name, for: service).words
-    }
-    return result
+  static func classes(_ context: AuditContext, service: SMTPService) -> RestrictionClasses {
+    RestrictionClasses(
+      names: Set(context.setting("smtpd_restriction_classes", for: service).words),
+      words: { context.setting($0, for: service).words })
   }
 
   /// Whether the service's `mynetworks` contains `0.0.0.0/0` or `::/0`.

@@ -12,7 +12,7 @@ public enum RoleInference {
   /// The smtpd services of `configuration` with their roles.
   /// - Parameters:
   ///   - configuration: The effective configuration.
-  ///   - options: Role overrides (`--role`).
+  ///   - options: Role overrides.
   /// - Returns: The services and whether the host is send-only.
   public static func services(
     in configuration: PostfixConfiguration, options: AuditOptions
@@ -41,7 +41,7 @@ public enum RoleInference {
       var entry = SMTPService(
         name: applied.name, type: applied.type, line: applied.line, listener: service.name,
         port: port, loopbackOnly: loopback, role: .mx, reason: "")
-      (entry.role, entry.reason) = role(
+      (entry.role, entry.reason, entry.roleOrigin) = role(
         for: entry, postscreen: applied.name != service.name, configuration: configuration,
         options: options)
       result.append(entry)
@@ -54,21 +54,21 @@ public enum RoleInference {
   static func role(
     for service: SMTPService, postscreen: Bool, configuration: PostfixConfiguration,
     options: AuditOptions
-  ) -> (Role, String) {
+  ) -> (Role, String, SMTPService.RoleOrigin) {
     for key in [service.key, service.name, service.listener] {
       if let role = options.serviceRoles[key] {
-        return (role, "set with --role \(key)=\(role.rawValue)")
+        return (role, "given as \(key)=\(role.rawValue)", .givenForService(key: key))
       }
     }
-    // --role submission is about the submission services; port 25 keeps its
-    // inferred role.
+    // A port-25 role of submission is about the submission services; port 25
+    // keeps its inferred role.
     if service.port == 25, let role = options.portTwentyFiveRole, role != .submission {
-      return (role, "set with --role")
+      return (role, "given for port 25", .givenForPortTwentyFive)
     }
-    if service.loopbackOnly { return (.sendOnly, "listens on loopback only") }
+    if service.loopbackOnly { return (.sendOnly, "listens on loopback only", .inferred) }
     switch service.port {
-    case 587: return (.submission, "port 587, submission")
-    case 465: return (.submission, "port 465, submissions with implicit TLS")
+    case 587: return (.submission, "port 587, submission", .inferred)
+    case 465: return (.submission, "port 465, submissions with implicit TLS", .inferred)
     default:
       let port = service.port.map { "port \($0)" } ?? "port of \(service.listener)"
       let via = postscreen ? " behind postscreen" : ""
@@ -89,8 +89,8 @@ public enum RoleInference {
         ? ""
         : "; mynetworks also names \(tables.joined(separator: " ")), whose networks are unknown"
       return outside
-        ? (.relay, "\(port)\(via), mynetworks holds non-loopback networks\(unknown)")
-        : (.mx, "\(port)\(via), mynetworks is loopback only\(unknown)")
+        ? (.relay, "\(port)\(via), mynetworks holds non-loopback networks\(unknown)", .inferred)
+        : (.mx, "\(port)\(via), mynetworks is loopback only\(unknown)", .inferred)
     }
   }
 

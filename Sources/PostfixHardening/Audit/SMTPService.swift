@@ -18,8 +18,22 @@ public struct SMTPService: Equatable, Sendable {
   public var loopbackOnly: Bool
   /// The role severities are judged by.
   public var role: Role
-  /// Why it has that role (stated in the report).
+  /// Why it has that role (stated in the report), in words that name no
+  /// command-line option.
   public var reason: String
+  /// Whether the role was inferred or given, and where it was given.
+  public var roleOrigin: RoleOrigin = .inferred
+
+  /// Where a service's role came from.
+  public enum RoleOrigin: Equatable, Sendable {
+    /// Inferred from the configuration (``SMTPService/reason`` says from what).
+    case inferred
+    /// Given in ``AuditOptions/serviceRoles`` under this key (a name,
+    /// `name/type` or listener).
+    case givenForService(key: String)
+    /// Given as ``AuditOptions/portTwentyFiveRole``.
+    case givenForPortTwentyFive
+  }
 
   /// `name/type`, as findings and `--role SERVICE=ROLE` name it.
   public var key: String { "\(name)/\(type)" }

@@ -52,7 +52,7 @@ public enum Backup {
   ///   - destination: Where to put the backup (created, mode 0700, when missing);
   ///     must not be inside `configDirectory`.
   ///   - snapshot: The output of `postconf` for the directory.
-  ///   - date: `YYYY-MM-DD` for the names (default: today, local time).
+  ///   - date: `YYYY-MM-DD` for the names (nil: today, local time).
   /// - Returns: The paths written.
   /// - Throws: ``PostfixHardeningError`` `invalidRequest` when the destination is
   ///   inside the configuration directory, `configuration` when it is not safe
@@ -60,10 +60,11 @@ public enum Backup {
   ///   made; whatever was half-written is removed.
   public static func create(
     configDirectory: String, destination: String, snapshot: [UInt8],
-    date: String = HostFiles.today()
+    date: String? = nil
   ) throws -> Result {
     try create(
-      configDirectory: configDirectory, destination: destination, snapshot: snapshot, date: date,
+      configDirectory: configDirectory, destination: destination, snapshot: snapshot,
+      date: date ?? HostFiles.today(),
       interrupt: { _ in })
   }
 

@@ -283,13 +283,8 @@ final class BackupDestination {
 ///   - sync: Whether to `fsync` afterwards.
 /// - Throws: ``PostfixHardeningError`` `configuration`.
 func writeAll(_ bytes: [UInt8], to descriptor: Int32, shown: String, sync: Bool = true) throws {
-  var offset = 0
-  // Each iteration writes at least one byte or stops.
-  while offset < bytes.count {
-    let wrote = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    if wrote < 0 && errno == EINTR { continue }
-    guard wrote > 0 else { throw BackupDestination.failure("write", shown) }
-    offset += wrote
+  guard Syscall.writeAll(descriptor, bytes) == nil else {
+    throw BackupDestination.failure("write", shown)
   }
   guard !sync || fsync(descriptor) == 0 else {
     throw BackupDestination.failure("fsync", shown)

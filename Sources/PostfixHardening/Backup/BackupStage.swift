@@ -59,8 +59,7 @@ struct BackupStage {
     var buffer = [UInt8](repeating: 0, count: 65_536)
     // Each iteration copies one chunk or stops at the end of the file.
     while true {
-      let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-      if got < 0 && errno == EINTR { continue }
+      let got = buffer.withUnsafeMutableBytes { Syscall.read(input, into: $0) }
       guard got >= 0 else { throw BackupDestination.failure("read", path) }
       if got == 0 { break }
       try writeAll(Array(buffer[..<got]), to: output, shown: target, sync: false)

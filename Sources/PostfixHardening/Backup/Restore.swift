@@ -96,14 +96,14 @@ public enum Restore {
   ///   - host: Host facts for the snapshot.
   ///   - executor: Writes and validates (its validator decides whether
   ///     postconf checks the result).
-  ///   - date: `YYYY-MM-DD` for the backup's names.
+  ///   - date: `YYYY-MM-DD` for the backup's names (nil: today, local time).
   /// - Returns: The backup and the files written.
   /// - Throws: ``PostfixHardeningError`` `configuration` when a file changed since
   ///   the plan was made (nothing written, no backup), the backup fails, or a
   ///   write or the validation fails (the previous files are then in place again).
   public static func execute(
     _ plan: Plan, backupDestination: String, postconf: String?, host: HostEnvironment,
-    executor: ApplyExecutor, date: String = HostFiles.today()
+    executor: ApplyExecutor, date: String? = nil
   ) throws -> Result {
     guard plan.hasChanges else { return Result(backup: nil, written: [], notes: []) }
     for file in [plan.files.mainCF, plan.files.masterCF].compactMap({ $0 }) {
@@ -126,7 +126,7 @@ public enum Restore {
     }
     let backup = try Backup.create(
       configDirectory: plan.files.configDirectory, destination: backupDestination,
-      snapshot: snapshot, date: date)
+      snapshot: snapshot, date: date ?? HostFiles.today())
     switch try executor.execute(plan.files) {
     case .unchanged: return Result(backup: backup, written: [], notes: notes)
     case .written(let paths): return Result(backup: backup, written: paths, notes: notes)

@@ -27,4 +27,5 @@ public enum RuleID {
   public static let unauthPipelining = "reject-unauth-pipelining"
   public static let saslRelay = "sasl-relay"
   public static let duplicateListener = "duplicate-listener"
+  public static let ineffectiveSuppression = "ineffective-suppression"
 }

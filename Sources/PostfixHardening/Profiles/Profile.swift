@@ -4,14 +4,14 @@ import PostfixConfig
 public enum Profile: String, CaseIterable, Sendable {
   /// The host only sends (web apps, system mail).
   case sendOnly = "send-only"
-  /// Relays mail for internal systems (`--network`).
+  /// Relays mail for internal systems (``ProfileOptions/networks``).
   case relay
-  /// Receives mail from the internet (`--domain`).
+  /// Receives mail from the internet (``ProfileOptions/domains``).
   case mx
   /// Accepts authenticated mail on 587 and 465.
   case submission
 
-  /// The role `pfharden check --role` audits the result for.
+  /// The role an audit of the result judges the services by.
   public var role: Role {
     switch self {
     case .sendOnly: return .sendOnly
@@ -25,8 +25,8 @@ public enum Profile: String, CaseIterable, Sendable {
   public var summary: String {
     switch self {
     case .sendOnly: return "only sends mail; listens on loopback only"
-    case .relay: return "relays mail for the networks given with --network"
-    case .mx: return "receives mail from the internet for --domain"
+    case .relay: return "relays mail for the networks it is given"
+    case .mx: return "receives mail from the internet for the domains it is given"
     case .submission: return "accepts authenticated mail on ports 587 and 465"
     }
   }
@@ -51,8 +51,8 @@ public enum Profile: String, CaseIterable, Sendable {
   public struct Build: Sendable {
     /// The transforms, in order (a later setting of the same parameter wins).
     public var transforms: [Transform]
-    /// What the profile left alone, and why.
-    public var notes: [String]
+    /// What the profile left alone or could not do, and why.
+    public var notes: [ProfileNote]
     /// What the admin wrote that the profile deliberately kept, and why.
     public var kept: [String] = []
   }
@@ -67,15 +67,16 @@ public enum Profile: String, CaseIterable, Sendable {
   ///   - isReadable: Whether a file can be read now (certificates and keys).
   /// - Returns: The transforms, notes and what was kept.
   /// - Throws: ``PostfixHardeningError`` `invalidRequest` when a required option
-  ///   is missing (`relay` without `--network`) or the profile cannot work on
+  ///   is missing (`relay` without networks; the underlying error is
+  ///   ``ProfileRequirement/networksMissing``) or the profile cannot work on
   ///   this host (relay, mx or submission where `inet_interfaces` is
   ///   loopback-only); `configuration` when a given certificate or key cannot
-  ///   be read.
+  ///   be read (underlying: ``ProfileRequirement/certificateUnusable(reason:)``).
   public func build(
     options: ProfileOptions, configuration: PostfixConfiguration,
     isReadable: (String) -> Bool
   ) throws -> Build {
-    var notes: [String] = []
+    var notes: [ProfileNote] = []
     var existing = ExistingConfiguration(configuration)
     if self != .sendOnly, existing.listensOnLoopbackOnly {
       let value = configuration.setting("inet_interfaces").text
@@ -87,17 +88,19 @@ public enum Profile: String, CaseIterable, Sendable {
     }
     if self == .relay, options.networks.isEmpty {
       throw PostfixHardeningError(
-        .invalidRequest,
-        "the relay profile needs --network CIDR (repeatable) for the systems it relays for")
+        .invalidRequest, "the relay profile needs the networks (CIDR) of the systems it relays for",
+        underlying: ProfileRequirement.networksMissing)
     }
     let certificate = ServerCertificate.resolve(
       given: options.certificate, configuration: configuration, isReadable: isReadable)
     if options.certificate != nil, case .missing(let why) = certificate {
-      // An explicit --cert/--key that cannot be used is an error, never a note.
-      throw PostfixHardeningError(.configuration, "not using --cert/--key: \(why)")
+      // A certificate and key given explicitly that cannot be used is an error, never a note.
+      throw PostfixHardeningError(
+        .configuration, "not using the certificate and key given: \(why)",
+        underlying: ProfileRequirement.certificateUnusable(reason: why))
     }
     if case .missing(let why) = certificate, self != .sendOnly {
-      notes.append("server TLS left as it is: \(why); give --cert FILE --key FILE")
+      notes.append(ProfileNote(.serverTLSUnchanged(reason: why)))
     }
     let hasTLS = !certificate.isMissing
     var transforms: [Transform] = []
@@ -157,9 +160,7 @@ public enum Profile: String, CaseIterable, Sendable {
       transforms += [.disableVRFY, .clientTLS, .clientTLSLogging]
       transforms += certificate.transforms(strength: options.tls, opportunisticFloor: true)
       if options.tls != .compatible, hasTLS {
-        notes.append(
-          "port 25 keeps compatible TLS protocols: refusing old TLS there only makes peers send in plain text"
-        )
+        notes.append(ProfileNote(.compatibleTLSOnPortTwentyFive))
       }
     case .submission:
       add(existing.mynetworks(role: mynetworksRole))
@@ -180,13 +181,12 @@ public enum Profile: String, CaseIterable, Sendable {
           transforms.append(.tlsAuthOnly)
         }
       } else if existing.anyServiceAuthenticates {
-        notes.append(
-          "smtpd_tls_auth_only left as it is: without TLS, requiring it would stop every login")
+        notes.append(ProfileNote(.tlsAuthOnlyUnchanged))
       }
     }
     if self == .submission {
       if !hasTLS {
-        notes.append("submission services not added: they need TLS and so a certificate")
+        notes.append(ProfileNote(.submissionServicesNeedTLS))
       } else {
         var services = Transform.submissionServices(
           sasl: options.sasl, path: options.saslPath, strength: options.tls, creating: creating,
@@ -197,7 +197,8 @@ public enum Profile: String, CaseIterable, Sendable {
             $0.name == "smtpd_sasl_type" || $0.name == "smtpd_sasl_path"
           }
           existing.kept.append(
-            "smtpd_sasl_type, smtpd_sasl_path: the configured SASL backend is kept (give --sasl-path to change it)"
+            "smtpd_sasl_type, smtpd_sasl_path: the configured SASL backend is kept (a SASL path "
+              + "given with the profile replaces it)"
           )
         }
         transforms.append(services)
@@ -216,9 +217,7 @@ public enum Profile: String, CaseIterable, Sendable {
     if self == .sendOnly {
       let authenticating = existing.publicServices.filter { existing.authenticates($0) }
       if !authenticating.isEmpty {
-        notes.append(
-          "only loopback will listen: \(authenticating.map(\.key).joined(separator: ", ")) "
-            + "authenticate users, who will no longer reach them from outside")
+        notes.append(ProfileNote(.loopbackOnlyStrandsLogins(services: authenticating.map(\.key))))
       }
     }
     transforms += [.banner, .forbidBareNewline]

@@ -7,10 +7,10 @@ public enum SARIFReport {
   /// - Returns: The SARIF log, ending in a newline.
   public static func render(_ report: AuditReport, toolVersion: String = "0.1.0") -> String {
     let ids = Audit.ruleIDs
-    let rules: [JSONValue] = ids.map { id in
+    let rules: [JSONValue] = Audit.rules.map { rule in
       .object([
-        ("id", .string(id)),
-        ("shortDescription", .object([("text", .string(RuleSummaries.text[id] ?? id))])),
+        ("id", .string(rule.id)),
+        ("shortDescription", .object([("text", .string(rule.summary))])),
       ])
     }
     let base =

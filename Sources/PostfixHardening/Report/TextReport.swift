@@ -6,19 +6,36 @@ public enum TextReport {
   ///   - colour: Whether to colour severities with ANSI escapes.
   /// - Returns: The text, ending in a newline.
   public static func render(_ report: AuditReport, colour: Bool = false) -> String {
-    var out = "pfharden check \(report.configDirectory)"
-    if let version = report.postfixVersion { out += " (Postfix \(version))" }
-    out += "\nroles: \(report.roleSummary)\n"
-    if let reason = report.incompleteReason { out += "incomplete: \(reason)\n" }
-    for finding in report.findings {
-      out +=
-        location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
-        + finding.id + "] "
-      if let service = finding.service { out += "\(service): " }
-      out += finding.message + "\n    fix: " + finding.fix + "\n"
+    var text = ""
+    render(report, colour: colour) { text += $0 }
+    return text
+  }
+
+  /// Renders a report piece by piece, for reports too large to hold twice
+  /// (a finding per line of a large file).
+  /// - Parameters:
+  ///   - report: The audit report.
+  ///   - colour: Whether to colour severities with ANSI escapes.
+  ///   - write: Receives the text in order, in pieces of about 64 KiB.
+  public static func render(
+    _ report: AuditReport, colour: Bool = false, to write: (String) -> Void
+  ) {
+    withoutActuallyEscaping(write) { write in
+      var out = ReportChunks(write)
+      out.append("pfharden check \(report.configDirectory)")
+      if let version = report.postfixVersion { out.append(" (Postfix \(version))") }
+      out.append("\nroles: \(report.roleSummary)\n")
+      if let reason = report.incompleteReason { out.append("incomplete: \(reason)\n") }
+      for finding in report.findings {
+        out.append(
+          location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
+            + finding.id + "] ")
+        if let service = finding.service { out.append("\(service): ") }
+        out.append(finding.message + "\n    fix: " + finding.fix + "\n")
+      }
+      out.append(summary(report) + "\n")
+      out.flush()
     }
-    out += summary(report) + "\n"
-    return out
   }
 
   static func location(_ finding: Finding) -> String {
@@ -41,7 +58,7 @@ public enum TextReport {
   /// `2 errors, 5 warnings, 1 info (1 suppressed)`.
   static func summary(_ report: AuditReport) -> String {
     func count(_ severity: Severity) -> Int {
-      report.findings.filter { $0.severity == severity }.count
+      report.findings.reduce(0) { $0 + ($1.severity == severity ? 1 : 0) }
     }
     let errors = count(.error)
     let warnings = count(.warning)
@@ -53,5 +70,26 @@ public enum TextReport {
     }
     if !report.isComplete { text += "; the audit is incomplete" }
     return text
+  }
+}
+
+/// Text handed on in pieces of about 64 KiB: a large report is written as it
+/// is rendered, never held whole.
+struct ReportChunks {
+  static let size = 65_536
+  var buffer = ""
+  let write: (String) -> Void
+
+  init(_ write: @escaping (String) -> Void) { self.write = write }
+
+  mutating func append(_ text: String) {
+    buffer += text
+    if buffer.utf8.count >= Self.size { flush() }
+  }
+
+  mutating func flush() {
+    guard !buffer.isEmpty else { return }
+    write(buffer)
+    buffer = ""
   }
 }

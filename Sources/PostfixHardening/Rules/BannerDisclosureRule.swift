@@ -13,10 +13,10 @@ import PostfixConfig
 ///
 /// Reference: postconf(5) `smtpd_banner`; RFC 5321 section 4.2 (the greeting
 /// starts with the host name).
-public struct BannerDisclosureRule: AuditRule {
-  public let id = RuleID.bannerDisclosure
-
-  public init() {}
+struct BannerDisclosureRule: AuditRule {
+  let id = RuleID.bannerDisclosure
+  let summary = "The SMTP greeting names the software or OS."
+  let inspects = ["smtpd_banner", "mail_name", "myhostname"]
 
   static let names = [
     "postfix", "debian", "ubuntu", "gnu", "linux", "centos", "red hat", "redhat", "fedora",
@@ -27,7 +27,7 @@ public struct BannerDisclosureRule: AuditRule {
   /// The greeting judged: its first 4 KiB (no SMTP client reads more).
   static let judgedLength = 4096
 
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     // One judgement per distinct banner, host name and mail name: services
     // usually share main.cf's, and a banner may expand to megabytes.
     var judged: [String: [String]] = [:]

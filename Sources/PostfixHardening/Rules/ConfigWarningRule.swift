@@ -19,22 +19,26 @@ import PostfixConfig
 /// Fix: correct or remove the entry (no transform; a typo needs a human).
 ///
 /// Reference: postconf(1), "unused parameter" and "overriding earlier entry".
-public struct ConfigWarningRule: AuditRule {
-  public let id = RuleID.configWarning
+struct ConfigWarningRule: AuditRule {
+  let id = RuleID.configWarning
+  let summary = "Something real postconf would warn about."
+  let inspects = [AuditRuleDescription.everyParameter]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let configuration = context.configuration
     // Built once per run: every warning is located through these tables.
     let places = Places(configuration)
-    var warnings = configuration.warnings
-    if context.options.masterCF != .read {
+    let withoutMaster = context.options.masterCF != .read
+    var findings: [Finding] = []
+    // Room for the other rules' findings too: the audit appends them to this
+    // list, which for a large file would otherwise be copied to grow.
+    findings.reserveCapacity(configuration.warningCount + 256)
+    configuration.forEachWarning { message in
       // Built without master.cf, the configuration repeats postconf's "No such
       // file" warning; the error below (or the incomplete report) says more.
-      warnings.removeAll { $0.message.hasSuffix("/master.cf: No such file or directory") }
+      if withoutMaster && message.hasSuffix("/master.cf: No such file or directory") { return }
+      findings.append(locate(message, in: places))
     }
-    var findings = warnings.map { locate($0.message, in: places) }
     if let fatal = configuration.fatal {
       findings.append(
         Finding(
@@ -109,22 +113,30 @@ public struct ConfigWarningRule: AuditRule {
   /// Maps one postconf warning text to a finding with file and line.
   func locate(_ message: String, in places: Places) -> Finding {
     let warning = Severity.warning
-    // "DIR/main.cf, line N: overriding earlier entry: NAME=VALUE"
-    if let range = message.firstRange(of: ", line "),
-      let colon = message[range.upperBound...].firstIndex(of: ":"),
-      let line = Int(message[range.upperBound..<colon])
+    // postconf names the file, and a line when there is one, before the first
+    // ": " ("DIR/main.cf, line N: overriding earlier entry: NAME=VALUE"); what
+    // follows may quote a value, which can hold ", line " or ": " itself.
+    guard let separator = Self.firstRange(of: ": ", in: message) else {
+      return Finding(id: id, severity: warning, message: message, fix: "See postconf(5).")
+    }
+    let head = message[..<separator.lowerBound]
+    // "PATH, line N": digits at the end, after ", line ".
+    var digits = head.utf8.endIndex
+    while digits > head.utf8.startIndex,
+      (0x30...0x39).contains(head.utf8[head.utf8.index(before: digits)])
     {
-      let file = basename(String(message[..<range.lowerBound]))
-      let rest = message[message.index(after: colon)...].trimmingPrefixBlanks()
+      digits = head.utf8.index(before: digits)
+    }
+    let path = head[..<digits]
+    if digits < head.endIndex, path.hasSuffix(", line "), let line = Int(head[digits...]) {
+      let file = basename(String(path.dropLast(", line ".count)))
+      let rest = message[separator.upperBound...].trimmingPrefixBlanks()
       let parameter =
         rest.hasPrefix("overriding earlier entry: ")
         ? name(before: "=", in: rest.dropFirst("overriding earlier entry: ".count)) : nil
       return Finding(
         id: id, severity: warning, message: rest, file: file, line: line, parameter: parameter,
         fix: "Remove the earlier entry: only the last one is in force.")
-    }
-    guard let separator = message.firstRange(of: ": ") else {
-      return Finding(id: id, severity: warning, message: message, fix: "See postconf(5).")
     }
     let file = basename(String(message[..<separator.lowerBound]))
     let rest = String(message[separator.upperBound...])
@@ -318,6 +330,31 @@ public struct ConfigWarningRule: AuditRule {
     return false
   }
 
+  /// The first occurrence of `needle` in `text`, searched over UTF-8 bytes
+  /// (a warning quotes a value, which may be megabytes long).
+  static func firstRange(of needle: String, in text: String) -> Range<String.Index>? {
+    let pattern = Array(needle.utf8)
+    guard let first = pattern.first else { return nil }
+    var text = text
+    let offset: Int? = text.withUTF8 { bytes in
+      guard bytes.count >= pattern.count else { return nil }
+      var index = 0
+      // Each iteration moves past one candidate start.
+      while index <= bytes.count - pattern.count {
+        if bytes[index] == first,
+          pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] })
+        {
+          return index
+        }
+        index += 1
+      }
+      return nil
+    }
+    guard let offset else { return nil }
+    let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+    return start..<text.utf8.index(start, offsetBy: pattern.count)
+  }
+
   func basename(_ path: String) -> String {
     path.split(separator: "/").last.map(String.init) ?? path
   }
@@ -332,14 +369,14 @@ extension Substring {
 }
 
 /// Levenshtein distance over bytes, for "did you mean ...?" suggestions.
-public enum EditDistance {
+package enum EditDistance {
   /// The number of single-byte insertions, deletions and substitutions
   /// that turn `a` into `b`.
   /// - Parameters:
   ///   - a: One word.
   ///   - b: The other word.
   /// - Returns: The distance.
-  public static func between(_ a: [UInt8], _ b: [UInt8]) -> Int {
+  package static func between(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)
@@ -397,7 +434,7 @@ public enum EditDistance {
   ///   - b: The other word.
   ///   - limit: The largest distance of interest.
   /// - Returns: The distance, or nil when it exceeds `limit`.
-  public static func between(_ a: [UInt8], _ b: [UInt8], atMost limit: Int) -> Int? {
+  package static func between(_ a: [UInt8], _ b: [UInt8], atMost limit: Int) -> Int? {
     guard limit >= 0, abs(a.count - b.count) <= limit else { return nil }
     if a.isEmpty || b.isEmpty { return Swift.max(a.count, b.count) }
     let beyond = limit + 1

@@ -21,12 +21,16 @@ import PostfixConfig
 ///
 /// Reference: FORWARD_SECRECY_README; TLS_README "Server-side cipher controls";
 /// postconf(5) `smtpd_tls_dh1024_param_file`.
-public struct DHParametersRule: AuditRule {
-  public let id = RuleID.tlsDHParameters
+struct DHParametersRule: AuditRule {
+  let id = RuleID.tlsDHParameters
+  let summary = "Weak Diffie-Hellman parameters."
+  let inspects = [
+    "smtpd_tls_dh1024_param_file", "smtpd_tls_exclude_ciphers",
+    "smtpd_tls_mandatory_exclude_ciphers", "smtpd_tls_security_level", "smtpd_tls_wrappermode",
+    "smtpd_use_tls", "smtpd_enforce_tls",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     var findings: [Finding] = []
     for service in context.publicServices where TLSFacts.serverTLSEnabled(context, service) {
       let file = context.setting("smtpd_tls_dh1024_param_file", for: service)

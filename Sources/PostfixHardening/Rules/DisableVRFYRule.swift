@@ -11,12 +11,12 @@ import PostfixConfig
 /// Fix: `disable_vrfy_command = yes` (transform `disable-vrfy`).
 ///
 /// Reference: postconf(5) `disable_vrfy_command`; RFC 5321 section 3.5.3.
-public struct DisableVRFYRule: AuditRule {
-  public let id = RuleID.disableVRFY
+struct DisableVRFYRule: AuditRule {
+  let id = RuleID.disableVRFY
+  let summary = "VRFY is enabled."
+  let inspects = ["disable_vrfy_command"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.services.compactMap { service in
       let setting = context.setting("disable_vrfy_command", for: service)
       guard !setting.isYes else { return nil }

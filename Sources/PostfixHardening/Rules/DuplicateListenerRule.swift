@@ -15,12 +15,12 @@ import PostfixConfig
 /// addresses.
 ///
 /// Reference: master(8); master.cf(5) "service name"; postconf(5) `inet_interfaces`.
-public struct DuplicateListenerRule: AuditRule {
-  public let id = RuleID.duplicateListener
+struct DuplicateListenerRule: AuditRule {
+  let id = RuleID.duplicateListener
+  let summary = "Two master.cf services listen on one address and port."
+  let inspects = ["inet_interfaces", "inet_protocols"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let listeners = Listener.all(in: context.configuration)
     var findings: [Finding] = []
     // Compared only with the earlier listeners of the same port: linear in

@@ -11,14 +11,14 @@ import PostfixConfig
 /// Fix: remove the entry (no transform).
 ///
 /// Reference: postconf(5) `tls_ffdhe_auto_groups` ("Postfix 3.8 and later").
-public struct FFDHEAutoGroupsRule: AuditRule {
-  public let id = RuleID.tlsFFDHEGroups
-
-  public init() {}
+struct FFDHEAutoGroupsRule: AuditRule {
+  let id = RuleID.tlsFFDHEGroups
+  let summary = "tls_ffdhe_auto_groups set for Postfix before 3.8."
+  let inspects = ["tls_ffdhe_auto_groups"]
 
   static let introduced = PostfixVersion("3.8")
 
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let setting = context.setting("tls_ffdhe_auto_groups")
     guard setting.isExplicit, let version = context.targetVersion,
       let introduced = Self.introduced, version < introduced

@@ -15,12 +15,15 @@ import PostfixConfig
 /// Fix: `chown root:root` and `chmod go-w` (keys: `chmod 600`); no transform.
 ///
 /// Reference: postfix(1) `check`; Postfix's postfix-files.
-public struct FilePermissionsRule: AuditRule {
-  public let id = RuleID.filePermissions
+struct FilePermissionsRule: AuditRule {
+  let id = RuleID.filePermissions
+  let summary = "Ownership or mode of a Postfix file is unsafe."
+  let inspects = [
+    "queue_directory", "smtp_tls_key_file", "smtpd_tls_key_file", "smtpd_tls_eckey_file",
+    "smtpd_tls_chain_files",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     guard let host = context.options.host else { return [] }
     var findings: [Finding] = []
     let directory = context.configuration.configDirectory

@@ -11,12 +11,12 @@ import PostfixConfig
 /// Fix: `smtpd_helo_required = yes` (transform `require-helo`).
 ///
 /// Reference: postconf(5) `smtpd_helo_required`; RFC 5321 section 4.1.4.
-public struct HeloRequiredRule: AuditRule {
-  public let id = RuleID.heloRequired
+struct HeloRequiredRule: AuditRule {
+  let id = RuleID.heloRequired
+  let summary = "HELO/EHLO is not required."
+  let inspects = ["smtpd_helo_required"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.services.compactMap { service in
       let setting = context.setting("smtpd_helo_required", for: service)
       guard !setting.isYes else { return nil }

@@ -15,10 +15,11 @@ import PostfixConfig
 ///
 /// Reference: postconf(5) `inet_interfaces` ("you must stop and start
 /// Postfix"); CIS Debian Linux 12 benchmark 2.1.21.
-public struct ListeningSocketsRule: AuditRule {
-  public let id = RuleID.listeningSockets
-
-  public init() {}
+struct ListeningSocketsRule: AuditRule {
+  let id = RuleID.listeningSockets
+  let summary = "What listens differs from the configuration."
+  let inspects = ["inet_interfaces"]
+  let optIn = true
 
   static func list(_ sockets: [ListeningSocket]) -> String {
     sockets.map { socket in
@@ -42,7 +43,7 @@ public struct ListeningSocketsRule: AuditRule {
     return result.isEmpty ? nil : result
   }
 
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     guard let sockets = context.options.host?.listening else { return [] }
     let interfaces = context.setting("inet_interfaces")
     var ports = Set(context.services.compactMap(\.port))

@@ -11,12 +11,12 @@ import PostfixConfig
 /// Fix: `inet_interfaces = loopback-only` (transform `loopback-only`).
 ///
 /// Reference: postconf(5) `inet_interfaces`; CIS Debian Linux 12 benchmark 2.1.21.
-public struct LoopbackOnlyRule: AuditRule {
-  public let id = RuleID.loopbackOnly
+struct LoopbackOnlyRule: AuditRule {
+  let id = RuleID.loopbackOnly
+  let summary = "A send-only host listens beyond loopback."
+  let inspects = ["inet_interfaces"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     guard context.isSendOnly else { return [] }
     let setting = context.setting("inet_interfaces")
     guard !RoleInference.isLoopbackOnly(setting.words) else { return [] }

@@ -16,14 +16,14 @@ import PostfixConfig
 /// tables (transform `mynetworks`).
 ///
 /// Reference: postconf(5) `mynetworks`, `mynetworks_style`.
-public struct MynetworksNarrowRule: AuditRule {
-  public let id = RuleID.mynetworksNarrow
-
-  public init() {}
+struct MynetworksNarrowRule: AuditRule {
+  let id = RuleID.mynetworksNarrow
+  let summary = "mynetworks trusts more networks than it must."
+  let inspects = ["mynetworks"]
 
   let fix = "Narrow mynetworks to loopback and the networks that must relay (transform mynetworks)."
 
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let scopes: [SMTPService?] = context.services.isEmpty ? [nil] : context.services
     var findings: [Finding] = []
     for service in scopes {

@@ -16,12 +16,15 @@ import PostfixConfig
 /// `permit_mynetworks, permit_sasl_authenticated` (transform `relay-restrictions`).
 ///
 /// Reference: postconf(5) `smtpd_relay_restrictions`; Postfix SMTPD_ACCESS_README.
-public struct OpenRelayRule: AuditRule {
-  public let id = RuleID.openRelay
+struct OpenRelayRule: AuditRule {
+  let id = RuleID.openRelay
+  let summary = "An smtpd service relays for anonymous outside clients."
+  let inspects = [
+    "smtpd_relay_restrictions", "smtpd_recipient_restrictions", "mynetworks",
+    "smtpd_restriction_classes",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.services.compactMap { service in
       let everyone = RestrictionList.mynetworksIsEveryone(context, service: service)
       let relay = context.setting("smtpd_relay_restrictions", for: service)

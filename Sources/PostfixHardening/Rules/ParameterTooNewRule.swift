@@ -14,12 +14,12 @@ import PostfixConfig
 /// Fix: remove the entry, or upgrade Postfix (no transform).
 ///
 /// Reference: postconf(5), "This feature is available in Postfix X.Y and later".
-public struct ParameterTooNewRule: AuditRule {
-  public let id = RuleID.parameterTooNew
+struct ParameterTooNewRule: AuditRule {
+  let id = RuleID.parameterTooNew
+  let summary = "A parameter the target Postfix release does not have."
+  let inspects = [AuditRuleDescription.everyParameter]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     guard let version = context.options.targetVersion else { return [] }
     let catalog = context.configuration.catalog
     var findings: [Finding] = []

@@ -12,12 +12,12 @@ import PostfixConfig
 /// (transform `relay-restrictions`).
 ///
 /// Reference: postconf(5) `relay_domains`; ADDRESS_CLASS_README.
-public struct RelayDomainsRule: AuditRule {
-  public let id = RuleID.relayDomains
+struct RelayDomainsRule: AuditRule {
+  let id = RuleID.relayDomains
+  let summary = "relay_domains is too broad."
+  let inspects = ["relay_domains"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let setting = context.setting("relay_domains")
     let words = setting.words
     let wild = words.filter(Self.matchesEverything)

@@ -18,12 +18,14 @@ import PostfixConfig
 ///
 /// Reference: postconf(5) `smtpd_relay_restrictions`, `permit_sasl_authenticated`;
 /// SASL_README "Enabling SASL authorization in the Postfix SMTP server".
-public struct SASLRelayRule: AuditRule {
-  public let id = RuleID.saslRelay
+struct SASLRelayRule: AuditRule {
+  let id = RuleID.saslRelay
+  let summary = "A service authenticates users but refuses to relay for them."
+  let inspects = [
+    "smtpd_sasl_auth_enable", "smtpd_relay_restrictions", "smtpd_recipient_restrictions",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.publicServices.compactMap { service in
       guard context.setting("smtpd_sasl_auth_enable", for: service).isYes else { return nil }
       let relay = context.setting("smtpd_relay_restrictions", for: service)

@@ -15,12 +15,12 @@ import PostfixConfig
 ///
 /// Reference: postconf(5) `smtpd_forbid_bare_newline`;
 /// https://www.postfix.org/smtp-smuggling.html.
-public struct SMTPSmugglingRule: AuditRule {
-  public let id = RuleID.smtpSmuggling
+struct SMTPSmugglingRule: AuditRule {
+  let id = RuleID.smtpSmuggling
+  let summary = "SMTP smuggling is not prevented."
+  let inspects = ["smtpd_forbid_bare_newline", "smtpd_data_restrictions"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     let name = "smtpd_forbid_bare_newline"
     let available =
       context.targetVersion.map { context.configuration.catalog.isAvailable(name, in: $0) }

@@ -17,15 +17,19 @@ import PostfixConfig
 ///
 /// Reference: Postfix TLS_README "Server-side TLS"; postconf(5)
 /// `smtpd_tls_security_level`, `smtpd_tls_chain_files`.
-public struct ServerTLSRule: AuditRule {
-  public let id = RuleID.serverTLS
-
-  public init() {}
+struct ServerTLSRule: AuditRule {
+  let id = RuleID.serverTLS
+  let summary = "Server TLS is off or its certificate is missing."
+  let inspects = [
+    "smtpd_tls_security_level", "smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_wrappermode",
+    "smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_eccert_file", "smtpd_tls_eckey_file",
+    "smtpd_tls_chain_files",
+  ]
 
   let fix =
     "Set smtpd_tls_security_level = may with smtpd_tls_chain_files (or smtpd_tls_cert_file and smtpd_tls_key_file) (transform server-tls)."
 
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     var findings: [Finding] = []
     for service in context.publicServices {
       let level = context.setting("smtpd_tls_security_level", for: service)

@@ -15,12 +15,14 @@ import PostfixConfig
 ///
 /// Reference: Postfix smtpd_check.c `has_required()`; postconf(5)
 /// `smtpd_relay_restrictions`.
-public struct SmtpdRefusesToRunRule: AuditRule {
-  public let id = RuleID.smtpdRefusesToRun
+struct SmtpdRefusesToRunRule: AuditRule {
+  let id = RuleID.smtpdRefusesToRun
+  let summary = "smtpd would refuse to run the service."
+  let inspects = [
+    "smtpd_relay_restrictions", "smtpd_recipient_restrictions", "smtpd_restriction_classes",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.services.compactMap { service in
       let classes = RestrictionList.classes(context, service: service)
       let relay = context.setting("smtpd_relay_restrictions", for: service)

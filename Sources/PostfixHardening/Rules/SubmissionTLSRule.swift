@@ -15,12 +15,12 @@ import PostfixConfig
 ///
 /// Reference: RFC 8314; postconf(5) `smtpd_tls_security_level`,
 /// `smtpd_tls_wrappermode`; Debian's commented master.cf entries.
-public struct SubmissionTLSRule: AuditRule {
-  public let id = RuleID.submissionTLS
+struct SubmissionTLSRule: AuditRule {
+  let id = RuleID.submissionTLS
+  let summary = "A submission service does not require TLS."
+  let inspects = ["smtpd_tls_security_level", "smtpd_tls_wrappermode", "smtpd_enforce_tls"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.services.filter { $0.role == .submission }.compactMap { service in
       if service.port == 465 {
         let wrapper = context.setting("smtpd_tls_wrappermode", for: service)

@@ -11,12 +11,15 @@ import PostfixConfig
 /// Fix: `smtpd_tls_auth_only = yes` (transform `server-tls`).
 ///
 /// Reference: postconf(5) `smtpd_tls_auth_only`; SASL_README.
-public struct TLSAuthOnlyRule: AuditRule {
-  public let id = RuleID.tlsAuthOnly
+struct TLSAuthOnlyRule: AuditRule {
+  let id = RuleID.tlsAuthOnly
+  let summary = "AUTH is offered before TLS."
+  let inspects = [
+    "smtpd_sasl_auth_enable", "smtpd_tls_auth_only", "smtpd_tls_security_level",
+    "smtpd_tls_wrappermode", "smtpd_enforce_tls",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     context.publicServices.compactMap { service in
       guard context.setting("smtpd_sasl_auth_enable", for: service).isYes,
         !TLSFacts.serverTLSMandatory(context, service)

@@ -18,12 +18,16 @@ import PostfixConfig
 ///
 /// Reference: postconf(5) `tls_medium_cipherlist`; TLS_README "Server-side
 /// cipher controls".
-public struct TLSCipherGradeRule: AuditRule {
-  public let id = RuleID.tlsCiphers
+struct TLSCipherGradeRule: AuditRule {
+  let id = RuleID.tlsCiphers
+  let summary = "Weak cipher grades or edited cipher lists."
+  let inspects = [
+    "smtpd_tls_ciphers", "smtpd_tls_mandatory_ciphers", "smtp_tls_ciphers",
+    "smtp_tls_mandatory_ciphers", "tls_high_cipherlist", "tls_medium_cipherlist",
+    "tls_low_cipherlist", "tls_export_cipherlist", "tls_null_cipherlist",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     var findings: [Finding] = []
     func judge(_ setting: PostfixConfiguration.Setting) {
       let grade = setting.text.lowercased().trimmingBlanks()

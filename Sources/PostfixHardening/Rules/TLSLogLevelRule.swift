@@ -11,12 +11,12 @@ import PostfixConfig
 /// Fix: set both to 1 (transform `tls-loglevel`).
 ///
 /// Reference: postconf(5) `smtpd_tls_loglevel`, `smtp_tls_loglevel`; TLS_README.
-public struct TLSLogLevelRule: AuditRule {
-  public let id = RuleID.tlsLogLevel
+struct TLSLogLevelRule: AuditRule {
+  let id = RuleID.tlsLogLevel
+  let summary = "TLS sessions are not logged."
+  let inspects = ["smtpd_tls_loglevel", "smtp_tls_loglevel"]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     var findings: [Finding] = context.services.compactMap { service in
       let setting = context.setting("smtpd_tls_loglevel", for: service)
       guard (setting.integer ?? 0) < 1 else { return nil }

@@ -14,12 +14,15 @@ import PostfixConfig
 /// SSL versions (transform `server-tls`).
 ///
 /// Reference: postconf(5) `smtpd_tls_protocols`; RFC 8996; TLS_README.
-public struct TLSProtocolsRule: AuditRule {
-  public let id = RuleID.tlsProtocols
+struct TLSProtocolsRule: AuditRule {
+  let id = RuleID.tlsProtocols
+  let summary = "Weak TLS protocol versions are allowed."
+  let inspects = [
+    "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols", "smtp_tls_protocols",
+    "smtp_tls_mandatory_protocols",
+  ]
 
-  public init() {}
-
-  public func check(_ context: AuditContext) -> [Finding] {
+  func check(_ context: AuditContext) -> [Finding] {
     var findings: [Finding] = []
     func judgeSSL(_ setting: PostfixConfiguration.Setting) {
       let allowed = TLSFacts.allowedProtocols(setting.words)

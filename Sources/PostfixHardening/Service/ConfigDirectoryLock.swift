@@ -36,10 +36,7 @@ public final class ConfigDirectoryLock: @unchecked Sendable {
       throw PostfixHardeningError(
         .configuration, "cannot open \(Printable.sanitize(directory.utf8)): \(reason)")
     }
-    var result: Int32
-    // flock may be interrupted by a signal; each retry is a new attempt.
-    repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
-    guard result == 0 else {
+    guard Syscall.flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
       let busy = errno == EWOULDBLOCK
       let reason = String(cString: strerror(errno))
       _ = close(descriptor)

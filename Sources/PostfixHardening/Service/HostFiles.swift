@@ -2,11 +2,11 @@ import Glibc
 import PostfixConfig
 
 /// The few file-system calls apply, backup and service control need.
-public enum HostFiles {
+package enum HostFiles {
   /// Whether the file at `path` can be opened for reading now.
   /// - Parameter path: The file.
   /// - Returns: True when `open(O_RDONLY)` succeeds on a regular file.
-  public static func isReadable(_ path: String) -> Bool {
+  package static func isReadable(_ path: String) -> Bool {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else { return false }
     defer { _ = close(descriptor) }
@@ -17,12 +17,12 @@ public enum HostFiles {
   /// Whether `path` is an executable file.
   /// - Parameter path: The file.
   /// - Returns: The answer of `access(X_OK)`.
-  public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+  package static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 
   /// Whether `path` is a directory.
   /// - Parameter path: The path.
   /// - Returns: True for a directory (symbolic links followed).
-  public static func isDirectory(_ path: String) -> Bool {
+  package static func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
@@ -30,7 +30,7 @@ public enum HostFiles {
   /// Whether anything exists at `path` (a dangling symbolic link counts).
   /// - Parameter path: The path.
   /// - Returns: The answer.
-  public static func exists(_ path: String) -> Bool {
+  package static func exists(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0
   }
@@ -38,7 +38,7 @@ public enum HostFiles {
   /// Whether `path` itself is a symbolic link.
   /// - Parameter path: The path.
   /// - Returns: The answer of `lstat`.
-  public static func isSymbolicLink(_ path: String) -> Bool {
+  package static func isSymbolicLink(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
   }
@@ -48,7 +48,7 @@ public enum HostFiles {
   ///   - path: The directory.
   ///   - mode: The mode of directories created.
   /// - Throws: ``PostfixHardeningError`` `configuration`.
-  public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
+  package static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
     if isDirectory(path) { return }
     let parent = dirname(path)
     if parent != path && !parent.isEmpty && !isDirectory(parent) {
@@ -61,7 +61,7 @@ public enum HostFiles {
   /// - Parameter path: The directory.
   /// - Returns: The names, sorted.
   /// - Throws: ``PostfixHardeningError`` `configuration`.
-  public static func names(in path: String) throws -> [String] {
+  package static func names(in path: String) throws -> [String] {
     guard let directory = opendir(path) else { throw failure("opendir \(path)") }
     defer { closedir(directory) }
     var names: [String] = []
@@ -80,21 +80,14 @@ public enum HostFiles {
   ///   - path: The new file.
   ///   - mode: Its mode.
   /// - Throws: ``PostfixHardeningError`` `configuration` (also when it exists).
-  public static func createNew(_ bytes: [UInt8], at path: String, mode: mode_t = 0o600) throws {
+  package static func createNew(_ bytes: [UInt8], at path: String, mode: mode_t = 0o600) throws {
     let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode)
     guard descriptor >= 0 else { throw failure("create \(path)") }
-    var offset = 0
-    // Each iteration writes at least one byte or stops.
-    while offset < bytes.count {
-      let wrote = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-      if wrote < 0 && errno == EINTR { continue }
-      if wrote <= 0 {
-        let error = failure("write \(path)")
-        _ = close(descriptor)
-        _ = unlink(path)
-        throw error
-      }
-      offset += wrote
+    if Syscall.writeAll(descriptor, bytes) != nil {
+      let error = failure("write \(path)")
+      _ = close(descriptor)
+      _ = unlink(path)
+      throw error
     }
     let synced = fsync(descriptor) == 0
     _ = close(descriptor)
@@ -107,12 +100,12 @@ public enum HostFiles {
 
   /// Removes a file.
   /// - Parameter path: The file.
-  public static func remove(_ path: String) { _ = unlink(path) }
+  package static func remove(_ path: String) { _ = unlink(path) }
 
   /// The size of the file at `path`, or `nil` when it does not exist.
   /// - Parameter path: The file.
   /// - Returns: Its size in bytes.
-  public static func size(_ path: String) -> Int? {
+  package static func size(_ path: String) -> Int? {
     var info = stat()
     return stat(path, &info) == 0 ? Int(info.st_size) : nil
   }
@@ -123,7 +116,7 @@ public enum HostFiles {
   ///   - offset: Where to start.
   ///   - limit: The most bytes returned.
   /// - Returns: The bytes, empty when the file cannot be read.
-  public static func read(_ path: String, from offset: Int, limit: Int = 1 << 20) -> [UInt8] {
+  package static func read(_ path: String, from offset: Int, limit: Int = 1 << 20) -> [UInt8] {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return [] }
     defer { _ = close(descriptor) }
@@ -132,10 +125,7 @@ public enum HostFiles {
     var total = 0
     // Each iteration reads at least one byte or stops.
     while total < limit {
-      let got = bytes[total...].withUnsafeMutableBytes {
-        Glibc.read(descriptor, $0.baseAddress, $0.count)
-      }
-      if got < 0 && errno == EINTR { continue }
+      let got = bytes[total...].withUnsafeMutableBytes { Syscall.read(descriptor, into: $0) }
       if got <= 0 { break }
       total += got
     }
@@ -143,10 +133,10 @@ public enum HostFiles {
   }
 
   /// The current time, seconds since the epoch.
-  public static func now() -> Int { Int(time(nil)) }
+  package static func now() -> Int { Int(time(nil)) }
 
   /// Today's local date as `YYYY-MM-DD`.
-  public static func today() -> String {
+  package static func today() -> String {
     var clock = time(nil)
     var parts = tm()
     guard localtime_r(&clock, &parts) != nil else { return "1970-01-01" }
@@ -156,19 +146,15 @@ public enum HostFiles {
 
   /// Sleeps for `milliseconds`.
   /// - Parameter milliseconds: How long.
-  public static func sleep(milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-  }
+  package static func sleep(milliseconds: Int) { Syscall.sleep(milliseconds: milliseconds) }
 
   /// Whether the process runs as root.
-  public static var isRoot: Bool { geteuid() == 0 }
+  package static var isRoot: Bool { geteuid() == 0 }
 
   /// `path` with symbolic links and `..` resolved, or `path` when it cannot be.
   /// - Parameter path: The path.
   /// - Returns: The canonical path.
-  public static func canonical(_ path: String) -> String {
+  package static func canonical(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return path }
     defer { free(resolved) }
     return String(cString: resolved)
@@ -179,7 +165,7 @@ public enum HostFiles {
   /// - Parameter prefix: The start of the directory's name.
   /// - Returns: The directory's path.
   /// - Throws: ``PostfixHardeningError`` `configuration`.
-  public static func makePrivateDirectory(prefix: String) throws -> String {
+  package static func makePrivateDirectory(prefix: String) throws -> String {
     var root = "/tmp"
     if let value = getenv("TMPDIR") {
       let text = String(cString: value)
@@ -200,7 +186,7 @@ public enum HostFiles {
   ///
   /// Symbolic links are removed, never followed. Failures are ignored.
   /// - Parameter path: The file or directory.
-  public static func removeTree(_ path: String) {
+  package static func removeTree(_ path: String) {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -219,7 +205,7 @@ public enum HostFiles {
   /// - Throws: ``PostfixHardeningError`` `configuration` when the file is missing,
   ///   a symbolic link or anything but a regular file, larger than `limit`, or
   ///   unreadable.
-  public static func readRegular(_ path: String, limit: Int) throws -> [UInt8] {
+  package static func readRegular(_ path: String, limit: Int) throws -> [UInt8] {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
     guard descriptor >= 0 else { throw failure("open \(path)") }
     defer { _ = close(descriptor) }
@@ -237,8 +223,7 @@ public enum HostFiles {
     var buffer = [UInt8](repeating: 0, count: 65_536)
     // Each iteration reads at least one byte or stops.
     while true {
-      let got = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-      if got < 0 && errno == EINTR { continue }
+      let got = buffer.withUnsafeMutableBytes { Syscall.read(descriptor, into: $0) }
       if got < 0 { throw failure("read \(path)") }
       if got == 0 { break }
       guard bytes.count + got <= limit else {

@@ -29,12 +29,13 @@ public enum InstanceIdentity {
   ///   - configDirectory: The directory about to be reloaded.
   ///   - queueDirectory: Its `queue_directory`.
   ///   - proc: The proc file system (a test passes a directory of its own).
-  ///   - canonical: Resolves symbolic links (a test passes its own).
+  ///   - canonical: Resolves symbolic links (nil: `realpath`; a test passes its own).
   /// - Returns: The verdict.
   public static func identify(
     configDirectory: String, queueDirectory: String, proc: String = "/proc",
-    canonical: (String) -> String = HostFiles.canonical
+    canonical: ((String) -> String)? = nil
   ) -> Verdict {
+    let canonical = canonical ?? HostFiles.canonical
     let pidText = HostFiles.read(queueDirectory + "/pid/master.pid", from: 0, limit: 64)
     let digits = pidText.filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 }
     guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ (0x30...0x39).contains($0) }),

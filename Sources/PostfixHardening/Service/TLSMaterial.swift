@@ -27,11 +27,12 @@ public enum TLSMaterial {
   ///   - certificate: The certificate (chain) file, leaf first.
   ///   - key: The private key file (may be the certificate file itself).
   ///   - openssl: The `openssl` program, or nil when none is installed.
-  ///   - now: Seconds since the epoch, for expiry (default: now).
+  ///   - now: Seconds since the epoch, for expiry (nil: now).
   /// - Returns: The problems; empty when the pair is usable.
   public static func problems(
-    certificate: String, key: String, openssl: String?, now: Int = HostFiles.now()
+    certificate: String, key: String, openssl: String?, now: Int? = nil
   ) -> [Problem] {
+    let now = now ?? HostFiles.now()
     var problems: [Problem] = []
     func say(_ text: String) { problems.append(Problem(description: text)) }
     let shownCertificate = Printable.sanitize(certificate.utf8)

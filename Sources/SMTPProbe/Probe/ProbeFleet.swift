@@ -72,8 +72,8 @@ public struct ProbeFleetSummary: Equatable, Sendable {
 /// each other), so its connections stay one at a time. A host that refuses service at
 /// the greeting with `421` after the probe's own retries is tried again, up to
 /// ``refusalRetries`` times, after a back-off that continues the probe's
-/// (``ProbeOptions/initialBackoffNanoseconds`` doubled once more for each retry, at most
-/// ``ProbeOptions/maxBackoffNanoseconds``): it waits without holding a place, and the
+/// (``ProbeOptions/initialBackoff`` doubled once more for each retry, at most
+/// ``ProbeOptions/maxBackoff``): it waits without holding a place, and the
 /// retry continues the host's connection count, transcript and deadline. Cancelling the
 /// task that runs the fleet stops every probe (see ``Prober``'s `async` methods); hosts
 /// not started are reported incomplete with the reason `cancelled`.
@@ -160,7 +160,7 @@ public struct ProbeFleet: Sendable {
         connector = try self.connector(job)
       } catch {
         await slots.release(key)
-        let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.invalidRequest, "\(error)")
+        let failure = SMTPProbeError.wrapping(error, as: .invalidRequest)
         let report = ProbeRun.failedReport(
           host: job.host, port: job.port, options: options, failure: failure)
         return ProbeFleetResult(index: index, report: report, attempts: attempts)
@@ -169,7 +169,7 @@ public struct ProbeFleet: Sendable {
       let continued = earlier
       let deadline =
         earlier?.deadline
-        ?? Deadline.after(nanoseconds: options.totalTimeoutNanoseconds, clock: options.clock)
+        ?? Deadline.after(options.totalTimeout, clock: options.clock)
       let report = await Prober.onOwnThread { cancellation in
         prober.run(
           host: job.host, port: job.port, cancellation: cancellation, continuing: continued)
@@ -208,13 +208,14 @@ public struct ProbeFleet: Sendable {
     else { return nil }
     // The probe waited the initial back-off, doubling, before each of its own retries;
     // the fleet's wait is the next in that sequence.
-    var wait = options.initialBackoffNanoseconds
+    var wait = options.initialBackoff.clampedNanoseconds
+    let longest = options.maxBackoff.clampedNanoseconds
     for _ in 0..<min(max(options.greetingRetries + attempt - 1, 0), 64) {
       let (doubled, overflow) = wait.multipliedReportingOverflow(by: 2)
       wait = overflow ? .max : doubled
-      if wait >= options.maxBackoffNanoseconds { break }
+      if wait >= longest { break }
     }
-    wait = min(wait, options.maxBackoffNanoseconds)
+    wait = min(wait, longest)
     guard deadline.remainingNanoseconds > wait else { return nil }
     return wait
   }

@@ -1,4 +1,7 @@
 /// How a probe behaves: its role, vantage, deadlines and budgets.
+///
+/// Times are `Duration`s; a negative one counts as zero, and one too long for
+/// the clock's 64-bit nanoseconds as forever.
 public struct ProbeOptions: Sendable {
   /// The assumed role of the server.
   public var role: ProbeRole = .mx
@@ -17,11 +20,11 @@ public struct ProbeOptions: Sendable {
   /// The user name that surely does not exist (random when nil).
   public var controlUser: String?
   /// Each step (connect, one command and its reply) gives up after this long.
-  public var stepTimeoutNanoseconds: UInt64 = 10_000_000_000
+  public var stepTimeout: Duration = .seconds(10)
   /// Each session gives up after this long.
-  public var sessionTimeoutNanoseconds: UInt64 = 60_000_000_000
+  public var sessionTimeout: Duration = .seconds(60)
   /// The whole probe gives up after this long.
-  public var totalTimeoutNanoseconds: UInt64 = 300_000_000_000
+  public var totalTimeout: Duration = .seconds(300)
   /// The most TCP connections the probe makes.
   ///
   /// Connections are never concurrent: the probe holds one at a time.
@@ -34,13 +37,13 @@ public struct ProbeOptions: Sendable {
   /// Retries after a `421` greeting, each after a back-off.
   public var greetingRetries = 1
   /// The first back-off after a `421`; it doubles each time.
-  public var initialBackoffNanoseconds: UInt64 = 2_000_000_000
+  public var initialBackoff: Duration = .seconds(2)
   /// The longest back-off.
-  public var maxBackoffNanoseconds: UInt64 = 30_000_000_000
+  public var maxBackoff: Duration = .seconds(30)
   /// How long to listen for a plaintext greeting on an implicit-TLS port, and on the first
   /// connection to any port before a TLS ClientHello tests for implicit TLS.
-  public var implicitTLSListenNanoseconds: UInt64 = 1_500_000_000
-  /// Whether a port that sends no greeting within ``implicitTLSListenNanoseconds`` is
+  public var implicitTLSListen: Duration = .milliseconds(1500)
+  /// Whether a port that sends no greeting within ``implicitTLSListen`` is
   /// offered a TLS ClientHello on the same connection, and probed as implicit TLS when it
   /// answers one (only when the step timeout is longer than the listening window).
   public var detectImplicitTLS = true
@@ -67,4 +70,9 @@ public struct ProbeOptions: Sendable {
 
   /// Options with every default.
   public init() {}
+}
+
+extension ProbeOptions {
+  /// ``stepTimeout`` in the clock's nanoseconds.
+  var stepTimeoutNanoseconds: UInt64 { stepTimeout.clampedNanoseconds }
 }

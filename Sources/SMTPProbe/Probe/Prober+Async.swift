@@ -54,7 +54,7 @@ extension Prober {
     } catch let error as SMTPProbeError {
       return .failure(error)
     } catch {
-      return .failure(SMTPProbeError(.invalidRequest, "\(error)"))
+      return .failure(SMTPProbeError(.invalidRequest, "\(error)", underlying: error))
     }
     guard
       let preferred = addresses.first(where: {

@@ -9,6 +9,8 @@ public struct Prober: Sendable {
   public let connector: any Connector
   /// The options.
   public let options: ProbeOptions
+  /// Told as each check starts and ends (nil: nobody watches).
+  public var observer: ProbeObserver?
 
   /// Creates a prober.
   /// - Parameters:
@@ -34,7 +36,7 @@ public struct Prober: Sendable {
     } catch let error as SMTPProbeError {
       return ProbeRun.failedReport(host: host, port: port, options: options, failure: error)
     } catch {
-      let failure = SMTPProbeError(.invalidRequest, "\(error)")
+      let failure = SMTPProbeError(.invalidRequest, "\(error)", underlying: error)
       return ProbeRun.failedReport(host: host, port: port, options: options, failure: failure)
     }
     let preferred =
@@ -50,6 +52,7 @@ public struct Prober: Sendable {
   /// - Returns: The report.
   public func run(host: String, port: UInt16) -> ProbeReport {
     let run = ProbeRun(connector: connector, options: options, host: host, port: port)
+    run.observer = observer
     return run.execute()
   }
 
@@ -69,6 +72,7 @@ public struct Prober: Sendable {
       connector: CancellableConnector(base: connector, cancellation: cancellation),
       options: options, host: host, port: port, deadline: earlier?.deadline)
     run.cancellation = cancellation
+    run.observer = observer
     if let earlier {
       run.report.connections = earlier.report.connections
       run.report.transcript = earlier.report.transcript
@@ -104,6 +108,8 @@ final class ProbeRun {
   var clientTLS: TLSClientSessionInfo?
   /// Set by an asynchronous probe: no connection or back-off starts once it is cancelled.
   var cancellation: ProbeCancellation?
+  /// Told as each check starts and ends.
+  var observer: ProbeObserver?
 
   var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
@@ -115,8 +121,8 @@ final class ProbeRun {
     self.options = options
     clock = options.clock
     totalDeadline =
-      deadline ?? Deadline.after(nanoseconds: options.totalTimeoutNanoseconds, clock: clock)
-    backoff = options.initialBackoffNanoseconds
+      deadline ?? Deadline.after(options.totalTimeout, clock: clock)
+    backoff = options.initialBackoff.clampedNanoseconds
     report = ProbeReport(
       host: host, port: port, address: nil, role: options.role, connections: 0, failure: nil,
       banner: nil, capabilities: nil, tlsMode: options.implicitTLS ? .implicit : .none,
@@ -125,7 +131,7 @@ final class ProbeRun {
     control = options.controlUser ?? ProbeRun.randomUser()
     detectImplicit =
       options.detectImplicitTLS && !options.implicitTLS
-      && options.implicitTLSListenNanoseconds < options.stepTimeoutNanoseconds
+      && options.implicitTLSListen.clampedNanoseconds < options.stepTimeout.clampedNanoseconds
   }
 
   /// What the TLS client offers: SNI with the host when it is a name.
@@ -167,6 +173,7 @@ final class ProbeRun {
 
   func execute() -> ProbeReport {
     if options.implicitTLS {
+      begin("implicit-tls")
       let waiting = probeImplicitTLS()
       if report.tlsMode == .implicit, report.failure == nil {
         security = .implicitTLS
@@ -211,7 +218,8 @@ final class ProbeRun {
 
   /// The total time limit, in words.
   var timeLimitReason: String {
-    "the probe's total time limit (\(Self.seconds(options.totalTimeoutNanoseconds)) s) passed"
+    let limit = Self.seconds(options.totalTimeout.clampedNanoseconds)
+    return "the probe's total time limit (\(limit) s) passed"
   }
 
   static func seconds(_ nanoseconds: UInt64) -> String {
@@ -248,6 +256,7 @@ final class ProbeRun {
       status.transport = security
     }
     statuses.append(status)
+    observer?.handle(.ended(status))
   }
 
   /// The status of a VRFY, EXPN or RCPT comparison, from its result and its session.
@@ -331,7 +340,7 @@ final class ProbeRun {
       if let abandoned { return .failed(abandoned, lastGreeting) }
       if security.isTLS, let tlsUnavailable { return .failed(tlsUnavailable, lastGreeting) }
       if pendingBackoff { waitBackoff() }
-      let stepDeadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+      let stepDeadline = Deadline.after(options.stepTimeout, clock: clock)
         .earliest(totalDeadline)
       let transport: any Transport
       let number: Int
@@ -357,7 +366,7 @@ final class ProbeRun {
           let connected = try connector.connect(deadline: stepDeadline)
           transport = detectImplicit ? PeekingTransport(connected) : connected
         } catch {
-          let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+          let failure = SMTPProbeError.wrapping(error, as: .system)
           report.transcript.append(
             Exchange(connection: number, command: nil, reply: nil, failure: failure.reason))
           return .failed(failure, lastGreeting)
@@ -367,14 +376,13 @@ final class ProbeRun {
         serverAddress = transport.remoteAddress
         report.address = serverAddress?.description
       }
-      let sessionDeadline = Deadline.after(
-        nanoseconds: options.sessionTimeoutNanoseconds, clock: clock
-      ).earliest(totalDeadline)
+      let sessionDeadline = Deadline.after(options.sessionTimeout, clock: clock)
+        .earliest(totalDeadline)
       // A reused connection's lines so far belong to its session (``record(_:)`` appends
       // only what the report does not have yet).
       var session = SMTPSession(
         transport: transport, connection: number, clock: clock,
-        stepNanoseconds: options.stepTimeoutNanoseconds, sessionDeadline: sessionDeadline,
+        stepNanoseconds: options.stepTimeout.clampedNanoseconds, sessionDeadline: sessionDeadline,
         limits: options.replyLimits,
         transcript: isReused ? report.transcript.filter { $0.connection == number } : [])
       if detectImplicit, let peeking = transport as? PeekingTransport {
@@ -391,7 +399,7 @@ final class ProbeRun {
           clientTLS = clientTLS ?? session.tls
         } catch {
           record(session)
-          let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+          let failure = SMTPProbeError.wrapping(error, as: .system)
           tlsUnavailable = failure
           return .failed(failure, lastGreeting)
         }
@@ -401,7 +409,7 @@ final class ProbeRun {
         greeting = try session.greeting()
       } catch {
         record(session)
-        let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+        let failure = SMTPProbeError.wrapping(error, as: .system)
         return .failed(failure, lastGreeting)
       }
       if greeting.code == 220 {
@@ -452,7 +460,7 @@ final class ProbeRun {
       }
       return .success(secure)
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system)
       // A refused STARTTLS leaves the session open: end it politely.
       if session.isOpen {
         finish(session)
@@ -482,15 +490,15 @@ final class ProbeRun {
   func detectTLS(_ session: SMTPSession, _ peeking: PeekingTransport, deadline: Deadline)
     -> Detection
   {
-    let listen = Deadline.after(nanoseconds: options.implicitTLSListenNanoseconds, clock: clock)
+    let listen = Deadline.after(options.implicitTLSListen, clock: clock)
       .earliest(deadline)
     do {
       if try session.serverSpeaksFirst(by: listen) { return .plaintext }
     } catch {
       record(session)
-      return .failed((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
+      return .failed(SMTPProbeError.wrapping(error, as: .system))
     }
-    let seconds = Self.seconds(options.implicitTLSListenNanoseconds)
+    let seconds = Self.seconds(options.implicitTLSListen.clampedNanoseconds)
     do {
       let secure = try session.implicitTLS(configuration: tlsConfiguration, deadline: deadline)
       security = .implicitTLS
@@ -502,7 +510,7 @@ final class ProbeRun {
       note(CheckStatus("implicit-tls", .ran))
       return .tls(secure)
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system)
       record(session)
       let first = peeking.firstBytes
       if let byte = first.first, (UInt8(ascii: "2")...UInt8(ascii: "5")).contains(byte) {
@@ -536,7 +544,7 @@ final class ProbeRun {
     pendingBackoff = false
     let wait = min(backoff, totalDeadline.remainingNanoseconds)
     Self.sleep(wait, clock: clock, cancellation: cancellation)
-    backoff = min(backoff * 2, options.maxBackoffNanoseconds)
+    backoff = min(backoff * 2, options.maxBackoff.clampedNanoseconds)
   }
 
   /// Sleeps; in slices when the probe can be cancelled, so that a cancelled probe does
@@ -608,6 +616,7 @@ final class ProbeRun {
   /// the probe's total deadline.
   func analyseTLS(mode: TLSChannelOpener.Mode) {
     guard options.analyseTLS || options.tlsOnly else { return }
+    begin("tls")
     guard !totalDeadline.hasPassed else {
       note(tlsStatus(nil))
       return
@@ -620,13 +629,14 @@ final class ProbeRun {
       serverName: serverName)
     scanOptions.maxConnections = options.tlsConnectionBudget
     scanOptions.handshakeTimeout = .nanoseconds(
-      Int64(clamping: min(options.stepTimeoutNanoseconds, UInt64(Int64.max))))
+      Int64(clamping: min(options.stepTimeout.clampedNanoseconds, UInt64(Int64.max))))
     scanOptions.totalTimeout = .nanoseconds(
       Int64(clamping: min(totalDeadline.remainingNanoseconds, UInt64(Int64.max))))
     // A 421 while scanning: wait, then try again, as after a 421 greeting.
-    let first = options.initialBackoffNanoseconds
+    let first = options.initialBackoff.clampedNanoseconds
     let second = min(
-      first.multipliedReportingOverflow(by: 4).partialValue, options.maxBackoffNanoseconds)
+      first.multipliedReportingOverflow(by: 4).partialValue,
+      options.maxBackoff.clampedNanoseconds)
     scanOptions.backoff = [first, max(first, second)].map {
       .nanoseconds(Int64(clamping: min($0, UInt64(Int64.max))))
     }
@@ -648,7 +658,7 @@ final class ProbeRun {
       result.startTLSRefusal = Self.oneLine(refusal, limit: TLSScanResult.maxReasonLength)
     }
     if mode == .startTLS || watch.plaintext == nil {
-      certificateFromClient(&result, mode: mode, now: scanOptions.now)
+      certificateFromClient(&result, now: scanOptions.now)
     }
     report.connections += result.connections
     if mode == .implicit, let plaintext = watch.plaintext {
@@ -665,32 +675,17 @@ final class ProbeRun {
     }
   }
 
-  /// Reads the certificate of a TLS 1.3-only server, which the scan cannot see.
+  /// Reads the certificate of a TLS 1.3-only server from the SMTP checks' TLS session,
+  /// when the scan could not.
   ///
-  /// The certificate is encrypted in TLS 1.3: the TLS client completes a handshake and
-  /// reads it, and the certificate rules judge it. The chain comes from an SMTP session
-  /// inside TLS when there was one, else from one more connection of the analysis's
-  /// budget.
-  func certificateFromClient(_ result: inout TLSScanResult, mode: TLSChannelOpener.Mode, now: Int64)
-  {
-    guard result.certificate == nil, result.protocols["TLSv1.3"] == true else { return }
-    var info = clientTLS.flatMap { $0.certificateChain.isEmpty ? nil : $0 }
-    if info == nil {
-      guard result.connections < options.tlsConnectionBudget, !totalDeadline.hasPassed else {
-        result.notes.append("TLSv1.3: no connection left to read the certificate")
-        return
-      }
-      result.connections += 1
-      switch clientHandshake(mode: mode, connection: report.connections + result.connections) {
-      case .success(let negotiated): info = negotiated
-      case .failure(let failure):
-        result.notes.append(
-          "TLSv1.3: the certificate could not be read: "
-            + Escape.clipped(Array(failure.reason.utf8), to: TLSScanResult.maxReasonLength))
-        return
-      }
-    }
-    guard let info, let leaf = info.certificateChain.first else { return }
+  /// The certificate is encrypted in TLS 1.3: the scan completes handshakes with the TLS
+  /// client to read it. When it could not (no X25519, a failed handshake, the scan
+  /// stopped), an SMTP session inside TLS may still have it, at no cost; no connection is
+  /// made for another try, which would meet the same server (the scan's notes say why).
+  func certificateFromClient(_ result: inout TLSScanResult, now: Int64) {
+    guard result.certificate == nil, result.protocols["TLSv1.3"] == true,
+      let info = clientTLS, let leaf = info.certificateChain.first
+    else { return }
     do {
       let certificate = try X509Certificate.parse(leaf)
       result.certificate = TLSCertificateSummary(
@@ -699,52 +694,12 @@ final class ProbeRun {
         subjectAltNames: certificate.subjectAltNames, leaf: certificate,
         matchesHost: serverName.map { certificate.matches(host: $0) },
         chainLength: info.certificateChain.count, seenWith: info.version.name)
+      // The scan's own failure to read it no longer holds.
+      result.notes.removeAll { $0.hasPrefix("TLSv1.3: the certificate could not be read") }
       result.findings = TLSVerdicts.findings(for: result, role: options.role.tlsRole, now: now)
     } catch {
-      result.notes.append("\(info.version.name): certificate not readable: \(error)")
-    }
-  }
-
-  /// One TLS client handshake over a fresh connection (after EHLO and STARTTLS, or at
-  /// once for implicit TLS), then QUIT inside TLS; the dialogue joins the transcript.
-  func clientHandshake(mode: TLSChannelOpener.Mode, connection: Int)
-    -> Result<TLSClientSessionInfo, SMTPProbeError>
-  {
-    let step = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
-      .earliest(totalDeadline)
-    let transport: any Transport
-    do {
-      transport = try connector.connect(deadline: step)
-    } catch {
-      return .failure((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
-    }
-    let plain = SMTPSession(
-      transport: transport, connection: connection, clock: clock,
-      stepNanoseconds: options.stepTimeoutNanoseconds,
-      sessionDeadline: Deadline.after(nanoseconds: options.sessionTimeoutNanoseconds, clock: clock)
-        .earliest(totalDeadline), limits: options.replyLimits)
-    do {
-      let secure: SMTPSession
-      switch mode {
-      case .implicit:
-        secure = try plain.implicitTLS(configuration: tlsConfiguration)
-        try secure.greeting()
-      case .startTLS:
-        guard try plain.greeting().code == 220,
-          try plain.command("EHLO \(options.heloName)").isPositive
-        else { throw SMTPProbeError(.protocolViolation, "no 220 greeting or EHLO refused") }
-        secure = try plain.startTLS(configuration: tlsConfiguration)
-      }
-      secure.quit()
-      record(secure)
-      guard let info = secure.tls else {
-        return .failure(SMTPProbeError(.tlsFailure, "no TLS session"))
-      }
-      return .success(info)
-    } catch {
-      plain.quit()
-      record(plain)
-      return .failure((error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)"))
+      let reason = SMTPProbeError.reason(of: error)
+      result.notes.append("\(info.version.name): certificate not readable: \(reason)")
     }
   }
 
@@ -755,7 +710,7 @@ final class ProbeRun {
     let first = report.connections - connections + 1
     var reader = ReplyReader(limits: options.replyLimits)
     let source = BufferTransport(bytes: bytes)
-    let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+    let deadline = Deadline.after(options.stepTimeout, clock: clock)
     if let reply = try? reader.readReply(from: source, deadline: deadline) {
       let exchange = Exchange(connection: first, command: nil, reply: reply)
       report.transcript.append(exchange)
@@ -797,13 +752,13 @@ final class ProbeRun {
         ?? CheckStatus("implicit-tls", .ran)
       note(status)
     }
-    let deadline = Deadline.after(nanoseconds: options.stepTimeoutNanoseconds, clock: clock)
+    let deadline = Deadline.after(options.stepTimeout, clock: clock)
       .earliest(totalDeadline)
     let transport: any Transport
     do {
       transport = try connector.connect(deadline: deadline)
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system)
       report.transcript.append(
         Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
       report.failure = failure
@@ -812,7 +767,7 @@ final class ProbeRun {
     report.address = transport.remoteAddress?.description
     serverAddress = transport.remoteAddress
     // A TLS server waits for the client's hello; a plaintext one greets at once.
-    let listen = Deadline.after(nanoseconds: options.implicitTLSListenNanoseconds, clock: clock)
+    let listen = Deadline.after(options.implicitTLSListen, clock: clock)
       .earliest(deadline)
     var reader = ReplyReader(limits: options.replyLimits)
     do {
@@ -834,7 +789,7 @@ final class ProbeRun {
           failure: "no plaintext greeting: the server waits for a TLS handshake"))
       return transport
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "\(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system)
       report.transcript.append(
         Exchange(connection: 1, command: nil, reply: nil, failure: failure.reason))
       if failure.code != .protocolViolation { report.failure = failure }
@@ -847,6 +802,7 @@ final class ProbeRun {
   /// - Parameter reusing: The implicit-TLS listen's connection, if it waits for a hello.
   func probeSMTP(reusing: (any Transport)?) {
     // Session 1: greeting, capabilities, vantage, submission, VRFY, EXPN.
+    begin("banner")
     var first: SMTPSession
     switch open(reusing: reusing) {
     case .failed(let error, let greeting):
@@ -869,6 +825,7 @@ final class ProbeRun {
       note(CheckStatus("banner", .ran))
     }
     let budget = options.negativeRepliesPerSession
+    begin("ehlo")
     guard var capabilities = hello(first) else {
       let failure =
         first.endedBy ?? SMTPProbeError(.protocolViolation, "the server refused EHLO and HELO")
@@ -906,6 +863,7 @@ final class ProbeRun {
     }
 
     if options.role == .submission, security == .plaintext {
+      begin("submission")
       let submission = first.isOpen ? submissionCheck(first) : nil
       report.submission = submission
       if submission?.mailRefusedBeforeStartTLS != nil {
@@ -915,6 +873,7 @@ final class ProbeRun {
         note(CheckStatus("submission", .notRun, why.reason, cause: why.code))
       }
     }
+    begin("vrfy")
     if first.isOpen {
       report.vrfy = OracleCheck.run(
         verb: "VRFY", control: control, users: ["postmaster", "root"], session: first,
@@ -938,6 +897,7 @@ final class ProbeRun {
       }
     }
     note(oracleStatus("vrfy", verb: "VRFY", report.vrfy, first, total: 3))
+    begin("expn")
     if first.isOpen {
       report.expn = OracleCheck.run(
         verb: "EXPN", control: control, users: ["postmaster"], session: first, budget: budget)
@@ -980,6 +940,7 @@ final class ProbeRun {
       session.transcript.last { $0.reply == refusal }?.command?.split(separator: " ").first
       .map(String.init) ?? "a command"
     requireTLS(because: refusal, command: command)
+    begin("ehlo-tls")
     switch upgrade(session) {
     case .failure(let failure):
       note(CheckStatus("ehlo-tls", .notRun, failure.reason, cause: failure.code))
@@ -1031,6 +992,7 @@ final class ProbeRun {
   /// - Returns: True when MAIL was refused until STARTTLS in plaintext: the checks have
   ///   moved into TLS and should run again (nothing was noted).
   func heloAndRCPT(vantage: Vantage, serverName: String?) -> Bool {
+    begin("helo-required")
     let session: SMTPSession
     switch open() {
     case .failed(let error, _):
@@ -1086,6 +1048,7 @@ final class ProbeRun {
         note(CheckStatus("rcpt-enumeration", .refused, reason))
       }
     }
+    begin("rcpt-enumeration")
     guard session.isOpen, let capabilities = hello(session) else {
       notRCPT(session.endedBy?.reason ?? "EHLO refused")
       return false
@@ -1109,6 +1072,7 @@ final class ProbeRun {
   }
 
   func relayTest(vantage: Vantage, serverName: String?) -> RelayResult {
+    begin("open-relay")
     let variants = RelayCheck.variants(serverName: serverName, serverAddress: serverAddress)
     var attempts: [RelayAttempt] = []
     var failure: String?

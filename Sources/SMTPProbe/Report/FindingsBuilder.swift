@@ -71,6 +71,7 @@ enum FindingsBuilder {
       if broken == nil, let incomplete = analysisIncomplete(tls) {
         out.append(incomplete)
       }
+      if let resumed = analysisResumed(tls) { out.append(resumed) }
     }
     if report.authBeforeStartTLS == true {
       let mechanisms = report.capabilities?.authMechanisms.joined(separator: " ") ?? ""
@@ -151,6 +152,23 @@ enum FindingsBuilder {
         + ". What was not scanned is unknown, not absent: rerun after the server's rate "
         + "window, from a host exempt from its connection limits, or with a larger budget.",
       evidence: [])
+  }
+
+  /// `tls-analysis-resumed` (info): the scan met a connection rate limit, waited it out
+  /// and resumed, so its results came after waiting (complete unless
+  /// `tls-analysis-incomplete` says otherwise).
+  static func analysisResumed(_ tls: TLSScanResult) -> ProbeFinding? {
+    guard tls.resumes > 0 else { return nil }
+    let times = tls.resumes == 1 ? "once" : "\(tls.resumes) times"
+    let stopped = tls.notes.contains { $0.contains("scan stopped") }
+    return ProbeFinding(
+      id: "tls-analysis-resumed", severity: .info,
+      message: "The TLS analysis met a connection rate limit and waited \(times) "
+        + "(\(tls.resumeWait.secondsText) s in all) before it resumed: its results came after "
+        + "waiting\(stopped ? ", and it still stopped early" : ""). To scan without waiting, "
+        + "probe from a host in smtpd_client_event_limit_exceptions.",
+      evidence: [],
+      reference: "Postfix smtpd_client_connection_rate_limit, anvil_rate_time_unit")
   }
 
   /// `postscreen-passed` (info) or `postscreen-not-passed` (warning: the checks it
@@ -258,8 +276,8 @@ enum FindingsBuilder {
         ProbeFinding(
           id: "relay-trusted-vantage", severity: .info,
           message: "Relaying was accepted \(vantageText), an address the server likely trusts "
-            + "(mynetworks): not evidence of an open relay; rerun from outside or with "
-            + "--xclient-addr.",
+            + "(mynetworks): not evidence of an open relay; rerun from outside, or with "
+            + "XCLIENT naming an outside address.",
           evidence: accepted.prefix(1).flatMap(\.evidence)))
     case .inconclusive:
       out.append(

@@ -37,7 +37,7 @@ extension ProbeReport {
       (
         "error",
         failure.map {
-          .object([("code", .string($0.code.rawValue)), ("message", .string($0.reason))])
+          .object([("code", .string($0.code.description)), ("message", .string($0.reason))])
         } ?? .null
       ),
       ("connections", .int(connections)),
@@ -140,6 +140,11 @@ extension ProbeReport {
       ("otherCertificates", .array(tls.otherCertificates.map(Self.json))),
       ("connections", .int(tls.connections)),
       ("notes", .strings(tls.notes)),
+      ("resumes", .int(tls.resumes)),
+      (
+        "resumeWaitMilliseconds",
+        .int(Int(clamping: tls.resumeWait.clampedNanoseconds / 1_000_000))
+      ),
       ("outcome", .string(tls.outcome.rawValue)),
       ("handshakes", .int(tls.handshakes)),
       (

@@ -76,7 +76,7 @@ final class SMTPSession {
     } catch let error as SMTPProbeError where error.code == .timeout {
       return false
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "transport: \(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system, prefix: "transport: ")
       transcript.append(
         Exchange(connection: connection, command: nil, reply: nil, failure: failure.reason))
       end(failure)
@@ -152,7 +152,7 @@ final class SMTPSession {
       session.tls = secure.session
       return session
     } catch {
-      let failure = (error as? SMTPProbeError) ?? SMTPProbeError(.system, "tls: \(error)")
+      let failure = SMTPProbeError.wrapping(error, as: .system, prefix: "tls: ")
       let reason = "TLS handshake failed: \(failure.reason)"
       transcript.append(
         Exchange(connection: connection, command: nil, reply: nil, failure: reason))
@@ -244,7 +244,7 @@ final class SMTPSession {
       end(error)
       throw error
     } catch {
-      let wrapped = SMTPProbeError(.system, "transport: \(error)")
+      let wrapped = SMTPProbeError(.system, "transport: \(error)", underlying: error)
       transcript.append(
         Exchange(connection: connection, command: command, reply: nil, failure: wrapped.reason))
       end(wrapped)

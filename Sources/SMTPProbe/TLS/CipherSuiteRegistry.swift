@@ -72,7 +72,7 @@ public struct TLSCipherSuite: Hashable, Sendable {
 /// The IANA cipher-suite registry as data, parsed once on first use from the
 /// generated table in `CipherSuiteTable.swift` (regenerate it with
 /// `Scripts/generate-cipher-suites`).
-public enum CipherSuiteRegistry {
+enum CipherSuiteRegistry {
   /// Every assigned suite, in registry order.
   public static let all: [TLSCipherSuite] = parse(table)
 

@@ -4,7 +4,7 @@
 /// TLS 1.3 key shares are random bytes, which are valid public keys only for
 /// X25519 and X448; for any other group offer an empty `key_share` and read the
 /// group the server names in its HelloRetryRequest.
-public struct TLSClientHello: Sendable {
+struct TLSClientHello: Sendable {
   /// The version to ask for.
   ///
   /// TLS 1.3 is sent as `legacy_version` 1.2 plus `supported_versions`.

@@ -23,7 +23,7 @@ public struct TLSServerFlight: Equatable, Sendable {
 /// at most 18 432 bytes, handshake messages of at most 131 072 bytes, 256 KiB and
 /// 512 records per flight, 16 certificates. Anything malformed, oversized or
 /// trailing throws `SMTPProbeError` with code `.protocolViolation`.
-public struct TLSFlightParser {
+struct TLSFlightParser {
   /// Largest record fragment accepted (2^14 plus room for expansion).
   public static let maxRecordLength = 16_384 + 2_048
   /// Largest handshake message accepted.

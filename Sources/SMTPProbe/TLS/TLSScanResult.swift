@@ -119,6 +119,13 @@ public struct TLSScanResult: Equatable, Sendable {
   public var connections = 0
   /// Why the result may be incomplete (budget, time, errors); empty when complete.
   public var notes: [String] = []
+  /// How many times the scan waited out a connection rate limit and resumed
+  /// (``TLSScanOptions/rateLimitWait``); a scan that resumed and then finished has no notes.
+  public var resumes = 0
+  /// How long the scan waited in all before those resumes: ``resumes`` times
+  /// ``TLSScanOptions/rateLimitWait`` (the short ``TLSScanOptions/backoff`` steps are not
+  /// counted).
+  public var resumeWait: Duration = .zero
   /// Connections that reached the handshake (the channel factory succeeded: for STARTTLS,
   /// the server answered `220`); at most ``connections``.
   public var handshakes = 0

@@ -52,6 +52,8 @@ private struct Session {
   var sawServerHello = false
   /// Whether the protocol loop stopped early (budget, time, no connection).
   var stopped = false
+  /// Why it stopped; the steps after the protocol loop are then skipped without a note.
+  var stopReason: String?
   /// The versions whose first handshake has been tried.
   var tried: Set<TLSProtocolVersion> = []
 
@@ -70,9 +72,10 @@ private struct Session {
           try scanLegacy(version)
         }
       } catch {
-        let reason = (error as? Stop)?.reason ?? "\(error)"
+        let reason = (error as? Stop)?.reason ?? SMTPProbeError.reason(of: error)
         result.notes.append("\(version.name): scan stopped: \(reason)")
         stopped = true
+        stopReason = reason
         // Not known either way unless a suite was accepted before the stop.
         if !result.ciphers.contains(where: { $0.protocol == version.name }) {
           result.protocols[version.name] = nil
@@ -85,10 +88,21 @@ private struct Session {
       let right = Self.rank(rhs.protocol)
       return left < right
     }
-    do {
-      try enumerateLegacyCurves()
-    } catch {
-      result.notes.append("curves: scan stopped: \((error as? Stop)?.reason ?? "\(error)")")
+    // A scan that could not go on (budget, time, refused connections) tries nothing more,
+    // and the steps it skips add no note: the stop's note already gives the reason once.
+    if stopReason == nil {
+      do {
+        try enumerateLegacyCurves()
+      } catch {
+        let reason = (error as? Stop)?.reason ?? SMTPProbeError.reason(of: error)
+        result.notes.append("curves: scan stopped: \(reason)")
+        stopReason = reason
+      }
+    }
+    if stopReason == nil, result.certificate == nil,
+      result.protocols[TLSProtocolVersion.tls13.name] == true
+    {
+      readTLS13Certificates()
     }
     for version in TLSProtocolVersion.all.reversed() {
       if let value = preference[version] {
@@ -142,7 +156,7 @@ private struct Session {
       accepted.append(suite)
       offered.removeAll { $0 == suite }
       result.ciphers.append(row(version: version, suite: suite, flight: flight))
-      noteCertificate(flight, version: version)
+      noteCertificate(flight.certificates, version: version)
       if offered.isEmpty { break }
     }
     try detectPreference(version, accepted: accepted, order: all)
@@ -153,12 +167,14 @@ private struct Session {
   ) throws {
     guard accepted.count >= 2 else { return }
     let first = accepted[0]
-    let position = { (suite: UInt16) in order.firstIndex(of: suite) ?? Int.max }
     // Client order would have given the earliest accepted suite in our list.
-    if accepted.contains(where: { position($0) < position(first) }) {
+    if Self.serverOrderShows(accepted, order: order) {
       preference[version] = true
       return
     }
+    // Only the newest version's answer is reported: a handshake for an older one would
+    // settle nothing.
+    guard !preference.keys.contains(where: { $0 > version }) else { return }
     let second = accepted[1]
     let hello = TLSClientHello(
       version: version, cipherSuites: [second, first], serverName: options.serverName)
@@ -194,10 +210,21 @@ private struct Session {
       forwardSecret: info?.forwardSecret ?? false)
   }
 
-  private mutating func noteCertificate(_ flight: TLSServerFlight, version: TLSProtocolVersion) {
-    guard let leaf = flight.certificates.first else { return }
+  /// Whether the server's first choice comes after another accepted suite in the order
+  /// offered: a client-order server would have taken the earliest, so the server imposes
+  /// its own.
+  static func serverOrderShows(_ accepted: [UInt16], order: [UInt16]) -> Bool {
+    guard let first = accepted.first else { return false }
+    let position = { (suite: UInt16) in order.firstIndex(of: suite) ?? Int.max }
+    return accepted.contains { position($0) < position(first) }
+  }
+
+  /// Keeps the leaf of `chain` as ``TLSScanResult/certificate`` when it comes from the
+  /// newest version so far, else as one of ``TLSScanResult/otherCertificates``.
+  mutating func noteCertificate(_ chain: [[UInt8]], version: TLSProtocolVersion) {
+    guard let leaf = chain.first else { return }
     if let seen = certificateVersion, seen >= version {
-      noteOtherCertificate(leaf, flight: flight, version: version)
+      noteOtherCertificate(leaf, chainLength: chain.count, version: version)
       return
     }
     certificateVersion = version
@@ -208,9 +235,10 @@ private struct Session {
         notAfter: certificate.notAfterText, selfSigned: certificate.selfSigned,
         subjectAltNames: certificate.subjectAltNames, leaf: certificate,
         matchesHost: options.serverName.map { certificate.matches(host: $0) },
-        chainLength: flight.certificates.count, seenWith: version.name)
+        chainLength: chain.count, seenWith: version.name)
     } catch {
-      result.notes.append("\(version.name): certificate not readable: \(error)")
+      let reason = SMTPProbeError.reason(of: error)
+      result.notes.append("\(version.name): certificate not readable: \(reason)")
     }
   }
 
@@ -219,7 +247,7 @@ private struct Session {
   /// No extra connection: every accepted suite's handshake already carries the
   /// certificate for its key type.
   private mutating func noteOtherCertificate(
-    _ leaf: [UInt8], flight: TLSServerFlight, version: TLSProtocolVersion
+    _ leaf: [UInt8], chainLength: Int, version: TLSProtocolVersion
   ) {
     guard result.otherCertificates.count < 4, let main = result.certificate,
       let certificate = try? X509Certificate.parse(leaf)
@@ -232,7 +260,60 @@ private struct Session {
         notAfter: certificate.notAfterText, selfSigned: certificate.selfSigned,
         subjectAltNames: certificate.subjectAltNames, leaf: certificate,
         matchesHost: options.serverName.map { certificate.matches(host: $0) },
-        chainLength: flight.certificates.count, seenWith: version.name))
+        chainLength: chainLength, seenWith: version.name))
+  }
+
+  /// Reads the certificate of each key type a TLS 1.3-only server has (the scan's
+  /// handshakes stop at the encrypted part, where TLS 1.3 sends it).
+  ///
+  /// The TLS client completes a handshake offering the signature schemes of every
+  /// ``TLS13CertificateKind``; the certificate the server shows belongs to the kind of its
+  /// `CertificateVerify` scheme, which the next handshake leaves out, until the server
+  /// refuses (no certificate for the kinds left): one handshake per certificate plus one.
+  /// The client offers only X25519, so a server without it is not asked.
+  private mutating func readTLS13Certificates() {
+    guard result.tls13Groups.contains(TLSNamedGroup.x25519.name) else {
+      result.notes.append("TLSv1.3: the certificate could not be read: X25519 is not accepted")
+      return
+    }
+    var kinds = TLS13CertificateKind.allCases
+    // Each round removes the kind of the certificate it read, or ends.
+    for _ in 0..<kinds.count {
+      var configuration = TLSClientConfiguration(serverName: options.serverName)
+      configuration.versions = [.tls13]
+      configuration.cipherSuites = TLSClientCipherSuite.tls13
+      configuration.signatureAlgorithms = kinds.flatMap(\.schemes)
+      let session: TLSClientSessionInfo
+      do {
+        let transport = HandshakeChannelTransport(try open())
+        defer { transport.close() }
+        let client = TLSClient(transport: transport, configuration: configuration)
+        let left = ContinuousClock.now.duration(to: deadline)
+        let limit = Deadline.after(
+          min(options.handshakeTimeout, left), clock: SystemClock())
+        session = try client.handshake(deadline: limit)
+        client.close(deadline: Deadline.after(.milliseconds(200), clock: SystemClock()))
+      } catch let stop as Stop {
+        result.notes.append("certificates: scan stopped: \(stop.reason)")
+        return
+      } catch {
+        // After the first certificate a refusal is the expected end: no certificate of
+        // the kinds left.
+        if result.certificate == nil {
+          result.notes.append(
+            "TLSv1.3: the certificate could not be read: "
+              + Escape.clipped(
+                Array(SMTPProbeError.reason(of: error).utf8), to: TLSScanResult.maxReasonLength))
+        }
+        return
+      }
+      guard !session.certificateChain.isEmpty,
+        let kind = session.signatureAlgorithm.flatMap(TLS13CertificateKind.init(scheme:)),
+        kinds.contains(kind)
+      else { return }
+      noteCertificate(session.certificateChain, version: .tls13)
+      kinds.removeAll { $0 == kind }
+    }
   }
 
   /// Lists the curves accepted for ECDHE in TLS ≤ 1.2.
@@ -280,7 +361,10 @@ private struct Session {
     // Each round removes a suite or a group or settles one of the two lists; the extra
     // rounds cover the ambiguous refusals.
     for _ in 0..<(allSuites.count + allGroups.count + 4) where !(suitesDone && groupsDone) {
-      let offerSuites = suitesDone ? allSuites : suites
+      // Once the suites are known, the rounds that list the groups offer every suite:
+      // offering the first two accepted ones swapped answers the order question for free.
+      let swapped = suitesDone ? swappedOrder(accepted, all: allSuites) : nil
+      let offerSuites = swapped ?? (suitesDone ? allSuites : suites)
       let offerGroups = groupsDone || probeAllGroups ? allGroups : groups
       let hello = TLSClientHello(
         version: .tls13, cipherSuites: offerSuites, serverName: options.serverName,
@@ -291,6 +375,9 @@ private struct Session {
         let group = serverHello.keyShareGroup, offerGroups.contains(group)
       {
         let suite = serverHello.cipherSuite
+        if swapped != nil {
+          notePreference(.tls13, chosen: suite, accepted: accepted)
+        }
         if !suitesDone {
           accepted.append(suite)
           suites.removeAll { $0 == suite }
@@ -332,12 +419,45 @@ private struct Session {
           kex: preferred?.isFiniteField == true ? "DHE" : "ECDHE", kexBits: preferred?.kexBits,
           group: preferred?.name, suiteID: suite, anonymous: false, forwardSecret: true))
     }
-    if accepted.count >= 2 {
-      let order = allSuites
-      let position = { (suite: UInt16) in order.firstIndex(of: suite) ?? Int.max }
-      if accepted.contains(where: { position($0) < position(accepted[0]) }) {
-        preference[.tls13] = true
+    // When the group rounds did not settle it: one handshake with the first two accepted
+    // suites swapped (unless the order of the first choice shows it already).
+    if let swapped = swappedOrder(accepted, all: allSuites) {
+      let hello = TLSClientHello(
+        version: .tls13, cipherSuites: Array(swapped.prefix(2)), serverName: options.serverName,
+        groups: allGroups, keyShareGroups: [])
+      if case .flight(let flight) = try handshake(hello, version: .tls13),
+        let serverHello = flight.serverHello, serverHello.version == .tls13
+      {
+        notePreference(.tls13, chosen: serverHello.cipherSuite, accepted: accepted)
       }
+    }
+  }
+
+  /// The suites to offer to learn whether the server imposes its order: the second
+  /// accepted suite, then the first, then the rest of `all`; nil when the answer is
+  /// known (or shown by the order of the first choice, which this records) or there are
+  /// fewer than two suites.
+  private mutating func swappedOrder(_ accepted: [UInt16], all: [UInt16]) -> [UInt16]? {
+    guard accepted.count >= 2, preference[.tls13] == nil else { return nil }
+    if Self.serverOrderShows(accepted, order: all) {
+      preference[.tls13] = true
+      return nil
+    }
+    let pair = [accepted[1], accepted[0]]
+    return pair + all.filter { !pair.contains($0) }
+  }
+
+  /// Records the answer of a hello that offered the first two accepted suites swapped:
+  /// the server's first choice again means its own order, the suite now offered first
+  /// means the client's.
+  private mutating func notePreference(
+    _ version: TLSProtocolVersion, chosen: UInt16, accepted: [UInt16]
+  ) {
+    guard accepted.count >= 2 else { return }
+    if chosen == accepted[0] {
+      preference[version] = true
+    } else if chosen == accepted[1] {
+      preference[version] = false
     }
   }
 
@@ -393,9 +513,20 @@ private struct Session {
     }
   }
 
+  /// Opens a connection within the budget and the time limit.
+  ///
+  /// A refusal for now is retried after each ``TLSScanOptions/backoff`` step; when they
+  /// are used up and the refusal shows a rate limit, the scan waits
+  /// ``TLSScanOptions/rateLimitWait`` and tries again, so the caller resumes where it
+  /// stopped (at most ``TLSScanOptions/maxResumes`` times per scan, and only when the wait
+  /// ends before the time limit).
   private mutating func open() throws -> any TLSHandshakeChannel {
-    var attempt = 0
-    // One try plus one per back-off step.
+    // Once a rate limit was waited out, the next refusal is the next window's: the short
+    // back-off steps cannot help.
+    var attempt = result.resumes > 0 ? options.backoff.count : 0
+    // Each round connects once, then ends, sleeps a back-off step (bounded by their
+    // count) or waits out a rate limit (bounded by maxResumes); and every round counts
+    // against maxConnections.
     while true {
       guard result.connections < options.maxConnections else {
         throw Stop(reason: "connection budget of \(options.maxConnections) used up")
@@ -407,19 +538,41 @@ private struct Session {
         result.handshakes += 1
         return channel
       } catch {
+        let reason = "cannot open a connection: \(SMTPProbeError.reason(of: error))"
         // A permanent refusal or a server that does not speak SMTP: no use retrying.
         if let failure = error as? SMTPProbeError,
           failure.code == .protocolViolation || failure.code == .invalidRequest
         {
-          throw Stop(reason: "cannot open a connection: \(failure.reason)")
+          throw Stop(reason: reason)
         }
-        guard attempt < options.backoff.count else {
+        if attempt < options.backoff.count {
+          options.sleep(options.backoff[attempt])
+          attempt += 1
+          continue
+        }
+        guard isRateLimit(error) else { throw Stop(reason: reason) }
+        guard result.resumes < options.maxResumes else {
           throw Stop(
-            reason: "cannot open a connection: \((error as? SMTPProbeError)?.reason ?? "\(error)")")
+            reason: "\(reason) (a rate limit; the \(options.maxResumes) waits allowed are used up)"
+          )
         }
-        options.sleep(options.backoff[attempt])
-        attempt += 1
+        guard ContinuousClock.now.advanced(by: options.rateLimitWait) < deadline else {
+          throw Stop(
+            reason: "\(reason) (a rate limit; waiting \(options.rateLimitWait.secondsText) s "
+              + "to resume would pass the time limit)")
+        }
+        options.sleep(options.rateLimitWait)
+        result.resumes += 1
+        result.resumeWait += options.rateLimitWait
       }
     }
+  }
+
+  /// Whether a refusal shows a connection rate limit: the server refused for now
+  /// (`.closed`: a `421` greeting, a `4xx` to STARTTLS) after it served this scan's
+  /// earlier connections, or said "too many connections" (Postfix's anvil limits).
+  private func isRateLimit(_ error: any Error) -> Bool {
+    guard let failure = error as? SMTPProbeError, failure.code == .closed else { return false }
+    return result.handshakes > 0 || failure.reason.lowercased().contains("too many connections")
   }
 }

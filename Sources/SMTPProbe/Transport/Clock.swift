@@ -42,6 +42,15 @@ public struct Deadline: Sendable {
     return Deadline(clock: clock, instant: overflow ? .max : sum)
   }
 
+  /// A deadline `duration` from now (a negative duration is now).
+  /// - Parameters:
+  ///   - duration: How far in the future.
+  ///   - clock: The clock.
+  /// - Returns: The deadline.
+  package static func after(_ duration: Duration, clock: any ProbeClock) -> Deadline {
+    after(nanoseconds: duration.clampedNanoseconds, clock: clock)
+  }
+
   /// The earlier of two deadlines on the same clock.
   /// - Parameter other: The other deadline.
   /// - Returns: Whichever comes first.
@@ -67,7 +76,7 @@ public struct Deadline: Sendable {
 
 extension Duration {
   /// Whole nanoseconds; zero for a negative duration, `UInt64.max` when too long.
-  var clampedNanoseconds: UInt64 {
+  package var clampedNanoseconds: UInt64 {
     let (seconds, attoseconds) = components
     guard seconds >= 0, self > .zero else { return 0 }
     let (scaled, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)

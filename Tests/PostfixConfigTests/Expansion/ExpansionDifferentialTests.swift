@@ -1,6 +1,7 @@
 import Foundation
-import PostfixConfig
 import Testing
+
+@testable import PostfixConfig
 
 /// Random values built from the grammar's pieces, expanded by real
 /// `postconf -xh smtpd_banner` and by ``ParameterExpander``; stdout, warnings

@@ -1,6 +1,7 @@
 import Foundation
-import PostfixConfig
 import Testing
+
+@testable import PostfixConfig
 
 /// Hostile and large inputs: everything ends, nothing overflows the stack,
 /// and failures carry the right message.

@@ -1,6 +1,7 @@
 import Foundation
-import PostfixConfig
 import Testing
+
+@testable import PostfixConfig
 
 /// Real `postconf -c CASE -xh smtpd_banner` over many main.cf files at once.
 enum BannerBatch {

@@ -1,5 +1,6 @@
-import PostfixConfig
 import Testing
+
+@testable import PostfixConfig
 
 /// One behaviour per test, with a dictionary as the parameter table.
 @Suite struct ParameterExpanderTests {

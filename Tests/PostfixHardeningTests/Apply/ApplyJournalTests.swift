@@ -20,9 +20,17 @@ import Testing
     // Killed after main.cf was replaced, before master.cf.
     try Data(plan.mainCF.updated).write(to: URL(fileURLWithPath: directory + "/main.cf"))
     let report = try #require(ApplyJournal.interrupted(configDirectory: directory))
-    #expect(report.contains("\(directory)/main.cf has the new content"))
-    #expect(report.contains("\(directory)/master.cf still has the old content"))
-    #expect(report.contains("pfharden restore /var/backups/pfharden/postfix-2026-12-02.tar.gz"))
+    #expect(
+      report.files == [
+        InterruptedApply.File(path: "\(directory)/main.cf", state: .new),
+        InterruptedApply.File(path: "\(directory)/master.cf", state: .old),
+      ])
+    #expect(report.backup == "/var/backups/pfharden/postfix-2026-12-02.tar.gz")
+    #expect(report.configDirectory == directory)
+    #expect("\(report)".contains("\(directory)/main.cf has the new content"))
+    #expect("\(report)".contains("\(directory)/master.cf still has the old content"))
+    #expect("\(report)".contains("its backup is /var/backups/pfharden/postfix-2026-12-02.tar.gz"))
+    #expect(!"\(report)".contains("pfharden restore"), "the library names no command")
     // Read once: the record is gone.
     #expect(ApplyJournal.interrupted(configDirectory: directory) == nil)
     // A finished run leaves nothing.

@@ -182,7 +182,12 @@ import Testing
     let build = try profile.build(
       options: options, configuration: ApplySupport.configuration(main, master),
       isReadable: { _ in false })
-    #expect(build.notes.contains { $0.contains("server TLS left as it is") })
+    let note = try #require(build.notes.first { "\($0)".contains("server TLS left as it is") })
+    guard case .serverTLSUnchanged = note.kind else {
+      Issue.record("\(note.kind)")
+      return
+    }
+    #expect(!"\(note)".contains("--"), "the library names no command-line option")
     #expect(!build.transforms.contains { $0.id == "server-tls" })
     let plan = try ApplySupport.plan(profile, options: options, main: main, master: master)
     let result = ApplySupport.configuration(plan.mainCF.updated, plan.masterCF?.updated)

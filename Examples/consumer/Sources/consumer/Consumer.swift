@@ -101,8 +101,13 @@ struct Consumer {
   static func probe(port: UInt16) async {
     var options = ProbeOptions()
     options.analyseTLS = false
+    options.stepTimeout = .seconds(5)
+    options.totalTimeout = .seconds(60)
     let report = await Prober.probe(host: "127.0.0.1", port: port, options: options)
     print("probe: \(report.banner?.text ?? "no banner"); complete: \(report.isComplete)")
+    if let failure = report.failure, failure.code == .timeout {
+      print("probe: timed out: \(failure.reason)")
+    }
     for finding in report.findings {
       print("  \(finding.severity): [\(finding.id)] \(finding.message)")
     }

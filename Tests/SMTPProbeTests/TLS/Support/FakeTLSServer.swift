@@ -10,6 +10,8 @@ final class FakeTLSServer: @unchecked Sendable {
   var suites: [UInt16] = []
   var tls13Suites: [UInt16] = []
   var tls13Groups: [TLSNamedGroup] = []
+  /// Whether TLS 1.3 suites are chosen in ``tls13Suites`` order (else in the client's).
+  var tls13ServerPreference = true
   var serverPreference = true
   /// DH prime bits per suite (DHE and ADH suites).
   var dhBits: [UInt16: Int] = [:]
@@ -40,6 +42,9 @@ final class FakeTLSServer: @unchecked Sendable {
   func respond(to record: [UInt8]) -> [UInt8] {
     hellos.append(record)
     if let answer { return answer(record) }
+    // Not a handshake record (the TLS client's alert after a HelloRetryRequest it
+    // cannot follow): a close.
+    guard record.first == 22 else { return [] }
     guard let hello = try? TLSClientHelloTests.dissect(record) else {
       return [21, 3, 3, 0, 2, 2, 50]
     }
@@ -85,7 +90,10 @@ final class FakeTLSServer: @unchecked Sendable {
   private func tls13(offered: [UInt16], groups: [UInt8]) -> [UInt8] {
     guard versions.contains(.tls13) else { return alert(70) }
     let offeredGroups = Self.groups(groups)
-    guard let suite = tls13Suites.first(where: { offered.contains($0) }),
+    let choice =
+      tls13ServerPreference
+      ? tls13Suites.first { offered.contains($0) } : offered.first { tls13Suites.contains($0) }
+    guard let suite = choice,
       let group = tls13Groups.first(where: { offeredGroups.contains($0) })
     else { return alert(40) }
     var extensions: [UInt8] = []

@@ -58,7 +58,7 @@ options:
   config_only:
     description:
       - Audit the files' text only, for a copy from another host
-        (C(--config-only)).
+        (C(--config-only)). Mutually exclusive with I(live).
     type: bool
     default: false
   fail_on:
@@ -195,7 +195,9 @@ def main():
         fail_on=dict(type='str', choices=['none', 'warning', 'error'], default='none'),
     )
     argument_spec.update(executable_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True,
+        mutually_exclusive=[['live', 'config_only']])
 
     command, rc, stdout, stderr = run(module, arguments(module.params))
     report = parse_json(stdout)

@@ -1,0 +1,172 @@
+// The normalised arguments of an entry, stored without one array each.
+
+extension MasterCF {
+  /// The normalised arguments of one entry.
+  ///
+  /// Each argument is a range of ``source`` (for an entry of a document,
+  /// the document's bytes themselves, shared and not copied) or of
+  /// ``extra``, which holds the bytes of the few arguments that are not a
+  /// run of the source: those normalisation rewrote (`-vo…` split apart, a
+  /// braced `{ name = value }` re-joined) and braced ones that span lines. A
+  /// file of many entries costs one array of ranges per entry, not one
+  /// array per argument, nor a copy of the entries' text.
+  struct ArgumentList: Sendable, Equatable {
+    /// One argument, and the offset in the entry's text of the source text
+    /// it came from.
+    struct Span: Sendable, Equatable {
+      /// The start in ``ArgumentList/source``, or its complement (negative)
+      /// for a start in ``ArgumentList/extra``.
+      var start: Int32
+      /// The end, complemented like ``start``.
+      var end: Int32
+      var offset: Int32
+
+      /// A range of the source.
+      init(source range: Range<Int>, offset: Int) {
+        self.start = Int32(range.lowerBound)
+        self.end = Int32(range.upperBound)
+        self.offset = Int32(offset)
+      }
+
+      /// A range of the extra bytes.
+      init(extra range: Range<Int>, offset: Int) {
+        self.start = ~Int32(range.lowerBound)
+        self.end = ~Int32(range.upperBound)
+        self.offset = Int32(offset)
+      }
+
+      var isExtra: Bool { start < 0 }
+
+      /// The range in the buffer the span is in.
+      var range: Range<Int> { isExtra ? Int(~start)..<Int(~end) : Int(start)..<Int(end) }
+
+      var count: Int { Int(isExtra ? ~end - ~start : end - start) }
+
+      /// Bytes `lower..<upper` of the span (counted from its start), in the same buffer.
+      func part(_ lower: Int, _ upper: Int, offset: Int) -> Span {
+        let base = range.lowerBound
+        let part = (base + lower)..<(base + upper)
+        return isExtra ? Span(extra: part, offset: offset) : Span(source: part, offset: offset)
+      }
+    }
+
+    /// Pointers to both buffers, for loops that read many arguments.
+    struct Buffers {
+      let source: UnsafeBufferPointer<UInt8>
+      let extra: UnsafeBufferPointer<UInt8>
+
+      subscript(span: Span) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: span.isExtra ? extra[span.range] : source[span.range])
+      }
+    }
+
+    /// The bytes most arguments are ranges of.
+    private(set) var source: [UInt8]
+    /// Bytes of arguments that are not ranges of ``source``.
+    private(set) var extra: [UInt8] = []
+    /// The arguments, in order.
+    private(set) var spans: [Span] = []
+
+    /// An empty list over `source`.
+    init(source: [UInt8]) {
+      self.source = source
+    }
+
+    /// A list holding copies of `arguments` (offsets 0).
+    init(arrays arguments: [[UInt8]]) {
+      var source: [UInt8] = []
+      source.reserveCapacity(arguments.reduce(0) { $0 + $1.count })
+      var spans: [Span] = []
+      spans.reserveCapacity(arguments.count)
+      for argument in arguments {
+        let start = source.count
+        source.append(contentsOf: argument)
+        spans.append(Span(source: start..<source.count, offset: 0))
+      }
+      self.source = source
+      self.spans = spans
+    }
+
+    /// The same buffers with the first `count` arguments.
+    func prefix(_ count: Int) -> ArgumentList {
+      var result = self
+      result.spans = Array(spans.prefix(count))
+      return result
+    }
+
+    var count: Int { spans.count }
+
+    var isEmpty: Bool { spans.isEmpty }
+
+    /// The bytes of argument `index`.
+    subscript(index: Int) -> ArraySlice<UInt8> { bytes(spans[index]) }
+
+    /// The offset in the entry's text of argument `index`'s source text.
+    func offset(_ index: Int) -> Int { Int(spans[index].offset) }
+
+    /// Every argument as its own array.
+    var arrays: [[UInt8]] { spans.map { Array(bytes($0)) } }
+
+    /// The bytes of `span`.
+    func bytes(_ span: Span) -> ArraySlice<UInt8> {
+      span.isExtra ? extra[span.range] : source[span.range]
+    }
+
+    /// Calls `body` with pointers to both buffers.
+    func withBuffers<R>(_ body: (Buffers) throws -> R) rethrows -> R {
+      try source.withUnsafeBufferPointer { source in
+        try extra.withUnsafeBufferPointer { extra in
+          try body(Buffers(source: source, extra: extra))
+        }
+      }
+    }
+
+    mutating func reserveCapacity(_ count: Int) { spans.reserveCapacity(count) }
+
+    /// Appends an argument already in the buffers.
+    mutating func append(_ span: Span) { spans.append(span) }
+
+    /// Appends `bytes` to ``extra`` and returns their span (not yet an argument).
+    mutating func store<C: Collection>(_ bytes: C, offset: Int) -> Span
+    where C.Element == UInt8 {
+      let start = extra.count
+      extra.append(contentsOf: bytes)
+      return Span(extra: start..<extra.count, offset: offset)
+    }
+
+    /// Appends an argument with new bytes.
+    mutating func append<C: Collection>(bytes: C, offset: Int) where C.Element == UInt8 {
+      spans.append(store(bytes, offset: offset))
+    }
+
+    /// Replaces the bytes of argument `index`, keeping its offset.
+    mutating func replace(_ index: Int, with bytes: [UInt8]) {
+      spans[index] = store(bytes, offset: offset(index))
+    }
+
+    /// Removes the arguments from `index` on.
+    mutating func removeArguments(from index: Int) {
+      spans.removeSubrange(index...)
+    }
+
+    /// Appends the blank-separated tokens of `text` (braces group), each
+    /// with its offset in `text`.
+    mutating func appendTokens(of text: [UInt8]) {
+      let base = extra.count
+      extra.append(contentsOf: text)
+      for range in MasterCF.argumentRanges(text[...]) {
+        spans.append(
+          Span(
+            extra: (range.lowerBound + base)..<(range.upperBound + base), offset: range.lowerBound))
+      }
+    }
+  }
+
+  /// Whether two byte slices are equal, compared with one `memcmp`.
+  static func sameBytes(_ lhs: ArraySlice<UInt8>, _ rhs: ArraySlice<UInt8>) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return lhs.withUnsafeBufferPointer { left in
+      rhs.withUnsafeBufferPointer { right in left.hasSameBytes(as: right) }
+    }
+  }
+}
