@@ -22,7 +22,9 @@ public struct TLSChannelOpener {
   /// The name sent with EHLO.
   public var heloName: String
   /// Each step (connect, one command and its reply, one send) gives up after this long.
-  public var stepTimeoutNanoseconds: UInt64
+  public var stepTimeout: Duration
+  /// ``stepTimeout`` in whole nanoseconds, for deadlines.
+  var stepTimeoutNanoseconds: UInt64 { stepTimeout.clampedNanoseconds }
   /// Bounds on SMTP replies.
   public var replyLimits: ReplyLimits
   /// The clock deadlines are measured on.
@@ -37,7 +39,7 @@ public struct TLSChannelOpener {
     self.connector = connector
     self.mode = mode
     heloName = options.heloName
-    stepTimeoutNanoseconds = options.stepTimeoutNanoseconds
+    stepTimeout = options.stepTimeout
     replyLimits = options.replyLimits
     clock = options.clock
   }
