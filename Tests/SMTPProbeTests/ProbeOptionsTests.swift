@@ -31,4 +31,15 @@ import Testing
     #expect(Deadline.after(.seconds(-2), clock: clock).hasPassed)
     #expect(Deadline.after(.seconds(Int64.max), clock: clock).instant == .max)
   }
+
+  @Test func aDeadlineSaysWhatIsLeftAsADuration() {
+    let clock = VirtualClock()
+    let deadline = Deadline.after(.milliseconds(2500), clock: clock)
+    #expect(deadline.remaining == .milliseconds(2500))
+    clock.advance(1_000_000_000)
+    #expect(deadline.remaining == .milliseconds(1500))
+    clock.advance(2_000_000_000)
+    #expect(deadline.remaining == .zero)
+    #expect(deadline.hasPassed)
+  }
 }

@@ -47,7 +47,7 @@ public struct Deadline: Sendable {
   ///   - duration: How far in the future.
   ///   - clock: The clock.
   /// - Returns: The deadline.
-  package static func after(_ duration: Duration, clock: any ProbeClock) -> Deadline {
+  public static func after(_ duration: Duration, clock: any ProbeClock) -> Deadline {
     after(nanoseconds: duration.clampedNanoseconds, clock: clock)
   }
 
@@ -72,6 +72,9 @@ public struct Deadline: Sendable {
 
   /// Whether the deadline has passed.
   public var hasPassed: Bool { remainingNanoseconds == 0 }
+
+  /// The time left (zero when passed).
+  public var remaining: Duration { .nanoseconds(Int64(clamping: remainingNanoseconds)) }
 }
 
 extension Duration {
