@@ -313,10 +313,7 @@ public struct PostfixConfiguration: Sendable {
 /// which may be used from several threads, hence the lock).
 final class SettingIndex: Sendable {
   /// A master.cf service by name and type.
-  struct ScopeKey: Hashable, Sendable {
-    var service: String
-    var type: String
-  }
+  typealias ScopeKey = ParameterModel.ScopeKey
 
   /// A setting and the names its expansion looked up.
   struct Expanded: Sendable {
@@ -336,12 +333,7 @@ final class SettingIndex: Sendable {
   let expanded = Mutex<[CacheKey: Expanded]>([:])
 
   init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
-    var scopes: [ScopeKey: Int] = [:]
-    for (position, scope) in (model?.services ?? []).enumerated() {
-      let key = ScopeKey(service: scope.service, type: scope.type)
-      if scopes[key] == nil { scopes[key] = position }
-    }
-    self.scopes = scopes
+    self.scopes = model?.scopePositions ?? [:]
     var overrideLines: [ByteKey: [ByteKey: Int]] = [:]
     for entry in masterCF?.entries ?? [] where entry.isValid && entry.argv.count > 1 {
       // Each name once, with the line of its last `-o` in the entry.

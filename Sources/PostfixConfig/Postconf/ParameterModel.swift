@@ -66,6 +66,27 @@ struct ParameterModel: Sendable {
     var end: UInt32 = 0
   }
 
+  /// A master.cf service by name and type.
+  struct ScopeKey: Hashable, Sendable {
+    var service: String
+    var type: String
+  }
+
+  /// The position of the scope of `service`/`type` in ``services``, added
+  /// (with `line` and `command`'s process name) when it is not there yet:
+  /// entries with the same service and type share one name space, as in
+  /// postconf.
+  mutating func scopePosition(service: String, type: String, line: Int, command: String) -> Int {
+    let key = ScopeKey(service: service, type: type)
+    if let position = scopePositions[key] { return position }
+    services.append(
+      ServiceScope(
+        service: service, type: type, line: line,
+        processName: ServiceScope.processName(ofCommand: Array(command.utf8))))
+    scopePositions[key] = services.count - 1
+    return services.count - 1
+  }
+
   /// One master.cf service's `-o` name space.
   struct ServiceScope: Sendable {
     var service: String
@@ -117,6 +138,8 @@ struct ParameterModel: Sendable {
   var scans: [ScanSummary] = []
   var scanReferences: [ID] = []
   var services: [ServiceScope] = []
+  /// The position in ``services`` of each service's scope, by name and type.
+  private(set) var scopePositions: [ScopeKey: Int] = [:]
   /// How many host-default computations are in progress (see ``defaultValue``).
   var hostDepth = 0
   /// main.cf's setting names in the order postconf walks them, once known.

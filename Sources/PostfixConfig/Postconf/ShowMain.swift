@@ -108,16 +108,6 @@ extension PostconfSession {
 
   mutating func registerServices(_ master: PostconfMaster?, into model: inout ParameterModel) {
     guard let master else { return }
-    // Scopes by service and type, so that finding one is not a walk of all.
-    struct Key: Hashable {
-      var service: String
-      var type: String
-    }
-    var scopeIndex: [Key: Int] = [:]
-    for (index, scope) in model.services.enumerated() {
-      let key = Key(service: scope.service, type: scope.type)
-      if scopeIndex[key] == nil { scopeIndex[key] = index }
-    }
     for service in master.services {
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
@@ -129,19 +119,8 @@ extension PostconfSession {
           kind: .service, flags: kept, defaultIndex: Int32(model.defaults.count))
         model.defaults.append(parameter.defaultValue)
       }
-      // Entries with the same service/type share one name space, as in postconf.
-      let key = Key(service: service.name, type: service.type)
-      let index =
-        scopeIndex[key]
-        ?? {
-          model.services.append(
-            ParameterModel.ServiceScope(
-              service: service.name, type: service.type, line: service.line,
-              processName: ParameterModel.ServiceScope.processName(
-                ofCommand: Array(service.command.utf8))))
-          scopeIndex[key] = model.services.count - 1
-          return model.services.count - 1
-        }()
+      let index = model.scopePosition(
+        service: service.name, type: service.type, line: service.line, command: service.command)
       // Each name once, with its last value: what setting them in order leaves.
       for override in master.document.entries[service.entry].mergedOverrides() {
         let name = Array(override.name)

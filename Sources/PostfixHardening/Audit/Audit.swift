@@ -151,17 +151,9 @@ public enum Audit {
     findings.removeLast(findings.count - kept)
   }
 
-  /// Findings ordered by file, then line.
-  ///
-  /// main.cf comes first, then master.cf, other files by name, and findings
-  /// without a file last; on one line the rules' order is kept.
-  static func sorted(_ findings: [Finding]) -> [Finding] {
-    var findings = findings
-    sort(&findings)
-    return findings
-  }
-
-  /// Sorts `findings` in place, in the order of ``sorted(_:)``.
+  /// Sorts `findings` by file, then line: main.cf first, then master.cf,
+  /// other files by name, and findings without a file last; on one line the
+  /// rules' order is kept.
   ///
   /// The order is found on small integer keys, not on the findings, then
   /// applied by swapping along the permutation's cycles: 100,000 findings

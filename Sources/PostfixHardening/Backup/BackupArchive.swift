@@ -157,10 +157,7 @@ public struct BackupArchive: Sendable, Equatable {
   }
 
   static func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-    return (0...(haystack.count - needle.count)).first {
-      haystack[$0..<($0 + needle.count)].elementsEqual(needle)
-    }
+    haystack.withUnsafeBufferPointer { ByteSearch.firstOffset(of: needle, in: $0) }
   }
 
   /// The members to extract, after checking the listing against the rules.

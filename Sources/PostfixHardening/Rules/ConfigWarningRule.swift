@@ -334,22 +334,8 @@ struct ConfigWarningRule: AuditRule {
   /// (a warning quotes a value, which may be megabytes long).
   static func firstRange(of needle: String, in text: String) -> Range<String.Index>? {
     let pattern = Array(needle.utf8)
-    guard let first = pattern.first else { return nil }
     var text = text
-    let offset: Int? = text.withUTF8 { bytes in
-      guard bytes.count >= pattern.count else { return nil }
-      var index = 0
-      // Each iteration moves past one candidate start.
-      while index <= bytes.count - pattern.count {
-        if bytes[index] == first,
-          pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] })
-        {
-          return index
-        }
-        index += 1
-      }
-      return nil
-    }
+    let offset = text.withUTF8 { ByteSearch.firstOffset(of: pattern, in: $0) }
     guard let offset else { return nil }
     let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
     return start..<text.utf8.index(start, offsetBy: pattern.count)
