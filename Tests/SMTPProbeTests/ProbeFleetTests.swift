@@ -257,18 +257,24 @@ import Testing
 
   @Test func aHostThatAnswers421IsRetriedAfterABackOffWithoutHoldingAPlace() async throws {
     // 127.0.0.2 refuses its first three connections with 421, then serves; 127.0.0.3
-    // always serves.
+    // always serves. The fleet's back-off of 127.0.0.2 (the first sleep after its second
+    // refused connection) waits until 127.0.0.3 has been given the only place: a fleet
+    // that held the place through the back-off would keep 127.0.0.3 out, the wait would
+    // time out and 127.0.0.2 would finish first.
+    let refusingClock = VirtualClock()
+    let gate = BackoffGate(base: refusingClock)
     let fleet = ProbeFleet(concurrency: 1) { job in
-      let clock = (job.options.clock as? VirtualClock) ?? VirtualClock()
       let refusing = job.host == "127.0.0.2"
-      // Slow enough (on the real clock) that 127.0.0.3 is waiting for the place by the
-      // time the first attempt ends.
-      if refusing { usleep(50_000) }
+      if !refusing { gate.open() }
+      let clock =
+        refusing ? refusingClock : ((job.options.clock as? VirtualClock) ?? VirtualClock())
       return ScriptedConnector(clock: clock) { _, clock in
         var state = FakePostfix.State()
         let server = FakePostfix()
+        let refused = refusing && RefusalCounter.shared.refuses()
+        if refused, RefusalCounter.shared.count == 2 { gate.arm() }
         let greeting: [ServerAction] =
-          refusing && RefusalCounter.shared.refuses()
+          refused
           ? [.text("421 4.7.0 mail.example.test Error: too many connections\r\n"), .close]
           : [.text("220 mail.example.test ESMTP Postfix\r\n")]
         return ScriptedTransport(clock: clock, greeting: greeting) {
@@ -277,8 +283,8 @@ import Testing
       }
     }
     RefusalCounter.shared.reset()
-    let refusingClock = VirtualClock()
     var refusingOptions = ProbeOptions.scripted(refusingClock)
+    refusingOptions.clock = gate
     refusingOptions.initialBackoff = .seconds(1)
     refusingOptions.maxBackoff = .seconds(30)
     refusingOptions.greetingRetries = 1
@@ -304,6 +310,7 @@ import Testing
     #expect(Set(refused.report.transcript.map(\.connection)).count == refused.report.connections)
     #expect(refused.report.connections <= refusingOptions.connectionBudget)
     // While 127.0.0.2 waited, the only place went to 127.0.0.3.
+    #expect(gate.waitedForThePlace)
     #expect(order == ["127.0.0.3", "127.0.0.2"])
     #expect(summary.hosts.map(\.attempts) == [2, 1])
 
@@ -387,16 +394,60 @@ import Testing
   }
 }
 
+/// A clock whose first sleep after ``arm()`` waits (at most 120 s, on the real clock)
+/// until ``open()``: it makes a test's order of events independent of the machine's load.
+final class BackoffGate: ProbeClock, @unchecked Sendable {
+  let base: VirtualClock
+  private let lock = NSLock()
+  private let opened = DispatchSemaphore(value: 0)
+  private var armed = false
+  private var used = false
+  private var isOpen = false
+  private(set) var waitedForThePlace = false
+
+  init(base: VirtualClock) { self.base = base }
+
+  func now() -> UInt64 { base.now() }
+
+  func sleep(nanoseconds: UInt64) {
+    let mustWait = lock.withLock {
+      guard armed, !used else { return false }
+      used = true
+      return true
+    }
+    if mustWait {
+      let result = opened.wait(timeout: .now() + 120)
+      lock.withLock { waitedForThePlace = result == .success }
+    }
+    base.sleep(nanoseconds: nanoseconds)
+  }
+
+  /// The next sleep waits for ``open()`` (once only).
+  func arm() { lock.withLock { armed = true } }
+
+  /// Lets the waiting sleep go on (signals once).
+  func open() {
+    let first = lock.withLock {
+      defer { isOpen = true }
+      return !isOpen
+    }
+    if first { opened.signal() }
+  }
+}
+
 /// How many connections of the refusing host were answered with 421 so far.
 final class RefusalCounter: @unchecked Sendable {
   static let shared = RefusalCounter()
   private let lock = NSLock()
-  private var count = 0
+  private var refusedSoFar = 0
   private var limit = 3
+
+  /// How many connections were counted since the last reset.
+  var count: Int { lock.withLock { refusedSoFar } }
 
   func reset(refusals: Int = 3) {
     lock.withLock {
-      count = 0
+      refusedSoFar = 0
       limit = refusals
     }
   }
@@ -404,8 +455,8 @@ final class RefusalCounter: @unchecked Sendable {
   /// Whether this connection is refused: the first `refusals` are.
   func refuses() -> Bool {
     lock.withLock {
-      count += 1
-      return count <= limit
+      refusedSoFar += 1
+      return refusedSoFar <= limit
     }
   }
 }
