@@ -48,4 +48,19 @@ public enum Printable {
     }
     return String(decoding: out, as: UTF8.self)
   }
+
+  /// Appends `bytes` to `out` as ``sanitize(_:)`` spells them.
+  static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    // Printable text (nearly always) is copied at once; the test has no early exit, so
+    // the compiler vectorises it.
+    var outside: UInt8 = 0
+    for byte in bytes { outside |= (byte &- 0x20 > 0x5E) ? 1 : 0 }
+    guard outside != 0 else {
+      out.append(contentsOf: bytes)
+      return
+    }
+    for byte in bytes {
+      out.append((0x20...0x7E).contains(byte) ? byte : UInt8(ascii: "?"))
+    }
+  }
 }

@@ -22,9 +22,14 @@ struct Console {
     var env: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let eq = text.firstIndex(of: "=") {
-        env[String(text[..<eq])] = String(text[text.index(after: eq)...])
+      // Split at the first `=` byte (no Character walk: this runs at every start).
+      let length = strlen(entry)
+      entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+        let buffer = UnsafeBufferPointer(start: bytes, count: length)
+        if let eq = buffer.firstIndex(of: UInt8(ascii: "=")) {
+          env[String(decoding: buffer[..<eq], as: UTF8.self)] = String(
+            decoding: buffer[(eq + 1)...], as: UTF8.self)
+        }
       }
       pointer += 1
     }

@@ -111,7 +111,8 @@ import Testing
 
   @Test func byteCountBoundNeverExceedsTheDistance() {
     var generator = SeededGenerator(seed: 15)
-    // Bytes 64 apart share a counter: the bound must hold for them too.
+    // Bytes that share a counter (every byte outside letters, digits and `_`): the bound
+    // must hold for them too.
     let alphabet = Array("abc_A!\u{7F}".utf8) + [0x21 + 64]
     var tight = 0
     for _ in 0..<3000 {
@@ -122,7 +123,7 @@ import Testing
         alphabet[Int(generator.next() % UInt64(alphabet.count))]
       }
       var counts = [Int32](repeating: 0, count: 64)
-      for byte in a { counts[Int(byte & 63)] += 1 }
+      for byte in a { counts[Int(EditDistance.maskBit(byte))] += 1 }
       let bound = EditDistance.lowerBound(counts, b)
       let full = EditDistance.between(a, b)
       #expect(bound <= full, "\(a) \(b)")
@@ -134,6 +135,51 @@ import Testing
     }
     // It is a useful bound, not zero.
     #expect(tight > 300)
+  }
+
+  @Test func suggestionIndexFindsWhatAScanOfEveryCandidateFinds() {
+    // The reference: every candidate in order, the first of the closest within a
+    // quarter of the name's length (at least 2).
+    func scan(_ name: [UInt8], _ candidates: [[UInt8]]) -> [UInt8]? {
+      let limit = max(2, name.count / 4)
+      var best: (name: [UInt8], distance: Int)?
+      for candidate in candidates {
+        let distance = EditDistance.between(name, candidate)
+        if distance <= limit, distance < (best?.distance ?? Int.max) {
+          best = (candidate, distance)
+        }
+      }
+      return best?.name
+    }
+    let catalog = ParameterCatalog.embedded.names.map { Array($0.utf8) }
+    let index = SuggestionIndex(catalog)
+    var generator = SeededGenerator(seed: 17)
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyz_0123456789".utf8)
+    var suggested = 0
+    for round in 0..<600 {
+      // Catalogue names with a few random edits, and random words.
+      var word = round % 5 == 4 ? [] : catalog[Int(generator.next() % UInt64(catalog.count))]
+      for _ in 0..<Int(generator.next() % 6) {
+        let position = word.isEmpty ? 0 : Int(generator.next() % UInt64(word.count + 1))
+        let byte = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+        switch generator.next() % 3 {
+        case 0: word.insert(byte, at: position)
+        case 1 where position < word.count: word[position] = byte
+        default: if position < word.count { word.remove(at: position) }
+        }
+      }
+      let expected = scan(word, catalog)
+      let name = String(decoding: word, as: UTF8.self)
+      #expect(
+        index.closest(to: name) == expected.map { String(decoding: $0, as: UTF8.self) }, "\(name)")
+      if expected != nil { suggested += 1 }
+    }
+    #expect(suggested > 300)
+    // A tie goes to the earlier candidate, whatever its length.
+    let tie = SuggestionIndex([Array("abcdefgh1".utf8), Array("abcdefg".utf8)])
+    #expect(tie.closest(to: "abcdefgh") == "abcdefgh1")
+    let reversed = SuggestionIndex([Array("abcdefg".utf8), Array("abcdefgh1".utf8)])
+    #expect(reversed.closest(to: "abcdefgh") == "abcdefg")
   }
 
   @Test func referencedNamesAgreeWithReferences() {

@@ -21,28 +21,30 @@ public struct ParameterCatalog: Sendable {
   public static let embedded = ParameterCatalog(
     table: Array(generatedTable.utf8), version: PostfixVersion(generatedVersion))
 
+  // `order`: the names as the source lists them, listed and unlisted apart (each name
+  // once): kept when already sorted bytewise (the table and `postconf -d` are), sorted
+  // otherwise.
   private init(
     version: PostfixVersion?, parameters: [String: CatalogParameter],
     templates: [String: CatalogParameter], serviceEntries: [String: CatalogParameter],
-    databaseSuffixes: [String: [String]]
+    databaseSuffixes: [String: [String]], order: (listed: [String], unlisted: [String])
   ) {
     self.version = version
     self.parameters = parameters
     self.templates = templates
     self.serviceEntries = serviceEntries
     self.databaseSuffixes = databaseSuffixes
-    // Sorted by their bytes. For ASCII names String's own order is the byte
-    // order, and much faster than comparing byte by byte.
-    let all = Array(parameters.values)
-    let order: [Int]
-    if all.allSatisfy({ $0.name.utf8.allSatisfy { $0 < 0x80 } }) {
-      order = all.indices.sorted { all[$0].name < all[$1].name }
-    } else {
-      let keys = all.map { Array($0.name.utf8) }
-      order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
-    }
-    self.names = order.lazy.filter { !all[$0].isUnlisted }.map { all[$0].name }
-    self.unlistedNames = order.lazy.filter { all[$0].isUnlisted }.map { all[$0].name }
+    self.names = Self.sortedBytewise(order.listed)
+    self.unlistedNames = Self.sortedBytewise(order.unlisted)
+  }
+
+  /// `names` sorted by their bytes, without sorting when they already are.
+  private static func sortedBytewise(_ names: [String]) -> [String] {
+    let precedes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    if zip(names, names.dropFirst()).allSatisfy({ precedes($0, $1) }) { return names }
+    // For ASCII names String's own order is the byte order, and much faster.
+    if names.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) { return names.sorted() }
+    return names.sorted(by: precedes)
   }
 
   /// Builds a catalogue from an installed Postfix's `postconf -d` output.
@@ -56,27 +58,37 @@ public struct ParameterCatalog: Sendable {
   ///   - postconfDefaultsOutput: Standard output of `postconf -d`, folded or not.
   ///   - base: Where flags and history come from.
   public init(postconfDefaultsOutput: [UInt8], base: ParameterCatalog) {
-    var parameters: [String: CatalogParameter] = [:]
-    parameters.reserveCapacity(base.names.count + base.unlistedNames.count + 64)
-    for name in base.unlistedNames {
-      if let parameter = base.parameters[name] { parameters[name] = parameter }
-    }
+    // The base's entries are updated in place: one copy of its table, no copy per name.
+    var parameters = base.parameters
     var version = base.version
+    var listed: [String] = []
+    listed.reserveCapacity(base.names.count + 64)
+    var printed = Set<String>()
+    printed.reserveCapacity(base.names.count + base.unlistedNames.count + 64)
     for (name, value) in PostconfOutput.parse(postconfDefaultsOutput) {
       if name == "mail_version", let parsed = PostfixVersion(String(decoding: value, as: UTF8.self))
       {
         version = parsed
       }
-      if var parameter = base.parameters[name] {
-        parameter.defaultValue = value
-        parameters[name] = parameter
+      guard printed.insert(name).inserted else {
+        // A name printed twice: the last value wins, as it did before.
+        parameters[name]?.defaultValue = value
+        continue
+      }
+      if let index = parameters.index(forKey: name) {
+        parameters.values[index].defaultValue = value
+        if !parameters.values[index].isUnlisted { listed.append(name) }
       } else if !base.looksServiceDependent(name: name, value: value) {
         parameters[name] = CatalogParameter(name: name, defaultValue: value)
+        listed.append(name)
       }
     }
+    // Listed names of the base that this release does not print are not in it.
+    for name in base.names where !printed.contains(name) { parameters[name] = nil }
     self.init(
       version: version, parameters: parameters, templates: base.templates,
-      serviceEntries: base.serviceEntries, databaseSuffixes: base.databaseSuffixes)
+      serviceEntries: base.serviceEntries, databaseSuffixes: base.databaseSuffixes,
+      order: (listed, base.unlistedNames))
   }
 
   /// The parameter called `name` (listed or unlisted), or `nil`.
@@ -138,6 +150,8 @@ extension ParameterCatalog {
     var templates: [String: CatalogParameter] = [:]
     var serviceEntries: [String: CatalogParameter] = [:]
     var databaseSuffixes: [String: [String]] = [:]
+    var listed: [String] = []
+    var unlisted: [String] = []
     let newline = UInt8(ascii: "\n")
     parameters.reserveCapacity(table.reduce(0) { $0 + ($1 == newline ? 1 : 0) })
     var lineStart = 0
@@ -167,13 +181,14 @@ extension ParameterCatalog {
         var template = parameter
         template.parameterClass = .service
         templates[String(name.dropFirst("transport".count))] = template
-      } else {
-        parameters[name] = parameter
+      } else if parameters.updateValue(parameter, forKey: name) == nil {
+        if parameter.isUnlisted { unlisted.append(name) } else { listed.append(name) }
       }
     }
     self.init(
       version: version, parameters: parameters, templates: templates,
-      serviceEntries: serviceEntries, databaseSuffixes: databaseSuffixes)
+      serviceEntries: serviceEntries, databaseSuffixes: databaseSuffixes,
+      order: (listed, unlisted))
   }
 
   // One row of the generated table: exactly four TAB-separated fields.

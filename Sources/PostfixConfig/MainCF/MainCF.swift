@@ -157,7 +157,7 @@ public struct MainCF: Sendable, Equatable {
 
   /// The first line of the entry that defines `name` (its last definition),
   /// found through the name index; nil when the file does not define it.
-  func effectiveLine(ofName name: [UInt8]) -> Int? {
+  package func effectiveLine(ofName name: [UInt8]) -> Int? {
     guard let slot = lookup(name) else { return nil }
     return logicalLines[entryLines[slot.last]].firstLine
   }

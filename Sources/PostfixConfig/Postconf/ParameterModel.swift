@@ -199,6 +199,24 @@ struct ParameterModel: Sendable {
     bytes(of: settings[Int(id)])
   }
 
+  /// Calls `body` with the explicit setting of `id` where it is (a value over
+  /// continuation lines is joined first); not at all when there is none.
+  func withSetting(_ id: ID, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    let ref = settings[Int(id)]
+    switch ref.storage {
+    case .none: return
+    case .file:
+      file.withUnsafeBufferPointer {
+        body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
+      }
+    case .owned: owned[Int(ref.start)].withUnsafeBufferPointer(body)
+    case .pieces:
+      var joined: [UInt8] = []
+      appendPieces(of: ref, to: &joined)
+      joined.withUnsafeBufferPointer(body)
+    }
+  }
+
   /// The bytes a value reference stands for (nil for none).
   func bytes(of ref: ValueRef) -> [UInt8]? {
     let start = Int(ref.start)

@@ -30,8 +30,11 @@ public enum Postconf {
   }
 
   /// Runs postconf and hands each write to `emit` as soon as postconf would
-  /// make it, instead of keeping it in the outcome (large outputs are never
-  /// held in memory twice).
+  /// make it, instead of keeping it in the outcome.
+  ///
+  /// Large outputs are never held in memory twice. Consecutive writes to standard error are handed over
+  /// together, up to 64 KiB at a time; any write to standard output hands over the
+  /// warnings before it first, so the order of the two streams is postconf's.
   /// - Parameters:
   ///   - options: The parsed command line.
   ///   - inputs: The files and host facts postconf would read.
@@ -43,6 +46,7 @@ public enum Postconf {
   ) -> PostconfOutcome {
     var session = PostconfSession(options: options, inputs: inputs)
     session.emit = emit
+    session.batchesStderr = true
     session.execute()
     return session.finish()
   }
@@ -94,6 +98,11 @@ struct PostconfSession {
   var pending: [UInt8] = []
   /// Where writes go at once, when set; otherwise into ``outcome``.
   var emit: ((PostconfOutcome.Chunk) -> Void)?
+  /// Standard error not yet handed to ``emit`` (see ``stderrBatchSize``).
+  var stderrBatch: [UInt8] = []
+  /// Whether consecutive writes to standard error reach ``emit`` together; when not,
+  /// each write is a chunk of its own (one warning a chunk).
+  var batchesStderr = false
   /// master.cf as last read by ``readMaster``.
   var lastMaster: PostconfMaster?
   /// Listings at least this long are formatted on two threads (see ``ListingPrinter``).
@@ -112,8 +121,37 @@ struct PostconfSession {
   var masterPath: String { inputs.configDirectory + "/master.cf" }
 
   mutating func warn(_ text: String) {
-    write(.stderr(Array("\(inputs.programName): warning: \(text)\n".utf8)))
+    warnLine { $0 += text.utf8 }
   }
+
+  /// Writes a warning whose text `build` appends (after `postconf: warning: `; the
+  /// newline follows), into the batch of standard error when writes are emitted, so a
+  /// warning per parameter costs no string and no array of its own.
+  mutating func warnLine(_ build: (inout [UInt8]) -> Void) {
+    let prefix = inputs.programName.utf8
+    if emit != nil {
+      stderrBatch += prefix
+      stderrBatch += Self.warningTag
+      build(&stderrBatch)
+      stderrBatch.append(0x0A)
+      if !batchesStderr || stderrBatch.count >= Self.stderrBatchSize { flushStderr() }
+    } else {
+      var line: [UInt8] = []
+      line += prefix
+      line += Self.warningTag
+      build(&line)
+      line.append(0x0A)
+      outcome.chunks.append(.stderr(line))
+    }
+  }
+
+  static let warningTag = Array(": warning: ".utf8)
+
+  /// How many bytes of standard error are handed to `emit` at once: consecutive
+  /// warnings go out together (one write per batch, not per line), and any write to
+  /// standard output, and the end of the run, hands over the batch first, so the two
+  /// streams keep postconf's order.
+  static let stderrBatchSize = 65536
 
   /// postconf's stdout buffer size: a full buffer is written at once, so a
   /// later fatal error loses only what is still buffered.
@@ -160,7 +198,25 @@ struct PostconfSession {
   }
 
   mutating func write(_ chunk: PostconfOutcome.Chunk) {
-    if let emit { emit(chunk) } else { outcome.chunks.append(chunk) }
+    guard let emit else {
+      outcome.chunks.append(chunk)
+      return
+    }
+    switch chunk {
+    case .stderr(let bytes):
+      stderrBatch += bytes
+      if !batchesStderr || stderrBatch.count >= Self.stderrBatchSize { flushStderr() }
+    case .stdout:
+      flushStderr()
+      emit(chunk)
+    }
+  }
+
+  /// Hands the batch of standard error to `emit`.
+  mutating func flushStderr() {
+    guard let emit, !stderrBatch.isEmpty else { return }
+    emit(.stderr(stderrBatch))
+    stderrBatch.removeAll(keepingCapacity: true)
   }
 
   mutating func flush() {
@@ -172,6 +228,7 @@ struct PostconfSession {
 
   mutating func finish() -> PostconfOutcome {
     if outcome.exitStatus == 0 { flush() }
+    flushStderr()
     return outcome
   }
 

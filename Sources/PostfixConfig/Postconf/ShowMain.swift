@@ -398,12 +398,15 @@ extension PostconfSession {
     // The scan already walked main.cf's settings in hash order; deletions
     // (read-only names) do not change the order of the others.
     let ordered = model.mainOrder ?? model.settingsInHashOrder()
-    for id in ordered where !model.isKnown(id) {
-      guard let value = model.setting(id) else { continue }
+    let head = Array("\(mainPath): unused parameter: ".utf8)
+    for id in ordered where !model.isKnown(id) && model.hasSetting(id) {
       flush()
-      let name = model.names.bytes(id)
-      warn(
-        "\(mainPath): unused parameter: \(Printable.sanitize(name))=\(Printable.sanitize(value))")
+      warnLine { line in
+        line += head
+        model.names.withName(id) { Printable.append($0, to: &line) }
+        line.append(UInt8(ascii: "="))
+        model.withSetting(id) { Printable.append($0, to: &line) }
+      }
     }
   }
 

@@ -64,12 +64,10 @@ struct ConfigWarningRule: AuditRule {
   struct Places {
     /// The catalogue, for suggestions.
     var catalog: ParameterCatalog
-    /// The catalogue's names as bytes.
-    var candidates: [[UInt8]]
-    /// Each candidate's ``EditDistance/byteMask(_:)``.
-    var candidateMasks: [UInt64]
-    /// The line of each main.cf name's effective entry.
-    var mainLines: [String: Int] = [:]
+    /// The catalogue's names, for "did you mean".
+    var suggestions: SuggestionIndex
+    /// main.cf, whose name index gives each name's effective line.
+    var mainCF: MainCF
     /// The first main.cf entry whose value mentions each `$name`.
     var mainReferences: [String: (line: Int, name: String)] = [:]
     /// The first master.cf `-o` of each name, with its service.
@@ -79,11 +77,10 @@ struct ConfigWarningRule: AuditRule {
 
     init(_ configuration: PostfixConfiguration) {
       catalog = configuration.catalog
-      candidates = configuration.catalog.names.map { Array($0.utf8) }
-      candidateMasks = candidates.map(EditDistance.byteMask)
+      mainCF = configuration.mainCF
+      suggestions = SuggestionIndex(configuration.catalog.names.map { Array($0.utf8) })
       for entry in configuration.mainCF.effectiveEntries {
         let name = entry.name
-        if mainLines[name] == nil { mainLines[name] = entry.line }
         for referenced in ConfigWarningRule.referencedNames(in: entry.value)
         where mainReferences[referenced] == nil {
           mainReferences[referenced] = (entry.line, name)
@@ -145,9 +142,7 @@ struct ConfigWarningRule: AuditRule {
       let parameter = name(before: "=", in: assignment) ?? String(assignment)
       var text = rest
       var fix = "Remove '\(parameter)' or correct its name: Postfix ignores it."
-      if let guess = suggestion(
-        for: parameter, among: places.candidates, masks: places.candidateMasks)
-      {
+      if let guess = places.suggestions.closest(to: parameter) {
         text += "; did you mean '\(guess)'?"
         fix = "Rename '\(parameter)' to '\(guess)'."
       }
@@ -157,7 +152,8 @@ struct ConfigWarningRule: AuditRule {
           service: override.service, parameter: parameter, fix: fix)
       }
       return Finding(
-        id: id, severity: warning, message: text, file: file, line: places.mainLines[parameter],
+        id: id, severity: warning, message: text, file: file,
+        line: places.mainCF.effectiveLine(ofName: Array(parameter.utf8)),
         parameter: parameter, fix: fix)
     }
     if rest.hasPrefix("undefined parameter: ") {
@@ -258,29 +254,7 @@ struct ConfigWarningRule: AuditRule {
   func suggestion(for name: String, among candidates: [[UInt8]], masks: [UInt64]? = nil)
     -> String?
   {
-    var best: (name: [UInt8], distance: Int)?
-    let word = Array(name.utf8)
-    let limit = max(2, word.count / 4)
-    var counts = [Int32](repeating: 0, count: 64)
-    for byte in word { counts[Int(byte & 63)] += 1 }
-    let wordMask = EditDistance.byteMask(word)
-    let masks = masks?.count == candidates.count ? masks : nil
-    for (index, bytes) in candidates.enumerated() {
-      // Only a strictly closer name replaces the first best one.
-      let bound = min(limit, (best?.distance ?? Int.max) - 1)
-      guard abs(bytes.count - word.count) <= bound else { continue }
-      if let masks {
-        // Each byte kind one word has and the other lacks costs an edit.
-        let mask = masks[index]
-        let lacking = max((wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
-        guard lacking <= bound else { continue }
-      }
-      guard EditDistance.lowerBound(counts, bytes) <= bound,
-        let distance = EditDistance.between(word, bytes, atMost: bound)
-      else { continue }
-      best = (bytes, distance)
-    }
-    return best.map { String(decoding: $0.name, as: UTF8.self) }
+    SuggestionIndex(candidates, masks: masks).closest(to: name)
   }
 
   /// Every name that ``references(_:in:)`` finds in `value`: the whole word
@@ -354,6 +328,71 @@ extension Substring {
   func trimmingPrefixBlanks() -> String { String(drop { $0 == " " }) }
 }
 
+/// Known names indexed for "did you mean ...?".
+///
+/// The closest to an unknown name by edit distance, within a quarter of its length, the
+/// first in the given order among equally close ones. Only names of a length within reach are compared, closest
+/// lengths first, so the search narrows fast: an audit of many unknown names compares
+/// each with a few dozen known ones, not with the whole catalogue.
+struct SuggestionIndex {
+  /// The known names as bytes, in their order.
+  let candidates: [[UInt8]]
+  /// Each candidate's ``EditDistance/byteMask(_:)``.
+  let masks: [UInt64]
+  /// The indices of the candidates of each length, ascending.
+  let byLength: [[Int]]
+
+  /// Indexes `candidates`.
+  /// - Parameters:
+  ///   - candidates: The known names.
+  ///   - masks: Each candidate's ``EditDistance/byteMask(_:)`` when already known.
+  init(_ candidates: [[UInt8]], masks: [UInt64]? = nil) {
+    self.candidates = candidates
+    self.masks =
+      masks?.count == candidates.count ? masks ?? [] : candidates.map(EditDistance.byteMask)
+    var byLength = [[Int]](repeating: [], count: (candidates.map(\.count).max() ?? 0) + 1)
+    for (index, bytes) in candidates.enumerated() { byLength[bytes.count].append(index) }
+    self.byLength = byLength
+  }
+
+  /// The closest candidate to `name`, when one is within a quarter of its length.
+  /// - Parameter name: The unknown name.
+  /// - Returns: The candidate, or nil.
+  func closest(to name: String) -> String? {
+    let word = Array(name.utf8)
+    let limit = max(2, word.count / 4)
+    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { counts in
+      counts.initialize(repeating: 0)
+      for byte in word { counts[Int(EditDistance.maskBit(byte))] += 1 }
+      let wordMask = EditDistance.byteMask(word)
+      var best: (index: Int, distance: Int)?
+      // Lengths by their distance from the word's: the length difference alone is
+      // a lower bound of the edit distance.
+      for gap in 0...limit {
+        if let best, gap > best.distance { break }
+        for length in gap == 0 ? [word.count] : [word.count - gap, word.count + gap]
+        where length >= 0 && length < byLength.count {
+          for index in byLength[length] {
+            // An earlier candidate wins a tie, so a later one must be strictly closer.
+            let bound = best.map { index < $0.index ? $0.distance : $0.distance - 1 } ?? limit
+            guard gap <= bound else { continue }
+            // Each byte kind one word has and the other lacks costs an edit.
+            let mask = masks[index]
+            let lacking = max(
+              (wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
+            guard lacking <= bound,
+              EditDistance.lowerBound(UnsafeBufferPointer(counts), candidates[index]) <= bound,
+              let distance = EditDistance.between(word, candidates[index], atMost: bound)
+            else { continue }
+            best = (index, distance)
+          }
+        }
+      }
+      return best.map { String(decoding: candidates[$0.index], as: UTF8.self) }
+    }
+  }
+}
+
 /// Levenshtein distance over bytes, for "did you mean ...?" suggestions.
 package enum EditDistance {
   /// The number of single-byte insertions, deletions and substitutions
@@ -378,14 +417,28 @@ package enum EditDistance {
     return previous[b.count]
   }
 
-  /// The set of a word's bytes, folded into 64 bits (`byte & 63`): the
-  /// bits one word has and another lacks bound their distance from below.
+  /// The set of a word's bytes, folded into 64 bits.
+  ///
+  /// The bits one word has and another lacks bound their distance from below. Lower-case letters, digits, `_`
+  /// and upper-case letters (what parameter names are made of) each have a bit of
+  /// their own; every other byte shares the last.
   /// - Parameter word: A word.
   /// - Returns: The mask.
   static func byteMask(_ word: [UInt8]) -> UInt64 {
     var mask: UInt64 = 0
-    for byte in word { mask |= 1 << UInt64(byte & 63) }
+    for byte in word { mask |= 1 << UInt64(maskBit(byte)) }
     return mask
+  }
+
+  /// The bit of ``byteMask(_:)`` that stands for `byte`.
+  static func maskBit(_ byte: UInt8) -> UInt8 {
+    switch byte {
+    case 0x61...0x7A: return byte - 0x61
+    case 0x30...0x39: return byte - 0x30 + 26
+    case 0x5F: return 36
+    case 0x41...0x5A: return byte - 0x41 + 37
+    default: return 63
+    }
   }
 
   /// A lower bound of the distance between two words, from byte counts.
@@ -394,14 +447,19 @@ package enum EditDistance {
   /// inserted or substituted. Cheaper than ``between(_:_:atMost:)``, the
   /// bound rules most candidates out first.
   /// - Parameters:
-  ///   - counts: 64 counters, the word's bytes counted by `byte & 63`.
+  ///   - counts: 64 counters, the word's bytes counted by ``maskBit(_:)``.
   ///   - other: The other word.
   /// - Returns: The bound.
   static func lowerBound(_ counts: [Int32], _ other: [UInt8]) -> Int {
+    counts.withUnsafeBufferPointer { lowerBound($0, other) }
+  }
+
+  /// ``lowerBound(_:_:)`` with the counters where they are.
+  static func lowerBound(_ counts: UnsafeBufferPointer<Int32>, _ other: [UInt8]) -> Int {
     guard counts.count == 64 else { return 0 }
     return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { difference in
       for index in 0..<64 { difference[index] = counts[index] }
-      for byte in other { difference[Int(byte & 63)] -= 1 }
+      for byte in other { difference[Int(maskBit(byte))] -= 1 }
       var surplus = 0
       var missing = 0
       for index in 0..<64 {

@@ -163,6 +163,37 @@ import Testing
       }
     }
   }
+  @Test func anInstalledCatalogueIsSortedWhateverTheOrderOfItsOutput() throws {
+    // Out of order, a name printed twice (the last value wins), a name the base lacks,
+    // and every other listed name of the base missing (an older release).
+    let output = Array(
+      """
+      smtpd_banner = $myhostname ESMTP
+      zz_new_parameter = 1
+      mail_version = 3.6.4
+      2bounce_notice_recipient = admin
+      smtpd_banner = $myhostname ESMTP twice
+
+      """.utf8)
+    let installed = ParameterCatalog(postconfDefaultsOutput: output, base: catalog)
+    #expect(
+      installed.names == [
+        "2bounce_notice_recipient", "mail_version", "smtpd_banner", "zz_new_parameter",
+      ])
+    #expect(installed.unlistedNames == catalog.unlistedNames)
+    #expect(installed.version == (try version("3.6.4")))
+    #expect(
+      installed.parameter("smtpd_banner")?.defaultValue == Array("$myhostname ESMTP twice".utf8))
+    #expect(installed.parameter("2bounce_notice_recipient")?.defaultValue == Array("admin".utf8))
+    #expect(installed.parameter("zz_new_parameter")?.introducedIn == [])
+    #expect(
+      installed.parameter("smtpd_banner")?.introducedIn
+        == catalog.parameter("smtpd_banner")?.introducedIn)
+    #expect(installed.parameter("myhostname") == nil)
+    // The base is untouched.
+    #expect(catalog.parameter("2bounce_notice_recipient")?.defaultValue == Array("postmaster".utf8))
+    #expect(catalog.names.count == 831)
+  }
 }
 
 @Suite struct ServiceParametersTests {

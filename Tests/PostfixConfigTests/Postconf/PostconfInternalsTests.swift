@@ -250,4 +250,49 @@ import Testing
       #expect(plain.stdout.count > 300_000)
     }
   }
+
+  @Test func emittedWarningsGoOutTogetherInPostconfsOrder() throws {
+    // Unused parameters with a non-printable byte, a duplicate and an undefined name:
+    // warnings before and after the listing.
+    var main: [UInt8] = Array("myhostname = mail.example.com\n".utf8)
+    for index in 0..<400 { main += Array("zz_unused_\(index) = v\(index) \u{01}\n".utf8) }
+    main += Array("myhostname = mx.example.com\nrelayhost = $zz_undefined\n".utf8)
+    let options = try PostconfOptions.parse([Array("-n".utf8)], programName: "postconf").get()
+    let held = Postconf.run(options: options, inputs: Self.inputs(mainCF: main))
+    var emitted: [PostconfOutcome.Chunk] = []
+    let streamed = Postconf.run(options: options, inputs: Self.inputs(mainCF: main)) {
+      emitted.append($0)
+    }
+    #expect(streamed.exitStatus == held.exitStatus && streamed.chunks.isEmpty)
+    // The same bytes in the same order, stream by stream and interleaved.
+    func joined(_ chunks: [PostconfOutcome.Chunk]) -> [UInt8] {
+      chunks.flatMap {
+        switch $0 {
+        case .stdout(let bytes): return [0x31] + bytes
+        case .stderr(let bytes): return [0x32] + bytes
+        }
+      }
+    }
+    func merged(_ chunks: [PostconfOutcome.Chunk]) -> [PostconfOutcome.Chunk] {
+      chunks.reduce(into: []) { out, chunk in
+        switch (out.last, chunk) {
+        case (.stderr(let a)?, .stderr(let b)): out[out.count - 1] = .stderr(a + b)
+        case (.stdout(let a)?, .stdout(let b)): out[out.count - 1] = .stdout(a + b)
+        default: out.append(chunk)
+        }
+      }
+    }
+    #expect(joined(merged(emitted)) == joined(merged(held.chunks)))
+    let warnings = held.chunks.filter {
+      if case .stderr = $0 { return true } else { return false }
+    }
+    let emittedWarnings = emitted.filter {
+      if case .stderr = $0 { return true } else { return false }
+    }
+    #expect(warnings.count > 400)
+    // One write per run of warnings (each under 64 KiB here), not one per line.
+    #expect(emittedWarnings.count <= 2)
+    let text = String(decoding: held.stderr, as: UTF8.self)
+    #expect(text.contains("unused parameter: zz_unused_7=v7 ?\n"))
+  }
 }
