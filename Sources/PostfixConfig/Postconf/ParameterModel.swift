@@ -471,6 +471,54 @@ struct ParameterModel: Sendable {
     }
   }
 
+  /// ``expand(_:mode:scope:)`` in the global name space with `[.expand]`, for a
+  /// simple value.
+  ///
+  /// A simple value has only `$name`, `${name}`, `$(name)` and `$$`; names are looked up
+  /// by their bytes: no text made and no lookup recorded per reference, the last few values
+  /// looked up kept at hand. A reference to a name without a setting whose value is a
+  /// default gives up.
+  /// - Parameters:
+  ///   - value: The raw value.
+  ///   - output: Receives the expansion.
+  /// - Returns: False when the value is not simple or needs a default: the caller
+  ///   expands it with ``expand(_:mode:scope:)``, which reports what went wrong.
+  func expandSimple(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
+    // The last few names looked up, by id, with their values (most values reference
+    // the same few names over and over).
+    var recent: [(id: ID, value: [UInt8]?)] = []
+    // The closure reaches the model through a pointer: captured as a value, the
+    // expander's recursion (once per reference) would copy the whole model.
+    let outcome = withUnsafePointer(to: self) { model in
+      value.withUnsafeBufferPointer { buffer in
+        MacroFastPath.expand(buffer, limits: .default, into: &output) { name -> [UInt8]?? in
+          guard let id = model.pointee.names.find(name) else { return .some(nil) }
+          if let hit = recent.first(where: { $0.id == id }) { return .some(hit.value) }
+          // What ``lookup(id:mode:failure:)`` gives for an explicit setting or an unknown
+          // name; a default (which may depend on the host) is left to the full expansion.
+          let found: [UInt8]?
+          if model.pointee.hasSetting(id) {
+            found = model.pointee.setting(id)
+          } else if !model.pointee.isKnown(id) {
+            found = nil
+          } else {
+            return nil
+          }
+          if recent.count == 4 { recent.removeFirst() }
+          recent.append((id, found))
+          return .some(found)
+        }
+      }
+    }
+    switch outcome {
+    case .plain(let end):
+      output = end == value.count ? value : Array(value[..<end])
+      return true
+    case .expanded: return true
+    case .gaveUp: return false
+    }
+  }
+
   /// What `$name` stands for while expanding (see ``expand(_:mode:scope:)``).
   func lookup(
     _ name: String, scope: ServiceScope?, mode: PostconfOptions.Mode,

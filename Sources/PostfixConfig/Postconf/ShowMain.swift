@@ -40,11 +40,17 @@ extension PostconfSession {
     model.file = bytes
     // main.cf has at most a name per line, the catalogue adds the rest; past
     // a million names the tables grow as they fill.
-    let lines = bytes.withUnsafeBufferPointer { MainCFLexing.count(MainCFLexing.newline, in: $0) }
+    let (lines, dollars) = bytes.withUnsafeBufferPointer {
+      (MainCFLexing.count(MainCFLexing.newline, in: $0), MainCFLexing.count(0x24, in: $0))
+    }
     let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
     model.reserve(
       names: min(lines + 1, 1 << 20) + catalogNames,
       bytes: min(bytes.count, 64 << 20) + catalogNames * 48)
+    // A piece per continuation line at most, a reference per `$` at most: tables that
+    // never grow by copying (memory reserved and not used is not touched).
+    model.pieces.reserveCapacity(min(lines + 1, 1 << 22))
+    model.scanReferences.reserveCapacity(min(dollars, 1 << 22))
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     bytes.withUnsafeBufferPointer { file in
@@ -223,7 +229,8 @@ extension PostconfSession {
       }
       guard let value = model.setting(id) else { continue }
       if try !scanSetting(
-        name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model)
+        name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model,
+        references: model.scannedReferences(id))
       {
         model.removeSetting(id)
       }
@@ -257,9 +264,19 @@ extension PostconfSession {
   /// The start-up pass over one setting: read-only names are dropped (returns
   /// false), raw ones skipped; the value is scanned for references and, for a
   /// known parameter, expanded.
+  /// - Parameters:
+  ///   - key: The name.
+  ///   - id: Its id, when interned.
+  ///   - value: The raw value.
+  ///   - scopeIndex: The master.cf service whose `-o` it is; nil for main.cf.
+  ///   - model: The model being built.
+  ///   - references: The value's references as the read recorded them (a value whose
+  ///     scan gives references only), so the value is not scanned again; nil to scan.
+  /// - Returns: False when the setting is dropped (a read-only name).
+  /// - Throws: ``PostconfFatal`` when the expansion fails.
   mutating func scanSetting(
     name key: [UInt8], id: NameTable.ID?, value: [UInt8], scopeIndex: Int?,
-    model: inout ParameterModel
+    model: inout ParameterModel, references: ArraySlice<NameTable.ID>? = nil
   ) throws -> Bool {
     if let id, model.isKnown(id) {
       let node = model.nodes[Int(id)]
@@ -272,18 +289,26 @@ extension PostconfSession {
       }
       if node.has(ParameterModel.Node.raw) { return true }
     }
-    for event in PostconfAdapters.scan(value) {
-      switch event {
-      case .warning(let text): warn(text)
-      case .reference(let reference, _):
-        flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+    if let references {
+      for reference in references {
+        flagUser(id: reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+      }
+    } else {
+      for event in PostconfAdapters.scan(value) {
+        switch event {
+        case .warning(let text): warn(text)
+        case .reference(let reference, _):
+          flagUser(reference, scopeIndex: scopeIndex, model: &model, warnUndefined: true)
+        }
       }
     }
     if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user {
       let scope = scopeIndex.map { model.services[$0] }
-      let expanded: [UInt8]
+      var expanded: [UInt8] = []
       do {
-        expanded = try model.expand(value, mode: [.expand], scope: scope)
+        if scope != nil || !model.expandSimple(value, into: &expanded) {
+          expanded = try model.expand(value, mode: [.expand], scope: scope)
+        }
       } catch let failure as PostconfExpansionFailure {
         for warning in failure.warnings { warn(warning) }
         throw PostconfFatal(message: failure.fatal)

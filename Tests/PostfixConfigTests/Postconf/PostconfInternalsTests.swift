@@ -295,4 +295,41 @@ import Testing
     let text = String(decoding: held.stderr, as: UTF8.self)
     #expect(text.contains("unused parameter: zz_unused_7=v7 ?\n"))
   }
+
+  @Test func simpleExpansionAgreesWithTheFullOne() throws {
+    let main = Array(
+      """
+      alpha = a1 $beta
+      beta = b:2 ${myhostname} {x}
+      myhostname = mx.example.com
+      relay_domains = $alpha, $(zz_unused)
+      zz_unused = hash:/etc/postfix/zz
+      empty =
+
+      """.utf8)
+    let options = try PostconfOptions.parse([Array("-n".utf8)], programName: "postconf").get()
+    var session = PostconfSession(options: options, inputs: Self.inputs(mainCF: main))
+    let model = try session.buildModel()
+    var random = SeededGenerator(seed: 71)
+    let parts = [
+      "$alpha", "${beta}", "$(myhostname)", "$zz_unused", "$zz_never_set", "$mail_name",
+      "${empty}", "$$", " ", ", ", "word", ":", "{", "}", "$", "${alpha", "$(beta)x",
+    ]
+    var simple = 0
+    var gaveUp = 0
+    for _ in 0..<3_000 {
+      let value = Array(
+        (0..<random.below(8)).map { _ in parts[random.below(parts.count)] }.joined().utf8)
+      let full = try? model.expand(value, mode: [.expand], scope: nil)
+      var fast: [UInt8] = []
+      if model.expandSimple(value, into: &fast) {
+        simple += 1
+        #expect(fast == full, "\(String(decoding: value, as: UTF8.self))")
+      } else {
+        gaveUp += 1
+      }
+    }
+    // Both ways are taken: defaults ($mail_name) and other syntax give up.
+    #expect(simple > 300 && gaveUp > 300)
+  }
 }
