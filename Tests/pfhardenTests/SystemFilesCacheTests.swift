@@ -44,8 +44,9 @@ import Testing
     let uncached = run(["PFHARDEN_CACHE_DIR": "off"])
     let storing = run(["PFHARDEN_CACHE_DIR": cache])
     let entries = try FileManager.default.contentsOfDirectory(atPath: cache)
-    #expect(entries.count == 1)
-    #expect(entries.first?.hasPrefix("postconf-d-") == true)
+    // The postconf -d output and the catalogue built from it.
+    #expect(entries.count == 2)
+    #expect(entries.allSatisfy { $0.hasPrefix("postconf-d-") })
     let reading = run(["PFHARDEN_CACHE_DIR": cache])
     #expect(uncached.0 == 0)
     #expect(!uncached.1.isEmpty)

@@ -21,6 +21,23 @@ public struct ParameterCatalog: Sendable {
   public static let embedded = ParameterCatalog(
     table: Array(generatedTable.utf8), version: PostfixVersion(generatedVersion))
 
+  /// What a catalogue built on ``embedded`` is cached under: the format of ``table()``
+  /// and a hash of the embedded table, so that another build's entry is never used
+  /// (computed without parsing the table).
+  static let embeddedCacheTag: String = {
+    var text = generatedTable
+    let hash = text.withUTF8 { bytes in
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+      return hash
+    }
+    return
+      "catalogue table \(tableFormat) on embedded \(generatedVersion) \(String(hash, radix: 16))"
+  }()
+
+  /// The version of the format of ``table()``.
+  static let tableFormat = 1
+
   // `order`: the names as the source lists them, listed and unlisted apart (each name
   // once): kept when already sorted bytewise (the table and `postconf -d` are), sorted
   // otherwise.
@@ -144,6 +161,64 @@ public struct ParameterCatalog: Sendable {
 }
 
 extension ParameterCatalog {
+  /// The catalogue as a table that ``init(table:)`` reads back: a first line with the
+  /// version (empty when unknown), then one row per entry in the generated table's
+  /// format (name, escaped default, introduction versions, flag letters; TAB
+  /// separated), templates, service entries and database suffixes included.
+  func table() -> [UInt8] {
+    var out: [UInt8] = []
+    out += (version?.description ?? "").utf8
+    out.append(0x0A)
+    func row(_ parameter: CatalogParameter, extra: String) {
+      out += parameter.name.utf8
+      out.append(0x09)
+      for byte in parameter.defaultValue {
+        switch byte {
+        case 0x5C: out += [0x5C, 0x5C]
+        case 0x09: out += [0x5C, UInt8(ascii: "t")]
+        case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+        default: out.append(byte)
+        }
+      }
+      out.append(0x09)
+      out += parameter.introducedIn.map(\.description).joined(separator: ",").utf8
+      out.append(0x09)
+      var flags = extra
+      if parameter.isHostDependent { flags += "H" }
+      if parameter.isBuildDependent { flags += "B" }
+      if parameter.isRaw { flags += "R" }
+      if parameter.isReadOnly { flags += "O" }
+      if parameter.isUnlisted { flags += "L" }
+      out += flags.utf8
+      out.append(0x0A)
+    }
+    for name in names + unlistedNames {
+      if let parameter = parameters[name] { row(parameter, extra: "") }
+    }
+    for suffix in templates.keys.sorted() {
+      if let template = templates[suffix] { row(template, extra: "T") }
+    }
+    for name in serviceEntries.keys.sorted() {
+      if let entry = serviceEntries[name] { row(entry, extra: "S") }
+    }
+    for type in databaseSuffixes.keys.sorted() {
+      for suffix in databaseSuffixes[type] ?? [] {
+        out += "\(type):\(suffix)\t\t\tD\n".utf8
+      }
+    }
+    return out
+  }
+
+  /// Reads what ``table()`` wrote; nil when it is not such a table.
+  init?(table: [UInt8]) {
+    guard let end = table.firstIndex(of: 0x0A) else { return nil }
+    let head = String(decoding: table[..<end], as: UTF8.self)
+    let version = PostfixVersion(head)
+    guard version != nil || head.isEmpty else { return nil }
+    self.init(table: Array(table[(end + 1)...]), version: version)
+    guard !names.isEmpty else { return nil }
+  }
+
   // Parses the generated table: name TAB default TAB versions TAB flags, one row a line.
   fileprivate init(table: [UInt8], version: PostfixVersion?) {
     var parameters: [String: CatalogParameter] = [:]
@@ -167,10 +242,16 @@ extension ParameterCatalog {
         if parts.count == 2 { databaseSuffixes[parts[0], default: []].append(parts[1]) }
         continue
       }
-      let versions = row.versions.split(separator: UInt8(ascii: ","))
-        .compactMap { PostfixVersion(String(decoding: $0, as: UTF8.self)) }
+      let versions =
+        row.versions.isEmpty
+        ? []
+        : row.versions.split(separator: UInt8(ascii: ","))
+          .compactMap { PostfixVersion(String(decoding: $0, as: UTF8.self)) }
+      let defaultValue =
+        row.defaultValue.contains(UInt8(ascii: "\\"))
+        ? Self.unescape(row.defaultValue) : Array(row.defaultValue)
       let parameter = CatalogParameter(
-        name: name, defaultValue: Self.unescape(row.defaultValue), introducedIn: versions,
+        name: name, defaultValue: defaultValue, introducedIn: versions,
         isHostDependent: row.has("H"), isBuildDependent: row.has("B"), isRaw: row.has("R"),
         isReadOnly: row.has("O"), isUnlisted: row.has("L"))
       if row.has("S") {

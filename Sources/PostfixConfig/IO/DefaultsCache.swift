@@ -84,6 +84,43 @@ package enum DefaultsCache {
     return output
   }
 
+  /// Bytes derived from the program's `postconf -d` output (the catalogue built from it),
+  /// from the cache when it holds an entry for this program and `tag`, else made by
+  /// `make` (and then stored).
+  ///
+  /// The entry is keyed like the output's, with `tag` added to the key text: a tag
+  /// that names what made the bytes (the build of pfharden) keeps an entry of another
+  /// build from being used.
+  /// - Parameters:
+  ///   - postconf: The program path.
+  ///   - cacheDirectory: The cache directory (created when missing).
+  ///   - tag: What the bytes are and what made them (printable text, no line feed).
+  ///   - identityPaths: Extra paths whose `stat` fields are part of the key.
+  ///   - make: Makes the bytes when the cache has none.
+  /// - Returns: The bytes.
+  /// - Throws: What `make` throws; never a cache problem.
+  package static func derived(
+    postconf: String, cacheDirectory: String, tag: String,
+    identityPaths: [String] = defaultIdentityPaths, make: () throws -> [UInt8]
+  ) throws -> [UInt8] {
+    guard let programKey = key(postconf: postconf, identityPaths: identityPaths),
+      !tag.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+      let directory = CacheDirectory(path: cacheDirectory)
+    else { return try make() }
+    defer { directory.close() }
+    let key = programKey + "; " + tag
+    let name = fileName(key: key)
+    let header = Array(key.utf8) + [UInt8(ascii: "\n")]
+    let lookup = directory.lookup(name, header: header)
+    if case .hit(let bytes) = lookup { return bytes }
+    let bytes = try make()
+    if case .miss = lookup, self.key(postconf: postconf, identityPaths: identityPaths) == programKey
+    {
+      directory.store(name, header + bytes)
+    }
+    return bytes
+  }
+
   /// The key text of the program at `postconf`, or `nil` when it cannot be
   /// identified (or its path has control characters, which a header line cannot hold).
   /// - Parameters:

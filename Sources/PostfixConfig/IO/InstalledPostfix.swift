@@ -88,21 +88,41 @@ public enum InstalledPostfix {
   }
 
   /// A catalogue whose defaults come from the installed Postfix.
+  ///
+  /// With a cache directory, the `postconf -d` output is cached (see `DefaultsCache`)
+  /// and so is the catalogue built on ``ParameterCatalog/embedded``, as a table read back
+  /// in one pass: a later run parses neither the embedded table nor the output.
   /// - Parameters:
   ///   - postconf: The program path.
-  ///   - base: Where flags and history come from.
+  ///   - base: Where flags and history come from; nil for ``ParameterCatalog/embedded``.
   ///   - cacheDirectory: Where `DefaultsCache` keeps `postconf -d` output,
   ///     or `nil` to run postconf every time.
   /// - Returns: `ParameterCatalog(postconfDefaultsOutput:base:)` of `postconf -d`.
   /// - Throws: ``PostfixConfigError`` `.postfixTool` when postconf fails.
   public static func catalog(
-    postconf: String, base: ParameterCatalog = .embedded, cacheDirectory: String? = nil
+    postconf: String, base: ParameterCatalog? = nil, cacheDirectory: String? = nil
   ) throws -> ParameterCatalog {
-    let output =
-      try cacheDirectory.map {
-        try DefaultsCache.defaultsOutput(postconf: postconf, cacheDirectory: $0)
-      } ?? defaultsOutput(postconf: postconf)
-    return ParameterCatalog(postconfDefaultsOutput: output, base: base)
+    guard let cacheDirectory else {
+      return ParameterCatalog(
+        postconfDefaultsOutput: try defaultsOutput(postconf: postconf), base: base ?? .embedded)
+    }
+    func build() throws -> ParameterCatalog {
+      let output = try DefaultsCache.defaultsOutput(
+        postconf: postconf, cacheDirectory: cacheDirectory)
+      return ParameterCatalog(postconfDefaultsOutput: output, base: base ?? .embedded)
+    }
+    guard base == nil else { return try build() }
+    var built: ParameterCatalog?
+    let table = try DefaultsCache.derived(
+      postconf: postconf, cacheDirectory: cacheDirectory, tag: ParameterCatalog.embeddedCacheTag
+    ) {
+      let catalog = try build()
+      built = catalog
+      return catalog.table()
+    }
+    if let built { return built }
+    if let cached = ParameterCatalog(table: table) { return cached }
+    return try build()
   }
 
   private static func checked(postconf: String, arguments: [String]) throws -> [UInt8] {

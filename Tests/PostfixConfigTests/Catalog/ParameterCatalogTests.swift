@@ -163,6 +163,37 @@ import Testing
       }
     }
   }
+  @Test func aCatalogueReadsBackFromItsTable() throws {
+    let installed = ParameterCatalog(
+      postconfDefaultsOutput: Array("zz_new = a\\b\tc\nmail_version = 3.9.1\n".utf8),
+      base: catalog)
+    for original in [catalog, installed] {
+      let copy = try #require(ParameterCatalog(table: original.table()))
+      #expect(copy.version == original.version)
+      #expect(copy.names == original.names)
+      #expect(copy.unlistedNames == original.unlistedNames)
+      for name in original.names + original.unlistedNames {
+        #expect(copy.parameter(name) == original.parameter(name), "\(name)")
+      }
+      #expect(copy.legacyDatabaseTypes == original.legacyDatabaseTypes)
+      for type in original.legacyDatabaseTypes {
+        #expect(
+          copy.legacyDatabaseSuffixes(type: type) == original.legacyDatabaseSuffixes(type: type))
+      }
+      for suffix in [
+        "_destination_concurrency_limit", "_time_limit", "_initial_destination_concurrency",
+      ] {
+        #expect(copy.serviceTemplate(suffix: suffix) == original.serviceTemplate(suffix: suffix))
+      }
+      #expect(
+        copy.documentedServiceParameter("relay_destination_concurrency_limit")
+          == original.documentedServiceParameter("relay_destination_concurrency_limit"))
+    }
+    #expect(installed.parameter("zz_new")?.defaultValue == Array("a\\b\tc".utf8))
+    #expect(ParameterCatalog(table: Array("not a version\n".utf8)) == nil)
+    #expect(ParameterCatalog(table: []) == nil)
+  }
+
   @Test func anInstalledCatalogueIsSortedWhateverTheOrderOfItsOutput() throws {
     // Out of order, a name printed twice (the last value wins), a name the base lacks,
     // and every other listed name of the base missing (an older release).

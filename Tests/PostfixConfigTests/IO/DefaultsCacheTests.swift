@@ -147,6 +147,40 @@ private let expected = Array("alpha = 1\nbeta = $alpha\n".utf8)
     #expect(fake.runs == 1)
   }
 
+  @Test func theCatalogueBuiltOnTheEmbeddedOneIsCachedAsATable() throws {
+    // A release that prints three names, one the embedded catalogue lacks.
+    let fake = try FakePostconf(
+      "printf 'mail_version = 3.8.2\\nsmtpd_banner = $myhostname hi\\nzz_new = 1\\n'")
+    let first = try InstalledPostfix.catalog(postconf: fake.program, cacheDirectory: fake.cache)
+    #expect(fake.runs == 1)
+    // The output and the table: two entries.
+    #expect(fake.entries().count == 2)
+    let second = try InstalledPostfix.catalog(postconf: fake.program, cacheDirectory: fake.cache)
+    #expect(fake.runs == 1)
+    for catalog in [first, second] {
+      #expect(catalog.names == ["mail_version", "smtpd_banner", "zz_new"])
+      #expect(catalog.version == PostfixVersion("3.8.2"))
+      #expect(catalog.parameter("smtpd_banner")?.defaultValue == Array("$myhostname hi".utf8))
+      #expect(catalog.unlistedNames == ParameterCatalog.embedded.unlistedNames)
+    }
+    #expect(
+      second.parameter("smtpd_banner")?.introducedIn
+        == ParameterCatalog.embedded.parameter("smtpd_banner")?.introducedIn)
+    // A table entry that cannot be read is not used: the catalogue is built again.
+    let key = try #require(
+      DefaultsCache.key(postconf: fake.program, identityPaths: DefaultsCache.defaultIdentityPaths))
+    let tablePath =
+      fake.cache + "/"
+      + DefaultsCache.fileName(key: key + "; " + ParameterCatalog.embeddedCacheTag)
+    let entry = try readBytes(tablePath)
+    try writeFile(
+      tablePath, Array(entry.prefix(while: { $0 != 0x0A })) + [0x0A] + Array("junk\n".utf8),
+      mode: 0o600)
+    let third = try InstalledPostfix.catalog(postconf: fake.program, cacheDirectory: fake.cache)
+    #expect(third.names == first.names)
+    #expect(fake.runs == 1)
+  }
+
   @Test func arbitraryBytesRoundTrip() throws {
     // NUL, 0xFF, CR, a leading blank line and no final line feed.
     let fake = try FakePostconf("printf '\\nx = \\377\\000\\r\\ny = 2'")
