@@ -124,27 +124,33 @@ public enum Audit {
         message = byMessage ? finding.message : ""
       }
     }
-    // Places are found by their hash; the rare different place with an equal
-    // hash goes to `overflow`. Kept findings are moved to the front in place:
-    // 100,000 findings are never held twice.
-    var firstByHash: [Int: Int] = [:]
-    var overflow: [Place: Int] = [:]
+    // Kept findings are moved to the front in place (100,000 findings are never
+    // held twice) and found again through an open-addressing table of their
+    // positions, probed by the place's hash: four bytes a slot, no copy of a place.
+    var size = 16
+    while size < findings.count * 2 { size *= 2 }
+    let mask = size - 1
+    var table = [Int32](repeating: 0, count: size)
     var kept = 0
     for index in findings.indices {
       let finding = findings[index]
       let place = Place(finding)
-      let hash = place.hashValue
+      var slot = place.hashValue & mask
       var existing: Int?
-      if let first = firstByHash[hash] {
-        existing = Place(findings[first]) == place ? first : overflow[place]
-        if existing == nil { overflow[place] = kept }
-      } else {
-        firstByHash[hash] = kept
+      // Each step moves to the next slot; the table is at most half full.
+      while table[slot] != 0 {
+        let candidate = Int(table[slot]) - 1
+        if Place(findings[candidate]) == place {
+          existing = candidate
+          break
+        }
+        slot = (slot + 1) & mask
       }
       if let existing {
         if finding.severity > findings[existing].severity { findings[existing] = finding }
       } else {
         if kept != index { findings[kept] = finding }
+        table[slot] = Int32(truncatingIfNeeded: kept + 1)
         kept += 1
       }
     }
