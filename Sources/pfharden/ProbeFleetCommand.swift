@@ -147,12 +147,12 @@ extension ProbeCommand {
       if single {
         console.out(
           invocation.json
-            ? report.json() : TextReport.render(report, verbose: invocation.verbose))
+            ? report.json() : ProbeTextReport.render(report, verbose: invocation.verbose))
       } else if invocation.jsonLines {
         console.out(report.jsonLine())
       } else {
         console.out("==> \(target) (\(finished) of \(jobs.count)) <==\n")
-        console.out(TextReport.render(report, verbose: invocation.verbose))
+        console.out(ProbeTextReport.render(report, verbose: invocation.verbose))
         console.out("\n")
       }
       if let failure = report.failure?.reason {

@@ -73,6 +73,19 @@ import Testing
     #expect(!report.isComplete)
     let incomplete: [ProbeFinding] = report.findings.filter { $0.id == "probe-incomplete" }
     #expect(incomplete.map(\.severity) == [ProbeSeverity.error])
+    // The text report, as the command line prints it: the target, each finding
+    // compiler-style, and the count.
+    let text = ProbeTextReport.render(report)
+    #expect(text.hasPrefix("probe 127.0.0.1:\(port) (role "))
+    #expect(text.contains("127.0.0.1:\(port): error: [probe-incomplete] "))
+    func count(_ severity: ProbeSeverity) -> Int {
+      report.findings.filter { $0.severity == severity }.count
+    }
+    let total = report.findings.count
+    #expect(
+      text.hasSuffix(
+        "\n\(total) finding\(total == 1 ? "" : "s") (\(count(.error)) error, "
+          + "\(count(.warning)) warning, \(count(.info)) info)\n"))
   }
 
   static func closedLoopbackPort() throws -> UInt16 {

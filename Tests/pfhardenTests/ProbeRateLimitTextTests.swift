@@ -70,9 +70,9 @@ import Testing
   }
 
   @Test func secondsAreWholeOrKeepTheirMilliseconds() {
-    #expect(TextReport.secondsText(.seconds(61)) == "61")
-    #expect(TextReport.secondsText(.milliseconds(4_050)) == "4.05")
-    #expect(TextReport.secondsText(.milliseconds(7)) == "0.007")
-    #expect(TextReport.secondsText(.zero) == "0")
+    #expect(ProbeTextReport.secondsText(.seconds(61)) == "61")
+    #expect(ProbeTextReport.secondsText(.milliseconds(4_050)) == "4.05")
+    #expect(ProbeTextReport.secondsText(.milliseconds(7)) == "0.007")
+    #expect(ProbeTextReport.secondsText(.zero) == "0")
   }
 }
