@@ -43,9 +43,7 @@ public enum Printable {
   public static func sanitize<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
     var out: [UInt8] = []
     out.reserveCapacity(bytes.underestimatedCount)
-    for byte in bytes {
-      out.append((0x20...0x7E).contains(byte) ? byte : UInt8(ascii: "?"))
-    }
+    for byte in bytes { out.append(printable(byte)) }
     return String(decoding: out, as: UTF8.self)
   }
 
@@ -54,13 +52,16 @@ public enum Printable {
     // Printable text (nearly always) is copied at once; the test has no early exit, so
     // the compiler vectorises it.
     var outside: UInt8 = 0
-    for byte in bytes { outside |= (byte &- 0x20 > 0x5E) ? 1 : 0 }
+    for byte in bytes { outside |= printable(byte) == byte ? 0 : 1 }
     guard outside != 0 else {
       out.append(contentsOf: bytes)
       return
     }
-    for byte in bytes {
-      out.append((0x20...0x7E).contains(byte) ? byte : UInt8(ascii: "?"))
-    }
+    for byte in bytes { out.append(printable(byte)) }
+  }
+
+  /// `byte` when it is printable ASCII (0x20...0x7E), else `?`.
+  static func printable(_ byte: UInt8) -> UInt8 {
+    (0x20...0x7E).contains(byte) ? byte : UInt8(ascii: "?")
   }
 }

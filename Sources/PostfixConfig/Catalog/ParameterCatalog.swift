@@ -26,11 +26,7 @@ public struct ParameterCatalog: Sendable {
   /// (computed without parsing the table).
   static let embeddedCacheTag: String = {
     var text = generatedTable
-    let hash = text.withUTF8 { bytes in
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-      for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-      return hash
-    }
+    let hash = text.withUTF8 { DefaultsCache.fnv1a64($0) }
     return
       "catalogue table \(tableFormat) on embedded \(generatedVersion) \(String(hash, radix: 16))"
   }()

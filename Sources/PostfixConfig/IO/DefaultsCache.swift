@@ -66,22 +66,9 @@ package enum DefaultsCache {
   package static func defaultsOutput(
     postconf: String, cacheDirectory: String, identityPaths: [String] = defaultIdentityPaths
   ) throws -> [UInt8] {
-    guard let key = key(postconf: postconf, identityPaths: identityPaths),
-      let directory = CacheDirectory(path: cacheDirectory)
-    else {
-      return try InstalledPostfix.defaultsOutput(postconf: postconf)
-    }
-    defer { directory.close() }
-    let name = fileName(key: key)
-    let header = Array(key.utf8) + [UInt8(ascii: "\n")]
-    let lookup = directory.lookup(name, header: header)
-    if case .hit(let output) = lookup { return output }
-    let output = try InstalledPostfix.defaultsOutput(postconf: postconf)
-    // Store only what the keyed program printed: not if it changed meanwhile.
-    if case .miss = lookup, self.key(postconf: postconf, identityPaths: identityPaths) == key {
-      directory.store(name, header + output)
-    }
-    return output
+    try cached(
+      postconf: postconf, cacheDirectory: cacheDirectory, tag: nil, identityPaths: identityPaths
+    ) { try InstalledPostfix.defaultsOutput(postconf: postconf) }
   }
 
   /// Bytes derived from the program's `postconf -d` output (the catalogue built from it),
@@ -103,17 +90,31 @@ package enum DefaultsCache {
     postconf: String, cacheDirectory: String, tag: String,
     identityPaths: [String] = defaultIdentityPaths, make: () throws -> [UInt8]
   ) throws -> [UInt8] {
+    try cached(
+      postconf: postconf, cacheDirectory: cacheDirectory, tag: tag, identityPaths: identityPaths,
+      make: make)
+  }
+
+  /// The entry keyed by the program (and `tag`, when given), or what `make` gives.
+  ///
+  /// The entry is read when present, else made by `make` and stored, unless the
+  /// program changed while it was made. Any cache problem falls back to `make`.
+  private static func cached(
+    postconf: String, cacheDirectory: String, tag: String?, identityPaths: [String],
+    make: () throws -> [UInt8]
+  ) throws -> [UInt8] {
     guard let programKey = key(postconf: postconf, identityPaths: identityPaths),
-      !tag.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+      !(tag ?? "").utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
       let directory = CacheDirectory(path: cacheDirectory)
     else { return try make() }
     defer { directory.close() }
-    let key = programKey + "; " + tag
+    let key = tag.map { programKey + "; " + $0 } ?? programKey
     let name = fileName(key: key)
     let header = Array(key.utf8) + [UInt8(ascii: "\n")]
     let lookup = directory.lookup(name, header: header)
     if case .hit(let bytes) = lookup { return bytes }
     let bytes = try make()
+    // Store only what the keyed program gave: not if it changed meanwhile.
     if case .miss = lookup, self.key(postconf: postconf, identityPaths: identityPaths) == programKey
     {
       directory.store(name, header + bytes)
@@ -160,6 +161,13 @@ package enum DefaultsCache {
   /// - Parameter bytes: The input.
   /// - Returns: The hash.
   package static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
+    bytes.withUnsafeBufferPointer { fnv1a64($0) }
+  }
+
+  /// The 64-bit FNV-1a hash of `bytes`, where they are.
+  /// - Parameter bytes: The input.
+  /// - Returns: The hash.
+  package static func fnv1a64(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes {
       hash ^= UInt64(byte)

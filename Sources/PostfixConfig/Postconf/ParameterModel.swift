@@ -202,18 +202,28 @@ struct ParameterModel: Sendable {
   /// Calls `body` with the explicit setting of `id` where it is (a value over
   /// continuation lines is joined first); not at all when there is none.
   func withSetting(_ id: ID, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-    let ref = settings[Int(id)]
+    var scratch: [UInt8] = []
+    withBytes(of: settings[Int(id)], scratch: &scratch, body)
+  }
+
+  /// Calls `body` with the bytes a value reference stands for, where they are: in the
+  /// file, in an owned value, or joined from continuation lines into `scratch`.
+  /// - Returns: What `body` returns, or nil for no value (`body` is not called).
+  private func withBytes<Result>(
+    of ref: ValueRef, scratch: inout [UInt8],
+    _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
+  ) rethrows -> Result? {
     switch ref.storage {
-    case .none: return
+    case .none: return nil
     case .file:
-      file.withUnsafeBufferPointer {
-        body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
+      return try file.withUnsafeBufferPointer {
+        try body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
       }
-    case .owned: owned[Int(ref.start)].withUnsafeBufferPointer(body)
+    case .owned: return try owned[Int(ref.start)].withUnsafeBufferPointer(body)
     case .pieces:
-      var joined: [UInt8] = []
-      appendPieces(of: ref, to: &joined)
-      joined.withUnsafeBufferPointer(body)
+      scratch.removeAll(keepingCapacity: true)
+      appendPieces(of: ref, to: &scratch)
+      return try scratch.withUnsafeBufferPointer(body)
     }
   }
 
@@ -256,20 +266,8 @@ struct ParameterModel: Sendable {
   ) throws -> Result? {
     guard isKnown(id) else { return nil }
     let ref = settings[Int(id)]
-    if !mode.contains(.showDefaults) {
-      switch ref.storage {
-      case .none: break
-      case .file:
-        return try file.withUnsafeBufferPointer {
-          try body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
-        }
-      case .pieces:
-        scratch.removeAll(keepingCapacity: true)
-        appendPieces(of: ref, to: &scratch)
-        return try scratch.withUnsafeBufferPointer(body)
-      case .owned:
-        return try owned[Int(ref.start)].withUnsafeBufferPointer(body)
-      }
+    if !mode.contains(.showDefaults), ref.storage != .none {
+      return try withBytes(of: ref, scratch: &scratch, body)
     }
     guard let value = try value(of: id, mode: mode) else { return nil }
     return try value.withUnsafeBufferPointer(body)
@@ -476,12 +474,11 @@ struct ParameterModel: Sendable {
   ///
   /// A simple value has only `$name`, `${name}`, `$(name)` and `$$`; names are looked up
   /// by their bytes: no text made and no lookup recorded per reference, the last few values
-  /// looked up kept at hand. A reference to a name without a setting whose value is a
-  /// default gives up.
+  /// looked up kept at hand.
   /// - Parameters:
   ///   - value: The raw value.
   ///   - output: Receives the expansion.
-  /// - Returns: False when the value is not simple or needs a default: the caller
+  /// - Returns: False when the value is not simple or a lookup failed: the caller
   ///   expands it with ``expand(_:mode:scope:)``, which reports what went wrong.
   func expandSimple(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
     // The last few names looked up, by id, with their values (most values reference
@@ -494,16 +491,10 @@ struct ParameterModel: Sendable {
         MacroFastPath.expand(buffer, limits: .default, into: &output) { name -> [UInt8]?? in
           guard let id = model.pointee.names.find(name) else { return .some(nil) }
           if let hit = recent.first(where: { $0.id == id }) { return .some(hit.value) }
-          // What ``lookup(id:mode:failure:)`` gives for an explicit setting or an unknown
-          // name; a default (which may depend on the host) is left to the full expansion.
-          let found: [UInt8]?
-          if model.pointee.hasSetting(id) {
-            found = model.pointee.setting(id)
-          } else if !model.pointee.isKnown(id) {
-            found = nil
-          } else {
-            return nil
-          }
+          var failure: PostconfFatal?
+          let found = model.pointee.lookup(id: id, mode: [.expand], failure: &failure)
+          // A lookup that fails gives up: the full expansion reports it.
+          guard failure == nil else { return nil }
           if recent.count == 4 { recent.removeFirst() }
           recent.append((id, found))
           return .some(found)

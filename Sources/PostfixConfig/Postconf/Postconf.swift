@@ -129,18 +129,18 @@ struct PostconfSession {
   /// warning per parameter costs no string and no array of its own.
   mutating func warnLine(_ build: (inout [UInt8]) -> Void) {
     let prefix = inputs.programName.utf8
+    func compose(_ out: inout [UInt8]) {
+      out += prefix
+      out += Self.warningTag
+      build(&out)
+      out.append(0x0A)
+    }
     if emit != nil {
-      stderrBatch += prefix
-      stderrBatch += Self.warningTag
-      build(&stderrBatch)
-      stderrBatch.append(0x0A)
+      compose(&stderrBatch)
       if !batchesStderr || stderrBatch.count >= Self.stderrBatchSize { flushStderr() }
     } else {
       var line: [UInt8] = []
-      line += prefix
-      line += Self.warningTag
-      build(&line)
-      line.append(0x0A)
+      compose(&line)
       outcome.chunks.append(.stderr(line))
     }
   }

@@ -251,12 +251,9 @@ struct ConfigWarningRule: AuditRule {
   /// - Parameters:
   ///   - name: The unknown name.
   ///   - candidates: The known names.
-  ///   - masks: Each candidate's ``EditDistance/byteMask(_:)``, when known.
   /// - Returns: The closest candidate within a quarter of the name's length.
-  func suggestion(for name: String, among candidates: [[UInt8]], masks: [UInt64]? = nil)
-    -> String?
-  {
-    SuggestionIndex(candidates, masks: masks).closest(to: name)
+  func suggestion(for name: String, among candidates: [[UInt8]]) -> String? {
+    SuggestionIndex(candidates).closest(to: name)
   }
 
   /// Every name that ``references(_:in:)`` finds in `value`: the whole word
@@ -353,13 +350,10 @@ struct SuggestionIndex {
   let byLength: [[Int]]
 
   /// Indexes `candidates`.
-  /// - Parameters:
-  ///   - candidates: The known names.
-  ///   - masks: Each candidate's ``EditDistance/byteMask(_:)`` when already known.
-  init(_ candidates: [[UInt8]], masks: [UInt64]? = nil) {
+  /// - Parameter candidates: The known names.
+  init(_ candidates: [[UInt8]]) {
     self.candidates = candidates
-    self.masks =
-      masks?.count == candidates.count ? masks ?? [] : candidates.map(EditDistance.byteMask)
+    self.masks = candidates.map(EditDistance.byteMask)
     var byLength = [[Int]](repeating: [], count: (candidates.map(\.count).max() ?? 0) + 1)
     for (index, bytes) in candidates.enumerated() { byLength[bytes.count].append(index) }
     self.byLength = byLength
