@@ -128,6 +128,32 @@ import Testing
     }
   }
 
+  /// Names postconf knows without listing them (legacy names such as `virtual_maps`,
+  /// names only defaults reference) are user parameters at start-up: their values are
+  /// not expanded for client tables, so neither a table they name is opened nor a
+  /// macro error in them is fatal (a built-in name's is).
+  @Test(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
+  func unlistedNamesAreNotExpandedAtStartUp() throws {
+    try RealPostfix.requirePostconf()
+    let directory = try PostconfComparison.makeDirectory("dbfile-unlisted")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let unlisted = ParameterCatalog.embedded.unlistedNames
+    #expect(unlisted.contains("virtual_maps"))
+    for value in ["mysql:DIR/NAME.cf", "x $(a", "ldap:NAME"] {
+      for name in unlisted + ["virtual_alias_maps"] {
+        let text =
+          "\(name) = "
+          + value.replacingOccurrences(of: "DIR", with: directory.path)
+          .replacingOccurrences(of: "NAME", with: name) + "\n"
+        try PostconfComparison.write(
+          ["main.cf": Self.text(text), "master.cf": Self.text("smtp inet n - y - - smtpd\n")],
+          into: directory)
+        let (expected, actual) = try PostconfComparison.compare(directory, ["-n"])
+        #expect(actual == expected, "\(text)")
+      }
+    }
+  }
+
   /// The names each client type knows, measured on real postconf: a file
   /// with every catalogue name and one unknown name warns about the unknown
   /// name only.

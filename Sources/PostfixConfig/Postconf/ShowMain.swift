@@ -302,7 +302,11 @@ extension PostconfSession {
         }
       }
     }
-    if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user {
+    // Names postconf knows without listing them (legacy names, names only defaults
+    // reference) are user parameters to postconf here: not expanded.
+    if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user,
+      !model.nodes[Int(id)].has(ParameterModel.Node.unlisted)
+    {
       let scope = scopeIndex.map { model.services[$0] }
       var expanded: [UInt8] = []
       do {
