@@ -128,60 +128,21 @@ enum ApplyCommand {
     report: inout ApplyReport, progress: ProgressReporter
   ) throws -> Int32 {
     let directory = invocation.directory
-    // From reading to validating, no other run may change the directory.
-    var lock: ConfigDirectoryLock?
-    if !invocation.dryRun && !invocation.check {
-      lock = try ConfigDirectoryLock.acquire(directory)
-      for path in ConfigDirectoryLock.removeDebris(in: directory) {
-        console.err(
-          "pfharden apply: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
-        )
-      }
-    }
-    defer { withExtendedLifetime(lock) {} }
-    if lock != nil, let report = ApplyJournal.interrupted(configDirectory: directory) {
-      console.err("pfharden apply: warning: \(LibraryWording.interrupted(report))\n")
-    }
-    progress.begin("reading \(Printable.sanitize(directory.utf8))")
-    let loaded = try ConfigurationDirectory.open(
-      directory,
-      options: ConfigurationDirectory.Options(
-        environment: console.environment, postfixVersion: invocation.version))
-    // Unlike check, apply never plans without a master.cf that is there.
-    if let error = loaded.masterCFError { throw error }
-    let catalog = loaded.catalog
-    let postconf = loaded.postconf
-    guard let version = loaded.postfixVersion else {
-      throw PostfixHardeningError(.configuration, "cannot tell the Postfix version")
-    }
-    let host = loaded.host
-    let current = loaded.configuration
-    if let given = invocation.options.certificate {
-      // smtpd reads them only at the first handshake: check them now.
-      let problems = TLSMaterial.problems(
-        certificate: given.certificateFile, key: given.keyFile, openssl: TLSMaterial.openssl())
-      if !problems.isEmpty {
-        throw PostfixHardeningError(
-          .configuration,
-          "not using --cert/--key: " + problems.map(\.description).joined(separator: "; ")
-            + "; nothing was written")
-      }
-    }
-    if invocation.reload {
-      // Only the instance whose master runs this directory is ever signalled.
-      _ = try InstanceIdentity.requireSameInstance(
-        configDirectory: directory, configuration: current)
-    }
-    let build = try invocation.profile.build(
-      options: invocation.options, configuration: current, isReadable: HostFiles.isReadable)
-    let planner = ApplyPlanner(version: version, catalog: catalog, host: host)
-    let plan = try planner.plan(build.transforms, for: current)
-    progress.end()
+    let request = ApplyWorkflow.Request(
+      profile: invocation.profile, configDirectory: directory, options: invocation.options,
+      sources: ConfigurationDirectory.Options(
+        environment: console.environment, postfixVersion: invocation.version),
+      intent: invocation.dryRun || invocation.check
+        ? .plan : invocation.reload ? .writeAndActivate : .write)
+    let prepared = try ApplyWorkflow.prepare(
+      request, events: { show($0, progress: progress, console: &console) })
+    let plan = prepared.plan
+    let build = prepared.build
     let name = invocation.profile.rawValue
     for note in LibraryWording.notes(build) + plan.skipped {
       console.err("pfharden apply: note: \(note)\n")
     }
-    report.record(plan: plan, build: build, version: version)
+    report.record(plan: plan, build: build, version: prepared.version)
     guard plan.hasChanges else {
       console.out("Nothing to change: \(directory) already follows the \(name) profile.\n")
       return CLI.ExitCode.clean
@@ -215,47 +176,52 @@ enum ApplyCommand {
         return CLI.ExitCode.clean
       }
     }
-    progress.begin("backing up \(Printable.sanitize(directory.utf8))")
-    let snapshot = try SettingsSnapshot.take(
-      configDirectory: directory, postconf: postconf, host: host)
-    let backup = try Backup.create(
-      configDirectory: directory, destination: invocation.backupDirectory, snapshot: snapshot)
-    progress.end()
-    console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
+    let committed = try ApplyWorkflow.commit(
+      prepared, backupDestination: invocation.backupDirectory, makeExecutor: makeExecutor,
+      events: { show($0, progress: progress, console: &console) })
+    let backup = committed.backup
     report.backup = backup
-    let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
-    // Left behind only when this run dies between the first write and validation.
-    try ApplyJournal.begin(plan, backup: backup.archive)
-    progress.begin(postconf == nil ? "writing" : "writing and validating with postconf")
-    do {
-      _ = try executor.execute(plan)
-    } catch {
-      ApplyJournal.end(configDirectory: directory)
-      throw error
-    }
-    progress.end()
-    ApplyJournal.end(configDirectory: directory)
     report.applied = true
-    report.validated = postconf != nil
+    report.validated = committed.validated
     console.out(
       "To undo: pfharden restore \(Printable.sanitize(backup.archive.utf8)) -c "
         + "\(Printable.sanitize(directory.utf8)) --yes, then \(plan.activation.instruction).\n")
     console.out(
       "Applied the \(name) profile (\(plan.changes.count) change(s)); "
-        + (postconf == nil
-          ? "not validated: postconf is not installed.\n" : "postconf reports no new warning.\n"))
-    if plan.relayChanged && postconf != nil {
+        + (committed.validated
+          ? "postconf reports no new warning.\n" : "not validated: postconf is not installed.\n"))
+    if plan.relayChanged && committed.validated {
       console.out("Relay settings changed: deferred mail can be retried with 'postqueue -f'.\n")
     }
     guard invocation.reload else {
       console.out("Next: \(plan.activation.instruction) (or run again with --reload).\n")
       return CLI.ExitCode.clean
     }
-    let status = reload(
-      plan: plan, directory: directory, catalog: catalog, host: host, executor: executor,
+    let status = Reload.run(
+      plan: plan, directory: directory, catalog: prepared.loaded.catalog,
+      host: prepared.loaded.host, executor: committed.executor, tool: "apply",
       progress: progress, console: &console)
     report.reloaded = status == CLI.ExitCode.clean
     return status
+  }
+
+  /// Prints one event of the apply workflow.
+  static func show(
+    _ event: ApplyWorkflow.Event, progress: ProgressReporter, console: inout Console
+  ) {
+    switch event {
+    case .began(let stage): progress.begin(Reload.words(stage))
+    case .ended: progress.end()
+    case .removedDebris(let path):
+      console.err(
+        "pfharden apply: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
+      )
+    case .interrupted(let apply):
+      console.err("pfharden apply: warning: \(LibraryWording.interrupted(apply))\n")
+    case .backedUp(let backup):
+      // Named as soon as it exists, before the write that may fail.
+      console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
+    }
   }
 
   /// Why each change is made: one line per transform that changed something.
@@ -276,121 +242,6 @@ enum ApplyCommand {
     for line in kept {
       console.out("  " + Printable.sanitize(LibraryWording.kept(line).utf8) + "\n")
     }
-  }
-
-  /// Reloads or restarts the instance, verifies every listener, and puts the
-  /// previous files back when that fails (shared by apply and restore).
-  static func reload(
-    plan: ApplyPlan, directory: String, catalog: ParameterCatalog, host: HostEnvironment,
-    executor: ApplyExecutor, tool: String = "apply", progress: ProgressReporter? = nil,
-    console: inout Console
-  ) -> Int32 {
-    guard let manager = ServiceControl.manager(configDirectory: directory) else {
-      console.err("pfharden \(tool): error: cannot reload: Postfix is not installed\n")
-      return CLI.ExitCode.failure
-    }
-    let applied = PostfixConfiguration(
-      mainCF: MainCF(bytes: plan.mainCF.updated),
-      masterCF: plan.masterCF.map { MasterCF(bytes: $0.updated) }, catalog: catalog, host: host,
-      configDirectory: directory)
-    progress?.begin("postfix check")
-    let checked = ServiceControl.check(configDirectory: directory)
-    progress?.end()
-    for line in checked { console.err("pfharden \(tool): postfix check: \(line)\n") }
-    if checked.contains(where: { !$0.contains("warning:") }) {
-      console.err(
-        "pfharden \(tool): error: not reloaded: postfix check failed; the new files are in place "
-          + "and the backup holds the old ones\n")
-      return CLI.ExitCode.failure
-    }
-    let watch = LogWatch.start(
-      maillogFile: applied.setting("maillog_file").text, manager: manager)
-    progress?.begin("\(plan.activation) through \(manager)")
-    do {
-      try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
-    } catch {
-      progress?.end()
-      console.err("pfharden \(tool): error: \(CLI.describe(error))\n")
-      return CLI.ExitCode.failure
-    }
-    progress?.end()
-    console.out("Postfix: \(plan.activation) done through \(manager).\n")
-    // Real connections, inside the log watch, so per-connection errors are seen.
-    let failures = verify(applied, tool: tool, progress: progress, console: &console)
-    let seconds = Int(console.environment["PFHARDEN_LOG_WATCH_SECONDS"] ?? "") ?? 3
-    progress?.begin("watching the log for \(seconds) s")
-    let problems = watch?.collect(seconds: seconds) ?? []
-    progress?.end()
-    for line in problems { console.err("pfharden \(tool): log: \(line)\n") }
-    let mismatches = ListeningSockets.mismatches(
-      ListeningSockets.current(), configuration: applied)
-    for line in mismatches { console.err("pfharden \(tool): warning: \(line)\n") }
-    let fatal = problems.contains { $0.contains("fatal: ") || $0.contains("panic: ") }
-    guard failures.isEmpty && !fatal else {
-      return rollBack(
-        plan: plan, directory: directory, manager: manager, executor: executor, tool: tool,
-        previous: PostfixConfiguration(
-          mainCF: MainCF(bytes: plan.mainCF.original),
-          masterCF: plan.masterCF.map { MasterCF(bytes: $0.original) }, catalog: catalog,
-          host: host, configDirectory: directory), console: &console)
-    }
-    return CLI.ExitCode.clean
-  }
-
-  /// Connects to every listener; prints each socket verified; returns the failures.
-  static func verify(
-    _ configuration: PostfixConfiguration, tool: String, progress: ProgressReporter? = nil,
-    console: inout Console
-  ) -> [String] {
-    let (targets, skipped) = ReloadVerification.targets(configuration)
-    for line in skipped { console.err("pfharden \(tool): not verified: \(line)\n") }
-    var failures: [String] = []
-    // Bounded: at most four checks per declared listener, a second apart,
-    // each a few seconds at most. An smtpd started before the reload may
-    // still answer one more connection with the old settings.
-    for target in targets {
-      progress?.begin(
-        "connecting to \(Printable.sanitize(target.service.utf8)) at \(target.address) port "
-          + "\(target.port)")
-      var result = ReloadVerification.check(target)
-      for _ in 0..<3 where result != nil {
-        sleep(1)
-        result = ReloadVerification.check(target)
-      }
-      progress?.end()
-      if let failure = result {
-        failures.append(failure)
-        console.err("pfharden \(tool): verification failed: \(failure)\n")
-      } else {
-        let tls = target.tls.map { $0 == .implicit ? ", implicit TLS" : ", STARTTLS" } ?? ""
-        console.out(
-          "Verified: \(target.service) at \(target.address) port \(target.port) greets\(tls).\n")
-      }
-    }
-    return failures
-  }
-
-  /// Puts the previous files back, activates them again and verifies that.
-  static func rollBack(
-    plan: ApplyPlan, directory: String, manager: ServiceControl.Manager, executor: ApplyExecutor,
-    tool: String, previous: PostfixConfiguration, console: inout Console
-  ) -> Int32 {
-    let restored = executor.restore(
-      [plan.mainCF, plan.masterCF].compactMap { $0 }.filter(\.isChanged))
-    console.err("pfharden \(tool): error: the new configuration failed; \(restored)\n")
-    do {
-      try ServiceControl.activate(plan.activation, manager: manager, configDirectory: directory)
-    } catch {
-      console.err(
-        "pfharden \(tool): error: activating the previous files failed: \(CLI.describe(error))\n")
-      return CLI.ExitCode.failure
-    }
-    let again = verify(previous, tool: tool, console: &console)
-    console.err(
-      again.isEmpty
-        ? "pfharden \(tool): the previous configuration is active again and answers.\n"
-        : "pfharden \(tool): error: the previous configuration does not answer either.\n")
-    return CLI.ExitCode.failure
   }
 
   static func describe(_ change: ApplyPlan.ParameterChange) -> String {

@@ -162,18 +162,13 @@ enum RestoreCommand {
   ) throws -> Int32 {
     let directory = invocation.directory
     let archive = Printable.sanitize(invocation.archive.utf8)
-    // From reading to validating, no other run may change the directory.
-    var lock: ConfigDirectoryLock?
-    if !invocation.dryRun {
-      lock = try ConfigDirectoryLock.acquire(directory)
-      for path in ConfigDirectoryLock.removeDebris(in: directory) {
-        console.err(
-          "pfharden restore: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
-        )
-      }
-    }
-    defer { withExtendedLifetime(lock) {} }
-    let plan = try Restore.plan(archive: invocation.archive, configDirectory: directory)
+    let request = RestoreWorkflow.Request(
+      archive: invocation.archive, configDirectory: directory,
+      sources: ConfigurationDirectory.Options(environment: console.environment),
+      intent: invocation.dryRun ? .plan : invocation.reload ? .writeAndActivate : .write)
+    let prepared = try RestoreWorkflow.prepare(
+      request, events: { show($0, progress: progress, console: &console) })
+    let plan = prepared.plan
     for note in plan.notes { console.err("pfharden restore: note: \(note)\n") }
     guard plan.hasChanges else {
       console.out("Nothing to change: \(directory) already holds the files of \(archive).\n")
@@ -198,26 +193,10 @@ enum RestoreCommand {
         return CLI.ExitCode.clean
       }
     }
-    let sources = ConfigurationDirectory.Options(environment: console.environment)
-    let postconf = sources.installedPostconf()
-    let catalog = sources.catalog()
-    let host = sources.host()
-    if invocation.reload {
-      // Only the instance whose master runs this directory is ever signalled.
-      let current = PostfixConfiguration(
-        mainCF: MainCF(bytes: plan.files.mainCF.original),
-        masterCF: plan.files.masterCF.map { MasterCF(bytes: $0.original) }, catalog: catalog,
-        host: host, configDirectory: directory)
-      _ = try InstanceIdentity.requireSameInstance(
-        configDirectory: directory, configuration: current)
-    }
-    let executor = makeExecutor(postconf.map { PostconfValidation.validator(postconf: $0) })
-    progress?.begin(
-      "backing up, writing" + (postconf == nil ? "" : " and validating with postconf"))
-    let result = try Restore.execute(
-      plan, backupDestination: invocation.backupDirectory, postconf: postconf,
-      host: host, executor: executor)
-    progress?.end()
+    let committed = try RestoreWorkflow.commit(
+      prepared, backupDestination: invocation.backupDirectory, makeExecutor: makeExecutor,
+      events: { show($0, progress: progress, console: &console) })
+    let result = committed.result
     for note in result.notes { console.err("pfharden restore: note: \(note)\n") }
     if let backup = result.backup {
       console.out("Backup: \(backup.archive)\nSnapshot: \(backup.snapshot)\n")
@@ -225,15 +204,30 @@ enum RestoreCommand {
     let names = result.written.map { Printable.sanitize($0.utf8) }.joined(separator: ", ")
     console.out(
       "Restored \(names) from \(archive); "
-        + (postconf == nil
-          ? "not validated: postconf is not installed.\n" : "postconf reports no new warning.\n"))
+        + (committed.validated
+          ? "postconf reports no new warning.\n" : "not validated: postconf is not installed.\n"))
     guard invocation.reload else {
       console.out("Next: \(needs) (or run again with --reload).\n")
       return CLI.ExitCode.clean
     }
-    return ApplyCommand.reload(
-      plan: plan.files, directory: directory, catalog: catalog, host: host, executor: executor,
-      tool: "restore", progress: progress, console: &console)
+    return Reload.run(
+      plan: plan.files, directory: directory, catalog: prepared.catalog, host: prepared.host,
+      executor: committed.executor, tool: "restore", progress: progress, console: &console)
+  }
+
+  /// Prints one event of the restore workflow (the backup is printed with the result).
+  static func show(
+    _ event: ApplyWorkflow.Event, progress: ProgressReporter?, console: inout Console
+  ) {
+    switch event {
+    case .began(let stage): progress?.begin(Reload.words(stage))
+    case .ended: progress?.end()
+    case .removedDebris(let path):
+      console.err(
+        "pfharden restore: note: removed \(Printable.sanitize(path.utf8)), left by an interrupted write\n"
+      )
+    case .interrupted, .backedUp: break
+    }
   }
 
   /// Parses the arguments after `restore`.

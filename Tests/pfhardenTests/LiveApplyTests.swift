@@ -1,6 +1,7 @@
 import Foundation
 import PostfixConfig
 import PostfixHardening
+import Synchronization
 import Testing
 
 @testable import pfharden
@@ -248,5 +249,53 @@ struct LiveApplyTests {
         "Verified: 127.0.0.1:\(instance.port)/inet at 127.0.0.1 port \(instance.port) greets, STARTTLS."
       ), why)
     #expect(result.stdout.contains("To undo: pfharden restore "), why)
+  }
+
+  /// The library's workflow as a Swift tool drives it: its verifier refuses the
+  /// new configuration, so the activation rolls back, re-activates the old
+  /// files and checks them again.
+  @Test func theLibraryRollsBackWhenItsVerifierRefuses() throws {
+    guard let instance = try startedInstance() else { return }
+    defer { instance.stop() }
+    let good = try Self.certificate(in: instance.directory, name: "good")
+    let before = try files(instance.configDirectory)
+    var options = ProfileOptions()
+    options.domains = ["example.test"]
+    options.certificate = Transform.Certificate(
+      certificateFile: good.certificate, keyFile: good.key)
+    let request = ApplyWorkflow.Request(
+      profile: .mx, configDirectory: instance.configDirectory, options: options,
+      intent: .writeAndActivate)
+    let rolledBack = Mutex(false)
+    let calls = Mutex(0)
+    var events: [ActivationWorkflow.Event] = []
+    let result = try ApplyWorkflow.run(
+      request, backupDestination: instance.directory + "/backups",
+      activation: ActivationWorkflow.Options(
+        verifier: { target in
+          calls.withLock { $0 += 1 }
+          // The new files "fail"; after the rollback the real check decides.
+          return rolledBack.withLock { $0 }
+            ? Reload.verifier(target) : "refused by the test's verifier"
+        }, logWatchSeconds: 0, attempts: 2, pauseMilliseconds: 0),
+      activationEvents: { event in
+        if case .rollingBack = event { rolledBack.withLock { $0 = true } }
+        events.append(event)
+      })
+    let why = Comment(rawValue: "\(events)\nmaillog:\n" + instance.log())
+    #expect(result.committed != nil, why)
+    #expect(result.activation == .rolledBack(previousAnswers: true), why)
+    #expect(events.contains { if case .activated = $0 { true } else { false } }, why)
+    #expect(
+      events.contains {
+        if case .verificationFailed(let line) = $0 {
+          line.hasSuffix(": refused by the test's verifier")
+        } else {
+          false
+        }
+      }, why)
+    #expect(calls.withLock { $0 } >= 3, why)
+    #expect(try files(instance.configDirectory) == before, why)
+    #expect(ApplyInstance.greets(port: instance.port), why)
   }
 }

@@ -1,4 +1,5 @@
 import PostfixConfig
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,16 +13,28 @@ import Glibc
 /// `flock(2)` on the directory itself, so nothing is left behind in it; it is
 /// released when the value is released or the process dies (a `kill -9`
 /// included).
-public final class ConfigDirectoryLock: @unchecked Sendable {
-  private let descriptor: Int32
+public final class ConfigDirectoryLock: Sendable {
+  /// The locked directory's descriptor, or -1 once released.
+  private let descriptor: Mutex<Int32>
 
   private init(descriptor: Int32) {
-    self.descriptor = descriptor
+    self.descriptor = Mutex(descriptor)
   }
 
-  deinit {
-    _ = flock(descriptor, LOCK_UN)
-    _ = close(descriptor)
+  deinit { release() }
+
+  /// Whether the lock is still held.
+  public var isHeld: Bool { descriptor.withLock { $0 >= 0 } }
+
+  /// Releases the lock now (it is released anyway when the value is); a
+  /// second call does nothing.
+  public func release() {
+    descriptor.withLock { descriptor in
+      guard descriptor >= 0 else { return }
+      _ = flock(descriptor, LOCK_UN)
+      _ = close(descriptor)
+      descriptor = -1
+    }
   }
 
   /// Takes the lock, or fails at once when another run holds it.

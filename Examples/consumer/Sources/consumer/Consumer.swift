@@ -9,8 +9,9 @@ import SMTPProbe
 ///
 /// It reads the configuration directory DIR, prints an effective value per
 /// smtpd service, edits main.cf in memory without losing a byte, audits,
-/// plans the send-only profile (nothing is written), and, when PORT is given,
-/// probes the SMTP server listening on 127.0.0.1:PORT.
+/// plans the send-only profile with the apply workflow (nothing is written),
+/// and, when PORT is given, checks and probes the SMTP server listening on
+/// 127.0.0.1:PORT.
 @main
 struct Consumer {
   static func main() async {
@@ -85,20 +86,22 @@ struct Consumer {
       print("  \(finding.severity): [\(finding.id)] \(finding.message)")
     }
 
-    guard let version = loaded.postfixVersion else { fail("no Postfix version") }
-    let build = try Profile.sendOnly.build(
-      options: ProfileOptions(), configuration: loaded.configuration,
-      isReadable: { FileManager.default.isReadableFile(atPath: $0) })
-    let planner = ApplyPlanner(version: version, catalog: loaded.catalog, host: loaded.host)
-    let plan = try planner.plan(build.transforms, for: loaded.configuration)
+    // The apply workflow, asked only for its plan: no lock, nothing written.
+    let prepared = try ApplyWorkflow.prepare(
+      ApplyWorkflow.Request(
+        profile: .sendOnly, configDirectory: loaded.directory, intent: .plan))
+    let plan = prepared.plan
     print("send-only: \(plan.changes.count) change(s), needs \(plan.activation.instruction)")
     for change in plan.changes.prefix(5) {
       print("  \(change.scope): \(change.name) -> \(change.new ?? "(removed)")")
     }
   }
 
-  /// Probes 127.0.0.1:`port` from Swift concurrency.
+  /// Checks 127.0.0.1:`port` as a reload's verification would, then probes it
+  /// from Swift concurrency.
   static func probe(port: UInt16) async {
+    let check = ListenerCheck.failure(address: "127.0.0.1", port: port, tls: nil)
+    print("listener check: \(check ?? "greets")")
     var options = ProbeOptions()
     options.analyseTLS = false
     options.stepTimeout = .seconds(5)
