@@ -27,6 +27,7 @@ public struct PostfixConfigError: Error, Equatable, Sendable, CustomStringConver
       case concurrentModification
       case postfixTool
       case invalidMasterEntry
+      case fatalConfiguration
     }
 
     private let backing: Backing
@@ -51,6 +52,9 @@ public struct PostfixConfigError: Error, Equatable, Sendable, CustomStringConver
     public static let postfixTool = Code(.postfixTool)
     /// A master.cf entry or field is malformed.
     public static let invalidMasterEntry = Code(.invalidMasterEntry)
+    /// Postfix would refuse the configuration: `postconf` stops with `fatal:`
+    /// (``PostfixConfiguration/fatalError``).
+    public static let fatalConfiguration = Code(.fatalConfiguration)
 
     /// The code's name, such as `io` or `fileTooLarge`.
     public var description: String { backing.rawValue }

@@ -35,4 +35,23 @@ import Testing
     #expect((hardening.underlying as? PostfixConfigError)?.code == .io)
     #expect(hardening.description == "configuration: wrapped")
   }
+
+  @Test func aFatalConfigurationIsAnErrorValue() throws {
+    let loopback = try #require(IPAddress("127.0.0.1"))
+    let host = HostEnvironment(
+      hostname: "mail.example.test",
+      interfaces: [NetworkInterface(name: "lo", address: loopback, prefixLength: 8)],
+      processID: 1, processName: "postconf")
+    let refused = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array("inet_protocols = ipv5\n".utf8)), masterCF: nil,
+      host: host, configDirectory: "/etc/postfix")
+    let error = refused.fatalError
+    #expect(error?.code == .fatalConfiguration)
+    #expect(error?.reason == refused.fatal)
+    #expect(refused.fatal?.contains("ipv5") == true)
+    let accepted = PostfixConfiguration(
+      mainCF: MainCF(bytes: Array("inet_protocols = ipv4\n".utf8)), masterCF: nil,
+      host: host, configDirectory: "/etc/postfix")
+    #expect(accepted.fatalError == nil)
+  }
 }

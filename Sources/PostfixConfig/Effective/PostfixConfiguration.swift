@@ -95,8 +95,14 @@ public struct PostfixConfiguration: Sendable {
   }
   /// The warnings' texts, one after the other.
   let warningTexts: WarningTexts
-  /// A fatal error `postconf` would stop with, if any.
+  /// A fatal error `postconf` would stop with, if any, as its text.
   public let fatal: String?
+
+  /// The fatal error `postconf` would stop with, if any, as an error value
+  /// (code ``PostfixConfigError/Code/fatalConfiguration``; its reason is ``fatal``).
+  public var fatalError: PostfixConfigError? {
+    fatal.map { PostfixConfigError(.fatalConfiguration, $0) }
+  }
 
   let model: ParameterModel?
   /// Lookups built once per configuration, and the settings already expanded.

@@ -232,11 +232,8 @@ package enum ProcessRunner {
         timedOut = true
         break
       }
-      let ready = poll(&fds, nfds_t(fds.count), Int32(min(left, 60_000)))
-      if ready < 0 {
-        if errno == EINTR { continue }
-        break
-      }
+      let ready = Syscall.poll(&fds, milliseconds: Int32(min(left, 60_000)))
+      if ready < 0 { break }
       for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
         let count = buffer.withUnsafeMutableBytes { Syscall.read(fds[index].fd, into: $0) }
         if count <= 0 {

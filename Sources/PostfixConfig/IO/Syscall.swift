@@ -111,6 +111,17 @@ package enum Syscall {
     retrying { Glibc.waitpid(pid, &status, options) }
   }
 
+  /// `poll(2)`, where an interruption by a signal counts as nothing ready (the
+  /// caller's loop recomputes its deadline and polls again).
+  /// - Parameters:
+  ///   - descriptors: The descriptors and events; `revents` is set.
+  ///   - milliseconds: The timeout.
+  /// - Returns: How many are ready, 0 on timeout or interruption, -1 on another error.
+  package static func poll(_ descriptors: inout [pollfd], milliseconds: Int32) -> Int32 {
+    let ready = Glibc.poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+    return ready < 0 && errno == EINTR ? 0 : ready
+  }
+
   /// Sleeps for `milliseconds`, resuming after signals until the time has passed.
   /// - Parameter milliseconds: How long.
   package static func sleep(milliseconds: Int) {
