@@ -184,6 +184,13 @@ public struct PostfixConfiguration: Sendable {
     try warningTexts.visit(body)
   }
 
+  /// Visits what `postconf -n` would warn about, in order, as UTF-8 where it
+  /// is kept: a chunk shared by many warnings, and the warning's range in it.
+  /// - Parameter body: Receives each chunk and warning's range (after `warning: `).
+  package func forEachWarningText(_ body: ([UInt8], Range<Int>) throws -> Void) rethrows {
+    try warningTexts.visitRanges(body)
+  }
+
   /// postconf's reading of the files: its model, warnings and fatal error.
   private static func postconfRun(
     mainCF: [UInt8], masterCF: [UInt8]?, parsedMasterCF: MasterCF?, catalog: ParameterCatalog,
@@ -387,24 +394,47 @@ extension PostconfSession {
   }
 }
 
-/// Warning texts stored one after the other: one allocation for all of them,
-/// not one string each.
+/// Warning texts stored one after the other in chunks of about 1 MiB: a few
+/// allocations for all of them, not one string each, and never more room than
+/// the last chunk's (a growing array would keep up to twice its size).
 struct WarningTexts: Sendable {
-  var bytes: [UInt8] = []
-  var ends: [Int] = []
+  /// The room of a chunk; a longer text has a chunk of its own.
+  static let chunkSize = 1 << 20
+  var chunks: [[UInt8]] = []
+  /// Each text's end in its chunk; a text starts where the one before it in
+  /// the same chunk ended.
+  var ends: [Int32] = []
+  /// The index in ``ends`` of each chunk's first text.
+  var chunkStarts: [Int] = []
 
   var count: Int { ends.count }
 
   mutating func append<C: Collection>(_ text: C) where C.Element == UInt8 {
-    bytes += text
-    ends.append(bytes.count)
+    if chunks.isEmpty || chunks[chunks.count - 1].count + text.count > Self.chunkSize {
+      var chunk: [UInt8] = []
+      chunk.reserveCapacity(max(Self.chunkSize, text.count))
+      chunks.append(chunk)
+      chunkStarts.append(ends.count)
+    }
+    chunks[chunks.count - 1] += text
+    // A chunk holds at most max(1 MiB, one text of at most a file's limit).
+    ends.append(Int32(clamping: chunks[chunks.count - 1].count))
   }
 
   func visit(_ body: (String) throws -> Void) rethrows {
-    var start = 0
-    for end in ends {
-      try body(String(decoding: bytes[start..<end], as: UTF8.self))
-      start = end
+    try visitRanges { chunk, range in try body(String(decoding: chunk[range], as: UTF8.self)) }
+  }
+
+  func visitRanges(_ body: ([UInt8], Range<Int>) throws -> Void) rethrows {
+    for (number, chunk) in chunks.enumerated() {
+      let first = chunkStarts[number]
+      let last = number + 1 < chunkStarts.count ? chunkStarts[number + 1] : ends.count
+      var start = 0
+      for index in first..<last {
+        let end = Int(ends[index])
+        try body(chunk, start..<end)
+        start = end
+      }
     }
   }
 }

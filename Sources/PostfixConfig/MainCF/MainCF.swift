@@ -132,11 +132,18 @@ public struct MainCF: Sendable, Equatable {
   public var effectiveEntries: [MainCFEntry] {
     var result: [MainCFEntry] = []
     result.reserveCapacity(index.count)
+    forEachEffectiveEntry { result.append($0) }
+    return result
+  }
+
+  /// Visits ``effectiveEntries`` one at a time, in the same order, without
+  /// holding them all (200,000 entries of a large file take tens of megabytes).
+  /// - Parameter body: Receives each entry.
+  package func forEachEffectiveEntry(_ body: (MainCFEntry) throws -> Void) rethrows {
     for (position, previous) in previousDefinition.enumerated() where previous < 0 {
       let slot = index.slot(at: Int(slotOfEntry[position]))
-      result.append(makeEntry(logicalLines[entryLines[slot.last]]))
+      try body(makeEntry(logicalLines[entryLines[slot.last]]))
     }
-    return result
   }
 
   public static func == (lhs: MainCF, rhs: MainCF) -> Bool { lhs.bytes == rhs.bytes }

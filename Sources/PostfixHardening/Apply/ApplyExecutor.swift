@@ -135,27 +135,30 @@ public struct ApplyExecutor: Sendable {
   /// - Parameter message: A warning.
   /// - Returns: The message with every `line DIGITS` written `line N`.
   public static func withoutLineNumbers(_ message: String) -> String {
-    let bytes = Array(message.utf8)
-    let marker = Array("line ".utf8)
-    var output: [UInt8] = []
-    var index = 0
-    // Each iteration consumes at least one byte.
-    while index < bytes.count {
-      if bytes[index...].starts(with: marker) {
-        output += marker
-        index += marker.count
+    var message = message
+    return message.withUTF8 { bytes in
+      var output: [UInt8] = []
+      output.reserveCapacity(bytes.count)
+      var index = 0
+      // Each iteration consumes at least one byte.
+      while index < bytes.count {
+        let byte = bytes[index]
+        output.append(byte)
+        index += 1
+        // "line " just copied: the digits after it become one N.
+        guard byte == UInt8(ascii: " "), index >= 5, bytes[index - 5] == UInt8(ascii: "l"),
+          bytes[index - 4] == UInt8(ascii: "i"), bytes[index - 3] == UInt8(ascii: "n"),
+          bytes[index - 2] == UInt8(ascii: "e")
+        else { continue }
         var end = index
         while end < bytes.count && (0x30...0x39).contains(bytes[end]) { end += 1 }
         if end > index {
           output.append(UInt8(ascii: "N"))
           index = end
         }
-      } else {
-        output.append(bytes[index])
-        index += 1
       }
+      return String(decoding: output, as: UTF8.self)
     }
-    return String(decoding: output, as: UTF8.self)
   }
 
   static func describe(_ error: Error) -> String {

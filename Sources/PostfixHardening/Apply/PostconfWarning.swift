@@ -19,19 +19,16 @@ public enum PostconfWarning {
   /// - Parameter message: A postconf warning or error line.
   /// - Returns: A key equal for two wordings of one problem.
   public static func meaning(_ message: String) -> String {
-    let text = ApplyExecutor.withoutLineNumbers(message)
-    let bytes = Array(text.utf8)
-    for kind in valueKinds {
-      let marker = Array(kind.utf8)
-      guard marker.count <= bytes.count else { continue }
-      // Each candidate start is tried once.
-      for start in 0...(bytes.count - marker.count)
-      where bytes[start..<(start + marker.count)].elementsEqual(marker) {
+    var text = ApplyExecutor.withoutLineNumbers(message)
+    return text.withUTF8 { bytes in
+      for kind in valueKinds {
+        let marker = Array(kind.utf8)
+        guard let start = ByteSearch.firstOffset(of: marker, in: bytes) else { continue }
         let tail = bytes[(start + marker.count)...]
-        let name = tail.prefix { $0 != UInt8(ascii: "=") }
-        return String(decoding: bytes[..<(start + marker.count)] + name, as: UTF8.self)
+        let end = tail.firstIndex(of: UInt8(ascii: "=")) ?? bytes.count
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
       }
+      return String(decoding: bytes, as: UTF8.self)
     }
-    return text
   }
 }

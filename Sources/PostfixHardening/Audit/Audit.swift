@@ -165,26 +165,54 @@ public enum Audit {
   /// applied by swapping along the permutation's cycles: 100,000 findings
   /// are never copied.
   static func sort(_ findings: inout [Finding]) {
-    let others = Set(findings.compactMap(\.file)).subtracting(["main.cf", "master.cf"]).sorted()
+    // The other files' names, gathered without a list of every finding's file
+    // (a set made from one would be sized for all of them).
+    var names = Set<String>()
+    findings.withUnsafeBufferPointer { findings in
+      for index in findings.indices {
+        if let file = findings[index].file, file != "main.cf", file != "master.cf" {
+          names.insert(file)
+        }
+      }
+    }
+    let others = names.sorted()
     var rank: [String: Int] = ["main.cf": 0, "master.cf": 1]
     for (offset, name) in others.enumerated() { rank[name] = 2 + offset }
     let last = 2 + others.count
-    var keys = findings.indices.map { index in
-      (findings[index].file.flatMap { rank[$0] } ?? last, findings[index].line ?? Int.max, index)
+    // Position `target` receives the finding at order[target].
+    let order: [Int]
+    // File rank, line and position packed in one word (8, 32 and 24 bits) sort
+    // without a comparator and take 8 bytes a finding; larger audits use triples.
+    if last < 0xFF, findings.count < 1 << 24,
+      !findings.contains(where: { ($0.line ?? 0) >= 0xFFFF_FFFF || ($0.line ?? 0) < 0 })
+    {
+      var keys = [UInt64](repeating: 0, count: findings.count)
+      for index in findings.indices {
+        let file = UInt64(findings[index].file.flatMap { rank[$0] } ?? last)
+        let line = UInt64(findings[index].line ?? 0xFFFF_FFFF)
+        keys[index] = file << 56 | line << 24 | UInt64(index)
+      }
+      keys.sort()
+      order = keys.map { Int($0 & 0xFF_FFFF) }
+    } else {
+      var keys = findings.indices.map { index in
+        (findings[index].file.flatMap { rank[$0] } ?? last, findings[index].line ?? Int.max, index)
+      }
+      keys.sort { $0 < $1 }
+      order = keys.map(\.2)
     }
-    keys.sort { $0 < $1 }
-    // Position `target` receives the finding at keys[target].2.
     var placed = [Bool](repeating: false, count: findings.count)
     for start in findings.indices where !placed[start] {
       var target = start
       // Each step places one finding; a cycle ends where it began.
       while true {
         placed[target] = true
-        let source = keys[target].2
+        let source = order[target]
         if source == start { break }
         findings.swapAt(target, source)
         target = source
       }
     }
   }
+
 }

@@ -26,12 +26,30 @@ public enum TextReport {
       if let version = report.postfixVersion { out.append(" (Postfix \(version))") }
       out.append("\nroles: \(report.roleSummary)\n")
       if let reason = report.incompleteReason { out.append("incomplete: \(reason)\n") }
+      // Piece by piece into the chunk: no text per finding is composed first.
       for finding in report.findings {
-        out.append(
-          location(finding) + ": " + severity(finding.severity, colour: colour) + ": ["
-            + finding.id + "] ")
-        if let service = finding.service { out.append("\(service): ") }
-        out.append(finding.message + "\n    fix: " + finding.fix + "\n")
+        if let file = finding.file {
+          out.append(file)
+          if let line = finding.line {
+            out.append(":")
+            out.append(String(line))
+          }
+        } else {
+          out.append("pfharden")
+        }
+        out.append(": ")
+        out.append(severity(finding.severity, colour: colour))
+        out.append(": [")
+        out.append(finding.id)
+        out.append("] ")
+        if let service = finding.service {
+          out.append(service)
+          out.append(": ")
+        }
+        out.append(finding.message)
+        out.append("\n    fix: ")
+        out.append(finding.fix)
+        out.append("\n")
       }
       out.append(summary(report) + "\n")
       out.flush()
@@ -57,9 +75,12 @@ public enum TextReport {
 
   /// `2 errors, 5 warnings, 1 info (1 suppressed)`.
   static func summary(_ report: AuditReport) -> String {
-    func count(_ severity: Severity) -> Int {
-      report.findings.reduce(0) { $0 + ($1.severity == severity ? 1 : 0) }
+    // Counted in one pass that reads only each finding's severity.
+    var counts: [Severity: Int] = [:]
+    report.findings.withUnsafeBufferPointer { findings in
+      for index in findings.indices { counts[findings[index].severity, default: 0] += 1 }
     }
+    func count(_ severity: Severity) -> Int { counts[severity] ?? 0 }
     let errors = count(.error)
     let warnings = count(.warning)
     var text =
@@ -83,6 +104,7 @@ struct ReportChunks {
   init(_ write: @escaping (String) -> Void) { self.write = write }
 
   mutating func append(_ text: String) {
+    if buffer.isEmpty { buffer.reserveCapacity(Self.size + 1024) }
     buffer += text
     if buffer.utf8.count >= Self.size { flush() }
   }

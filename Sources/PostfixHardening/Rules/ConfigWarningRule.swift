@@ -33,11 +33,21 @@ struct ConfigWarningRule: AuditRule {
     // Room for the other rules' findings too: the audit appends them to this
     // list, which for a large file would otherwise be copied to grow.
     findings.reserveCapacity(configuration.warningCount + 256)
-    configuration.forEachWarning { message in
+    let missingMaster = Array("/master.cf: No such file or directory".utf8)
+    configuration.forEachWarningText { chunk, range in
       // Built without master.cf, the configuration repeats postconf's "No such
       // file" warning; the error below (or the incomplete report) says more.
-      if withoutMaster && message.hasSuffix("/master.cf: No such file or directory") { return }
-      findings.append(locate(message, in: places))
+      if withoutMaster && range.count >= missingMaster.count
+        && chunk[(range.upperBound - missingMaster.count)..<range.upperBound].elementsEqual(
+          missingMaster)
+      {
+        return
+      }
+      if let finding = unusedParameter(chunk, range, in: places) {
+        findings.append(finding)
+      } else {
+        findings.append(locate(String(decoding: chunk[range], as: UTF8.self), in: places))
+      }
     }
     if let fatal = configuration.fatal {
       findings.append(
@@ -79,11 +89,11 @@ struct ConfigWarningRule: AuditRule {
       catalog = configuration.catalog
       mainCF = configuration.mainCF
       suggestions = SuggestionIndex(configuration.catalog.names.map { Array($0.utf8) })
-      for entry in configuration.mainCF.effectiveEntries {
-        let name = entry.name
+      // One entry at a time: a large file's entries are never all held.
+      configuration.mainCF.forEachEffectiveEntry { entry in
         for referenced in ConfigWarningRule.referencedNames(in: entry.value)
         where mainReferences[referenced] == nil {
-          mainReferences[referenced] = (entry.line, name)
+          mainReferences[referenced] = (entry.line, entry.name)
         }
       }
       for entry in configuration.masterCF?.entries ?? [] {
@@ -100,6 +110,50 @@ struct ConfigWarningRule: AuditRule {
         }
       }
     }
+  }
+
+  /// The finding of an `unused parameter` warning without a suggestion, its
+  /// message left where the warning is kept (a file of 200,000 unknown names
+  /// makes as many): what `locate(_:in:)` makes of it, or nil
+  /// for every other warning.
+  func unusedParameter(_ chunk: [UInt8], _ range: Range<Int>, in places: Places) -> Finding? {
+    let marker = Array("unused parameter: ".utf8)
+    guard range.upperBound < Int(Int32.max) / 2 else { return nil }
+    let separator = chunk.withUnsafeBufferPointer { bytes in
+      ByteSearch.firstOffset(
+        of: [UInt8(ascii: ":"), UInt8(ascii: " ")],
+        in: UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+    // "PATH, line N: " goes the long way: only "PATH: unused parameter: " is taken here.
+    guard let separator, separator > 0,
+      !(0x30...0x39).contains(chunk[range.lowerBound + separator - 1])
+    else { return nil }
+    let head = range.lowerBound..<(range.lowerBound + separator)
+    let rest = head.upperBound + 2
+    guard rest + marker.count <= range.upperBound,
+      chunk[rest..<(rest + marker.count)].elementsEqual(marker)
+    else { return nil }
+    let nameStart = rest + marker.count
+    let nameEnd =
+      chunk[nameStart..<range.upperBound].firstIndex(of: UInt8(ascii: "=")) ?? range.upperBound
+    let parameter = String(decoding: chunk[nameStart..<nameEnd], as: UTF8.self)
+    guard places.suggestions.closest(to: parameter) == nil else { return nil }
+    let slash = chunk[head].lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? head.lowerBound
+    guard slash < head.upperBound else { return nil }
+    let file = String(decoding: chunk[slash..<head.upperBound], as: UTF8.self)
+    let message = Finding.MessageText.shared(
+      bytes: chunk, start: Int32(rest), end: Int32(range.upperBound))
+    let name = Finding.ParameterText.inMessage(
+      start: Int32(marker.count), end: Int32(nameEnd - rest))
+    if file == "master.cf", let override = places.masterOverrides[parameter] {
+      return Finding(
+        id: id, severity: .warning, messageText: message, file: file, line: override.line,
+        service: override.service, parameterText: name, fixText: .removeOrCorrect)
+    }
+    return Finding(
+      id: id, severity: .warning, messageText: message, file: file,
+      line: places.mainCF.effectiveLine(ofName: Array(chunk[nameStart..<nameEnd])), service: nil,
+      parameterText: name, fixText: .removeOrCorrect)
   }
 
   /// Maps one postconf warning text to a finding with file and line.
@@ -138,25 +192,40 @@ struct ConfigWarningRule: AuditRule {
     let file = basename(String(message[..<separator.lowerBound]))
     let rest = String(message[separator.upperBound...])
     if rest.hasPrefix("unused parameter: ") {
-      let assignment = rest.dropFirst("unused parameter: ".count)
-      let parameter = name(before: "=", in: assignment) ?? String(assignment)
+      let prefix = "unused parameter: ".utf8.count
+      let assignment = rest.utf8.dropFirst(prefix)
+      let nameEnd =
+        prefix
+        + (assignment.firstIndex(of: UInt8(ascii: "=")).map {
+          assignment.distance(from: assignment.startIndex, to: $0)
+        } ?? assignment.count)
+      let parameter = String(decoding: assignment.prefix(nameEnd - prefix), as: UTF8.self)
+      // Positions are kept in 32 bits: a text near 2 GiB (never read from a
+      // file within the limits) keeps its parameter and fix as texts.
+      guard rest.utf8.count < Int(Int32.max) / 2 else {
+        return Finding(
+          id: id, severity: warning, message: rest, file: file, parameter: parameter,
+          fix: "Remove '\(parameter)' or correct its name: Postfix ignores it.")
+      }
       var text = rest
-      // Made to their exact size: a configuration with 200,000 unknown names holds as
-      // many of these texts (an interpolated string keeps room to grow).
-      var fix = Self.joined("Remove '", parameter, "' or correct its name: Postfix ignores it.")
+      // The parameter and the fix are read from the message when asked for:
+      // a configuration with 200,000 unknown names has as many findings.
+      var fix = Finding.FixText.removeOrCorrect
       if let guess = places.suggestions.closest(to: parameter) {
         text = Self.joined(text, "; did you mean '", guess, "'?")
-        fix = Self.joined("Rename '", parameter, "' to '", guess, "'.")
+        let start = rest.utf8.count + "; did you mean '".utf8.count
+        fix = .rename(start: Int32(start), end: Int32(start + guess.utf8.count))
       }
+      let name = Finding.ParameterText.inMessage(start: Int32(prefix), end: Int32(nameEnd))
       if file == "master.cf", let override = places.masterOverrides[parameter] {
         return Finding(
           id: id, severity: warning, message: text, file: file, line: override.line,
-          service: override.service, parameter: parameter, fix: fix)
+          service: override.service, parameterText: name, fixText: fix)
       }
       return Finding(
         id: id, severity: warning, message: text, file: file,
-        line: places.mainCF.effectiveLine(ofName: Array(parameter.utf8)),
-        parameter: parameter, fix: fix)
+        line: places.mainCF.effectiveLine(ofName: Array(parameter.utf8)), service: nil,
+        parameterText: name, fixText: fix)
     }
     if rest.hasPrefix("undefined parameter: ") {
       let parameter = String(rest.dropFirst("undefined parameter: ".count))
@@ -322,8 +391,16 @@ struct ConfigWarningRule: AuditRule {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// What follows the last `/` (the path itself when there is none, or when
+  /// it ends in `/`, as a path of only slashes does).
   func basename(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
+    let bytes = path.utf8
+    guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return path }
+    let name = bytes[bytes.index(after: slash)...]
+    if !name.isEmpty { return String(decoding: name, as: UTF8.self) }
+    // "dir/" names "dir", as the split on "/" it replaces did.
+    let trimmed = path.split(separator: "/").last.map(String.init)
+    return trimmed ?? path
   }
 
   func name(before separator: Character, in text: Substring) -> String? {
@@ -348,6 +425,22 @@ struct SuggestionIndex {
   let masks: [UInt64]
   /// The indices of the candidates of each length, ascending.
   let byLength: [[Int]]
+  /// The candidates each kind of word is compared with, by the word's length
+  /// and mask (a file of generated names has few kinds, and each is looked
+  /// at once).
+  let shortlists = Shortlists()
+
+  /// The candidates within reach of one kind of word, in the order they are
+  /// compared: by length difference, the shorter length first, by index.
+  final class Shortlists {
+    struct Key: Hashable {
+      var length: Int
+      var mask: UInt64
+    }
+    /// The most kinds kept: past that, a shortlist is made for each word.
+    static let capacity = 4096
+    var lists: [Key: [(gap: Int, index: Int)]] = [:]
+  }
 
   /// Indexes `candidates`.
   /// - Parameter candidates: The known names.
@@ -359,38 +452,54 @@ struct SuggestionIndex {
     self.byLength = byLength
   }
 
+  /// The candidates a word of this length and mask can be within `limit` of:
+  /// the length difference and the byte kinds one has and the other lacks
+  /// each bound the distance from below.
+  func shortlist(length: Int, mask wordMask: UInt64, limit: Int) -> [(gap: Int, index: Int)] {
+    let key = Shortlists.Key(length: length, mask: wordMask)
+    if let list = shortlists.lists[key] { return list }
+    var list: [(gap: Int, index: Int)] = []
+    for gap in 0...limit {
+      // The shorter length first, then the longer (one length when the gap is 0).
+      for side in 0..<(gap == 0 ? 1 : 2) {
+        let other = side == 0 ? length - gap : length + gap
+        guard other >= 0 && other < byLength.count else { continue }
+        for index in byLength[other] {
+          let mask = masks[index]
+          let lacking = max((wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
+          if lacking <= limit { list.append((gap, index)) }
+        }
+      }
+    }
+    if shortlists.lists.count < Shortlists.capacity { shortlists.lists[key] = list }
+    return list
+  }
+
   /// The closest candidate to `name`, when one is within a quarter of its length.
   /// - Parameter name: The unknown name.
   /// - Returns: The candidate, or nil.
   func closest(to name: String) -> String? {
     let word = Array(name.utf8)
     let limit = max(2, word.count / 4)
+    let wordMask = EditDistance.byteMask(word)
+    let list = shortlist(length: word.count, mask: wordMask, limit: limit)
+    guard !list.isEmpty else { return nil }
     return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { counts in
       counts.initialize(repeating: 0)
       for byte in word { counts[Int(EditDistance.maskBit(byte))] += 1 }
-      let wordMask = EditDistance.byteMask(word)
       var best: (index: Int, distance: Int)?
-      // Lengths by their distance from the word's: the length difference alone is
-      // a lower bound of the edit distance.
-      for gap in 0...limit {
+      for (gap, index) in list {
         if let best, gap > best.distance { break }
-        for length in gap == 0 ? [word.count] : [word.count - gap, word.count + gap]
-        where length >= 0 && length < byLength.count {
-          for index in byLength[length] {
-            // An earlier candidate wins a tie, so a later one must be strictly closer.
-            let bound = best.map { index < $0.index ? $0.distance : $0.distance - 1 } ?? limit
-            guard gap <= bound else { continue }
-            // Each byte kind one word has and the other lacks costs an edit.
-            let mask = masks[index]
-            let lacking = max(
-              (wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
-            guard lacking <= bound,
-              EditDistance.lowerBound(UnsafeBufferPointer(counts), candidates[index]) <= bound,
-              let distance = EditDistance.between(word, candidates[index], atMost: bound)
-            else { continue }
-            best = (index, distance)
-          }
-        }
+        // An earlier candidate wins a tie, so a later one must be strictly closer.
+        let bound = best.map { index < $0.index ? $0.distance : $0.distance - 1 } ?? limit
+        guard gap <= bound else { continue }
+        let mask = masks[index]
+        let lacking = max((wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
+        guard lacking <= bound,
+          EditDistance.lowerBound(UnsafeBufferPointer(counts), candidates[index]) <= bound,
+          let distance = EditDistance.between(word, candidates[index], atMost: bound)
+        else { continue }
+        best = (index, distance)
       }
       return best.map { String(decoding: candidates[$0.index], as: UTF8.self) }
     }

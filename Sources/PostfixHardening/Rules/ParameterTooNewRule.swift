@@ -36,7 +36,7 @@ struct ParameterTooNewRule: AuditRule {
           file: file, line: line, service: service, parameter: name,
           fix: "Remove '\(name)' or upgrade Postfix to a release that has it."))
     }
-    for entry in context.configuration.mainCF.effectiveEntries {
+    context.configuration.mainCF.forEachEffectiveEntry { entry in
       judge(entry.name, file: "main.cf", line: entry.line, service: nil)
     }
     for entry in context.configuration.masterCF?.entries ?? [] {
