@@ -99,7 +99,8 @@ public struct ApplyPlanner: Sendable {
     }
     if let fatal = before.fatal {
       throw PostfixHardeningError(
-        .configuration, "Postfix refuses this configuration as it is (\(fatal)); fix that first")
+        .configuration, "Postfix refuses this configuration as it is (\(fatal)); fix that first",
+        underlying: before.fatalError)
     }
     var changes: [ApplyPlan.ParameterChange] = []
     // One pass each: comment out earlier duplicates, rewrite the remaining
@@ -116,7 +117,8 @@ public struct ApplyPlanner: Sendable {
       do {
         _ = try MainCFEdit.set([(setting.name, setting.value)])
       } catch {
-        throw PostfixHardeningError(.configuration, "cannot set \(setting.name): \(error)")
+        throw PostfixHardeningError(
+          .configuration, "cannot set \(setting.name): \(Self.reason(of: error))", underlying: error)
       }
       if entries.isEmpty {
         appended.append((setting.name, setting.value))
@@ -138,7 +140,8 @@ public struct ApplyPlanner: Sendable {
         edit = try MainCFEdit.set(rewritten)
       } catch {
         let names = rewritten.map(\.name).joined(separator: ", ")
-        throw PostfixHardeningError(.configuration, "cannot set \(names): \(error)")
+        throw PostfixHardeningError(
+          .configuration, "cannot set \(names): \(Self.reason(of: error))", underlying: error)
       }
       main = MainCF.edited(main, edit, path: configDirectory + "/main.cf").bytes
     }
@@ -179,7 +182,9 @@ public struct ApplyPlanner: Sendable {
       keeping: { !known.contains(PostconfWarning.meaning($0).hashValue) })
     let introduced = after.warnings.map(\.message)
     if let fatal = after.fatal {
-      throw PostfixHardeningError(.configuration, "the result would not load: \(fatal)")
+      throw PostfixHardeningError(
+        .configuration, "the result would not load: \(fatal)",
+        underlying: PostfixConfigError(.fatalConfiguration, fatal))
     }
     if !introduced.isEmpty {
       throw PostfixHardeningError(
@@ -267,6 +272,11 @@ public struct ApplyPlanner: Sendable {
     }
   }
 
+  /// An error's reason without its code (a library error's `reason`).
+  static func reason(of error: any Error) -> String {
+    (error as? PostfixConfigError)?.reason ?? "\(error)"
+  }
+
   func editMaster(
     _ original: MasterCF, desired: [(setting: Transform.Setting, transform: String)],
     transforms: [Transform], before: PostfixConfiguration, path: String,
@@ -277,7 +287,9 @@ public struct ApplyPlanner: Sendable {
       let result = document.edited(operation, requests: [Array(request.utf8)], path: path)
       if result.isFatal {
         let text = result.diagnostics.map(\.message).joined(separator: "; ")
-        throw PostfixHardeningError(.configuration, "master.cf edit \(request) refused: \(text)")
+        throw PostfixHardeningError(
+          .configuration, "master.cf edit \(request) refused: \(text)",
+          underlying: PostfixConfigError(.invalidMasterEntry, text))
       }
       document = result.document
     }

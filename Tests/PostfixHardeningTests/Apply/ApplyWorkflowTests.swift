@@ -185,3 +185,18 @@ extension ApplyWorkflowTests {
     withExtendedLifetime(result) {}
   }
 }
+
+extension ApplyWorkflowTests {
+  @Test func aRefusedConfigurationKeepsPostconfsErrorAsTheUnderlyingOne() throws {
+    let main = Array("inet_protocols = ipv5\n".utf8)
+    let configuration = ApplySupport.configuration(main, nil)
+    let planner = ApplyPlanner(
+      version: try ApplySupport.version(), catalog: .embedded, host: ApplySupport.host)
+    let error = #expect(throws: PostfixHardeningError.self) {
+      try planner.plan([], for: configuration)
+    }
+    let underlying = error?.underlying as? PostfixConfigError
+    #expect(underlying?.code == .fatalConfiguration)
+    #expect(underlying?.reason == configuration.fatal)
+  }
+}
