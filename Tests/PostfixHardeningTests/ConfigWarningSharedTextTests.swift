@@ -47,7 +47,15 @@ struct ConfigWarningSharedTextTests {
     let chunk = Array(("earlier text" + warning + "later text").utf8)
     let range = 12..<(12 + warning.utf8.count)
     let expected = rule.locate(warning, in: places)
-    if let shared = rule.unusedParameter(chunk, range, in: places) {
+    // The head kept apart (as the configuration keeps a path's) or not.
+    let bytes = Array(warning.utf8)
+    if let colon = warning.utf8.firstIndex(of: UInt8(ascii: ":")), warning.hasPrefix("/") {
+      let split = warning.utf8.distance(from: warning.utf8.startIndex, to: colon) + 2
+      let apart = rule.unusedParameter(
+        Array(bytes[..<split]), Array(bytes), split..<bytes.count, in: places)
+      #expect(apart == rule.unusedParameter([], chunk, range, in: places), "\(warning)")
+    }
+    if let shared = rule.unusedParameter([], chunk, range, in: places) {
       #expect(shared == expected)
       #expect(shared.message == expected.message)
       #expect(shared.parameter == expected.parameter)
@@ -71,7 +79,7 @@ struct ConfigWarningSharedTextTests {
       "/etc/postfix/master.cf: unused parameter: zz_override=yes",
     ] {
       let chunk = Array(warning.utf8)
-      let finding = rule.unusedParameter(chunk, 0..<chunk.count, in: places)
+      let finding = rule.unusedParameter([], chunk, 0..<chunk.count, in: places)
       #expect(finding != nil, "\(warning)")
       #expect(finding?.line == (warning.contains("master.cf") ? 2 : 4))
     }

@@ -48,4 +48,26 @@ struct FindingStorageTests {
     #expect(finding.fix == "Other.")
     #expect(finding != Self.plain())
   }
+
+  @Test func aServiceMovesTheTextsOutOfTheMessage() {
+    var finding = Self.compact()
+    finding.service = "submission/inet"
+    #expect(finding.service == "submission/inet")
+    #expect(finding.parameter == "smtpd_tls_cert")
+    #expect(finding.fix == "Rename 'smtpd_tls_cert' to 'smtpd_tls_cert_file'.")
+    // A service given at creation keeps the texts the positions stand for.
+    let made = Finding(
+      id: "config-warning", severity: .warning, message: "unused parameter: zz_a=1",
+      file: "master.cf", line: 2, service: "smtp/inet",
+      parameterText: .inMessage(start: 18, end: 22), fixText: .removeOrCorrect)
+    #expect(made.parameter == "zz_a")
+    #expect(made.service == "smtp/inet")
+    #expect(made.fix == "Remove 'zz_a' or correct its name: Postfix ignores it.")
+  }
+
+  /// Findings are held by the hundred thousand: their size is part of the
+  /// memory budget of `check` (under 10 bytes per input byte).
+  @Test func aFindingStaysSmall() {
+    #expect(MemoryLayout<Finding>.stride <= 96)
+  }
 }

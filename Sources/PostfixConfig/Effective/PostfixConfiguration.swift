@@ -185,9 +185,13 @@ public struct PostfixConfiguration: Sendable {
   }
 
   /// Visits what `postconf -n` would warn about, in order, as UTF-8 where it
-  /// is kept: a chunk shared by many warnings, and the warning's range in it.
-  /// - Parameter body: Receives each chunk and warning's range (after `warning: `).
-  package func forEachWarningText(_ body: ([UInt8], Range<Int>) throws -> Void) rethrows {
+  /// is kept: the warning's head (`PATH: `, shared by the warnings about one
+  /// file; empty when not kept apart), then a chunk shared by many warnings
+  /// and the range of the rest in it.
+  /// - Parameter body: Receives each head, chunk and range (after `warning: `).
+  package func forEachWarningText(_ body: ([UInt8], [UInt8], Range<Int>) throws -> Void)
+    rethrows
+  {
     try warningTexts.visitRanges(body)
   }
 
@@ -396,43 +400,76 @@ extension PostconfSession {
 
 /// Warning texts stored one after the other in chunks of about 1 MiB: a few
 /// allocations for all of them, not one string each, and never more room than
-/// the last chunk's (a growing array would keep up to twice its size).
+/// the last chunk's (a growing array would keep up to twice its size). The
+/// head of a warning about a file (`/etc/postfix/main.cf: `) is kept once.
 struct WarningTexts: Sendable {
   /// The room of a chunk; a longer text has a chunk of its own.
   static let chunkSize = 1 << 20
+  /// The most heads kept apart; later ones stay in the text.
+  static let maximumHeads = 256
+  /// The longest head kept apart.
+  static let maximumHeadLength = 4096
   var chunks: [[UInt8]] = []
   /// Each text's end in its chunk; a text starts where the one before it in
   /// the same chunk ended.
   var ends: [Int32] = []
   /// The index in ``ends`` of each chunk's first text.
   var chunkStarts: [Int] = []
+  /// The heads kept apart, and each text's head (0: none, else index + 1).
+  var heads: [[UInt8]] = []
+  var headOfText: [UInt16] = []
 
   var count: Int { ends.count }
 
-  mutating func append<C: Collection>(_ text: C) where C.Element == UInt8 {
-    if chunks.isEmpty || chunks[chunks.count - 1].count + text.count > Self.chunkSize {
+  mutating func append<C: Collection>(_ text: C) where C.Element == UInt8, C.Index == Int {
+    // The head: up to and including the first ": ", when it names a path.
+    var head = 0
+    var rest = text[...]
+    if text.first == UInt8(ascii: "/"),
+      let colon = text.prefix(Self.maximumHeadLength).indices.first(where: {
+        text[$0] == UInt8(ascii: ":") && $0 + 1 < text.endIndex && text[$0 + 1] == UInt8(ascii: " ")
+      })
+    {
+      let bytes = Array(text[text.startIndex..<(colon + 2)])
+      if let found = heads.firstIndex(of: bytes) {
+        head = found + 1
+      } else if heads.count < Self.maximumHeads {
+        heads.append(bytes)
+        head = heads.count
+      }
+      if head > 0 { rest = text[(colon + 2)...] }
+    }
+    if chunks.isEmpty || chunks[chunks.count - 1].count + rest.count > Self.chunkSize {
       var chunk: [UInt8] = []
-      chunk.reserveCapacity(max(Self.chunkSize, text.count))
+      chunk.reserveCapacity(max(Self.chunkSize, rest.count))
       chunks.append(chunk)
       chunkStarts.append(ends.count)
     }
-    chunks[chunks.count - 1] += text
+    chunks[chunks.count - 1] += rest
     // A chunk holds at most max(1 MiB, one text of at most a file's limit).
     ends.append(Int32(clamping: chunks[chunks.count - 1].count))
+    headOfText.append(UInt16(head))
   }
 
   func visit(_ body: (String) throws -> Void) rethrows {
-    try visitRanges { chunk, range in try body(String(decoding: chunk[range], as: UTF8.self)) }
+    try visitRanges { head, chunk, range in
+      try body(
+        head.isEmpty
+          ? String(decoding: chunk[range], as: UTF8.self)
+          : String(decoding: head + chunk[range], as: UTF8.self))
+    }
   }
 
-  func visitRanges(_ body: ([UInt8], Range<Int>) throws -> Void) rethrows {
+  func visitRanges(_ body: ([UInt8], [UInt8], Range<Int>) throws -> Void) rethrows {
+    let none: [UInt8] = []
     for (number, chunk) in chunks.enumerated() {
       let first = chunkStarts[number]
       let last = number + 1 < chunkStarts.count ? chunkStarts[number + 1] : ends.count
       var start = 0
       for index in first..<last {
         let end = Int(ends[index])
-        try body(chunk, start..<end)
+        let head = Int(headOfText[index])
+        try body(head == 0 ? none : heads[head - 1], chunk, start..<end)
         start = end
       }
     }

@@ -34,19 +34,18 @@ struct ConfigWarningRule: AuditRule {
     // list, which for a large file would otherwise be copied to grow.
     findings.reserveCapacity(configuration.warningCount + 256)
     let missingMaster = Array("/master.cf: No such file or directory".utf8)
-    configuration.forEachWarningText { chunk, range in
+    configuration.forEachWarningText { head, chunk, range in
       // Built without master.cf, the configuration repeats postconf's "No such
       // file" warning; the error below (or the incomplete report) says more.
-      if withoutMaster && range.count >= missingMaster.count
-        && chunk[(range.upperBound - missingMaster.count)..<range.upperBound].elementsEqual(
-          missingMaster)
+      if withoutMaster
+        && (head + chunk[range]).suffix(missingMaster.count).elementsEqual(missingMaster)
       {
         return
       }
-      if let finding = unusedParameter(chunk, range, in: places) {
+      if let finding = unusedParameter(head, chunk, range, in: places) {
         findings.append(finding)
       } else {
-        findings.append(locate(String(decoding: chunk[range], as: UTF8.self), in: places))
+        findings.append(locate(String(decoding: head + chunk[range], as: UTF8.self), in: places))
       }
     }
     if let fatal = configuration.fatal {
@@ -116,20 +115,27 @@ struct ConfigWarningRule: AuditRule {
   /// message left where the warning is kept (a file of 200,000 unknown names
   /// makes as many): what `locate(_:in:)` makes of it, or nil
   /// for every other warning.
-  func unusedParameter(_ chunk: [UInt8], _ range: Range<Int>, in places: Places) -> Finding? {
-    let marker = Array("unused parameter: ".utf8)
-    guard range.upperBound < Int(Int32.max) / 2 else { return nil }
-    let separator = chunk.withUnsafeBufferPointer { bytes in
-      ByteSearch.firstOffset(
-        of: [UInt8(ascii: ":"), UInt8(ascii: " ")],
-        in: UnsafeBufferPointer(rebasing: bytes[range]))
+  func unusedParameter(_ head: [UInt8], _ chunk: [UInt8], _ range: Range<Int>, in places: Places)
+    -> Finding?
+  {
+    guard !head.isEmpty else {
+      // Not kept apart: the same text with its head found here.
+      let separator = chunk.withUnsafeBufferPointer { bytes in
+        ByteSearch.firstOffset(
+          of: [UInt8(ascii: ":"), UInt8(ascii: " ")],
+          in: UnsafeBufferPointer(rebasing: bytes[range]))
+      }
+      guard let separator else { return nil }
+      let split = range.lowerBound + separator + 2
+      return unusedParameter(
+        Array(chunk[range.lowerBound..<split]), chunk, split..<range.upperBound, in: places)
     }
-    // "PATH, line N: " goes the long way: only "PATH: unused parameter: " is taken here.
-    guard let separator, separator > 0,
-      !(0x30...0x39).contains(chunk[range.lowerBound + separator - 1])
-    else { return nil }
-    let head = range.lowerBound..<(range.lowerBound + separator)
-    let rest = head.upperBound + 2
+    let marker = Array("unused parameter: ".utf8)
+    guard range.upperBound < Int(Int32.max) / 2, head.count > 2 else { return nil }
+    // The head is "PATH: "; "PATH, line N: " goes the long way.
+    let path = head[..<(head.count - 2)]
+    guard let last = path.last, !(0x30...0x39).contains(last) else { return nil }
+    let rest = range.lowerBound
     guard rest + marker.count <= range.upperBound,
       chunk[rest..<(rest + marker.count)].elementsEqual(marker)
     else { return nil }
@@ -138,9 +144,9 @@ struct ConfigWarningRule: AuditRule {
       chunk[nameStart..<range.upperBound].firstIndex(of: UInt8(ascii: "=")) ?? range.upperBound
     let parameter = String(decoding: chunk[nameStart..<nameEnd], as: UTF8.self)
     guard places.suggestions.closest(to: parameter) == nil else { return nil }
-    let slash = chunk[head].lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? head.lowerBound
-    guard slash < head.upperBound else { return nil }
-    let file = String(decoding: chunk[slash..<head.upperBound], as: UTF8.self)
+    let slash = path.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? path.startIndex
+    guard slash < path.endIndex else { return nil }
+    let file = String(decoding: path[slash...], as: UTF8.self)
     let message = Finding.MessageText.shared(
       bytes: chunk, start: Int32(rest), end: Int32(range.upperBound))
     let name = Finding.ParameterText.inMessage(
