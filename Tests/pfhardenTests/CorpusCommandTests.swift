@@ -67,11 +67,12 @@ import Testing
   }
 }
 
-/// `pfharden postconf -n` prints what real postconf prints on every real
-/// configuration: standard output, standard error (every warning, those about
-/// the SQL and LDAP client files postconf opens included) and exit status,
-/// byte for byte. Each configuration is copied and dated in the past, as
-/// postconf reads a main.cf modified within the last second again.
+/// `pfharden postconf -n` prints what real postconf prints on every real configuration.
+///
+/// Standard output, standard error (every warning, those about the SQL and
+/// LDAP client files postconf opens included) and exit status, byte for byte.
+/// Each configuration is copied and dated in the past, as postconf reads a
+/// main.cf modified within the last second again.
 @Suite(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
 struct CorpusPostconfTests {
   @Test func postconfListingsMatchRealPostconf() throws {

@@ -398,10 +398,12 @@ extension PostconfSession {
   }
 }
 
-/// Warning texts stored one after the other in chunks of about 1 MiB: a few
-/// allocations for all of them, not one string each, and never more room than
-/// the last chunk's (a growing array would keep up to twice its size). The
-/// head of a warning about a file (`/etc/postfix/main.cf: `) is kept once.
+/// Warning texts stored one after the other in chunks of about 1 MiB.
+///
+/// A few allocations hold all of them, not one string each, and never more
+/// room than the last chunk's (a growing array would keep up to twice its
+/// size). The head of a warning about a file (`/etc/postfix/main.cf: `) is
+/// kept once.
 struct WarningTexts: Sendable {
   /// The room of a chunk; a longer text has a chunk of its own.
   static let chunkSize = 1 << 20

@@ -118,7 +118,8 @@ public struct ApplyPlanner: Sendable {
         _ = try MainCFEdit.set([(setting.name, setting.value)])
       } catch {
         throw PostfixHardeningError(
-          .configuration, "cannot set \(setting.name): \(Self.reason(of: error))", underlying: error)
+          .configuration, "cannot set \(setting.name): \(Self.reason(of: error))", underlying: error
+        )
       }
       if entries.isEmpty {
         appended.append((setting.name, setting.value))

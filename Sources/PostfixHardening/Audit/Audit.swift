@@ -179,8 +179,6 @@ public enum Audit {
     var rank: [String: Int] = ["main.cf": 0, "master.cf": 1]
     for (offset, name) in others.enumerated() { rank[name] = 2 + offset }
     let last = 2 + others.count
-    // Position `target` receives the finding at order[target].
-    let order: [Int]
     // File rank, line and position packed in one word (8, 32 and 24 bits) sort
     // without a comparator and take 8 bytes a finding; larger audits use triples.
     if last < 0xFF, findings.count < 1 << 24,
@@ -193,26 +191,38 @@ public enum Audit {
         keys[index] = file << 56 | line << 24 | UInt64(index)
       }
       keys.sort()
-      order = keys.map { Int($0 & 0xFF_FFFF) }
-    } else {
-      var keys = findings.indices.map { index in
-        (findings[index].file.flatMap { rank[$0] } ?? last, findings[index].line ?? Int.max, index)
+      // Position `target` receives the finding at the low 24 bits of keys[target];
+      // the top bit marks a position placed.
+      let placed: UInt64 = 1 << 63
+      for start in keys.indices where keys[start] & placed == 0 {
+        var target = start
+        // Each step places one finding; a cycle ends where it began.
+        while true {
+          let source = Int(keys[target] & 0xFF_FFFF)
+          keys[target] |= placed
+          if source == start { break }
+          findings.swapAt(target, source)
+          target = source
+        }
       }
-      keys.sort { $0 < $1 }
-      order = keys.map(\.2)
+      return
     }
+    var keys = findings.indices.map { index in
+      (findings[index].file.flatMap { rank[$0] } ?? last, findings[index].line ?? Int.max, index)
+    }
+    keys.sort { $0 < $1 }
+    // Position `target` receives the finding at keys[target].2.
     var placed = [Bool](repeating: false, count: findings.count)
     for start in findings.indices where !placed[start] {
       var target = start
       // Each step places one finding; a cycle ends where it began.
       while true {
         placed[target] = true
-        let source = order[target]
+        let source = keys[target].2
         if source == start { break }
         findings.swapAt(target, source)
         target = source
       }
     }
   }
-
 }

@@ -184,7 +184,8 @@ public struct Finding: Equatable, Sendable {
       let fix: String
       switch fixText {
       case .string(let text): fix = text
-      case .removeOrCorrect: fix = "Remove '\(parameter ?? "")' or correct its name: Postfix ignores it."
+      case .removeOrCorrect:
+        fix = "Remove '\(parameter ?? "")' or correct its name: Postfix ignores it."
       case .rename(let start, let end):
         fix = "Rename '\(parameter ?? "")' to '\(messageSlice(start, end))'."
       }
