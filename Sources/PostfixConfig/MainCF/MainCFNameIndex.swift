@@ -5,17 +5,23 @@ import Glibc
 struct MainCFNameIndex: Sendable {
   /// The first and the last entry (positions in `entryLines`) with one name.
   struct Slot: Sendable {
-    // Positions fit in 32 bits (the scanner stops at 4 GiB); 16 bytes a slot.
+    // Positions fit in 32 bits (the scanner stops at 4 GiB); 12 bytes a slot.
     private var firstPosition: Int32
     private var lastPosition: Int32
-    /// The name's hash, compared before the bytes to avoid fetching other names.
-    var hash: UInt64
+    /// The high half of the name's hash (the low half chose the slot),
+    /// compared before the bytes to avoid fetching other names.
+    private var tag: UInt32
 
     init(first: Int, last: Int, hash: UInt64) {
       firstPosition = Int32(truncatingIfNeeded: first)
       lastPosition = Int32(truncatingIfNeeded: last)
-      self.hash = hash
+      tag = Slot.tag(of: hash)
     }
+
+    static func tag(of hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) }
+
+    /// Whether the slot's name may have this hash.
+    func mayHave(_ hash: UInt64) -> Bool { tag == Slot.tag(of: hash) }
 
     var first: Int { Int(firstPosition) }
     var last: Int {
@@ -56,7 +62,7 @@ struct MainCFNameIndex: Sendable {
               index.count += 1
               break
             }
-            if slot.hash == nameHash {
+            if slot.mayHave(nameHash) {
               let other = lines[entryLines[slot.first]]
               if equal(name, other.inJoined ? joinedBuffer : bytesBuffer, other) {
                 previous[position] = Int32(truncatingIfNeeded: slot.last)
@@ -83,7 +89,7 @@ struct MainCFNameIndex: Sendable {
     while true {
       let slot = slots[probe]
       if slot.first < 0 { return nil }
-      if slot.hash == keyHash {
+      if slot.mayHave(keyHash) {
         let other = lines[entryLines[slot.first]]
         if MainCFNameIndex.equal(key, other.inJoined ? joined : bytes, other) { return slot }
       }
