@@ -10,9 +10,8 @@ struct FindingStorageTests {
   static func compact() -> Finding {
     let guess = message.utf8.count - "smtpd_tls_cert_file'?".utf8.count
     return Finding(
-      id: "config-warning", severity: .warning, message: message, file: "main.cf", line: 3,
-      service: nil, parameterText: .inMessage(start: 18, end: 32),
-      fixText: .rename(start: Int32(guess), end: Int32(guess + 19)))
+      id: "config-warning", severity: .warning, messageText: .string(message), file: "main.cf",
+      line: 3, service: nil, name: 18..<32, guess: Int32(guess)..<Int32(guess + 19))
   }
 
   static func plain() -> Finding {
@@ -37,9 +36,8 @@ struct FindingStorageTests {
 
   @Test func aNewParameterKeepsTheFix() {
     var finding = Finding(
-      id: "config-warning", severity: .warning, message: "unused parameter: zz_a=1",
-      file: "main.cf", line: 1, service: nil, parameterText: .inMessage(start: 18, end: 22),
-      fixText: .removeOrCorrect)
+      id: "config-warning", severity: .warning, messageText: .string("unused parameter: zz_a=1"),
+      file: "main.cf", line: 1, service: nil, name: 18..<22, guess: nil)
     #expect(finding.fix == "Remove 'zz_a' or correct its name: Postfix ignores it.")
     finding.parameter = nil
     #expect(finding.parameter == nil)
@@ -57,9 +55,8 @@ struct FindingStorageTests {
     #expect(finding.fix == "Rename 'smtpd_tls_cert' to 'smtpd_tls_cert_file'.")
     // A service given at creation keeps the texts the positions stand for.
     let made = Finding(
-      id: "config-warning", severity: .warning, message: "unused parameter: zz_a=1",
-      file: "master.cf", line: 2, service: "smtp/inet",
-      parameterText: .inMessage(start: 18, end: 22), fixText: .removeOrCorrect)
+      id: "config-warning", severity: .warning, messageText: .string("unused parameter: zz_a=1"),
+      file: "master.cf", line: 2, service: "smtp/inet", name: 18..<22, guess: nil)
     #expect(made.parameter == "zz_a")
     #expect(made.service == "smtp/inet")
     #expect(made.fix == "Remove 'zz_a' or correct its name: Postfix ignores it.")

@@ -118,7 +118,8 @@ public struct ApplyPlanner: Sendable {
         _ = try MainCFEdit.set([(setting.name, setting.value)])
       } catch {
         throw PostfixHardeningError(
-          .configuration, "cannot set \(setting.name): \(Self.reason(of: error))", underlying: error
+          .configuration, "cannot set \(setting.name): \(ApplyExecutor.describe(error))",
+          underlying: error
         )
       }
       if entries.isEmpty {
@@ -142,7 +143,8 @@ public struct ApplyPlanner: Sendable {
       } catch {
         let names = rewritten.map(\.name).joined(separator: ", ")
         throw PostfixHardeningError(
-          .configuration, "cannot set \(names): \(Self.reason(of: error))", underlying: error)
+          .configuration, "cannot set \(names): \(ApplyExecutor.describe(error))", underlying: error
+        )
       }
       main = MainCF.edited(main, edit, path: configDirectory + "/main.cf").bytes
     }
@@ -271,11 +273,6 @@ public struct ApplyPlanner: Sendable {
       throw PostfixHardeningError(
         .configuration, "\(name) contains a NUL byte; postconf-style edits would corrupt it")
     }
-  }
-
-  /// An error's reason without its code (a library error's `reason`).
-  static func reason(of error: any Error) -> String {
-    (error as? PostfixConfigError)?.reason ?? "\(error)"
   }
 
   func editMaster(

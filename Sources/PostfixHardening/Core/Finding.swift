@@ -59,11 +59,9 @@ public struct Finding: Equatable, Sendable {
       switch details {
       case .box(let box): return box.fix
       case .unusedName(let start, let end, let guessStart, let guessEnd):
-        let name = messageSlice(start, end)
-        guard guessStart >= 0 else {
-          return "Remove '\(name)' or correct its name: Postfix ignores it."
-        }
-        return "Rename '\(name)' to '\(messageSlice(guessStart, guessEnd))'."
+        return Self.unusedNameFix(
+          messageSlice(start, end), guess: guessStart < 0 ? nil : messageSlice(guessStart, guessEnd)
+        )
       }
     }
     set {
@@ -80,23 +78,6 @@ public struct Finding: Equatable, Sendable {
     case string(String)
     /// `bytes[start..<end]`, UTF-8.
     case shared(bytes: [UInt8], start: Int32, end: Int32)
-  }
-
-  /// The parameter's text, or where it lies in the message.
-  package enum ParameterText: Sendable, Equatable {
-    case none
-    case string(String)
-    /// UTF-8 offsets in ``Finding/message``.
-    case inMessage(start: Int32, end: Int32)
-  }
-
-  /// The fix's text, or how to make it from the parameter and the message.
-  package enum FixText: Sendable, Equatable {
-    case string(String)
-    /// "Remove 'PARAMETER' or correct its name: Postfix ignores it."
-    case removeOrCorrect
-    /// "Rename 'PARAMETER' to 'GUESS'.", the guess at these UTF-8 offsets in the message.
-    case rename(start: Int32, end: Int32)
   }
 
   /// The service, parameter and fix as texts, or (an unused name's finding)
@@ -147,50 +128,43 @@ public struct Finding: Equatable, Sendable {
     self.details = .box(Box(service: service, parameter: parameter, fix: fix))
   }
 
-  /// Creates a finding whose parameter and fix may be read from its message.
-  package init(
-    id: String, severity: Severity, message: String, file: String?, line: Int?,
-    service: String?, parameterText: ParameterText, fixText: FixText
-  ) {
-    self.init(
-      id: id, severity: severity, messageText: .string(message), file: file, line: line,
-      service: service, parameterText: parameterText, fixText: fixText)
-  }
-
-  /// Creates a finding whose message may lie in shared bytes.
+  /// Creates the finding of an unused name whose parameter and fix are read
+  /// from its message.
+  /// - Parameters:
+  ///   - id: The rule id.
+  ///   - severity: The severity.
+  ///   - messageText: The message, or where it lies in shared bytes.
+  ///   - file: The file concerned.
+  ///   - line: The line concerned.
+  ///   - service: The service concerned (the texts are then kept out of line).
+  ///   - name: The name's UTF-8 offsets in the message.
+  ///   - guess: The suggested name's UTF-8 offsets in the message, if any.
   package init(
     id: String, severity: Severity, messageText: MessageText, file: String?, line: Int?,
-    service: String?, parameterText: ParameterText, fixText: FixText
+    service: String?, name: Range<Int32>, guess: Range<Int32>?
   ) {
     self.id = id
     self.file = file
     self.messageText = messageText
     self.severity = severity
     self.line = line
-    switch (service, parameterText, fixText) {
-    case (nil, .inMessage(let start, let end), .removeOrCorrect):
-      details = .unusedName(start: start, end: end, guessStart: -1, guessEnd: -1)
-    case (nil, .inMessage(let start, let end), .rename(let guessStart, let guessEnd)):
-      details = .unusedName(start: start, end: end, guessStart: guessStart, guessEnd: guessEnd)
-    default:
-      // Worked out once, from a finding that reads them from the message.
-      details = .unusedName(start: 0, end: 0, guessStart: -1, guessEnd: -1)
-      let parameter: String?
-      switch parameterText {
-      case .none: parameter = nil
-      case .string(let text): parameter = text
-      case .inMessage(let start, let end): parameter = messageSlice(start, end)
-      }
-      let fix: String
-      switch fixText {
-      case .string(let text): fix = text
-      case .removeOrCorrect:
-        fix = "Remove '\(parameter ?? "")' or correct its name: Postfix ignores it."
-      case .rename(let start, let end):
-        fix = "Rename '\(parameter ?? "")' to '\(messageSlice(start, end))'."
-      }
+    details = .unusedName(
+      start: name.lowerBound, end: name.upperBound, guessStart: guess?.lowerBound ?? -1,
+      guessEnd: guess?.upperBound ?? -1)
+    if let service {
+      // A service has no place in the message: all three become texts.
       details = .box(Box(service: service, parameter: parameter, fix: fix))
     }
+  }
+
+  /// The fix of an unused name: rename it to the suggestion, or remove or correct it.
+  /// - Parameters:
+  ///   - name: The unused name.
+  ///   - guess: The known name it is closest to, if any.
+  /// - Returns: The fix.
+  package static func unusedNameFix(_ name: String, guess: String?) -> String {
+    guard let guess else { return "Remove '\(name)' or correct its name: Postfix ignores it." }
+    return "Rename '\(name)' to '\(guess)'."
   }
 
   public static func == (lhs: Finding, rhs: Finding) -> Bool {

@@ -28,15 +28,7 @@ public enum TextReport {
       if let reason = report.incompleteReason { out.append("incomplete: \(reason)\n") }
       // Piece by piece into the chunk: no text per finding is composed first.
       for finding in report.findings {
-        if let file = finding.file {
-          out.append(file)
-          if let line = finding.line {
-            out.append(":")
-            out.append(String(line))
-          }
-        } else {
-          out.append("pfharden")
-        }
+        out.append(location(finding))
         out.append(": ")
         out.append(severity(finding.severity, colour: colour))
         out.append(": [")

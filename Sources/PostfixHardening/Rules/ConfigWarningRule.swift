@@ -111,10 +111,9 @@ struct ConfigWarningRule: AuditRule {
     }
   }
 
-  /// The finding of an `unused parameter` warning without a suggestion, its
-  /// message left where the warning is kept (a file of 200,000 unknown names
-  /// makes as many): what `locate(_:in:)` makes of it, or nil
-  /// for every other warning.
+  /// What `locate(_:in:)` makes of a warning kept as `head`, then
+  /// `chunk[range]`: the `unused parameter` finding, its message left in the
+  /// chunk (see `unusedFinding`), or nil for every other warning.
   func unusedParameter(_ head: [UInt8], _ chunk: [UInt8], _ range: Range<Int>, in places: Places)
     -> Finding?
   {
@@ -130,36 +129,62 @@ struct ConfigWarningRule: AuditRule {
       return unusedParameter(
         Array(chunk[range.lowerBound..<split]), chunk, split..<range.upperBound, in: places)
     }
-    let marker = Array("unused parameter: ".utf8)
-    guard range.upperBound < Int(Int32.max) / 2, head.count > 2 else { return nil }
     // The head is "PATH: "; "PATH, line N: " goes the long way.
+    guard head.count > 2 else { return nil }
     let path = head[..<(head.count - 2)]
     guard let last = path.last, !(0x30...0x39).contains(last) else { return nil }
-    let rest = range.lowerBound
-    guard rest + marker.count <= range.upperBound,
-      chunk[rest..<(rest + marker.count)].elementsEqual(marker)
-    else { return nil }
-    let nameStart = rest + marker.count
-    let nameEnd =
-      chunk[nameStart..<range.upperBound].firstIndex(of: UInt8(ascii: "=")) ?? range.upperBound
-    let parameter = String(decoding: chunk[nameStart..<nameEnd], as: UTF8.self)
-    guard places.suggestions.closest(to: parameter) == nil else { return nil }
     let slash = path.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? path.startIndex
     guard slash < path.endIndex else { return nil }
-    let file = String(decoding: path[slash...], as: UTF8.self)
-    let message = Finding.MessageText.shared(
-      bytes: chunk, start: Int32(rest), end: Int32(range.upperBound))
-    let name = Finding.ParameterText.inMessage(
-      start: Int32(marker.count), end: Int32(nameEnd - rest))
+    return unusedFinding(
+      file: String(decoding: path[slash...], as: UTF8.self), chunk, range, in: places)
+  }
+
+  static let unusedMarker = Array("unused parameter: ".utf8)
+
+  /// The finding of `unused parameter: NAME=VALUE` at `range` in `bytes` (the
+  /// text after postconf's `PATH: `), or nil for another warning.
+  ///
+  /// The message stays in `bytes`, and the parameter and fix are read from
+  /// it when asked for, unless a known name is suggested: a configuration
+  /// with 200,000 unknown names has as many findings.
+  func unusedFinding(file: String, _ bytes: [UInt8], _ range: Range<Int>, in places: Places)
+    -> Finding?
+  {
+    let marker = Self.unusedMarker
+    guard range.count >= marker.count,
+      bytes[range.lowerBound..<(range.lowerBound + marker.count)].elementsEqual(marker)
+    else { return nil }
+    let nameStart = range.lowerBound + marker.count
+    let nameEnd =
+      bytes[nameStart..<range.upperBound].firstIndex(of: UInt8(ascii: "=")) ?? range.upperBound
+    let parameter = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self)
+    // Positions are kept in 32 bits: a text near 2 GiB (never read from a
+    // file within the limits) keeps its parameter and fix as texts.
+    guard range.upperBound < Int(Int32.max) / 2 else {
+      return Finding(
+        id: id, severity: .warning, message: String(decoding: bytes[range], as: UTF8.self),
+        file: file, parameter: parameter, fix: Finding.unusedNameFix(parameter, guess: nil))
+    }
+    var message = Finding.MessageText.shared(
+      bytes: bytes, start: Int32(range.lowerBound), end: Int32(range.upperBound))
+    var guessOffsets: Range<Int32>?
+    if let guess = places.suggestions.closest(to: parameter) {
+      let lead = "; did you mean '"
+      message = .string(
+        Self.joined(String(decoding: bytes[range], as: UTF8.self), lead, guess, "'?"))
+      let start = Int32(range.count + lead.utf8.count)
+      guessOffsets = start..<(start + Int32(guess.utf8.count))
+    }
+    let name = Int32(marker.count)..<Int32(nameEnd - range.lowerBound)
     if file == "master.cf", let override = places.masterOverrides[parameter] {
       return Finding(
         id: id, severity: .warning, messageText: message, file: file, line: override.line,
-        service: override.service, parameterText: name, fixText: .removeOrCorrect)
+        service: override.service, name: name, guess: guessOffsets)
     }
     return Finding(
       id: id, severity: .warning, messageText: message, file: file,
-      line: places.mainCF.effectiveLine(ofName: Array(chunk[nameStart..<nameEnd])), service: nil,
-      parameterText: name, fixText: .removeOrCorrect)
+      line: places.mainCF.effectiveLine(ofName: Array(bytes[nameStart..<nameEnd])), service: nil,
+      name: name, guess: guessOffsets)
   }
 
   /// Maps one postconf warning text to a finding with file and line.
@@ -198,40 +223,10 @@ struct ConfigWarningRule: AuditRule {
     let file = basename(String(message[..<separator.lowerBound]))
     let rest = String(message[separator.upperBound...])
     if rest.hasPrefix("unused parameter: ") {
-      let prefix = "unused parameter: ".utf8.count
-      let assignment = rest.utf8.dropFirst(prefix)
-      let nameEnd =
-        prefix
-        + (assignment.firstIndex(of: UInt8(ascii: "=")).map {
-          assignment.distance(from: assignment.startIndex, to: $0)
-        } ?? assignment.count)
-      let parameter = String(decoding: assignment.prefix(nameEnd - prefix), as: UTF8.self)
-      // Positions are kept in 32 bits: a text near 2 GiB (never read from a
-      // file within the limits) keeps its parameter and fix as texts.
-      guard rest.utf8.count < Int(Int32.max) / 2 else {
-        return Finding(
-          id: id, severity: warning, message: rest, file: file, parameter: parameter,
-          fix: "Remove '\(parameter)' or correct its name: Postfix ignores it.")
+      let bytes = Array(rest.utf8)
+      if let finding = unusedFinding(file: file, bytes, 0..<bytes.count, in: places) {
+        return finding
       }
-      var text = rest
-      // The parameter and the fix are read from the message when asked for:
-      // a configuration with 200,000 unknown names has as many findings.
-      var fix = Finding.FixText.removeOrCorrect
-      if let guess = places.suggestions.closest(to: parameter) {
-        text = Self.joined(text, "; did you mean '", guess, "'?")
-        let start = rest.utf8.count + "; did you mean '".utf8.count
-        fix = .rename(start: Int32(start), end: Int32(start + guess.utf8.count))
-      }
-      let name = Finding.ParameterText.inMessage(start: Int32(prefix), end: Int32(nameEnd))
-      if file == "master.cf", let override = places.masterOverrides[parameter] {
-        return Finding(
-          id: id, severity: warning, message: text, file: file, line: override.line,
-          service: override.service, parameterText: name, fixText: fix)
-      }
-      return Finding(
-        id: id, severity: warning, message: text, file: file,
-        line: places.mainCF.effectiveLine(ofName: Array(parameter.utf8)), service: nil,
-        parameterText: name, fixText: fix)
     }
     if rest.hasPrefix("undefined parameter: ") {
       let parameter = String(rest.dropFirst("undefined parameter: ".count))
