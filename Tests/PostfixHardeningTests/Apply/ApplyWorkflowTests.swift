@@ -28,13 +28,36 @@ struct ApplyWorkflowTests {
     return path
   }
 
+  /// A copy of the Debian example and a backup directory only this user can
+  /// write to; `remove()` deletes both.
+  struct Workspace {
+    let directory: String
+    let backups: String
+
+    init() throws {
+      directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
+      do {
+        backups = try ApplyWorkflowTests.backupDirectory()
+      } catch {
+        ApplySupport.remove(directory)
+        throw error
+      }
+    }
+
+    func remove() {
+      ApplySupport.remove(directory)
+      ApplySupport.remove(backups)
+    }
+  }
+
   static func files(_ directory: String) throws -> [[UInt8]] {
     try ["main.cf", "master.cf"].map { try ApplySupport.read(directory + "/" + $0) }
   }
 
   @Test func aPlanOnlyRequestTakesNoLockAndCannotBeCommitted() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    defer { ApplySupport.remove(directory) }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let before = try Self.files(directory)
     var events: [ApplyWorkflow.Event] = []
     let prepared = try ApplyWorkflow.prepare(
@@ -45,14 +68,15 @@ struct ApplyWorkflowTests {
     // No lock is held: a writing run may prepare meanwhile.
     _ = try ApplyWorkflow.prepare(try Self.request(directory, .write))
     #expect(throws: PostfixHardeningError(.invalidRequest, "")) {
-      try ApplyWorkflow.commit(prepared, backupDestination: try Self.backupDirectory())
+      try ApplyWorkflow.commit(prepared, backupDestination: backups)
     }
     #expect(try Self.files(directory) == before)
   }
 
   @Test func aWritingPlanHoldsTheDirectoryUntilItIsReleased() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    defer { ApplySupport.remove(directory) }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     do {
       let first = try ApplyWorkflow.prepare(try Self.request(directory, .write))
       let second = #expect(throws: PostfixHardeningError.self) {
@@ -62,7 +86,7 @@ struct ApplyWorkflowTests {
       first.releaseLock()
       // A released plan is never written.
       let refused = #expect(throws: PostfixHardeningError.self) {
-        try ApplyWorkflow.commit(first, backupDestination: try Self.backupDirectory())
+        try ApplyWorkflow.commit(first, backupDestination: backups)
       }
       #expect(refused?.reason.contains("lock was released") == true)
     }
@@ -70,12 +94,9 @@ struct ApplyWorkflowTests {
   }
 
   @Test func commitBacksUpThenWritesAndSaysSoInOrder() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    let backups = try Self.backupDirectory()
-    defer {
-      ApplySupport.remove(directory)
-      ApplySupport.remove(backups)
-    }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let prepared = try ApplyWorkflow.prepare(try Self.request(directory, .write))
     var events: [ApplyWorkflow.Event] = []
     let committed = try ApplyWorkflow.commit(
@@ -105,8 +126,9 @@ struct ApplyWorkflowTests {
   }
 
   @Test func debrisAndAnInterruptedApplyAreReportedBeforeReading() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    defer { ApplySupport.remove(directory) }
+    let space = try Workspace()
+    defer { space.remove() }
+    let directory = space.directory
     let debris = directory + "/.main.cf.k3x9.tmp"
     #expect(FileManager.default.createFile(atPath: debris, contents: Data("half".utf8)))
     let plan = try ApplyWorkflow.prepare(try Self.request(directory, .plan)).plan
@@ -125,8 +147,9 @@ struct ApplyWorkflowTests {
   }
 
   @Test func anUnusableCertificateStopsTheRunBeforeAnythingIsWritten() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    defer { ApplySupport.remove(directory) }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let before = try Self.files(directory)
     var request = try Self.request(directory, .write)
     request.profile = .mx
@@ -134,7 +157,7 @@ struct ApplyWorkflowTests {
     request.options.certificate = Transform.Certificate(
       certificateFile: directory + "/missing.pem", keyFile: directory + "/missing.key")
     let error = #expect(throws: PostfixHardeningError.self) {
-      try ApplyWorkflow.run(request, backupDestination: try Self.backupDirectory())
+      try ApplyWorkflow.run(request, backupDestination: backups)
     }
     guard case .certificateUnusable(let reason)? = error?.underlying as? ProfileRequirement else {
       Issue.record("not a certificate requirement: \(String(describing: error))")
@@ -145,12 +168,9 @@ struct ApplyWorkflowTests {
   }
 
   @Test func aFailedWriteHasNamedItsBackupAndLeavesTheFiles() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    let backups = try Self.backupDirectory()
-    defer {
-      ApplySupport.remove(directory)
-      ApplySupport.remove(backups)
-    }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let before = try Self.files(directory)
     struct DiskFull: Error {}
     let prepared = try ApplyWorkflow.prepare(try Self.request(directory, .write))
@@ -169,12 +189,9 @@ struct ApplyWorkflowTests {
 
 extension ApplyWorkflowTests {
   @Test func oneCallLeavesTheDirectoryUnlocked() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    let backups = try Self.backupDirectory()
-    defer {
-      ApplySupport.remove(directory)
-      ApplySupport.remove(backups)
-    }
+    let space = try Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let result = try ApplyWorkflow.run(
       try Self.request(directory, .write), backupDestination: backups)
     #expect(result.committed != nil)

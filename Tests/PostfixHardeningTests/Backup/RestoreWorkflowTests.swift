@@ -7,12 +7,9 @@ import Testing
 /// `RestoreWorkflow`: an apply undone from its own backup, through the library.
 struct RestoreWorkflowTests {
   @Test func anApplyIsUndoneFromItsBackup() throws {
-    let directory = try ApplySupport.temporaryCopy(of: ApplySupport.debian)
-    let backups = try ApplyWorkflowTests.backupDirectory()
-    defer {
-      ApplySupport.remove(directory)
-      ApplySupport.remove(backups)
-    }
+    let space = try ApplyWorkflowTests.Workspace()
+    defer { space.remove() }
+    let (directory, backups) = (space.directory, space.backups)
     let before = try ApplyWorkflowTests.files(directory)
     let applied = try ApplyWorkflow.run(
       try ApplyWorkflowTests.request(directory, .write), backupDestination: backups)
