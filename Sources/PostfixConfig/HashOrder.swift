@@ -100,7 +100,16 @@ struct HashOrder: Sendable, Equatable {
   /// Linear in the number of keys. Chains are singly linked lists in flat
   /// arrays (`head` per bucket, `next` per key), as in `htable.c`.
   static func distinctOrder(hashes: [UInt64], initialSize: Int) -> [Int] {
-    let count = hashes.count
+    distinctOrder(
+      count: hashes.count, initialSize: initialSize, hash: { hashes[$0] }, element: { $0 })
+  }
+
+  /// ``distinctOrder(hashes:initialSize:)`` for `count` keys whose hashes
+  /// `hash` gives by position, each position in the result made an element
+  /// by `element`: no array of hashes or of positions is built on the way.
+  static func distinctOrder<Element>(
+    count: Int, initialSize: Int, hash: (Int) -> UInt64, element: (Int) -> Element
+  ) -> [Element] {
     var size = max(13, initialSize) | 1
     var head = [Int32](repeating: -1, count: size)
     var next = [Int32](repeating: -1, count: count)
@@ -114,7 +123,7 @@ struct HashOrder: Sendable, Equatable {
           var entry = head[bucket]
           while entry >= 0 {
             let following = next[Int(entry)]
-            let target = Int(hashes[Int(entry)] % UInt64(grown))
+            let target = Int(hash(Int(entry)) % UInt64(grown))
             next[Int(entry)] = newHead[target]
             newHead[target] = entry
             entry = following
@@ -123,16 +132,16 @@ struct HashOrder: Sendable, Equatable {
         head = newHead
         size = grown
       }
-      let target = Int(hashes[index] % UInt64(size))
+      let target = Int(hash(index) % UInt64(size))
       next[index] = head[target]
       head[target] = Int32(index)
     }
-    var result: [Int] = []
+    var result: [Element] = []
     result.reserveCapacity(count)
     for bucket in 0..<size {
       var entry = head[bucket]
       while entry >= 0 {
-        result.append(Int(entry))
+        result.append(element(Int(entry)))
         entry = next[Int(entry)]
       }
     }

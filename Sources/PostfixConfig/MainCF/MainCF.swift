@@ -27,7 +27,8 @@ public struct MainCF: Sendable, Equatable {
   /// Logical lines in file order (entries, orphan text, malformed lines).
   let logicalLines: [MainCFLogicalLine]
   /// For each entry (a logical line of kind `.entry`), its index in `logicalLines`.
-  let entryLines: [Int]
+  /// (32 bits: a line number of a file of at most 64 MiB.)
+  let entryLines: [UInt32]
   /// For each entry, the index of the previous entry with the same name, or -1.
   let previousDefinition: [Int32]
   /// Name lookup over entries.
@@ -81,7 +82,7 @@ public struct MainCF: Sendable, Equatable {
   /// ``value(of:)`` and ``parameters`` consider them too: check the diagnostics
   /// for a fatal one before trusting the table.
   public var entries: [MainCFEntry] {
-    entryLines.map { makeEntry(logicalLines[$0]) }
+    entryLines.map { makeEntry(logicalLines[Int($0)]) }
   }
 
   /// The value Postfix stores for `name` (the last definition), or `nil` if the
@@ -97,7 +98,7 @@ public struct MainCF: Sendable, Equatable {
   /// - Returns: The raw value of the last definition.
   public func value(ofName name: [UInt8]) -> [UInt8]? {
     guard let slot = lookup(name) else { return nil }
-    return valueBytes(logicalLines[entryLines[slot.last]])
+    return valueBytes(logicalLines[Int(entryLines[slot.last])])
   }
 
   /// Every entry that defines `name`, in file order (the last one is the
@@ -115,7 +116,7 @@ public struct MainCF: Sendable, Equatable {
       positions.append(position)
       position = Int(previousDefinition[position])
     }
-    return positions.reversed().map { makeEntry(logicalLines[entryLines[$0]]) }
+    return positions.reversed().map { makeEntry(logicalLines[Int(entryLines[$0])]) }
   }
 
   /// The effective parameter table, one row per name.
@@ -142,7 +143,7 @@ public struct MainCF: Sendable, Equatable {
   package func forEachEffectiveEntry(_ body: (MainCFEntry) throws -> Void) rethrows {
     for (position, previous) in previousDefinition.enumerated() where previous < 0 {
       let slot = index.slot(at: Int(slotOfEntry[position]))
-      try body(makeEntry(logicalLines[entryLines[slot.last]]))
+      try body(makeEntry(logicalLines[Int(entryLines[slot.last])]))
     }
   }
 
@@ -166,7 +167,7 @@ public struct MainCF: Sendable, Equatable {
   /// found through the name index; nil when the file does not define it.
   package func effectiveLine(ofName name: [UInt8]) -> Int? {
     guard let slot = lookup(name) else { return nil }
-    return logicalLines[entryLines[slot.last]].firstLine
+    return logicalLines[Int(entryLines[slot.last])].firstLine
   }
 
   func storage(_ line: MainCFLogicalLine) -> [UInt8] { line.inJoined ? joined : bytes }

@@ -31,7 +31,7 @@ extension MainCF {
         let previous = previousDefinition[entryPosition]
         entryPosition += 1
         guard previous >= 0 else { continue }
-        let old = logicalLines[entryLines[Int(previous)]]
+        let old = logicalLines[Int(entryLines[Int(previous)])]
         let oldValue = storage(old)[old.valueStart..<old.valueEnd]
         let newValue = storage(line)[line.valueStart..<line.valueEnd]
         guard oldValue != newValue else { continue }

@@ -79,6 +79,30 @@ enum MainCFLexing {
     return found
   }
 
+  /// The number of newlines, and how many lines may start an entry.
+  ///
+  /// A line may start an entry when its first byte is not whitespace, `#`
+  /// or the line's end. That count bounds the number of names a main.cf
+  /// sets, however many comment and continuation lines it has. One pass
+  /// gives both.
+  static func countLines(in buffer: UnsafeBufferPointer<UInt8>) -> (
+    newlines: Int, entryStarts: Int
+  ) {
+    guard let base = buffer.baseAddress else { return (0, 0) }
+    var newlines = 0
+    var found = 0
+    var offset = 0
+    while offset < buffer.count {
+      let first = buffer[offset]
+      if !isSpace(first) && first != hash && first != newline { found += 1 }
+      guard let hit = memchrOffset(base + offset, newline, buffer.count - offset) else { break }
+      newlines += 1
+      // Progress: the next line starts past this newline.
+      offset += hit + 1
+    }
+    return (newlines, found)
+  }
+
   /// The offset of the first `byte` in `count` bytes at `pointer`, if any.
   @inline(__always)
   static func memchrOffset(_ pointer: UnsafePointer<UInt8>, _ byte: UInt8, _ count: Int) -> Int? {

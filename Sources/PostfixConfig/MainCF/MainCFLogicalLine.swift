@@ -100,13 +100,13 @@ protocol MainCFLineSink {
 /// The sink that keeps every logical line (the document's view).
 struct MainCFLineCollector: MainCFLineSink {
   var lines: [MainCFLogicalLine] = []
-  var entryLines: [Int] = []
+  var entryLines: [UInt32] = []
 
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
-    if line.kind == .entry { entryLines.append(lines.count) }
+    if line.kind == .entry { entryLines.append(UInt32(truncatingIfNeeded: lines.count)) }
     lines.append(line)
     return true
   }

@@ -38,7 +38,7 @@ struct MainCFNameIndex: Sendable {
   private static let empty = Slot(first: -1, last: -1, hash: 0)
 
   static func build(
-    bytes: [UInt8], joined: [UInt8], lines: [MainCFLogicalLine], entryLines: [Int]
+    bytes: [UInt8], joined: [UInt8], lines: [MainCFLogicalLine], entryLines: [UInt32]
   ) -> (index: MainCFNameIndex, previous: [Int32], slotOfEntry: [Int32]) {
     var capacity = 16
     while capacity < entryLines.count * 2 { capacity <<= 1 }
@@ -49,7 +49,7 @@ struct MainCFNameIndex: Sendable {
     bytes.withUnsafeBufferPointer { bytesBuffer in
       joined.withUnsafeBufferPointer { joinedBuffer in
         for position in entryLines.indices {
-          let line = lines[entryLines[position]]
+          let line = lines[Int(entryLines[position])]
           let storage = line.inJoined ? joinedBuffer : bytesBuffer
           let name = UnsafeBufferPointer(rebasing: storage[line.nameStart..<line.nameEnd])
           let nameHash = hash(name)
@@ -63,7 +63,7 @@ struct MainCFNameIndex: Sendable {
               break
             }
             if slot.mayHave(nameHash) {
-              let other = lines[entryLines[slot.first]]
+              let other = lines[Int(entryLines[slot.first])]
               if equal(name, other.inJoined ? joinedBuffer : bytesBuffer, other) {
                 previous[position] = Int32(truncatingIfNeeded: slot.last)
                 index.slots[probe].last = position
@@ -81,7 +81,7 @@ struct MainCFNameIndex: Sendable {
 
   func find(
     _ key: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
-    joined: UnsafeBufferPointer<UInt8>, lines: [MainCFLogicalLine], entryLines: [Int]
+    joined: UnsafeBufferPointer<UInt8>, lines: [MainCFLogicalLine], entryLines: [UInt32]
   ) -> Slot? {
     let keyHash = MainCFNameIndex.hash(key)
     var probe = Int(truncatingIfNeeded: keyHash) & mask
@@ -90,7 +90,7 @@ struct MainCFNameIndex: Sendable {
       let slot = slots[probe]
       if slot.first < 0 { return nil }
       if slot.mayHave(keyHash) {
-        let other = lines[entryLines[slot.first]]
+        let other = lines[Int(entryLines[slot.first])]
         if MainCFNameIndex.equal(key, other.inJoined ? joined : bytes, other) { return slot }
       }
       probe = (probe + 1) & mask

@@ -14,6 +14,10 @@ struct NameTable: Sendable {
   typealias ID = Int32
 
   private var arena: [UInt8] = []
+  /// The file names may be kept in place of a copy (see
+  /// ``intern(_:fileOffset:)``): main.cf, which outlives the table's use.
+  private(set) var file: FileBytes?
+  /// Where each name is: in ``arena``, or with ``inFile`` set, in ``file``.
   private var starts: [UInt32] = []
   private var ends: [UInt32] = []
   private(set) var hashes: [UInt64] = []
@@ -28,13 +32,20 @@ struct NameTable: Sendable {
   var ids: Range<ID> { 0..<ID(starts.count) }
 
   /// Makes room for `count` names of `bytes` bytes in all, so that the arrays never grow by
-  /// copying while they fill (memory not yet used is not touched; the slots,
-  /// which are, still grow as names come).
-  mutating func reserve(_ count: Int, bytes: Int) {
+  /// copying while they fill (memory not yet used is not touched).
+  ///
+  /// The slots are written when made, so they are made now only for `sure`
+  /// names, a count that will be reached; past it they grow as names come.
+  /// Growing them by doubling from the start would leave every smaller
+  /// table behind as freed memory.
+  mutating func reserve(_ count: Int, bytes: Int, slotsFor sure: Int = 0) {
     arena.reserveCapacity(bytes)
     starts.reserveCapacity(count)
     ends.reserveCapacity(count)
     hashes.reserveCapacity(count)
+    var wanted = slots.count
+    while wanted < sure * 2 && wanted < 1 << 24 { wanted *= 2 }
+    if wanted > slots.count { resize(to: wanted) }
   }
 
   /// Finds a name.
@@ -57,6 +68,20 @@ struct NameTable: Sendable {
   /// - Parameter name: The name bytes.
   /// - Returns: Its id.
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
+    intern(name, fileOffset: nil)
+  }
+
+  /// Names read from `file` may stay there: a table of many main.cf names
+  /// then holds no second copy of them.
+  mutating func keepNames(in file: FileBytes) { self.file = file }
+
+  /// Finds or adds a name that is `file[fileOffset...]` (see
+  /// ``keepNames(in:)``); a new one is kept as that range, not copied.
+  /// - Parameters:
+  ///   - name: The name bytes.
+  ///   - fileOffset: Where `name` starts in the file, or nil to copy it.
+  /// - Returns: Its id.
+  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, fileOffset: Int?) -> ID {
     let hash = HashOrder.hash(name)
     var slot = probe(name, hash: hash)
     if let id = NameTable.id(inSlot: slots[slot]) { return id }
@@ -65,12 +90,49 @@ struct NameTable: Sendable {
       slot = probe(name, hash: hash)
     }
     let id = ID(starts.count)
-    starts.append(UInt32(arena.count))
-    arena.append(contentsOf: name)
-    ends.append(UInt32(arena.count))
+    if let fileOffset, let file, fileOffset >= 0,
+      fileOffset + name.count <= min(file.count, Int(Self.inFile - 1)),
+      file.withUnsafeBufferPointer({
+        UnsafeBufferPointer(rebasing: $0[fileOffset..<(fileOffset + name.count)])
+          .hasSameBytes(as: name)
+      })
+    {
+      starts.append(UInt32(fileOffset) | Self.inFile)
+      ends.append(UInt32(fileOffset + name.count))
+    } else {
+      starts.append(UInt32(arena.count))
+      arena.append(contentsOf: name)
+      ends.append(UInt32(arena.count))
+    }
     hashes.append(hash)
     slots[slot] = NameTable.slotValue(id: id, hash: hash)
     return id
+  }
+
+  /// The flag in ``starts`` of a name kept in ``file``.
+  private static let inFile: UInt32 = 1 << 31
+
+  /// Calls `body` with the arena and the file's bytes (empty without one).
+  private func withStorage<R>(
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R
+  ) -> R {
+    arena.withUnsafeBufferPointer { arenaBytes in
+      guard let file else { return body(arenaBytes, UnsafeBufferPointer(start: nil, count: 0)) }
+      return file.withUnsafeBufferPointer { body(arenaBytes, $0) }
+    }
+  }
+
+  /// Name `index`'s bytes in the storage `withStorage` gives.
+  private func stored(
+    _ index: Int, _ arenaBytes: UnsafeBufferPointer<UInt8>,
+    _ fileBytes: UnsafeBufferPointer<UInt8>
+  ) -> UnsafeBufferPointer<UInt8> {
+    let start = starts[index]
+    let end = Int(ends[index])
+    if start & Self.inFile != 0 {
+      return UnsafeBufferPointer(rebasing: fileBytes[Int(start & ~Self.inFile)..<end])
+    }
+    return UnsafeBufferPointer(rebasing: arenaBytes[Int(start)..<end])
   }
 
   mutating func intern(_ name: [UInt8]) -> ID { name.withUnsafeBufferPointer { intern($0) } }
@@ -82,14 +144,12 @@ struct NameTable: Sendable {
 
   /// Calls `body` with the bytes of the name `id`.
   func withName<R>(_ id: ID, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    let start = Int(starts[Int(id)])
-    let end = Int(ends[Int(id)])
-    return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    withStorage { body(stored(Int(id), $0, $1)) }
   }
 
   /// The name's bytes.
   func bytes(_ id: ID) -> [UInt8] {
-    Array(arena[Int(starts[Int(id)])..<Int(ends[Int(id)])])
+    withName(id) { Array($0) }
   }
 
   /// The name decoded as UTF-8.
@@ -108,21 +168,19 @@ struct NameTable: Sendable {
     }
     var keys: [Key] = []
     keys.reserveCapacity(ids.count)
-    arena.withUnsafeBufferPointer { buffer in
+    withStorage { arenaBytes, fileBytes in
       for id in ids {
-        let start = Int(starts[Int(id)])
-        let end = Int(ends[Int(id)])
+        let name = stored(Int(id), arenaBytes, fileBytes)
         keys.append(
           Key(
-            high: NameTable.word(buffer, start, end), low: NameTable.word(buffer, start + 8, end),
+            high: NameTable.word(name, 0, name.count), low: NameTable.word(name, 8, name.count),
             id: id))
       }
       keys.sort { left, right in
         if left.high != right.high { return left.high < right.high }
         if left.low != right.low { return left.low < right.low }
         return NameTable.bytewiseLess(
-          buffer, Int(starts[Int(left.id)])..<Int(ends[Int(left.id)]),
-          Int(starts[Int(right.id)])..<Int(ends[Int(right.id)]))
+          stored(Int(left.id), arenaBytes, fileBytes), stored(Int(right.id), arenaBytes, fileBytes))
       }
     }
     return keys.map(\.id)
@@ -143,14 +201,14 @@ struct NameTable: Sendable {
     return value
   }
 
-  private static func bytewiseLess(
-    _ buffer: UnsafeBufferPointer<UInt8>, _ a: Range<Int>, _ b: Range<Int>
-  ) -> Bool {
+  private static func bytewiseLess(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
+    -> Bool
+  {
     let common = min(a.count, b.count)
     var index = 0
     while index < common {
-      let x = buffer[a.lowerBound + index]
-      let y = buffer[b.lowerBound + index]
+      let x = a[index]
+      let y = b[index]
       if x != y { return x < y }
       index += 1
     }
@@ -162,16 +220,14 @@ struct NameTable: Sendable {
     let mask = slots.count - 1
     var slot = NameTable.spread(hash) & mask
     let tag = hash & 0xFFFF_FFFF_0000_0000
-    return arena.withUnsafeBufferPointer { buffer in
+    return withStorage { arenaBytes, fileBytes in
       // At most half the slots are taken, so an empty slot ends the loop.
       while true {
         let entry = slots[slot]
         if entry == 0 { return slot }
         if entry & 0xFFFF_FFFF_0000_0000 == tag {
           let index = Int(entry & 0xFFFF_FFFF) - 1
-          let stored = UnsafeBufferPointer(
-            rebasing: buffer[Int(starts[index])..<Int(ends[index])])
-          if stored.hasSameBytes(as: name) { return slot }
+          if stored(index, arenaBytes, fileBytes).hasSameBytes(as: name) { return slot }
         }
         slot = (slot + 1) & mask
       }
@@ -190,8 +246,11 @@ struct NameTable: Sendable {
     Int(truncatingIfNeeded: ((hash ^ (hash >> 32)) &* 0x9E37_79B9_7F4A_7C15) >> 17)
   }
 
-  private mutating func grow() {
-    slots = Array(repeating: 0, count: slots.count * 2)
+  private mutating func grow() { resize(to: slots.count * 2) }
+
+  // Rebuilds the slots at `size` (a power of two holding twice the names).
+  private mutating func resize(to size: Int) {
+    slots = Array(repeating: 0, count: size)
     let mask = slots.count - 1
     for index in 0..<starts.count {
       var slot = NameTable.spread(hashes[index]) & mask

@@ -160,10 +160,10 @@ struct ParameterModel: Sendable {
 
   // MARK: - Names
 
-  /// Makes room for about `count` names of `bytes` bytes in all (see
-  /// ``NameTable/reserve(_:bytes:)``).
-  mutating func reserve(names count: Int, bytes: Int) {
-    names.reserve(count, bytes: bytes)
+  /// Makes room for about `count` names of `bytes` bytes in all, with slots
+  /// for `sure` of them (see ``NameTable/reserve(_:bytes:slotsFor:)``).
+  mutating func reserve(names count: Int, bytes: Int, slotsFor sure: Int = 0) {
+    names.reserve(count, bytes: bytes, slotsFor: sure)
     nodes.reserveCapacity(count)
     settings.reserveCapacity(count)
     scans.reserveCapacity(count)
@@ -171,8 +171,8 @@ struct ParameterModel: Sendable {
   }
 
   /// The id of a name, added when new.
-  mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
-    let id = names.intern(name)
+  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, fileOffset: Int? = nil) -> ID {
+    let id = names.intern(name, fileOffset: fileOffset)
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
@@ -325,10 +325,14 @@ struct ParameterModel: Sendable {
   /// The names with a setting now, in the order postconf's hash table lists
   /// them (insertion order fed to `HashOrder`).
   func settingsInHashOrder() -> [ID] {
-    let present = settingOrder.filter { hasSetting($0) }
+    // settingOrder itself (shared, not copied) when no setting was removed.
+    let present =
+      settingOrder.allSatisfy { hasSetting($0) }
+      ? settingOrder : settingOrder.filter { hasSetting($0) }
+    let hashes = names.hashes
     return HashOrder.distinctOrder(
-      hashes: present.map { names.hashes[Int($0)] }, initialSize: PostconfAdapters.dictionarySize
-    ).map { present[$0] }
+      count: present.count, initialSize: PostconfAdapters.dictionarySize,
+      hash: { hashes[Int(present[$0])] }, element: { present[$0] })
   }
 
   // MARK: - Values
@@ -655,7 +659,15 @@ struct MainSettingsReader: MainCFLineSink {
       return true
     }
     let name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
-    let id = model.intern(name)
+    // The name stays in the file: where, for a continued line, is in its first piece.
+    var fileOffset: Int? = line.nameStart
+    if line.inJoined {
+      let start = line.nameStart - line.textStart
+      fileOffset = pieces.first.flatMap { first in
+        line.nameEnd - line.textStart <= first.count ? first.lowerBound + start : nil
+      }
+    }
+    let id = model.intern(name, fileOffset: fileOffset)
     let ref = valueRef(line, pieces: pieces)
     let old = model.settings[Int(id)]
     if old.storage != .none, let oldBytes = model.bytes(of: old), oldBytes != model.bytes(of: ref) {

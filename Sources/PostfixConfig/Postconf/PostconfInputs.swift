@@ -21,6 +21,15 @@ public struct PostconfInputs: Sendable {
       case .unreadable: nil
       }
     }
+
+    /// Calls `body` with the bytes in place; nil when unreadable.
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+      switch self {
+      case .contents(let bytes): bytes.withUnsafeBufferPointer(body)
+      case .shared(let shared): shared.withUnsafeBufferPointer(body)
+      case .unreadable: nil
+      }
+    }
   }
 
   /// argv[0] as postconf would see it: the prefix of every diagnostic.

@@ -38,15 +38,23 @@ extension PostconfSession {
     case .unreadable(let reason): throw PostconfFatal(message: "open \(mainPath): \(reason)")
     }
     model.file = bytes
+    model.names.keepNames(in: bytes)
     // main.cf has at most a name per line, the catalogue adds the rest; past
     // a million names the tables grow as they fill.
-    let (lines, dollars) = bytes.withUnsafeBufferPointer {
-      (MainCFLexing.count(MainCFLexing.newline, in: $0), MainCFLexing.count(0x24, in: $0))
+    let (counted, dollars) = bytes.withUnsafeBufferPointer {
+      (MainCFLexing.countLines(in: $0), MainCFLexing.count(0x24, in: $0))
     }
+    let (lines, entries) = (counted.newlines, counted.entryStarts)
     let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
+    // Each master.cf transport adds names of its own (a dozen or so): room
+    // for them too, or every per-name table would double (and the old ones
+    // be left behind) just after main.cf is read.
+    let masterLines =
+      inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
     model.reserve(
-      names: min(lines + 1, 1 << 20) + catalogNames,
-      bytes: min(bytes.count, 64 << 20) + catalogNames * 48)
+      names: min(entries + 1, 1 << 20) + catalogNames + min(masterLines * 16, 1 << 20) + 256,
+      bytes: min(bytes.count, 64 << 20) + catalogNames * 48,
+      slotsFor: min(entries, 1 << 20) + catalogNames)
     // A piece per continuation line at most, a reference per `$` at most: tables that
     // never grow by copying (memory reserved and not used is not touched).
     model.pieces.reserveCapacity(min(lines + 1, 1 << 22))

@@ -94,6 +94,73 @@ import Testing
     #expect(sorted == reference.keys.sorted { $0.lexicographicallyPrecedes($1) })
   }
 
+  /// Names kept as ranges of the file (no copy) behave as copied ones: the
+  /// same ids, bytes, hashes and sort order; a range that does not hold the
+  /// name is not trusted (the name is copied instead); the slots reserved up
+  /// front hold every name without growing.
+  @Test func namesKeptInTheFileActAsCopiedOnes() {
+    var random = SeededGenerator(seed: 11)
+    var text: [UInt8] = []
+    var placed: [(name: [UInt8], offset: Int)] = []
+    for _ in 0..<5_000 {
+      let name = (0..<(1 + random.below(10))).map { _ in UInt8(random.below(5)) + 0x61 }
+      placed.append((name, text.count))
+      text += name + Array(" = x\n".utf8)
+    }
+    var kept = NameTable()
+    kept.keepNames(in: FileBytes(text))
+    kept.reserve(placed.count, bytes: 0, slotsFor: placed.count)
+    var copied = NameTable()
+    for (index, entry) in placed.enumerated() {
+      // Every seventh name claims a wrong place: it must be copied, not misread.
+      let offset = index % 7 == 0 ? entry.offset + 1 : entry.offset
+      let id = entry.name.withUnsafeBufferPointer { kept.intern($0, fileOffset: offset) }
+      #expect(id == copied.intern(entry.name))
+    }
+    #expect(kept.count == copied.count)
+    for id in kept.ids {
+      #expect(kept.bytes(id) == copied.bytes(id))
+      #expect(kept.hashes[Int(id)] == copied.hashes[Int(id)])
+      #expect(kept.find(copied.bytes(id)) == id)
+    }
+    #expect(kept.find(Array("f".utf8)) == nil)
+    #expect(kept.sorted(Array(kept.ids)) == copied.sorted(Array(copied.ids)))
+  }
+
+  /// One pass counts the newlines and the lines that may start an entry.
+  @Test func linesAndEntryStartsAreCountedAsASplitCountsThem() {
+    var random = SeededGenerator(seed: 5)
+    let pieces = ["a = b\n", "  c\n", "\tc\n", "# x\n", "\n", "#\n", "x", "\r\n", "=\n"]
+    for _ in 0..<300 {
+      let bytes = Array(
+        (0..<random.below(30)).map { _ in pieces[random.below(pieces.count)] }.joined().utf8)
+      let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+      // The piece after the last newline is a line only when it is not empty.
+      let starts = lines.filter { line in
+        guard let first = line.first else { return false }
+        // Postfix's whitespace (space, \t to \r) continues an entry; # is a comment.
+        return first != 0x20 && !(0x09...0x0D).contains(first) && first != 0x23
+      }.count
+      let counted = bytes.withUnsafeBufferPointer { MainCFLexing.countLines(in: $0) }
+      #expect(counted.newlines == bytes.filter { $0 == 0x0A }.count)
+      #expect(counted.entryStarts == starts)
+    }
+  }
+
+  /// The hash-order simulation by position gives what the one on an array
+  /// of hashes gives.
+  @Test func hashOrderByPositionEqualsHashOrderOnHashes() {
+    var random = SeededGenerator(seed: 3)
+    for count in [0, 1, 12, 13, 14, 27, 28, 500, 3_000] {
+      let hashes = (0..<count).map { _ in UInt64(random.below(1 << 30)) &* 0x9E37_79B9 }
+      let plain = HashOrder.distinctOrder(hashes: hashes, initialSize: 13)
+      let positional = HashOrder.distinctOrder(
+        count: count, initialSize: 13, hash: { hashes[$0] }, element: { $0 })
+      #expect(plain == positional)
+      #expect(plain.sorted() == Array(0..<count))
+    }
+  }
+
   /// `postconf -n` keeps values spread over continuation lines as ranges of
   /// the file; what it prints and warns must equal the document's reading.
   @Test func continuedValuesReadAsTheDocumentReadsThem() {

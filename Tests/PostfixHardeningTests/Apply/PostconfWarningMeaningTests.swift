@@ -58,4 +58,20 @@ struct PostconfWarningMeaningTests {
       #expect(PostconfWarning.meaning(text) == Self.referenceMeaning(text), "\(text)")
     }
   }
+
+  /// The planner keeps the meanings of the warnings before as a sorted array:
+  /// its search finds exactly what a set would, duplicates and ends included.
+  @Test func sortedSearchFindsWhatASetFinds() {
+    var generator = SeededGenerator(seed: 31)
+    for count in [0, 1, 2, 3, 8, 100, 1_000] {
+      let values = (0..<count).map { _ in Int(generator.next() % 64) - 32 }.sorted()
+      let set = Set(values)
+      for probe in -40...40 {
+        #expect(
+          ApplyPlanner.sortedContains(values, probe) == set.contains(probe), "\(count) \(probe)")
+      }
+      #expect(!ApplyPlanner.sortedContains(values, .min) || set.contains(.min))
+      #expect(!ApplyPlanner.sortedContains(values, .max) || set.contains(.max))
+    }
+  }
 }
