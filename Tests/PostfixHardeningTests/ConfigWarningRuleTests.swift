@@ -28,6 +28,19 @@ import Testing
     #expect(F.run(ConfigWarningRule(), try F.configuration("debian-pristine")).isEmpty)
   }
 
+  /// The catalogue is indexed at the first unknown name only, and the lazy
+  /// index answers as the index does.
+  @Test func theCatalogueIsIndexedOnlyForAnUnknownName() {
+    let names = ParameterCatalog.embedded.names
+    let lazy = LazySuggestionIndex(names)
+    #expect(!lazy.isBuilt)
+    let index = SuggestionIndex(names.map { Array($0.utf8) })
+    for word in ["smtpd_helo_requird", "relayhots", "zz_nothing_like_it", "mydomian"] {
+      #expect(lazy.closest(to: word) == index.closest(to: word))
+    }
+    #expect(lazy.isBuilt)
+  }
+
   @Test func suggestionsNeedACloseName() {
     let rule = ConfigWarningRule()
     #expect(rule.suggestion(for: "myhostnam", catalog: .embedded) == "myhostname")

@@ -73,8 +73,8 @@ struct ConfigWarningRule: AuditRule {
   struct Places {
     /// The catalogue, for suggestions.
     var catalog: ParameterCatalog
-    /// The catalogue's names, for "did you mean".
-    var suggestions: SuggestionIndex
+    /// The catalogue's names, for "did you mean" (indexed at the first unknown name).
+    var suggestions: LazySuggestionIndex
     /// main.cf, whose name index gives each name's effective line.
     var mainCF: MainCF
     /// The first main.cf entry whose value mentions each `$name`.
@@ -87,7 +87,7 @@ struct ConfigWarningRule: AuditRule {
     init(_ configuration: PostfixConfiguration) {
       catalog = configuration.catalog
       mainCF = configuration.mainCF
-      suggestions = SuggestionIndex(configuration.catalog.names.map { Array($0.utf8) })
+      suggestions = LazySuggestionIndex(configuration.catalog.names)
       // One entry at a time: a large file's entries are never all held.
       configuration.mainCF.forEachEffectiveEntry { entry in
         for referenced in ConfigWarningRule.referencedNames(in: entry.value)
@@ -411,6 +411,25 @@ struct ConfigWarningRule: AuditRule {
 
 extension Substring {
   func trimmingPrefixBlanks() -> String { String(drop { $0 == " " }) }
+}
+
+/// A ``SuggestionIndex`` made on first use: most configurations name no
+/// unknown parameter, and they never pay for indexing the catalogue.
+final class LazySuggestionIndex {
+  private let names: [String]
+  private var index: SuggestionIndex?
+
+  init(_ names: [String]) { self.names = names }
+
+  /// Whether the index has been made.
+  var isBuilt: Bool { index != nil }
+
+  /// ``SuggestionIndex/closest(to:)``.
+  func closest(to name: String) -> String? {
+    let built = index ?? SuggestionIndex(names.map { Array($0.utf8) })
+    index = built
+    return built.closest(to: name)
+  }
 }
 
 /// Known names indexed for "did you mean ...?".
