@@ -221,11 +221,12 @@ public struct PostfixConfiguration: Sendable {
     var built: ParameterModel?
     var fatal: String?
     do {
-      built = try session.buildModel()
-      if let built {
-        session.flagUnusedMain(built)
-        session.flagUnusedMaster(built, master: session.lastMaster)
-      }
+      var model = try session.buildModel()
+      session.flagUnusedMain(model)
+      session.flagUnusedMaster(model, master: session.lastMaster)
+      // Kept for lookups from here on: the start-up pass is over.
+      model.dropStartUpScans()
+      built = model
     } catch let error as PostconfFatal {
       fatal = error.message
     } catch {

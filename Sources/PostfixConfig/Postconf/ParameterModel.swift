@@ -137,6 +137,8 @@ struct ParameterModel: Sendable {
   /// when the value was not scanned or its scan warns.
   var scans: [ScanSummary] = []
   var scanReferences: [ID] = []
+  /// Whether ``scans`` is kept (see ``dropStartUpScans()``).
+  private(set) var keepsScans = true
   var services: [ServiceScope] = []
   /// The position in ``services`` of each service's scope, by name and type.
   private(set) var scopePositions: [ScopeKey: Int] = [:]
@@ -176,7 +178,7 @@ struct ParameterModel: Sendable {
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
-      scans.append(ScanSummary())
+      if keepsScans { scans.append(ScanSummary()) }
     }
     return id
   }
@@ -281,12 +283,22 @@ struct ParameterModel: Sendable {
   mutating func set(_ id: ID, _ ref: ValueRef) {
     if settings[Int(id)].storage == .none { settingOrder.append(id) }
     settings[Int(id)] = ref
-    scans[Int(id)] = ScanSummary()
+    if keepsScans { scans[Int(id)] = ScanSummary() }
+  }
+
+  /// Frees the start-up scans once the start-up pass is over: a model kept
+  /// for lookups does not hold 12 bytes per name it never reads again
+  /// (``scannedReferences(_:)`` then answers nil, "not recorded").
+  mutating func dropStartUpScans() {
+    keepsScans = false
+    scans = []
+    scanReferences = []
   }
 
   /// Records the start-up scan of the value just set for `id`, when it has
   /// references only (a value without `$` has none).
   mutating func recordScan(_ id: ID, of value: UnsafeBufferPointer<UInt8>) {
+    guard keepsScans else { return }
     let start = UInt32(scanReferences.count)
     let simple = MacroFastPath.references(in: value, limits: .default) { range in
       scanReferences.append(intern(UnsafeBufferPointer(rebasing: value[range])))
@@ -307,6 +319,7 @@ struct ParameterModel: Sendable {
 
   /// The references of the value of `id` found while reading, if recorded.
   func scannedReferences(_ id: ID) -> ArraySlice<ID>? {
+    guard keepsScans, Int(id) < scans.count else { return nil }
     let summary = scans[Int(id)]
     guard summary.count != .max else { return nil }
     let start = Int(summary.start)

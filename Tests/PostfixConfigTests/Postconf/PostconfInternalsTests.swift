@@ -127,6 +127,24 @@ import Testing
     #expect(kept.sorted(Array(kept.ids)) == copied.sorted(Array(copied.ids)))
   }
 
+  /// A model kept for lookups drops its start-up scans and still takes new
+  /// names and settings; its scans then read as "not recorded".
+  @Test func aModelWithoutStartUpScansStillTakesNamesAndSettings() {
+    var model = ParameterModel(inputs: Self.inputs(mainCF: []), mode: [.nonDefault])
+    let first = model.intern(Array("alpha".utf8))
+    model.set(first, owning: Array("$beta".utf8))
+    Array("$beta".utf8).withUnsafeBufferPointer { model.recordScan(first, of: $0) }
+    #expect(model.scannedReferences(first).map(Array.init) == [model.intern(Array("beta".utf8))])
+    model.dropStartUpScans()
+    #expect(model.scannedReferences(first) == nil)
+    let second = model.intern(Array("gamma".utf8))
+    model.set(second, owning: Array("$alpha".utf8))
+    Array("$alpha".utf8).withUnsafeBufferPointer { model.recordScan(second, of: $0) }
+    #expect(model.setting(second) == Array("$alpha".utf8))
+    #expect(model.scannedReferences(second) == nil)
+    #expect(model.setting(first) == Array("$beta".utf8))
+  }
+
   /// One pass counts the newlines and the lines that may start an entry.
   @Test func linesAndEntryStartsAreCountedAsASplitCountsThem() {
     var random = SeededGenerator(seed: 5)
