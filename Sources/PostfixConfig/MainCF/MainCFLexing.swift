@@ -81,8 +81,8 @@ enum MainCFLexing {
 
   /// The number of newlines, and how many lines may start an entry.
   ///
-  /// A line may start an entry when its first byte is not whitespace, `#`
-  /// or the line's end. That count bounds the number of names a main.cf
+  /// A line may start an entry when its first byte is neither whitespace
+  /// (its newline included) nor `#`. That count bounds the number of names a main.cf
   /// sets, however many comment and continuation lines it has. One pass
   /// gives both.
   static func countLines(in buffer: UnsafeBufferPointer<UInt8>) -> (
@@ -94,7 +94,7 @@ enum MainCFLexing {
     var offset = 0
     while offset < buffer.count {
       let first = buffer[offset]
-      if !isSpace(first) && first != hash && first != newline { found += 1 }
+      if !isSpace(first) && first != hash { found += 1 }
       guard let hit = memchrOffset(base + offset, newline, buffer.count - offset) else { break }
       newlines += 1
       // Progress: the next line starts past this newline.

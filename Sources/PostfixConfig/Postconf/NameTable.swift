@@ -16,7 +16,7 @@ struct NameTable: Sendable {
   private var arena: [UInt8] = []
   /// The file names may be kept in place of a copy (see
   /// ``intern(_:fileOffset:)``): main.cf, which outlives the table's use.
-  private(set) var file: FileBytes?
+  private var file: FileBytes?
   /// Where each name is: in ``arena``, or with ``inFile`` set, in ``file``.
   private var starts: [UInt32] = []
   private var ends: [UInt32] = []

@@ -39,8 +39,8 @@ extension PostconfSession {
     }
     model.file = bytes
     model.names.keepNames(in: bytes)
-    // main.cf has at most a name per line, the catalogue adds the rest; past
-    // a million names the tables grow as they fill.
+    // main.cf sets at most a name per line that can start an entry, the
+    // catalogue adds the rest; past a million names the tables grow as they fill.
     let (counted, dollars) = bytes.withUnsafeBufferPointer {
       (MainCFLexing.countLines(in: $0), MainCFLexing.count(0x24, in: $0))
     }
@@ -51,10 +51,10 @@ extension PostconfSession {
     // be left behind) just after main.cf is read.
     let masterLines =
       inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
+    let sure = min(entries, 1 << 20) + catalogNames
     model.reserve(
-      names: min(entries + 1, 1 << 20) + catalogNames + min(masterLines * 16, 1 << 20) + 256,
-      bytes: min(bytes.count, 64 << 20) + catalogNames * 48,
-      slotsFor: min(entries, 1 << 20) + catalogNames)
+      names: sure + min(masterLines * 16, 1 << 20) + 256,
+      bytes: min(bytes.count, 64 << 20) + catalogNames * 48, slotsFor: sure)
     // A piece per continuation line at most, a reference per `$` at most: tables that
     // never grow by copying (memory reserved and not used is not touched).
     model.pieces.reserveCapacity(min(lines + 1, 1 << 22))
