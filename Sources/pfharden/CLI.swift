@@ -107,7 +107,7 @@ enum CLI {
     case "--version", "-V":
       console.out(
         "pfharden \(version) (postconf emulation of Postfix "
-          + "\(ParameterCatalog.embedded.version.map { "\($0)" } ?? "3.7"))\n")
+          + "\(ParameterCatalog.embeddedVersion.map { "\($0)" } ?? "3.7"))\n")
       return ExitCode.clean
     default:
       return unknown(sub, console: &console)

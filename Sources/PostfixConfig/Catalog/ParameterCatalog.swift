@@ -1,3 +1,5 @@
+import Glibc
+
 /// The parameters a Postfix release knows: names, defaults and history.
 ///
 /// ``embedded`` describes Postfix 3.7.11 (Debian 12 build) and is generated
@@ -19,7 +21,10 @@ public struct ParameterCatalog: Sendable {
 
   /// The catalogue of Postfix 3.7.11, parsed once on first use.
   public static let embedded = ParameterCatalog(
-    table: Array(generatedTable.utf8), version: PostfixVersion(generatedVersion))
+    table: Array(generatedTable.utf8), version: embeddedVersion)
+
+  /// The Postfix release ``embedded`` describes, known without parsing the catalogue.
+  public static let embeddedVersion = PostfixVersion(generatedVersion)
 
   /// What a catalogue built on ``embedded`` is cached under: the format of ``table()``
   /// and a hash of the embedded table, so that another build's entry is never used
@@ -36,19 +41,20 @@ public struct ParameterCatalog: Sendable {
 
   // `order`: the names as the source lists them, listed and unlisted apart (each name
   // once): kept when already sorted bytewise (the table and `postconf -d` are), sorted
-  // otherwise.
+  // otherwise. `sorted`: what the caller already knows to be sorted.
   private init(
     version: PostfixVersion?, parameters: [String: CatalogParameter],
     templates: [String: CatalogParameter], serviceEntries: [String: CatalogParameter],
-    databaseSuffixes: [String: [String]], order: (listed: [String], unlisted: [String])
+    databaseSuffixes: [String: [String]], order: (listed: [String], unlisted: [String]),
+    sorted: (listed: Bool, unlisted: Bool) = (false, false)
   ) {
     self.version = version
     self.parameters = parameters
     self.templates = templates
     self.serviceEntries = serviceEntries
     self.databaseSuffixes = databaseSuffixes
-    self.names = Self.sortedBytewise(order.listed)
-    self.unlistedNames = Self.sortedBytewise(order.unlisted)
+    self.names = sorted.listed ? order.listed : Self.sortedBytewise(order.listed)
+    self.unlistedNames = sorted.unlisted ? order.unlisted : Self.sortedBytewise(order.unlisted)
   }
 
   /// `names` sorted by their bytes, without sorting when they already are.
@@ -216,6 +222,10 @@ extension ParameterCatalog {
   }
 
   // Parses the generated table: name TAB default TAB versions TAB flags, one row a line.
+  //
+  // Every command reads a catalogue before anything else, so this works on the
+  // table's bytes in place: each row costs its name, its default and its versions,
+  // and nothing is retained or released per field.
   fileprivate init(table: [UInt8], version: PostfixVersion?) {
     var parameters: [String: CatalogParameter] = [:]
     var templates: [String: CatalogParameter] = [:]
@@ -223,72 +233,152 @@ extension ParameterCatalog {
     var databaseSuffixes: [String: [String]] = [:]
     var listed: [String] = []
     var unlisted: [String] = []
-    let newline = UInt8(ascii: "\n")
-    parameters.reserveCapacity(table.reduce(0) { $0 + ($1 == newline ? 1 : 0) })
-    var lineStart = 0
-    // Each iteration moves `lineStart` past one line.
-    while lineStart < table.count {
-      let lineEnd = table[lineStart...].firstIndex(of: newline) ?? table.count
-      let line = table[lineStart..<lineEnd]
-      lineStart = lineEnd + 1
-      guard let row = Row(line) else { continue }
-      let name = String(decoding: row.name, as: UTF8.self)
-      if row.has("D") {
-        let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
-        if parts.count == 2 { databaseSuffixes[parts[0], default: []].append(parts[1]) }
-        continue
-      }
-      let versions =
-        row.versions.isEmpty
-        ? []
-        : row.versions.split(separator: UInt8(ascii: ","))
-          .compactMap { PostfixVersion(String(decoding: $0, as: UTF8.self)) }
-      let defaultValue =
-        row.defaultValue.contains(UInt8(ascii: "\\"))
-        ? Self.unescape(row.defaultValue) : Array(row.defaultValue)
-      let parameter = CatalogParameter(
-        name: name, defaultValue: defaultValue, introducedIn: versions,
-        isHostDependent: row.has("H"), isBuildDependent: row.has("B"), isRaw: row.has("R"),
-        isReadOnly: row.has("O"), isUnlisted: row.has("L"))
-      if row.has("S") {
-        var entry = parameter
-        entry.parameterClass = .service
-        serviceEntries[name] = entry
-      } else if row.has("T") {
-        var template = parameter
-        template.parameterClass = .service
-        templates[String(name.dropFirst("transport".count))] = template
-      } else if parameters.updateValue(parameter, forKey: name) == nil {
-        if parameter.isUnlisted { unlisted.append(name) } else { listed.append(name) }
+    // The previous listed and unlisted names, to tell whether each list is sorted.
+    var previous: (listed: Range<Int>?, unlisted: Range<Int>?) = (nil, nil)
+    var sorted = (listed: true, unlisted: true)
+    table.withUnsafeBufferPointer { bytes in
+      let rows = Self.lineCount(bytes)
+      parameters.reserveCapacity(rows)
+      listed.reserveCapacity(rows)
+      var lineStart = 0
+      // Each iteration moves `lineStart` past one line.
+      while lineStart < bytes.count {
+        let lineEnd =
+          Self.index(of: 0x0A, in: bytes, from: lineStart, to: bytes.count) ?? bytes.count
+        let line = lineStart..<lineEnd
+        lineStart = lineEnd + 1
+        guard let row = Row(bytes, line) else { continue }
+        let nameBytes = UnsafeBufferPointer(rebasing: bytes[row.name])
+        if row.has("D") {
+          guard
+            let colon = Self.index(
+              of: UInt8(ascii: ":"), in: bytes, from: row.name.lowerBound, to: row.name.upperBound),
+            colon > row.name.lowerBound, colon + 1 < row.name.upperBound
+          else { continue }
+          let type = String(decoding: bytes[row.name.lowerBound..<colon], as: UTF8.self)
+          let suffix = String(decoding: bytes[(colon + 1)..<row.name.upperBound], as: UTF8.self)
+          databaseSuffixes[type, default: []].append(suffix)
+          continue
+        }
+        let name = String(decoding: nameBytes, as: UTF8.self)
+        var versions: [PostfixVersion] = []
+        var cursor = row.versions.lowerBound
+        // Each iteration reads one comma-separated version.
+        while cursor < row.versions.upperBound {
+          let comma =
+            Self.index(of: UInt8(ascii: ","), in: bytes, from: cursor, to: row.versions.upperBound)
+            ?? row.versions.upperBound
+          if let parsed = PostfixVersion(
+            bytes: UnsafeBufferPointer(rebasing: bytes[cursor..<comma]))
+          {
+            versions.append(parsed)
+          }
+          cursor = comma + 1
+        }
+        let defaultBytes = UnsafeBufferPointer(rebasing: bytes[row.defaultValue])
+        let defaultValue =
+          defaultBytes.contains(UInt8(ascii: "\\"))
+          ? Self.unescape(defaultBytes) : Array(defaultBytes)
+        let parameter = CatalogParameter(
+          name: name, defaultValue: defaultValue, introducedIn: versions,
+          isHostDependent: row.has("H"), isBuildDependent: row.has("B"), isRaw: row.has("R"),
+          isReadOnly: row.has("O"), isUnlisted: row.has("L"))
+        if row.has("S") {
+          var entry = parameter
+          entry.parameterClass = .service
+          serviceEntries[name] = entry
+        } else if row.has("T") {
+          var template = parameter
+          template.parameterClass = .service
+          templates[String(name.dropFirst("transport".count))] = template
+        } else if parameters.updateValue(parameter, forKey: name) == nil {
+          if parameter.isUnlisted {
+            if let last = previous.unlisted, !Self.precedes(bytes, last, row.name) {
+              sorted.unlisted = false
+            }
+            previous.unlisted = row.name
+            unlisted.append(name)
+          } else {
+            if let last = previous.listed, !Self.precedes(bytes, last, row.name) {
+              sorted.listed = false
+            }
+            previous.listed = row.name
+            listed.append(name)
+          }
+        }
       }
     }
     self.init(
       version: version, parameters: parameters, templates: templates,
       serviceEntries: serviceEntries, databaseSuffixes: databaseSuffixes,
-      order: (listed, unlisted))
+      order: (listed, unlisted), sorted: sorted)
   }
 
-  // One row of the generated table: exactly four TAB-separated fields.
+  // The number of lines of `bytes` (a last line without a newline counts).
+  private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    var count = 0
+    var index = 0
+    // Each iteration moves past one newline.
+    while let found = Self.index(of: 0x0A, in: bytes, from: index, to: bytes.count) {
+      count += 1
+      index = found + 1
+    }
+    return count + (index < bytes.count ? 1 : 0)
+  }
+
+  // The first index in `start..<end` where `bytes` holds `byte` (memchr).
+  private static func index(
+    of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int
+  ) -> Int? {
+    guard start < end, end <= bytes.count, let base = bytes.baseAddress,
+      let found = memchr(base + start, Int32(byte), end - start)
+    else { return nil }
+    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+  }
+
+  // Whether the bytes of `first` sort strictly before those of `second`.
+  private static func precedes(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ first: Range<Int>, _ second: Range<Int>
+  ) -> Bool {
+    let shorter = min(first.count, second.count)
+    for offset in 0..<shorter
+    where bytes[first.lowerBound + offset] != bytes[second.lowerBound + offset] {
+      return bytes[first.lowerBound + offset] < bytes[second.lowerBound + offset]
+    }
+    return first.count < second.count
+  }
+
+  // One row of the generated table: exactly four TAB-separated fields, as ranges of
+  // the table's bytes.
   private struct Row {
-    var name: ArraySlice<UInt8>
-    var defaultValue: ArraySlice<UInt8>
-    var versions: ArraySlice<UInt8>
+    var name: Range<Int>
+    var defaultValue: Range<Int>
+    var versions: Range<Int>
     // Bit n set: the flag letter "A" + n is present.
     var flags: UInt32 = 0
 
-    init?(_ line: ArraySlice<UInt8>) {
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) {
       let tab = UInt8(ascii: "\t")
-      guard let first = line.firstIndex(of: tab),
-        let second = line[(first + 1)...].firstIndex(of: tab),
-        let third = line[(second + 1)...].firstIndex(of: tab),
-        !line[(third + 1)...].contains(tab)
-      else { return nil }
-      name = line[line.startIndex..<first]
-      defaultValue = line[(first + 1)..<second]
-      versions = line[(second + 1)..<third]
-      for byte in line[(third + 1)...] where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
-      {
-        flags |= 1 << UInt32(byte - UInt8(ascii: "A"))
+      var tabs = (0, 0, 0)
+      var found = 0
+      for index in line where bytes[index] == tab {
+        switch found {
+        case 0: tabs.0 = index
+        case 1: tabs.1 = index
+        case 2: tabs.2 = index
+        default: return nil
+        }
+        found += 1
+      }
+      guard found == 3 else { return nil }
+      name = line.lowerBound..<tabs.0
+      defaultValue = (tabs.0 + 1)..<tabs.1
+      versions = (tabs.1 + 1)..<tabs.2
+      for index in (tabs.2 + 1)..<line.upperBound {
+        let byte = bytes[index]
+        if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+          flags |= 1 << UInt32(byte - UInt8(ascii: "A"))
+        }
       }
     }
 
@@ -298,7 +388,7 @@ extension ParameterCatalog {
   }
 
   // Undoes the generator's escapes: \\ \t \n.
-  private static func unescape(_ field: ArraySlice<UInt8>) -> [UInt8] {
+  private static func unescape(_ field: UnsafeBufferPointer<UInt8>) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(field.count)
     var escaped = false

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A lossless master.cf document.
 ///
 /// The document keeps the exact bytes it was created from; ``serialized()``
@@ -57,6 +59,13 @@ public struct MasterCF: Sendable, Equatable {
       return
     }
     self.exceedsSizeLimit = false
+    if let split = MasterCF.halfway(bytes) {
+      let parsed = MasterCF.parseInHalves(bytes, at: split)
+      self.lines = parsed.lines
+      self.entries = parsed.entries
+      self.orphans = parsed.orphans
+      return
+    }
     let lines = MasterCF.splitLines(bytes)
     self.lines = lines
     var entries: [Entry] = []
@@ -64,6 +73,68 @@ public struct MasterCF: Sendable, Equatable {
     MasterCF.group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
     self.entries = entries
     self.orphans = orphans
+  }
+
+  /// Files at least this long are parsed in two halves at once.
+  static let halvesThreshold = 1 << 20
+
+  /// Where a long file can be cut in two halves that parse apart.
+  ///
+  /// The cut is at the start of the first line at or after the middle that
+  /// starts an entry: an entry ends where the next one starts, so no entry
+  /// spans the cut, and the second half has no text before its first entry.
+  /// Nil for a short file, or when no such line follows the middle.
+  static func halfway(_ bytes: [UInt8]) -> Int? {
+    guard bytes.count >= halvesThreshold else { return nil }
+    return bytes.withUnsafeBufferPointer { buffer in
+      guard var newline = buffer[(buffer.count / 2)...].firstIndex(of: 0x0A) else { return nil }
+      // Each iteration looks at the line after one newline and moves to the next.
+      while newline + 1 < buffer.count {
+        let start = newline + 1
+        let end = buffer[start...].firstIndex(of: 0x0A) ?? buffer.count
+        if classify(buffer[start..<end]) == .start { return start }
+        newline = end
+      }
+      return nil
+    }
+  }
+
+  /// The lines, entries and orphans of `bytes`, the part after `split`
+  /// (from ``halfway(_:)``) read on another thread: the same as one pass.
+  static func parseInHalves(_ bytes: [UInt8], at split: Int) -> (
+    lines: [Line], entries: [Entry], orphans: [Orphan]
+  ) {
+    let firstLines = bytes.withUnsafeBufferPointer { buffer in
+      var count = 0
+      // A loop without an early exit, which the compiler vectorises.
+      for index in 0..<split { count &+= buffer[index] == 0x0A ? 1 : 0 }
+      return count
+    }
+    let second = SecondHalf()
+    DispatchQueue.global().async {
+      let lines = splitLines(bytes, from: split, firstNumber: firstLines + 1)
+      var entries: [Entry] = []
+      var orphans: [Orphan] = []
+      group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+      second.lines = lines
+      second.entries = entries
+      second.done.signal()
+    }
+    var lines = splitLines(bytes, upTo: split)
+    var entries: [Entry] = []
+    var orphans: [Orphan] = []
+    group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+    second.done.wait()
+    lines += second.lines
+    entries += second.entries
+    return (lines, entries, orphans)
+  }
+
+  /// What the other thread hands back; read only after `done` is signalled.
+  private final class SecondHalf: @unchecked Sendable {
+    var lines: [Line] = []
+    var entries: [Entry] = []
+    let done = DispatchSemaphore(value: 0)
   }
 
   /// Returns the document's bytes, identical to the input.
@@ -328,11 +399,21 @@ extension MasterCF {
   }
 
   static func splitLines(_ bytes: [UInt8]) -> [Line] {
-    bytes.withUnsafeBufferPointer { bytes in
+    splitLines(bytes, upTo: bytes.count)
+  }
+
+  /// The lines of `bytes[start..<end]`, numbered from `firstNumber`; `start`
+  /// is the start of a line, and the last line ends at `end` or at its
+  /// newline before `end`.
+  static func splitLines(
+    _ bytes: [UInt8], from start: Int = 0, upTo end: Int? = nil, firstNumber: Int = 1
+  ) -> [Line] {
+    let first = start
+    return bytes.withUnsafeBufferPointer { bytes in
       var lines: [Line] = []
-      var start = 0
-      var number = 0
-      let count = bytes.count
+      var start = first
+      var number = firstNumber - 1
+      let count = end ?? bytes.count
       while start < count {
         var end = start
         while end < count && bytes[end] != 0x0A { end += 1 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Postfix's database conventions in parameter values (`postconf_dbms.c`).
 ///
 /// postconf fully expands the value of every built-in or per-service
@@ -55,7 +57,69 @@ enum LegacyDatabase {
   /// - Throws: What `body` throws; the walk stops there.
   static func forEachEvent(in value: [UInt8], _ body: (Event) throws -> Void) rethrows {
     // Only a word with a colon, or one that starts with a brace, does anything.
-    guard value.contains(colon) || value.contains(openBrace) else { return }
+    guard let firstColon = value.firstIndex(of: colon) else {
+      guard value.contains(openBrace) else { return }
+      return try walk(value, body)
+    }
+    guard value.contains(openBrace) else {
+      return try forEachWordWithColon(value, from: firstColon, body)
+    }
+    try walk(value, body)
+  }
+
+  // Without braces a word is a run of bytes between separators and only the
+  // words with a colon do anything: they are found from their colons (memchr),
+  // in the order the walk would meet them.
+  private static func forEachWordWithColon(
+    _ value: [UInt8], from firstColon: Int, _ body: (Event) throws -> Void
+  ) rethrows {
+    try value.withUnsafeBufferPointer { bytes in
+      guard let base = bytes.baseAddress else { return }
+      var found = firstColon
+      // Each iteration handles the word around one colon and moves past that word.
+      while true {
+        var start = found
+        while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
+        var end = found + 1
+        while end < bytes.count && !ParameterList.isSeparator(bytes[end]) { end += 1 }
+        try word(value, start..<end, body)
+        guard end < bytes.count, let next = memchr(base + end, Int32(colon), bytes.count - end)
+        else { return }
+        found = base.distance(to: next.assumingMemoryBound(to: UInt8.self))
+      }
+    }
+  }
+
+  // What one word without braces reports: `proxy:` skipped, then a client
+  // file, a legacy prefix or nothing (a word starting with a brace, or a
+  // `type:{...}` table, is the walk's business).
+  private static func word(
+    _ value: [UInt8], _ token: Range<Int>, _ body: (Event) throws -> Void
+  ) rethrows {
+    var type = token
+    var rest: Range<Int>?
+    while let found = value[type].firstIndex(of: colon) {
+      rest = (found + 1)..<type.upperBound
+      let head = type.lowerBound..<found
+      if value[head].elementsEqual(proxy) {
+        type = (found + 1)..<type.upperBound
+        rest = nil
+        continue
+      }
+      type = head
+      break
+    }
+    guard let rest else { return }
+    let first = rest.isEmpty ? 0 : value[rest.lowerBound]
+    if first == slash {
+      try body(.clientFile(type: value[type], path: value[rest]))
+    } else if first != dot && first != openBrace {
+      try body(.legacy(type: value[type], prefix: value[rest]))
+    }
+  }
+
+  // postconf's walk over a value with braces.
+  private static func walk(_ value: [UInt8], _ body: (Event) throws -> Void) rethrows {
     // Text still to read, innermost last: the rest of an outer text waits
     // below the inside of the braces met in it.
     var pending: [Range<Int>] = [0..<value.count]
@@ -72,35 +136,32 @@ enum LegacyDatabase {
           pending.append(inside)
           break
         }
-        // `proxy:` is skipped, as the proxymap server would.
-        var type = token
-        var rest: Range<Int>?
-        while let found = value[type].firstIndex(of: colon) {
-          rest = (found + 1)..<type.upperBound
-          let head = type.lowerBound..<found
-          if value[head].elementsEqual(proxy) {
-            type = (found + 1)..<type.upperBound
-            rest = nil
-            continue
-          }
-          type = head
-          break
-        }
-        guard let rest else { continue }
-        let first = rest.isEmpty ? 0 : value[rest.lowerBound]
-        if first == slash {
-          try body(.clientFile(type: value[type], path: value[rest]))
-        } else if first == openBrace {
-          let (inside, error) = insideBraces(value, rest)
+        // A `type:{...}` table is read inside its braces; any other word
+        // reports what it names.
+        if let open = tableBrace(value, token) {
+          let (inside, error) = insideBraces(value, open..<token.upperBound)
           if let error { try body(.braceError(error)) }
           pending.append(cursor..<text.upperBound)
           pending.append(inside)
           break
-        } else if first != dot {
-          try body(.legacy(type: value[type], prefix: value[rest]))
         }
+        try word(value, token, body)
       }
     }
+  }
+
+  // Where the `{` of a `type:{...}` word is: the byte after the colon that
+  // ends its type (after any `proxy:`), when that byte is a brace.
+  private static func tableBrace(_ value: [UInt8], _ token: Range<Int>) -> Int? {
+    var type = token
+    while let found = value[type].firstIndex(of: colon) {
+      if value[type.lowerBound..<found].elementsEqual(proxy) {
+        type = (found + 1)..<type.upperBound
+        continue
+      }
+      return found + 1 < type.upperBound && value[found + 1] == openBrace ? found + 1 : nil
+    }
+    return nil
   }
 
   /// Postfix's `mystrtokq(&text, CHARS_COMMA_SP, "{}")`: the next word, with

@@ -245,14 +245,31 @@ struct ParameterModel: Sendable {
   }
 
   /// Appends the main.cf pieces a `.pieces` value is made of.
+  ///
+  /// A long value has a piece per continuation line: the room for all of them
+  /// is made at once and each is copied into it, not appended one by one.
   private func appendPieces(of ref: ValueRef, to out: inout [UInt8]) {
-    let parts = pieces[Int(ref.start)..<Int(ref.start + ref.end)]
-    out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count })
+    let first = Int(ref.start)
+    let last = first + Int(ref.end)
+    guard first < last, last <= pieces.count else { return }
+    var total = 0
+    for index in first..<last { total += pieces[index].count }
+    let origin = out.count
+    out.append(contentsOf: repeatElement(0, count: total))
     file.withUnsafeBufferPointer { source in
-      for part in parts {
-        out.append(
-          contentsOf: UnsafeBufferPointer(
-            rebasing: source[Int(part.lowerBound)..<Int(part.upperBound)]))
+      pieces.withUnsafeBufferPointer { pieces in
+        out.withUnsafeMutableBufferPointer { target in
+          guard let from = source.baseAddress, let to = target.baseAddress else { return }
+          var offset = origin
+          for index in first..<last {
+            let part = pieces[index]
+            // Pieces are ranges of this file; one that is not would be a bug.
+            precondition(Int(part.upperBound) <= source.count)
+            let length = Int(part.upperBound - part.lowerBound)
+            memcpy(to + offset, from + Int(part.lowerBound), length)
+            offset += length
+          }
+        }
       }
     }
   }

@@ -20,11 +20,22 @@ public struct PostfixVersion: Comparable, Hashable, Sendable, CustomStringConver
   /// Accepted: `MAJOR.MINOR`, `MAJOR.MINOR.PATCH` and `MAJOR.MINOR-DATE`,
   /// each number at most 9 digits, no blanks.
   public init?(_ text: String) {
-    let bytes = Array(text.utf8)
+    var text = text
+    guard let version = text.withUTF8({ PostfixVersion(bytes: $0) }) else { return nil }
+    self = version
+  }
+
+  /// Parses a version from its bytes, as ``init(_:)`` does, without copying them.
+  /// - Parameter bytes: The version's text.
+  init?(bytes: UnsafeBufferPointer<UInt8>) {
     guard bytes.count <= 40 else { return nil }
-    var numbers: [Int] = []
-    var separators: [UInt8] = []
+    let dot = UInt8(ascii: ".")
+    let dash = UInt8(ascii: "-")
+    var numbers = (0, 0, 0)
+    var separators: (UInt8, UInt8) = (0, 0)
+    var count = 0
     var index = 0
+    // Each iteration reads one number and the separator after it.
     while index < bytes.count {
       let start = index
       var value = 0
@@ -33,25 +44,28 @@ public struct PostfixVersion: Comparable, Hashable, Sendable, CustomStringConver
         index += 1
       }
       let digits = index - start
-      guard digits > 0, digits <= 9 else { return nil }
-      numbers.append(value)
+      guard digits > 0, digits <= 9, count < 3 else { return nil }
+      switch count {
+      case 0: numbers.0 = value
+      case 1: numbers.1 = value
+      default: numbers.2 = value
+      }
+      count += 1
       if index < bytes.count {
         let separator = bytes[index]
-        guard separator == UInt8(ascii: ".") || separator == UInt8(ascii: "-") else { return nil }
-        separators.append(separator)
+        guard separator == dot || separator == dash, count < 3 else { return nil }
+        if count == 1 { separators.0 = separator } else { separators.1 = separator }
         index += 1
         guard index < bytes.count else { return nil }
       }
     }
-    let dot = UInt8(ascii: ".")
-    let dash = UInt8(ascii: "-")
-    switch (numbers.count, separators) {
-    case (2, [dot]):
-      self.init(major: numbers[0], minor: numbers[1], patch: nil, snapshot: nil)
-    case (3, [dot, dot]):
-      self.init(major: numbers[0], minor: numbers[1], patch: numbers[2], snapshot: nil)
-    case (3, [dot, dash]):
-      self.init(major: numbers[0], minor: numbers[1], patch: nil, snapshot: numbers[2])
+    switch (count, separators.0, separators.1) {
+    case (2, dot, 0):
+      self.init(major: numbers.0, minor: numbers.1, patch: nil, snapshot: nil)
+    case (3, dot, dot):
+      self.init(major: numbers.0, minor: numbers.1, patch: numbers.2, snapshot: nil)
+    case (3, dot, dash):
+      self.init(major: numbers.0, minor: numbers.1, patch: nil, snapshot: numbers.2)
     default:
       return nil
     }

@@ -194,6 +194,24 @@ import Testing
     #expect(ParameterCatalog(table: []) == nil)
   }
 
+  @Test func aTableOutOfOrderIsSortedAndBadRowsAreSkipped() throws {
+    let table = Array(
+      ("3.8.2\n" + "zeta\tz\t3.8.1,3.7.9,bad\t\n" + "alpha\ta\\tb\t\t\n" + "beta\tb\t\tL\n"
+        + "aardvark\tx\t\tL\n" + "two\ttabs only\n" + "five\ta\tb\tc\td\n" + "mysql:hosts\t\t\tD\n"
+        + ":lead\t\t\tD\n" + "trail:\t\t\tD\n" + "ab\tsame prefix, shorter\t\t").utf8)
+    let catalog = try #require(ParameterCatalog(table: table))
+    #expect(catalog.version == PostfixVersion("3.8.2"))
+    #expect(catalog.names == ["ab", "alpha", "zeta"])
+    #expect(catalog.unlistedNames == ["aardvark", "beta"])
+    #expect(catalog.parameter("alpha")?.defaultValue == Array("a\tb".utf8))
+    #expect(catalog.parameter("ab")?.defaultValue == Array("same prefix, shorter".utf8))
+    // A version that does not parse is left out; the others keep their order.
+    #expect(catalog.parameter("zeta")?.introducedIn.map(\.description) == ["3.8.1", "3.7.9"])
+    #expect(catalog.parameter("two") == nil && catalog.parameter("five") == nil)
+    #expect(catalog.legacyDatabaseTypes == ["mysql"])
+    #expect(catalog.legacyDatabaseSuffixes(type: "mysql") == ["hosts"])
+  }
+
   @Test func anInstalledCatalogueIsSortedWhateverTheOrderOfItsOutput() throws {
     // Out of order, a name printed twice (the last value wins), a name the base lacks,
     // and every other listed name of the base missing (an older release).

@@ -46,6 +46,35 @@ import Testing
     #expect(Self.events("permit_mynetworks, reject") == [])
   }
 
+  // A value without braces is read from its colons; the same value with an
+  // empty `{}` at the end is read by the walk over braces, which reports
+  // nothing more for it. Both must report the same, in the same order.
+  @Test func valuesWithoutBracesReportWhatTheWalkReports() {
+    let words = [
+      "mysql:/a.cf", "ldap:leg", "proxy:pgsql:/b.cf", "proxy:x", "hash:/h", "mysql:", "x:.dot",
+      "a:b:c", ":lead", "trail:", "proxy:proxy:memcache:/c", "permit", "$ref", "${ref}", "k=v:/p",
+      "proxy:", "::", "sqlite:/s.db",
+    ]
+    let separators = [" ", ",", "\t", "\n", ", ", "\r\n ", ",,"]
+    var generator = SeededGenerator(seed: 17)
+    for _ in 0..<500 {
+      var text = ""
+      for index in 0..<Int.random(in: 1...8, using: &generator) {
+        if index > 0 || Bool.random(using: &generator) {
+          text += separators.randomElement(using: &generator) ?? " "
+        }
+        text += words.randomElement(using: &generator) ?? ""
+      }
+      if Bool.random(using: &generator) {
+        text += separators.randomElement(using: &generator) ?? ""
+      }
+      let value = Self.bytes(text)
+      #expect(
+        LegacyDatabase.events(in: value) == LegacyDatabase.events(in: value + Self.bytes(" {}")),
+        "\(text.debugDescription)")
+    }
+  }
+
   @Test func deeplyNestedBracesDoNotRecurse() {
     // Deeper than the call stack of a recursive walk would allow on a
     // thread with a small stack; each level is read again, as in postconf.
