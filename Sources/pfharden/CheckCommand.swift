@@ -91,6 +91,7 @@ enum CheckCommand {
         && console.environment["NO_COLOR"] == nil
       PostfixHardening.TextReport.render(report, colour: colour) { console.out($0) }
     }
+    ProcessMemory.keepUntilExit((loaded, report), console: console)
     if !report.isComplete { return 2 }
     return report.findings.isEmpty ? 0 : 1
   }

@@ -1,4 +1,5 @@
 import PostfixConfig
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -6,6 +7,21 @@ import Glibc
 
 /// Memory settings of the one-shot command.
 enum ProcessMemory {
+  /// What ``keepUntilExit(_:console:)`` kept.
+  private static let kept = Mutex<[any Sendable]>([])
+
+  /// Keeps `value` until the process exits, when the command runs as the
+  /// process (not in a test's capturing console): freeing a configuration's
+  /// tables one by one just before `exit` is work for nothing (a tenth of
+  /// `check` on a real main.cf).
+  /// - Parameters:
+  ///   - value: What the command is done with.
+  ///   - console: The command's console.
+  static func keepUntilExit(_ value: any Sendable, console: Console) {
+    guard !console.isCapturing else { return }
+    kept.withLock { $0.append(value) }
+  }
+
   /// glibc's `M_TRIM_THRESHOLD`, `M_MMAP_THRESHOLD` and `M_ARENA_MAX` (`<malloc.h>`).
   static let trimThreshold: Int32 = -1
   static let mmapThreshold: Int32 = -3

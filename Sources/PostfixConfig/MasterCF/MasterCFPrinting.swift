@@ -206,7 +206,7 @@ extension MasterCF {
   /// already exists after reading that entry's own `-o` options: duplicate
   /// entries share the merged parameters, except earlier duplicates without
   /// any `-o` of their own that precede the first one with some.
-  func parameterTable() -> [Int: [(name: [UInt8], value: [UInt8])]] {
+  func parameterTable() -> [[(name: [UInt8], value: [UInt8])]?] {
     // One group per service/type, found by a single hashed key; within a
     // group, each name's position (the first) and value (the last), kept as
     // slices of the entries' text until the end. A small group is searched
@@ -253,8 +253,7 @@ extension MasterCF {
     }
     positions = []
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
-    var table: [Int: [(name: [UInt8], value: [UInt8])]] = [:]
-    table.reserveCapacity(attached.count)
+    var table: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: entries.count)
     for item in attached {
       if copies[item.group] == nil {
         copies[item.group] = groups[item.group].map { (Array($0.name), Array($0.value)) }

@@ -7,13 +7,19 @@ extension PostconfSession {
   mutating func registerDatabaseTables(
     in value: [UInt8], scopeIndex: Int?, model: inout ParameterModel
   ) throws {
-    // Client database types as bytes, made when the first table is met.
-    var databaseTypes: [[UInt8]]?
+    if databaseTypes == nil {
+      databaseTypes = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
+    }
+    // A long list value names a table (`hash:...`) on every line: each type
+    // is compared by length first and then with one memcmp.
+    let databaseTypes = databaseTypes ?? []
     func isDatabase(_ type: ArraySlice<UInt8>) -> Bool {
-      if databaseTypes == nil {
-        databaseTypes = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
+      type.withUnsafeBufferPointer { type in
+        databaseTypes.contains { known in
+          known.count == type.count
+            && known.withUnsafeBufferPointer { known in known.hasSameBytes(as: type) }
+        }
       }
-      return databaseTypes?.contains { $0.elementsEqual(type) } ?? false
     }
     try LegacyDatabase.forEachEvent(in: value) { event in
       switch event {

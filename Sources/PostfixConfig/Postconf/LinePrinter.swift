@@ -120,20 +120,26 @@ enum LinePrinter {
         var pendingSpace = hasContent
         var index = 0
         while index < count {
-          // Eight bytes at a time while none is a blank or control byte (the
-          // test may flag a block falsely, never miss one; see "haszero").
+          // Eight bytes at a time: the bytes before the first blank or control
+          // byte are copied at once ("haszero": the lowest flagged byte is
+          // exact, as a borrow only comes from a flagged byte below it; the
+          // bytes above it are read again).
           if index + 8 <= count {
-            let block = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
-            if (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080 == 0 {
+            let raw = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+            let block = UInt64(littleEndian: raw)
+            let flagged = (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080
+            let clean = flagged == 0 ? 8 : flagged.trailingZeroBitCount / 8
+            if clean > 0 {
               if pendingSpace && (written > 0 || hasContent) {
                 target[written] = 0x20
                 written += 1
               }
               pendingSpace = false
-              UnsafeMutableRawPointer(target + written).storeBytes(of: block, as: UInt64.self)
-              written += 8
-              index += 8
-              continue
+              // All eight are stored; those past `clean` are overwritten next.
+              UnsafeMutableRawPointer(target + written).storeBytes(of: raw, as: UInt64.self)
+              written += clean
+              index += clean
+              if clean == 8 { continue }
             }
           }
           let byte = source[index]

@@ -67,12 +67,24 @@ public enum TextReport {
 
   /// `2 errors, 5 warnings, 1 info (1 suppressed)`.
   static func summary(_ report: AuditReport) -> String {
-    // Counted in one pass that reads only each finding's severity.
-    var counts: [Severity: Int] = [:]
+    // Counted in one pass that reads only each finding's severity, by rank.
+    var counts = (0, 0, 0)
     report.findings.withUnsafeBufferPointer { findings in
-      for index in findings.indices { counts[findings[index].severity, default: 0] += 1 }
+      for index in findings.indices {
+        switch findings[index].severity {
+        case .info: counts.0 += 1
+        case .warning: counts.1 += 1
+        case .error: counts.2 += 1
+        }
+      }
     }
-    func count(_ severity: Severity) -> Int { counts[severity] ?? 0 }
+    func count(_ severity: Severity) -> Int {
+      switch severity {
+      case .info: return counts.0
+      case .warning: return counts.1
+      case .error: return counts.2
+      }
+    }
     let errors = count(.error)
     let warnings = count(.warning)
     var text =
