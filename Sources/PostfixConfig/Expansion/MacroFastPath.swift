@@ -354,9 +354,10 @@ enum MacroFastPath {
 
   /// The position of the first `$` or NUL at or after `start`, or the end.
   ///
-  /// Sixteen bytes at a time, then byte by byte inside the block that holds
-  /// the hit and in the last few bytes.
-  private static func nextSpecial(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+  /// Sixteen bytes at a time (the first hit in a block is found from the
+  /// lanes that match, read as two integers), then byte by byte in the last
+  /// few bytes.
+  static func nextSpecial(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
     let end = buffer.count
     var cursor = start
     if let base = buffer.baseAddress {
@@ -365,7 +366,17 @@ enum MacroFastPath {
       let zeros = SIMD16<UInt8>(repeating: 0)
       while end - cursor >= 16 {
         let block = raw.loadUnaligned(fromByteOffset: cursor, as: SIMD16<UInt8>.self)
-        if any((block .== dollars) .| (block .== zeros)) { break }
+        let hits = (block .== dollars) .| (block .== zeros)
+        if any(hits) {
+          // 0xFF in each matching lane; lane 0 is the lowest byte of the first
+          // integer once read as little-endian.
+          let lanes = unsafeBitCast(
+            zeros.replacing(with: 0xFF, where: hits), to: SIMD2<UInt64>.self)
+          let low = UInt64(littleEndian: lanes[0])
+          let high = UInt64(littleEndian: lanes[1])
+          return cursor
+            + (low != 0 ? low.trailingZeroBitCount / 8 : 8 + high.trailingZeroBitCount / 8)
+        }
         cursor += 16
       }
     }

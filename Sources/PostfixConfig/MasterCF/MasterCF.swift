@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 
 /// A lossless master.cf document.
 ///
@@ -106,8 +107,12 @@ public struct MasterCF: Sendable, Equatable {
   ) {
     let firstLines = bytes.withUnsafeBufferPointer { buffer in
       var count = 0
-      // A loop without an early exit, which the compiler vectorises.
-      for index in 0..<split { count &+= buffer[index] == 0x0A ? 1 : 0 }
+      var index = 0
+      // Each iteration moves past one newline.
+      while let newline = nextNewline(buffer, from: index, end: split) {
+        count += 1
+        index = newline + 1
+      }
       return count
     }
     let second = SecondHalf()
@@ -398,6 +403,14 @@ extension MasterCF {
     return .blankOrComment
   }
 
+  /// The first newline in `bytes[start..<end]` (memchr).
+  static func nextNewline(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int? {
+    guard start < end, end <= bytes.count, let base = bytes.baseAddress,
+      let found = memchr(base + start, 0x0A, end - start)
+    else { return nil }
+    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+  }
+
   static func splitLines(_ bytes: [UInt8]) -> [Line] {
     splitLines(bytes, upTo: bytes.count)
   }
@@ -415,8 +428,7 @@ extension MasterCF {
       var number = firstNumber - 1
       let count = end ?? bytes.count
       while start < count {
-        var end = start
-        while end < count && bytes[end] != 0x0A { end += 1 }
+        let end = nextNewline(bytes, from: start, end: count) ?? count
         number += 1
         let range = start..<end
         lines.append(

@@ -10,18 +10,17 @@ extension PostconfSession {
     if databaseTypes == nil {
       databaseTypes = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
     }
-    // A long list value names a table (`hash:...`) on every line: each type
-    // is compared by length first and then with one memcmp.
+    // A long list value names a table (`hash:...`) on every line: the walk
+    // reports only client database types, each compared by length first and
+    // then with one memcmp.
     let databaseTypes = databaseTypes ?? []
-    func isDatabase(_ type: ArraySlice<UInt8>) -> Bool {
-      type.withUnsafeBufferPointer { type in
-        databaseTypes.contains { known in
-          known.count == type.count
-            && known.withUnsafeBufferPointer { known in known.hasSameBytes(as: type) }
-        }
+    let isDatabase: (UnsafeBufferPointer<UInt8>) -> Bool = { type in
+      databaseTypes.contains { known in
+        known.count == type.count
+          && known.withUnsafeBufferPointer { known in known.hasSameBytes(as: type) }
       }
     }
-    try LegacyDatabase.forEachEvent(in: value) { event in
+    try LegacyDatabase.forEachEvent(in: value, types: isDatabase) { event in
       switch event {
       case .braceError(let text):
         let source =
@@ -30,8 +29,6 @@ extension PostconfSession {
           } ?? "main.cf"
         warn("\(source): \(Printable.sanitize(text))")
       case .legacy(let type, let prefix):
-        // Other types make no name valid.
-        guard isDatabase(type) else { return }
         let suffixes = inputs.catalog.legacyDatabaseSuffixes(
           type: String(decoding: type, as: UTF8.self))
         for suffix in suffixes {
@@ -41,7 +38,6 @@ extension PostconfSession {
           flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
         }
       case .clientFile(let type, let path):
-        guard isDatabase(type) else { return }
         let typeName = String(decoding: type, as: UTF8.self)
         try checkDatabaseClientFile(
           DatabaseClientFile(type: typeName, path: Array(path)), model: &model)

@@ -53,25 +53,49 @@ enum LegacyDatabase {
   /// without collecting them (a long list value holds one per word).
   /// - Parameters:
   ///   - value: The expanded value.
+  ///   - wanted: Whether words of a type (its bytes) are reported; brace
+  ///     errors always are. Every type by default.
   ///   - body: Called with each event, in postconf's order.
   /// - Throws: What `body` throws; the walk stops there.
-  static func forEachEvent(in value: [UInt8], _ body: (Event) throws -> Void) rethrows {
+  static func forEachEvent(
+    in value: [UInt8], types wanted: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in true },
+    _ body: (Event) throws -> Void
+  ) rethrows {
     // Only a word with a colon, or one that starts with a brace, does anything.
-    guard let firstColon = value.firstIndex(of: colon) else {
-      guard value.contains(openBrace) else { return }
-      return try walk(value, body)
+    guard let firstColon = firstIndex(of: colon, in: value) else {
+      guard firstIndex(of: openBrace, in: value) != nil else { return }
+      return try walk(value, wanted, body)
     }
-    guard value.contains(openBrace) else {
-      return try forEachWordWithColon(value, from: firstColon, body)
+    guard firstIndex(of: openBrace, in: value) != nil else {
+      return try forEachWordWithColon(value, from: firstColon, wanted, body)
     }
-    try walk(value, body)
+    try walk(value, wanted, body)
+  }
+
+  // The first `byte` in `value` (memchr: a long list value is searched for
+  // its colons and braces at memory speed).
+  static func firstIndex(of byte: UInt8, in value: [UInt8]) -> Int? {
+    value.withUnsafeBufferPointer { bytes in
+      guard let base = bytes.baseAddress, let found = memchr(base, Int32(byte), bytes.count)
+      else { return nil }
+      return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+  }
+
+  // Which types' `type:name` words are reported (brace errors always are): a
+  // long list value names a table on every line, and most are of types the
+  // caller ignores (`hash:`), so they are passed over without an event.
+  typealias TypeFilter = (UnsafeBufferPointer<UInt8>) -> Bool
+
+  private static func accepts(_ value: [UInt8], _ type: Range<Int>, _ wanted: TypeFilter) -> Bool {
+    value.withUnsafeBufferPointer { wanted(UnsafeBufferPointer(rebasing: $0[type])) }
   }
 
   // Without braces a word is a run of bytes between separators and only the
   // words with a colon do anything: they are found from their colons (memchr),
   // in the order the walk would meet them.
   private static func forEachWordWithColon(
-    _ value: [UInt8], from firstColon: Int, _ body: (Event) throws -> Void
+    _ value: [UInt8], from firstColon: Int, _ filter: TypeFilter, _ body: (Event) throws -> Void
   ) rethrows {
     try value.withUnsafeBufferPointer { bytes in
       guard let base = bytes.baseAddress else { return }
@@ -82,7 +106,7 @@ enum LegacyDatabase {
         while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
         var end = found + 1
         while end < bytes.count && !ParameterList.isSeparator(bytes[end]) { end += 1 }
-        try word(value, start..<end, body)
+        try word(value, start..<end, filter, body)
         guard end < bytes.count, let next = memchr(base + end, Int32(colon), bytes.count - end)
         else { return }
         found = base.distance(to: next.assumingMemoryBound(to: UInt8.self))
@@ -94,7 +118,7 @@ enum LegacyDatabase {
   // file, a legacy prefix or nothing (a word starting with a brace, or a
   // `type:{...}` table, is the walk's business).
   private static func word(
-    _ value: [UInt8], _ token: Range<Int>, _ body: (Event) throws -> Void
+    _ value: [UInt8], _ token: Range<Int>, _ filter: TypeFilter, _ body: (Event) throws -> Void
   ) rethrows {
     var type = token
     var rest: Range<Int>?
@@ -111,15 +135,18 @@ enum LegacyDatabase {
     }
     guard let rest else { return }
     let first = rest.isEmpty ? 0 : value[rest.lowerBound]
+    guard first != dot && first != openBrace, accepts(value, type, filter) else { return }
     if first == slash {
       try body(.clientFile(type: value[type], path: value[rest]))
-    } else if first != dot && first != openBrace {
+    } else {
       try body(.legacy(type: value[type], prefix: value[rest]))
     }
   }
 
   // postconf's walk over a value with braces.
-  private static func walk(_ value: [UInt8], _ body: (Event) throws -> Void) rethrows {
+  private static func walk(
+    _ value: [UInt8], _ filter: TypeFilter, _ body: (Event) throws -> Void
+  ) rethrows {
     // Text still to read, innermost last: the rest of an outer text waits
     // below the inside of the braces met in it.
     var pending: [Range<Int>] = [0..<value.count]
@@ -145,7 +172,7 @@ enum LegacyDatabase {
           pending.append(inside)
           break
         }
-        try word(value, token, body)
+        try word(value, token, filter, body)
       }
     }
   }

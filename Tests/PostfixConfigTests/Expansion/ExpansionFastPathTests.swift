@@ -27,6 +27,29 @@ import Testing
     "check_client_access hash:/etc/postfix/access_1,    permit_mynetworks, "
       + "reject_unauth_destination, $mydomain")
 
+  // MARK: - The search for `$` and NUL
+
+  @Test func theNextDollarOrNulIsFoundWhereverItIsInABlock() {
+    var random = SeededGenerator(seed: 11)
+    for _ in 0..<2_000 {
+      // Mostly word bytes, so that hits fall at every lane of a 16-byte block,
+      // in the last few bytes, or nowhere.
+      let count = random.below(70)
+      let bytes = (0..<count).map { _ -> UInt8 in
+        switch random.below(40) {
+        case 0: return UInt8(ascii: "$")
+        case 1: return 0
+        default: return UInt8(ascii: "a") + UInt8(random.below(26))
+        }
+      }
+      let start = count == 0 ? 0 : random.below(count + 1)
+      let expected =
+        bytes[start...].firstIndex { $0 == UInt8(ascii: "$") || $0 == 0 } ?? count
+      let found = bytes.withUnsafeBufferPointer { MacroFastPath.nextSpecial(in: $0, from: start) }
+      #expect(found == expected, "\(bytes) from \(start)")
+    }
+  }
+
   // MARK: - The shortcut is taken
 
   @Test func plainValueIsAnsweredAtOnce() {

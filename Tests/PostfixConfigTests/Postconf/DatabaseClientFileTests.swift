@@ -75,6 +75,29 @@ import Testing
     }
   }
 
+  // Words of unwanted types are passed over; everything else is reported as
+  // without the filter, in the same order, with braces or without.
+  @Test func aTypeFilterDropsOnlyTheWordsOfOtherTypes() {
+    let wanted: Set<[UInt8]> = [Self.bytes("mysql"), Self.bytes("ldap")]
+    for text in [
+      "hash:/h, mysql:/a.cf ldap:leg proxy:pgsql:/b.cf proxy:mysql:/c.cf mysql:x:y, pcre:/p",
+      "pipemap:{mysql:/a.cf, hash:/x, ldap:leg} {mysql:/d.cf x:{{ldap:q}}, tail:t",
+    ] {
+      let value = Self.bytes(text)
+      var filtered: [LegacyDatabase.Event] = []
+      let isWanted: (UnsafeBufferPointer<UInt8>) -> Bool = { wanted.contains(Array($0)) }
+      LegacyDatabase.forEachEvent(in: value, types: isWanted) { filtered.append($0) }
+      let expected = LegacyDatabase.events(in: value).filter { event in
+        switch event {
+        case .legacy(let type, _), .clientFile(let type, _): return wanted.contains(Array(type))
+        case .braceError: return true
+        }
+      }
+      #expect(filtered == expected, "\(text)")
+      #expect(!filtered.isEmpty)
+    }
+  }
+
   @Test func deeplyNestedBracesDoNotRecurse() {
     // Deeper than the call stack of a recursive walk would allow on a
     // thread with a small stack; each level is read again, as in postconf.
