@@ -16,7 +16,13 @@ Shapes (each about SIZE bytes of main.cf, or of master.cf for the last):
 Peak memory is the maximum resident set size (/usr/bin/time) minus that of
 the same command on an empty main.cf, divided by the file size.
 
-Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS]
+With --instructions (needs valgrind), it also counts the instructions each
+of the two runs in postconf mode executes (callgrind, all threads together)
+and prints their ratio: a figure this machine's load does not move, for
+comparing two builds; it says nothing of pfharden's second thread or of
+cache misses, which the time ratio includes.
+
+Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions]
 """
 import os
 import shutil
@@ -25,9 +31,11 @@ import sys
 import tempfile
 import time
 
-binary = sys.argv[1]
-size = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
-rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+count_instructions = "--instructions" in sys.argv[1:]
+arguments = [argument for argument in sys.argv[1:] if argument != "--instructions"]
+binary = arguments[0]
+size = int(arguments[1]) if len(arguments) > 1 else 10_000_000
+rounds = int(arguments[2]) if len(arguments) > 2 else 3
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 stock_master = open(os.path.join(root, "Examples/debian/master.cf")).read()
 head = "myhostname = mail.example.com\nmydomain = example.com\n"
@@ -116,6 +124,15 @@ def peak_kb(command):
     return int(run.stderr.strip().splitlines()[-1])
 
 
+def instructions(command):
+    run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + command,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in run.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    raise SystemExit("valgrind gave no instruction count for " + " ".join(command))
+
+
 def backdate(directory):
     for name in ("main.cf", "master.cf"):
         os.utime(os.path.join(directory, name), (1577836800, 1577836800))
@@ -144,6 +161,9 @@ try:
         }
         real = best(["postconf", "-c", directory, mode])
         row = {"shape": name, "bytes": measured, "postconf_s": real}
+        if count_instructions:
+            row["postconf_ir"] = instructions(["postconf", "-c", directory, mode])
+            row["pf_ir"] = instructions([binary, "postconf", "-c", directory, mode])
         for key, (ours, _) in commands.items():
             seconds = best(ours)
             base = [empty if part == directory else part for part in ours]
@@ -162,6 +182,12 @@ try:
             r["postconf_s"] / r["postconf_ratio"], r["postconf_ratio"], r["postconf_mem"],
             r["check_s"], r["check_ratio"], r["check_mem"],
             r["apply_s"], r["apply_ratio"], r["apply_mem"]))
+    if count_instructions:
+        print()
+        print("%-14s %16s %16s %8s" % ("shape", "postconf_instr", "pfharden_instr", "ratio"))
+        for r in rows:
+            print("%-14s %16d %16d %7.2fx" % (
+                r["shape"], r["postconf_ir"], r["pf_ir"], r["postconf_ir"] / r["pf_ir"]))
     print("ratio = postconf's time / pfharden's (postconf mode: same flags; check and "
           "apply --dry-run: against postconf's mode for the shape). mem/B = extra peak RSS "
           "per input byte. Goals: postconf ratio >= 5 at 10 MB, memory < 3 (postconf mode), "

@@ -49,15 +49,34 @@ public enum Printable {
 
   /// Appends `bytes` to `out` as ``sanitize(_:)`` spells them.
   static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    // Printable text (nearly always) is copied at once; the test has no early exit, so
-    // the compiler vectorises it.
-    var outside: UInt8 = 0
-    for byte in bytes { outside |= printable(byte) == byte ? 0 : 1 }
-    guard outside != 0 else {
+    // Printable text (nearly always) is copied at once.
+    guard !isPrintable(bytes) else {
       out.append(contentsOf: bytes)
       return
     }
     for byte in bytes { out.append(printable(byte)) }
+  }
+
+  /// Whether every byte is printable ASCII, eight bytes at a time: a byte
+  /// below 0x20 borrows into its top bit when 0x20 is taken away, 0x7F
+  /// carries into it when 1 is added, and 0x80 and above have it already
+  /// (a borrow or carry into the next byte only follows a byte already
+  /// caught, so no block is passed wrongly).
+  static func isPrintable(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    var index = 0
+    var outside: UInt64 = 0
+    while index + 8 <= bytes.count {
+      let block = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+      outside |= (block &- 0x2020_2020_2020_2020) | (block &+ 0x0101_0101_0101_0101) | block
+      index += 8
+    }
+    guard outside & 0x8080_8080_8080_8080 == 0 else { return false }
+    while index < bytes.count {
+      guard printable(bytes[index]) == bytes[index] else { return false }
+      index += 1
+    }
+    return true
   }
 
   /// `byte` when it is printable ASCII (0x20...0x7E), else `?`.
