@@ -121,4 +121,32 @@ import Testing
     #expect(one.exitStatus == (trouble?.hasPrefix("fatal") == true ? 1 : 0))
     if trouble == nil { #expect(one.stdout.count > 300_000) }
   }
+
+  /// Values with references of every kind read alike on two threads: simple
+  /// ones, undefined ones (warned about), escapes, values the engine must
+  /// scan (conditionals), continued and long values.
+  @Test func valuesWithReferencesReadAlikeOnTwoThreads() {
+    var text = "mydomain = example.com\nsmtpd_restriction_classes ="
+    let count = 5_000
+    for index in 0..<count { text += " zz_\(index)" }
+    text += "\n"
+    let long = String(repeating: "$mydomain x ", count: 600)
+    for index in 0..<count {
+      switch index % 7 {
+      case 0: text += "zz_\(index) = permit, $mydomain ${myhostname} $(mydomain)\n"
+      case 1: text += "zz_\(index) = $undefined_\(index % 13) $$literal\n"
+      case 2: text += "zz_\(index) = ${mydomain?{yes}:{no}} $mydomain\n"
+      case 3: text += "zz_\(index) = ${myhostname?yes} ${undefined_x:no}\n"
+      case 4: text += "zz_\(index) = \(long)\n"
+      case 5: text += "zz_\(index) = first\n  $mydomain, $zz_\(index - 1)\n"
+      default: text += "zz_unused_\(index) = $mydomain\n"
+      }
+    }
+    let (one, two) = PostconfInternalsTests.listTwice(Array(text.utf8)) {
+      $0.pipelinedReadThreshold = 0
+    }
+    #expect(PostconfInternalsTests.streams(two) == PostconfInternalsTests.streams(one))
+    #expect(two.exitStatus == one.exitStatus)
+    #expect(!one.stderr.isEmpty)
+  }
 }
