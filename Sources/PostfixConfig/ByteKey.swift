@@ -29,4 +29,12 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
     return memcmp(left, right, count) == 0
   }
+
+  /// The first index of `byte` in `start..<end`, found with one `memchr`.
+  func firstIndex(of byte: UInt8, from start: Int, to end: Int) -> Int? {
+    guard start < end, end <= count, let base = baseAddress,
+      let hit = MainCFLexing.memchrOffset(base + start, byte, end - start)
+    else { return nil }
+    return start + hit
+  }
 }

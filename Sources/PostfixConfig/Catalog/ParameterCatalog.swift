@@ -1,5 +1,3 @@
-import Glibc
-
 /// The parameters a Postfix release knows: names, defaults and history.
 ///
 /// ``embedded`` describes Postfix 3.7.11 (Debian 12 build) and is generated
@@ -237,22 +235,24 @@ extension ParameterCatalog {
     var previous: (listed: Range<Int>?, unlisted: Range<Int>?) = (nil, nil)
     var sorted = (listed: true, unlisted: true)
     table.withUnsafeBufferPointer { bytes in
-      let rows = Self.lineCount(bytes)
+      // A row a line; the last line may lack its newline.
+      let rows = MainCFLexing.count(MainCFLexing.newline, in: bytes) + 1
       parameters.reserveCapacity(rows)
       listed.reserveCapacity(rows)
       var lineStart = 0
       // Each iteration moves `lineStart` past one line.
       while lineStart < bytes.count {
         let lineEnd =
-          Self.index(of: 0x0A, in: bytes, from: lineStart, to: bytes.count) ?? bytes.count
+          bytes.firstIndex(of: MainCFLexing.newline, from: lineStart, to: bytes.count)
+          ?? bytes.count
         let line = lineStart..<lineEnd
         lineStart = lineEnd + 1
         guard let row = Row(bytes, line) else { continue }
         let nameBytes = UnsafeBufferPointer(rebasing: bytes[row.name])
         if row.has("D") {
           guard
-            let colon = Self.index(
-              of: UInt8(ascii: ":"), in: bytes, from: row.name.lowerBound, to: row.name.upperBound),
+            let colon = bytes.firstIndex(
+              of: UInt8(ascii: ":"), from: row.name.lowerBound, to: row.name.upperBound),
             colon > row.name.lowerBound, colon + 1 < row.name.upperBound
           else { continue }
           let type = String(decoding: bytes[row.name.lowerBound..<colon], as: UTF8.self)
@@ -266,7 +266,7 @@ extension ParameterCatalog {
         // Each iteration reads one comma-separated version.
         while cursor < row.versions.upperBound {
           let comma =
-            Self.index(of: UInt8(ascii: ","), in: bytes, from: cursor, to: row.versions.upperBound)
+            bytes.firstIndex(of: UInt8(ascii: ","), from: cursor, to: row.versions.upperBound)
             ?? row.versions.upperBound
           if let parsed = PostfixVersion(
             bytes: UnsafeBufferPointer(rebasing: bytes[cursor..<comma]))
@@ -314,38 +314,12 @@ extension ParameterCatalog {
       order: (listed, unlisted), sorted: sorted)
   }
 
-  // The number of lines of `bytes` (a last line without a newline counts).
-  private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-    var count = 0
-    var index = 0
-    // Each iteration moves past one newline.
-    while let found = Self.index(of: 0x0A, in: bytes, from: index, to: bytes.count) {
-      count += 1
-      index = found + 1
-    }
-    return count + (index < bytes.count ? 1 : 0)
-  }
-
-  // The first index in `start..<end` where `bytes` holds `byte` (memchr).
-  private static func index(
-    of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int
-  ) -> Int? {
-    guard start < end, end <= bytes.count, let base = bytes.baseAddress,
-      let found = memchr(base + start, Int32(byte), end - start)
-    else { return nil }
-    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-  }
-
   // Whether the bytes of `first` sort strictly before those of `second`.
   private static func precedes(
     _ bytes: UnsafeBufferPointer<UInt8>, _ first: Range<Int>, _ second: Range<Int>
   ) -> Bool {
-    let shorter = min(first.count, second.count)
-    for offset in 0..<shorter
-    where bytes[first.lowerBound + offset] != bytes[second.lowerBound + offset] {
-      return bytes[first.lowerBound + offset] < bytes[second.lowerBound + offset]
-    }
-    return first.count < second.count
+    UnsafeBufferPointer(rebasing: bytes[first])
+      .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[second]))
   }
 
   // One row of the generated table: exactly four TAB-separated fields, as ranges of

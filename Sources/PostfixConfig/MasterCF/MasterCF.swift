@@ -1,5 +1,4 @@
 import Dispatch
-import Glibc
 
 /// A lossless master.cf document.
 ///
@@ -105,15 +104,8 @@ public struct MasterCF: Sendable, Equatable {
   static func parseInHalves(_ bytes: [UInt8], at split: Int) -> (
     lines: [Line], entries: [Entry], orphans: [Orphan]
   ) {
-    let firstLines = bytes.withUnsafeBufferPointer { buffer in
-      var count = 0
-      var index = 0
-      // Each iteration moves past one newline.
-      while let newline = nextNewline(buffer, from: index, end: split) {
-        count += 1
-        index = newline + 1
-      }
-      return count
+    let firstLines = bytes.withUnsafeBufferPointer {
+      MainCFLexing.count(0x0A, in: UnsafeBufferPointer(rebasing: $0[..<split]))
     }
     let second = SecondHalf()
     DispatchQueue.global().async {
@@ -403,14 +395,6 @@ extension MasterCF {
     return .blankOrComment
   }
 
-  /// The first newline in `bytes[start..<end]` (memchr).
-  static func nextNewline(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int? {
-    guard start < end, end <= bytes.count, let base = bytes.baseAddress,
-      let found = memchr(base + start, 0x0A, end - start)
-    else { return nil }
-    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-  }
-
   static func splitLines(_ bytes: [UInt8]) -> [Line] {
     splitLines(bytes, upTo: bytes.count)
   }
@@ -428,7 +412,7 @@ extension MasterCF {
       var number = firstNumber - 1
       let count = end ?? bytes.count
       while start < count {
-        let end = nextNewline(bytes, from: start, end: count) ?? count
+        let end = bytes.firstIndex(of: 0x0A, from: start, to: count) ?? count
         number += 1
         let range = start..<end
         lines.append(

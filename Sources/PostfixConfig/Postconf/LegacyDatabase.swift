@@ -1,5 +1,3 @@
-import Glibc
-
 /// Postfix's database conventions in parameter values (`postconf_dbms.c`).
 ///
 /// postconf fully expands the value of every built-in or per-service
@@ -58,33 +56,24 @@ enum LegacyDatabase {
   ///   - body: Called with each event, in postconf's order.
   /// - Throws: What `body` throws; the walk stops there.
   static func forEachEvent(
-    in value: [UInt8], types wanted: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in true },
-    _ body: (Event) throws -> Void
+    in value: [UInt8], types wanted: TypeFilter = { _ in true }, _ body: (Event) throws -> Void
   ) rethrows {
-    // Only a word with a colon, or one that starts with a brace, does anything.
-    guard let firstColon = firstIndex(of: colon, in: value) else {
-      guard firstIndex(of: openBrace, in: value) != nil else { return }
-      return try walk(value, wanted, body)
+    // Only a word with a colon, or one that starts with a brace, does anything;
+    // a long list value is searched for both with memchr.
+    let (firstColon, hasBrace) = value.withUnsafeBufferPointer {
+      (
+        $0.firstIndex(of: colon, from: 0, to: $0.count),
+        $0.firstIndex(of: openBrace, from: 0, to: $0.count) != nil
+      )
     }
-    guard firstIndex(of: openBrace, in: value) != nil else {
-      return try forEachWordWithColon(value, from: firstColon, wanted, body)
-    }
-    try walk(value, wanted, body)
+    if hasBrace { return try walk(value, wanted, body) }
+    guard let firstColon else { return }
+    try forEachWordWithColon(value, from: firstColon, wanted, body)
   }
 
-  // The first `byte` in `value` (memchr: a long list value is searched for
-  // its colons and braces at memory speed).
-  static func firstIndex(of byte: UInt8, in value: [UInt8]) -> Int? {
-    value.withUnsafeBufferPointer { bytes in
-      guard let base = bytes.baseAddress, let found = memchr(base, Int32(byte), bytes.count)
-      else { return nil }
-      return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-    }
-  }
-
-  // Which types' `type:name` words are reported (brace errors always are): a
-  // long list value names a table on every line, and most are of types the
-  // caller ignores (`hash:`), so they are passed over without an event.
+  /// Which types' `type:name` words are reported (brace errors always are): a
+  /// long list value names a table on every line, and most are of types the
+  /// caller ignores (`hash:`), so they are passed over without an event.
   typealias TypeFilter = (UnsafeBufferPointer<UInt8>) -> Bool
 
   private static func accepts(_ value: [UInt8], _ type: Range<Int>, _ wanted: TypeFilter) -> Bool {
@@ -98,7 +87,6 @@ enum LegacyDatabase {
     _ value: [UInt8], from firstColon: Int, _ filter: TypeFilter, _ body: (Event) throws -> Void
   ) rethrows {
     try value.withUnsafeBufferPointer { bytes in
-      guard let base = bytes.baseAddress else { return }
       var found = firstColon
       // Each iteration handles the word around one colon and moves past that word.
       while true {
@@ -107,9 +95,8 @@ enum LegacyDatabase {
         var end = found + 1
         while end < bytes.count && !ParameterList.isSeparator(bytes[end]) { end += 1 }
         try word(value, start..<end, filter, body)
-        guard end < bytes.count, let next = memchr(base + end, Int32(colon), bytes.count - end)
-        else { return }
-        found = base.distance(to: next.assumingMemoryBound(to: UInt8.self))
+        guard let next = bytes.firstIndex(of: colon, from: end, to: bytes.count) else { return }
+        found = next
       }
     }
   }

@@ -110,8 +110,8 @@ struct PostconfSession {
   /// A main.cf at least this large is scanned on a second thread (see
   /// ``MainCFPipelinedScanner``).
   var pipelinedReadThreshold = MainCFPipelinedScanner.threshold
-  /// The catalogue's client database types as bytes, made when the first
-  /// value with a table is scanned.
+  /// The catalogue's client database types as bytes, made at the first
+  /// value scanned for tables.
   var databaseTypes: [[UInt8]]?
 
   init(options: PostconfOptions, inputs: PostconfInputs) {
