@@ -20,9 +20,14 @@ public enum ServiceParameters {
   /// - Parameter command: The master.cf command (its first word is used).
   /// - Returns: The suffixes, sorted bytewise; empty for other commands.
   public static func suffixes(command: String) -> [String] {
-    let program =
-      command.split(whereSeparator: { ["\r\n", " ", "\t", "\r", "\n"].contains($0) }).first ?? ""
-    switch program {
+    // The first word, split at the bytes postconf splits at.
+    let bytes = command.utf8
+    let isSeparator = { (byte: UInt8) in
+      byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    }
+    let start = bytes.firstIndex { !isSeparator($0) } ?? bytes.endIndex
+    let end = bytes[start...].firstIndex(where: isSeparator) ?? bytes.endIndex
+    switch Substring(bytes[start..<end]) {
     case "local", "error", "virtual", "smtp", "lmtp":
       return deliverySuffixes
     case "pipe":

@@ -216,7 +216,10 @@ public struct MasterCF: Sendable, Equatable {
     /// Warnings found while normalising the arguments (brace errors).
     var warningTexts: [[UInt8]]
     /// The normalised argument vector (empty when the field count is bad).
-    var argv: ArgumentList
+    let argv: ArgumentList
+    /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
+    /// of ``argv``'s buffers: found once, when the entry is parsed.
+    let mergedSpans: [OverrideSpans]
     /// Offsets in ``text`` where each content line starts, one per item of ``lineNumbers``.
     var segmentOffsets: [Int32]
 
@@ -292,31 +295,55 @@ public struct MasterCF: Sendable, Equatable {
     func forEachOverride(
       _ body: (_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, _ line: Int) throws -> Void
     ) rethrows {
+      try argv.withBuffers { buffers in
+        try Entry.forEachOverrideSpans(of: argv, in: buffers) { override in
+          try body(
+            argv.bytes(override.name), argv.bytes(override.value),
+            line(atOffset: Int(override.offset)))
+        }
+      }
+    }
+
+    /// One `-o name=value` override as spans of ``argv``'s buffers: its name,
+    /// its value, and the offset in ``text`` of the `name=value` argument.
+    typealias OverrideSpans = (
+      name: ArgumentList.Span, value: ArgumentList.Span, offset: Int32
+    )
+
+    /// Calls `body` with each `-o name=value` override of `argv` in order,
+    /// as spans of `buffers` (`argv`'s): nothing is copied or retained per
+    /// override.
+    /// - Parameters:
+    ///   - argv: A normalised argument vector.
+    ///   - buffers: Its buffers.
+    ///   - body: Receives each override.
+    static func forEachOverrideSpans(
+      of argv: ArgumentList, in buffers: ArgumentList.Buffers,
+      _ body: (OverrideSpans) throws -> Void
+    ) rethrows {
       let spans = argv.spans
       let count = spans.count
-      guard count > 8 else { return }
-      try argv.withBuffers { buffers in
-        var index = 8
-        while index < count {
-          let arg = buffers[spans[index]]
-          // Options end at a non-option or at `--`.
-          guard let first = arg.first, first == UInt8(ascii: "-") else { break }
-          let second = arg.count == 2 ? arg[1] : 0
-          if second == UInt8(ascii: "-") { break }
-          if second == UInt8(ascii: "o"), index + 1 < count {
-            let value = spans[index + 1]
-            let bytes = buffers[value]
-            if case .success(let (name, text)) = MasterCF.nameValueRanges(bytes, 0..<bytes.count) {
-              try body(
-                argv.bytes(value.part(name.lowerBound, name.upperBound, offset: 0)),
-                argv.bytes(value.part(text.lowerBound, text.upperBound, offset: 0)),
-                line(atOffset: Int(value.offset)))
-            }
-            index += 2
-            continue
+      var index = 8
+      while index < count {
+        let arg = buffers[spans[index]]
+        // Options end at a non-option or at `--`.
+        guard let first = arg.first, first == UInt8(ascii: "-") else { break }
+        let second = arg.count == 2 ? arg[1] : 0
+        if second == UInt8(ascii: "-") { break }
+        if second == UInt8(ascii: "o"), index + 1 < count {
+          let value = spans[index + 1]
+          let bytes = buffers[value]
+          if case .success(let (name, text)) = MasterCF.nameValueRanges(bytes, 0..<bytes.count) {
+            try body(
+              (
+                value.part(name.lowerBound, name.upperBound, offset: 0),
+                value.part(text.lowerBound, text.upperBound, offset: 0), value.offset
+              ))
           }
-          index += 1
+          index += 2
+          continue
         }
+        index += 1
       }
     }
 
@@ -328,28 +355,9 @@ public struct MasterCF: Sendable, Equatable {
     /// order would hold them), without copying the bytes.
     /// - Returns: The merged overrides.
     func mergedOverrides() -> [MergedOverride] {
-      // A few names are found by a search from the start; past that, by an index.
-      let linearLimit = 16
-      var result: [MergedOverride] = []
-      var positions: [ByteKey: Int] = [:]
-      forEachOverride { name, value, line in
-        let position =
-          result.count <= linearLimit
-          ? result.firstIndex { MasterCF.sameBytes($0.name, name) }
-          : positions[ByteKey(Array(name))]
-        if let position {
-          result[position].value = value
-          result[position].line = line
-          return
-        }
-        result.append((name, value, line))
-        if result.count == linearLimit + 1 {
-          for (index, item) in result.enumerated() { positions[ByteKey(Array(item.name))] = index }
-        } else if result.count > linearLimit + 1 {
-          positions[ByteKey(Array(name))] = result.count - 1
-        }
+      mergedSpans.map {
+        (argv.bytes($0.name), argv.bytes($0.value), line(atOffset: Int($0.offset)))
       }
-      return result
     }
 
     /// The physical line a logical-text offset came from.

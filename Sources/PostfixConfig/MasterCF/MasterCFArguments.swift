@@ -162,6 +162,41 @@ extension MasterCF {
     }
   }
 
+  /// The `-o` overrides of `argv` with each name once, in order of first
+  /// appearance, with the value and offset of its last one (as a
+  /// dictionary filled in order would hold them), as spans of its buffers.
+  /// - Parameter argv: A normalised argument vector.
+  /// - Returns: The merged overrides.
+  static func mergeOverrides(of argv: ArgumentList) -> [Entry.OverrideSpans] {
+    // A few names are found by a search from the start; past that, by an index.
+    let linearLimit = 16
+    var result: [Entry.OverrideSpans] = []
+    var positions: [ByteKey: Int] = [:]
+    argv.withBuffers { buffers in
+      Entry.forEachOverrideSpans(of: argv, in: buffers) { override in
+        let name = buffers[override.name]
+        let position =
+          result.count <= linearLimit
+          ? result.firstIndex { buffers[$0.name].hasSameBytes(as: name) }
+          : positions[ByteKey(Array(name))]
+        if let position {
+          result[position].value = override.value
+          result[position].offset = override.offset
+          return
+        }
+        result.append(override)
+        if result.count == linearLimit + 1 {
+          for (index, item) in result.enumerated() {
+            positions[ByteKey(Array(buffers[item.name]))] = index
+          }
+        } else if result.count > linearLimit + 1 {
+          positions[ByteKey(Array(name))] = result.count - 1
+        }
+      }
+    }
+    return result
+  }
+
   /// Whether two byte slices are equal, compared with one `memcmp`.
   static func sameBytes(_ lhs: ArraySlice<UInt8>, _ rhs: ArraySlice<UInt8>) -> Bool {
     guard lhs.count == rhs.count else { return false }

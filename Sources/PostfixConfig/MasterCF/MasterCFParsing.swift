@@ -23,6 +23,16 @@ extension MasterCF {
         let start = index
         var level = 0
         while index < count {
+          // Outside braces, eight bytes at a time up to the next byte that
+          // may end the token or open a brace.
+          if level == 0, index + 8 <= count, let pointer = text.baseAddress {
+            let flagged = mayEndToken(pointer + index)
+            if flagged == 0 {
+              index += 8
+              continue
+            }
+            index += flagged.trailingZeroBitCount / 8
+          }
           let byte = text[index]
           if byte == UInt8(ascii: "{") {
             level += 1
@@ -36,6 +46,41 @@ extension MasterCF {
         body((base + start)..<(base + index))
       }
     }
+  }
+
+  /// The bytes below `!` (blanks among them) and the `{` bytes in the
+  /// eight bytes at `pointer`, each flagged by its high bit; the lowest flag
+  /// is exact (a false flag only comes from a borrow out of a flagged byte
+  /// below it).
+  @inline(__always)
+  static func mayEndToken(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
+    let block = UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self))
+    let low = (block &- 0x2121_2121_2121_2121) & ~block
+    let brace = block ^ 0x7B7B_7B7B_7B7B_7B7B
+    return (low | ((brace &- 0x0101_0101_0101_0101) & ~brace)) & 0x8080_8080_8080_8080
+  }
+
+  /// Whether `bytes` has a blank (space, TAB, CR or LF), looked for eight
+  /// bytes at a time.
+  static func containsBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    let count = bytes.count
+    var index = 0
+    while index + 8 <= count {
+      let block = UInt64(
+        littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+      // A byte below `!` is flagged exactly at the lowest flag: only then
+      // can one of the eight be a blank.
+      if (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080 != 0 {
+        for offset in 0..<8 where isBlank(base[index + offset]) { return true }
+      }
+      index += 8
+    }
+    while index < count {
+      if isBlank(base[index]) { return true }
+      index += 1
+    }
+    return false
   }
 
   /// The index ranges in `text` of its `argv_splitq` tokens.
@@ -159,9 +204,13 @@ extension MasterCF {
     arg.first == UInt8(ascii: "-") && !arg.elementsEqual(endOfOptions)
   }
 
-  static func containsBlank(_ arg: ArraySlice<UInt8>) -> Bool { arg.contains(where: isBlank) }
+  static func containsBlank(_ arg: ArraySlice<UInt8>) -> Bool {
+    arg.withUnsafeBufferPointer { containsBlank($0) }
+  }
 
-  static func containsBlank(_ arg: [UInt8]) -> Bool { arg.contains(where: isBlank) }
+  static func containsBlank(_ arg: [UInt8]) -> Bool {
+    arg.withUnsafeBufferPointer { containsBlank($0) }
+  }
 
   // `pcf_normalize_daemon_args`, without its attached `-o` bug: options
   // bundled before an `o` are split off, `-oNAME=VALUE` becomes `-o`
@@ -340,7 +389,8 @@ extension MasterCF {
       firstLine: firstLine, lastLine: lastLine, lineNumbers: lineNumbers,
       commentLines: commentLines, source: source, segmentStarts: segmentStarts,
       textLength: text.count, problemText: parsed.problem, warningTexts: parsed.warnings,
-      argv: parsed.argv, segmentOffsets: segmentOffsets)
+      argv: parsed.argv, mergedSpans: mergeOverrides(of: parsed.argv),
+      segmentOffsets: segmentOffsets)
   }
 }
 

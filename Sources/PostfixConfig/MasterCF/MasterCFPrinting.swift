@@ -50,7 +50,7 @@ extension MasterCF {
             inOptions = false
             // postconf never braces this argument; brace it only when it would
             // otherwise re-parse as several arguments.
-            needBraces = arg.contains(where: isBlank) && argumentRanges(argv[index]).count != 1
+            needBraces = containsBlank(arg) && argumentRanges(argv[index]).count != 1
           } else if arg.count < 2 || second == UInt8(ascii: "o"), index + 1 < count {
             lineLength = lineLimit
             let optionValue = buffers[spans[index + 1]]
@@ -61,14 +61,14 @@ extension MasterCF {
               valueCount = text.count
               needBraces = containsBlank(text)
             } else {
-              needBraces = optionValue.contains(where: isBlank)
+              needBraces = containsBlank(optionValue)
             }
             argLength += valueCount + optionExtra
             if needBraces { argLength += 2 }
             value = optionValue
           }
         } else {
-          needBraces = arg.contains(where: isBlank)
+          needBraces = containsBlank(arg)
         }
         if lineLength > indent {
           if !fold || lineLength + 1 + argLength < lineLimit {
@@ -207,60 +207,98 @@ extension MasterCF {
   /// entries share the merged parameters, except earlier duplicates without
   /// any `-o` of their own that precede the first one with some.
   func parameterTable() -> [[(name: [UInt8], value: [UInt8])]?] {
-    // One group per service/type, found by a single hashed key; within a
-    // group, each name's position (the first) and value (the last), kept as
-    // slices of the entries' text until the end. A small group is searched
-    // from the start; a large one gets an index of its names.
-    typealias Parameter = (name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)
-    let linearLimit = 16
+    // One group per service/type, found by a single hashed key. A group that
+    // one entry has given parameters to is that entry's merged overrides,
+    // kept as spans; only a second entry with parameters for the same
+    // service/type makes it merge slices by name (first position, last value).
     var groupOf: [ByteKey: Int] = [:]
-    var groups: [[Parameter]] = []
-    var positions: [[ByteKey: Int]] = []
+    var groups: [ParameterGroup] = []
     var attached: [(index: Int, group: Int)] = []
     for (index, entry) in entries.enumerated() where entry.isValid {
       let key = ByteKey(MasterCF.key(entry))
-      var group = groupOf[key]
-      entry.forEachOverride { name, value, _ in
-        let current: Int
-        if let group {
-          current = group
-        } else {
-          current = groups.count
-          groupOf[key] = current
-          groups.append([])
-          positions.append([:])
-          group = current
-        }
-        let position =
-          groups[current].count <= linearLimit
-          ? groups[current].firstIndex { MasterCF.sameBytes($0.name, name) }
-          : positions[current][ByteKey(Array(name))]
-        if let position {
-          groups[current][position].value = value
-          return
-        }
-        groups[current].append((name, value))
-        let count = groups[current].count
-        if count == linearLimit + 1 {
-          for (position, parameter) in groups[current].enumerated() {
-            positions[current][ByteKey(Array(parameter.name))] = position
-          }
-        } else if count > linearLimit + 1 {
-          positions[current][ByteKey(Array(name))] = count - 1
-        }
+      let merged = entry.mergedSpans
+      if let group = groupOf[key] {
+        if !merged.isEmpty { groups[group].add(merged, of: entry, entries: entries) }
+        attached.append((index, group))
+      } else if !merged.isEmpty {
+        groupOf[key] = groups.count
+        attached.append((index, groups.count))
+        groups.append(.spans(entry: index, merged))
       }
-      if let group { attached.append((index, group)) }
     }
-    positions = []
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
     var table: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: entries.count)
     for item in attached {
-      if copies[item.group] == nil {
-        copies[item.group] = groups[item.group].map { (Array($0.name), Array($0.value)) }
-      }
+      if copies[item.group] == nil { copies[item.group] = groups[item.group].copies(entries) }
       table[item.index] = copies[item.group]
     }
     return table
+  }
+
+  /// The `-o` parameters of one service/type in ``parameterTable()``.
+  enum ParameterGroup {
+    /// The merged overrides of one entry, as spans of its arguments.
+    case spans(entry: Int, [Entry.OverrideSpans])
+    /// Parameters merged from several entries.
+    case slices(SliceMerger)
+
+    /// Adds the merged overrides of a further entry.
+    mutating func add(_ merged: [Entry.OverrideSpans], of entry: Entry, entries: [Entry]) {
+      var merger: SliceMerger
+      switch self {
+      case .slices(let existing): merger = existing
+      case .spans(let first, let spans):
+        merger = SliceMerger()
+        for item in spans {
+          merger.set(entries[first].argv.bytes(item.name), entries[first].argv.bytes(item.value))
+        }
+      }
+      // Not left shared with `self`, so adding does not copy it.
+      self = .slices(SliceMerger())
+      for item in merged { merger.set(entry.argv.bytes(item.name), entry.argv.bytes(item.value)) }
+      self = .slices(merger)
+    }
+
+    /// The parameters as arrays.
+    func copies(_ entries: [Entry]) -> [(name: [UInt8], value: [UInt8])] {
+      switch self {
+      case .spans(let index, let spans):
+        return entries[index].argv.withBuffers { buffers in
+          spans.map { (Array(buffers[$0.name]), Array(buffers[$0.value])) }
+        }
+      case .slices(let merger):
+        return merger.parameters.map { (Array($0.name), Array($0.value)) }
+      }
+    }
+  }
+
+  /// Parameters set in order: each name once, at its first position.
+  ///
+  /// Each name keeps its last value. A few names are found by a search from
+  /// the start; past that, by an index.
+  struct SliceMerger {
+    static let linearLimit = 16
+    var parameters: [(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)] = []
+    var positions: [ByteKey: Int] = [:]
+
+    mutating func set(_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) {
+      let position =
+        parameters.count <= Self.linearLimit
+        ? parameters.firstIndex { MasterCF.sameBytes($0.name, name) }
+        : positions[ByteKey(Array(name))]
+      if let position {
+        parameters[position].value = value
+        return
+      }
+      parameters.append((name, value))
+      if parameters.count == Self.linearLimit + 1 {
+        for (position, parameter) in parameters.enumerated() {
+          positions[ByteKey(Array(parameter.name))] = position
+        }
+      } else if parameters.count > Self.linearLimit + 1 {
+        positions[ByteKey(Array(name))] = parameters.count - 1
+      }
+    }
   }
 
   static func key(_ entry: Entry) -> [UInt8] {

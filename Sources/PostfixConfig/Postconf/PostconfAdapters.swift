@@ -50,7 +50,9 @@ enum PostconfAdapters {
   static func hashOrder(_ entries: [(key: [UInt8], value: [UInt8])]) -> [(
     key: [UInt8], value: [UInt8]
   )] {
-    HashOrder.order(of: entries.map(\.key), initialSize: dictionarySize).map { entries[$0] }
+    // One key is in the one order there is.
+    guard entries.count > 1 else { return entries }
+    return HashOrder.order(of: entries.map(\.key), initialSize: dictionarySize).map { entries[$0] }
   }
 
   /// The initial size of postconf's parameter dictionaries.

@@ -136,11 +136,14 @@ extension PostconfSession {
       let index = model.scopePosition(
         service: service.name, type: service.type, line: service.line, command: service.command)
       // Each name once, with its last value: what setting them in order leaves.
-      for override in master.document.entries[service.entry].mergedOverrides() {
-        let name = Array(override.name)
-        model.services[index].settings[name] = Array(override.value)
-        let id = model.intern(name)
-        model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
+      let entry = master.document.entries[service.entry]
+      entry.argv.withBuffers { buffers in
+        for override in entry.mergedSpans {
+          let name = Array(buffers[override.name])
+          model.services[index].settings[name] = Array(buffers[override.value])
+          let id = model.intern(name)
+          model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
+        }
       }
     }
   }

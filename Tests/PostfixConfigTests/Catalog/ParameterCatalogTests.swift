@@ -264,6 +264,17 @@ import Testing
     #expect(ServiceParameters.names(service: "policy", command: "spawn") == ["policy_time_limit"])
   }
 
+  @Test func theProgramIsTheFirstWordAtBlanks() {
+    let delivery = ServiceParameters.deliverySuffixes
+    #expect(ServiceParameters.suffixes(command: " \t\r\nsmtp\r\n -o x=y") == delivery)
+    #expect(ServiceParameters.suffixes(command: "local\tlocal") == delivery)
+    #expect(ServiceParameters.suffixes(command: "spawn\n") == ["_time_limit"])
+    #expect(ServiceParameters.suffixes(command: "smtpd").isEmpty)
+    #expect(ServiceParameters.suffixes(command: "smtp,x").isEmpty)
+    #expect(ServiceParameters.suffixes(command: " \n ").isEmpty)
+    #expect(ServiceParameters.suffixes(command: "").isEmpty)
+  }
+
   // With the stock master.cf, postconf -d -C service lists
   // local_destination_concurrency_limit = 2 (the built-in default).
   @Test func builtinNamesOfAServiceKeepTheirDefault() throws {
