@@ -117,49 +117,72 @@ enum LinePrinter {
         guard let base = buffer.baseAddress, let source = text.baseAddress else { return }
         let target = base + origin
         let count = text.count
-        var pendingSpace = hasContent
+        // 1 when a space goes before the next word: after a separator that
+        // follows text (on the line, or written here).
+        var space = hasContent ? 1 : 0
         var index = 0
         while index < count {
-          // Eight bytes at a time: the bytes before the first blank or control
-          // byte are copied at once ("haszero": the lowest flagged byte is
-          // exact, as a borrow only comes from a flagged byte below it; the
-          // bytes above it are read again).
           if index + 8 <= count {
             let raw = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
             let block = UInt64(littleEndian: raw)
-            let flagged = (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080
-            let clean = flagged == 0 ? 8 : flagged.trailingZeroBitCount / 8
+            // The bytes below `!` (separators among them), each flagged
+            // exactly: no carry crosses from one byte to the next.
+            let low =
+              ~(((block & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x5F5F_5F5F_5F5F_5F5F) | block)
+              & 0x8080_8080_8080_8080
+            let clean = low == 0 ? 8 : low.trailingZeroBitCount / 8
             if clean > 0 {
-              if pendingSpace && (written > 0 || hasContent) {
-                target[written] = 0x20
-                written += 1
-              }
-              pendingSpace = false
+              // The bytes before the first low one are copied at once, after
+              // the pending space (stored always, kept when due).
+              target[written] = 0x20
+              written += space
+              space = 0
               // All eight are stored; those past `clean` are overwritten next.
               UnsafeMutableRawPointer(target + written).storeBytes(of: raw, as: UInt64.self)
               written += clean
               index += clean
               if clean == 8 { continue }
             }
+            // Then the run of low bytes that follows, within the block.
+            let run = (~(low >> UInt64(clean * 8)) & 0x8080_8080_8080_8080).trailingZeroBitCount / 8
+            let end = index + run
+            while index < end {
+              let byte = source[index]
+              index += 1
+              if isLowSeparator(byte) {
+                if written > 0 || hasContent { space = 1 }
+                continue
+              }
+              target[written] = 0x20
+              written += space
+              space = 0
+              target[written] = byte
+              written += 1
+            }
+            continue
           }
           let byte = source[index]
           index += 1
           if byte > 0x20 || !isSeparator(byte) {
-            if pendingSpace && (written > 0 || hasContent) {
-              target[written] = 0x20
-              written += 1
-            }
-            pendingSpace = false
+            target[written] = 0x20
+            written += space
+            space = 0
             target[written] = byte
             written += 1
-          } else {
-            pendingSpace = true
+          } else if written > 0 || hasContent {
+            space = 1
           }
         }
       }
       out.removeLast(text.count + 1 - written)
       lineLength += written
     }
+  }
+
+  /// ``isSeparator(_:)`` for a byte below `!`: one bit of a mask each.
+  @inline(__always)
+  static func isLowSeparator(_ byte: UInt8) -> Bool {
+    (UInt64(0x1_0000_2600) >> UInt64(byte & 0x3F)) & 1 != 0
   }
 
   @inline(__always)

@@ -38,6 +38,8 @@ import Testing
     var random = SeededGenerator(seed: 42)
     let alphabet: [UInt8] = [
       0x20, 0x09, 0x0D, 0x0A, 0x0B, 0x0C, 0x61, 0x62, 0x3D, 0x24, 0xFF, 0x00,
+      // Next to `!`, and bytes whose low seven bits are a separator's.
+      0x1F, 0x21, 0x80, 0xA0, 0x89, 0x8A, 0x8D,
     ]
     for _ in 0..<3_000 {
       // Names are single words (or empty) mostly; some hold separators, as
