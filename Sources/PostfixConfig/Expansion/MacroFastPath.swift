@@ -77,6 +77,9 @@ enum MacroFastPath {
     var pendingLiteral = false
     var sawDollar = false
     var cursor = 0
+    // The first two references, reported from here when there are no more.
+    var first: Range<Int> = 0..<0
+    var second: Range<Int> = 0..<0
     while true {
       let special = nextSpecial(in: buffer, from: cursor)
       if special > cursor {
@@ -91,10 +94,11 @@ enum MacroFastPath {
       case .escape(let next):
         pendingLiteral = true
         cursor = next
-      case .reference(_, let next):
+      case .reference(let name, let next):
         if pendingLiteral { steps += 1 }
         pendingLiteral = false
         steps += 1
+        if references == 0 { first = name } else if references == 1 { second = name }
         references += 1
         cursor = next
       }
@@ -102,6 +106,11 @@ enum MacroFastPath {
     if pendingLiteral { steps += 1 }
     guard steps <= limits.maximumSteps else { return nil }
     guard references > 0 else { return sawDollar ? .simple : .plain }
+    if references <= 2 {
+      body(first)
+      if references == 2 { body(second) }
+      return .simple
+    }
 
     // Second pass: the references.
     var reported = 0

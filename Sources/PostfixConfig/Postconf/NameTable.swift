@@ -147,6 +147,14 @@ struct NameTable: Sendable {
     withStorage { body(stored(Int(id), $0, $1)) }
   }
 
+  /// Whether the name `id` is `name`; names of another length are told
+  /// apart without reading their bytes.
+  func name(_ id: ID, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
+    let index = Int(id)
+    guard Int(ends[index]) - Int(starts[index] & ~Self.inFile) == name.count else { return false }
+    return withName(id) { $0.hasSameBytes(as: name) }
+  }
+
   /// The name's bytes.
   func bytes(_ id: ID) -> [UInt8] {
     withName(id) { Array($0) }

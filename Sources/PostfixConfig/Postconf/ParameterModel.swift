@@ -137,6 +137,8 @@ struct ParameterModel: Sendable {
   /// when the value was not scanned or its scan warns.
   var scans: [ScanSummary] = []
   var scanReferences: [ID] = []
+  /// The last name ``recordScan(_:of:)`` found.
+  private var lastReference: ID?
   /// Whether ``scans`` is kept (see ``dropStartUpScans()``).
   private(set) var keepsScans = true
   var services: [ServiceScope] = []
@@ -317,8 +319,33 @@ struct ParameterModel: Sendable {
   mutating func recordScan(_ id: ID, of value: UnsafeBufferPointer<UInt8>) {
     guard keepsScans else { return }
     let start = UInt32(scanReferences.count)
+    // A value names the same few parameters over and over, and so do many
+    // values in a row: the last two names of this value, then the last name
+    // found before it, are compared with the next before it is hashed.
+    var last: (name: Range<Int>, id: ID)?
+    var before: (name: Range<Int>, id: ID)?
     let simple = MacroFastPath.references(in: value, limits: .default) { range in
-      scanReferences.append(intern(UnsafeBufferPointer(rebasing: value[range])))
+      let name = UnsafeBufferPointer(rebasing: value[range])
+      let reference: ID
+      if let last, UnsafeBufferPointer(rebasing: value[last.name]).hasSameBytes(as: name) {
+        reference = last.id
+      } else if let seen = before,
+        UnsafeBufferPointer(rebasing: value[seen.name]).hasSameBytes(as: name)
+      {
+        reference = seen.id
+        before = last
+        last = seen
+      } else {
+        if let previous = lastReference, self.names.name(previous, equals: name) {
+          reference = previous
+        } else {
+          reference = intern(name)
+        }
+        before = last
+        last = (range, reference)
+      }
+      lastReference = reference
+      scanReferences.append(reference)
     }
     if simple != nil {
       scans[Int(id)] = ScanSummary(start: start, count: UInt32(scanReferences.count) - start)
@@ -515,22 +542,26 @@ struct ParameterModel: Sendable {
   /// - Returns: False when the value is not simple or a lookup failed: the caller
   ///   expands it with ``expand(_:mode:scope:)``, which reports what went wrong.
   func expandSimple(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
-    // The last few names looked up, by id, with their values (most values reference
-    // the same few names over and over).
-    var recent: [(id: ID, value: [UInt8]?)] = []
+    // The last few names looked up, with their values (most values reference
+    // the same few names over and over): found by their bytes, not hashed again.
+    var recent: [(name: [UInt8], value: [UInt8]?)] = []
     // The closure reaches the model through a pointer: captured as a value, the
     // expander's recursion (once per reference) would copy the whole model.
     let outcome = withUnsafePointer(to: self) { model in
       value.withUnsafeBufferPointer { buffer in
         MacroFastPath.expand(buffer, limits: .default, into: &output) { name -> [UInt8]?? in
+          if let hit = recent.first(where: {
+            $0.name.withUnsafeBufferPointer { $0.hasSameBytes(as: name) }
+          }) {
+            return .some(hit.value)
+          }
           guard let id = model.pointee.names.find(name) else { return .some(nil) }
-          if let hit = recent.first(where: { $0.id == id }) { return .some(hit.value) }
           var failure: PostconfFatal?
           let found = model.pointee.lookup(id: id, mode: [.expand], failure: &failure)
           // A lookup that fails gives up: the full expansion reports it.
           guard failure == nil else { return nil }
           if recent.count == 4 { recent.removeFirst() }
-          recent.append((id, found))
+          recent.append((Array(name), found))
           return .some(found)
         }
       }

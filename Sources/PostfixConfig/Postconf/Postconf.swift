@@ -114,7 +114,11 @@ struct PostconfSession {
   /// value scanned for tables.
   var databaseTypes: [[UInt8]]?
 
+  /// `PROGRAM: warning: `, which every warning line starts with.
+  let warningPrefix: [UInt8]
+
   init(options: PostconfOptions, inputs: PostconfInputs) {
+    self.warningPrefix = Array(inputs.programName.utf8) + Self.warningTag
     self.options = options
     self.inputs = inputs
   }
@@ -131,10 +135,9 @@ struct PostconfSession {
   /// newline follows), into the batch of standard error when writes are emitted, so a
   /// warning per parameter costs no string and no array of its own.
   mutating func warnLine(_ build: (inout [UInt8]) -> Void) {
-    let prefix = inputs.programName.utf8
+    let prefix = warningPrefix
     func compose(_ out: inout [UInt8]) {
       out += prefix
-      out += Self.warningTag
       build(&out)
       out.append(0x0A)
     }

@@ -50,6 +50,36 @@ import Testing
     }
   }
 
+  @Test func referencesAreThoseTheEngineReports() {
+    var random = SeededGenerator(seed: 23)
+    let pieces = ["$a", "${bb}", "$(c_1)", "$$", "$", "${", "}", " x ", "$a$a", "${bb}z", "\u{0}"]
+    var counts: Set<Int> = []
+    for _ in 0..<3_000 {
+      // From none to several references, so that both ways of reporting them are used.
+      let text = (0..<random.below(8)).map { _ in random.pick(pieces) }.joined()
+      let value = Self.bytes(text)
+      var reported: [String] = []
+      let path = value.withUnsafeBufferPointer { buffer in
+        MacroFastPath.references(in: buffer, limits: .default) { range in
+          reported.append(String(decoding: buffer[range], as: UTF8.self))
+        }
+      }
+      guard path != nil else {
+        #expect(reported.isEmpty)
+        continue
+      }
+      let engine = ParameterExpander.tracedScan(
+        value, isDefined: { _ in true }, limits: .default, engineOnly: true)
+      let scanned = engine.result.events.compactMap { event -> String? in
+        if case .reference(let name, _) = event { return name }
+        return nil
+      }
+      #expect(reported == scanned, "\(text.debugDescription)")
+      counts.insert(reported.count)
+    }
+    #expect(counts.isSuperset(of: [0, 1, 2, 3, 4]))
+  }
+
   // MARK: - The shortcut is taken
 
   @Test func plainValueIsAnsweredAtOnce() {

@@ -129,6 +129,22 @@ import Testing
     #expect(kept.sorted(Array(kept.ids)) == copied.sorted(Array(copied.ids)))
   }
 
+  /// The names a value references are recorded in order whatever repeats:
+  /// within one value, from one value to the next, and names of one length.
+  @Test func recordedReferencesAreTheNamesInOrder() {
+    var model = ParameterModel(inputs: Self.inputs(mainCF: []), mode: [.nonDefault])
+    var random = SeededGenerator(seed: 5)
+    let names = ["aa", "ab", "ba", "a", "mydomain", "myhostname"]
+    for index in 0..<2_000 {
+      let picked = (0..<random.below(7)).map { _ in random.pick(names) }
+      let text = picked.map { random.chance(50) ? "$\($0) " : "${\($0)}," }.joined()
+      let id = model.intern(Array("zz_\(index)".utf8))
+      Array(text.utf8).withUnsafeBufferPointer { model.recordScan(id, of: $0) }
+      let expected = picked.map { model.intern(Array($0.utf8)) }
+      #expect(model.scannedReferences(id).map(Array.init) == expected, "\(text)")
+    }
+  }
+
   /// A model kept for lookups drops its start-up scans and still takes new
   /// names and settings; its scans then read as "not recorded".
   @Test func aModelWithoutStartUpScansStillTakesNamesAndSettings() {
