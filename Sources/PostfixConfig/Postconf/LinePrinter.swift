@@ -1,3 +1,5 @@
+import Dispatch
+
 /// postconf's line printer (`pcf_print_line`): whitespace normalised to single
 /// spaces, optional folding at 80 columns with a 4-space continuation indent.
 enum LinePrinter {
@@ -103,79 +105,144 @@ enum LinePrinter {
       }
     }
 
-    // Without folding: the words joined by single spaces. The text is copied
-    // once and its separator runs squeezed in place.
+    // Without folding: the words joined by single spaces, squeezed in room
+    // made by copying the text in (the cheapest way to grow the array). A
+    // long text is squeezed in two halves at once: the part from `cut` (a
+    // word after a separator) on another thread, into the room after the
+    // first part's, as if text preceded it (so it starts with a space, left
+    // out when nothing came before); it is then moved down to join the first.
     private mutating func compact(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
       let origin = out.count
-      // Room for a separating space and the text: copying the text in is the
-      // cheapest way to grow the array; the copy is then overwritten.
-      out.append(0x20)
+      let hasContent = lineLength > 0
+      let cut = text.count >= LinePrinter.halvesThreshold ? LinePrinter.cut(text) : nil
+      // Each part may add a space before its first word.
+      out.append(contentsOf: [0x20, 0x20])
       out.append(contentsOf: text)
       var written = 0
-      let hasContent = lineLength > 0
       out.withUnsafeMutableBufferPointer { buffer in
-        guard let base = buffer.baseAddress, let source = text.baseAddress else { return }
+        guard let base = buffer.baseAddress else { return }
         let target = base + origin
-        let count = text.count
-        // 1 when a space goes before the next word: after a separator that
-        // follows text (on the line, or written here).
-        var space = hasContent ? 1 : 0
-        var index = 0
-        while index < count {
-          if index + 8 <= count {
-            let raw = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
-            let block = UInt64(littleEndian: raw)
-            // The bytes below `!` (separators among them), each flagged
-            // exactly: no carry crosses from one byte to the next.
-            let low =
-              ~(((block & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x5F5F_5F5F_5F5F_5F5F) | block)
-              & 0x8080_8080_8080_8080
-            let clean = low == 0 ? 8 : low.trailingZeroBitCount / 8
-            if clean > 0 {
-              // The bytes before the first low one are copied at once, after
-              // the pending space (stored always, kept when due).
-              target[written] = 0x20
-              written += space
-              space = 0
-              // All eight are stored; those past `clean` are overwritten next.
-              UnsafeMutableRawPointer(target + written).storeBytes(of: raw, as: UInt64.self)
-              written += clean
-              index += clean
-              if clean == 8 { continue }
-            }
-            // Then the run of low bytes that follows, within the block.
-            let run = (~(low >> UInt64(clean * 8)) & 0x8080_8080_8080_8080).trailingZeroBitCount / 8
-            let end = index + run
-            while index < end {
-              let byte = source[index]
-              index += 1
-              if isLowSeparator(byte) {
-                if written > 0 || hasContent { space = 1 }
-                continue
-              }
-              target[written] = 0x20
-              written += space
-              space = 0
-              target[written] = byte
-              written += 1
-            }
-            continue
-          }
+        guard let cut else {
+          written = LinePrinter.squeeze(text, to: target, hasContent: hasContent)
+          return
+        }
+        // The second part's room starts after the first part's, which its
+        // eight-byte stores never pass (see `squeeze`).
+        let second = SqueezedHalf(
+          UnsafeBufferPointer(rebasing: text[cut...]), to: target + cut + 1)
+        DispatchQueue.global().async { second.run() }
+        written = LinePrinter.squeeze(
+          UnsafeBufferPointer(rebasing: text[..<cut]), to: target, hasContent: hasContent)
+        // The buffers stay valid until the other thread is done: this waits for it.
+        second.done.wait()
+        let skip = written == 0 && !hasContent ? 1 : 0
+        (target + written).update(from: target + cut + 1 + skip, count: second.written - skip)
+        written += second.written - skip
+      }
+      out.removeLast(text.count + 2 - written)
+      lineLength += written
+    }
+  }
+
+  /// Squeezes `text`'s words, joined by single spaces, to `target`, which
+  /// has room for `text.count + 1` bytes; returns how many were written.
+  ///
+  /// With `hasContent`, a space goes before the first word. Eight-byte
+  /// stores reach at most `target + text.count + 1`; while `index` bytes of
+  /// the text are read, at most `index + 1` are written.
+  static func squeeze(
+    _ text: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, hasContent: Bool
+  ) -> Int {
+    guard let source = text.baseAddress else { return 0 }
+    let count = text.count
+    var written = 0
+    // 1 when a space goes before the next word: after a separator that
+    // follows text (on the line, or written here).
+    var space = hasContent ? 1 : 0
+    var index = 0
+    while index < count {
+      if index + 8 <= count {
+        let raw = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+        let block = UInt64(littleEndian: raw)
+        // The bytes below `!` (separators among them), each flagged
+        // exactly: no carry crosses from one byte to the next.
+        let low =
+          ~(((block & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x5F5F_5F5F_5F5F_5F5F) | block)
+          & 0x8080_8080_8080_8080
+        let clean = low == 0 ? 8 : low.trailingZeroBitCount / 8
+        if clean > 0 {
+          // The bytes before the first low one are copied at once, after
+          // the pending space (stored always, kept when due).
+          target[written] = 0x20
+          written += space
+          space = 0
+          // All eight are stored; those past `clean` are overwritten next.
+          UnsafeMutableRawPointer(target + written).storeBytes(of: raw, as: UInt64.self)
+          written += clean
+          index += clean
+          if clean == 8 { continue }
+        }
+        // Then the run of low bytes that follows, within the block.
+        let run = (~(low >> UInt64(clean * 8)) & 0x8080_8080_8080_8080).trailingZeroBitCount / 8
+        let end = index + run
+        while index < end {
           let byte = source[index]
           index += 1
-          if byte > 0x20 || !isSeparator(byte) {
-            target[written] = 0x20
-            written += space
-            space = 0
-            target[written] = byte
-            written += 1
-          } else if written > 0 || hasContent {
-            space = 1
+          if isLowSeparator(byte) {
+            if written > 0 || hasContent { space = 1 }
+            continue
           }
+          target[written] = 0x20
+          written += space
+          space = 0
+          target[written] = byte
+          written += 1
         }
+        continue
       }
-      out.removeLast(text.count + 1 - written)
-      lineLength += written
+      let byte = source[index]
+      index += 1
+      if byte > 0x20 || !isSeparator(byte) {
+        target[written] = 0x20
+        written += space
+        space = 0
+        target[written] = byte
+        written += 1
+      } else if written > 0 || hasContent {
+        space = 1
+      }
+    }
+    return written
+  }
+
+  /// Unfolded values at least this long are squeezed in two halves at once.
+  static let halvesThreshold = 1 << 18
+
+  /// Where a long text is cut in two for squeezing: the first word that
+  /// follows a separator at or after the middle; nil when there is none.
+  static func cut(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+    var index = text.count / 2
+    while index < text.count, !isSeparator(text[index]) { index += 1 }
+    while index < text.count, isSeparator(text[index]) { index += 1 }
+    return index > 0 && index < text.count ? index : nil
+  }
+
+  /// The second part of a long text, squeezed on another thread.
+  private final class SqueezedHalf: @unchecked Sendable {
+    let text: UnsafeBufferPointer<UInt8>
+    let target: UnsafeMutablePointer<UInt8>
+    /// How many bytes were written; read once `done` is signalled.
+    var written = 0
+    let done = DispatchSemaphore(value: 0)
+
+    init(_ text: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>) {
+      self.text = text
+      self.target = target
+    }
+
+    func run() {
+      written = squeeze(text, to: target, hasContent: true)
+      done.signal()
     }
   }
 

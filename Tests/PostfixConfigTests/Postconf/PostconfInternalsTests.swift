@@ -70,6 +70,40 @@ import Testing
     }
   }
 
+  /// Values long enough to be squeezed in two parts at once, cut wherever
+  /// the middle falls: in a word, in a run of separators, with nothing but
+  /// separators before it or after it.
+  @Test func longValuesAreSqueezedInTwoPartsLikeTheWordLoop() {
+    var random = SeededGenerator(seed: 61)
+    let size = LinePrinter.halvesThreshold + 1_000
+    func words(_ count: Int) -> [UInt8] {
+      (0..<count).map { _ in
+        random.below(6) == 0
+          ? [0x20, 0x09, 0x0D, 0x0A][random.below(4)] : UInt8(ascii: "a") + UInt8(random.below(26))
+      }
+    }
+    let blanks = { (count: Int) in [UInt8](repeating: 0x20, count: count) }
+    let values: [[UInt8]] = [
+      words(size),
+      blanks(size / 2 + 10) + words(size / 2),
+      words(size / 2 - 10) + blanks(size / 2 + 20),
+      [UInt8](repeating: UInt8(ascii: "w"), count: size),
+      blanks(size / 2 - 3) + [UInt8(ascii: "x")] + blanks(size / 2),
+      blanks(size / 2) + [UInt8(ascii: "x")],
+      blanks(size),
+    ]
+    for value in values {
+      var line: [UInt8] = []
+      LinePrinter.printLine(value, fold: false, into: &line)
+      #expect(line == Self.referenceLine([value]))
+      var named: [UInt8] = [0x7A]
+      LinePrinter.printParameter(
+        name: Array("name".utf8), value: value, hideName: false, hideValue: false, fold: false,
+        into: &named)
+      #expect(named == [0x7A] + Self.referenceLine([Array("name".utf8), [0x3D], value]))
+    }
+  }
+
   @Test func nameTableFindsEveryInternedNameAndNothingElse() {
     var random = SeededGenerator(seed: 7)
     var table = NameTable()
