@@ -8,14 +8,19 @@ extension PostconfSession {
     in value: [UInt8], scopeIndex: Int?, model: inout ParameterModel
   ) throws {
     if databaseTypes == nil {
-      databaseTypes = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
+      let types = inputs.catalog.legacyDatabaseTypes.map { Array($0.utf8) }
+      var initials = [Bool](repeating: false, count: 256)
+      for type in types { if let first = type.first { initials[Int(first)] = true } }
+      databaseTypes = (types, initials)
     }
     // A long list value names a table (`hash:...`) on every line: the walk
-    // reports only client database types, each compared by length first and
-    // then with one memcmp.
-    let databaseTypes = databaseTypes ?? []
+    // reports only client database types. A type whose first byte starts
+    // none is passed over at once; the others are compared by length first
+    // and then with one memcmp.
+    let (databaseTypes, initials) = databaseTypes ?? ([], [])
     let isDatabase: (UnsafeBufferPointer<UInt8>) -> Bool = { type in
-      databaseTypes.contains { known in
+      guard let first = type.first, initials[Int(first)] else { return false }
+      return databaseTypes.contains { known in
         known.count == type.count
           && known.withUnsafeBufferPointer { known in known.hasSameBytes(as: type) }
       }

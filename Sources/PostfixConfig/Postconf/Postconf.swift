@@ -110,9 +110,9 @@ struct PostconfSession {
   /// A main.cf at least this large is scanned on a second thread (see
   /// ``MainCFPipelinedScanner``).
   var pipelinedReadThreshold = MainCFPipelinedScanner.threshold
-  /// The catalogue's client database types as bytes, made at the first
-  /// value scanned for tables.
-  var databaseTypes: [[UInt8]]?
+  /// The catalogue's client database types as bytes, and which bytes one
+  /// starts with, made at the first value scanned for tables.
+  var databaseTypes: (types: [[UInt8]], initials: [Bool])?
 
   /// `PROGRAM: warning: `, which every warning line starts with.
   let warningPrefix: [UInt8]
