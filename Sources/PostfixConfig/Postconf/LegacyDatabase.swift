@@ -92,13 +92,40 @@ enum LegacyDatabase {
       while true {
         var start = found
         while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
-        var end = found + 1
-        while end < bytes.count && !ParameterList.isSeparator(bytes[end]) { end += 1 }
+        let end = wordEnd(bytes, from: found + 1)
         try word(value, start..<end, filter, body)
         guard let next = bytes.firstIndex(of: colon, from: end, to: bytes.count) else { return }
         found = next
       }
     }
+  }
+
+  /// The first separator at or after `start` (or the end), looked for
+  /// eight bytes at a time: the bytes below `!` and the commas are flagged
+  /// (exactly at the lowest flag), and a flagged byte that is no separator
+  /// is stepped over.
+  static func wordEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    var end = start
+    let count = bytes.count
+    if let base = bytes.baseAddress {
+      while end + 8 <= count {
+        let block = UInt64(
+          littleEndian: UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self))
+        let commas = block ^ 0x2C2C_2C2C_2C2C_2C2C
+        let flagged =
+          ((block &- 0x2121_2121_2121_2121) & ~block
+            | (commas &- 0x0101_0101_0101_0101) & ~commas) & 0x8080_8080_8080_8080
+        if flagged == 0 {
+          end += 8
+          continue
+        }
+        end += flagged.trailingZeroBitCount / 8
+        if ParameterList.isSeparator(bytes[end]) { return end }
+        end += 1
+      }
+    }
+    while end < count && !ParameterList.isSeparator(bytes[end]) { end += 1 }
+    return end
   }
 
   // What one word without braces reports: `proxy:` skipped, then a client

@@ -49,6 +49,22 @@ import Testing
   // A value without braces is read from its colons; the same value with an
   // empty `{}` at the end is read by the walk over braces, which reports
   // nothing more for it. Both must report the same, in the same order.
+  @Test func wordsEndAtTheFirstSeparatorWhereverItIs() {
+    var random = SeededGenerator(seed: 71)
+    let alphabet: [UInt8] = [
+      0x20, 0x09, 0x0A, 0x0D, 0x2C, 0x0B, 0x0C, 0x00, 0x1F, 0x21, 0x2B, 0x2D, 0xAC, 0xA0, 0x3A,
+    ]
+    for _ in 0..<4_000 {
+      let bytes = (0..<random.below(40)).map { _ in
+        random.below(5) == 0 ? random.pick(alphabet) : UInt8(ascii: "a") + UInt8(random.below(26))
+      }
+      let start = random.below(bytes.count + 1)
+      let expected = bytes[start...].firstIndex(where: ParameterList.isSeparator) ?? bytes.count
+      let found = bytes.withUnsafeBufferPointer { LegacyDatabase.wordEnd($0, from: start) }
+      #expect(found == expected, "\(bytes) from \(start)")
+    }
+  }
+
   @Test func valuesWithoutBracesReportWhatTheWalkReports() {
     let words = [
       "mysql:/a.cf", "ldap:leg", "proxy:pgsql:/b.cf", "proxy:x", "hash:/h", "mysql:", "x:.dot",
