@@ -66,6 +66,14 @@ extension MasterCF {
     private(set) var extra: [UInt8] = []
     /// The arguments, in order.
     private(set) var spans: [Span] = []
+    /// Whether no argument can hold a blank: set by the parser for an
+    /// entry whose text has no brace (tokens end at blanks, and only braces
+    /// group them), cleared by every change.
+    var isBlankFree = false
+
+    static func == (lhs: ArgumentList, rhs: ArgumentList) -> Bool {
+      lhs.source == rhs.source && lhs.extra == rhs.extra && lhs.spans == rhs.spans
+    }
 
     /// An empty list over `source`.
     init(source: [UInt8]) {
@@ -124,11 +132,15 @@ extension MasterCF {
     mutating func reserveCapacity(_ count: Int) { spans.reserveCapacity(count) }
 
     /// Appends an argument already in the buffers.
-    mutating func append(_ span: Span) { spans.append(span) }
+    mutating func append(_ span: Span) {
+      isBlankFree = false
+      spans.append(span)
+    }
 
     /// Appends `bytes` to ``extra`` and returns their span (not yet an argument).
     mutating func store<C: Collection>(_ bytes: C, offset: Int) -> Span
     where C.Element == UInt8 {
+      isBlankFree = false
       let start = extra.count
       extra.append(contentsOf: bytes)
       return Span(extra: start..<extra.count, offset: offset)
@@ -146,12 +158,14 @@ extension MasterCF {
 
     /// Removes the arguments from `index` on.
     mutating func removeArguments(from index: Int) {
+      isBlankFree = false
       spans.removeSubrange(index...)
     }
 
     /// Appends the blank-separated tokens of `text` (braces group), each
     /// with its offset in `text`.
     mutating func appendTokens(of text: [UInt8]) {
+      isBlankFree = false
       let base = extra.count
       extra.append(contentsOf: text)
       for range in MasterCF.argumentRanges(text[...]) {

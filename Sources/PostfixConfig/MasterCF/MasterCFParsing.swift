@@ -365,6 +365,9 @@ extension MasterCF {
     }
     var warnings: [[UInt8]] = []
     normalize(&argv, warnings: &warnings)
+    argv.isBlankFree = text.withUnsafeBufferPointer {
+      $0.firstIndex(of: UInt8(ascii: "{"), from: 0, to: $0.count) == nil
+    }
     return ParsedArguments(argv: argv, problem: nil, warnings: warnings)
   }
 

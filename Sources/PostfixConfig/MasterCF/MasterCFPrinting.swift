@@ -1,6 +1,42 @@
 // Output of `postconf -M`, `-F` and `-P` (`pcf_print_master_entry`,
 // `pcf_print_master_field`, `pcf_print_master_param`).
 
+/// Where formatted master.cf text goes: an array, or room made beforehand.
+protocol ByteSink {
+  mutating func put(_ byte: UInt8)
+  mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+  mutating func put(_ byte: UInt8) { append(byte) }
+  mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+/// Writes into memory with room for `capacity` bytes; writing more is a
+/// programming error, stopped before it reaches past the room.
+struct RoomSink: ByteSink {
+  let base: UnsafeMutablePointer<UInt8>
+  let capacity: Int
+  private(set) var count = 0
+
+  init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    self.base = base
+    self.capacity = capacity
+  }
+
+  mutating func put(_ byte: UInt8) {
+    precondition(count < capacity, "formatted text longer than its room")
+    base[count] = byte
+    count += 1
+  }
+
+  mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+    precondition(bytes.count <= capacity - count, "formatted text longer than its room")
+    if let source = bytes.baseAddress { (base + count).update(from: source, count: bytes.count) }
+    count += bytes.count
+  }
+}
+
 extension MasterCF {
   /// What a display command produced.
   ///
@@ -29,8 +65,8 @@ extension MasterCF {
   /// Formats the command arguments (from index 8) the way postconf does,
   /// except that the first non-option argument is braced when it has blanks
   /// outside braces (postconf prints it bare, which splits it on re-reading).
-  static func appendArguments(
-    _ argv: ArgumentList, to out: inout [UInt8], lineLength: inout Int, fold: Bool,
+  static func appendArguments<Sink: ByteSink>(
+    _ argv: ArgumentList, to out: inout Sink, lineLength: inout Int, fold: Bool,
     optionExtra: Int, expandOption: (([UInt8]) -> [UInt8]?)?
   ) -> Bool {
     let spans = argv.spans
@@ -50,7 +86,8 @@ extension MasterCF {
             inOptions = false
             // postconf never braces this argument; brace it only when it would
             // otherwise re-parse as several arguments.
-            needBraces = containsBlank(arg) && argumentRanges(argv[index]).count != 1
+            needBraces =
+              !argv.isBlankFree && containsBlank(arg) && argumentRanges(argv[index]).count != 1
           } else if arg.count < 2 || second == UInt8(ascii: "o"), index + 1 < count {
             lineLength = lineLimit
             let optionValue = buffers[spans[index + 1]]
@@ -61,38 +98,39 @@ extension MasterCF {
               valueCount = text.count
               needBraces = containsBlank(text)
             } else {
-              needBraces = containsBlank(optionValue)
+              needBraces = !argv.isBlankFree && containsBlank(optionValue)
             }
             argLength += valueCount + optionExtra
             if needBraces { argLength += 2 }
             value = optionValue
           }
         } else {
-          needBraces = containsBlank(arg)
+          needBraces = !argv.isBlankFree && containsBlank(arg)
         }
         if lineLength > indent {
           if !fold || lineLength + 1 + argLength < lineLimit {
-            out.append(0x20)
+            out.put(0x20)
             lineLength += 1
           } else {
-            out.append(contentsOf: bytes("\n    "))
+            out.put(0x0A)
+            for _ in 0..<indent { out.put(0x20) }
             lineLength = indent
           }
         }
         let braceArgument = !inOptions && needBraces
-        if braceArgument { out.append(UInt8(ascii: "{")) }
-        out.append(contentsOf: arg)
-        if braceArgument { out.append(UInt8(ascii: "}")) }
+        if braceArgument { out.put(UInt8(ascii: "{")) }
+        out.put(arg)
+        if braceArgument { out.put(UInt8(ascii: "}")) }
         lineLength += arg.count + (braceArgument ? 2 : 0)
         if let value {
-          out.append(0x20)
-          if needBraces { out.append(UInt8(ascii: "{")) }
+          out.put(0x20)
+          if needBraces { out.put(UInt8(ascii: "{")) }
           if let expanded {
-            out.append(contentsOf: expanded)
+            expanded.withUnsafeBufferPointer { out.put($0) }
           } else {
-            out.append(contentsOf: value)
+            out.put(value)
           }
-          if needBraces { out.append(UInt8(ascii: "}")) }
+          if needBraces { out.put(UInt8(ascii: "}")) }
           index += 1
           lineLength = lineLimit
         }
@@ -112,27 +150,56 @@ extension MasterCF {
 
   /// Appends one entry in `postconf -M` format (`-Mf` when `fold`), ending
   /// with `\n`, to `out`; false when expanding an option failed.
+  ///
+  /// Without expansion the entry's length has a bound (each argument, a
+  /// separator or fold, and braces; the column padding), so room for it is
+  /// made once and the bytes are written there.
   static func appendEntry(
     _ argv: ArgumentList, to out: inout [UInt8], fold: Bool,
     expandOption: (([UInt8]) -> [UInt8]?)?
   ) -> Bool {
-    var lineLength = 0
-    for field in 0..<8 {
-      if lineLength > 0 {
-        repeat {
-          out.append(0x20)
-          lineLength += 1
-        } while lineLength < columnGoals[field]
-      }
-      out.append(contentsOf: argv[field])
-      lineLength += argv[field].count
+    guard expandOption == nil, argv.count >= 8 else {
+      return writeEntry(argv, to: &out, fold: fold, expandOption: expandOption)
     }
-    guard
-      appendArguments(
+    var bound = columnGoals[7] + 9
+    for span in argv.spans { bound += span.count + 8 }
+    let origin = out.count
+    out.append(contentsOf: repeatElement(0, count: bound))
+    var written = 0
+    out.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      var room = RoomSink(base: base + origin, capacity: bound)
+      _ = writeEntry(argv, to: &room, fold: fold, expandOption: nil)
+      written = room.count
+    }
+    out.removeLast(bound - written)
+    return true
+  }
+
+  /// ``appendEntry(_:to:fold:expandOption:)`` to any sink.
+  static func writeEntry<Sink: ByteSink>(
+    _ argv: ArgumentList, to out: inout Sink, fold: Bool,
+    expandOption: (([UInt8]) -> [UInt8]?)?
+  ) -> Bool {
+    var lineLength = 0
+    let written = argv.withBuffers { buffers in
+      for field in 0..<8 {
+        if lineLength > 0 {
+          repeat {
+            out.put(0x20)
+            lineLength += 1
+          } while lineLength < columnGoals[field]
+        }
+        let bytes = buffers[argv.spans[field]]
+        out.put(bytes)
+        lineLength += bytes.count
+      }
+      return appendArguments(
         argv, to: &out, lineLength: &lineLength, fold: fold, optionExtra: 3,
         expandOption: expandOption)
-    else { return false }
-    out.append(0x0A)
+    }
+    guard written else { return false }
+    out.put(0x0A)
     return true
   }
 

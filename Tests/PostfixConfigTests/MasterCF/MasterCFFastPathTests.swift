@@ -156,4 +156,36 @@ import Testing
     // The file has services of one name with and without `-o` of their own.
     #expect(shared > 100)
   }
+  /// An entry is printed the same in room made beforehand as appended to an
+  /// array, and the same whether or not its arguments are known to hold no
+  /// blank.
+  @Test func entriesPrintAlikeInRoomAndInAnArray() {
+    var generator = SeededGenerator(seed: 83)
+    let arguments = [
+      "-o a=b", "-o { a = b c }", "-o {x=y}", "-v", "-vo c=d", "-oe=f", "--", "cmd", "{a b}x",
+      "{ p q }", "arg", "-o\n  g=h", "-o { long_name = \(String(repeating: "v", count: 70)) }",
+      String(repeating: "w", count: 90),
+    ]
+    var text = ""
+    for index in 0..<400 {
+      text += "s\(index) unix - - n - - pipe"
+      for _ in 0..<generator.below(12) { text += " " + generator.pick(arguments) }
+      text += "\n"
+    }
+    let document = MasterCF(bytes: Array(text.utf8))
+    var blankFree = 0
+    for entry in document.entries where entry.isValid {
+      if entry.argv.isBlankFree { blankFree += 1 }
+      var plain = entry.argv
+      plain.isBlankFree = false
+      for fold in [false, true] {
+        var room: [UInt8] = [0x41]
+        #expect(MasterCF.appendEntry(entry.argv, to: &room, fold: fold, expandOption: nil))
+        var array: [UInt8] = [0x41]
+        #expect(MasterCF.writeEntry(plain, to: &array, fold: fold, expandOption: nil))
+        #expect(room == array, "\(entry.arguments)")
+      }
+    }
+    #expect(blankFree > 20)
+  }
 }
