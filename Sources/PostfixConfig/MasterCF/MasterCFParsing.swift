@@ -295,6 +295,27 @@ extension MasterCF {
     argv = out
   }
 
+  /// Whether a command option is longer than two bytes, like `-vo` or `-oNAME=VALUE`.
+  ///
+  /// Options run up to the first other argument (an option's value is not
+  /// one). Without such an option, and without braces,
+  /// ``normalize(_:warnings:)`` changes nothing.
+  static func hasBundledOptions(_ argv: ArgumentList) -> Bool {
+    argv.withBuffers { buffers in
+      let spans = argv.spans
+      var index = 8
+      // Each iteration passes over one option and the value it takes.
+      while index < spans.count {
+        let arg = buffers[spans[index]]
+        guard arg.first == UInt8(ascii: "-"), !(arg.count == 2 && arg[1] == UInt8(ascii: "-"))
+        else { return false }
+        if arg.count > 2 { return true }
+        index += arg.count < 2 || arg[1] == UInt8(ascii: "o") ? 2 : 1
+      }
+      return false
+    }
+  }
+
   /// `pcf_check_master_entry`: the postconf message for the first invalid field, or nil.
   static func checkFields(_ argv: ArgumentList, rawText: [UInt8]) -> [UInt8]? {
     func problem(_ name: String, _ value: ArraySlice<UInt8>) -> [UInt8] {
@@ -364,10 +385,11 @@ extension MasterCF {
         argv: ArgumentList(source: []), problem: .invalidField(message), warnings: [])
     }
     var warnings: [[UInt8]] = []
-    normalize(&argv, warnings: &warnings)
-    argv.isBlankFree = text.withUnsafeBufferPointer {
-      $0.firstIndex(of: UInt8(ascii: "{"), from: 0, to: $0.count) == nil
+    let hasBraces = text.withUnsafeBufferPointer {
+      $0.firstIndex(of: UInt8(ascii: "{"), from: 0, to: $0.count) != nil
     }
+    if hasBraces || hasBundledOptions(argv) { normalize(&argv, warnings: &warnings) }
+    argv.isBlankFree = !hasBraces
     return ParsedArguments(argv: argv, problem: nil, warnings: warnings)
   }
 

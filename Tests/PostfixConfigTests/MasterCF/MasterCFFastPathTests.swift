@@ -188,4 +188,27 @@ import Testing
     }
     #expect(blankFree > 20)
   }
+  /// An entry left as the tokens were (no braces, no bundled options) has
+  /// the arguments normalising them gives.
+  @Test func entriesLeftUnnormalisedAreNormal() {
+    var generator = SeededGenerator(seed: 89)
+    let arguments = ["-o a=b", "-v", "-", "--", "x", "-o", "-vo c=d", "-oe=f", "-o g", "y=z"]
+    var text = ""
+    for index in 0..<600 {
+      text += "s\(index) unix - - n - - pipe"
+      for _ in 0..<generator.below(8) { text += " " + generator.pick(arguments) }
+      text += "\n"
+    }
+    let document = MasterCF(bytes: Array(text.utf8))
+    var unchanged = 0
+    for entry in document.entries where entry.isValid {
+      var argv = MasterCF.ArgumentList(arrays: MasterCF.splitArguments(entry.text))
+      if !MasterCF.hasBundledOptions(argv) { unchanged += 1 }
+      var warnings: [[UInt8]] = []
+      MasterCF.normalize(&argv, warnings: &warnings)
+      #expect(entry.arguments == argv.arrays, "\(entry.arguments)")
+      #expect(warnings.isEmpty)
+    }
+    #expect(unchanged > 100)
+  }
 }
