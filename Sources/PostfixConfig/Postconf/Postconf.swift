@@ -136,8 +136,16 @@ struct PostconfSession {
   /// warning per parameter costs no string and no array of its own.
   mutating func warnLine(_ build: (inout [UInt8]) -> Void) {
     let prefix = warningPrefix
+    writeWarningLine { line in
+      line += prefix
+      build(&line)
+    }
+  }
+
+  /// ``warnLine(_:)`` for a caller whose `build` writes the
+  /// ``warningPrefix`` itself (as part of a longer head built once).
+  mutating func writeWarningLine(_ build: (inout [UInt8]) -> Void) {
     func compose(_ out: inout [UInt8]) {
-      out += prefix
       build(&out)
       out.append(0x0A)
     }

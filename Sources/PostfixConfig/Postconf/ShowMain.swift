@@ -438,10 +438,10 @@ extension PostconfSession {
     // The scan already walked main.cf's settings in hash order; deletions
     // (read-only names) do not change the order of the others.
     let ordered = model.mainOrder ?? model.settingsInHashOrder()
-    let head = Array("\(mainPath): unused parameter: ".utf8)
+    let head = warningPrefix + Array("\(mainPath): unused parameter: ".utf8)
     for id in ordered where !model.isKnown(id) && model.hasSetting(id) {
       flush()
-      warnLine { line in
+      writeWarningLine { line in
         line += head
         model.names.withName(id) { Printable.append($0, to: &line) }
         line.append(UInt8(ascii: "="))
