@@ -160,19 +160,12 @@ import Testing
   /// array, and the same whether or not its arguments are known to hold no
   /// blank.
   @Test func entriesPrintAlikeInRoomAndInAnArray() {
-    var generator = SeededGenerator(seed: 83)
     let arguments = [
       "-o a=b", "-o { a = b c }", "-o {x=y}", "-v", "-vo c=d", "-oe=f", "--", "cmd", "{a b}x",
       "{ p q }", "arg", "-o\n  g=h", "-o { long_name = \(String(repeating: "v", count: 70)) }",
       String(repeating: "w", count: 90),
     ]
-    var text = ""
-    for index in 0..<400 {
-      text += "s\(index) unix - - n - - pipe"
-      for _ in 0..<generator.below(12) { text += " " + generator.pick(arguments) }
-      text += "\n"
-    }
-    let document = MasterCF(bytes: Array(text.utf8))
+    let document = Self.pipeEntries(400, from: arguments, atMost: 12, seed: 83)
     var blankFree = 0
     for entry in document.entries where entry.isValid {
       if entry.argv.isBlankFree { blankFree += 1 }
@@ -188,18 +181,26 @@ import Testing
     }
     #expect(blankFree > 20)
   }
+
+  /// `count` pipe services, each with up to `atMost - 1` of `arguments`.
+  static func pipeEntries(_ count: Int, from arguments: [String], atMost: Int, seed: UInt64)
+    -> MasterCF
+  {
+    var generator = SeededGenerator(seed: seed)
+    var text = ""
+    for index in 0..<count {
+      text += "s\(index) unix - - n - - pipe"
+      for _ in 0..<generator.below(atMost) { text += " " + generator.pick(arguments) }
+      text += "\n"
+    }
+    return MasterCF(bytes: Array(text.utf8))
+  }
+
   /// An entry left as the tokens were (no braces, no bundled options) has
   /// the arguments normalising them gives.
   @Test func entriesLeftUnnormalisedAreNormal() {
-    var generator = SeededGenerator(seed: 89)
     let arguments = ["-o a=b", "-v", "-", "--", "x", "-o", "-vo c=d", "-oe=f", "-o g", "y=z"]
-    var text = ""
-    for index in 0..<600 {
-      text += "s\(index) unix - - n - - pipe"
-      for _ in 0..<generator.below(8) { text += " " + generator.pick(arguments) }
-      text += "\n"
-    }
-    let document = MasterCF(bytes: Array(text.utf8))
+    let document = Self.pipeEntries(600, from: arguments, atMost: 8, seed: 89)
     var unchanged = 0
     for entry in document.entries where entry.isValid {
       var argv = MasterCF.ArgumentList(arrays: MasterCF.splitArguments(entry.text))
