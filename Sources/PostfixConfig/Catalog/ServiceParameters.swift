@@ -20,13 +20,10 @@ public enum ServiceParameters {
   /// - Parameter command: The master.cf command (its first word is used).
   /// - Returns: The suffixes, sorted bytewise; empty for other commands.
   public static func suffixes(command: String) -> [String] {
-    // The first word, split at the bytes postconf splits at.
+    // The first word, split at master.cf's blanks, as postconf splits it.
     let bytes = command.utf8
-    let isSeparator = { (byte: UInt8) in
-      byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
-    }
-    let start = bytes.firstIndex { !isSeparator($0) } ?? bytes.endIndex
-    let end = bytes[start...].firstIndex(where: isSeparator) ?? bytes.endIndex
+    let start = bytes.firstIndex { !MasterCF.isBlank($0) } ?? bytes.endIndex
+    let end = bytes[start...].firstIndex(where: MasterCF.isBlank) ?? bytes.endIndex
     switch Substring(bytes[start..<end]) {
     case "local", "error", "virtual", "smtp", "lmtp":
       return deliverySuffixes

@@ -182,33 +182,55 @@ extension MasterCF {
   /// - Parameter argv: A normalised argument vector.
   /// - Returns: The merged overrides.
   static func mergeOverrides(of argv: ArgumentList) -> [Entry.OverrideSpans] {
-    // A few names are found by a search from the start; past that, by an index.
-    let linearLimit = 16
-    var result: [Entry.OverrideSpans] = []
-    var positions: [ByteKey: Int] = [:]
+    var merger = NameMerger<Entry.OverrideSpans>()
     argv.withBuffers { buffers in
       Entry.forEachOverrideSpans(of: argv, in: buffers) { override in
         let name = buffers[override.name]
-        let position =
-          result.count <= linearLimit
-          ? result.firstIndex { buffers[$0.name].hasSameBytes(as: name) }
-          : positions[ByteKey(Array(name))]
-        if let position {
-          result[position].value = override.value
-          result[position].offset = override.offset
-          return
-        }
-        result.append(override)
-        if result.count == linearLimit + 1 {
-          for (index, item) in result.enumerated() {
-            positions[ByteKey(Array(buffers[item.name]))] = index
-          }
-        } else if result.count > linearLimit + 1 {
-          positions[ByteKey(Array(name))] = result.count - 1
-        }
+        guard
+          let position = merger.insert(
+            override, isNamed: { buffers[$0.name].hasSameBytes(as: name) },
+            name: { Array(buffers[$0.name]) })
+        else { return }
+        merger.items[position].value = override.value
+        merger.items[position].offset = override.offset
       }
     }
-    return result
+    return merger.items
+  }
+
+  /// Items kept by name, in order of first appearance.
+  ///
+  /// This is the `-o` merging that a dictionary filled in order does. A few
+  /// names are found by a search from the start; past that, by an index of
+  /// their bytes.
+  struct NameMerger<Item> {
+    static var linearLimit: Int { 16 }
+    /// The items; a caller may change one, but not its name.
+    var items: [Item] = []
+    private var positions: [ByteKey: Int] = [:]
+
+    /// Appends `item`, unless an item of its name is held: then returns
+    /// that one's position, for the caller to update.
+    /// - Parameters:
+    ///   - item: The new item.
+    ///   - isNamed: Whether a held item has `item`'s name.
+    ///   - name: An item's name bytes (for the index).
+    /// - Returns: The position of the held item of that name, or nil.
+    mutating func insert(
+      _ item: Item, isNamed: (Item) -> Bool, name: (Item) -> [UInt8]
+    ) -> Int? {
+      let position =
+        items.count <= Self.linearLimit
+        ? items.firstIndex(where: isNamed) : positions[ByteKey(name(item))]
+      if let position { return position }
+      items.append(item)
+      if items.count == Self.linearLimit + 1 {
+        for (index, held) in items.enumerated() { positions[ByteKey(name(held))] = index }
+      } else if items.count > Self.linearLimit + 1 {
+        positions[ByteKey(name(item))] = items.count - 1
+      }
+      return nil
+    }
   }
 
   /// Whether two byte slices are equal, compared with one `memcmp`.

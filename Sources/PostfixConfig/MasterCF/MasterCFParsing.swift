@@ -49,15 +49,12 @@ extension MasterCF {
   }
 
   /// The bytes below `!` (blanks among them) and the `{` bytes in the
-  /// eight bytes at `pointer`, each flagged by its high bit; the lowest flag
-  /// is exact (a false flag only comes from a borrow out of a flagged byte
-  /// below it).
+  /// eight bytes at `pointer`, flagged as ``ByteBlock`` flags them (the
+  /// lowest flag exact).
   @inline(__always)
   static func mayEndToken(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
-    let block = UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self))
-    let low = (block &- 0x2121_2121_2121_2121) & ~block
-    let brace = block ^ 0x7B7B_7B7B_7B7B_7B7B
-    return (low | ((brace &- 0x0101_0101_0101_0101) & ~brace)) & 0x8080_8080_8080_8080
+    let block = ByteBlock.load(pointer)
+    return ByteBlock.belowBang(block) | ByteBlock.equal(block, UInt8(ascii: "{"))
   }
 
   /// Whether `bytes` has a blank (space, TAB, CR or LF), looked for eight
@@ -67,11 +64,8 @@ extension MasterCF {
     let count = bytes.count
     var index = 0
     while index + 8 <= count {
-      let block = UInt64(
-        littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-      // A byte below `!` is flagged exactly at the lowest flag: only then
-      // can one of the eight be a blank.
-      if (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080 != 0 {
+      // Only when a byte below `!` is flagged can one of the eight be a blank.
+      if ByteBlock.belowBang(ByteBlock.load(base + index)) != 0 {
         for offset in 0..<8 where isBlank(base[index + offset]) { return true }
       }
       index += 8

@@ -339,32 +339,21 @@ extension MasterCF {
     }
   }
 
-  /// Parameters set in order: each name once, at its first position.
-  ///
-  /// Each name keeps its last value. A few names are found by a search from
-  /// the start; past that, by an index.
+  /// Parameters set in order: each name once, at its first position, with
+  /// its last value.
   struct SliceMerger {
-    static let linearLimit = 16
-    var parameters: [(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)] = []
-    var positions: [ByteKey: Int] = [:]
+    typealias Parameter = (name: ArraySlice<UInt8>, value: ArraySlice<UInt8>)
+    private var merger = NameMerger<Parameter>()
+
+    var parameters: [Parameter] { merger.items }
 
     mutating func set(_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>) {
-      let position =
-        parameters.count <= Self.linearLimit
-        ? parameters.firstIndex { MasterCF.sameBytes($0.name, name) }
-        : positions[ByteKey(Array(name))]
-      if let position {
-        parameters[position].value = value
-        return
-      }
-      parameters.append((name, value))
-      if parameters.count == Self.linearLimit + 1 {
-        for (position, parameter) in parameters.enumerated() {
-          positions[ByteKey(Array(parameter.name))] = position
-        }
-      } else if parameters.count > Self.linearLimit + 1 {
-        positions[ByteKey(Array(name))] = parameters.count - 1
-      }
+      guard
+        let position = merger.insert(
+          (name, value), isNamed: { MasterCF.sameBytes($0.name, name) },
+          name: { Array($0.name) })
+      else { return }
+      merger.items[position].value = value
     }
   }
 

@@ -109,12 +109,8 @@ enum LegacyDatabase {
     let count = bytes.count
     if let base = bytes.baseAddress {
       while end + 8 <= count {
-        let block = UInt64(
-          littleEndian: UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self))
-        let commas = block ^ 0x2C2C_2C2C_2C2C_2C2C
-        let flagged =
-          ((block &- 0x2121_2121_2121_2121) & ~block
-            | (commas &- 0x0101_0101_0101_0101) & ~commas) & 0x8080_8080_8080_8080
+        let block = ByteBlock.load(base + end)
+        let flagged = ByteBlock.belowBang(block) | ByteBlock.equal(block, UInt8(ascii: ","))
         if flagged == 0 {
           end += 8
           continue
