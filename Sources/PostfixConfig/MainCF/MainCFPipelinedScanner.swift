@@ -25,8 +25,12 @@ enum MainCFPipelinedScanner {
   /// - Parameters:
   ///   - file: The whole file; it must stay valid and unchanged during the call.
   ///   - sink: Takes the logical lines in order, on the calling thread.
+  ///   - prepare: Runs on the calling thread once the scanning has started and
+  ///     before the sink takes the first line: work on the whole file that
+  ///     the sink needs done first (sizing its tables) is done meanwhile.
   static func scan<Sink: MainCFLineSink>(
-    _ file: UnsafeBufferPointer<UInt8>, into sink: inout Sink
+    _ file: UnsafeBufferPointer<UInt8>, into sink: inout Sink,
+    prepare: (inout Sink) -> Void = { _ in }
   ) {
     let queue = BatchQueue(capacity: batchesInFlight)
     // The call waits for the scanning thread before it returns, so the
@@ -39,6 +43,7 @@ enum MainCFPipelinedScanner {
       scanner.scan(shared, into: &batcher)
       batcher.finish()
     }
+    prepare(&sink)
     // Each iteration takes one batch; the end marker or a stop ends the loop.
     while let batch = queue.next() {
       let completed = batch.joined.withUnsafeBufferPointer { joined in

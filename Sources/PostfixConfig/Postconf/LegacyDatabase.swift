@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Postfix's database conventions in parameter values (`postconf_dbms.c`).
 ///
 /// postconf fully expands the value of every built-in or per-service
@@ -68,7 +70,67 @@ enum LegacyDatabase {
     }
     if hasBrace { return try walk(value, wanted, body) }
     guard let firstColon else { return }
-    try forEachWordWithColon(value, from: firstColon, wanted, body)
+    // A long value is walked in two parts at once: the words after `cut`
+    // (a separator) on another thread, their events kept and reported
+    // after the first part's.
+    guard value.count >= halvesThreshold, let cut = cut(value), cut > firstColon else {
+      return try forEachWordWithColon(value, from: firstColon, upTo: value.count, wanted, body)
+    }
+    try withoutActuallyEscaping(wanted) { wanted in
+      let second = SecondPart(value, from: cut, wanted)
+      DispatchQueue.global().async { second.run() }
+      // The other thread calls `wanted` until it is done: this waits for it,
+      // whether or not `body` stops the walk.
+      var waited = false
+      defer { if !waited { second.done.wait() } }
+      try forEachWordWithColon(value, from: firstColon, upTo: cut, wanted, body)
+      second.done.wait()
+      waited = true
+      for event in second.events { try body(event) }
+    }
+  }
+
+  /// Values at least this long are walked in two parts at once.
+  static let halvesThreshold = 1 << 18
+
+  /// Where a long value without braces is cut in two for the walk: the
+  /// first separator at or after the middle (no word spans it); nil when
+  /// there is none.
+  static func cut(_ value: [UInt8]) -> Int? {
+    var index = value.count / 2
+    while index < value.count, !ParameterList.isSeparator(value[index]) { index += 1 }
+    return index < value.count ? index : nil
+  }
+
+  /// The second part of a long value, walked on another thread.
+  private final class SecondPart: @unchecked Sendable {
+    let value: [UInt8]
+    let start: Int
+    /// Dropped once the walk is done, before `done` is signalled: the
+    /// caller's filter does not outlive the call.
+    var wanted: TypeFilter?
+    /// The part's events, in order; read once `done` is signalled.
+    var events: [Event] = []
+    let done = DispatchSemaphore(value: 0)
+
+    init(_ value: [UInt8], from start: Int, _ wanted: @escaping TypeFilter) {
+      self.value = value
+      self.start = start
+      self.wanted = wanted
+    }
+
+    func run() {
+      let colon = value.withUnsafeBufferPointer {
+        $0.firstIndex(of: LegacyDatabase.colon, from: start, to: $0.count)
+      }
+      if let colon, let wanted {
+        LegacyDatabase.forEachWordWithColon(value, from: colon, upTo: value.count, wanted) {
+          events.append($0)
+        }
+      }
+      wanted = nil
+      done.signal()
+    }
   }
 
   /// Which types' `type:name` words are reported (brace errors always are): a
@@ -84,7 +146,8 @@ enum LegacyDatabase {
   // words with a colon do anything: they are found from their colons (memchr),
   // in the order the walk would meet them.
   private static func forEachWordWithColon(
-    _ value: [UInt8], from firstColon: Int, _ filter: TypeFilter, _ body: (Event) throws -> Void
+    _ value: [UInt8], from firstColon: Int, upTo limit: Int, _ filter: TypeFilter,
+    _ body: (Event) throws -> Void
   ) rethrows {
     try value.withUnsafeBufferPointer { bytes in
       var found = firstColon
@@ -94,7 +157,7 @@ enum LegacyDatabase {
         while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
         let end = wordEnd(bytes, from: found + 1)
         try word(value, start..<end, filter, body)
-        guard let next = bytes.firstIndex(of: colon, from: end, to: bytes.count) else { return }
+        guard let next = bytes.firstIndex(of: colon, from: end, to: limit) else { return }
         found = next
       }
     }

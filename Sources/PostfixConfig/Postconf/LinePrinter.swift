@@ -105,43 +105,161 @@ enum LinePrinter {
       }
     }
 
-    // Without folding: the words joined by single spaces, squeezed in room
-    // made by copying the text in (the cheapest way to grow the array). A
-    // long text is squeezed in two halves at once: the part from `cut` (a
-    // word after a separator) on another thread, into the room after the
-    // first part's, as if text preceded it (so it starts with a space, left
-    // out when nothing came before); it is then moved down to join the first.
+    // Without folding: the words joined by single spaces.
     private mutating func compact(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+      var whole = 0..<UInt32(text.count)
+      withUnsafePointer(to: &whole) { piece in
+        compact(UnsafeBufferPointer(start: piece, count: 1), of: text, into: &out)
+      }
+    }
+
+    // The words of the text made of `pieces` of `source` in turn (a value
+    // over continuation lines, never joined), joined by single spaces and
+    // squeezed into room made at the end of `out`. A long text is squeezed
+    // in two parts at once: the part from `cut` (a word after a separator)
+    // on another thread, into room after the first part's, as if text
+    // preceded it (so it starts with a space, left out when nothing came
+    // before); it is then moved down to join the first.
+    mutating func compact(
+      _ pieces: UnsafeBufferPointer<Range<UInt32>>, of source: UnsafeBufferPointer<UInt8>,
+      into out: inout [UInt8]
+    ) {
+      var total = 0
+      for piece in pieces {
+        // Pieces are ranges of the source; one that is not would be a bug.
+        precondition(Int(piece.upperBound) <= source.count)
+        total += piece.count
+      }
       let origin = out.count
       let hasContent = lineLength > 0
-      let cut = text.count >= LinePrinter.halvesThreshold ? LinePrinter.cut(text) : nil
-      // Each part may add a space before its first word.
-      out.append(contentsOf: [0x20, 0x20])
-      out.append(contentsOf: text)
+      let text = PieceText(source: source, pieces: pieces)
+      let cut = total >= LinePrinter.halvesThreshold ? text.cut(total: total) : nil
+      // Each part may add a space before its first word; the second part's
+      // room starts `gap` bytes after the first part's end in the text, and
+      // the room ends `gap` bytes after the text's end.
+      let gap = 9
+      out.append(contentsOf: repeatElement(0, count: total + 2 * gap))
       var written = 0
       out.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         let target = base + origin
+        let end = PieceText.Position(piece: pieces.count, byte: 0)
+        let start = PieceText.Position(piece: 0, byte: pieces.first.map { Int($0.lowerBound) } ?? 0)
         guard let cut else {
-          written = LinePrinter.squeeze(text, to: target, hasContent: hasContent)
+          written = text.squeeze(from: start, to: end, into: target, hasContent: hasContent)
           return
         }
-        // The second part's room starts after the first part's, which its
-        // eight-byte stores never pass (see `squeeze`).
+        // The first part's eight-byte stores stay below `target + cut.offset
+        // + 1` (see `squeeze`), short of the second part's room.
         let second = SqueezedHalf(
-          UnsafeBufferPointer(rebasing: text[cut...]), to: target + cut + 1)
+          text, from: cut.position, to: end, into: target + cut.offset + gap)
         DispatchQueue.global().async { second.run() }
-        written = LinePrinter.squeeze(
-          UnsafeBufferPointer(rebasing: text[..<cut]), to: target, hasContent: hasContent)
+        written = text.squeeze(from: start, to: cut.position, into: target, hasContent: hasContent)
         // The buffers stay valid until the other thread is done: this waits for it.
         second.done.wait()
         let skip = written == 0 && !hasContent ? 1 : 0
-        (target + written).update(from: target + cut + 1 + skip, count: second.written - skip)
+        (target + written).update(
+          from: target + cut.offset + gap + skip, count: second.written - skip)
         written += second.written - skip
       }
-      out.removeLast(text.count + 2 - written)
+      out.removeLast(total + 2 * gap - written)
       lineLength += written
     }
+  }
+
+  /// A text made of ranges of a buffer read in turn.
+  struct PieceText {
+    let source: UnsafeBufferPointer<UInt8>
+    let pieces: UnsafeBufferPointer<Range<UInt32>>
+
+    /// A place in the text: a byte of the source in a piece; the end is
+    /// the piece past the last.
+    struct Position {
+      var piece: Int
+      var byte: Int
+    }
+
+    /// Squeezes the words from `start` to `end`, joined by single spaces,
+    /// to `target` (see ``LinePrinter/squeeze(_:to:hasContent:)``, whose
+    /// bounds hold for the whole part); returns how many bytes were written.
+    func squeeze(
+      from start: Position, to end: Position, into target: UnsafeMutablePointer<UInt8>,
+      hasContent: Bool
+    ) -> Int {
+      var written = 0
+      var space = hasContent ? 1 : 0
+      var index = start.piece
+      // Each iteration squeezes one piece, or the part of it in the range.
+      while index < pieces.count && index <= end.piece {
+        let piece = pieces[index]
+        let lower = index == start.piece ? start.byte : Int(piece.lowerBound)
+        let upper = index == end.piece ? end.byte : Int(piece.upperBound)
+        if lower < upper {
+          written += LinePrinter.squeeze(
+            UnsafeBufferPointer(rebasing: source[lower..<upper]), to: target + written,
+            hasContent: hasContent || written > 0, space: &space)
+        }
+        index += 1
+      }
+      return written
+    }
+
+    /// Where a long text is cut in two for squeezing: the first word that
+    /// follows a separator at or after the middle, and its offset in the
+    /// text; nil when there is none.
+    func cut(total: Int) -> (position: Position, offset: Int)? {
+      var offset = 0
+      var index = 0
+      // The piece the middle falls in.
+      while index < pieces.count, offset + pieces[index].count <= total / 2 {
+        offset += pieces[index].count
+        index += 1
+      }
+      guard index < pieces.count else { return nil }
+      var byte = Int(pieces[index].lowerBound) + total / 2 - offset
+      offset = total / 2
+      var seenSeparator = false
+      // Each iteration reads one byte, going to the next piece at a piece's end.
+      while index < pieces.count {
+        if byte == Int(pieces[index].upperBound) {
+          index += 1
+          if index < pieces.count { byte = Int(pieces[index].lowerBound) }
+          continue
+        }
+        let separator = LinePrinter.isSeparator(source[byte])
+        if seenSeparator && !separator {
+          return offset > 0 ? (Position(piece: index, byte: byte), offset) : nil
+        }
+        seenSeparator = seenSeparator || separator
+        byte += 1
+        offset += 1
+      }
+      return nil
+    }
+  }
+
+  /// Prints `name = value` for a value made of `pieces` of `file`.
+  ///
+  /// A main.cf value over continuation lines is squeezed from the pieces
+  /// where they are: the value is never joined. Only the plain form is
+  /// printed so (nothing hidden, no folding, a name of one word); otherwise
+  /// nothing is printed and the result is false.
+  static func printParameter(
+    name: UnsafeBufferPointer<UInt8>, pieces: UnsafeBufferPointer<Range<UInt32>>,
+    of file: UnsafeBufferPointer<UInt8>, hideName: Bool, hideValue: Bool, fold: Bool,
+    into out: inout [UInt8]
+  ) -> Bool {
+    guard !hideName, !hideValue, !fold, !name.isEmpty, !name.contains(where: isSeparator) else {
+      return false
+    }
+    out.append(contentsOf: name)
+    out.append(0x20)
+    out.append(UInt8(ascii: "="))
+    var state = State()
+    state.lineLength = name.count + 2
+    state.compact(pieces, of: file, into: &out)
+    out.append(0x0A)
+    return true
   }
 
   /// Squeezes `text`'s words, joined by single spaces, to `target`, which
@@ -153,12 +271,24 @@ enum LinePrinter {
   static func squeeze(
     _ text: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, hasContent: Bool
   ) -> Int {
+    var space = hasContent ? 1 : 0
+    return squeeze(text, to: target, hasContent: hasContent, space: &space)
+  }
+
+  /// ``squeeze(_:to:hasContent:)`` that goes on from an earlier text: `pending`
+  /// is 1 when a space is due before the next word (the earlier text ended
+  /// in separators after content), and is left so for the next text.
+  static func squeeze(
+    _ text: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, hasContent: Bool,
+    space pending: inout Int
+  ) -> Int {
     guard let source = text.baseAddress else { return 0 }
     let count = text.count
     var written = 0
     // 1 when a space goes before the next word: after a separator that
     // follows text (on the line, or written here).
-    var space = hasContent ? 1 : 0
+    var space = pending
+    defer { pending = space }
     var index = 0
     while index < count {
       if index + 8 <= count {
@@ -218,30 +348,28 @@ enum LinePrinter {
   /// Unfolded values at least this long are squeezed in two halves at once.
   static let halvesThreshold = 1 << 18
 
-  /// Where a long text is cut in two for squeezing: the first word that
-  /// follows a separator at or after the middle; nil when there is none.
-  static func cut(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
-    var index = text.count / 2
-    while index < text.count, !isSeparator(text[index]) { index += 1 }
-    while index < text.count, isSeparator(text[index]) { index += 1 }
-    return index > 0 && index < text.count ? index : nil
-  }
-
   /// The second part of a long text, squeezed on another thread.
   private final class SqueezedHalf: @unchecked Sendable {
-    let text: UnsafeBufferPointer<UInt8>
+    let text: PieceText
+    let start: PieceText.Position
+    let end: PieceText.Position
     let target: UnsafeMutablePointer<UInt8>
     /// How many bytes were written; read once `done` is signalled.
     var written = 0
     let done = DispatchSemaphore(value: 0)
 
-    init(_ text: UnsafeBufferPointer<UInt8>, to target: UnsafeMutablePointer<UInt8>) {
+    init(
+      _ text: PieceText, from start: PieceText.Position, to end: PieceText.Position,
+      into target: UnsafeMutablePointer<UInt8>
+    ) {
       self.text = text
+      self.start = start
+      self.end = end
       self.target = target
     }
 
     func run() {
-      written = squeeze(text, to: target, hasContent: true)
+      written = text.squeeze(from: start, to: end, into: target, hasContent: true)
       done.signal()
     }
   }

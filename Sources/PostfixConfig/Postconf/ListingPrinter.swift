@@ -144,6 +144,7 @@ struct ListingPrinter: Sendable {
     // model (whose every table would be retained and released per line).
     let expands =
       mode.contains(.expand) && !frozen.model.nodes[Int(id)].has(ParameterModel.Node.raw)
+    if !expands, printPieces(id, into: &out) { return }
     // The value where it is and, for a simple one, its expansion in a buffer
     // kept from line to line; anything else takes the general way below.
     var valueBuffer: [UInt8] = []
@@ -169,6 +170,23 @@ struct ListingPrinter: Sendable {
     guard printed == false, var value = try frozen.model.value(of: id, mode: mode) else { return }
     value = try frozen.expand(value, mode: mode, cache: &cache)
     value.withUnsafeBufferPointer { printLine(id, $0, into: &out) }
+  }
+
+  /// Prints the line of `id` from the main.cf lines its value lies over.
+  ///
+  /// A value printed as it is is squeezed from its continuation lines in
+  /// the file, never joined. False, with nothing printed, for any other
+  /// value or form.
+  private func printPieces(_ id: NameTable.ID, into out: inout [UInt8]) -> Bool {
+    guard !mode.contains(.showDefaults), frozen.model.isKnown(id) else { return false }
+    let printed = frozen.model.withSettingPieces(id) { file, pieces in
+      frozen.model.names.withName(id) { name in
+        LinePrinter.printParameter(
+          name: name, pieces: pieces, of: file, hideName: mode.contains(.hideName),
+          hideValue: mode.contains(.hideValue), fold: mode.contains(.fold), into: &out)
+      }
+    }
+    return printed == true
   }
 
   private func printLine(

@@ -276,6 +276,24 @@ struct ParameterModel: Sendable {
     }
   }
 
+  /// Calls `body` with the file and the pieces of it that make `id`'s
+  /// explicit setting, when that setting is a main.cf value over
+  /// continuation lines; nil otherwise (`body` is not called).
+  func withSettingPieces<Result>(
+    _ id: ID,
+    _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<UInt32>>) throws -> Result
+  ) rethrows -> Result? {
+    let ref = settings[Int(id)]
+    let first = Int(ref.start)
+    let last = first + Int(ref.end)
+    guard ref.storage == .pieces, first < last, last <= pieces.count else { return nil }
+    return try file.withUnsafeBufferPointer { file in
+      try pieces.withUnsafeBufferPointer { pieces in
+        try body(file, UnsafeBufferPointer(rebasing: pieces[first..<last]))
+      }
+    }
+  }
+
   /// Calls `body` with the bytes ``value(of:mode:)`` gives, where they are:
   /// a main.cf value in the file itself, one spread over continuation lines
   /// joined in `scratch` (so printing a listing copies no value).

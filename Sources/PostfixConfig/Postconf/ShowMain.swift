@@ -39,32 +39,37 @@ extension PostconfSession {
     }
     model.file = bytes
     model.names.keepNames(in: bytes)
-    // main.cf sets at most a name per line that can start an entry, the
-    // catalogue adds the rest; past a million names the tables grow as they fill.
-    let (counted, dollars) = bytes.withUnsafeBufferPointer {
-      (MainCFLexing.countLines(in: $0), MainCFLexing.count(0x24, in: $0))
-    }
-    let (lines, entries) = (counted.newlines, counted.entryStarts)
     let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
     // Each master.cf transport adds names of its own (a dozen or so): room
     // for them too, or every per-name table would double (and the old ones
     // be left behind) just after main.cf is read.
     let masterLines =
       inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
-    let sure = min(entries, 1 << 20) + catalogNames
-    model.reserve(
-      names: sure + min(masterLines * 16, 1 << 20) + 256,
-      bytes: min(bytes.count, 64 << 20) + catalogNames * 48, slotsFor: sure)
-    // A piece per continuation line at most, a reference per `$` at most: tables that
-    // never grow by copying (memory reserved and not used is not touched).
-    model.pieces.reserveCapacity(min(lines + 1, 1 << 22))
-    model.scanReferences.reserveCapacity(min(dollars, 1 << 22))
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
+    // Sizes the tables from a count over the whole file: main.cf sets at
+    // most a name per line that can start an entry, the catalogue adds the
+    // rest; past a million names the tables grow as they fill.
+    func reserve(_ model: inout ParameterModel, _ file: UnsafeBufferPointer<UInt8>) {
+      let (counted, dollars) = (
+        MainCFLexing.countLines(in: file), MainCFLexing.count(0x24, in: file)
+      )
+      let (lines, entries) = (counted.newlines, counted.entryStarts)
+      let sure = min(entries, 1 << 20) + catalogNames
+      model.reserve(
+        names: sure + min(masterLines * 16, 1 << 20) + 256,
+        bytes: min(file.count, 64 << 20) + catalogNames * 48, slotsFor: sure)
+      // A piece per continuation line at most, a reference per `$` at most: tables that
+      // never grow by copying (memory reserved and not used is not touched).
+      model.pieces.reserveCapacity(min(lines + 1, 1 << 22))
+      model.scanReferences.reserveCapacity(min(dollars, 1 << 22))
+    }
     bytes.withUnsafeBufferPointer { file in
       if file.count >= pipelinedReadThreshold {
-        MainCFPipelinedScanner.scan(file, into: &reader)
+        // The count runs while the other thread scans the first lines.
+        MainCFPipelinedScanner.scan(file, into: &reader) { reserve(&$0.model, file) }
       } else {
+        reserve(&reader.model, file)
         var scanner = MainCFScanner()
         scanner.keepsJoined = false
         scanner.scan(file, into: &reader)

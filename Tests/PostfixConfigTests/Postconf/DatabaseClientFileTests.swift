@@ -114,6 +114,50 @@ import Testing
     }
   }
 
+  // A value long enough to be walked in two parts at once reports the same
+  // events in the same order as the brace walk (one part), with a filter
+  // too; the middle falls in a word, in separators, or past the last colon.
+  @Test func longValuesAreWalkedInTwoPartsInOrder() {
+    let words = ["hash:/h", "mysql:/a.cf", "ldap:leg", "proxy:pgsql:/b.cf", "permit", "x:y:z"]
+    var generator = SeededGenerator(seed: 29)
+    let size = LegacyDatabase.halvesThreshold + 4_000
+    for round in 0..<6 {
+      var value: [UInt8] = []
+      while value.count < size {
+        let word =
+          round == 4 && value.count > size / 3
+          ? "permit" : words.randomElement(using: &generator) ?? ""
+        value += Self.bytes(
+          word + ([" ", ",", "\n ", ", "].randomElement(using: &generator) ?? ""))
+      }
+      if round == 5 { value += [UInt8](repeating: UInt8(ascii: "w"), count: size) }
+      let reference = LegacyDatabase.events(in: value + Self.bytes(" {}"))
+      #expect(LegacyDatabase.events(in: value) == reference, "round \(round)")
+      #expect(reference.count > 10)
+      let isWanted: (UnsafeBufferPointer<UInt8>) -> Bool = { $0.first == UInt8(ascii: "m") }
+      var filtered: [LegacyDatabase.Event] = []
+      LegacyDatabase.forEachEvent(in: value, types: isWanted) { filtered.append($0) }
+      #expect(
+        filtered
+          == reference.filter {
+            if case .clientFile(let type, _) = $0 { return type.first == UInt8(ascii: "m") }
+            return false
+          })
+      // A body that stops the walk, in the first part or the second, stops it there.
+      struct Stop: Error {}
+      for stop in [2, reference.count - 1] {
+        var seen = 0
+        #expect(throws: Stop.self) {
+          try LegacyDatabase.forEachEvent(in: value) { _ in
+            seen += 1
+            if seen == stop { throw Stop() }
+          }
+        }
+        #expect(seen == stop)
+      }
+    }
+  }
+
   @Test func deeplyNestedBracesDoNotRecurse() {
     // Deeper than the call stack of a recursive walk would allow on a
     // thread with a small stack; each level is read again, as in postconf.

@@ -104,6 +104,73 @@ import Testing
     }
   }
 
+  /// A value over continuation lines is printed from its pieces of the file
+  /// as its joined text is: pieces that start with a separator or not (a
+  /// vertical tab), empty ones, separators only, and values long enough to
+  /// be squeezed in two parts, cut in a piece or between two.
+  @Test func valuesInPiecesArePrintedAsTheirJoinedText() {
+    var random = SeededGenerator(seed: 83)
+    let alphabet: [UInt8] = [0x20, 0x09, 0x0D, 0x0B, 0x0C, 0x61, 0x62, 0x24, 0x80, 0x8A]
+    func piece(_ length: Int) -> [UInt8] {
+      (0..<length).map { _ in
+        random.below(3) == 0 ? alphabet[random.below(alphabet.count)] : UInt8(ascii: "w")
+      }
+    }
+    for round in 0..<400 {
+      let long = round % 20 == 0
+      var source: [UInt8] = Array("# head\n".utf8)
+      var pieces: [Range<UInt32>] = []
+      let count = long ? 4_000 : random.below(8)
+      for _ in 0..<count {
+        let length = long ? 40 + random.below(120) : random.below(12)
+        let start = source.count
+        // Most continuation lines start with a blank, as in a main.cf.
+        if length > 0, random.below(4) > 0 { source.append(0x20) }
+        source += piece(length)
+        pieces.append(UInt32(start)..<UInt32(source.count))
+        source += [0x0A, 0x20]
+      }
+      if long, round % 60 != 0 {
+        // Nothing but separators in the first half, or in the second.
+        let half = round % 60 == 20 ? pieces[..<(count / 2)] : pieces[(count / 2)...]
+        for range in half {
+          for index in Int(range.lowerBound)..<Int(range.upperBound) { source[index] = 0x20 }
+        }
+      }
+      let joined = pieces.flatMap { source[Int($0.lowerBound)..<Int($0.upperBound)] }
+      let name = Array("relay_domains".utf8)
+      var expected: [UInt8] = [0x7A]
+      LinePrinter.printParameter(
+        name: name, value: joined, hideName: false, hideValue: false, fold: false,
+        into: &expected)
+      var printed: [UInt8] = [0x7A]
+      let plain = name.withUnsafeBufferPointer { name in
+        source.withUnsafeBufferPointer { file in
+          pieces.withUnsafeBufferPointer { pieces in
+            LinePrinter.printParameter(
+              name: name, pieces: pieces, of: file, hideName: false, hideValue: false,
+              fold: false, into: &printed)
+          }
+        }
+      }
+      #expect(plain)
+      #expect(printed == expected, "round \(round)")
+      if long { #expect(joined.count >= LinePrinter.halvesThreshold) }
+      // Folded or hidden forms are left to the joined text.
+      var untouched: [UInt8] = []
+      let folded = name.withUnsafeBufferPointer { name in
+        source.withUnsafeBufferPointer { file in
+          pieces.withUnsafeBufferPointer { pieces in
+            LinePrinter.printParameter(
+              name: name, pieces: pieces, of: file, hideName: false, hideValue: false,
+              fold: true, into: &untouched)
+          }
+        }
+      }
+      #expect(!folded && untouched.isEmpty)
+    }
+  }
+
   @Test func nameTableFindsEveryInternedNameAndNothingElse() {
     var random = SeededGenerator(seed: 7)
     var table = NameTable()
