@@ -63,12 +63,16 @@ enum MacroFastPath {
   /// - Parameters:
   ///   - buffer: The raw value.
   ///   - limits: The engine's limits.
+  ///   - asFound: Whether `body` is called as each reference is found, before
+  ///     the value is known to be simple (one pass instead of two; a caller
+  ///     that keeps them drops them when the result is nil).
   ///   - body: Called with each referenced name's range, in order, only once
-  ///     the whole value is known to be simple.
+  ///     the whole value is known to be simple (unless `asFound`).
   /// - Returns: How the value was handled, or nil when the engine must scan it
-  ///   (then `body` was never called).
+  ///   (then `body` was never called, unless `asFound`).
   static func references(
-    in buffer: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, _ body: (Range<Int>) -> Void
+    in buffer: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, asFound: Bool = false,
+    _ body: (Range<Int>) -> Void
   ) -> MacroPath? {
     guard limits.maximumDepth > 0 else { return nil }
     // First pass: is it simple, how many references, how much work?
@@ -98,7 +102,13 @@ enum MacroFastPath {
         if pendingLiteral { steps += 1 }
         pendingLiteral = false
         steps += 1
-        if references == 0 { first = name } else if references == 1 { second = name }
+        if asFound {
+          body(name)
+        } else if references == 0 {
+          first = name
+        } else if references == 1 {
+          second = name
+        }
         references += 1
         cursor = next
       }
@@ -106,6 +116,7 @@ enum MacroFastPath {
     if pendingLiteral { steps += 1 }
     guard steps <= limits.maximumSteps else { return nil }
     guard references > 0 else { return sawDollar ? .simple : .plain }
+    if asFound { return .simple }
     if references <= 2 {
       body(first)
       if references == 2 { body(second) }

@@ -95,6 +95,35 @@ protocol MainCFLineSink {
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool
+
+  /// Takes one logical line with what ``MainCFLookAhead`` found in its value
+  /// (tag 0 and no ranges when it did not look at it).
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
+    ahead: (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+  ) -> Bool
+}
+
+/// Work on an entry's value done ahead on the scanning thread of
+/// ``MainCFPipelinedScanner`` (see ``MainCFLineSink/take(_:file:joined:pieces:ahead:)``).
+struct MainCFLookAhead: Sendable {
+  /// Values shorter than this are left to the sink.
+  var minimumLength: Int
+  /// Given a value's bytes, appends what it finds to `found` (ranges of the
+  /// value) and returns a tag for the sink; 0 means nothing was done.
+  var work: @Sendable (UnsafeBufferPointer<UInt8>, inout [Range<UInt32>]) -> UInt8
+}
+
+extension MainCFLineSink {
+  /// A sink that has no use for look-ahead work takes the line alone.
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
+    ahead: (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+  ) -> Bool {
+    take(line, file: file, joined: joined, pieces: pieces)
+  }
 }
 
 /// The sink that keeps every logical line (the document's view).

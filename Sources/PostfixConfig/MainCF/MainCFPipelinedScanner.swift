@@ -25,19 +25,21 @@ enum MainCFPipelinedScanner {
   /// - Parameters:
   ///   - file: The whole file; it must stay valid and unchanged during the call.
   ///   - sink: Takes the logical lines in order, on the calling thread.
+  ///   - ahead: Work on long values done on the scanning thread, whose
+  ///     results the sink takes with each line.
   ///   - prepare: Runs on the calling thread once the scanning has started and
   ///     before the sink takes the first line: work on the whole file that
   ///     the sink needs done first (sizing its tables) is done meanwhile.
   static func scan<Sink: MainCFLineSink>(
     _ file: UnsafeBufferPointer<UInt8>, into sink: inout Sink,
-    prepare: (inout Sink) -> Void = { _ in }
+    ahead: MainCFLookAhead? = nil, prepare: (inout Sink) -> Void = { _ in }
   ) {
     let queue = BatchQueue(capacity: batchesInFlight)
     // The call waits for the scanning thread before it returns, so the
     // buffer outlives every use of it there.
     nonisolated(unsafe) let shared = file
     DispatchQueue.global().async {
-      var batcher = Batcher(queue: queue)
+      var batcher = Batcher(queue: queue, ahead: ahead)
       var scanner = MainCFScanner()
       scanner.keepsJoined = false
       scanner.scan(shared, into: &batcher)
@@ -47,11 +49,18 @@ enum MainCFPipelinedScanner {
     // Each iteration takes one batch; the end marker or a stop ends the loop.
     while let batch = queue.next() {
       let completed = batch.joined.withUnsafeBufferPointer { joined in
-        for (index, line) in batch.lines.enumerated() {
-          let pieces = batch.pieces[batch.pieceStarts[index]..<batch.pieceStarts[index + 1]]
-          if !sink.take(line, file: file, joined: joined, pieces: pieces) { return false }
+        batch.found.withUnsafeBufferPointer { found in
+          for (index, line) in batch.lines.enumerated() {
+            let pieces = batch.pieces[batch.pieceStarts[index]..<batch.pieceStarts[index + 1]]
+            let ahead = UnsafeBufferPointer(
+              rebasing: found[batch.foundStarts[index]..<batch.foundStarts[index + 1]])
+            guard
+              sink.take(
+                line, file: file, joined: joined, pieces: pieces, ahead: (batch.tags[index], ahead))
+            else { return false }
+          }
+          return true
         }
-        return true
       }
       if !completed {
         queue.stop()
@@ -68,10 +77,17 @@ enum MainCFPipelinedScanner {
     var pieceStarts: [Int] = [0]
     var pieces: [Range<Int>] = []
     var joined: [UInt8] = []
+    /// Per line, the look-ahead's tag; `found[foundStarts[i]..<foundStarts[i + 1]]`
+    /// is what it found in line `i`'s value.
+    var tags: [UInt8] = []
+    var foundStarts: [Int] = [0]
+    var found: [Range<UInt32>] = []
 
     init() {
       lines.reserveCapacity(MainCFPipelinedScanner.batchLines)
       pieceStarts.reserveCapacity(MainCFPipelinedScanner.batchLines + 1)
+      tags.reserveCapacity(MainCFPipelinedScanner.batchLines)
+      foundStarts.reserveCapacity(MainCFPipelinedScanner.batchLines + 1)
     }
   }
 
@@ -79,11 +95,15 @@ enum MainCFPipelinedScanner {
   /// queues each full batch.
   struct Batcher: MainCFLineSink {
     let queue: BatchQueue
+    let ahead: MainCFLookAhead?
     var batch = Batch()
     /// Whether the sink stopped: nothing more is queued.
     var halted = false
 
-    init(queue: BatchQueue) { self.queue = queue }
+    init(queue: BatchQueue, ahead: MainCFLookAhead?) {
+      self.queue = queue
+      self.ahead = ahead
+    }
 
     mutating func take(
       _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
@@ -108,6 +128,14 @@ enum MainCFPipelinedScanner {
       batch.lines.append(moved)
       batch.pieces.append(contentsOf: pieces)
       batch.pieceStarts.append(batch.pieces.count)
+      var tag: UInt8 = 0
+      if let ahead, line.kind == .entry, line.valueEnd - line.valueStart >= ahead.minimumLength {
+        let text = line.inJoined ? joined : file
+        tag = ahead.work(
+          UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]), &batch.found)
+      }
+      batch.tags.append(tag)
+      batch.foundStarts.append(batch.found.count)
       // A batch also goes once it holds much joined text: a few long values
       // then travel one at a time instead of piling up in one batch.
       guard

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -334,36 +335,27 @@ struct ParameterModel: Sendable {
 
   /// Records the start-up scan of the value just set for `id`, when it has
   /// references only (a value without `$` has none).
-  mutating func recordScan(_ id: ID, of value: UnsafeBufferPointer<UInt8>) {
+  mutating func recordScan(
+    _ id: ID, of value: UnsafeBufferPointer<UInt8>,
+    ahead: MainSettingsReader.ScanAhead = MainSettingsReader.nothingAhead
+  ) {
     guard keepsScans else { return }
     let start = UInt32(scanReferences.count)
-    // A value names the same few parameters over and over, and so do many
-    // values in a row: the last two names of this value, then the last name
-    // found before it, are compared with the next before it is hashed.
-    var last: (name: Range<Int>, id: ID)?
-    var before: (name: Range<Int>, id: ID)?
-    let simple = MacroFastPath.references(in: value, limits: .default) { range in
-      let name = UnsafeBufferPointer(rebasing: value[range])
-      let reference: ID
-      if let last, UnsafeBufferPointer(rebasing: value[last.name]).hasSameBytes(as: name) {
-        reference = last.id
-      } else if let seen = before,
-        UnsafeBufferPointer(rebasing: value[seen.name]).hasSameBytes(as: name)
-      {
-        reference = seen.id
-        before = last
-        last = seen
-      } else {
-        if let previous = lastReference, self.names.name(previous, equals: name) {
-          reference = previous
-        } else {
-          reference = intern(name)
-        }
-        before = last
-        last = (range, reference)
+    var recorder = ReferenceRecorder()
+    let simple: MacroPath?
+    switch ahead.tag {
+    case 0:
+      simple = MacroFastPath.references(in: value, limits: .default) {
+        recorder.record($0, of: value, into: &self)
       }
-      lastReference = reference
-      scanReferences.append(reference)
+    case 1: simple = nil
+    case 2: simple = .plain
+    default:
+      // Found on the scanning thread, in order.
+      for range in ahead.found {
+        recorder.record(Int(range.lowerBound)..<Int(range.upperBound), of: value, into: &self)
+      }
+      simple = .simple
     }
     if simple != nil {
       scans[Int(id)] = ScanSummary(start: start, count: UInt32(scanReferences.count) - start)
@@ -377,6 +369,44 @@ struct ParameterModel: Sendable {
     }
     for name in names { scanReferences.append(intern(name)) }
     scans[Int(id)] = ScanSummary(start: start, count: UInt32(names.count))
+  }
+
+  /// Records the references of one value in order, as ids.
+  ///
+  /// A value names the same few parameters over and over, and so do many
+  /// values in a row: the last two names of this value, then the last name
+  /// found before it, are compared with the next before it is hashed.
+  struct ReferenceRecorder {
+    private var last: (name: Range<Int>, id: ID)?
+    private var before: (name: Range<Int>, id: ID)?
+
+    /// Records the name at `range` of `value`.
+    @inline(__always)
+    mutating func record(
+      _ range: Range<Int>, of value: UnsafeBufferPointer<UInt8>, into model: inout ParameterModel
+    ) {
+      let name = UnsafeBufferPointer(rebasing: value[range])
+      let reference: ID
+      if let last, UnsafeBufferPointer(rebasing: value[last.name]).hasSameBytes(as: name) {
+        reference = last.id
+      } else if let seen = before,
+        UnsafeBufferPointer(rebasing: value[seen.name]).hasSameBytes(as: name)
+      {
+        reference = seen.id
+        before = last
+        last = seen
+      } else {
+        if let previous = model.lastReference, model.names.name(previous, equals: name) {
+          reference = previous
+        } else {
+          reference = model.intern(name)
+        }
+        before = last
+        last = (range, reference)
+      }
+      model.lastReference = reference
+      model.scanReferences.append(reference)
+    }
   }
 
   /// The references of the value of `id` found while reading, if recorded.
@@ -560,28 +590,14 @@ struct ParameterModel: Sendable {
   /// - Returns: False when the value is not simple or a lookup failed: the caller
   ///   expands it with ``expand(_:mode:scope:)``, which reports what went wrong.
   func expandSimple(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
-    // The last few names looked up, with their values (most values reference
-    // the same few names over and over): found by their bytes, not hashed again.
-    var recent: [(name: [UInt8], value: [UInt8]?)] = []
+    if value.count >= Self.expansionHalvesThreshold, expandInHalves(value, into: &output) {
+      return true
+    }
     // The closure reaches the model through a pointer: captured as a value, the
     // expander's recursion (once per reference) would copy the whole model.
     let outcome = withUnsafePointer(to: self) { model in
       value.withUnsafeBufferPointer { buffer in
-        MacroFastPath.expand(buffer, limits: .default, into: &output) { name -> [UInt8]?? in
-          if let hit = recent.first(where: {
-            $0.name.withUnsafeBufferPointer { $0.hasSameBytes(as: name) }
-          }) {
-            return .some(hit.value)
-          }
-          guard let id = model.pointee.names.find(name) else { return .some(nil) }
-          var failure: PostconfFatal?
-          let found = model.pointee.lookup(id: id, mode: [.expand], failure: &failure)
-          // A lookup that fails gives up: the full expansion reports it.
-          guard failure == nil else { return nil }
-          if recent.count == 4 { recent.removeFirst() }
-          recent.append((Array(name), found))
-          return .some(found)
-        }
+        Self.expandSimple(buffer, limits: .default, model: model, into: &output)
       }
     }
     switch outcome {
@@ -590,6 +606,106 @@ struct ParameterModel: Sendable {
       return true
     case .expanded: return true
     case .gaveUp: return false
+    }
+  }
+
+  /// ``MacroFastPath/expand(_:limits:into:lookup:)`` with names looked up in
+  /// `model` by their bytes, the last few names looked up kept at hand (most
+  /// values reference the same few names over and over).
+  private static func expandSimple(
+    _ buffer: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits,
+    model: UnsafePointer<ParameterModel>, into output: inout [UInt8]
+  ) -> MacroFastPath.InPlace {
+    var recent: [(name: [UInt8], value: [UInt8]?)] = []
+    return MacroFastPath.expand(buffer, limits: limits, into: &output) { name -> [UInt8]?? in
+      if let hit = recent.first(where: {
+        $0.name.withUnsafeBufferPointer { $0.hasSameBytes(as: name) }
+      }) {
+        return .some(hit.value)
+      }
+      guard let id = model.pointee.names.find(name) else { return .some(nil) }
+      var failure: PostconfFatal?
+      let found = model.pointee.lookup(id: id, mode: [.expand], failure: &failure)
+      // A lookup that fails gives up: the full expansion reports it.
+      guard failure == nil else { return nil }
+      if recent.count == 4 { recent.removeFirst() }
+      recent.append((Array(name), found))
+      return .some(found)
+    }
+  }
+
+  /// Simple values at least this long are expanded in two parts at once.
+  static let expansionHalvesThreshold = 1 << 18
+
+  /// Expands a long value in two parts at once: the part after the first
+  /// list separator at or after the middle (no `$name`, `${name}` or
+  /// `$(name)` spans it) on another thread, into a buffer of its own
+  /// appended after the first part's expansion.
+  ///
+  /// Each part is held to half the limits, so that together they stay
+  /// within them. False, with `output` unspecified, when there is no such
+  /// separator, when the value holds a NUL (the text ends there) or when
+  /// either part is not simple or exceeds its half: the caller then expands
+  /// the whole value at once, which decides.
+  private func expandInHalves(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
+    let limits = ExpansionLimits.default
+    let half = ExpansionLimits(
+      maximumDepth: limits.maximumDepth, maximumResultBytes: limits.maximumResultBytes / 2 - 1,
+      maximumSteps: limits.maximumSteps / 2 - 2)
+    return withUnsafePointer(to: self) { model in
+      value.withUnsafeBufferPointer { buffer in
+        var cut = buffer.count / 2
+        while cut < buffer.count, !ParameterList.isSeparator(buffer[cut]) { cut += 1 }
+        guard cut < buffer.count, buffer.firstIndex(of: 0, from: 0, to: buffer.count) == nil
+        else { return false }
+        let second = ExpandedPart(
+          UnsafeBufferPointer(rebasing: buffer[cut...]), limits: half, model: model)
+        DispatchQueue.global().async { second.run() }
+        let first = UnsafeBufferPointer(rebasing: buffer[..<cut])
+        let outcome = Self.expandSimple(first, limits: half, model: model, into: &output)
+        // The model and the value stay valid until the other thread is done: this waits for it.
+        second.done.wait()
+        guard outcome != .gaveUp, second.outcome != .gaveUp else { return false }
+        // Without a NUL, a part without `$` is its text.
+        if case .plain = outcome {
+          if case .plain = second.outcome {
+            output = value
+            return true
+          }
+          output = Array(first)
+        }
+        if case .plain = second.outcome {
+          output.append(contentsOf: second.text)
+        } else {
+          output.append(contentsOf: second.output)
+        }
+        return true
+      }
+    }
+  }
+
+  /// The second part of a long value, expanded on another thread.
+  private final class ExpandedPart: @unchecked Sendable {
+    let text: UnsafeBufferPointer<UInt8>
+    let limits: ExpansionLimits
+    let model: UnsafePointer<ParameterModel>
+    /// The result; read once `done` is signalled.
+    var outcome = MacroFastPath.InPlace.gaveUp
+    var output: [UInt8] = []
+    let done = DispatchSemaphore(value: 0)
+
+    init(
+      _ text: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits,
+      model: UnsafePointer<ParameterModel>
+    ) {
+      self.text = text
+      self.limits = limits
+      self.model = model
+    }
+
+    func run() {
+      outcome = ParameterModel.expandSimple(text, limits: limits, model: model, into: &output)
+      done.signal()
     }
   }
 
@@ -724,6 +840,45 @@ struct MainSettingsReader: MainCFLineSink {
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool {
+    take(line, file: file, joined: joined, pieces: pieces, ahead: Self.nothingAhead)
+  }
+
+  /// No scan done ahead.
+  static var nothingAhead: ScanAhead { (0, UnsafeBufferPointer(start: nil, count: 0)) }
+
+  /// The scan of a long value's references, done on the scanning thread
+  /// (``referencesAhead``): the value's tag and the name ranges.
+  typealias ScanAhead = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+
+  /// Values from this long on (every value but an empty one) have their
+  /// references found on the scanning thread, which has less to do than
+  /// the thread that takes the lines: interning the names is left to it.
+  static let referencesAheadLength = 1
+
+  /// Finds a long value's references on the scanning thread, as
+  /// ``ParameterModel/recordScan(_:of:ahead:)`` would: the tag is 1 when the
+  /// engine must scan the value, 2 for a plain value, 3 for a simple one
+  /// (its references' name ranges found).
+  static let referencesAhead = MainCFLookAhead(minimumLength: referencesAheadLength) {
+    value, found in
+    // One pass: what it finds is dropped when the value is not simple.
+    let start = found.count
+    let path = MacroFastPath.references(in: value, limits: .default, asFound: true) { range in
+      found.append(UInt32(range.lowerBound)..<UInt32(range.upperBound))
+    }
+    switch path {
+    case .none, .engine:
+      found.removeSubrange(start...)
+      return 1
+    case .plain: return 2
+    case .simple: return 3
+    }
+  }
+
+  mutating func take(
+    _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+    joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>, ahead: ScanAhead
+  ) -> Bool {
     let text = line.inJoined ? joined : file
     guard line.kind == .entry else {
       guard
@@ -755,7 +910,8 @@ struct MainSettingsReader: MainCFLineSink {
           + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
     }
     model.set(id, ref)
-    model.recordScan(id, of: UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]))
+    model.recordScan(
+      id, of: UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]), ahead: ahead)
     return true
   }
 

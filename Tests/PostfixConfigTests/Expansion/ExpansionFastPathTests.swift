@@ -64,6 +64,15 @@ import Testing
           reported.append(String(decoding: buffer[range], as: UTF8.self))
         }
       }
+      // Reported as found, in one pass: the same path, and the same names
+      // whenever the value is simple.
+      var asFound: [String] = []
+      let onePass = value.withUnsafeBufferPointer { buffer in
+        MacroFastPath.references(in: buffer, limits: .default, asFound: true) { range in
+          asFound.append(String(decoding: buffer[range], as: UTF8.self))
+        }
+      }
+      #expect(onePass == path, "\(text.debugDescription)")
       guard path != nil else {
         #expect(reported.isEmpty)
         continue
@@ -75,6 +84,7 @@ import Testing
         return nil
       }
       #expect(reported == scanned, "\(text.debugDescription)")
+      #expect(asFound == reported, "\(text.debugDescription)")
       counts.insert(reported.count)
     }
     #expect(counts.isSuperset(of: [0, 1, 2, 3, 4]))

@@ -171,6 +171,38 @@ import Testing
     }
   }
 
+  /// A long simple value is expanded in two parts at once as the engine expands it.
+  ///
+  /// A NUL, a part the shortcut does not take, or no separator after the
+  /// middle leave it to one pass, with the same result.
+  @Test func longValuesAreExpandedInTwoPartsAsTheEngineDoes() throws {
+    var model = ParameterModel(inputs: Self.inputs(mainCF: []), mode: [.nonDefault])
+    model.set(model.intern(Array("aa".utf8)), owning: Array("one".utf8))
+    model.set(model.intern(Array("bb".utf8)), owning: Array("$aa and ${aa}".utf8))
+    var random = SeededGenerator(seed: 97)
+    let size = ParameterModel.expansionHalvesThreshold + 500
+    let words = ["$aa", "${bb}", "$(aa)", "$$", "$undefined", "plain", "x,", "\t"]
+    func long() -> [UInt8] {
+      var text: [UInt8] = []
+      while text.count < size { text += Array((random.pick(words) + " ").utf8) }
+      return text
+    }
+    let values: [[UInt8]] = [
+      long(),
+      long(),
+      Array(String(repeating: "w ", count: size / 2).utf8),
+      long() + [0] + Array(" $aa".utf8),
+      long() + Array(" ${aa?x}".utf8),
+      Array(" $aa ".utf8) + [UInt8](repeating: UInt8(ascii: "w"), count: size),
+    ]
+    for (index, value) in values.enumerated() {
+      var output: [UInt8] = []
+      let simple = model.expandSimple(value, into: &output)
+      #expect(simple == (index != 4), "value \(index)")
+      if simple { #expect(try output == model.expand(value, mode: [.expand]), "value \(index)") }
+    }
+  }
+
   @Test func nameTableFindsEveryInternedNameAndNothingElse() {
     var random = SeededGenerator(seed: 7)
     var table = NameTable()
