@@ -13,6 +13,11 @@ Shapes (each about SIZE bytes of main.cf, or of master.cf for the last):
   unused-params  many parameters no program uses (postconf warns per name)
   master-o       many master.cf services, each with many -o overrides
 
+The postconf-mode ratio is also given paired: the median, over the rounds,
+of postconf's time over pfharden's in two runs made back to back, which a
+machine whose speed drifts from one moment to the next moves less than a
+ratio of two best times taken apart.
+
 Peak memory is the maximum resident set size (/usr/bin/time) minus that of
 the same command on an empty main.cf, divided by the file size.
 
@@ -26,6 +31,7 @@ Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions]
 """
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,13 +115,20 @@ shapes = [
 ]
 
 
+def timed(command):
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def best(command):
-    result = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        result = min(result, time.perf_counter() - start)
-    return result
+    return min(timed(command) for _ in range(rounds))
+
+
+def paired(ours, reference):
+    """The median, over the rounds, of the ratio of two runs made back to back:
+    a machine whose speed drifts between runs moves both alike."""
+    return statistics.median(timed(reference) / timed(ours) for _ in range(rounds))
 
 
 def peak_kb(command):
@@ -161,6 +174,7 @@ try:
         }
         real = best(["postconf", "-c", directory, mode])
         row = {"shape": name, "bytes": measured, "postconf_s": real}
+        row["paired"] = paired(commands["postconf"][0], commands["postconf"][1])
         if count_instructions:
             row["postconf_ir"] = instructions(["postconf", "-c", directory, mode])
             row["pf_ir"] = instructions([binary, "postconf", "-c", directory, mode])
@@ -173,13 +187,13 @@ try:
             row[key + "_mem"] = extra * 1024 / measured
         rows.append(row)
     rows.sort(key=lambda r: -r["postconf_ratio"])
-    print("%-14s %9s %10s | %10s %7s %6s | %8s %7s %6s | %8s %7s %6s" % (
-        "shape", "MB", "postconf_s", "pf_pc_s", "ratio", "mem/B",
+    print("%-14s %9s %10s | %10s %7s %7s %6s | %8s %7s %6s | %8s %7s %6s" % (
+        "shape", "MB", "postconf_s", "pf_pc_s", "ratio", "paired", "mem/B",
         "check_s", "ratio", "mem/B", "apply_s", "ratio", "mem/B"))
     for r in rows:
-        print("%-14s %9.1f %10.3f | %10.3f %6.2fx %6.2f | %8.3f %6.2fx %6.2f | %8.3f %6.2fx %6.2f" % (
+        print("%-14s %9.1f %10.3f | %10.3f %6.2fx %6.2fx %6.2f | %8.3f %6.2fx %6.2f | %8.3f %6.2fx %6.2f" % (
             r["shape"], r["bytes"] / 1e6, r["postconf_s"],
-            r["postconf_s"] / r["postconf_ratio"], r["postconf_ratio"], r["postconf_mem"],
+            r["postconf_s"] / r["postconf_ratio"], r["postconf_ratio"], r["paired"], r["postconf_mem"],
             r["check_s"], r["check_ratio"], r["check_mem"],
             r["apply_s"], r["apply_ratio"], r["apply_mem"]))
     if count_instructions:
@@ -189,7 +203,8 @@ try:
             print("%-14s %16d %16d %7.2fx" % (
                 r["shape"], r["postconf_ir"], r["pf_ir"], r["postconf_ir"] / r["pf_ir"]))
     print("ratio = postconf's time / pfharden's (postconf mode: same flags; check and "
-          "apply --dry-run: against postconf's mode for the shape). mem/B = extra peak RSS "
+          "apply --dry-run: against postconf's mode for the shape), best of the rounds; "
+          "paired = median of the ratios of runs made back to back. mem/B = extra peak RSS "
           "per input byte. Goals: postconf ratio >= 5 at 10 MB, memory < 3 (postconf mode), "
           "< 10 (check, apply).")
 finally:

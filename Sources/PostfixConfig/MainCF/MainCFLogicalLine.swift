@@ -108,7 +108,8 @@ protocol MainCFLineSink {
 /// Work on an entry's value done ahead on the scanning thread of
 /// ``MainCFPipelinedScanner`` (see ``MainCFLineSink/take(_:file:joined:pieces:ahead:)``).
 struct MainCFLookAhead: Sendable {
-  /// Values shorter than this are left to the sink.
+  /// Values shorter than this are left to the sink, unless the scanning
+  /// thread is ahead (batches wait to be taken): then it takes every value.
   var minimumLength: Int
   /// Given a value's bytes, appends what it finds to `found` (ranges of the
   /// value) and returns a tag for the sink; 0 means nothing was done.

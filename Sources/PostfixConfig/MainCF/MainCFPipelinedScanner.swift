@@ -20,6 +20,8 @@ enum MainCFPipelinedScanner {
   static let batchesInFlight = 4
   /// Joined text after which a batch is sent whatever its number of lines.
   static let batchJoinedBytes = 1 << 18
+  /// Batches waiting to be taken from which the look-ahead takes every value.
+  static let eagerBacklog = 2
 
   /// Scans `file` into `sink` with the scanning on another thread.
   /// - Parameters:
@@ -97,6 +99,10 @@ enum MainCFPipelinedScanner {
     let queue: BatchQueue
     let ahead: MainCFLookAhead?
     var batch = Batch()
+    /// Whether the look-ahead takes every value of the batch being filled,
+    /// not only the long ones: when batches wait to be taken, this thread
+    /// is ahead and has time to spare (decided once per batch).
+    var eager = false
     /// Whether the sink stopped: nothing more is queued.
     var halted = false
 
@@ -129,7 +135,9 @@ enum MainCFPipelinedScanner {
       batch.pieces.append(contentsOf: pieces)
       batch.pieceStarts.append(batch.pieces.count)
       var tag: UInt8 = 0
-      if let ahead, line.kind == .entry, line.valueEnd - line.valueStart >= ahead.minimumLength {
+      if let ahead, line.kind == .entry,
+        line.valueEnd - line.valueStart >= (eager ? 1 : ahead.minimumLength)
+      {
         let text = line.inJoined ? joined : file
         tag = ahead.work(
           UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]), &batch.found)
@@ -145,6 +153,7 @@ enum MainCFPipelinedScanner {
       let full = batch
       batch = Batch()
       halted = !queue.put(full)
+      eager = queue.backlog >= MainCFPipelinedScanner.eagerBacklog
       return !halted
     }
 
@@ -176,6 +185,10 @@ enum MainCFPipelinedScanner {
     private var putIndex = 0
     private var takeIndex = 0
     private let stopped = Atomic<Bool>(false)
+    private let waiting = Atomic<Int>(0)
+
+    /// Batches queued and not yet taken (a hint: the other thread moves it).
+    var backlog: Int { waiting.load(ordering: .relaxed) }
 
     init(capacity: Int) {
       slots = .allocate(capacity: capacity)
@@ -195,6 +208,7 @@ enum MainCFPipelinedScanner {
       if stopped.load(ordering: .acquiring) { return false }
       slots[putIndex % slots.count] = batch
       putIndex += 1
+      waiting.add(1, ordering: .relaxed)
       filled.signal()
       return true
     }
@@ -209,6 +223,7 @@ enum MainCFPipelinedScanner {
       let batch = slots[index]
       slots[index] = nil
       takeIndex += 1
+      waiting.subtract(1, ordering: .relaxed)
       free.signal()
       return batch
     }

@@ -850,10 +850,10 @@ struct MainSettingsReader: MainCFLineSink {
   /// (``referencesAhead``): the value's tag and the name ranges.
   typealias ScanAhead = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
 
-  /// Values from this long on (every value but an empty one) have their
-  /// references found on the scanning thread, which has less to do than
-  /// the thread that takes the lines: interning the names is left to it.
-  static let referencesAheadLength = 1
+  /// Values from this long on have their references found on the scanning
+  /// thread, which leaves the thread that takes the lines only their
+  /// interning; shorter ones too while that thread lags behind.
+  static let referencesAheadLength = 1024
 
   /// Finds a long value's references on the scanning thread, as
   /// ``ParameterModel/recordScan(_:of:ahead:)`` would: the tag is 1 when the

@@ -110,6 +110,9 @@ struct PostconfSession {
   /// A main.cf at least this large is scanned on a second thread (see
   /// ``MainCFPipelinedScanner``).
   var pipelinedReadThreshold = MainCFPipelinedScanner.threshold
+  /// Values at least this long have their references found on the scanning
+  /// thread (``MainSettingsReader/referencesAhead``).
+  var referencesAheadLength = MainSettingsReader.referencesAheadLength
   /// The catalogue's client database types as bytes, and which bytes one
   /// starts with, made at the first value scanned for tables.
   var databaseTypes: (types: [[UInt8]], initials: [Bool])?

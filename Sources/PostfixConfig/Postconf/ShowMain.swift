@@ -67,9 +67,9 @@ extension PostconfSession {
     bytes.withUnsafeBufferPointer { file in
       if file.count >= pipelinedReadThreshold {
         // The count runs while the other thread scans the first lines.
-        MainCFPipelinedScanner.scan(
-          file, into: &reader, ahead: MainSettingsReader.referencesAhead
-        ) { reserve(&$0.model, file) }
+        var ahead = MainSettingsReader.referencesAhead
+        ahead.minimumLength = referencesAheadLength
+        MainCFPipelinedScanner.scan(file, into: &reader, ahead: ahead) { reserve(&$0.model, file) }
       } else {
         reserve(&reader.model, file)
         var scanner = MainCFScanner()

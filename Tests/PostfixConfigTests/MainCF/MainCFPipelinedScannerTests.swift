@@ -125,10 +125,12 @@ import Testing
   /// Values with references of every kind read alike on two threads.
   ///
   /// Simple ones, undefined ones (warned about), escapes, values the engine
-  /// must scan (conditionals), continued and long values. Values have their
-  /// references found on the scanning thread: simple, plain, escapes only,
-  /// the engine's, over continuation lines.
-  @Test func valuesWithReferencesReadAlikeOnTwoThreads() {
+  /// must scan (conditionals), continued and long values. Long values (and
+  /// with `length` 1, every value) have their references found on the
+  /// scanning thread: simple, plain, escapes only, the engine's, over
+  /// continuation lines.
+  @Test(arguments: [MainSettingsReader.referencesAheadLength, 1])
+  func valuesWithReferencesReadAlikeOnTwoThreads(aheadFrom length: Int) {
     var text = "mydomain = example.com\nsmtpd_restriction_classes ="
     let count = 5_000
     for index in 0..<count { text += " zz_\(index)" }
@@ -161,6 +163,7 @@ import Testing
     }
     let (one, two) = PostconfInternalsTests.listTwice(Array(text.utf8)) {
       $0.pipelinedReadThreshold = 0
+      $0.referencesAheadLength = length
     }
     #expect(PostconfInternalsTests.streams(two) == PostconfInternalsTests.streams(one))
     #expect(two.exitStatus == one.exitStatus)
