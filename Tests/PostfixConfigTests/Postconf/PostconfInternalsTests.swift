@@ -143,31 +143,24 @@ import Testing
       LinePrinter.printParameter(
         name: name, value: joined, hideName: false, hideValue: false, fold: false,
         into: &expected)
-      var printed: [UInt8] = [0x7A]
-      let plain = name.withUnsafeBufferPointer { name in
-        source.withUnsafeBufferPointer { file in
-          pieces.withUnsafeBufferPointer { pieces in
-            LinePrinter.printParameter(
-              name: name, pieces: pieces, of: file, hideName: false, hideValue: false,
-              fold: false, into: &printed)
+      func print(fold: Bool, into out: inout [UInt8]) -> Bool {
+        name.withUnsafeBufferPointer { name in
+          source.withUnsafeBufferPointer { file in
+            pieces.withUnsafeBufferPointer { pieces in
+              LinePrinter.printParameter(
+                name: name, pieces: pieces, of: file, hideName: false, hideValue: false,
+                fold: fold, into: &out)
+            }
           }
         }
       }
-      #expect(plain)
+      var printed: [UInt8] = [0x7A]
+      #expect(print(fold: false, into: &printed))
       #expect(printed == expected, "round \(round)")
       if long { #expect(joined.count >= LinePrinter.halvesThreshold) }
       // Folded or hidden forms are left to the joined text.
       var untouched: [UInt8] = []
-      let folded = name.withUnsafeBufferPointer { name in
-        source.withUnsafeBufferPointer { file in
-          pieces.withUnsafeBufferPointer { pieces in
-            LinePrinter.printParameter(
-              name: name, pieces: pieces, of: file, hideName: false, hideValue: false,
-              fold: true, into: &untouched)
-          }
-        }
-      }
-      #expect(!folded && untouched.isEmpty)
+      #expect(!print(fold: true, into: &untouched) && untouched.isEmpty)
     }
   }
 
