@@ -101,7 +101,7 @@ protocol MainCFLineSink {
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
-    ahead: (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+    ahead: MainCFLookAhead.Result
   ) -> Bool
 }
 
@@ -114,6 +114,10 @@ struct MainCFLookAhead: Sendable {
   /// Given a value's bytes, appends what it finds to `found` (ranges of the
   /// value) and returns a tag for the sink; 0 means nothing was done.
   var work: @Sendable (UnsafeBufferPointer<UInt8>, inout [Range<UInt32>]) -> UInt8
+
+  /// What the sink gets for one line: the tag `work` returned (0 when it did
+  /// not look at the value) and the ranges it found.
+  typealias Result = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
 }
 
 extension MainCFLineSink {
@@ -121,7 +125,7 @@ extension MainCFLineSink {
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
-    ahead: (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+    ahead: MainCFLookAhead.Result
   ) -> Bool {
     take(line, file: file, joined: joined, pieces: pieces)
   }

@@ -73,7 +73,9 @@ enum LegacyDatabase {
     // A long value is walked in two parts at once: the words after `cut`
     // (a separator) on another thread, their events kept and reported
     // after the first part's.
-    guard value.count >= halvesThreshold, let cut = cut(value), cut > firstColon else {
+    guard value.count >= halvesThreshold, let cut = ParameterList.middleSeparator(in: value),
+      cut > firstColon
+    else {
       return try forEachWordWithColon(value, from: firstColon, upTo: value.count, wanted, body)
     }
     try withoutActuallyEscaping(wanted) { wanted in
@@ -92,15 +94,6 @@ enum LegacyDatabase {
 
   /// Values at least this long are walked in two parts at once.
   static let halvesThreshold = 1 << 18
-
-  /// Where a long value without braces is cut in two for the walk: the
-  /// first separator at or after the middle (no word spans it); nil when
-  /// there is none.
-  static func cut(_ value: [UInt8]) -> Int? {
-    var index = value.count / 2
-    while index < value.count, !ParameterList.isSeparator(value[index]) { index += 1 }
-    return index < value.count ? index : nil
-  }
 
   /// The second part of a long value, walked on another thread.
   private final class SecondPart: @unchecked Sendable {

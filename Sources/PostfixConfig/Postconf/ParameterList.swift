@@ -1,6 +1,20 @@
 /// Postfix's lists of words in a parameter value (`CHARS_COMMA_SP`): words
 /// separated by runs of blanks, TABs, CRs, LFs and commas.
 enum ParameterList {
+  /// Where a long value is cut in two parts read at once: the first
+  /// separator at or after the middle (no word, and no `$name`, `${name}`
+  /// or `$(name)`, spans it); nil when there is none.
+  static func middleSeparator(in value: UnsafeBufferPointer<UInt8>) -> Int? {
+    var index = value.count / 2
+    while index < value.count, !isSeparator(value[index]) { index += 1 }
+    return index < value.count ? index : nil
+  }
+
+  /// ``middleSeparator(in:)`` of an array.
+  static func middleSeparator(in value: [UInt8]) -> Int? {
+    value.withUnsafeBufferPointer { middleSeparator(in: $0) }
+  }
+
   /// Whether `byte` separates words.
   @inline(__always)
   static func isSeparator(_ byte: UInt8) -> Bool {

@@ -343,14 +343,14 @@ struct ParameterModel: Sendable {
     let start = UInt32(scanReferences.count)
     var recorder = ReferenceRecorder()
     let simple: MacroPath?
-    switch ahead.tag {
-    case 0:
+    switch MainSettingsReader.ScanTag(rawValue: ahead.tag) ?? .notScanned {
+    case .notScanned:
       simple = MacroFastPath.references(in: value, limits: .default) {
         recorder.record($0, of: value, into: &self)
       }
-    case 1: simple = nil
-    case 2: simple = .plain
-    default:
+    case .engine: simple = nil
+    case .plain: simple = .plain
+    case .simple:
       // Found on the scanning thread, in order.
       for range in ahead.found {
         recorder.record(Int(range.lowerBound)..<Int(range.upperBound), of: value, into: &self)
@@ -654,9 +654,8 @@ struct ParameterModel: Sendable {
       maximumSteps: limits.maximumSteps / 2 - 2)
     return withUnsafePointer(to: self) { model in
       value.withUnsafeBufferPointer { buffer in
-        var cut = buffer.count / 2
-        while cut < buffer.count, !ParameterList.isSeparator(buffer[cut]) { cut += 1 }
-        guard cut < buffer.count, buffer.firstIndex(of: 0, from: 0, to: buffer.count) == nil
+        guard let cut = ParameterList.middleSeparator(in: buffer),
+          buffer.firstIndex(of: 0, from: 0, to: buffer.count) == nil
         else { return false }
         let second = ExpandedPart(
           UnsafeBufferPointer(rebasing: buffer[cut...]), limits: half, model: model)
@@ -844,21 +843,31 @@ struct MainSettingsReader: MainCFLineSink {
   }
 
   /// No scan done ahead.
-  static var nothingAhead: ScanAhead { (0, UnsafeBufferPointer(start: nil, count: 0)) }
+  static var nothingAhead: ScanAhead { (ScanTag.notScanned.rawValue, .init(start: nil, count: 0)) }
 
-  /// The scan of a long value's references, done on the scanning thread
-  /// (``referencesAhead``): the value's tag and the name ranges.
-  typealias ScanAhead = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+  /// The scan of a value's references, done on the scanning thread
+  /// (``referencesAhead``): the value's ``ScanTag`` and the name ranges.
+  typealias ScanAhead = MainCFLookAhead.Result
+
+  /// What the scan done ahead found a value to be.
+  enum ScanTag: UInt8 {
+    /// Not scanned ahead: the reading thread scans it.
+    case notScanned = 0
+    /// Not simple: the engine must scan it.
+    case engine
+    /// Without references.
+    case plain
+    /// Simple, its references' name ranges found.
+    case simple
+  }
 
   /// Values from this long on have their references found on the scanning
   /// thread, which leaves the thread that takes the lines only their
   /// interning; shorter ones too while that thread lags behind.
   static let referencesAheadLength = 1024
 
-  /// Finds a long value's references on the scanning thread, as
-  /// ``ParameterModel/recordScan(_:of:ahead:)`` would: the tag is 1 when the
-  /// engine must scan the value, 2 for a plain value, 3 for a simple one
-  /// (its references' name ranges found).
+  /// Finds a value's references on the scanning thread, as
+  /// ``ParameterModel/recordScan(_:of:ahead:)`` would, with its ``ScanTag``.
   static let referencesAhead = MainCFLookAhead(minimumLength: referencesAheadLength) {
     value, found in
     // One pass: what it finds is dropped when the value is not simple.
@@ -869,9 +878,9 @@ struct MainSettingsReader: MainCFLineSink {
     switch path {
     case .none, .engine:
       found.removeSubrange(start...)
-      return 1
-    case .plain: return 2
-    case .simple: return 3
+      return ScanTag.engine.rawValue
+    case .plain: return ScanTag.plain.rawValue
+    case .simple: return ScanTag.simple.rawValue
     }
   }
 
