@@ -21,21 +21,30 @@ public enum ServiceParameters {
   /// - Returns: The suffixes, sorted bytewise; empty for other commands.
   public static func suffixes(command: String) -> [String] {
     // The first word, split at master.cf's blanks, as postconf splits it.
-    let bytes = command.utf8
-    let start = bytes.firstIndex { !MasterCF.isBlank($0) } ?? bytes.endIndex
-    let end = bytes[start...].firstIndex(where: MasterCF.isBlank) ?? bytes.endIndex
-    switch Substring(bytes[start..<end]) {
-    case "local", "error", "virtual", "smtp", "lmtp":
-      return deliverySuffixes
-    case "pipe":
-      return (deliverySuffixes + [timeLimitSuffix]).sorted {
-        $0.utf8.lexicographicallyPrecedes($1.utf8)
+    var command = command
+    return command.withUTF8 { bytes in
+      let start = bytes.firstIndex { !MasterCF.isBlank($0) } ?? bytes.endIndex
+      let end = bytes[start...].firstIndex(where: MasterCF.isBlank) ?? bytes.endIndex
+      let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
+      // Most commands (smtpd, cleanup, ...) bring none: told apart by length
+      // and bytes, without making a string of the word.
+      func isWord(_ candidate: StaticString) -> Bool {
+        candidate.withUTF8Buffer { word.hasSameBytes(as: $0) }
       }
-    case "spawn":
-      return [timeLimitSuffix]
-    default:
+      if isWord("local") || isWord("error") || isWord("virtual") || isWord("smtp")
+        || isWord("lmtp")
+      {
+        return deliverySuffixes
+      }
+      if isWord("pipe") { return pipeSuffixes }
+      if isWord("spawn") { return [timeLimitSuffix] }
       return []
     }
+  }
+
+  /// The suffixes of `pipe` services, sorted bytewise.
+  static let pipeSuffixes = (deliverySuffixes + [timeLimitSuffix]).sorted {
+    $0.utf8.lexicographicallyPrecedes($1.utf8)
   }
 
   /// The service-dependent names of one master.cf service.

@@ -64,6 +64,18 @@ package enum Syscall {
     retrying { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
   }
 
+  /// `pread(2)` into `buffer` from `offset`.
+  /// - Parameters:
+  ///   - descriptor: An open descriptor.
+  ///   - buffer: Where the bytes go.
+  ///   - offset: Where in the file to read from.
+  /// - Returns: The bytes read (0 at the end), or -1 with `errno` set.
+  package static func read(
+    _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int
+  ) -> Int {
+    retrying { Glibc.pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset)) }
+  }
+
   /// `write(2)` from `buffer`.
   /// - Parameters:
   ///   - descriptor: An open descriptor.

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A lossless master.cf document.
 ///
 /// The document keeps the exact bytes it was created from; ``serialized()``
@@ -107,31 +105,29 @@ public struct MasterCF: Sendable, Equatable {
     let firstLines = bytes.withUnsafeBufferPointer {
       MainCFLexing.count(0x0A, in: UnsafeBufferPointer(rebasing: $0[..<split]))
     }
-    let second = SecondHalf()
-    DispatchQueue.global().async {
-      let lines = splitLines(bytes, from: split, firstNumber: firstLines + 1)
-      var entries: [Entry] = []
-      var orphans: [Orphan] = []
-      group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
-      second.lines = lines
-      second.entries = entries
-      second.done.signal()
-    }
-    var lines = splitLines(bytes, upTo: split)
-    var entries: [Entry] = []
-    var orphans: [Orphan] = []
-    group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
-    second.done.wait()
-    lines += second.lines
-    entries += second.entries
+    // Room for every line at once, the first half's count scaled to the
+    // whole file and a little more, so the list is not copied to grow
+    // (room reserved and not used is never touched).
+    let room = firstLines + firstLines * (bytes.count - split) / max(split, 1) + firstLines / 8 + 64
+    let (mine, other) = TwoThreads.alongside(
+      other: {
+        let lines = splitLines(bytes, from: split, firstNumber: firstLines + 1)
+        var entries: [Entry] = []
+        var orphans: [Orphan] = []
+        group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+        return (lines, entries)
+      },
+      mine: {
+        let lines = splitLines(bytes, upTo: split, reserving: room)
+        var entries: [Entry] = []
+        var orphans: [Orphan] = []
+        group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+        return (lines, entries, orphans)
+      })
+    var (lines, entries, orphans) = mine
+    lines += other.0
+    entries += other.1
     return (lines, entries, orphans)
-  }
-
-  /// What the other thread hands back; read only after `done` is signalled.
-  private final class SecondHalf: @unchecked Sendable {
-    var lines: [Line] = []
-    var entries: [Entry] = []
-    let done = DispatchSemaphore(value: 0)
   }
 
   /// Returns the document's bytes, identical to the input.
@@ -152,14 +148,59 @@ public struct MasterCF: Sendable, Equatable {
       case continuation
     }
 
+    // Sixteen bytes a line, not thirty-two: a 10 MB file has over a hundred
+    // thousand lines, and fresh memory is much of the cost of reading it
+    // (files are at most ``MasterCF/maximumSize``, well within 32 bits).
+    private var storedNumber: UInt32
+    private var start: UInt32
+    private var end: UInt32
+    private var flags: UInt8
+
     /// The 1-based line number.
-    public var number: Int
+    public var number: Int {
+      get { Int(storedNumber) }
+      set { storedNumber = UInt32(truncatingIfNeeded: newValue) }
+    }
     /// The byte range of the line's content in ``MasterCF/bytes``, without the `\n`.
-    public var content: Range<Int>
+    public var content: Range<Int> {
+      get { Int(start)..<Int(end) }
+      set {
+        start = UInt32(truncatingIfNeeded: newValue.lowerBound)
+        end = UInt32(truncatingIfNeeded: newValue.upperBound)
+      }
+    }
     /// Whether the line ends with `\n` (only the last line may not).
-    public var hasNewline: Bool
+    public var hasNewline: Bool {
+      get { flags & 4 != 0 }
+      set { flags = flags & 3 | (newValue ? 4 : 0) }
+    }
     /// The line's kind.
-    public var kind: Kind
+    public var kind: Kind {
+      get {
+        switch flags & 3 {
+        case 0: return .blankOrComment
+        case 1: return .start
+        default: return .continuation
+        }
+      }
+      set {
+        let code: UInt8
+        switch newValue {
+        case .blankOrComment: code = 0
+        case .start: code = 1
+        case .continuation: code = 2
+        }
+        flags = flags & 4 | code
+      }
+    }
+
+    init(number: Int, content: Range<Int>, hasNewline: Bool, kind: Kind) {
+      (storedNumber, start, end, flags) = (0, 0, 0, 0)
+      self.number = number
+      self.content = content
+      self.hasNewline = hasNewline
+      self.kind = kind
+    }
   }
 
   /// Indented text before the first entry (`logical line must not start with whitespace`).
@@ -411,11 +452,13 @@ extension MasterCF {
   /// is the start of a line, and the last line ends at `end` or at its
   /// newline before `end`.
   static func splitLines(
-    _ bytes: [UInt8], from start: Int = 0, upTo end: Int? = nil, firstNumber: Int = 1
+    _ bytes: [UInt8], from start: Int = 0, upTo end: Int? = nil, firstNumber: Int = 1,
+    reserving room: Int = 0
   ) -> [Line] {
     let first = start
     return bytes.withUnsafeBufferPointer { bytes in
       var lines: [Line] = []
+      lines.reserveCapacity(room)
       var start = first
       var number = firstNumber - 1
       let count = end ?? bytes.count
@@ -436,14 +479,48 @@ extension MasterCF {
   static func group(
     lines: [Line], bytes: [UInt8], entries: inout [Entry], orphans: inout [Orphan]
   ) {
+    var grouper = Grouper(bytes: bytes)
+    swap(&grouper.entries, &entries)
+    swap(&grouper.orphans, &orphans)
+    for line in lines {
+      switch line.kind {
+      case .blankOrComment:
+        if !grouper.current.isEmpty { grouper.pendingComments.append(line.number) }
+      case .continuation:
+        // Most continuation lines follow no comment: nothing to move (and no
+        // empty array made anew per line).
+        if !grouper.pendingComments.isEmpty {
+          grouper.inside.append(contentsOf: grouper.pendingComments)
+          grouper.pendingComments.removeAll(keepingCapacity: true)
+        }
+        grouper.current.append(line)
+      case .start:
+        grouper.finish()
+        grouper.current.append(line)
+      }
+    }
+    grouper.finish()
+    swap(&grouper.entries, &entries)
+    swap(&grouper.orphans, &orphans)
+  }
+
+  /// The lines of the logical line being gathered, and what is made of
+  /// each one finished (a struct, not closures over local variables: its
+  /// fields are reached without a check at run time).
+  private struct Grouper {
+    let bytes: [UInt8]
+    var entries: [Entry] = []
+    var orphans: [Orphan] = []
     var current: [Line] = []
     var pendingComments: [Int] = []
     var inside: [Int] = []
-    // Each entry's text is joined here for parsing; entries keep ranges of
-    // `bytes`, not the text.
+    /// Each entry's text is joined here for parsing; entries keep ranges of
+    /// `bytes`, not the text.
     var text: [UInt8] = []
 
-    func finish() {
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func finish() {
       guard let first = current.first else { return }
       text.removeAll(keepingCapacity: true)
       var segmentStarts: [Int32] = []
@@ -471,20 +548,5 @@ extension MasterCF {
       inside = []
       pendingComments.removeAll(keepingCapacity: true)
     }
-
-    for line in lines {
-      switch line.kind {
-      case .blankOrComment:
-        if !current.isEmpty { pendingComments.append(line.number) }
-      case .continuation:
-        inside.append(contentsOf: pendingComments)
-        pendingComments = []
-        current.append(line)
-      case .start:
-        finish()
-        current.append(line)
-      }
-    }
-    finish()
   }
 }

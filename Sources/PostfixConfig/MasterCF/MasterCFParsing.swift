@@ -151,6 +151,19 @@ extension MasterCF {
       return .failure(.missingName)
     }
     let nameStart = index
+    // Eight bytes at a time up to one that may end the name (a blank or
+    // control byte, or `=`), then byte by byte from there.
+    if let base = text.baseAddress {
+      while index + 8 <= count {
+        let block = ByteBlock.load(base + index)
+        let flagged = ByteBlock.belowBang(block) | ByteBlock.equal(block, UInt8(ascii: "="))
+        if flagged != 0 {
+          index += flagged.trailingZeroBitCount / 8
+          break
+        }
+        index += 8
+      }
+    }
     while index < count && !isSpace(text[index]) && text[index] != UInt8(ascii: "=") {
       index += 1
     }
@@ -353,6 +366,9 @@ extension MasterCF {
     offsets: [Int32] = []
   ) -> ParsedArguments {
     var argv = ArgumentList(source: source ?? text)
+    // Room for the fields and two arguments a line (`-o` and its
+    // `name=value`), so the list seldom grows.
+    argv.reserveCapacity(8 + 2 * max(offsets.count, 1))
     if source == nil {
       forEachArgumentRange(text[...]) {
         argv.append(ArgumentList.Span(source: $0, offset: $0.lowerBound))
@@ -401,7 +417,8 @@ extension MasterCF {
     commentLines: [Int], segmentStarts: [Int32], segmentOffsets: [Int32]
   ) -> Entry {
     // Cut at a NUL byte; without one the text is used as it is, not copied.
-    let text = rawText.contains(0) ? cString(rawText) : rawText
+    let hasNUL = rawText.withUnsafeBufferPointer { $0.firstIndex(of: 0, from: 0, to: $0.count) }
+    let text = hasNUL != nil ? cString(rawText) : rawText
     let parsed = parseArguments(
       text, rawText: text, source: source, starts: segmentStarts, offsets: segmentOffsets)
     return Entry(
@@ -465,14 +482,23 @@ extension MasterCF {
     }
     var result: [Diagnostic] = []
     var orphanIndex = 0
-    for entry in entries {
-      while orphanIndex < orphans.count && orphans[orphanIndex].firstLine < entry.firstLine {
+    // By index: an entry is not copied (a dozen references retained and
+    // released) to read two of its fields.
+    for index in entries.indices {
+      let firstLine = entries[index].firstLine
+      while orphanIndex < orphans.count && orphans[orphanIndex].firstLine < firstLine {
         result.append(MasterCF.orphanWarning(orphans[orphanIndex], path: path))
         orphanIndex += 1
       }
-      if let problem = MasterCF.problem(of: entry, path: path) { result.append(problem) }
-      for text in entry.warningTexts {
-        result.append(MasterCF.warning(text, line: entry.firstLine, path: path))
+      if entries[index].problemText != nil,
+        let problem = MasterCF.problem(of: entries[index], path: path)
+      {
+        result.append(problem)
+      }
+      if !entries[index].warningTexts.isEmpty {
+        for text in entries[index].warningTexts {
+          result.append(MasterCF.warning(text, line: firstLine, path: path))
+        }
       }
     }
     while orphanIndex < orphans.count {

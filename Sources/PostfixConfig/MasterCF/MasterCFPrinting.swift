@@ -281,16 +281,19 @@ extension MasterCF {
     var groupOf: [ByteKey: Int] = [:]
     var groups: [ParameterGroup] = []
     var attached: [(index: Int, group: Int)] = []
-    for (index, entry) in entries.enumerated() where entry.isValid {
-      let key = ByteKey(MasterCF.key(entry))
-      let merged = entry.mergedSpans
-      if let group = groupOf[key] {
-        if !merged.isEmpty { groups[group].add(merged, of: entry, entries: entries) }
-        attached.append((index, group))
-      } else if !merged.isEmpty {
-        groupOf[key] = groups.count
-        attached.append((index, groups.count))
-        groups.append(.spans(entry: index, merged))
+    // Through a pointer: entries are lent, not copied.
+    entries.withUnsafeBufferPointer { list in
+      for index in list.indices where list[index].isValid {
+        let key = ByteKey(MasterCF.key(list[index]))
+        let merged = list[index].mergedSpans
+        if let group = groupOf[key] {
+          if !merged.isEmpty { groups[group].add(merged, of: list[index], entries: entries) }
+          attached.append((index, group))
+        } else if !merged.isEmpty {
+          groupOf[key] = groups.count
+          attached.append((index, groups.count))
+          groups.append(.spans(entry: index, merged))
+        }
       }
     }
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
@@ -446,16 +449,36 @@ extension MasterCF {
   ///   - pieceSize: The size from which a piece is handed over.
   ///   - body: Receives each piece.
   func printEntries(fold: Bool, pieceSize: Int, _ body: ([UInt8]) -> Void) {
-    var out: [UInt8] = []
-    out.reserveCapacity(pieceSize + 4096)
-    for entry in entries {
-      _ = MasterCF.appendEntry(entry.argv, to: &out, fold: fold, expandOption: nil)
-      if out.count >= pieceSize {
-        body(out)
-        out.removeAll(keepingCapacity: true)
+    // Blocks of entries of about `pieceSize` bytes of text each, formatted
+    // on two threads and handed over in order.
+    var cuts = [0]
+    var length = 0
+    for index in entries.indices {
+      length += entries[index].textLength + 1
+      if length >= pieceSize {
+        cuts.append(index + 1)
+        length = 0
       }
     }
-    if !out.isEmpty { body(out) }
+    if cuts.last != entries.count { cuts.append(entries.count) }
+    let (starts, entries) = (cuts, self.entries)
+    let format: @Sendable (Int, inout Void, inout [UInt8]) -> Bool = { index, _, out in
+      // An invalid entry (reported before, and fatal) has nothing to print.
+      for entry in starts[index]..<starts[index + 1] where entries[entry].isValid {
+        _ = MasterCF.appendEntry(entries[entry].argv, to: &out, fold: fold, expandOption: nil)
+      }
+      return true
+    }
+    guard starts.count > 2 else {
+      var out: [UInt8] = []
+      var state: Void = ()
+      for index in 0..<(starts.count - 1) where format(index, &state, &out) && !out.isEmpty {
+        body(out)
+      }
+      return
+    }
+    _ = TwoThreads.inOrder(
+      blocks: starts.count - 1, makeState: {}, format: format, output: body)
   }
 
   static func formatField(

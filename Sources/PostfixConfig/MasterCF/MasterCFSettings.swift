@@ -92,12 +92,17 @@ extension MasterCF {
   ) -> [Diagnostic] {
     let table = parameterTable()
     var result: [Diagnostic] = []
-    for (index, entry) in entries.enumerated() where entry.isValid {
-      for param in table[index] ?? [] where !isUsed(entry, param.name) {
-        result.append(
-          MasterCF.warning(
-            MasterCF.bytes("\(path): unused parameter: ") + param.name + [UInt8(ascii: "=")]
-              + param.value, line: entry.firstLine, path: path))
+    // Through a pointer: an entry is lent to `isUsed`, not copied (a dozen
+    // references retained and released).
+    entries.withUnsafeBufferPointer { entries in
+      for index in entries.indices {
+        guard let params = table[index], entries[index].isValid else { continue }
+        for param in params where !isUsed(entries[index], param.name) {
+          result.append(
+            MasterCF.warning(
+              MasterCF.bytes("\(path): unused parameter: ") + param.name + [UInt8(ascii: "=")]
+                + param.value, line: entries[index].firstLine, path: path))
+        }
       }
     }
     return result

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Postfix's database conventions in parameter values (`postconf_dbms.c`).
 ///
 /// postconf fully expands the value of every built-in or per-service
@@ -73,57 +71,28 @@ enum LegacyDatabase {
     // A long value is walked in two parts at once: the words after `cut`
     // (a separator) on another thread, their events kept and reported
     // after the first part's.
-    guard value.count >= halvesThreshold, let cut = ParameterList.middleSeparator(in: value),
+    guard value.count >= TwoThreads.longValue, let cut = ParameterList.middleSeparator(in: value),
       cut > firstColon
     else {
       return try forEachWordWithColon(value, from: firstColon, upTo: value.count, wanted, body)
     }
-    try withoutActuallyEscaping(wanted) { wanted in
-      let second = SecondPart(value, from: cut, wanted)
-      DispatchQueue.global().async { second.run() }
-      // The other thread calls `wanted` until it is done: this waits for it,
-      // whether or not `body` stops the walk.
-      var waited = false
-      defer { if !waited { second.done.wait() } }
-      try forEachWordWithColon(value, from: firstColon, upTo: cut, wanted, body)
-      second.done.wait()
-      waited = true
-      for event in second.events { try body(event) }
-    }
-  }
-
-  /// Values at least this long are walked in two parts at once.
-  static let halvesThreshold = 1 << 18
-
-  /// The second part of a long value, walked on another thread.
-  private final class SecondPart: @unchecked Sendable {
-    let value: [UInt8]
-    let start: Int
-    /// Dropped once the walk is done, before `done` is signalled: the
-    /// caller's filter does not outlive the call.
-    var wanted: TypeFilter?
-    /// The part's events, in order; read once `done` is signalled.
-    var events: [Event] = []
-    let done = DispatchSemaphore(value: 0)
-
-    init(_ value: [UInt8], from start: Int, _ wanted: @escaping TypeFilter) {
-      self.value = value
-      self.start = start
-      self.wanted = wanted
-    }
-
-    func run() {
-      let colon = value.withUnsafeBufferPointer {
-        $0.firstIndex(of: LegacyDatabase.colon, from: start, to: $0.count)
-      }
-      if let colon, let wanted {
-        LegacyDatabase.forEachWordWithColon(value, from: colon, upTo: value.count, wanted) {
-          events.append($0)
+    // The other thread calls `wanted` until it is done; the walk waits for
+    // it, also when `body` stops the first part.
+    let (_, events) = try TwoThreads.alongside(
+      other: {
+        var events: [Event] = []
+        let colon = value.withUnsafeBufferPointer {
+          $0.firstIndex(of: LegacyDatabase.colon, from: cut, to: $0.count)
         }
-      }
-      wanted = nil
-      done.signal()
-    }
+        if let colon {
+          forEachWordWithColon(value, from: colon, upTo: value.count, wanted) { events.append($0) }
+        }
+        return events
+      },
+      mine: {
+        try forEachWordWithColon(value, from: firstColon, upTo: cut, wanted, body)
+      })
+    for event in events { try body(event) }
   }
 
   /// Which types' `type:name` words are reported (brace errors always are): a

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// postconf's line printer (`pcf_print_line`): whitespace normalised to single
 /// spaces, optional folding at 80 columns with a 4-space continuation indent.
 enum LinePrinter {
@@ -133,7 +131,7 @@ enum LinePrinter {
       let origin = out.count
       let hasContent = lineLength > 0
       let text = PieceText(source: source, pieces: pieces)
-      let cut = total >= LinePrinter.halvesThreshold ? text.cut(total: total) : nil
+      let cut = total >= TwoThreads.longValue ? text.cut(total: total) : nil
       // Each part may add a space before its first word; the second part's
       // room starts `gap` bytes after the first part's end in the text, and
       // the room ends `gap` bytes after the text's end.
@@ -151,16 +149,18 @@ enum LinePrinter {
         }
         // The first part's eight-byte stores stay below `target + cut.offset
         // + 1` (see `squeeze`), short of the second part's room.
-        let second = SqueezedHalf(
-          text, from: cut.position, to: end, into: target + cut.offset + gap)
-        DispatchQueue.global().async { second.run() }
-        written = text.squeeze(from: start, to: cut.position, into: target, hasContent: hasContent)
-        // The buffers stay valid until the other thread is done: this waits for it.
-        second.done.wait()
+        let room = target + cut.offset + gap
+        let (first, second) = TwoThreads.alongside(
+          other: {
+            text.squeeze(from: cut.position, to: end, into: room, hasContent: true)
+          },
+          mine: {
+            text.squeeze(from: start, to: cut.position, into: target, hasContent: hasContent)
+          })
+        written = first
         let skip = written == 0 && !hasContent ? 1 : 0
-        (target + written).update(
-          from: target + cut.offset + gap + skip, count: second.written - skip)
-        written += second.written - skip
+        (target + written).update(from: room + skip, count: second - skip)
+        written += second - skip
       }
       out.removeLast(total + 2 * gap - written)
       lineLength += written
@@ -343,35 +343,6 @@ enum LinePrinter {
       }
     }
     return written
-  }
-
-  /// Unfolded values at least this long are squeezed in two halves at once.
-  static let halvesThreshold = 1 << 18
-
-  /// The second part of a long text, squeezed on another thread.
-  private final class SqueezedHalf: @unchecked Sendable {
-    let text: PieceText
-    let start: PieceText.Position
-    let end: PieceText.Position
-    let target: UnsafeMutablePointer<UInt8>
-    /// How many bytes were written; read once `done` is signalled.
-    var written = 0
-    let done = DispatchSemaphore(value: 0)
-
-    init(
-      _ text: PieceText, from start: PieceText.Position, to end: PieceText.Position,
-      into target: UnsafeMutablePointer<UInt8>
-    ) {
-      self.text = text
-      self.start = start
-      self.end = end
-      self.target = target
-    }
-
-    func run() {
-      written = text.squeeze(from: start, to: end, into: target, hasContent: true)
-      done.signal()
-    }
   }
 
   /// ``isSeparator(_:)`` for a byte below `!`: one bit of a mask each.

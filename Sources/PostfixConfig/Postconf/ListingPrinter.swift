@@ -1,12 +1,9 @@
-import Dispatch
-import Synchronization
-
 /// Formats a long parameter listing (`postconf`, `-n`, `-d`, with or without
 /// `-x`) on two threads.
 ///
-/// The ids are cut into blocks. A worker thread formats the odd blocks while
-/// the calling thread formats the even ones and prints every block in order;
-/// the worker runs at most ``lookahead`` blocks ahead. A block in which some
+/// The ids are cut into blocks, formatted on two threads and printed in
+/// order (``TwoThreads/inOrder(blocks:lookahead:makeState:format:output:)``);
+/// the other thread runs at most ``lookahead`` blocks ahead. A block in which some
 /// value would warn or fail (an expansion error, a host default that cannot
 /// be computed) stops the run: the caller prints from that block on with the
 /// plain loop, which produces the warnings and the fatal error exactly. Until
@@ -35,84 +32,13 @@ struct ListingPrinter: Sendable {
     let blocks = stride(from: 0, to: ids.count, by: Self.blockSize).map {
       $0..<min($0 + Self.blockSize, ids.count)
     }
-    let handoff = Handoff(blocks: blocks.count, lookahead: Self.lookahead)
     let names = frozen.model.names.count
-    DispatchQueue.global().async {
-      var cache = FrozenParameterModel.LookupCache(count: names)
-      // Each iteration formats one odd block, or stops.
-      for index in stride(from: 1, to: blocks.count, by: 2) {
-        handoff.room.wait()
-        if handoff.stopped.load(ordering: .acquiring) { break }
-        handoff.succeeded[index] = format(
-          ids[blocks[index]], cache: &cache, into: &handoff.buffers[handoff.buffer(for: index)])
-        handoff.done[index].signal()
-      }
-      handoff.finished.signal()
-    }
-    var cache = FrozenParameterModel.LookupCache(count: names)
-    var buffer: [UInt8] = []
-    var printed = ids.count
-    for (index, block) in blocks.enumerated() {
-      if index % 2 == 0 {
-        guard format(ids[block], cache: &cache, into: &buffer) else {
-          printed = block.lowerBound
-          break
-        }
-        output(buffer)
-      } else {
-        handoff.done[index].wait()
-        guard handoff.succeeded[index] else {
-          printed = block.lowerBound
-          break
-        }
-        output(handoff.buffers[handoff.buffer(for: index)])
-        handoff.room.signal()
-      }
-    }
-    // Stops the worker (which may be waiting for room) and waits for it.
-    handoff.stopped.store(true, ordering: .releasing)
-    handoff.room.signal()
-    handoff.finished.wait()
-    return printed
-  }
-
-  /// What the two threads share, in raw memory (an array read on one thread
-  /// while written on the other could be copied on write).
-  ///
-  /// The worker fills a block's buffer and flag before it signals the block's
-  /// semaphore; the printer reads them after waiting on it and signals `room`
-  /// once it has printed the buffer, which the worker then reuses: with at
-  /// most `lookahead` blocks waiting and one being formatted, `lookahead + 1`
-  /// buffers go round. `stopped` is atomic: the worker may read it after a
-  /// `room` signalled before the printer set it.
-  private final class Handoff: @unchecked Sendable {
-    let succeeded: UnsafeMutableBufferPointer<Bool>
-    let buffers: UnsafeMutableBufferPointer<[UInt8]>
-    let done: [DispatchSemaphore]
-    let room: DispatchSemaphore
-    let finished = DispatchSemaphore(value: 0)
-    let stopped = Atomic<Bool>(false)
-
-    init(blocks: Int, lookahead: Int) {
-      succeeded = .allocate(capacity: blocks)
-      succeeded.initialize(repeating: false)
-      buffers = .allocate(capacity: lookahead + 1)
-      buffers.initialize(repeating: [])
-      done = (0..<blocks).map { _ in DispatchSemaphore(value: 0) }
-      // Created empty and signalled: libdispatch refuses to free a semaphore
-      // whose count ends below the one it was created with.
-      room = DispatchSemaphore(value: 0)
-      for _ in 0..<lookahead { room.signal() }
-    }
-
-    /// The buffer of the worker's block `index` (an odd number).
-    func buffer(for index: Int) -> Int { index / 2 % buffers.count }
-
-    deinit {
-      succeeded.deallocate()
-      buffers.deinitialize()
-      buffers.deallocate()
-    }
+    let handed = TwoThreads.inOrder(
+      blocks: blocks.count, lookahead: Self.lookahead,
+      makeState: { FrozenParameterModel.LookupCache(count: names) },
+      format: { index, cache, out in format(ids[blocks[index]], cache: &cache, into: &out) },
+      output: output)
+    return handed < blocks.count ? blocks[handed].lowerBound : ids.count
   }
 
   /// Formats the lines of `ids` into `out` (emptied first); false when one

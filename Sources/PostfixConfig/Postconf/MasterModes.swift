@@ -4,6 +4,7 @@ extension PostconfSession {
     // postconf reads master.cf before main.cf here: its reading warnings
     // come first, and its fatal error wins over one in main.cf.
     guard let master = try readMaster(failOnOpenError: true) else { return }
+    masterEntriesRead = master.document.entries.count
     var model = ParameterModel(inputs: inputs, mode: mode)
     try readMain(into: &model)
     try applyOverrides(into: &model)
@@ -16,10 +17,25 @@ extension PostconfSession {
     {
       // Plain `-M [-f]`: nothing can fail or warn once the listing starts,
       // so it goes out as it is formatted instead of being held whole.
-      master.document.printEntries(fold: mode.contains(.fold), pieceSize: 1 << 16) {
-        printAndDrain($0)
-      }
-      flagUnusedMaster(model, master: master)
+      // The unused-parameter warnings, which follow the listing, are found
+      // meanwhile: both only read the model and the document.
+      let path = masterPath
+      flush()
+      let (_, warnings) = TwoThreads.alongside(
+        other: {
+          Self.unusedMasterWarnings(model, master: master, path: path)
+        },
+        mine: {
+          // Nothing can fail or warn until the listing is out: each piece is
+          // written as it is, not cut to postconf's buffer size (which matters
+          // only when output is lost).
+          master.document.printEntries(fold: mode.contains(.fold), pieceSize: 1 << 16) {
+            write(.stdout($0))
+          }
+        })
+      emitUnusedMaster(warnings)
+      // Freeing the tables of a long file takes a while: another thread does it.
+      TwoThreads.release((consume master, consume model))
       return
     }
     let report = PostconfAdapters.showMaster(

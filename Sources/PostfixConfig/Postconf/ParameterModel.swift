@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,6 +87,21 @@ struct ParameterModel: Sendable {
     return services.count - 1
   }
 
+  /// Room for `count` service scopes, so registering them grows no table.
+  mutating func reserveScopes(_ count: Int) {
+    services.reserveCapacity(count)
+    scopePositions.reserveCapacity(count)
+  }
+
+  /// Records that some `-o` of scope `scope` sets the name `id`.
+  mutating func noteServiceSetting(_ id: ID, scope: Int) {
+    if settingScopes[id]?.last != scope { settingScopes[id, default: []].append(scope) }
+  }
+
+  /// The scopes in which some `-o` set the name `id`, in order, each once
+  /// (a setting may have been dropped since).
+  func scopesSetting(_ id: ID) -> [Int] { settingScopes[id] ?? [] }
+
   /// One master.cf service's `-o` name space.
   struct ServiceScope: Sendable {
     var service: String
@@ -145,6 +159,14 @@ struct ParameterModel: Sendable {
   var services: [ServiceScope] = []
   /// The position in ``services`` of each service's scope, by name and type.
   private(set) var scopePositions: [ScopeKey: Int] = [:]
+  /// Per name id set by some `-o`: the scopes it was set in (see
+  /// ``noteServiceSetting(_:scope:)``).
+  private var settingScopes: [ID: [Int]] = [:]
+  /// Per name id flagged from main.cf's name space: whether some scope sets it.
+  ///
+  /// The name is then valid in those scopes. Emptied when a scope's
+  /// setting is dropped.
+  var flaggedInScopes: [ID: Bool] = [:]
   /// How many host-default computations are in progress (see ``defaultValue``).
   var hostDepth = 0
   /// main.cf's setting names in the order postconf walks them, once known.
@@ -590,7 +612,7 @@ struct ParameterModel: Sendable {
   /// - Returns: False when the value is not simple or a lookup failed: the caller
   ///   expands it with ``expand(_:mode:scope:)``, which reports what went wrong.
   func expandSimple(_ value: [UInt8], into output: inout [UInt8]) -> Bool {
-    if value.count >= Self.expansionHalvesThreshold, expandInHalves(value, into: &output) {
+    if value.count >= TwoThreads.longValue, expandInHalves(value, into: &output) {
       return true
     }
     // The closure reaches the model through a pointer: captured as a value, the
@@ -634,9 +656,6 @@ struct ParameterModel: Sendable {
     }
   }
 
-  /// Simple values at least this long are expanded in two parts at once.
-  static let expansionHalvesThreshold = 1 << 18
-
   /// Expands a long value in two parts at once: the part after the first
   /// list separator at or after the middle (no `$name`, `${name}` or
   /// `$(name)` spans it) on another thread, into a buffer of its own
@@ -657,13 +676,17 @@ struct ParameterModel: Sendable {
         guard let cut = ParameterList.middleSeparator(in: buffer),
           buffer.firstIndex(of: 0, from: 0, to: buffer.count) == nil
         else { return false }
-        let second = ExpandedPart(
-          UnsafeBufferPointer(rebasing: buffer[cut...]), limits: half, model: model)
-        DispatchQueue.global().async { second.run() }
-        let first = UnsafeBufferPointer(rebasing: buffer[..<cut])
-        let outcome = Self.expandSimple(first, limits: half, model: model, into: &output)
-        // The model and the value stay valid until the other thread is done: this waits for it.
-        second.done.wait()
+        let (first, rest) = (
+          UnsafeBufferPointer(rebasing: buffer[..<cut]),
+          UnsafeBufferPointer(rebasing: buffer[cut...])
+        )
+        let (outcome, second) = TwoThreads.alongside(
+          other: {
+            var expanded: [UInt8] = []
+            let outcome = Self.expandSimple(rest, limits: half, model: model, into: &expanded)
+            return (outcome: outcome, output: expanded)
+          },
+          mine: { Self.expandSimple(first, limits: half, model: model, into: &output) })
         guard outcome != .gaveUp, second.outcome != .gaveUp else { return false }
         // Without a NUL, a part without `$` is its text.
         if case .plain = outcome {
@@ -674,37 +697,12 @@ struct ParameterModel: Sendable {
           output = Array(first)
         }
         if case .plain = second.outcome {
-          output.append(contentsOf: second.text)
+          output.append(contentsOf: rest)
         } else {
           output.append(contentsOf: second.output)
         }
         return true
       }
-    }
-  }
-
-  /// The second part of a long value, expanded on another thread.
-  private final class ExpandedPart: @unchecked Sendable {
-    let text: UnsafeBufferPointer<UInt8>
-    let limits: ExpansionLimits
-    let model: UnsafePointer<ParameterModel>
-    /// The result; read once `done` is signalled.
-    var outcome = MacroFastPath.InPlace.gaveUp
-    var output: [UInt8] = []
-    let done = DispatchSemaphore(value: 0)
-
-    init(
-      _ text: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits,
-      model: UnsafePointer<ParameterModel>
-    ) {
-      self.text = text
-      self.limits = limits
-      self.model = model
-    }
-
-    func run() {
-      outcome = ParameterModel.expandSimple(text, limits: limits, model: model, into: &output)
-      done.signal()
     }
   }
 

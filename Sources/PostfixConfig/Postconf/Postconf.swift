@@ -105,6 +105,8 @@ struct PostconfSession {
   var batchesStderr = false
   /// master.cf as last read by ``readMaster``.
   var lastMaster: PostconfMaster?
+  /// How many entries master.cf has, when it was read before main.cf.
+  var masterEntriesRead: Int?
   /// Listings at least this long are formatted on two threads (see ``ListingPrinter``).
   var parallelListingThreshold = ListingPrinter.parallelThreshold
   /// A main.cf at least this large is scanned on a second thread (see
@@ -227,6 +229,16 @@ struct PostconfSession {
       flushStderr()
       emit(chunk)
     }
+  }
+
+  /// Writes `block`, whole lines for standard error, at once.
+  ///
+  /// It goes after the batch waiting, without a copy into it (a block is
+  /// already as long as a batch); kept like any write when none are emitted.
+  mutating func writeStderrBlock(_ block: [UInt8]) {
+    guard let emit else { return write(.stderr(block)) }
+    flushStderr()
+    emit(.stderr(block))
   }
 
   /// Hands the batch of standard error to `emit`.

@@ -86,13 +86,16 @@ enum PostconfAdapters {
 
   static func readMaster(_ document: MasterCF, path: String) -> PostconfMaster {
     var services: [PostconfMaster.Service] = []
-    for (index, entry) in document.entries.enumerated() where entry.isValid {
+    services.reserveCapacity(document.entries.count)
+    // By index: an entry is not copied to read its arguments.
+    for index in document.entries.indices where document.entries[index].isValid {
+      let argv = document.entries[index].argv
       services.append(
         PostconfMaster.Service(
-          name: String(decoding: entry.argv[0], as: UTF8.self),
-          type: String(decoding: entry.argv[1], as: UTF8.self),
-          command: String(decoding: entry.argv[7], as: UTF8.self), line: entry.firstLine,
-          entry: index))
+          name: String(decoding: argv[0], as: UTF8.self),
+          type: String(decoding: argv[1], as: UTF8.self),
+          command: String(decoding: argv[7], as: UTF8.self),
+          line: document.entries[index].firstLine, entry: index))
     }
     return PostconfMaster(
       document: document, services: services,

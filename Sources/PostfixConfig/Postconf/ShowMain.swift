@@ -24,6 +24,8 @@ extension PostconfSession {
       flagUnusedMain(model)
       flagUnusedMaster(model, master: master)
     }
+    // Freeing the tables of a long file takes a while: another thread does it.
+    TwoThreads.release((consume master, consume model))
   }
 
   /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
@@ -43,8 +45,11 @@ extension PostconfSession {
     // Each master.cf transport adds names of its own (a dozen or so): room
     // for them too, or every per-name table would double (and the old ones
     // be left behind) just after main.cf is read.
+    // Read first (`-M`, `-F`, `-P`), master.cf tells how many entries it
+    // has; otherwise each line may be one.
     let masterLines =
-      inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
+      masterEntriesRead
+      ?? inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     // Sizes the tables from a count over the whole file: main.cf sets at
@@ -129,6 +134,7 @@ extension PostconfSession {
 
   mutating func registerServices(_ master: PostconfMaster?, into model: inout ParameterModel) {
     guard let master else { return }
+    model.reserveScopes(master.services.count)
     for service in master.services {
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
@@ -143,13 +149,17 @@ extension PostconfSession {
       let index = model.scopePosition(
         service: service.name, type: service.type, line: service.line, command: service.command)
       // Each name once, with its last value: what setting them in order leaves.
-      let entry = master.document.entries[service.entry]
-      entry.argv.withBuffers { buffers in
-        for override in entry.mergedSpans {
+      let (argv, merged) = (
+        master.document.entries[service.entry].argv,
+        master.document.entries[service.entry].mergedSpans
+      )
+      argv.withBuffers { buffers in
+        for override in merged {
           let name = Array(buffers[override.name])
           model.services[index].settings[name] = Array(buffers[override.value])
           let id = model.intern(name)
           model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
+          model.noteServiceSetting(id, scope: index)
         }
       }
     }
@@ -213,6 +223,7 @@ extension PostconfSession {
   }
 
   static let restrictionClassesName = "smtpd_restriction_classes"
+  static let restrictionClassesBytes = Array(restrictionClassesName.utf8)
 
   /// `smtpd_restriction_classes` of a name space, expanded (as written when
   /// the expansion fails); its words are the class names.
@@ -258,9 +269,9 @@ extension PostconfSession {
   /// Scans one service's `-o` settings.
   mutating func scanServiceNamespace(model: inout ParameterModel, scopeIndex: Int) throws {
     let settings = model.services[scopeIndex].settings
-    let scope = model.services[scopeIndex]
-    if let classes = settings[Array(Self.restrictionClassesName.utf8)] {
-      let expanded = Self.restrictionClasses(classes, model: model, scope: scope)
+    if let classes = settings[Self.restrictionClassesBytes] {
+      let expanded = Self.restrictionClasses(
+        classes, model: model, scope: model.services[scopeIndex])
       ParameterList.forEachWord(in: expanded) { word in
         flagUser(
           String(decoding: word, as: UTF8.self), scopeIndex: scopeIndex, model: &model,
@@ -275,6 +286,7 @@ extension PostconfSession {
       }
       if try !scanSetting(name: key, id: id, value: value, scopeIndex: scopeIndex, model: &model) {
         model.services[scopeIndex].settings[key] = nil
+        model.flaggedInScopes.removeAll()
       }
     }
   }
@@ -325,11 +337,14 @@ extension PostconfSession {
     if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user,
       !model.nodes[Int(id)].has(ParameterModel.Node.unlisted)
     {
-      let scope = scopeIndex.map { model.services[$0] }
       var expanded: [UInt8] = []
       do {
-        if scope != nil || !model.expandSimple(value, into: &expanded) {
-          expanded = try model.expand(value, mode: [.expand], scope: scope)
+        // A value without `$` looks nothing up: the service's name space
+        // cannot change it, and the shortcut takes it.
+        let looksUp = scopeIndex != nil && value.contains(UInt8(ascii: "$"))
+        if looksUp || !model.expandSimple(value, into: &expanded) {
+          expanded = try model.expand(
+            value, mode: [.expand], scope: scopeIndex.map { model.services[$0] })
         }
       } catch let failure as PostconfExpansionFailure {
         for warning in failure.warnings { warn(warning) }
@@ -376,10 +391,20 @@ extension PostconfSession {
       if !model.isKnown(id) { model.nodes[Int(id)].kind = .user }
     }
     if scopeIndex == nil, inServices {
-      let bytes = model.names.bytes(id)
-      for index in model.services.indices where model.services[index].settings[bytes] != nil {
-        supplied = true
-        model.services[index].validNames.insert(model.names.string(id))
+      // Only the scopes some `-o` of this name was registered in are looked
+      // at, and once: a later reference finds the same (see
+      // ``ParameterModel/flaggedInScopes``).
+      if let known = model.flaggedInScopes[id] {
+        supplied = supplied || known
+      } else {
+        let (bytes, name) = (model.names.bytes(id), model.names.string(id))
+        var found = false
+        for index in model.scopesSetting(id) where model.services[index].settings[bytes] != nil {
+          found = true
+          model.services[index].validNames.insert(name)
+        }
+        model.flaggedInScopes[id] = found
+        supplied = supplied || found
       }
     }
     if !supplied && warnUndefined && !model.isKnown(id) {
@@ -445,21 +470,78 @@ extension PostconfSession {
     // The scan already walked main.cf's settings in hash order; deletions
     // (read-only names) do not change the order of the others.
     let ordered = model.mainOrder ?? model.settingsInHashOrder()
+    let unused = ordered.filter { !model.isKnown($0) && model.hasSetting($0) }
+    guard !unused.isEmpty else { return }
+    // Standard output goes out before the first warning, as postconf flushes it.
+    flush()
     let head = warningPrefix + Array("\(mainPath): unused parameter: ".utf8)
-    for id in ordered where !model.isKnown(id) && model.hasSetting(id) {
-      flush()
-      writeWarningLine { line in
-        line += head
-        model.names.withName(id) { Printable.append($0, to: &line) }
-        line.append(UInt8(ascii: "="))
-        model.withSetting(id) { Printable.append($0, to: &line) }
+    guard emit != nil, batchesStderr, unused.count >= parallelListingThreshold else {
+      for id in unused {
+        writeWarningLine { Self.appendUnusedWarning(id, head: head, model: model, to: &$0) }
       }
+      return
     }
+    // Many warnings are formatted on two threads, block by block, and
+    // written in order; nothing here can fail. The model is only read.
+    let frozen = FrozenParameterModel(model)
+    let size = ListingPrinter.blockSize
+    _ = TwoThreads.inOrder(
+      blocks: (unused.count + size - 1) / size, makeState: {},
+      format: { index, _, out in
+        for id in unused[(index * size)..<min(index * size + size, unused.count)] {
+          Self.appendUnusedWarning(id, head: head, model: frozen.model, to: &out)
+          out.append(0x0A)
+        }
+        return true
+      },
+      output: { writeStderrBlock($0) })
+  }
+
+  /// Appends `head` (the warning prefix and `main.cf: unused parameter: `)
+  /// and `name=value` of the setting `id`, printable, without a newline.
+  static func appendUnusedWarning(
+    _ id: NameTable.ID, head: [UInt8], model: ParameterModel, to line: inout [UInt8]
+  ) {
+    line += head
+    model.names.withName(id) { Printable.append($0, to: &line) }
+    line.append(UInt8(ascii: "="))
+    model.withSetting(id) { Printable.append($0, to: &line) }
   }
 
   mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {
     guard let master else { return }
-    let warnings = master.document.unusedParameterWarnings(path: masterPath) { entry, name in
+    emitUnusedMaster(Self.unusedMasterWarnings(model, master: master, path: masterPath))
+  }
+
+  /// Writes master.cf's unused-parameter warnings, after standard output.
+  mutating func emitUnusedMaster(_ warnings: [Diagnostic]) {
+    for warning in warnings {
+      flush()
+      warn(warning.message)
+    }
+  }
+
+  /// postconf's `unused parameter` warnings for master.cf's `-o` settings,
+  /// found from the model once the start-up pass is done; only reads both.
+  static func unusedMasterWarnings(_ model: ParameterModel, master: PostconfMaster, path: String)
+    -> [Diagnostic]
+  {
+    // Most files set only names postconf knows: nothing to warn about,
+    // found from each entry's `-o` names where they lie, without the table
+    // of copies the warnings are made from.
+    let (names, nodes) = (model.names, model.nodes)
+    let allKnown = master.document.entries.withUnsafeBufferPointer { entries in
+      entries.allSatisfy { entry in
+        !entry.isValid
+          || entry.argv.withBuffers { buffers in
+            entry.mergedSpans.allSatisfy { override in
+              names.find(buffers[override.name]).map { nodes[Int($0)].isKnown } ?? false
+            }
+          }
+      }
+    }
+    if allKnown { return [] }
+    return master.document.unusedParameterWarnings(path: path) { entry, name in
       if let id = model.names.find(name), model.isKnown(id) { return true }
       let text = String(decoding: name, as: UTF8.self)
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
@@ -467,10 +549,6 @@ extension PostconfSession {
       return model.services.contains {
         $0.service == service && $0.type == type && $0.validNames.contains(text)
       }
-    }
-    for warning in warnings {
-      flush()
-      warn(warning.message)
     }
   }
 }

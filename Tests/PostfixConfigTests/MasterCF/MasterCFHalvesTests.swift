@@ -44,6 +44,23 @@ import Testing
     return (lines, entries, orphans)
   }
 
+  /// `-M` in pieces, formatted block by block on two threads, prints what
+  /// the one-piece listing prints.
+  @Test(arguments: [false, true])
+  func piecesPrintWhatOnePiecePrints(fold: Bool) {
+    // Without the entry of a bad field count, which ends the command
+    // before anything is printed.
+    let bytes = Self.document(size: 300_000, seed: 9).split(
+      separator: 0x0A, omittingEmptySubsequences: false
+    ).filter { !$0.elementsEqual("bad unix - - n".utf8) }.joined(separator: [0x0A])
+    let document = MasterCF(bytes: Array(bytes))
+    #expect(document.entries.allSatisfy(\.isValid) && document.entries.count > 2_000)
+    var pieces: [[UInt8]] = []
+    document.printEntries(fold: fold, pieceSize: 1 << 12) { pieces.append($0) }
+    #expect(pieces.count > 20)
+    #expect(Array(pieces.joined()) == document.printEntries(fold: fold).output)
+  }
+
   @Test(arguments: [1 as UInt64, 2, 3])
   func halvesReadWhatOnePassReads(seed: UInt64) throws {
     let bytes = Self.document(size: MasterCF.halvesThreshold + 50_000, seed: seed)

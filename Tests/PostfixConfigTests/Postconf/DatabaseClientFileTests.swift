@@ -120,7 +120,7 @@ import Testing
   @Test func longValuesAreWalkedInTwoPartsInOrder() {
     let words = ["hash:/h", "mysql:/a.cf", "ldap:leg", "proxy:pgsql:/b.cf", "permit", "x:y:z"]
     var generator = SeededGenerator(seed: 29)
-    let size = LegacyDatabase.halvesThreshold + 4_000
+    let size = TwoThreads.longValue + 4_000
     for round in 0..<6 {
       var value: [UInt8] = []
       while value.count < size {

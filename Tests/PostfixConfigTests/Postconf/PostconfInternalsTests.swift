@@ -75,7 +75,7 @@ import Testing
   /// separators before it or after it.
   @Test func longValuesAreSqueezedInTwoPartsLikeTheWordLoop() {
     var random = SeededGenerator(seed: 61)
-    let size = LinePrinter.halvesThreshold + 1_000
+    let size = TwoThreads.longValue + 1_000
     func words(_ count: Int) -> [UInt8] {
       (0..<count).map { _ in
         random.below(6) == 0
@@ -157,7 +157,7 @@ import Testing
       var printed: [UInt8] = [0x7A]
       #expect(print(fold: false, into: &printed))
       #expect(printed == expected, "round \(round)")
-      if long { #expect(joined.count >= LinePrinter.halvesThreshold) }
+      if long { #expect(joined.count >= TwoThreads.longValue) }
       // Folded or hidden forms are left to the joined text.
       var untouched: [UInt8] = []
       #expect(!print(fold: true, into: &untouched) && untouched.isEmpty)
@@ -173,7 +173,7 @@ import Testing
     model.set(model.intern(Array("aa".utf8)), owning: Array("one".utf8))
     model.set(model.intern(Array("bb".utf8)), owning: Array("$aa and ${aa}".utf8))
     var random = SeededGenerator(seed: 97)
-    let size = ParameterModel.expansionHalvesThreshold + 500
+    let size = TwoThreads.longValue + 500
     let words = ["$aa", "${bb}", "$(aa)", "$$", "$undefined", "plain", "x,", "\t"]
     func long() -> [UInt8] {
       var text: [UInt8] = []
@@ -496,6 +496,33 @@ import Testing
     if failing == nil {
       #expect(plain.stdout.count > 300_000)
     }
+  }
+
+  /// Thousands of unused-parameter warnings, formatted block by block on
+  /// two threads, come out as the plain loop writes them, after the listing.
+  @Test func parallelUnusedWarningsEqualThePlainLoop() throws {
+    var main = "myhostname = mail.example.com\n"
+    for index in 0..<9_000 { main += "zz_unused_\(index) = v\(index) $myhostname \u{01}\n" }
+    let options = try PostconfOptions.parse([Array("-n".utf8)], programName: "postconf").get()
+    final class Sink: @unchecked Sendable { var chunks: [PostconfOutcome.Chunk] = [] }
+    func streams(threshold: Int) -> [String] {
+      let sink = Sink()
+      var session = PostconfSession(options: options, inputs: Self.inputs(mainCF: Array(main.utf8)))
+      session.emit = { sink.chunks.append($0) }
+      session.batchesStderr = true
+      session.parallelListingThreshold = threshold
+      session.pipelinedReadThreshold = .max
+      session.execute()
+      var outcome = session.finish()
+      outcome.chunks = sink.chunks
+      return Self.streams(outcome)
+    }
+    let plain = streams(threshold: .max)
+    let parallel = streams(threshold: 1)
+    #expect(parallel == plain)
+    // master.cf's warning, the listing, then the unused parameters.
+    #expect(plain.count == 3 && plain[1].hasPrefix("out: myhostname = "))
+    #expect(plain.last?.contains("unused parameter: zz_unused_8999=v8999 $myhostname ?\n") == true)
   }
 
   @Test func emittedWarningsGoOutTogetherInPostconfsOrder() throws {
