@@ -310,8 +310,12 @@ import Testing
   /// One pass counts the newlines and the lines that may start an entry.
   @Test func linesAndEntryStartsAreCountedAsASplitCountsThem() {
     var random = SeededGenerator(seed: 5)
-    let pieces = ["a = b\n", "  c\n", "\tc\n", "# x\n", "\n", "#\n", "x", "\r\n", "=\n"]
-    for _ in 0..<300 {
+    // Bytes a newline differs from by one bit, or by the high bit (0x8A, 0x0B, 0x0E), too.
+    let pieces = [
+      "a = b\n", "  c\n", "\tc\n", "# x\n", "\n", "#\n", "x", "\r\n", "=\n", "\u{8A}y\n", "\u{0B}",
+      "\u{0E}z", "é\n",
+    ]
+    for _ in 0..<600 {
       let bytes = Array(
         (0..<random.below(30)).map { _ in pieces[random.below(pieces.count)] }.joined().utf8)
       let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
