@@ -90,6 +90,13 @@ enum TwoThreads {
     format: @escaping @Sendable (_ index: Int, _ state: inout State, _ out: inout [UInt8]) -> Bool,
     output: ([UInt8]) -> Void
   ) -> Int {
+    // A single block (or none) is formatted here, without another thread.
+    guard blocks > 1 else {
+      var (state, out) = (makeState(), [UInt8]())
+      guard blocks == 1, format(0, &state, &out) else { return 0 }
+      output(out)
+      return 1
+    }
     let handoff = Handoff(blocks: blocks, lookahead: lookahead)
     DispatchQueue.global().async {
       var state = makeState()

@@ -417,8 +417,10 @@ extension MasterCF {
     commentLines: [Int], segmentStarts: [Int32], segmentOffsets: [Int32]
   ) -> Entry {
     // Cut at a NUL byte; without one the text is used as it is, not copied.
-    let hasNUL = rawText.withUnsafeBufferPointer { $0.firstIndex(of: 0, from: 0, to: $0.count) }
-    let text = hasNUL != nil ? cString(rawText) : rawText
+    let hasNUL = rawText.withUnsafeBufferPointer {
+      $0.firstIndex(of: 0, from: 0, to: $0.count) != nil
+    }
+    let text = hasNUL ? cString(rawText) : rawText
     let parsed = parseArguments(
       text, rawText: text, source: source, starts: segmentStarts, offsets: segmentOffsets)
     return Entry(
@@ -495,10 +497,8 @@ extension MasterCF {
       {
         result.append(problem)
       }
-      if !entries[index].warningTexts.isEmpty {
-        for text in entries[index].warningTexts {
-          result.append(MasterCF.warning(text, line: firstLine, path: path))
-        }
+      for text in entries[index].warningTexts {
+        result.append(MasterCF.warning(text, line: firstLine, path: path))
       }
     }
     while orphanIndex < orphans.count {

@@ -462,23 +462,16 @@ extension MasterCF {
     }
     if cuts.last != entries.count { cuts.append(entries.count) }
     let (starts, entries) = (cuts, self.entries)
-    let format: @Sendable (Int, inout Void, inout [UInt8]) -> Bool = { index, _, out in
-      // An invalid entry (reported before, and fatal) has nothing to print.
-      for entry in starts[index]..<starts[index + 1] where entries[entry].isValid {
-        _ = MasterCF.appendEntry(entries[entry].argv, to: &out, fold: fold, expandOption: nil)
-      }
-      return true
-    }
-    guard starts.count > 2 else {
-      var out: [UInt8] = []
-      var state: Void = ()
-      for index in 0..<(starts.count - 1) where format(index, &state, &out) && !out.isEmpty {
-        body(out)
-      }
-      return
-    }
     _ = TwoThreads.inOrder(
-      blocks: starts.count - 1, makeState: {}, format: format, output: body)
+      blocks: starts.count - 1, makeState: {},
+      format: { index, _, out in
+        // An invalid entry (reported before, and fatal) has nothing to print.
+        for entry in starts[index]..<starts[index + 1] where entries[entry].isValid {
+          _ = MasterCF.appendEntry(entries[entry].argv, to: &out, fold: fold, expandOption: nil)
+        }
+        return true
+      },
+      output: body)
   }
 
   static func formatField(

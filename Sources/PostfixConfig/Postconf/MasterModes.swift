@@ -4,9 +4,8 @@ extension PostconfSession {
     // postconf reads master.cf before main.cf here: its reading warnings
     // come first, and its fatal error wins over one in main.cf.
     guard let master = try readMaster(failOnOpenError: true) else { return }
-    masterEntriesRead = master.document.entries.count
     var model = ParameterModel(inputs: inputs, mode: mode)
-    try readMain(into: &model)
+    try readMain(into: &model, masterEntries: master.document.entries.count)
     try applyOverrides(into: &model)
     registerBuiltins(into: &model)
     registerServices(master, into: &model)

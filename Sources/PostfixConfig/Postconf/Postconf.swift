@@ -105,8 +105,6 @@ struct PostconfSession {
   var batchesStderr = false
   /// master.cf as last read by ``readMaster``.
   var lastMaster: PostconfMaster?
-  /// How many entries master.cf has, when it was read before main.cf.
-  var masterEntriesRead: Int?
   /// Listings at least this long are formatted on two threads (see ``ListingPrinter``).
   var parallelListingThreshold = ListingPrinter.parallelThreshold
   /// A main.cf at least this large is scanned on a second thread (see

@@ -29,7 +29,12 @@ extension PostconfSession {
   }
 
   /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
-  mutating func readMain(into model: inout ParameterModel) throws {
+  /// - Parameters:
+  ///   - model: The model the settings go into.
+  ///   - masterEntries: How many entries master.cf has, when it was read
+  ///     first (`-M`, `-F`, `-P`); nil to count its lines instead.
+  /// - Throws: ``PostconfFatal`` when main.cf cannot be read or has a fatal error.
+  mutating func readMain(into model: inout ParameterModel, masterEntries: Int? = nil) throws {
     if inputs.configDirectoryInjected {
       model.set(model.intern("config_directory"), owning: Array(inputs.configDirectory.utf8))
     }
@@ -45,10 +50,10 @@ extension PostconfSession {
     // Each master.cf transport adds names of its own (a dozen or so): room
     // for them too, or every per-name table would double (and the old ones
     // be left behind) just after main.cf is read.
-    // Read first (`-M`, `-F`, `-P`), master.cf tells how many entries it
-    // has; otherwise each line may be one.
+    // Read first, master.cf tells how many entries it has; otherwise each
+    // line may be one.
     let masterLines =
-      masterEntriesRead
+      masterEntries
       ?? inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
@@ -530,19 +535,20 @@ extension PostconfSession {
     // found from each entry's `-o` names where they lie, without the table
     // of copies the warnings are made from.
     let (names, nodes) = (model.names, model.nodes)
+    func isKnown(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+      names.find(name).map { nodes[Int($0)].isKnown } ?? false
+    }
     let allKnown = master.document.entries.withUnsafeBufferPointer { entries in
       entries.allSatisfy { entry in
         !entry.isValid
           || entry.argv.withBuffers { buffers in
-            entry.mergedSpans.allSatisfy { override in
-              names.find(buffers[override.name]).map { nodes[Int($0)].isKnown } ?? false
-            }
+            entry.mergedSpans.allSatisfy { isKnown(buffers[$0.name]) }
           }
       }
     }
     if allKnown { return [] }
     return master.document.unusedParameterWarnings(path: path) { entry, name in
-      if let id = model.names.find(name), model.isKnown(id) { return true }
+      if name.withUnsafeBufferPointer(isKnown) { return true }
       let text = String(decoding: name, as: UTF8.self)
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
