@@ -16,7 +16,9 @@ Shapes (each about SIZE bytes of main.cf, or of master.cf for the last):
 The postconf-mode ratio is also given paired: the median, over the rounds,
 of postconf's time over pfharden's in two runs made back to back, which a
 machine whose speed drifts from one moment to the next moves less than a
-ratio of two best times taken apart.
+ratio of two best times taken apart. The two take turns at running first:
+on this kind of machine a run is measurably faster or slower for coming
+right after the other program's, by several per cent.
 
 Peak memory is the maximum resident set size (/usr/bin/time) minus that of
 the same command on an empty main.cf, divided by the file size.
@@ -127,8 +129,18 @@ def best(command):
 
 def paired(ours, reference):
     """The median, over the rounds, of the ratio of two runs made back to back:
-    a machine whose speed drifts between runs moves both alike."""
-    return statistics.median(timed(reference) / timed(ours) for _ in range(rounds))
+    a machine whose speed drifts between runs moves both alike. The two take
+    turns at running first, so that neither gains by its place."""
+    ratios = []
+    for round in range(rounds):
+        if round % 2 == 0:
+            theirs = timed(reference)
+            mine = timed(ours)
+        else:
+            mine = timed(ours)
+            theirs = timed(reference)
+        ratios.append(theirs / mine)
+    return statistics.median(ratios)
 
 
 def peak_kb(command):

@@ -112,9 +112,12 @@ public enum ConfigFile {
   ) throws -> FileBytes {
     try withOpenFile(path: path, limit: limit) { descriptor, info in
       let size = Int(info.st_size)
-      // A mapping that fails falls back to reading.
+      // A mapping that fails falls back to reading. It is not populated
+      // (MAP_POPULATE): that would map every page on this thread before any
+      // work starts; mapped as they are first read, the pages come a group
+      // at a time to whichever thread reads them, while the other works.
       if size >= max(mappingFrom, 1),
-        let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+        let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
         base != MAP_FAILED
       {
         return FileBytes(
@@ -137,6 +140,8 @@ public enum ConfigFile {
   static func readAll(descriptor: Int32, size: Int, limit: Int, path: String) throws -> [UInt8] {
     var failed = false
     var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+      // Fresh memory: huge pages where the system has them (``HugePages``).
+      HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
       // A long file is read in two halves at once: copying it and touching
       // its fresh memory is most of the cost. Anything short of the whole
       // (a file cut meanwhile) is read again below, from its start.
