@@ -48,6 +48,34 @@ enum ProcessMemory {
     #endif
   }
 
+  /// The malloc arenas a postconf run uses: two in the master.cf modes
+  /// (`-M`, `-F`, `-P`), one otherwise.
+  ///
+  /// One arena suits main.cf: its scanning thread hands everything it
+  /// allocates to the reading thread, which frees it, and the memory is
+  /// reused by whichever thread allocates next. A large master.cf is parsed
+  /// in two halves at once instead, each thread allocating a few small
+  /// arrays per entry and keeping them; in one arena the two threads take
+  /// turns at its lock, and the parse takes twice as long.
+  /// - Parameter mode: The run's modes.
+  /// - Returns: 1 or 2.
+  static func arenas(for mode: PostconfOptions.Mode) -> Int32 {
+    mode.isDisjoint(with: [.masterEntries, .masterFields, .masterParameters]) ? 1 : 2
+  }
+
+  /// Sets how many malloc arenas the process's threads share.
+  ///
+  /// glibc settles the number the first time a second thread allocates, so
+  /// this is called before any work starts a thread; later calls change nothing.
+  /// - Parameter count: The number of arenas.
+  static func useArenas(_ count: Int32) {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, count)
+    #endif
+  }
+
   /// Ends the process with postconf's fatal status and a message naming
   /// `path` if a mapped file loses pages under it (`SIGBUS`: another program
   /// truncated the file while it was being read).

@@ -16,6 +16,11 @@ struct MainCFLogicalLine: Sendable {
 
   var kind: Kind
   var inJoined: Bool
+  /// A continued entry handed over without its joined text (see
+  /// ``MainCFScanner/elidesPlainText``): its offsets count in the joined text
+  /// all the same, the name lies in the first piece, and the value holds no
+  /// `$` and no NUL.
+  var textElided = false
   // Offsets and line numbers are stored in 32 bits (a logical line is kept
   // for every entry of files up to 64 MiB, so its size matters); the scanner
   // never reads past 4 GiB.
@@ -153,6 +158,11 @@ struct MainCFScanner {
   /// holds only the current one (a sink that keeps offsets into it must use
   /// the pieces instead).
   var keepsJoined = true
+  /// Whether a continued entry whose text holds no `$` and no NUL, and whose
+  /// name and `=` lie on its first line, goes to the sink without its joined
+  /// text (``MainCFLogicalLine/textElided``), for sinks that read such values
+  /// through the pieces: nothing is copied for them.
+  var elidesPlainText = false
 
   // The file ranges of the open logical line's content lines.
   private var pieces: [Range<Int>] = []
@@ -161,7 +171,6 @@ struct MainCFScanner {
   private var isOpen = false
   private var contentLines = 0
   private var firstContent = 0..<0
-  private var joinedStart = 0
   private var firstLine = 0
   private var lastLine = 0
   private var byteEnd = 0
@@ -208,19 +217,16 @@ struct MainCFScanner {
   private mutating func appendContinuation(
     _ buffer: UnsafeBufferPointer<UInt8>, _ content: Range<Int>, lineNumber: Int, next: Int
   ) {
+    // The text is joined when the line ends, if it must be.
     pieces.append(content)
-    if contentLines == 1 {
-      if !keepsJoined { joined.removeAll(keepingCapacity: true) }
-      joinedStart = joined.count
-      joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[firstContent]))
-    }
-    joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[content]))
     contentLines += 1
     lastLine = lineNumber
     byteEnd = next
   }
 
   // Hands the open logical line to the sink; false when the sink stops.
+  // Inlined: it runs once per logical line.
+  @inline(__always)
   private mutating func finish<Sink: MainCFLineSink>(
     _ buffer: UnsafeBufferPointer<UInt8>, into sink: inout Sink
   ) -> Bool {
@@ -231,11 +237,75 @@ struct MainCFScanner {
       kind: .orphan, inJoined: inJoined, firstLine: firstLine, lastLine: lastLine,
       byteStart: firstContent.lowerBound, byteEnd: byteEnd, textStart: 0, textEnd: 0,
       textCEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0)
+    if inJoined && elidesPlainText && classifyElided(&line, buffer) {
+      return joined.withUnsafeBufferPointer {
+        sink.take(line, file: buffer, joined: $0, pieces: pieces[...])
+      }
+    }
+    if inJoined && !keepsJoined { joined.removeAll(keepingCapacity: true) }
+    let joinedStart = joined.count
+    if inJoined {
+      for piece in pieces {
+        joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[piece]))
+      }
+    }
     let text = inJoined ? joinedStart..<joined.count : firstContent
     return joined.withUnsafeBufferPointer { joinedBuffer in
       classify(&line, inJoined ? joinedBuffer : buffer, text)
       return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces[...])
     }
+  }
+
+  /// Classifies a continued line from its pieces, without joining them, when
+  /// it is an entry whose name and `=` lie in the first piece and whose text
+  /// holds no `$` and no NUL; false, with nothing changed, otherwise.
+  ///
+  /// The offsets are those ``classify(_:_:_:)`` would give in the joined
+  /// text, which starts at 0: the name's are the first piece's own; the value
+  /// starts after `=` in the first piece or, when only whitespace follows it
+  /// there, at the second piece's first non-space byte (a continuation line
+  /// is never blank); it ends at the last piece's last non-space byte.
+  @inline(never)
+  private func classifyElided(
+    _ line: inout MainCFLogicalLine, _ buffer: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    guard pieces.count >= 2, let first = pieces.first, let last = pieces.last,
+      !MainCFLexing.isSpace(buffer[first.lowerBound])
+    else { return false }
+    // One search each over the whole span, comment lines and newlines
+    // included (a `$` in a comment only costs the join), is cheaper than one
+    // per piece.
+    guard let base = buffer.baseAddress else { return false }
+    let span = last.upperBound - first.lowerBound
+    guard MainCFLexing.memchrOffset(base + first.lowerBound, 0x24, span) == nil,
+      MainCFLexing.memchrOffset(base + first.lowerBound, 0, span) == nil
+    else { return false }
+    var total = 0
+    for piece in pieces { total += piece.count }
+    guard case .entry(let name, let value) = MainCFLexing.splitNameValue(buffer, first) else {
+      return false
+    }
+    var valueStart = value.lowerBound - first.lowerBound
+    if value.lowerBound == first.upperBound {
+      let second = pieces[pieces.startIndex + 1]
+      var cursor = second.lowerBound
+      while cursor < second.upperBound && MainCFLexing.isSpace(buffer[cursor]) { cursor += 1 }
+      guard cursor < second.upperBound else { return false }
+      valueStart = first.count + cursor - second.lowerBound
+    }
+    var end = last.upperBound
+    while end > last.lowerBound && MainCFLexing.isSpace(buffer[end - 1]) { end -= 1 }
+    guard end > last.lowerBound else { return false }
+    line.kind = .entry
+    line.textElided = true
+    line.textStart = 0
+    line.textEnd = total
+    line.textCEnd = total
+    line.nameStart = name.lowerBound - first.lowerBound
+    line.nameEnd = name.upperBound - first.lowerBound
+    line.valueStart = valueStart
+    line.valueEnd = total - (last.upperBound - end)
+    return true
   }
 
   private func classify(

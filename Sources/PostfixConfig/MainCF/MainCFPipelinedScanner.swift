@@ -29,12 +29,16 @@ enum MainCFPipelinedScanner {
   ///   - sink: Takes the logical lines in order, on the calling thread.
   ///   - ahead: Work on long values done on the scanning thread, whose
   ///     results the sink takes with each line.
+  ///   - elidesPlainText: Whether continued entries free of `$` and NUL come
+  ///     without their joined text (``MainCFScanner/elidesPlainText``): no
+  ///     copy of them is made, and the look-ahead skips them.
   ///   - prepare: Runs on the calling thread once the scanning has started and
   ///     before the sink takes the first line: work on the whole file that
   ///     the sink needs done first (sizing its tables) is done meanwhile.
   static func scan<Sink: MainCFLineSink>(
     _ file: UnsafeBufferPointer<UInt8>, into sink: inout Sink,
-    ahead: MainCFLookAhead? = nil, prepare: (inout Sink) -> Void = { _ in }
+    ahead: MainCFLookAhead? = nil, elidesPlainText: Bool = false,
+    prepare: (inout Sink) -> Void = { _ in }
   ) {
     let queue = BatchQueue(capacity: batchesInFlight)
     // The call waits for the scanning thread before it returns, so the
@@ -44,6 +48,7 @@ enum MainCFPipelinedScanner {
       var batcher = Batcher(queue: queue, ahead: ahead)
       var scanner = MainCFScanner()
       scanner.keepsJoined = false
+      scanner.elidesPlainText = elidesPlainText
       scanner.scan(shared, into: &batcher)
       batcher.finish()
     }
@@ -79,6 +84,8 @@ enum MainCFPipelinedScanner {
     var pieceStarts: [Int] = [0]
     var pieces: [Range<Int>] = []
     var joined: [UInt8] = []
+    /// The joined length of the batch's elided lines, whose text is not copied.
+    var elidedBytes = 0
     /// Per line, the look-ahead's tag; `found[foundStarts[i]..<foundStarts[i + 1]]`
     /// is what it found in line `i`'s value.
     var tags: [UInt8] = []
@@ -116,7 +123,8 @@ enum MainCFPipelinedScanner {
       joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
     ) -> Bool {
       var moved = line
-      if line.inJoined {
+      // An elided line has no joined text to copy.
+      if line.inJoined && !line.textElided {
         // Offsets into the scanner's joined text become offsets into the copy.
         let shift = batch.joined.count - line.textStart
         batch.joined.append(
@@ -135,7 +143,7 @@ enum MainCFPipelinedScanner {
       batch.pieces.append(contentsOf: pieces)
       batch.pieceStarts.append(batch.pieces.count)
       var tag: UInt8 = 0
-      if let ahead, line.kind == .entry,
+      if let ahead, line.kind == .entry, !line.textElided,
         line.valueEnd - line.valueStart >= (eager ? 1 : ahead.minimumLength)
       {
         let text = line.inJoined ? joined : file
@@ -146,9 +154,11 @@ enum MainCFPipelinedScanner {
       batch.foundStarts.append(batch.found.count)
       // A batch also goes once it holds much joined text: a few long values
       // then travel one at a time instead of piling up in one batch.
+      // Elided text counts as if it had been copied.
+      if line.textElided { batch.elidedBytes += line.textEnd }
       guard
         batch.lines.count >= MainCFPipelinedScanner.batchLines
-          || batch.joined.count >= MainCFPipelinedScanner.batchJoinedBytes
+          || batch.joined.count + batch.elidedBytes >= MainCFPipelinedScanner.batchJoinedBytes
       else { return true }
       let full = batch
       batch = Batch()

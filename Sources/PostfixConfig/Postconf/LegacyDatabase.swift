@@ -68,29 +68,39 @@ enum LegacyDatabase {
     }
     if hasBrace { return try walk(value, wanted, body) }
     guard let firstColon else { return }
-    // A long value is walked in two parts at once: the words after `cut`
-    // (a separator) on another thread, their events kept and reported
-    // after the first part's.
-    guard value.count >= TwoThreads.longValue, let cut = ParameterList.middleSeparator(in: value),
+    try value.withUnsafeBufferPointer { bytes in
+      try forEachWordEvent(bytes, from: firstColon, slice: { value[$0] }, wanted, body)
+    }
+  }
+
+  // The events of a text without braces from its first colon on, with the
+  // bytes of each given by `slice`. A long text is walked in two parts at
+  // once: the words after `cut` (a separator) on another thread, their
+  // events kept and reported after the first part's.
+  private static func forEachWordEvent(
+    _ bytes: UnsafeBufferPointer<UInt8>, from firstColon: Int,
+    slice: (Range<Int>) -> ArraySlice<UInt8>, _ wanted: TypeFilter, _ body: (Event) throws -> Void
+  ) rethrows {
+    guard bytes.count >= TwoThreads.longValue, let cut = ParameterList.middleSeparator(in: bytes),
       cut > firstColon
     else {
-      return try forEachWordWithColon(value, from: firstColon, upTo: value.count, wanted, body)
+      return try forEachWordWithColon(
+        bytes, from: firstColon, upTo: bytes.count, slice: slice, wanted, body)
     }
     // The other thread calls `wanted` until it is done; the walk waits for
     // it, also when `body` stops the first part.
     let (_, events) = try TwoThreads.alongside(
       other: {
         var events: [Event] = []
-        let colon = value.withUnsafeBufferPointer {
-          $0.firstIndex(of: LegacyDatabase.colon, from: cut, to: $0.count)
-        }
-        if let colon {
-          forEachWordWithColon(value, from: colon, upTo: value.count, wanted) { events.append($0) }
+        if let colon = bytes.firstIndex(of: LegacyDatabase.colon, from: cut, to: bytes.count) {
+          forEachWordWithColon(bytes, from: colon, upTo: bytes.count, slice: slice, wanted) {
+            events.append($0)
+          }
         }
         return events
       },
       mine: {
-        try forEachWordWithColon(value, from: firstColon, upTo: cut, wanted, body)
+        try forEachWordWithColon(bytes, from: firstColon, upTo: cut, slice: slice, wanted, body)
       })
     for event in events { try body(event) }
   }
@@ -100,29 +110,62 @@ enum LegacyDatabase {
   /// caller ignores (`hash:`), so they are passed over without an event.
   typealias TypeFilter = (UnsafeBufferPointer<UInt8>) -> Bool
 
-  private static func accepts(_ value: [UInt8], _ type: Range<Int>, _ wanted: TypeFilter) -> Bool {
-    value.withUnsafeBufferPointer { wanted(UnsafeBufferPointer(rebasing: $0[type])) }
-  }
-
   // Without braces a word is a run of bytes between separators and only the
   // words with a colon do anything: they are found from their colons (memchr),
-  // in the order the walk would meet them.
+  // in the order the walk would meet them. `slice` gives an event's bytes.
   private static func forEachWordWithColon(
-    _ value: [UInt8], from firstColon: Int, upTo limit: Int, _ filter: TypeFilter,
-    _ body: (Event) throws -> Void
+    _ bytes: UnsafeBufferPointer<UInt8>, from firstColon: Int, upTo limit: Int,
+    slice: (Range<Int>) -> ArraySlice<UInt8>, _ filter: TypeFilter, _ body: (Event) throws -> Void
   ) rethrows {
-    try value.withUnsafeBufferPointer { bytes in
-      var found = firstColon
-      // Each iteration handles the word around one colon and moves past that word.
-      while true {
-        var start = found
-        while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
-        let end = wordEnd(bytes, from: found + 1)
-        try word(value, start..<end, filter, body)
-        guard let next = bytes.firstIndex(of: colon, from: end, to: limit) else { return }
-        found = next
-      }
+    var found = firstColon
+    // Each iteration handles the word around one colon and moves past that word.
+    while true {
+      var start = found
+      while start > 0 && !ParameterList.isSeparator(bytes[start - 1]) { start -= 1 }
+      let end = wordEnd(bytes, from: found + 1)
+      try word(bytes, start..<end, slice: slice, filter, body)
+      guard let next = bytes.firstIndex(of: colon, from: end, to: limit) else { return }
+      found = next
     }
+  }
+
+  /// ``forEachEvent(in:types:_:)`` on a value that lies in `source` as
+  /// `pieces` (a main.cf value over continuation lines), without joining it.
+  ///
+  /// When the pieces are consecutive lines (no comment or blank line between
+  /// them) and each piece after the first starts with a separator, the lines
+  /// as they stand in `source` hold the same words as the joined value: the
+  /// newline put between two pieces is one more separator next to one. Without
+  /// braces the words are all the walk reads, so it reads them there; the
+  /// bytes of the few events are copied.
+  /// - Parameters:
+  ///   - pieces: The value's ranges of `source`, in order.
+  ///   - source: The bytes the pieces are ranges of.
+  ///   - wanted: Whether words of a type are reported.
+  ///   - body: Called with each event, in postconf's order.
+  /// - Returns: False, with nothing reported, when the pieces are not such
+  ///   lines or hold a brace: the caller walks the joined value instead.
+  static func forEachEvent(
+    inPieces pieces: UnsafeBufferPointer<Range<UInt32>>, of source: UnsafeBufferPointer<UInt8>,
+    types wanted: TypeFilter, _ body: (Event) throws -> Void
+  ) rethrows -> Bool {
+    guard let first = pieces.first, let last = pieces.last, last.upperBound <= source.count
+    else { return false }
+    var end = Int(first.upperBound)
+    for piece in pieces.dropFirst() {
+      let start = Int(piece.lowerBound)
+      guard start == end + 1, start < source.count, ParameterList.isSeparator(source[start])
+      else { return false }
+      end = Int(piece.upperBound)
+    }
+    let lines = UnsafeBufferPointer(rebasing: source[Int(first.lowerBound)..<end])
+    guard lines.firstIndex(of: openBrace, from: 0, to: lines.count) == nil else { return false }
+    guard let firstColon = lines.firstIndex(of: colon, from: 0, to: lines.count) else {
+      return true
+    }
+    try forEachWordEvent(
+      lines, from: firstColon, slice: { Array(lines[$0])[...] }, wanted, body)
+    return true
   }
 
   /// The first separator at or after `start` (or the end), looked for
@@ -151,16 +194,18 @@ enum LegacyDatabase {
 
   // What one word without braces reports: `proxy:` skipped, then a client
   // file, a legacy prefix or nothing (a word starting with a brace, or a
-  // `type:{...}` table, is the walk's business).
+  // `type:{...}` table, is the walk's business). `slice` gives the bytes of
+  // an event.
   private static func word(
-    _ value: [UInt8], _ token: Range<Int>, _ filter: TypeFilter, _ body: (Event) throws -> Void
+    _ bytes: UnsafeBufferPointer<UInt8>, _ token: Range<Int>,
+    slice: (Range<Int>) -> ArraySlice<UInt8>, _ filter: TypeFilter, _ body: (Event) throws -> Void
   ) rethrows {
     var type = token
     var rest: Range<Int>?
-    while let found = value[type].firstIndex(of: colon) {
+    while let found = bytes.firstIndex(of: colon, from: type.lowerBound, to: type.upperBound) {
       rest = (found + 1)..<type.upperBound
       let head = type.lowerBound..<found
-      if value[head].elementsEqual(proxy) {
+      if UnsafeBufferPointer(rebasing: bytes[head]).elementsEqual(proxy) {
         type = (found + 1)..<type.upperBound
         rest = nil
         continue
@@ -169,12 +214,13 @@ enum LegacyDatabase {
       break
     }
     guard let rest else { return }
-    let first = rest.isEmpty ? 0 : value[rest.lowerBound]
-    guard first != dot && first != openBrace, accepts(value, type, filter) else { return }
+    let first = rest.isEmpty ? 0 : bytes[rest.lowerBound]
+    guard first != dot && first != openBrace, filter(UnsafeBufferPointer(rebasing: bytes[type]))
+    else { return }
     if first == slash {
-      try body(.clientFile(type: value[type], path: value[rest]))
+      try body(.clientFile(type: slice(type), path: slice(rest)))
     } else {
-      try body(.legacy(type: value[type], prefix: value[rest]))
+      try body(.legacy(type: slice(type), prefix: slice(rest)))
     }
   }
 
@@ -207,7 +253,9 @@ enum LegacyDatabase {
           pending.append(inside)
           break
         }
-        try word(value, token, filter, body)
+        try value.withUnsafeBufferPointer {
+          try word($0, token, slice: { value[$0] }, filter, body)
+        }
       }
     }
   }

@@ -47,6 +47,10 @@ struct ParameterModel: Sendable {
   struct ScanSummary: Sendable {
     var start: UInt32 = 0
     var count = UInt32.max
+
+    /// A value without `$`: no references, and it expands to itself.
+    static let plain = ScanSummary(start: .max, count: 0)
+    var isPlain: Bool { start == .max && count == 0 }
   }
 
   /// Where an explicit setting's value is.
@@ -379,6 +383,10 @@ struct ParameterModel: Sendable {
       }
       simple = .simple
     }
+    if simple == .plain {
+      scans[Int(id)] = .plain
+      return
+    }
     if simple != nil {
       scans[Int(id)] = ScanSummary(start: start, count: UInt32(scanReferences.count) - start)
       return
@@ -436,8 +444,16 @@ struct ParameterModel: Sendable {
     guard keepsScans, Int(id) < scans.count else { return nil }
     let summary = scans[Int(id)]
     guard summary.count != .max else { return nil }
+    guard summary.count > 0 else { return scanReferences[0..<0] }
     let start = Int(summary.start)
     return scanReferences[start..<(start + Int(summary.count))]
+  }
+
+  /// Whether the read found no `$` in the explicit setting of `id` (main.cf
+  /// values are C strings: the read cuts them at a NUL), so that it expands
+  /// to itself; false when not recorded.
+  func isPlainSetting(_ id: ID) -> Bool {
+    keepsScans && Int(id) < scans.count && scans[Int(id)].isPlain
   }
 
   mutating func set(_ id: ID, owning value: [UInt8]) {
@@ -899,14 +915,28 @@ struct MainSettingsReader: MainCFLineSink {
       warnings.append(diagnostic.message)
       return true
     }
-    let name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
-    // The name stays in the file: where, for a continued line, is in its first piece.
-    var fileOffset: Int? = line.nameStart
-    if line.inJoined {
-      let start = line.nameStart - line.textStart
-      fileOffset = pieces.first.flatMap { first in
-        line.nameEnd - line.textStart <= first.count ? first.lowerBound + start : nil
+    let name: UnsafeBufferPointer<UInt8>
+    var fileOffset: Int?
+    var value = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    var scan = ahead
+    if line.textElided, let first = pieces.first {
+      // No joined text: the name lies in the first piece, and the value, free
+      // of `$`, is plain.
+      let start = first.lowerBound + line.nameStart
+      name = UnsafeBufferPointer(rebasing: file[start..<first.lowerBound + line.nameEnd])
+      fileOffset = start
+      scan = (ScanTag.plain.rawValue, UnsafeBufferPointer(start: nil, count: 0))
+    } else {
+      name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
+      // The name stays in the file: where, for a continued line, is in its first piece.
+      fileOffset = line.nameStart
+      if line.inJoined {
+        let start = line.nameStart - line.textStart
+        fileOffset = pieces.first.flatMap { first in
+          line.nameEnd - line.textStart <= first.count ? first.lowerBound + start : nil
+        }
       }
+      value = UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd])
     }
     let id = model.intern(name, fileOffset: fileOffset)
     let ref = valueRef(line, pieces: pieces)
@@ -917,8 +947,7 @@ struct MainSettingsReader: MainCFLineSink {
           + Printable.sanitize(Array(name)) + "=" + Printable.sanitize(oldBytes))
     }
     model.set(id, ref)
-    model.recordScan(
-      id, of: UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd]), ahead: ahead)
+    model.recordScan(id, of: value, ahead: scan)
     return true
   }
 

@@ -79,11 +79,14 @@ extension PostconfSession {
         // The count runs while the other thread scans the first lines.
         var ahead = MainSettingsReader.referencesAhead
         ahead.minimumLength = referencesAheadLength
-        MainCFPipelinedScanner.scan(file, into: &reader, ahead: ahead) { reserve(&$0.model, file) }
+        MainCFPipelinedScanner.scan(file, into: &reader, ahead: ahead, elidesPlainText: true) {
+          reserve(&$0.model, file)
+        }
       } else {
         reserve(&reader.model, file)
         var scanner = MainCFScanner()
         scanner.keepsJoined = false
+        scanner.elidesPlainText = true
         scanner.scan(file, into: &reader)
       }
     }
@@ -261,14 +264,31 @@ extension PostconfSession {
         }
         continue
       }
+      // A plain value over continuation lines, of a parameter whose start-up
+      // pass only walks its tables, is walked where it lies, not joined.
+      if model.isPlainSetting(id), Self.onlyWalksTables(id, model: model),
+        try registerDatabaseTables(inPiecesOf: id, model: &model)
+      {
+        continue
+      }
       guard let value = model.setting(id) else { continue }
       if try !scanSetting(
         name: model.names.bytes(id), id: id, value: value, scopeIndex: nil, model: &model,
-        references: model.scannedReferences(id))
+        references: model.scannedReferences(id), isPlain: model.isPlainSetting(id))
       {
         model.removeSetting(id)
       }
     }
+  }
+
+  /// Whether ``scanSetting(name:id:value:scopeIndex:model:references:isPlain:)``
+  /// does nothing with a plain value of `id` but walk its tables: `id` is a
+  /// parameter postconf lists, neither read-only nor raw.
+  static func onlyWalksTables(_ id: NameTable.ID, model: ParameterModel) -> Bool {
+    guard model.isKnown(id) else { return false }
+    let node = model.nodes[Int(id)]
+    return node.kind != .user && !node.has(ParameterModel.Node.readOnly)
+      && !node.has(ParameterModel.Node.raw) && !node.has(ParameterModel.Node.unlisted)
   }
 
   /// Scans one service's `-o` settings.
@@ -307,11 +327,13 @@ extension PostconfSession {
   ///   - model: The model being built.
   ///   - references: The value's references as the read recorded them (a value whose
   ///     scan gives references only), so the value is not scanned again; nil to scan.
+  ///   - isPlain: Whether the read found no `$` in the value: it expands to
+  ///     itself, without a scan.
   /// - Returns: False when the setting is dropped (a read-only name).
   /// - Throws: ``PostconfFatal`` when the expansion fails.
   mutating func scanSetting(
     name key: [UInt8], id: NameTable.ID?, value: [UInt8], scopeIndex: Int?,
-    model: inout ParameterModel, references: ArraySlice<NameTable.ID>? = nil
+    model: inout ParameterModel, references: ArraySlice<NameTable.ID>? = nil, isPlain: Bool = false
   ) throws -> Bool {
     if let id, model.isKnown(id) {
       let node = model.nodes[Int(id)]
@@ -342,12 +364,12 @@ extension PostconfSession {
     if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user,
       !model.nodes[Int(id)].has(ParameterModel.Node.unlisted)
     {
-      var expanded: [UInt8] = []
+      var expanded: [UInt8] = isPlain ? value : []
       do {
         // A value without `$` looks nothing up: the service's name space
         // cannot change it, and the shortcut takes it.
         let looksUp = scopeIndex != nil && value.contains(UInt8(ascii: "$"))
-        if looksUp || !model.expandSimple(value, into: &expanded) {
+        if !isPlain && (looksUp || !model.expandSimple(value, into: &expanded)) {
           expanded = try model.expand(
             value, mode: [.expand], scope: scopeIndex.map { model.services[$0] })
         }
