@@ -32,7 +32,10 @@ struct ListingPrinter: Sendable {
     let blocks = stride(from: 0, to: ids.count, by: Self.blockSize).map {
       $0..<min($0 + Self.blockSize, ids.count)
     }
-    let names = frozen.model.names.count
+    // Only expansion looks values up: without `-x` a thread remembers
+    // nothing (a table of a slot per name is made, zeroed and walked to be
+    // freed by each thread).
+    let names = mode.contains(.expand) ? frozen.model.names.count : 0
     let handed = TwoThreads.inOrder(
       blocks: blocks.count, lookahead: Self.lookahead,
       makeState: { FrozenParameterModel.LookupCache(count: names) },

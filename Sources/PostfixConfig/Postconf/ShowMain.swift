@@ -476,7 +476,7 @@ extension PostconfSession {
     }
     // The plain loop has work left only when the listing was short or failed.
     var cache = FrozenParameterModel.LookupCache(
-      count: start < selected.count ? model.names.count : 0)
+      count: start < selected.count && mode.contains(.expand) ? model.names.count : 0)
     for (id, operand) in selected[start...] {
       guard let id, model.isKnown(id) else {
         warn(
