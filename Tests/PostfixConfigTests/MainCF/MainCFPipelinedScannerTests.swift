@@ -19,26 +19,33 @@ import Testing
     var pieces: [Range<Int>]
   }
 
-  /// Records every line; stops after `stopAfter` lines when set.
+  /// Records every line, an elided one (``MainCFLogicalLine/textElided``)
+  /// resolved through its pieces; stops after `stopAfter` lines when set.
   struct Recorder: MainCFLineSink {
     var seen: [Seen] = []
+    /// Per line, whether it came without its joined text.
+    var elided: [Bool] = []
     var stopAfter: Int?
 
     mutating func take(
       _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
       joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
     ) -> Bool {
-      let text = line.inJoined ? joined : file
-      let isEntry = line.kind == .entry
-      seen.append(
-        Seen(
-          kind: line.kind, inJoined: line.inJoined, lines: line.firstLine...line.lastLine,
-          bytes: line.byteStart..<line.byteEnd,
-          text: Array(text[line.textStart..<line.textEnd]),
-          cText: Array(text[line.textStart..<line.textCEnd]),
-          name: isEntry ? Array(text[line.nameStart..<line.nameEnd]) : [],
-          value: isEntry ? Array(text[line.valueStart..<line.valueEnd]) : [],
-          pieces: Array(pieces)))
+      let joinedHere = line.textElided ? pieces.flatMap { Array(file[$0]) } : []
+      joinedHere.withUnsafeBufferPointer { joinedHere in
+        let text = line.textElided ? joinedHere : line.inJoined ? joined : file
+        let isEntry = line.kind == .entry
+        seen.append(
+          Seen(
+            kind: line.kind, inJoined: line.inJoined, lines: line.firstLine...line.lastLine,
+            bytes: line.byteStart..<line.byteEnd,
+            text: Array(text[line.textStart..<line.textEnd]),
+            cText: Array(text[line.textStart..<line.textCEnd]),
+            name: isEntry ? Array(text[line.nameStart..<line.nameEnd]) : [],
+            value: isEntry ? Array(text[line.valueStart..<line.valueEnd]) : [],
+            pieces: Array(pieces)))
+      }
+      elided.append(line.textElided)
       return stopAfter.map { seen.count < $0 } ?? true
     }
   }
