@@ -34,17 +34,23 @@ enum ProcessMemory {
   /// `postconf -n` over a 10 MB main.cf builds several). Where `mallopt` is
   /// missing, nothing changes.
   static func keepFreedMemory() {
-    #if canImport(Glibc)
-    // RTLD_DEFAULT: search the process's global symbols.
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+    guard let mallopt = mallopt() else { return }
     _ = mallopt(mmapThreshold, 32 << 20)
     _ = mallopt(trimThreshold, 256 << 20)
     // One arena: the reading thread frees what the scanning thread of a
     // large main.cf allocated, and memory freed in a second arena would not
     // be reused by the first (a 10 MB file of long values: 48 → 38 MB).
     _ = mallopt(arenaMax, 1)
+  }
+
+  /// glibc's `mallopt`, nil where the C library has none.
+  private static func mallopt() -> (@convention(c) (Int32, Int32) -> Int32)? {
+    #if canImport(Glibc)
+    // RTLD_DEFAULT: search the process's global symbols.
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+    #else
+    return nil
     #endif
   }
 
@@ -69,11 +75,7 @@ enum ProcessMemory {
   /// this is called before any work starts a thread; later calls change nothing.
   /// - Parameter count: The number of arenas.
   static func useArenas(_ count: Int32) {
-    #if canImport(Glibc)
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, count)
-    #endif
+    _ = mallopt()?(arenaMax, count)
   }
 
   /// Ends the process with postconf's fatal status and a message naming
