@@ -57,6 +57,15 @@ public enum Printable {
     for byte in bytes { out.append(printable(byte)) }
   }
 
+  /// ``append(_:to:)`` into any sink.
+  static func put<Sink: ByteSink>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+    guard !isPrintable(bytes) else {
+      out.put(bytes)
+      return
+    }
+    for byte in bytes { out.put(printable(byte)) }
+  }
+
   /// Whether every byte is printable ASCII, eight bytes at a time: a byte
   /// below 0x20 borrows into its top bit when 0x20 is taken away, 0x7F
   /// carries into it when 1 is added, and 0x80 and above have it already

@@ -155,6 +155,11 @@ struct NameTable: Sendable {
     return withName(id) { $0.hasSameBytes(as: name) }
   }
 
+  /// The length of the name `id`.
+  func length(_ id: ID) -> Int {
+    Int(ends[Int(id)]) - Int(starts[Int(id)] & ~Self.inFile)
+  }
+
   /// The name's bytes.
   func bytes(_ id: ID) -> [UInt8] {
     withName(id) { Array($0) }

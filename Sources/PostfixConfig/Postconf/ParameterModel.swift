@@ -230,6 +230,21 @@ struct ParameterModel: Sendable {
     bytes(of: settings[Int(id)])
   }
 
+  /// The length of the explicit setting of `id` (0 without one), as
+  /// ``withSetting(_:_:)`` gives it.
+  func settingLength(_ id: ID) -> Int {
+    let ref = settings[Int(id)]
+    switch ref.storage {
+    case .none: return 0
+    case .file: return Int(ref.end) - Int(ref.start)
+    case .owned: return owned[Int(ref.start)].count
+    case .pieces:
+      let first = Int(ref.start)
+      let last = min(first + Int(ref.end), pieces.count)
+      return first < last ? pieces[first..<last].reduce(0) { $0 + $1.count } : 0
+    }
+  }
+
   /// Calls `body` with the explicit setting of `id` where it is (a value over
   /// continuation lines is joined first); not at all when there is none.
   func withSetting(_ id: ID, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {

@@ -515,10 +515,9 @@ extension PostconfSession {
     _ = TwoThreads.inOrder(
       blocks: (unused.count + size - 1) / size, makeState: {},
       format: { index, _, out in
-        for id in unused[(index * size)..<min(index * size + size, unused.count)] {
-          Self.appendUnusedWarning(id, head: head, model: frozen.model, to: &out)
-          out.append(0x0A)
-        }
+        Self.appendUnusedWarnings(
+          unused[(index * size)..<min(index * size + size, unused.count)], head: head,
+          model: frozen.model, to: &out)
         return true
       },
       output: { writeStderrBlock($0) })
@@ -533,6 +532,36 @@ extension PostconfSession {
     model.names.withName(id) { Printable.append($0, to: &line) }
     line.append(UInt8(ascii: "="))
     model.withSetting(id) { Printable.append($0, to: &line) }
+  }
+
+  /// ``appendUnusedWarning(_:head:model:to:)`` for each of `ids`, each line
+  /// ended by a newline. The room of all the lines is made at once (a name
+  /// and a value print as many bytes as they hold) and written in place: a
+  /// main.cf of many unused names spends its time here, and appending each
+  /// piece to an array costs more than the bytes it copies.
+  static func appendUnusedWarnings(
+    _ ids: ArraySlice<NameTable.ID>, head: [UInt8], model: ParameterModel, to out: inout [UInt8]
+  ) {
+    var bound = 0
+    for id in ids { bound += head.count + model.names.length(id) + model.settingLength(id) + 2 }
+    let origin = out.count
+    out.append(contentsOf: repeatElement(0, count: bound))
+    var written = 0
+    out.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      var room = RoomSink(base: base + origin, capacity: bound)
+      head.withUnsafeBufferPointer { head in
+        for id in ids {
+          room.put(head)
+          model.names.withName(id) { Printable.put($0, to: &room) }
+          room.put(UInt8(ascii: "="))
+          model.withSetting(id) { Printable.put($0, to: &room) }
+          room.put(0x0A)
+        }
+      }
+      written = room.count
+    }
+    out.removeLast(bound - written)
   }
 
   mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {

@@ -503,11 +503,22 @@ import Testing
   }
 
   /// Thousands of unused-parameter warnings, formatted block by block on
-  /// two threads, come out as the plain loop writes them, after the listing.
+  /// two threads, come out as the plain loop writes them, after the listing:
+  /// values in the file, over continuation lines and from `-o`, names and
+  /// values with bytes printed as `?`.
   @Test func parallelUnusedWarningsEqualThePlainLoop() throws {
     var main = "myhostname = mail.example.com\n"
-    for index in 0..<9_000 { main += "zz_unused_\(index) = v\(index) $myhostname \u{01}\n" }
-    let options = try PostconfOptions.parse([Array("-n".utf8)], programName: "postconf").get()
+    for index in 0..<9_000 {
+      switch index % 1_000 {
+      case 1: main += "zz_continued_\(index) = first\n  second \u{02}\n\tthird\n"
+      case 2: main += "zz_\u{7F}odd_\(index) = \u{80}v\n"
+      default: main += "zz_unused_\(index) = v\(index) $myhostname \u{01}\n"
+      }
+    }
+    let options = try PostconfOptions.parse(
+      [Array("-n".utf8), Array("-o".utf8), Array("zz_override=over \u{03}".utf8)],
+      programName: "postconf"
+    ).get()
     final class Sink: @unchecked Sendable { var chunks: [PostconfOutcome.Chunk] = [] }
     func streams(threshold: Int) -> [String] {
       let sink = Sink()
@@ -527,6 +538,9 @@ import Testing
     // master.cf's warning, the listing, then the unused parameters.
     #expect(plain.count == 3 && plain[1].hasPrefix("out: myhostname = "))
     #expect(plain.last?.contains("unused parameter: zz_unused_8999=v8999 $myhostname ?\n") == true)
+    #expect(plain.last?.contains("unused parameter: zz_continued_8001=first  second ??third\n") == true)
+    #expect(plain.last?.contains("unused parameter: zz_?odd_8002=??v\n") == true)
+    #expect(plain.last?.contains("unused parameter: zz_override=over ?\n") == true)
   }
 
   @Test func emittedWarningsGoOutTogetherInPostconfsOrder() throws {
