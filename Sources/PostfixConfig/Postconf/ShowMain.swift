@@ -534,11 +534,13 @@ extension PostconfSession {
     model.withSetting(id) { Printable.append($0, to: &line) }
   }
 
-  /// ``appendUnusedWarning(_:head:model:to:)`` for each of `ids`, each line
-  /// ended by a newline. The room of all the lines is made at once (a name
-  /// and a value print as many bytes as they hold) and written in place: a
-  /// main.cf of many unused names spends its time here, and appending each
-  /// piece to an array costs more than the bytes it copies.
+  /// Appends the warning line of each of `ids`, newline included.
+  ///
+  /// The lines are ``appendUnusedWarning(_:head:model:to:)``'s. The room of
+  /// all of them is made at once (a name and a value print as many bytes as
+  /// they hold) and written in place: a main.cf of many unused names spends
+  /// its time here, and appending each piece to an array costs more than
+  /// the bytes it copies.
   static func appendUnusedWarnings(
     _ ids: ArraySlice<NameTable.ID>, head: [UInt8], model: ParameterModel, to out: inout [UInt8]
   ) {
