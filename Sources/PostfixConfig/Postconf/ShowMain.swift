@@ -495,15 +495,18 @@ extension PostconfSession {
 
   mutating func flagUnusedMain(_ model: ParameterModel) {
     // The scan already walked main.cf's settings in hash order; deletions
-    // (read-only names) do not change the order of the others.
+    // (read-only names) do not change the order of the others. The unused
+    // names are counted, not collected: a list of them would be a table of
+    // every name of a main.cf of names of its own, held while they print.
     let ordered = model.mainOrder ?? model.settingsInHashOrder()
-    let unused = ordered.filter { !model.isKnown($0) && model.hasSetting($0) }
-    guard !unused.isEmpty else { return }
+    var unused = 0
+    for id in ordered where Self.isUnused(id, model: model) { unused += 1 }
+    guard unused > 0 else { return }
     // Standard output goes out before the first warning, as postconf flushes it.
     flush()
     let head = warningPrefix + Array("\(mainPath): unused parameter: ".utf8)
-    guard emit != nil, batchesStderr, unused.count >= parallelListingThreshold else {
-      for id in unused {
+    guard emit != nil, batchesStderr, unused >= parallelListingThreshold else {
+      for id in ordered where Self.isUnused(id, model: model) {
         writeWarningLine { Self.appendUnusedWarning(id, head: head, model: model, to: &$0) }
       }
       return
@@ -513,14 +516,23 @@ extension PostconfSession {
     let frozen = FrozenParameterModel(model)
     let size = ListingPrinter.blockSize
     _ = TwoThreads.inOrder(
-      blocks: (unused.count + size - 1) / size, makeState: {},
+      blocks: (ordered.count + size - 1) / size, makeState: {},
       format: { index, _, out in
         Self.appendUnusedWarnings(
-          unused[(index * size)..<min(index * size + size, unused.count)], head: head,
+          ordered[(index * size)..<min(index * size + size, ordered.count)], head: head,
           model: frozen.model, to: &out)
         return true
       },
-      output: { writeStderrBlock($0) })
+      output: { block in
+        // A block of names that are all used prints nothing.
+        if !block.isEmpty { writeStderrBlock(block) }
+      })
+  }
+
+  /// Whether main.cf's setting of `id` is unused: postconf knows no
+  /// parameter of that name and nothing refers to it.
+  static func isUnused(_ id: NameTable.ID, model: ParameterModel) -> Bool {
+    !model.isKnown(id) && model.hasSetting(id)
   }
 
   /// Appends `head` (the warning prefix and `main.cf: unused parameter: `)
@@ -534,7 +546,8 @@ extension PostconfSession {
     model.withSetting(id) { Printable.append($0, to: &line) }
   }
 
-  /// Appends the warning line of each of `ids`, newline included.
+  /// Appends the warning line of each unused name of `ids`
+  /// (``isUnused(_:model:)``), newline included.
   ///
   /// The lines are ``appendUnusedWarning(_:head:model:to:)``'s. The room of
   /// all of them is made at once (a name and a value print as many bytes as
@@ -545,15 +558,21 @@ extension PostconfSession {
     _ ids: ArraySlice<NameTable.ID>, head: [UInt8], model: ParameterModel, to out: inout [UInt8]
   ) {
     var bound = 0
-    for id in ids { bound += head.count + model.names.length(id) + model.settingLength(id) + 2 }
+    for id in ids where isUnused(id, model: model) {
+      bound += head.count + model.names.length(id) + model.settingLength(id) + 2
+    }
     let origin = out.count
+    // The buffer is reused for later blocks, whose lines run a little longer
+    // (later names and values): room for them too, or each buffer would grow
+    // by doubling once.
+    if out.capacity < origin + bound { out.reserveCapacity(origin + bound + bound / 8) }
     out.append(contentsOf: repeatElement(0, count: bound))
     var written = 0
     out.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
       var room = RoomSink(base: base + origin, capacity: bound)
       head.withUnsafeBufferPointer { head in
-        for id in ids {
+        for id in ids where isUnused(id, model: model) {
           room.put(head)
           model.names.withName(id) { Printable.put($0, to: &room) }
           room.put(UInt8(ascii: "="))
