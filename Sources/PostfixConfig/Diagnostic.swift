@@ -49,16 +49,12 @@ public enum Printable {
 
   /// Appends `bytes` to `out` as ``sanitize(_:)`` spells them.
   static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    // Printable text (nearly always) is copied at once.
-    guard !isPrintable(bytes) else {
-      out.append(contentsOf: bytes)
-      return
-    }
-    for byte in bytes { out.append(printable(byte)) }
+    put(bytes, to: &out)
   }
 
   /// ``append(_:to:)`` into any sink.
   static func put<Sink: ByteSink>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+    // Printable text (nearly always) is copied at once.
     guard !isPrintable(bytes) else {
       out.put(bytes)
       return

@@ -21,23 +21,16 @@ extension PostconfSession {
   mutating func registerDatabaseTables(inPiecesOf id: NameTable.ID, model: inout ParameterModel)
     throws -> Bool
   {
-    let ref = model.settings[Int(id)]
-    let first = Int(ref.start)
-    let last = first + Int(ref.end)
-    guard ref.storage == .pieces, last <= model.pieces.count else { return false }
     let isDatabase = databaseTypeFilter()
     var events: [LegacyDatabase.Event] = []
     // The events are collected first: reporting one changes the model, whose
     // pieces and file the walk reads.
-    let walked = model.file.withUnsafeBufferPointer { file in
-      model.pieces.withUnsafeBufferPointer { pieces in
-        LegacyDatabase.forEachEvent(
-          inPieces: UnsafeBufferPointer(rebasing: pieces[first..<last]), of: file,
-          types: isDatabase
-        ) { events.append($0) }
+    let walked = model.withSettingPieces(id) { file, pieces in
+      LegacyDatabase.forEachEvent(inPieces: pieces, of: file, types: isDatabase) {
+        events.append($0)
       }
     }
-    guard walked else { return false }
+    guard walked == true else { return false }
     for event in events { try register(event, scopeIndex: nil, model: &model) }
     return true
   }

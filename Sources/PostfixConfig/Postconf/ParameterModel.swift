@@ -233,7 +233,11 @@ struct ParameterModel: Sendable {
   /// The length of the explicit setting of `id` (0 without one), as
   /// ``withSetting(_:_:)`` gives it.
   func settingLength(_ id: ID) -> Int {
-    let ref = settings[Int(id)]
+    length(of: settings[Int(id)])
+  }
+
+  /// The number of bytes a value reference stands for.
+  private func length(of ref: ValueRef) -> Int {
     switch ref.storage {
     case .none: return 0
     case .file: return Int(ref.end) - Int(ref.start)
@@ -296,8 +300,7 @@ struct ParameterModel: Sendable {
     let first = Int(ref.start)
     let last = first + Int(ref.end)
     guard first < last, last <= pieces.count else { return }
-    var total = 0
-    for index in first..<last { total += pieces[index].count }
+    let total = length(of: ref)
     let origin = out.count
     out.append(contentsOf: repeatElement(0, count: total))
     file.withUnsafeBufferPointer { source in

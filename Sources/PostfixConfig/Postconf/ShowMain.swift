@@ -266,7 +266,7 @@ extension PostconfSession {
       }
       // A plain value over continuation lines, of a parameter whose start-up
       // pass only walks its tables, is walked where it lies, not joined.
-      if model.isPlainSetting(id), Self.onlyWalksTables(id, model: model),
+      if model.isPlainSetting(id), Self.expandsAtStartUp(id, model: model),
         try registerDatabaseTables(inPiecesOf: id, model: &model)
       {
         continue
@@ -281,10 +281,12 @@ extension PostconfSession {
     }
   }
 
-  /// Whether ``scanSetting(name:id:value:scopeIndex:model:references:isPlain:)``
-  /// does nothing with a plain value of `id` but walk its tables: `id` is a
-  /// parameter postconf lists, neither read-only nor raw.
-  static func onlyWalksTables(_ id: NameTable.ID, model: ParameterModel) -> Bool {
+  /// Whether the start-up pass expands the value of `id` and walks its tables.
+  ///
+  /// ``scanSetting(name:id:value:scopeIndex:model:references:isPlain:)`` does both
+  /// for a parameter postconf lists, neither read-only nor raw. A plain
+  /// value expands to itself, so the walk is all that is done with it.
+  static func expandsAtStartUp(_ id: NameTable.ID, model: ParameterModel) -> Bool {
     guard model.isKnown(id) else { return false }
     let node = model.nodes[Int(id)]
     return node.kind != .user && !node.has(ParameterModel.Node.readOnly)
@@ -361,9 +363,8 @@ extension PostconfSession {
     }
     // Names postconf knows without listing them (legacy names, names only defaults
     // reference) are user parameters to postconf here: not expanded.
-    if let id, model.isKnown(id), model.nodes[Int(id)].kind != .user,
-      !model.nodes[Int(id)].has(ParameterModel.Node.unlisted)
-    {
+    // Read-only and raw names have returned above.
+    if let id, Self.expandsAtStartUp(id, model: model) {
       var expanded: [UInt8] = isPlain ? value : []
       do {
         // A value without `$` looks nothing up: the service's name space
@@ -537,13 +538,13 @@ extension PostconfSession {
 
   /// Appends `head` (the warning prefix and `main.cf: unused parameter: `)
   /// and `name=value` of the setting `id`, printable, without a newline.
-  static func appendUnusedWarning(
-    _ id: NameTable.ID, head: [UInt8], model: ParameterModel, to line: inout [UInt8]
+  static func appendUnusedWarning<Sink: ByteSink>(
+    _ id: NameTable.ID, head: [UInt8], model: ParameterModel, to line: inout Sink
   ) {
-    line += head
-    model.names.withName(id) { Printable.append($0, to: &line) }
-    line.append(UInt8(ascii: "="))
-    model.withSetting(id) { Printable.append($0, to: &line) }
+    head.withUnsafeBufferPointer { line.put($0) }
+    model.names.withName(id) { Printable.put($0, to: &line) }
+    line.put(UInt8(ascii: "="))
+    model.withSetting(id) { Printable.put($0, to: &line) }
   }
 
   /// Appends the warning line of each unused name of `ids`
@@ -571,14 +572,9 @@ extension PostconfSession {
     out.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
       var room = RoomSink(base: base + origin, capacity: bound)
-      head.withUnsafeBufferPointer { head in
-        for id in ids where isUnused(id, model: model) {
-          room.put(head)
-          model.names.withName(id) { Printable.put($0, to: &room) }
-          room.put(UInt8(ascii: "="))
-          model.withSetting(id) { Printable.put($0, to: &room) }
-          room.put(0x0A)
-        }
+      for id in ids where isUnused(id, model: model) {
+        appendUnusedWarning(id, head: head, model: model, to: &room)
+        room.put(0x0A)
       }
       written = room.count
     }
