@@ -16,6 +16,15 @@ enum ByteBlock {
     (block &- 0x2121_2121_2121_2121) & ~block & 0x8080_8080_8080_8080
   }
 
+  /// The bytes equal to `byte`, every flag exact: no carry crosses from one
+  /// byte to the next (for counting them).
+  @inline(__always)
+  static func exactlyEqual(_ block: UInt64, _ byte: UInt8) -> UInt64 {
+    let difference = block ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+    let low = (difference & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F
+    return ~(low | difference) & 0x8080_8080_8080_8080
+  }
+
   /// The bytes equal to `byte`, the lowest flag exact as in ``belowBang(_:)``.
   @inline(__always)
   static func equal(_ block: UInt64, _ byte: UInt8) -> UInt64 {

@@ -57,6 +57,74 @@ enum MainCFLexing {
     return .entry(name: nameStart..<nameEnd, value: valueStart..<valueEnd)
   }
 
+  /// Whether a continuation line starting with `byte` keeps a span of lines
+  /// (``MainCFLogicalLine/spansLines``): a space, TAB or CR, which every word
+  /// splitter and the output's squeezing take as a separator (a vertical tab
+  /// or form feed also starts a continuation line, but is printed as it is).
+  @inline(__always)
+  static func isBlankOrCR(_ byte: UInt8) -> Bool {
+    byte == space || byte == tab || byte == carriageReturn
+  }
+
+  /// Appends `lines`, consecutive lines of a file, without their newlines:
+  /// the joined text of a span (``MainCFLogicalLine/spansLines``).
+  ///
+  /// Room for all of them is made at once, and the bytes are moved eight at
+  /// a time (a span of a long value has a short line per name).
+  static func appendLines(of lines: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    guard let source = lines.baseAddress else { return }
+    let origin = out.count
+    out.append(contentsOf: repeatElement(0, count: lines.count))
+    let written = out.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.map { dropNewlines(source, count: lines.count, to: $0 + origin) } ?? 0
+    }
+    out.removeLast(lines.count - written)
+  }
+
+  /// Copies `count` bytes from `source` to `target`, which has room for as
+  /// many, leaving out the newlines; returns how many were written.
+  ///
+  /// Eight bytes are stored at a time: a store at `target + written` never
+  /// reaches past `target + read + 8`, where `read + 8 <= count`.
+  static func dropNewlines(
+    _ source: UnsafePointer<UInt8>, count: Int, to target: UnsafeMutablePointer<UInt8>
+  ) -> Int {
+    var read = 0
+    var written = 0
+    // Each iteration moves up to eight bytes, or passes one newline.
+    while read + 8 <= count {
+      let block = ByteBlock.load(source + read)
+      UnsafeMutableRawPointer(target + written).storeBytes(
+        of: UInt64(littleEndian: block), as: UInt64.self)
+      let found = ByteBlock.equal(block, newline)
+      let run = found == 0 ? 8 : found.trailingZeroBitCount / 8
+      written += run
+      read += run + (found == 0 ? 0 : 1)
+    }
+    while read < count {
+      target[written] = source[read]
+      written += source[read] == newline ? 0 : 1
+      read += 1
+    }
+    return written
+  }
+
+  /// The number of newlines in `bytes`, counted eight bytes at a time.
+  static func countNewlines(in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    guard let base = bytes.baseAddress else { return 0 }
+    var found = 0
+    var index = 0
+    while index + 8 <= bytes.count {
+      found += ByteBlock.exactlyEqual(ByteBlock.load(base + index), newline).nonzeroBitCount
+      index += 8
+    }
+    while index < bytes.count {
+      found += bytes[index] == newline ? 1 : 0
+      index += 1
+    }
+    return found
+  }
+
   /// The index of the first NUL byte in `buffer[range]`, or `range.upperBound`.
   static func cStringEnd(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
     guard !range.isEmpty, let base = buffer.baseAddress else { return range.upperBound }

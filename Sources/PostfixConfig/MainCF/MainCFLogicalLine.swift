@@ -21,6 +21,15 @@ struct MainCFLogicalLine: Sendable {
   /// all the same, the name lies in the first piece, and the value holds no
   /// `$` and no NUL.
   var textElided = false
+  /// A continued line whose lines follow one another, each continuation line
+  /// starting with a space, TAB or CR.
+  ///
+  /// No comment or blank line lies between them. The sink gets one piece for
+  /// it, from the first content line's start to the last one's end, and its
+  /// joined text is that piece's bytes without their newlines. Each newline
+  /// there is followed by a separator, so words read over the piece are those
+  /// of the joined text.
+  var spansLines = false
   // Offsets and line numbers are stored in 32 bits (a logical line is kept
   // for every entry of files up to 64 MiB, so its size matters); the scanner
   // never reads past 4 GiB.
@@ -95,19 +104,25 @@ protocol MainCFLineSink {
   /// Takes one logical line. Its offsets point into `file`, or into `joined`
   /// (the scanner's buffer of joined continuation text) when `line.inJoined`;
   /// `pieces` are the file ranges of its content lines, whose concatenation
-  /// is the line's joined text. Returns false to stop the scan.
+  /// is the line's joined text, or one range over them all when
+  /// `line.spansLines`. Returns false to stop the scan.
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
   ) -> Bool
 
   /// Takes one logical line with what ``MainCFLookAhead`` found in its value
-  /// (tag 0 and no ranges when it did not look at it).
+  /// (tag 0 and no ranges when it did not look at it) and its name.
   mutating func take(
     _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
     joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
     ahead: MainCFLookAhead.Result
   ) -> Bool
+
+  /// What ``MainCFLookAhead/nameWork`` gave for the name of an entry a few
+  /// lines on, before that line is taken: the sink may start fetching what
+  /// it will need for it.
+  mutating func expect(nameWork: UInt64)
 }
 
 /// Work on an entry's value done ahead on the scanning thread of
@@ -120,9 +135,14 @@ struct MainCFLookAhead: Sendable {
   /// value) and returns a tag for the sink; 0 means nothing was done.
   var work: @Sendable (UnsafeBufferPointer<UInt8>, inout [Range<UInt32>]) -> UInt8
 
+  /// Given an entry's name, returns what the sink gets for it (a hash to
+  /// look the name up by, say); nil does no work on names.
+  var nameWork: (@Sendable (UnsafeBufferPointer<UInt8>) -> UInt64)?
+
   /// What the sink gets for one line: the tag `work` returned (0 when it did
-  /// not look at the value) and the ranges it found.
-  typealias Result = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>)
+  /// not look at the value), the ranges it found, and what `nameWork` gave
+  /// for an entry's name (nil when it did none).
+  typealias Result = (tag: UInt8, found: UnsafeBufferPointer<Range<UInt32>>, name: UInt64?)
 }
 
 extension MainCFLineSink {
@@ -133,6 +153,24 @@ extension MainCFLineSink {
     ahead: MainCFLookAhead.Result
   ) -> Bool {
     take(line, file: file, joined: joined, pieces: pieces)
+  }
+
+  /// A sink that does nothing ahead ignores what is to come.
+  mutating func expect(nameWork: UInt64) {}
+}
+
+extension MainCFLogicalLine {
+  /// An entry's name, from what its sink gets with it: in the file, in the
+  /// joined text, or, for an elided line, in its first piece.
+  func name(
+    file: UnsafeBufferPointer<UInt8>, joined: UnsafeBufferPointer<UInt8>,
+    pieces: ArraySlice<Range<Int>>
+  ) -> UnsafeBufferPointer<UInt8> {
+    if textElided, let first = pieces.first {
+      return UnsafeBufferPointer(
+        rebasing: file[first.lowerBound + nameStart..<first.lowerBound + nameEnd])
+    }
+    return UnsafeBufferPointer(rebasing: (inJoined ? joined : file)[nameStart..<nameEnd])
   }
 }
 
@@ -164,8 +202,15 @@ struct MainCFScanner {
   /// through the pieces: nothing is copied for them.
   var elidesPlainText = false
 
-  // The file ranges of the open logical line's content lines.
+  // The file ranges of the open logical line's content lines, listed only
+  // once they stop being one span (`isSpan`, see
+  // ``MainCFLogicalLine/spansLines``): until then the first and the last are
+  // enough, the others lying between them.
   private var pieces: [Range<Int>] = []
+  private var isSpan = true
+  private var lastContent = 0..<0
+  // The one piece handed to the sink for a span (reused).
+  private var spanPiece: [Range<Int>] = [0..<0]
 
   // The logical line being collected.
   private var isOpen = false
@@ -201,8 +246,9 @@ struct MainCFScanner {
           isOpen = true
           contentLines = 1
           firstContent = content
-          pieces.removeAll(keepingCapacity: true)
-          pieces.append(content)
+          lastContent = content
+          isSpan = true
+          if !pieces.isEmpty { pieces.removeAll(keepingCapacity: true) }
           firstLine = lineNumber
           lastLine = lineNumber
           byteEnd = next
@@ -218,10 +264,33 @@ struct MainCFScanner {
     _ buffer: UnsafeBufferPointer<UInt8>, _ content: Range<Int>, lineNumber: Int, next: Int
   ) {
     // The text is joined when the line ends, if it must be.
-    pieces.append(content)
+    if isSpan
+      && !(content.lowerBound == lastContent.upperBound + 1
+        && MainCFLexing.isBlankOrCR(buffer[content.lowerBound]))
+    {
+      listSpanPieces(buffer)
+      isSpan = false
+    }
+    if !isSpan { pieces.append(content) }
+    lastContent = content
     contentLines += 1
     lastLine = lineNumber
     byteEnd = next
+  }
+
+  // Lists the content lines of the open span in `pieces`: they are the
+  // lines between its first line's start and its last line's end.
+  private mutating func listSpanPieces(_ buffer: UnsafeBufferPointer<UInt8>) {
+    guard let base = buffer.baseAddress else { return }
+    pieces.removeAll(keepingCapacity: true)
+    var start = firstContent.lowerBound
+    let end = lastContent.upperBound
+    while let hit = MainCFLexing.memchrOffset(base + start, MainCFLexing.newline, end - start) {
+      pieces.append(start..<start + hit)
+      // Progress: the next line starts past this newline.
+      start += hit + 1
+    }
+    pieces.append(start..<end)
   }
 
   // Hands the open logical line to the sink; false when the sink stops.
@@ -237,14 +306,18 @@ struct MainCFScanner {
       kind: .orphan, inJoined: inJoined, firstLine: firstLine, lastLine: lastLine,
       byteStart: firstContent.lowerBound, byteEnd: byteEnd, textStart: 0, textEnd: 0,
       textCEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0)
+    line.spansLines = inJoined && isSpan
+    if isSpan { spanPiece[0] = firstContent.lowerBound..<lastContent.upperBound }
     if inJoined && elidesPlainText && classifyElided(&line, buffer) {
       return joined.withUnsafeBufferPointer {
-        sink.take(line, file: buffer, joined: $0, pieces: pieces[...])
+        sink.take(line, file: buffer, joined: $0, pieces: isSpan ? spanPiece[...] : pieces[...])
       }
     }
     if inJoined && !keepsJoined { joined.removeAll(keepingCapacity: true) }
     let joinedStart = joined.count
-    if inJoined {
+    if inJoined && isSpan {
+      MainCFLexing.appendLines(of: UnsafeBufferPointer(rebasing: buffer[spanPiece[0]]), to: &joined)
+    } else if inJoined {
       for piece in pieces {
         joined.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[piece]))
       }
@@ -252,7 +325,8 @@ struct MainCFScanner {
     let text = inJoined ? joinedStart..<joined.count : firstContent
     return joined.withUnsafeBufferPointer { joinedBuffer in
       classify(&line, inJoined ? joinedBuffer : buffer, text)
-      return sink.take(line, file: buffer, joined: joinedBuffer, pieces: pieces[...])
+      return sink.take(
+        line, file: buffer, joined: joinedBuffer, pieces: isSpan ? spanPiece[...] : pieces[...])
     }
   }
 
@@ -269,25 +343,30 @@ struct MainCFScanner {
   private func classifyElided(
     _ line: inout MainCFLogicalLine, _ buffer: UnsafeBufferPointer<UInt8>
   ) -> Bool {
-    guard pieces.count >= 2, let first = pieces.first, let last = pieces.last,
-      !MainCFLexing.isSpace(buffer[first.lowerBound])
+    let first = firstContent
+    let last = lastContent
+    guard contentLines >= 2, !MainCFLexing.isSpace(buffer[first.lowerBound]),
+      let base = buffer.baseAddress
     else { return false }
     // One search each over the whole span, comment lines and newlines
     // included (a `$` in a comment only costs the join), is cheaper than one
     // per piece.
-    guard let base = buffer.baseAddress else { return false }
     let span = last.upperBound - first.lowerBound
     guard MainCFLexing.memchrOffset(base + first.lowerBound, 0x24, span) == nil,
       MainCFLexing.memchrOffset(base + first.lowerBound, 0, span) == nil
     else { return false }
-    var total = 0
-    for piece in pieces { total += piece.count }
+    // A span's joined text is the span without the newlines between its lines.
+    var total = span - (contentLines - 1)
+    if !isSpan {
+      total = 0
+      for piece in pieces { total += piece.count }
+    }
     guard case .entry(let name, let value) = MainCFLexing.splitNameValue(buffer, first) else {
       return false
     }
     var valueStart = value.lowerBound - first.lowerBound
     if value.lowerBound == first.upperBound {
-      let second = pieces[pieces.startIndex + 1]
+      let second = isSpan ? spanSecondLine(base) : pieces[pieces.startIndex + 1]
       var cursor = second.lowerBound
       while cursor < second.upperBound && MainCFLexing.isSpace(buffer[cursor]) { cursor += 1 }
       guard cursor < second.upperBound else { return false }
@@ -306,6 +385,15 @@ struct MainCFScanner {
     line.valueStart = valueStart
     line.valueEnd = total - (last.upperBound - end)
     return true
+  }
+
+  // The open span's second content line: from past the first one's newline
+  // to the next newline, or to the span's end.
+  private func spanSecondLine(_ base: UnsafePointer<UInt8>) -> Range<Int> {
+    let start = firstContent.upperBound + 1
+    let end = lastContent.upperBound
+    let length = MainCFLexing.memchrOffset(base + start, MainCFLexing.newline, end - start)
+    return start..<(length.map { start + $0 } ?? end)
   }
 
   private func classify(

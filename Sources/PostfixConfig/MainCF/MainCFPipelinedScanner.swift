@@ -53,17 +53,26 @@ enum MainCFPipelinedScanner {
       batcher.finish()
     }
     prepare(&sink)
+    let hasNameWork = ahead?.nameWork != nil
     // Each iteration takes one batch; the end marker or a stop ends the loop.
     while let batch = queue.next() {
       let completed = batch.joined.withUnsafeBufferPointer { joined in
         batch.found.withUnsafeBufferPointer { found in
+          if hasNameWork {
+            for index in 0..<min(nameWorkDistance, batch.lines.count) {
+              expect(batch, index, in: &sink)
+            }
+          }
           for (index, line) in batch.lines.enumerated() {
+            if hasNameWork { expect(batch, index + nameWorkDistance, in: &sink) }
             let pieces = batch.pieces[batch.pieceStarts[index]..<batch.pieceStarts[index + 1]]
             let ahead = UnsafeBufferPointer(
               rebasing: found[batch.foundStarts[index]..<batch.foundStarts[index + 1]])
+            let name = hasNameWork && line.kind == .entry ? batch.nameWork[index] : nil
             guard
               sink.take(
-                line, file: file, joined: joined, pieces: pieces, ahead: (batch.tags[index], ahead))
+                line, file: file, joined: joined, pieces: pieces,
+                ahead: (batch.tags[index], ahead, name))
             else { return false }
           }
           return true
@@ -75,6 +84,20 @@ enum MainCFPipelinedScanner {
       }
     }
     queue.waitUntilScannerEnds()
+  }
+
+  /// How many lines ahead the sink learns what ``MainCFLookAhead/nameWork``
+  /// gave for an entry's name (``MainCFLineSink/expect(nameWork:)``): far
+  /// enough for memory fetched then to have come when the line is taken.
+  static let nameWorkDistance = 8
+
+  // Tells the sink of line `index`'s name work, if it is an entry.
+  @inline(__always)
+  private static func expect<Sink: MainCFLineSink>(
+    _ batch: Batch, _ index: Int, in sink: inout Sink
+  ) {
+    guard index < batch.lines.count, batch.lines[index].kind == .entry else { return }
+    sink.expect(nameWork: batch.nameWork[index])
   }
 
   /// Logical lines as the sink will see them.
@@ -91,9 +114,13 @@ enum MainCFPipelinedScanner {
     var tags: [UInt8] = []
     var foundStarts: [Int] = [0]
     var found: [Range<UInt32>] = []
+    /// Per line, what the look-ahead's name work gave (0 for a line that is
+    /// no entry, or without name work).
+    var nameWork: [UInt64] = []
 
     init() {
       lines.reserveCapacity(MainCFPipelinedScanner.batchLines)
+      nameWork.reserveCapacity(MainCFPipelinedScanner.batchLines)
       pieceStarts.reserveCapacity(MainCFPipelinedScanner.batchLines + 1)
       tags.reserveCapacity(MainCFPipelinedScanner.batchLines)
       foundStarts.reserveCapacity(MainCFPipelinedScanner.batchLines + 1)
@@ -152,6 +179,11 @@ enum MainCFPipelinedScanner {
       }
       batch.tags.append(tag)
       batch.foundStarts.append(batch.found.count)
+      if let nameWork = ahead?.nameWork, line.kind == .entry {
+        batch.nameWork.append(nameWork(line.name(file: file, joined: joined, pieces: pieces)))
+      } else {
+        batch.nameWork.append(0)
+      }
       // A batch also goes once it holds much joined text: a few long values
       // then travel one at a time instead of piling up in one batch.
       // Elided text counts as if it had been copied.

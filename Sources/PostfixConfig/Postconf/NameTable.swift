@@ -82,7 +82,12 @@ struct NameTable: Sendable {
   ///   - fileOffset: Where `name` starts in the file, or nil to copy it.
   /// - Returns: Its id.
   mutating func intern(_ name: UnsafeBufferPointer<UInt8>, fileOffset: Int?) -> ID {
-    let hash = HashOrder.hash(name)
+    intern(name, hash: HashOrder.hash(name), fileOffset: fileOffset)
+  }
+
+  /// ``intern(_:fileOffset:)`` for a name whose hash (`HashOrder.hash(name)`)
+  /// is known.
+  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, hash: UInt64, fileOffset: Int?) -> ID {
     var slot = probe(name, hash: hash)
     if let id = NameTable.id(inSlot: slots[slot]) { return id }
     if (starts.count + 1) * 2 > slots.count {
@@ -107,6 +112,41 @@ struct NameTable: Sendable {
     hashes.append(hash)
     slots[slot] = NameTable.slotValue(id: id, hash: hash)
     return id
+  }
+
+  /// Starts fetching the slot a name of this hash is looked for first, so
+  /// that its lookup, a few names later, need not wait for memory.
+  func prefetch(hash: UInt64) {
+    slots.withUnsafeBufferPointer { slots in
+      guard let base = slots.baseAddress else { return }
+      Prefetch.read(base + (NameTable.spread(hash) & (slots.count - 1)))
+    }
+  }
+
+  /// Starts fetching where the name `id` is kept, before it is read.
+  func prefetch(_ id: ID) {
+    let index = Int(id)
+    guard index >= 0, index < starts.count else { return }
+    starts.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+    ends.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+  }
+
+  /// Starts fetching the bytes of the name `id` (its start is read now: it
+  /// should have been fetched, by ``prefetch(_:)``, a little earlier).
+  func prefetchBytes(_ id: ID) {
+    let index = Int(id)
+    guard index >= 0, index < starts.count else { return }
+    let start = starts[index]
+    let offset = Int(start & ~Self.inFile)
+    if start & Self.inFile != 0 {
+      file?.withUnsafeBufferPointer { bytes in
+        if offset < bytes.count, let base = bytes.baseAddress { Prefetch.read(base + offset) }
+      }
+    } else {
+      arena.withUnsafeBufferPointer { bytes in
+        if offset < bytes.count, let base = bytes.baseAddress { Prefetch.read(base + offset) }
+      }
+    }
   }
 
   /// The flag in ``starts`` of a name kept in ``file``.

@@ -62,6 +62,10 @@ struct ParameterModel: Sendable {
       /// Continuation lines: `end` pieces of the file from ``ParameterModel/pieces``
       /// index `start` on.
       case pieces
+      /// Continuation lines that follow one another: `file[start..<end]`
+      /// without its newlines, each followed by a space, TAB or CR (see
+      /// ``MainCFLogicalLine/spansLines``).
+      case lines
       /// `owned[start]`.
       case owned
     }
@@ -202,8 +206,10 @@ struct ParameterModel: Sendable {
   }
 
   /// The id of a name, added when new.
-  mutating func intern(_ name: UnsafeBufferPointer<UInt8>, fileOffset: Int? = nil) -> ID {
-    let id = names.intern(name, fileOffset: fileOffset)
+  mutating func intern(
+    _ name: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil, fileOffset: Int? = nil
+  ) -> ID {
+    let id = names.intern(name, hash: hash ?? HashOrder.hash(name), fileOffset: fileOffset)
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
@@ -220,6 +226,35 @@ struct ParameterModel: Sendable {
   }
 
   func isKnown(_ id: ID) -> Bool { nodes[Int(id)].isKnown }
+
+  /// How many names ahead a walk in hash order asks for their data
+  /// (``prefetch(_:)``): the order is unrelated to where the names' entries
+  /// lie, so each name's would otherwise be waited for.
+  static let prefetchDistance = 8
+
+  /// Starts fetching the per-name entries of `id` (its node, setting, scan
+  /// and where its name is) before they are read; nothing for an id out of
+  /// range.
+  func prefetch(_ id: ID) {
+    let index = Int(id)
+    guard index >= 0, index < nodes.count else { return }
+    nodes.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+    settings.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+    if index < scans.count {
+      scans.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+    }
+    names.prefetch(id)
+  }
+
+  /// ``prefetch(_:)`` of the id `prefetchDistance` places after `index` in
+  /// `ids`, if any; with `bytes`, also the name's bytes (where a value in
+  /// the file starts too) of the id half as far on.
+  func prefetch(after index: Int, in ids: ArraySlice<ID>, bytes: Bool = false) {
+    let later = index + Self.prefetchDistance
+    if later < ids.endIndex { prefetch(ids[later]) }
+    let nearer = index + Self.prefetchDistance / 2
+    if bytes, nearer < ids.endIndex { names.prefetchBytes(ids[nearer]) }
+  }
 
   // MARK: - Explicit settings
 
@@ -246,6 +281,11 @@ struct ParameterModel: Sendable {
       let first = Int(ref.start)
       let last = min(first + Int(ref.end), pieces.count)
       return first < last ? pieces[first..<last].reduce(0) { $0 + $1.count } : 0
+    case .lines:
+      return file.withUnsafeBufferPointer { file in
+        let lines = UnsafeBufferPointer(rebasing: file[Int(ref.start)..<Int(ref.end)])
+        return lines.count - MainCFLexing.countNewlines(in: lines)
+      }
     }
   }
 
@@ -270,7 +310,7 @@ struct ParameterModel: Sendable {
         try body(UnsafeBufferPointer(rebasing: $0[Int(ref.start)..<Int(ref.end)]))
       }
     case .owned: return try owned[Int(ref.start)].withUnsafeBufferPointer(body)
-    case .pieces:
+    case .pieces, .lines:
       scratch.removeAll(keepingCapacity: true)
       appendPieces(of: ref, to: &scratch)
       return try scratch.withUnsafeBufferPointer(body)
@@ -285,18 +325,25 @@ struct ParameterModel: Sendable {
     case .none: return nil
     case .file: return file.withUnsafeBufferPointer { Array($0[start..<end]) }
     case .owned: return owned[start]
-    case .pieces:
+    case .pieces, .lines:
       var joined: [UInt8] = []
       appendPieces(of: ref, to: &joined)
       return joined
     }
   }
 
-  /// Appends the main.cf pieces a `.pieces` value is made of.
+  /// Appends the main.cf pieces a `.pieces` or `.lines` value is made of.
   ///
   /// A long value has a piece per continuation line: the room for all of them
   /// is made at once and each is copied into it, not appended one by one.
   private func appendPieces(of ref: ValueRef, to out: inout [UInt8]) {
+    if ref.storage == .lines {
+      file.withUnsafeBufferPointer { file in
+        MainCFLexing.appendLines(
+          of: UnsafeBufferPointer(rebasing: file[Int(ref.start)..<Int(ref.end)]), to: &out)
+      }
+      return
+    }
     let first = Int(ref.start)
     let last = first + Int(ref.end)
     guard first < last, last <= pieces.count else { return }
@@ -324,11 +371,23 @@ struct ParameterModel: Sendable {
   /// Calls `body` with the file and the pieces of it that make `id`'s
   /// explicit setting, when that setting is a main.cf value over
   /// continuation lines; nil otherwise (`body` is not called).
+  ///
+  /// The pieces read in turn, without the newlines in them, are the value.
+  /// A newline in a piece is always followed by a space, TAB or CR: words
+  /// read over the pieces as they are are the value's words.
   func withSettingPieces<Result>(
     _ id: ID,
     _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<UInt32>>) throws -> Result
   ) rethrows -> Result? {
     let ref = settings[Int(id)]
+    if ref.storage == .lines {
+      var lines = ref.start..<ref.end
+      return try file.withUnsafeBufferPointer { file in
+        try withUnsafePointer(to: &lines) {
+          try body(file, UnsafeBufferPointer(start: $0, count: 1))
+        }
+      }
+    }
     let first = Int(ref.start)
     let last = first + Int(ref.end)
     guard ref.storage == .pieces, first < last, last <= pieces.count else { return nil }
@@ -875,7 +934,9 @@ struct MainSettingsReader: MainCFLineSink {
   }
 
   /// No scan done ahead.
-  static var nothingAhead: ScanAhead { (ScanTag.notScanned.rawValue, .init(start: nil, count: 0)) }
+  static var nothingAhead: ScanAhead {
+    (ScanTag.notScanned.rawValue, .init(start: nil, count: 0), nil)
+  }
 
   /// The scan of a value's references, done on the scanning thread
   /// (``referencesAhead``): the value's ``ScanTag`` and the name ranges.
@@ -900,20 +961,28 @@ struct MainSettingsReader: MainCFLineSink {
 
   /// Finds a value's references on the scanning thread, as
   /// ``ParameterModel/recordScan(_:of:ahead:)`` would, with its ``ScanTag``.
-  static let referencesAhead = MainCFLookAhead(minimumLength: referencesAheadLength) {
-    value, found in
-    // One pass: what it finds is dropped when the value is not simple.
-    let start = found.count
-    let path = MacroFastPath.references(in: value, limits: .default, asFound: true) { range in
-      found.append(UInt32(range.lowerBound)..<UInt32(range.upperBound))
-    }
-    switch path {
-    case .none, .engine:
-      found.removeSubrange(start...)
-      return ScanTag.engine.rawValue
-    case .plain: return ScanTag.plain.rawValue
-    case .simple: return ScanTag.simple.rawValue
-    }
+  static let referencesAhead = MainCFLookAhead(
+    minimumLength: referencesAheadLength,
+    work: { value, found in
+      // One pass: what it finds is dropped when the value is not simple.
+      let start = found.count
+      let path = MacroFastPath.references(in: value, limits: .default, asFound: true) { range in
+        found.append(UInt32(range.lowerBound)..<UInt32(range.upperBound))
+      }
+      switch path {
+      case .none, .engine:
+        found.removeSubrange(start...)
+        return ScanTag.engine.rawValue
+      case .plain: return ScanTag.plain.rawValue
+      case .simple: return ScanTag.simple.rawValue
+      }
+    },
+    // The names' hashes: the reading thread looks each name up by it, and
+    // fetches its slot a few lines ahead.
+    nameWork: { HashOrder.hash($0) })
+
+  mutating func expect(nameWork hash: UInt64) {
+    model.names.prefetch(hash: hash)
   }
 
   mutating func take(
@@ -933,19 +1002,16 @@ struct MainSettingsReader: MainCFLineSink {
       warnings.append(diagnostic.message)
       return true
     }
-    let name: UnsafeBufferPointer<UInt8>
+    let name = line.name(file: file, joined: joined, pieces: pieces)
     var fileOffset: Int?
     var value = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     var scan = ahead
     if line.textElided, let first = pieces.first {
       // No joined text: the name lies in the first piece, and the value, free
       // of `$`, is plain.
-      let start = first.lowerBound + line.nameStart
-      name = UnsafeBufferPointer(rebasing: file[start..<first.lowerBound + line.nameEnd])
-      fileOffset = start
-      scan = (ScanTag.plain.rawValue, UnsafeBufferPointer(start: nil, count: 0))
+      fileOffset = first.lowerBound + line.nameStart
+      scan = (ScanTag.plain.rawValue, UnsafeBufferPointer(start: nil, count: 0), nil)
     } else {
-      name = UnsafeBufferPointer(rebasing: text[line.nameStart..<line.nameEnd])
       // The name stays in the file: where, for a continued line, is in its first piece.
       fileOffset = line.nameStart
       if line.inJoined {
@@ -956,8 +1022,8 @@ struct MainSettingsReader: MainCFLineSink {
       }
       value = UnsafeBufferPointer(rebasing: text[line.valueStart..<line.valueEnd])
     }
-    let id = model.intern(name, fileOffset: fileOffset)
-    let ref = valueRef(line, pieces: pieces)
+    let id = model.intern(name, hash: ahead.name, fileOffset: fileOffset)
+    let ref = valueRef(line, pieces: pieces, file: file)
     let old = model.settings[Int(id)]
     if old.storage != .none, let oldBytes = model.bytes(of: old), oldBytes != model.bytes(of: ref) {
       warnings.append(
@@ -971,9 +1037,9 @@ struct MainSettingsReader: MainCFLineSink {
 
   // Where the value is in the file: one range, or for a value spread over
   // continuation lines, the parts of each content line it covers.
-  private mutating func valueRef(_ line: MainCFLogicalLine, pieces: ArraySlice<Range<Int>>)
-    -> ParameterModel.ValueRef
-  {
+  private mutating func valueRef(
+    _ line: MainCFLogicalLine, pieces: ArraySlice<Range<Int>>, file: UnsafeBufferPointer<UInt8>
+  ) -> ParameterModel.ValueRef {
     guard line.inJoined else {
       return ParameterModel.ValueRef(
         storage: .file, start: UInt32(line.valueStart), end: UInt32(line.valueEnd))
@@ -981,9 +1047,15 @@ struct MainSettingsReader: MainCFLineSink {
     // Offsets in the joined text count from the logical line's start.
     let start = line.valueStart - line.textStart
     let end = line.valueEnd - line.textStart
+    if line.spansLines, line.textCEnd == line.textEnd, let span = pieces.first {
+      return Self.spanRef(
+        span, start: start, end: end, textLength: line.textEnd - line.textStart, file: file)
+    }
+    // A span cut at a NUL is read line by line.
+    let lines = line.spansLines ? Self.lines(of: pieces.first ?? 0..<0, in: file)[...] : pieces
     let first = model.pieces.count
     var offset = 0
-    for piece in pieces {
+    for piece in lines {
       let low = max(start, offset)
       let high = min(end, offset + piece.count)
       if low < high {
@@ -997,6 +1069,51 @@ struct MainSettingsReader: MainCFLineSink {
       return ParameterModel.ValueRef(storage: .file, start: only.lowerBound, end: only.upperBound)
     }
     return ParameterModel.ValueRef(storage: .pieces, start: UInt32(first), end: UInt32(count))
+  }
+
+  // The value `start..<end` of a span's joined text (`textLength` bytes, no
+  // NUL) where it lies in the file: it starts in the line that holds its
+  // first byte (the first line, or a later one when the name or `=` ends a
+  // line), found line by line; it ends in the last line, before its
+  // trailing blanks (a continuation line is never blank).
+  private static func spanRef(
+    _ span: Range<Int>, start: Int, end: Int, textLength: Int, file: UnsafeBufferPointer<UInt8>
+  ) -> ParameterModel.ValueRef {
+    guard let base = file.baseAddress else { return ParameterModel.ValueRef() }
+    var lineStart = span.lowerBound
+    var joinedStart = 0
+    // Each iteration passes one line that ends before the value starts.
+    while let length = MainCFLexing.memchrOffset(
+      base + lineStart, MainCFLexing.newline, span.upperBound - lineStart),
+      start >= joinedStart + length
+    {
+      joinedStart += length
+      lineStart += length + 1
+    }
+    let lower = lineStart + start - joinedStart
+    let upper = span.upperBound - (textLength - end)
+    let oneLine =
+      MainCFLexing.memchrOffset(base + lower, MainCFLexing.newline, upper - lower) == nil
+    return ParameterModel.ValueRef(
+      storage: oneLine ? .file : .lines, start: UInt32(lower), end: UInt32(upper))
+  }
+
+  // The lines of `span`, consecutive lines of `file`, without their newlines.
+  private static func lines(of span: Range<Int>, in file: UnsafeBufferPointer<UInt8>)
+    -> [Range<Int>]
+  {
+    guard let base = file.baseAddress else { return [] }
+    var lines: [Range<Int>] = []
+    var start = span.lowerBound
+    while let hit = MainCFLexing.memchrOffset(
+      base + start, MainCFLexing.newline, span.upperBound - start)
+    {
+      lines.append(start..<start + hit)
+      // Progress: the next line starts past this newline.
+      start += hit + 1
+    }
+    lines.append(start..<span.upperBound)
+    return lines
   }
 }
 

@@ -253,7 +253,9 @@ extension PostconfSession {
     }
     let ordered = model.settingsInHashOrder()
     model.mainOrder = ordered
-    for id in ordered where model.hasSetting(id) {
+    for (index, id) in ordered.enumerated() {
+      model.prefetch(after: index, in: ordered[...])
+      guard model.hasSetting(id) else { continue }
       // A name postconf does not know only has its references flagged; when
       // the read already scanned its value, the value need not be touched.
       if !model.isKnown(id) || model.nodes[Int(id)].kind == .user,
@@ -501,7 +503,10 @@ extension PostconfSession {
     // every name of a main.cf of names of its own, held while they print.
     let ordered = model.mainOrder ?? model.settingsInHashOrder()
     var unused = 0
-    for id in ordered where Self.isUnused(id, model: model) { unused += 1 }
+    for (index, id) in ordered.enumerated() {
+      model.prefetch(after: index, in: ordered[...])
+      if Self.isUnused(id, model: model) { unused += 1 }
+    }
     guard unused > 0 else { return }
     // Standard output goes out before the first warning, as postconf flushes it.
     flush()
@@ -559,8 +564,11 @@ extension PostconfSession {
     _ ids: ArraySlice<NameTable.ID>, head: [UInt8], model: ParameterModel, to out: inout [UInt8]
   ) {
     var bound = 0
-    for id in ids where isUnused(id, model: model) {
-      bound += head.count + model.names.length(id) + model.settingLength(id) + 2
+    for (index, id) in zip(ids.indices, ids) {
+      model.prefetch(after: index, in: ids, bytes: true)
+      if isUnused(id, model: model) {
+        bound += head.count + model.names.length(id) + model.settingLength(id) + 2
+      }
     }
     let origin = out.count
     // The buffer is reused for later blocks, whose lines run a little longer

@@ -17,6 +17,7 @@ import Testing
     var name: [UInt8]
     var value: [UInt8]
     var pieces: [Range<Int>]
+    var spansLines: Bool
   }
 
   /// Records every line, an elided one (``MainCFLogicalLine/textElided``)
@@ -31,7 +32,8 @@ import Testing
       _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
       joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
     ) -> Bool {
-      let joinedHere = line.textElided ? pieces.flatMap { Array(file[$0]) } : []
+      let joinedHere =
+        line.textElided ? pieces.flatMap { Array(file[$0]) }.filter { $0 != 0x0A } : []
       joinedHere.withUnsafeBufferPointer { joinedHere in
         let text = line.textElided ? joinedHere : line.inJoined ? joined : file
         let isEntry = line.kind == .entry
@@ -43,7 +45,7 @@ import Testing
             cText: Array(text[line.textStart..<line.textCEnd]),
             name: isEntry ? Array(text[line.nameStart..<line.nameEnd]) : [],
             value: isEntry ? Array(text[line.valueStart..<line.valueEnd]) : [],
-            pieces: Array(pieces)))
+            pieces: Array(pieces), spansLines: line.spansLines))
       }
       elided.append(line.textElided)
       return stopAfter.map { seen.count < $0 } ?? true
@@ -92,6 +94,65 @@ import Testing
       let expected = Self.plain(bytes)
       #expect(Self.pipelined(bytes) == expected, "round \(round), \(size) lines")
     }
+  }
+
+  /// The look-ahead's name work reaches the sink twice for every entry: with
+  /// the line, and through ``MainCFLineSink/expect(nameWork:)`` before it,
+  /// in order, at most ``MainCFPipelinedScanner/nameWorkDistance`` entries
+  /// ahead; lines that are no entry carry none.
+  @Test func nameWorkIsExpectedBeforeItsLine() {
+    struct Sink: MainCFLineSink {
+      var pending: [UInt64] = []
+      var entries = 0
+      var mismatches = 0
+      var furthestAhead = 0
+
+      mutating func take(
+        _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+        joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>
+      ) -> Bool { true }
+
+      mutating func take(
+        _ line: MainCFLogicalLine, file: UnsafeBufferPointer<UInt8>,
+        joined: UnsafeBufferPointer<UInt8>, pieces: ArraySlice<Range<Int>>,
+        ahead: MainCFLookAhead.Result
+      ) -> Bool {
+        guard line.kind == .entry else {
+          if ahead.name != nil { mismatches += 1 }
+          return true
+        }
+        entries += 1
+        let name = line.name(file: file, joined: joined, pieces: pieces)
+        let work = MainCFPipelinedScannerTests.nameWork(name)
+        if ahead.name != work || pending.first != work { mismatches += 1 }
+        if !pending.isEmpty { pending.removeFirst() }
+        return true
+      }
+
+      mutating func expect(nameWork: UInt64) {
+        pending.append(nameWork)
+        furthestAhead = max(furthestAhead, pending.count)
+      }
+    }
+    var random = SeededGenerator(seed: 0x4A3E)
+    for lines in [1, 7, 9, 3_000, 9_000] {
+      let bytes = Self.randomFile(&random, lines: lines)
+      var sink = Sink()
+      let ahead = MainCFLookAhead(minimumLength: 1, work: { _, _ in 0 }, nameWork: Self.nameWork)
+      bytes.withUnsafeBufferPointer {
+        MainCFPipelinedScanner.scan($0, into: &sink, ahead: ahead, elidesPlainText: true)
+      }
+      #expect(sink.mismatches == 0, "\(lines) lines")
+      #expect(sink.pending.isEmpty)
+      #expect(sink.furthestAhead <= MainCFPipelinedScanner.nameWorkDistance + 1)
+      #expect(sink.entries == Self.plain(bytes).filter { $0.kind == .entry }.count)
+      if lines > 100 { #expect(sink.furthestAhead > 1) }
+    }
+  }
+
+  /// Name work that tells names apart by their bytes.
+  @Sendable static func nameWork(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    name.reduce(UInt64(name.count)) { $0 &* 31 &+ UInt64($1) }
   }
 
   @Test(arguments: [1, 2, 1023, 1024, 1025, 2048, 3000])

@@ -70,8 +70,14 @@ struct MainCFGenerator {
       if chance(25)
         && !["inet_interfaces", "myhostname", "mydomain", "compatibility_level"].contains(name)
       {
-        if chance(40) { lines.append(pick(["# inner comment", "", "  # indented comment"])) }
-        lines.append(pick(["    ", "\t", " "]) + value())
+        // One to three continuation lines, most of them one after another
+        // (a span of the file), some after a comment or a blank line, some
+        // starting with a vertical tab, form feed or CR.
+        for _ in 0..<Int.random(in: 1...3, using: &rng) {
+          if chance(30) { lines.append(pick(["# inner comment", "", "  # indented comment"])) }
+          let indent = chance(85) ? pick(["    ", "\t", " "]) : pick(["\u{0B}", "\u{0C}", "\r "])
+          lines.append(indent + value() + (chance(20) ? pick([" ", "\t"]) : ""))
+        }
       }
     }
     if chance(20) { lines.append("smtpd_restriction_classes = my_class") }
