@@ -15,9 +15,9 @@ import Glibc
 /// are disabled, or no huge page is free, the buffer gets ordinary pages and
 /// nothing else changes. Only whole huge pages inside the buffer are advised,
 /// so no memory outside it is ever backed because of the advice.
-enum HugePages {
+public enum HugePages {
   /// The size of a huge page on x86-64, and the alignment advised.
-  static let size = 1 << 21
+  public static let size = 1 << 21
 
   /// The whole huge pages inside `count` bytes at `address`.
   ///
@@ -27,7 +27,7 @@ enum HugePages {
   ///   - address: The start of the memory.
   ///   - count: Its length in bytes.
   /// - Returns: The range, or nil when no whole huge page fits.
-  static func interior(address: UInt, count: Int) -> Range<UInt>? {
+  public static func interior(address: UInt, count: Int) -> Range<UInt>? {
     guard count >= size else { return nil }
     let mask = UInt(size - 1)
     let (end, overflow) = address.addingReportingOverflow(UInt(count))
@@ -40,7 +40,7 @@ enum HugePages {
   /// Advises the whole huge pages inside `buffer` (``interior(address:count:)``),
   /// before anything is written to them; a buffer holding none is left as it is.
   /// - Parameter buffer: Memory the caller owns and is about to fill.
-  static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
+  public static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
     #if canImport(Glibc)
     guard let base = buffer.baseAddress,
       let range = interior(address: UInt(bitPattern: base), count: buffer.count),
