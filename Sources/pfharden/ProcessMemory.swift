@@ -80,6 +80,7 @@ enum ProcessMemory {
   /// untouched part costing nothing: backed in huge pages, a 10 MB main.cf
   /// would take over 3 bytes of memory per byte of file.
   /// - Parameter mode: The run's modes.
+  /// - Returns: True in the master.cf modes.
   static func growsHeapInHugePages(for mode: PostconfOptions.Mode) -> Bool {
     arenas(for: mode) == 2
   }
