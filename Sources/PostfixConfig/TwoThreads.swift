@@ -182,15 +182,23 @@ enum TwoThreads {
 }
 
 extension TwoThreads {
-  /// Hands `value` to another thread, which frees it.
+  /// Hands `value` to another thread, which frees it, when `elsewhere`;
+  /// otherwise frees it here.
   ///
   /// The tables of a long file take a while to free, and nothing waits for
   /// it: the caller goes on (or the program ends) meanwhile. The caller
-  /// gives up `value`, so the last reference is the other thread's.
-  static func release<Value>(_ value: consuming Value) {
+  /// gives up `value`, so the last reference is the other thread's. Small
+  /// tables are freed sooner than a thread starts (a run over a real
+  /// main.cf would start one only for this).
+  static func release<Value>(_ value: consuming Value, elsewhere: Bool = true) {
+    guard elsewhere else { return }
     let box = Unmanaged.passRetained(Released(value))
     DispatchQueue.global().async { box.release() }
   }
+
+  /// How many names make a model's tables worth freeing on another thread
+  /// (``release(_:elsewhere:)``); master.cf entries count for ten each.
+  static let releasedElsewhere = 20_000
 
   private final class Released<Value>: @unchecked Sendable {
     let value: Value

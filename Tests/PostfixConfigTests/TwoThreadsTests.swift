@@ -99,22 +99,33 @@ import Testing
     #expect(handed == (0..<failing).map(UInt8.init))
   }
 
+  final class Record: @unchecked Sendable {
+    var thread: pthread_t?
+    let freed = DispatchSemaphore(value: 0)
+  }
+
+  final class Tracked: Sendable {
+    let record: Record
+    init(_ record: Record) { self.record = record }
+    deinit {
+      record.thread = pthread_self()
+      record.freed.signal()
+    }
+  }
+
   @Test func releaseFreesOnAnotherThread() {
-    final class Record: @unchecked Sendable {
-      var thread: pthread_t?
-      let freed = DispatchSemaphore(value: 0)
-    }
-    final class Tracked: Sendable {
-      let record: Record
-      init(_ record: Record) { self.record = record }
-      deinit {
-        record.thread = pthread_self()
-        record.freed.signal()
-      }
-    }
     let record = Record()
     TwoThreads.release(Tracked(record))
     #expect(record.freed.wait(timeout: .now() + 10) == .success)
     #expect(record.thread.map { pthread_equal($0, pthread_self()) == 0 } == true)
+  }
+
+  /// Small tables are freed at once, on the caller's thread: no thread is
+  /// started for them.
+  @Test func releaseOfSmallTablesFreesHere() {
+    let record = Record()
+    TwoThreads.release(Tracked(record), elsewhere: false)
+    #expect(record.freed.wait(timeout: .now()) == .success)
+    #expect(record.thread.map { pthread_equal($0, pthread_self()) != 0 } == true)
   }
 }

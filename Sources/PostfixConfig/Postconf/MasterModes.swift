@@ -34,7 +34,9 @@ extension PostconfSession {
         })
       emitUnusedMaster(warnings)
       // Freeing the tables of a long file takes a while: another thread does it.
-      TwoThreads.release((consume master, consume model))
+      let large =
+        model.names.count + 10 * master.document.entries.count >= TwoThreads.releasedElsewhere
+      TwoThreads.release((consume master, consume model), elsewhere: large)
       return
     }
     let report = PostconfAdapters.showMaster(

@@ -25,7 +25,10 @@ extension PostconfSession {
       flagUnusedMaster(model, master: master)
     }
     // Freeing the tables of a long file takes a while: another thread does it.
-    TwoThreads.release((consume master, consume model))
+    let large =
+      model.names.count + 10 * (master?.document.entries.count ?? 0)
+      >= TwoThreads.releasedElsewhere
+    TwoThreads.release((consume master, consume model), elsewhere: large)
   }
 
   /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
