@@ -69,9 +69,22 @@ struct ParameterModel: Sendable {
       /// `owned[start]`.
       case owned
     }
-    var storage = Storage.none
-    var start: UInt32 = 0
+    // The storage in the top three bits and the start below them: eight
+    // bytes a name, not twelve. A start is an offset into a main.cf of at
+    // most 64 MiB or an index into a table of fewer entries, under 2^29.
+    private var packed: UInt32 = 0
     var end: UInt32 = 0
+
+    static let startMask: UInt32 = (1 << 29) - 1
+
+    init(storage: Storage = .none, start: UInt32 = 0, end: UInt32 = 0) {
+      precondition(start <= Self.startMask, "value start past 2^29")
+      packed = UInt32(storage.rawValue) << 29 | start
+      self.end = end
+    }
+
+    var storage: Storage { Storage(rawValue: UInt8(packed >> 29)) ?? .none }
+    var start: UInt32 { packed & Self.startMask }
   }
 
   /// A master.cf service by name and type.

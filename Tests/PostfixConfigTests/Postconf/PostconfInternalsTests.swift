@@ -34,6 +34,22 @@ import Testing
     return out + [0x0A]
   }
 
+  /// A value reference keeps its storage, start and end in eight bytes,
+  /// for every storage and the largest start.
+  @Test func valueReferencesKeepWhatTheyAreGiven() {
+    #expect(MemoryLayout<ParameterModel.ValueRef>.stride == 8)
+    let storages: [ParameterModel.ValueRef.Storage] = [.none, .file, .pieces, .lines, .owned]
+    for storage in storages {
+      for start: UInt32 in [0, 1, 64 << 20, ParameterModel.ValueRef.startMask] {
+        for end: UInt32 in [0, 7, .max] {
+          let ref = ParameterModel.ValueRef(storage: storage, start: start, end: end)
+          #expect(ref.storage == storage && ref.start == start && ref.end == end)
+        }
+      }
+    }
+    #expect(ParameterModel.ValueRef().storage == .none)
+  }
+
   @Test func unfoldedPrinterSqueezesSeparatorsLikeTheWordLoop() {
     var random = SeededGenerator(seed: 42)
     let alphabet: [UInt8] = [
