@@ -786,9 +786,14 @@ struct ParameterModel: Sendable {
           UnsafeBufferPointer(rebasing: buffer[..<cut]),
           UnsafeBufferPointer(rebasing: buffer[cut...])
         )
+        // Room for both parts at twice their length, made once: the output
+        // does not grow by copying while a list of references expands, and
+        // room never written costs no memory.
+        output.reserveCapacity(output.count + 2 * buffer.count)
         let (outcome, second) = TwoThreads.alongside(
           other: {
             var expanded: [UInt8] = []
+            expanded.reserveCapacity(2 * rest.count)
             let outcome = Self.expandSimple(rest, limits: half, model: model, into: &expanded)
             return (outcome: outcome, output: expanded)
           },
