@@ -11,6 +11,21 @@ enum Prefetch {
   static func read(_ address: UnsafeRawPointer) {
     llvmPrefetch(address, 0, 3, 1)
   }
+
+  /// ``read(_:)`` of element `index` of `elements`; nothing for an index
+  /// out of range.
+  @inline(__always)
+  static func read<Element>(_ elements: UnsafeBufferPointer<Element>, at index: Int) {
+    guard index >= 0, index < elements.count, let base = elements.baseAddress else { return }
+    read(base + index)
+  }
+
+  /// ``read(_:)`` of element `index` of `elements`; nothing for an index
+  /// out of range.
+  @inline(__always)
+  static func read<Element>(_ elements: [Element], at index: Int) {
+    elements.withUnsafeBufferPointer { read($0, at: index) }
+  }
 }
 
 // LLVM's `llvm.prefetch` intrinsic: address, read (0) or write (1),

@@ -196,10 +196,6 @@ extension TwoThreads {
     DispatchQueue.global().async { box.release() }
   }
 
-  /// How many names make a model's tables worth freeing on another thread
-  /// (``release(_:elsewhere:)``); master.cf entries count for ten each.
-  static let releasedElsewhere = 20_000
-
   private final class Released<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: consuming Value) { self.value = value }

@@ -66,6 +66,22 @@ enum MainCFLexing {
     byte == space || byte == tab || byte == carriageReturn
   }
 
+  /// Appends the range of each line of `span`, consecutive lines of
+  /// `buffer`, without its newline: the pieces of a span
+  /// (``MainCFLogicalLine/spansLines``).
+  static func appendLineRanges(
+    of span: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, to ranges: inout [Range<Int>]
+  ) {
+    guard let base = buffer.baseAddress else { return }
+    var start = span.lowerBound
+    while let hit = memchrOffset(base + start, newline, span.upperBound - start) {
+      ranges.append(start..<start + hit)
+      // Progress: the next line starts past this newline.
+      start += hit + 1
+    }
+    ranges.append(start..<span.upperBound)
+  }
+
   /// Appends `lines`, consecutive lines of a file, without their newlines:
   /// the joined text of a span (``MainCFLogicalLine/spansLines``).
   ///

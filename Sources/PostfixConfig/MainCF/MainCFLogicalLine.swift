@@ -281,16 +281,9 @@ struct MainCFScanner {
   // Lists the content lines of the open span in `pieces`: they are the
   // lines between its first line's start and its last line's end.
   private mutating func listSpanPieces(_ buffer: UnsafeBufferPointer<UInt8>) {
-    guard let base = buffer.baseAddress else { return }
     pieces.removeAll(keepingCapacity: true)
-    var start = firstContent.lowerBound
-    let end = lastContent.upperBound
-    while let hit = MainCFLexing.memchrOffset(base + start, MainCFLexing.newline, end - start) {
-      pieces.append(start..<start + hit)
-      // Progress: the next line starts past this newline.
-      start += hit + 1
-    }
-    pieces.append(start..<end)
+    MainCFLexing.appendLineRanges(
+      of: firstContent.lowerBound..<lastContent.upperBound, in: buffer, to: &pieces)
   }
 
   // Hands the open logical line to the sink; false when the sink stops.

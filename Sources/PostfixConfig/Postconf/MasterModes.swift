@@ -33,10 +33,7 @@ extension PostconfSession {
           }
         })
       emitUnusedMaster(warnings)
-      // Freeing the tables of a long file takes a while: another thread does it.
-      let large =
-        model.names.count + 10 * master.document.entries.count >= TwoThreads.releasedElsewhere
-      TwoThreads.release((consume master, consume model), elsewhere: large)
+      Self.releaseTables(consume master, consume model)
       return
     }
     let report = PostconfAdapters.showMaster(

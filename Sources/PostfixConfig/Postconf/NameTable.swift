@@ -117,18 +117,13 @@ struct NameTable: Sendable {
   /// Starts fetching the slot a name of this hash is looked for first, so
   /// that its lookup, a few names later, need not wait for memory.
   func prefetch(hash: UInt64) {
-    slots.withUnsafeBufferPointer { slots in
-      guard let base = slots.baseAddress else { return }
-      Prefetch.read(base + (NameTable.spread(hash) & (slots.count - 1)))
-    }
+    Prefetch.read(slots, at: NameTable.spread(hash) & (slots.count - 1))
   }
 
   /// Starts fetching where the name `id` is kept, before it is read.
   func prefetch(_ id: ID) {
-    let index = Int(id)
-    guard index >= 0, index < starts.count else { return }
-    starts.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
-    ends.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
+    Prefetch.read(starts, at: Int(id))
+    Prefetch.read(ends, at: Int(id))
   }
 
   /// Starts fetching the bytes of the name `id` (its start is read now: it
@@ -138,14 +133,8 @@ struct NameTable: Sendable {
     guard index >= 0, index < starts.count else { return }
     let start = starts[index]
     let offset = Int(start & ~Self.inFile)
-    if start & Self.inFile != 0 {
-      file?.withUnsafeBufferPointer { bytes in
-        if offset < bytes.count, let base = bytes.baseAddress { Prefetch.read(base + offset) }
-      }
-    } else {
-      arena.withUnsafeBufferPointer { bytes in
-        if offset < bytes.count, let base = bytes.baseAddress { Prefetch.read(base + offset) }
-      }
+    withStorage { arenaBytes, fileBytes in
+      Prefetch.read(start & Self.inFile != 0 ? fileBytes : arenaBytes, at: offset)
     }
   }
 
@@ -190,8 +179,7 @@ struct NameTable: Sendable {
   /// Whether the name `id` is `name`; names of another length are told
   /// apart without reading their bytes.
   func name(_ id: ID, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
-    let index = Int(id)
-    guard Int(ends[index]) - Int(starts[index] & ~Self.inFile) == name.count else { return false }
+    guard length(id) == name.count else { return false }
     return withName(id) { $0.hasSameBytes(as: name) }
   }
 

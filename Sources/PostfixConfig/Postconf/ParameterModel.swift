@@ -249,13 +249,9 @@ struct ParameterModel: Sendable {
   /// and where its name is) before they are read; nothing for an id out of
   /// range.
   func prefetch(_ id: ID) {
-    let index = Int(id)
-    guard index >= 0, index < nodes.count else { return }
-    nodes.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
-    settings.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
-    if index < scans.count {
-      scans.withUnsafeBufferPointer { $0.baseAddress.map { Prefetch.read($0 + index) } }
-    }
+    Prefetch.read(nodes, at: Int(id))
+    Prefetch.read(settings, at: Int(id))
+    Prefetch.read(scans, at: Int(id))
     names.prefetch(id)
   }
 
@@ -1070,7 +1066,12 @@ struct MainSettingsReader: MainCFLineSink {
         span, start: start, end: end, textLength: line.textEnd - line.textStart, file: file)
     }
     // A span cut at a NUL is read line by line.
-    let lines = line.spansLines ? Self.lines(of: pieces.first ?? 0..<0, in: file)[...] : pieces
+    var lines = pieces
+    if line.spansLines, let span = pieces.first {
+      var listed: [Range<Int>] = []
+      MainCFLexing.appendLineRanges(of: span, in: file, to: &listed)
+      lines = listed[...]
+    }
     let first = model.pieces.count
     var offset = 0
     for piece in lines {
@@ -1114,24 +1115,6 @@ struct MainSettingsReader: MainCFLineSink {
       MainCFLexing.memchrOffset(base + lower, MainCFLexing.newline, upper - lower) == nil
     return ParameterModel.ValueRef(
       storage: oneLine ? .file : .lines, start: UInt32(lower), end: UInt32(upper))
-  }
-
-  // The lines of `span`, consecutive lines of `file`, without their newlines.
-  private static func lines(of span: Range<Int>, in file: UnsafeBufferPointer<UInt8>)
-    -> [Range<Int>]
-  {
-    guard let base = file.baseAddress else { return [] }
-    var lines: [Range<Int>] = []
-    var start = span.lowerBound
-    while let hit = MainCFLexing.memchrOffset(
-      base + start, MainCFLexing.newline, span.upperBound - start)
-    {
-      lines.append(start..<start + hit)
-      // Progress: the next line starts past this newline.
-      start += hit + 1
-    }
-    lines.append(start..<span.upperBound)
-    return lines
   }
 }
 

@@ -24,11 +24,20 @@ extension PostconfSession {
       flagUnusedMain(model)
       flagUnusedMaster(model, master: master)
     }
-    // Freeing the tables of a long file takes a while: another thread does it.
+    Self.releaseTables(consume master, consume model)
+  }
+
+  /// How many names make a run's tables worth freeing on another thread;
+  /// master.cf entries count for ten each.
+  static let tablesFreedElsewhere = 20_000
+
+  /// Frees a run's tables: those of a long file on another thread, as that
+  /// takes a while and nothing waits for it; small ones here.
+  static func releaseTables(_ master: consuming PostconfMaster?, _ model: consuming ParameterModel)
+  {
     let large =
-      model.names.count + 10 * (master?.document.entries.count ?? 0)
-      >= TwoThreads.releasedElsewhere
-    TwoThreads.release((consume master, consume model), elsewhere: large)
+      model.names.count + 10 * (master?.document.entries.count ?? 0) >= tablesFreedElsewhere
+    TwoThreads.release((master, model), elsewhere: large)
   }
 
   /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
