@@ -38,6 +38,60 @@ extension MasterCF {
     var count = 0
   }
 
+  /// The requests that can match a service and type, in request order: those
+  /// whose pattern names both exactly, and those with a wildcard.
+  ///
+  /// postconf tries every request on every entry; a request whose pattern
+  /// cannot match an entry does nothing to it, so trying only these gives the
+  /// same result without a pass over all requests per entry (one command
+  /// line editing thousands of services was quadratic).
+  struct EditRequestIndex {
+    private var exact: [ByteKey: [Int]] = [:]
+    private var wildcard: [Int] = []
+
+    /// Indexes `requests` by their service and type patterns.
+    /// - Parameter requests: The prepared requests.
+    init(_ requests: [EditRequest]) {
+      for (index, request) in requests.enumerated() {
+        if MasterCF.isWildcard(request.pattern[0]) || MasterCF.isWildcard(request.pattern[1]) {
+          wildcard.append(index)
+        } else {
+          exact[Self.key(request.pattern[0], request.pattern[1]), default: []].append(index)
+        }
+      }
+    }
+
+    /// A service and type as one key; a NUL parts them (neither holds one).
+    private static func key(_ service: [UInt8], _ type: [UInt8]) -> ByteKey {
+      ByteKey(service + [0] + type)
+    }
+
+    /// The indices of the requests that can match `service`/`type`, ascending.
+    /// - Parameters:
+    ///   - service: The entry's service name.
+    ///   - type: The entry's service type.
+    /// - Returns: The request indices, in request order.
+    func candidates(service: [UInt8], type: [UInt8]) -> [Int] {
+      let named = exact[Self.key(service, type)] ?? []
+      if wildcard.isEmpty { return named }
+      if named.isEmpty { return wildcard }
+      var result: [Int] = []
+      result.reserveCapacity(named.count + wildcard.count)
+      var left = 0
+      var right = 0
+      while left < named.count || right < wildcard.count {
+        if right == wildcard.count || (left < named.count && named[left] < wildcard[right]) {
+          result.append(named[left])
+          left += 1
+        } else {
+          result.append(wildcard[right])
+          right += 1
+        }
+      }
+      return result
+    }
+  }
+
   struct EditFailure: Error {
     var diagnostic: Diagnostic
   }
@@ -248,6 +302,9 @@ extension MasterCF {
           "\(path): file is larger than \(MasterCF.maximumSize) bytes", path: path))
     }
     var requests = try MasterCF.prepare(operation, arguments, path: path)
+    // A new entry (-Me) may match by its own name and type rather than its
+    // pattern's: those requests are all tried on every entry, as postconf does.
+    let byPattern = operation == .setEntry ? nil : EditRequestIndex(requests)
     let bytesOf = MasterCF.bytes
     var out: [UInt8] = []
     var lineNumber = 0
@@ -292,7 +349,9 @@ extension MasterCF {
             path: path))
       }
       var newEntry: ArgumentList?
-      for requestIndex in requests.indices {
+      let candidates =
+        byPattern?.candidates(service: name, type: type) ?? Array(requests.indices)
+      for requestIndex in candidates {
         var tentative: ArgumentList?
         var useTentative = false
         if operation == .setEntry {

@@ -51,6 +51,43 @@ extension MasterCF {
     return result
   }
 
+  /// A service's name and type: the key postconf keeps one parameter
+  /// dictionary under (entries that repeat it share their overrides).
+  public struct ServiceKey: Hashable, Sendable {
+    /// The service name (field 1).
+    public var service: [UInt8]
+    /// The service type (field 2).
+    public var type: [UInt8]
+
+    /// Creates a key.
+    /// - Parameters:
+    ///   - service: The service name (field 1).
+    ///   - type: The service type (field 2).
+    public init(service: [UInt8], type: [UInt8]) {
+      self.service = service
+      self.type = type
+    }
+  }
+
+  /// How many `-o name=value` overrides each service has, over all its valid
+  /// entries (the count of ``overrides(service:type:)`` for each key).
+  ///
+  /// One pass over the entries, copying no override: a caller that asks
+  /// about many services uses this rather than ``overrides(service:type:)``,
+  /// which reads every entry for each service.
+  /// - Returns: The count for each service that has a valid entry (0 when it
+  ///   has none).
+  public func overrideCountsByService() -> [ServiceKey: Int] {
+    var result: [ServiceKey: Int] = [:]
+    for entry in entries where entry.isValid {
+      var count = 0
+      entry.forEachOverride { _, _, _ in count += 1 }
+      result[ServiceKey(service: Array(entry.argv[0]), type: Array(entry.argv[1])), default: 0] +=
+        count
+    }
+    return result
+  }
+
   /// The value of parameter `name` as service `service`/`type` sees it: its
   /// last `-o` override if any, else main.cf's value, else nil (the caller
   /// falls back to the default).

@@ -295,38 +295,54 @@ public struct ApplyPlanner: Sendable {
     changes: inout [ApplyPlan.ParameterChange]
   ) throws -> MasterCF {
     var document = original
-    func run(_ operation: MasterCF.EditOperation, _ request: String) throws {
-      let result = document.edited(operation, requests: [Array(request.utf8)], path: path)
+    // Several requests of one operation are one edit, as one postconf
+    // command line: each edit rewrites and re-reads the whole file.
+    func run(_ operation: MasterCF.EditOperation, _ requests: [String]) throws {
+      guard let first = requests.first else { return }
+      let result = document.edited(
+        operation, requests: requests.map { Array($0.utf8) }, path: path)
       if result.isFatal {
         let text = result.diagnostics.map(\.message).joined(separator: "; ")
+        let named = requests.count == 1 ? first : "\(first) (and \(requests.count - 1) more)"
         throw PostfixHardeningError(
-          .configuration, "master.cf edit \(request) refused: \(text)",
+          .configuration, "master.cf edit \(named) refused: \(text)",
           underlying: PostfixConfigError(.invalidMasterEntry, text))
       }
       document = result.document
     }
+    func run(_ operation: MasterCF.EditOperation, _ request: String) throws {
+      try run(operation, [request])
+    }
     let managed = Set(
       transforms.flatMap(\.services).filter { !$0.onlyIfPresent }.map { "\($0.name)/\($0.type)" })
-    let listeners = Listener.all(in: before)
+    // The first listener of each service/type, found once: a master.cf of
+    // thousands of smtpd services searched the list for each of them.
+    var listeners: [String: Listener] = [:]
+    for listener in Listener.all(in: before) {
+      let key = "\(listener.service)/\(listener.type)"
+      if listeners[key] == nil { listeners[key] = listener }
+    }
     // Public port-25 smtpd services: drop scalar -o settings that contradict
     // the profile. Loopback listeners (content-filter return paths) and
     // submission ports keep theirs; list overrides are edited by transforms.
+    var removals: [String] = []
     for entry in document.entries where entry.isValid {
       guard let service = entry.service.map({ String(decoding: $0, as: UTF8.self) }),
         let type = entry.type.map({ String(decoding: $0, as: UTF8.self) }), type == "inet",
         entry.command == Array("smtpd".utf8)
       else { continue }
-      let listener = listeners.first { $0.service == service && $0.type == type }
+      let key = "\(service)/\(type)"
+      let listener = listeners[key]
       if let listener, listener.isLoopbackOnly { continue }
       if let port = listener?.port, Self.submissionPorts.contains(port) { continue }
-      if managed.contains("\(service)/\(type)") { continue }
+      if managed.contains(key) { continue }
       for override in entry.overrides {
         let name = String(decoding: override.name, as: UTF8.self)
         guard !Self.isListParameter(name),
           let wanted = desired.first(where: { $0.setting.name == name }),
           Self.words(override.value) != Self.words(Array(wanted.setting.value.utf8))
         else { continue }
-        try run(.removeParameter, "\(service)/\(type)/\(name)")
+        removals.append("\(service)/\(type)/\(name)")
         changes.append(
           .init(
             scope: "\(service)/\(type)", name: name,
@@ -334,6 +350,7 @@ public struct ApplyPlanner: Sendable {
             transform: wanted.transform))
       }
     }
+    try run(.removeParameter, removals)
     let chroot = Self.chrootField(of: document)
     for transform in transforms {
       for service in transform.services {

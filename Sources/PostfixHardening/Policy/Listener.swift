@@ -69,6 +69,85 @@ public struct Listener: Sendable, Equatable {
     return addresses.contains { mine in other.addresses.contains { mine.overlaps($0) } }
   }
 
+  /// For each listener that clashes with an earlier one, the first earlier
+  /// one it clashes with (``clashes(with:)``), in list order.
+  ///
+  /// Linear in the number of listeners and addresses: each port keeps the
+  /// first listener per address, per family and per kind of address, so a
+  /// master.cf of thousands of listeners on one port (one per address) is
+  /// not compared pair by pair.
+  /// - Parameter listeners: Listeners in master.cf order.
+  /// - Returns: `(listener, earlier)` index pairs into `listeners`, by
+  ///   ascending `listener`.
+  public static func firstClashes(in listeners: [Listener]) -> [(listener: Int, earlier: Int)] {
+    var ports: [Int: PortIndex] = [:]
+    var result: [(listener: Int, earlier: Int)] = []
+    for (index, listener) in listeners.enumerated() {
+      guard let port = listener.port else { continue }
+      var ofPort = ports.removeValue(forKey: port) ?? PortIndex()
+      if let earlier = ofPort.firstOverlap(with: listener.addresses) {
+        result.append((index, earlier))
+      }
+      ofPort.record(listener.addresses, at: index)
+      ports[port] = ofPort
+    }
+    return result
+  }
+
+  /// The first listener on one port for each way a later address can
+  /// overlap it (``Address/overlaps(_:)``).
+  private struct PortIndex {
+    /// The first listener with each address (same address, same wildcard,
+    /// same name).
+    var byAddress: [Address: Int] = [:]
+    /// The first listener with a wildcard or an address of each family
+    /// (what a wildcard of that family overlaps).
+    var byFamily: [IPAddress.Family: Int] = [:]
+    /// The first listener with a host name (a wildcard overlaps every name).
+    var firstNamed: Int?
+    /// The first listener with a wildcard of either family (which overlaps
+    /// every name).
+    var firstWildcard: Int?
+
+    /// The first recorded listener that one of `addresses` overlaps.
+    func firstOverlap(with addresses: [Address]) -> Int? {
+      var first: Int?
+      func consider(_ index: Int?) {
+        if let index, first.map({ index < $0 }) ?? true { first = index }
+      }
+      for address in addresses {
+        switch address {
+        case .wildcard(let family):
+          consider(byFamily[family])
+          consider(firstNamed)
+        case .address(let ip):
+          consider(byAddress[address])
+          consider(byAddress[.wildcard(ip.family)])
+        case .named:
+          consider(byAddress[address])
+          consider(firstWildcard)
+        }
+      }
+      return first
+    }
+
+    /// Records the addresses of listener `index` (later than every recorded one).
+    mutating func record(_ addresses: [Address], at index: Int) {
+      for address in addresses {
+        if byAddress[address] == nil { byAddress[address] = index }
+        switch address {
+        case .wildcard(let family):
+          if byFamily[family] == nil { byFamily[family] = index }
+          if firstWildcard == nil { firstWildcard = index }
+        case .address(let ip):
+          if byFamily[ip.family] == nil { byFamily[ip.family] = index }
+        case .named:
+          if firstNamed == nil { firstNamed = index }
+        }
+      }
+    }
+  }
+
   /// Service names of `/etc/services` that mail servers use.
   public static let wellKnownPorts: [String: Int] = [
     "smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "urd": 465, "lmtp": 24,

@@ -21,13 +21,15 @@ struct ExistingConfiguration {
     self.configuration = configuration
     self.services = RoleInference.services(in: configuration, options: AuditOptions()).services
     self.listeners = Listener.all(in: configuration)
+    // Grouped once: a master.cf of thousands of loopback services read every
+    // entry for each of them.
+    let overrideCounts = configuration.masterCF?.overrideCountsByService() ?? [:]
     for service in services where service.loopbackOnly {
-      let overrides = configuration.masterCF.map { master in
-        master.overrides(service: Array(service.name.utf8), type: Array(service.type.utf8))
-      }
-      if let overrides, !overrides.isEmpty {
+      let key = MasterCF.ServiceKey(
+        service: Array(service.name.utf8), type: Array(service.type.utf8))
+      if let count = overrideCounts[key], count > 0 {
         kept.append(
-          "\(service.key): listens on loopback only (\(service.listener)); its \(overrides.count) -o override(s) are kept"
+          "\(service.key): listens on loopback only (\(service.listener)); its \(count) -o override(s) are kept"
         )
       }
     }

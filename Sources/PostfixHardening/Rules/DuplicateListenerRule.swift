@@ -22,24 +22,18 @@ struct DuplicateListenerRule: AuditRule {
 
   func check(_ context: AuditContext) -> [Finding] {
     let listeners = Listener.all(in: context.configuration)
-    var findings: [Finding] = []
-    // Compared only with the earlier listeners of the same port: linear in
-    // the number of services for any realistic master.cf.
-    var byPort: [Int: [Listener]] = [:]
-    for listener in listeners {
-      guard let port = listener.port else { continue }
-      defer { byPort[port, default: []].append(listener) }
-      guard let earlier = byPort[port]?.first(where: { $0.clashes(with: listener) }) else {
-        continue
-      }
-      findings.append(
-        Finding(
-          id: id, severity: .error,
-          message:
-            "\(listener.key) listens on port \(port) where \(earlier.key) (line \(earlier.line)) already does: master cannot bind both and will not start",
-          file: "master.cf", line: listener.line, service: listener.key,
-          fix: "Remove one of the two services or give them distinct addresses."))
+    // Each listener against the earlier ones of its port, through an index:
+    // linear in the number of services.
+    return Listener.firstClashes(in: listeners).map { pair in
+      let listener = listeners[pair.listener]
+      let earlier = listeners[pair.earlier]
+      let port = listener.port ?? 0
+      return Finding(
+        id: id, severity: .error,
+        message:
+          "\(listener.key) listens on port \(port) where \(earlier.key) (line \(earlier.line)) already does: master cannot bind both and will not start",
+        file: "master.cf", line: listener.line, service: listener.key,
+        fix: "Remove one of the two services or give them distinct addresses.")
     }
-    return findings
   }
 }
