@@ -657,8 +657,10 @@ struct ParameterModel: Sendable {
     return { value, entry in
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
+      // By its key: searching the scopes for each value made -Mx quadratic
+      // in the number of services.
       let scope =
-        model.services.first { $0.service == service && $0.type == type }
+        model.scopePositions[ScopeKey(service: service, type: type)].map { model.services[$0] }
         ?? ServiceScope(service: service, type: type, line: entry.firstLine)
       // `service_name` and `process_name` are answered here rather than
       // written into a copy of the scope: copying its settings per value

@@ -640,9 +640,12 @@ extension PostconfSession {
       let text = String(decoding: name, as: UTF8.self)
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
-      return model.services.contains {
-        $0.service == service && $0.type == type && $0.validNames.contains(text)
+      // One scope per service and type, found by its key (a search of all
+      // scopes per unused name was quadratic in the number of services).
+      guard let position = model.scopePositions[.init(service: service, type: type)] else {
+        return false
       }
+      return model.services[position].validNames.contains(text)
     }
   }
 }
