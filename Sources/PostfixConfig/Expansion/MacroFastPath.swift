@@ -25,7 +25,22 @@ enum MacroPath: Equatable, Sendable {
 enum MacroFastPath {
   /// The most parse levels the shortcut follows before it leaves a value to
   /// the engine (far below Postfix's nesting limit of 100).
+  ///
+  /// Below ``LargeStack/inlineDepth``: the lookups made before giving up are
+  /// replayed to the engine's first attempt, on the caller's stack, which
+  /// stops at that depth; followed deeper, they would be asked again.
   static let maximumDepth = 20
+
+  /// The most parse levels ``expand(_:limits:into:maximumDepth:lookup:)`` follows: a
+  /// caller of that form expands the value again in full when it gives up
+  /// (its lookups are remembered, not replayed), so it may follow a chain of
+  /// references as deep as Postfix's nesting limit allows with no error.
+  ///
+  /// A listing of values that refer to one another in chains of 20 to 90
+  /// (`c2 = $c1 y`, `c1 = $c0 y`, …) otherwise left each to the engine,
+  /// which moves beyond 32 levels to a thread with a large stack: a thread
+  /// started per value (`-nx` over 80,000 such values: 2.1 s, postconf 0.6 s).
+  static let inPlaceMaximumDepth = 90
 
   /// A lookup the shortcut made, replayed to the engine when it gives up.
   typealias Lookup = (name: String, value: [UInt8]?)
@@ -159,7 +174,8 @@ enum MacroFastPath {
     var lookups: [Lookup] { firstLookup.map { [$0] + laterLookups } ?? [] }
     var output: [UInt8] = []
     return value.withUnsafeBufferPointer { buffer in
-      let outcome = expand(buffer, limits: limits, into: &output) { nameBytes in
+      let outcome = expand(buffer, limits: limits, into: &output, maximumDepth: maximumDepth) {
+        nameBytes in
         let name = String(decoding: nameBytes, as: UTF8.self)
         let found = lookup(name)
         if firstLookup == nil {
@@ -177,7 +193,7 @@ enum MacroFastPath {
     }
   }
 
-  /// The result of ``expand(_:limits:into:lookup:)``.
+  /// The result of ``expand(_:limits:into:maximumDepth:lookup:)``.
   enum InPlace: Equatable {
     /// No macro: the result is the value's first `end` bytes.
     case plain(end: Int)
@@ -194,11 +210,13 @@ enum MacroFastPath {
   ///   - value: The raw value.
   ///   - limits: The engine's limits.
   ///   - output: Replaced by the result when it is `.expanded`.
+  ///   - maximumDepth: The most parse levels followed before giving up.
   ///   - lookup: A parameter's value (`.some(nil)` when it is undefined), or
   ///     nil to give up.
   /// - Returns: Where the result is, or `.gaveUp`.
   static func expand(
     _ value: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, into output: inout [UInt8],
+    maximumDepth: Int = inPlaceMaximumDepth,
     lookup: (UnsafeBufferPointer<UInt8>) -> [UInt8]??
   ) -> InPlace {
     guard limits.maximumDepth > 0 else { return .gaveUp }
@@ -211,7 +229,7 @@ enum MacroFastPath {
       }
       return .plain(end: special)
     }
-    var expander = Expander(limits: limits)
+    var expander = Expander(limits: limits, maximumDepth: maximumDepth)
     swap(&output, &expander.output)
     defer { swap(&output, &expander.output) }
     expander.output.removeAll(keepingCapacity: true)
@@ -263,9 +281,9 @@ enum MacroFastPath {
     var output: [UInt8] = []
     var steps = 0
 
-    init(limits: ExpansionLimits) {
+    init(limits: ExpansionLimits, maximumDepth: Int) {
       self.limits = limits
-      self.depthLimit = min(limits.maximumDepth, MacroFastPath.maximumDepth)
+      self.depthLimit = min(limits.maximumDepth, maximumDepth)
     }
 
     /// One `mac_parse` level over a whole value (up to its first NUL), whose

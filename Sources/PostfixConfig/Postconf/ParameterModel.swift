@@ -735,7 +735,7 @@ struct ParameterModel: Sendable {
     }
   }
 
-  /// ``MacroFastPath/expand(_:limits:into:lookup:)`` with names looked up in
+  /// ``MacroFastPath/expand(_:limits:into:maximumDepth:lookup:)`` with names looked up in
   /// `model` by their bytes, the last few names looked up kept at hand (most
   /// values reference the same few names over and over).
   private static func expandSimple(
@@ -887,7 +887,7 @@ final class FrozenParameterModel: Sendable {
     }
   }
 
-  /// The expansion of a simple value (``MacroFastPath/expand(_:limits:into:lookup:)``)
+  /// The expansion of a simple value (``MacroFastPath/expand(_:limits:into:maximumDepth:lookup:)``)
   /// with lookups remembered in `cache`; a lookup that fails gives up, for
   /// ``expand(_:mode:cache:)`` to report.
   func expandSimple(
@@ -895,16 +895,27 @@ final class FrozenParameterModel: Sendable {
     cache: inout LookupCache
   ) -> MacroFastPath.InPlace {
     let evalMode = mode.subtracting(.nonDefault)
-    return MacroFastPath.expand(value, limits: .default, into: &output) { name in
-      if !cache.lastName.withUnsafeBufferPointer({ $0.hasSameBytes(as: name) }) {
-        cache.lastName.removeAll(keepingCapacity: true)
-        cache.lastName.append(contentsOf: name)
-        cache.lastID = model.names.find(name)
+    // This object uncounted: the expander's recursion counted a reference to
+    // it at every level of a nested reference (or copied the model, counting
+    // each of its tables), and both printing threads counting on the same
+    // object moved its count between their processors' caches every time (a
+    // listing of chained references spent half its time there). The caller
+    // holds it for the whole call.
+    let frozen = Unmanaged.passUnretained(self)
+    return withExtendedLifetime(self) {
+      MacroFastPath.expand(value, limits: .default, into: &output) { name in
+        frozen._withUnsafeGuaranteedRef { frozen in
+          if !cache.lastName.withUnsafeBufferPointer({ $0.hasSameBytes(as: name) }) {
+            cache.lastName.removeAll(keepingCapacity: true)
+            cache.lastName.append(contentsOf: name)
+            cache.lastID = frozen.model.names.find(name)
+          }
+          guard let id = cache.lastID else { return .some(nil) }
+          var failure: PostconfFatal?
+          let found = frozen.lookup(id: id, mode: evalMode, cache: &cache, failure: &failure)
+          return failure == nil ? .some(found) : nil
+        }
       }
-      guard let id = cache.lastID else { return .some(nil) }
-      var failure: PostconfFatal?
-      let found = lookup(id: id, mode: evalMode, cache: &cache, failure: &failure)
-      return failure == nil ? .some(found) : nil
     }
   }
 
@@ -921,9 +932,27 @@ final class FrozenParameterModel: Sendable {
     if let lookupFailure {
       failure = lookupFailure
     } else if index < cache.entries.count {
-      cache.entries[index] = .some(found)
+      let kept = found.map(Self.ownCopy)
+      cache.entries[index] = .some(kept)
+      return kept
     }
     return found
+  }
+
+  /// Values up to this long are remembered as the thread's own copy.
+  static let ownCopyLength = 1024
+
+  /// A short value in storage of its own, long ones as they are.
+  ///
+  /// Both printing threads look the same few values up again and again, each
+  /// use counting a reference to the value's storage: shared, that count
+  /// moves between the two processors' caches on every use (a chain of
+  /// references expanded in full spent most of its time there).
+  static func ownCopy(_ value: [UInt8]) -> [UInt8] {
+    guard value.count <= ownCopyLength else { return value }
+    return [UInt8](unsafeUninitializedCapacity: value.count) { buffer, count in
+      count = buffer.initialize(fromContentsOf: value)
+    }
   }
 }
 

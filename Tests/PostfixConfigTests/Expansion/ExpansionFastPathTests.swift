@@ -251,6 +251,47 @@ import Testing
     )
   }
 
+  /// A chain of references (`c5 = $c4 y`, …, `c0 = x`): the in-place form
+  /// follows it to ``MacroFastPath/inPlaceMaximumDepth`` levels, well past
+  /// the engine's budget on the caller's stack (32 levels), with the engine's
+  /// answer; deeper ones, and those that reach Postfix's nesting limit of
+  /// 100, it leaves to the engine. The replayed form stops at
+  /// ``MacroFastPath/maximumDepth``, so that the engine's first attempt
+  /// replays every lookup it made.
+  @Test func chainsOfReferencesUpToTheShortcutsDepth() {
+    var values: [String: [UInt8]] = ["c0": Self.bytes("x")]
+    for index in 1...130 { values["c\(index)"] = Self.bytes("$c\(index - 1) y") }
+    let table = Table(values)
+    #expect(MacroFastPath.maximumDepth < LargeStack.inlineDepth)
+    #expect(MacroFastPath.inPlaceMaximumDepth > 2 * LargeStack.inlineDepth)
+    #expect(MacroFastPath.inPlaceMaximumDepth < ExpansionLimits.nestingLimit)
+    for depth in [1, 17, 18, 19, 20, 21, 32, 33, 50, 87, 88, 89, 90, 98, 99, 100, 101, 130] {
+      let value = Self.bytes("$c\(depth)")
+      let full = table.expander().tracedExpand(value, engineOnly: true)
+      // `$c<depth>` parses depth + 2 levels: the value, each cN, and c0.
+      let levels = depth + 2
+      let replayed = table.expander().tracedExpand(value)
+      #expect(replayed.expansion == full.expansion, "depth \(depth)")
+      #expect(replayed.path == (levels <= MacroFastPath.maximumDepth ? .simple : .engine))
+      var output: [UInt8] = []
+      let inPlace = value.withUnsafeBufferPointer { buffer in
+        MacroFastPath.expand(buffer, limits: .default, into: &output) { name in
+          .some(values[String(decoding: name, as: UTF8.self)])
+        }
+      }
+      if levels <= MacroFastPath.inPlaceMaximumDepth {
+        #expect(inPlace == .expanded, "depth \(depth)")
+        #expect(full.expansion == .success(output))
+        #expect(output == Self.bytes("x" + String(repeating: " y", count: depth)))
+      } else {
+        #expect(inPlace == .gaveUp, "depth \(depth)")
+      }
+    }
+    // Beyond Postfix's limit the engine reports the nesting.
+    let tooDeep = table.expander().tracedExpand(Self.bytes("$c130"), engineOnly: true)
+    #expect(tooDeep.expansion.value == nil)
+  }
+
   @Test func exponentialValuesStayBounded() {
     var values: [String: [UInt8]] = [:]
     for index in 1...18 { values["e\(index)"] = Self.bytes("$e\(index + 1)$e\(index + 1)") }
