@@ -5,13 +5,20 @@ configuration, from one run, and prints for each shape the time ratio
 byte for `postconf`, `check` and `apply --dry-run`. Rows are sorted by the
 postconf ratio, worst shape last.
 
-Shapes (each about SIZE bytes of main.cf, or of master.cf for the last):
+Shapes (each about SIZE bytes of main.cf, or of master.cf for master-o and
+many-services):
   many-short     many parameters of a few lines (restriction classes)
   long-refs      four values over tens of thousands of continuation lines,
                  with a $name and a ${name} reference on each line
   long-plain     the same without references
   unused-params  many parameters no program uses (postconf warns per name)
   master-o       many master.cf services, each with many -o overrides
+  chained-refs   values that refer to one another in chains of up to 50
+                 (postconf -nx: every value expanded in full)
+  many-services  tens of thousands of master.cf services with one unknown
+                 -o each (postconf warns about each)
+
+With --core, only the first five (those the speed goal names).
 
 The postconf-mode ratio is also given paired: the median, over the rounds,
 of postconf's time over pfharden's in two runs made back to back, which a
@@ -29,7 +36,7 @@ and prints their ratio: a figure this machine's load does not move, for
 comparing two builds; it says nothing of pfharden's second thread or of
 cache misses, which the time ratio includes.
 
-Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions]
+Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions] [--core]
 """
 import os
 import shutil
@@ -40,7 +47,8 @@ import tempfile
 import time
 
 count_instructions = "--instructions" in sys.argv[1:]
-arguments = [argument for argument in sys.argv[1:] if argument != "--instructions"]
+core_only = "--core" in sys.argv[1:]
+arguments = [argument for argument in sys.argv[1:] if argument not in ("--instructions", "--core")]
 binary = arguments[0]
 size = int(arguments[1]) if len(arguments) > 1 else 10_000_000
 rounds = int(arguments[2]) if len(arguments) > 2 else 3
@@ -108,6 +116,29 @@ def master_overrides():
     return head, "".join(parts)
 
 
+def chained_references():
+    parts, total, i = [head, "zz_chain_0000000 = x\n"], len(head), 1
+    while total < size:
+        # Every 50th value starts a new chain, so a full expansion of each
+        # value follows at most 50 references.
+        line = "zz_chain_%07d = $zz_chain_%07d y\n" % (i, i - 1 if i % 50 else 0)
+        parts.append(line)
+        total += len(line)
+        i += 1
+    return "".join(parts), stock_master
+
+
+def many_services():
+    parts, total, i = [stock_master], len(stock_master), 0
+    while total < size:
+        entry = "127.%d.%d.%d:2525 inet n - n - - smtpd\n  -o zz_unknown_%07d=x\n" % (
+            i // 62500 % 250, i // 250 % 250, i % 250 + 1, i)
+        parts.append(entry)
+        total += len(entry)
+        i += 1
+    return head, "".join(parts)
+
+
 shapes = [
     ("many-short", many_short, "-n"),
     ("long-refs", lambda: long_values(True), "-n"),
@@ -115,6 +146,11 @@ shapes = [
     ("unused-params", unused_params, "-n"),
     ("master-o", master_overrides, "-M"),
 ]
+if not core_only:
+    shapes += [
+        ("chained-refs", chained_references, "-nx"),
+        ("many-services", many_services, "-M"),
+    ]
 
 
 def timed(command):
@@ -184,7 +220,7 @@ try:
         open(os.path.join(directory, "main.cf"), "w").write(main)
         open(os.path.join(directory, "master.cf"), "w").write(master)
         backdate(directory)
-        measured = len(main.encode()) + (len(master.encode()) if mode == "-M" else 0)
+        measured = len(main.encode()) + (len(master.encode()) if mode.startswith("-M") else 0)
         commands = {
             "postconf": ([binary, "postconf", "-c", directory, mode], ["postconf", "-c", directory, mode]),
             "check": ([binary, "check", "-c", directory], None),
@@ -224,6 +260,7 @@ try:
           "apply --dry-run: against postconf's mode for the shape), best of the rounds; "
           "paired = median of the ratios of runs made back to back. mem/B = extra peak RSS "
           "per input byte. Goals: postconf ratio >= 5 at 10 MB, memory < 3 (postconf mode), "
-          "< 10 (check, apply).")
+          "< 10 (check, apply), for the first five shapes; chained-refs and many-services "
+          "are measured beyond them.")
 finally:
     shutil.rmtree(work)

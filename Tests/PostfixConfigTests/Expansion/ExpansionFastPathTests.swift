@@ -251,7 +251,9 @@ import Testing
     )
   }
 
-  /// A chain of references (`c5 = $c4 y`, …, `c0 = x`): the in-place form
+  /// Chains of references take the shortcut as deep as each form allows.
+  ///
+  /// A chain (`c5 = $c4 y`, …, `c0 = x`): the in-place form
   /// follows it to ``MacroFastPath/inPlaceMaximumDepth`` levels, well past
   /// the engine's budget on the caller's stack (32 levels), with the engine's
   /// answer; deeper ones, and those that reach Postfix's nesting limit of
