@@ -932,27 +932,9 @@ final class FrozenParameterModel: Sendable {
     if let lookupFailure {
       failure = lookupFailure
     } else if index < cache.entries.count {
-      let kept = found.map(Self.ownCopy)
-      cache.entries[index] = .some(kept)
-      return kept
+      cache.entries[index] = .some(found)
     }
     return found
-  }
-
-  /// Values up to this long are remembered as the thread's own copy.
-  static let ownCopyLength = 1024
-
-  /// A short value in storage of its own, long ones as they are.
-  ///
-  /// Both printing threads look the same few values up again and again, each
-  /// use counting a reference to the value's storage: shared, that count
-  /// moves between the two processors' caches on every use (a chain of
-  /// references expanded in full spent most of its time there).
-  static func ownCopy(_ value: [UInt8]) -> [UInt8] {
-    guard value.count <= ownCopyLength else { return value }
-    return [UInt8](unsafeUninitializedCapacity: value.count) { buffer, count in
-      count = buffer.initialize(fromContentsOf: value)
-    }
   }
 }
 
