@@ -93,50 +93,41 @@ def long_values(references):
     return "".join(parts), stock_master
 
 
-def unused_params():
-    parts, total, i = [head], len(head), 0
+def grown(start, piece):
+    """`start` (a list of texts) followed by piece(0), piece(1), … until the
+    whole is at least SIZE bytes."""
+    parts, total, i = list(start), sum(len(text) for text in start), 0
     while total < size:
-        line = "zz_unused_%07d = value %d $myhostname\n" % (i, i)
-        parts.append(line)
-        total += len(line)
+        text = piece(i)
+        parts.append(text)
+        total += len(text)
         i += 1
-    return "".join(parts), stock_master
+    return "".join(parts)
+
+
+def unused_params():
+    return grown([head], lambda i: "zz_unused_%07d = value %d $myhostname\n" % (i, i)), stock_master
 
 
 def master_overrides():
-    parts, total, i = [stock_master], len(stock_master), 0
-    while total < size:
+    def service(i):
         lines = ["127.0.0.%d:%d inet n - n - - smtpd\n" % (1 + i % 250, 10000 + i)]
         for j in range(40):
             lines.append("  -o smtpd_client_restrictions=check_client_access,hash:/etc/postfix/o%d_%d\n" % (i, j))
-        entry = "".join(lines)
-        parts.append(entry)
-        total += len(entry)
-        i += 1
-    return head, "".join(parts)
+        return "".join(lines)
+    return head, grown([stock_master], service)
 
 
 def chained_references():
-    parts, total, i = [head, "zz_chain_0000000 = x\n"], len(head), 1
-    while total < size:
-        # Every 50th value starts a new chain, so a full expansion of each
-        # value follows at most 50 references.
-        line = "zz_chain_%07d = $zz_chain_%07d y\n" % (i, i - 1 if i % 50 else 0)
-        parts.append(line)
-        total += len(line)
-        i += 1
-    return "".join(parts), stock_master
+    # Every 50th value starts a new chain, so a full expansion of each value
+    # follows at most 50 references.
+    return grown([head, "zz_chain_0000000 = x\n"], lambda i: "zz_chain_%07d = $zz_chain_%07d y\n" % (
+        i + 1, i if (i + 1) % 50 else 0)), stock_master
 
 
 def many_services():
-    parts, total, i = [stock_master], len(stock_master), 0
-    while total < size:
-        entry = "127.%d.%d.%d:2525 inet n - n - - smtpd\n  -o zz_unknown_%07d=x\n" % (
-            i // 62500 % 250, i // 250 % 250, i % 250 + 1, i)
-        parts.append(entry)
-        total += len(entry)
-        i += 1
-    return head, "".join(parts)
+    return head, grown([stock_master], lambda i: "127.%d.%d.%d:2525 inet n - n - - smtpd\n  -o zz_unknown_%07d=x\n" % (
+        i // 62500 % 250, i // 250 % 250, i % 250 + 1, i))
 
 
 shapes = [
