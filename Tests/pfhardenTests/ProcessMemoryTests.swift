@@ -1,4 +1,3 @@
-import Foundation
 import PostfixConfig
 import Testing
 
@@ -31,32 +30,28 @@ import Testing
     #expect(!ProcessMemory.growsHeapInHugePages(for: [.expand, .showMaps]))
   }
 
-  /// Only the main heap is grown in huge pages: an allocation that comes
-  /// from elsewhere (a test runs on a thread with a malloc arena of its own,
-  /// which the pad does not grow) advises nothing.
-  @Test func anAllocationOutsideTheMainHeapAdvisesNothing() {
-    var ends: [UInt] = []
-    let range = ProcessMemory.growHeapInHugePages(pad: 8 << 20) { probe in
-      let end = Self.mappingEnd(containing: UInt(bitPattern: probe)) ?? 0
-      ends.append(end)
-      return end
+  /// Only an allocation at the heap's end is advised: one the heap's end is
+  /// not just above (another arena's, or one mapped apart) advises nothing.
+  ///
+  /// The heap's end is given here, not read: a test runs on a thread whose
+  /// allocations may come from any arena, or be mapped apart, next to the
+  /// end of the mapping that holds them (which is why reading it made an
+  /// earlier form of this test pass or fail by chance).
+  @Test func anAllocationNotAtTheHeapsEndAdvisesNothing() {
+    let pad = 8 << 20
+    var asked = 0
+    // The heap ends below the allocation: it came from elsewhere.
+    let below = ProcessMemory.growHeapInHugePages(pad: pad) { probe in
+      asked += 1
+      return UInt(bitPattern: probe) - 1
     }
-    #expect(ends.count == 1)
-    #expect(range == nil)
-  }
-
-  /// The end of the mapping that holds `address` (`/proc/self/maps`).
-  static func mappingEnd(containing address: UInt) -> UInt? {
-    guard let file = FileHandle(forReadingAtPath: "/proc/self/maps"),
-      let maps = String(data: file.readDataToEndOfFile(), encoding: .utf8)
-    else { return nil }
-    for line in maps.split(separator: "\n") {
-      let bounds = line.prefix { $0 != " " }.split(separator: "-").compactMap {
-        UInt($0, radix: 16)
-      }
-      if bounds.count == 2 && bounds[0] <= address && address < bounds[1] { return bounds[1] }
+    // The heap ends further above it than one pad and a huge page.
+    let far = ProcessMemory.growHeapInHugePages(pad: pad) { probe in
+      asked += 1
+      return UInt(bitPattern: probe) + UInt(pad) + (4 << 20)
     }
-    return nil
+    #expect(asked == 2)
+    #expect(below == nil)
+    #expect(far == nil)
   }
-
 }
