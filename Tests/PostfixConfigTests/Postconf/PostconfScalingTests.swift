@@ -7,9 +7,9 @@ import Testing
 /// about 16), never absolute times.
 ///
 /// Each `-o` value of `-Mx` looked its service's scope up by searching every
-/// scope (40,000 services with 40 `-o` each: 1.1 s at 10 MB, postconf
-/// 0.16 s), and each unknown `-o` name did the same for its warning
-/// (40,000 services: 8 s, postconf 0.7 s).
+/// scope (10 MB of services with 40 `-o` each: 1.1 s, postconf 0.16 s),
+/// and each unknown `-o` name did the same for its warning (40,000
+/// services: 8 s, postconf 0.7 s).
 @Suite(.serialized) struct PostconfScalingTests {
   /// `count` loopback smtpd services, each with an unknown `-o` name and a
   /// `-o` value that refers to it; every second one also with an unknown
