@@ -755,8 +755,20 @@ struct ParameterModel: Sendable {
       // A lookup that fails gives up: the full expansion reports it.
       guard failure == nil else { return nil }
       if recent.count == 4 { recent.removeFirst() }
-      recent.append((Array(name), found))
-      return .some(found)
+      // Kept as this thread's own copy: the two halves of a long value are
+      // expanded at once, and each use counts a reference to the value's
+      // storage; shared, that count moves between the two processors'
+      // caches at every reference.
+      let own = found.map(Self.ownCopy)
+      recent.append((Array(name), own))
+      return .some(own)
+    }
+  }
+
+  /// A copy of `value` in storage of its own (copying an array shares it).
+  static func ownCopy(_ value: [UInt8]) -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: value.count) { buffer, count in
+      count = buffer.initialize(fromContentsOf: value)
     }
   }
 
