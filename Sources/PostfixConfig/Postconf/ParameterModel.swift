@@ -755,19 +755,25 @@ struct ParameterModel: Sendable {
       // A lookup that fails gives up: the full expansion reports it.
       guard failure == nil else { return nil }
       if recent.count == 4 { recent.removeFirst() }
-      // Kept as this thread's own copy: the two halves of a long value are
-      // expanded at once, and each use counts a reference to the value's
-      // storage; shared, that count moves between the two processors'
-      // caches at every reference.
+      // A short value is kept as this call's own copy: the two halves of a
+      // long value are expanded at once, and each use counts a reference to
+      // the value's storage; shared, that count moves between the two
+      // processors' caches at every reference.
       let own = found.map(Self.ownCopy)
       recent.append((Array(name), own))
       return .some(own)
     }
   }
 
-  /// A copy of `value` in storage of its own (copying an array shares it).
+  /// Values up to this long are copied by ``ownCopy(_:)``.
+  static let ownCopyLength = 256
+
+  /// A short value in storage of its own (copying an array shares it); a
+  /// longer one as it is, since each call copies what it looks up once and
+  /// a long value referenced by every line would be copied for each.
   static func ownCopy(_ value: [UInt8]) -> [UInt8] {
-    [UInt8](unsafeUninitializedCapacity: value.count) { buffer, count in
+    guard value.count <= ownCopyLength else { return value }
+    return [UInt8](unsafeUninitializedCapacity: value.count) { buffer, count in
       count = buffer.initialize(fromContentsOf: value)
     }
   }

@@ -34,6 +34,26 @@ import Testing
     return out + [0x0A]
   }
 
+  /// A short value looked up for an expansion is copied into storage of
+  /// its own; a long one is not copied (each expansion would copy it).
+  @Test func onlyShortValuesAreCopiedForAnExpansion() {
+    func address(_ bytes: [UInt8]) -> UnsafeRawPointer? {
+      bytes.withUnsafeBytes { $0.baseAddress }
+    }
+    let limit = ParameterModel.ownCopyLength
+    for count in [1, limit / 2, limit] {
+      let value = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+      let own = ParameterModel.ownCopy(value)
+      #expect(own == value)
+      #expect(address(own) != address(value), "\(count) bytes")
+    }
+    let long = [UInt8](repeating: 0x61, count: limit + 1)
+    let kept = ParameterModel.ownCopy(long)
+    #expect(kept == long)
+    #expect(address(kept) == address(long))
+    #expect(ParameterModel.ownCopy([]).isEmpty)
+  }
+
   /// A value reference keeps its storage, start and end in eight bytes,
   /// for every storage and the largest start.
   @Test func valueReferencesKeepWhatTheyAreGiven() {
