@@ -24,17 +24,7 @@ import Testing
   /// The best of five runs of an audit, in seconds (the configuration is
   /// built outside the clock: only the audit is measured).
   static func auditTime(_ configuration: PostfixConfiguration) -> Double {
-    var best = Double.infinity
-    for _ in 0..<5 {
-      let clock = ContinuousClock()
-      let elapsed = clock.measure {
-        _ = Audit.run(configuration: configuration, options: AuditOptions())
-      }
-      let seconds =
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-      best = min(best, seconds)
-    }
-    return best
+    bestSeconds(of: 5) { _ = Audit.run(configuration: configuration, options: AuditOptions()) }
   }
 
   /// The growth of the audit time from `size` to `4 * size`.
@@ -107,15 +97,8 @@ import Testing
     func time(_ configuration: PostfixConfiguration) -> (Double, [Finding]) {
       let context = AuditContext(
         configuration: configuration, services: [], isSendOnly: false, options: AuditOptions())
-      var best = Double.infinity
       var findings: [Finding] = []
-      for _ in 0..<3 {
-        let clock = ContinuousClock()
-        let elapsed = clock.measure { findings = DuplicateListenerRule().check(context) }
-        let seconds =
-          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        best = min(best, seconds)
-      }
+      let best = bestSeconds(of: 3) { findings = DuplicateListenerRule().check(context) }
       return (best, findings)
     }
     let (small, smallFindings) = time(try configuration(2000))
@@ -163,8 +146,7 @@ import Testing
       var best = Double.infinity
       for _ in 0..<3 {
         let configuration = try F.configuration(main: main, master: master)
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
+        let seconds = bestSeconds(of: 1) {
           for service in configuration.services where service.command == "smtpd" {
             for _ in 0..<5 {
               _ = configuration.setting(
@@ -172,9 +154,7 @@ import Testing
             }
           }
         }
-        best = min(
-          best,
-          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        best = min(best, seconds)
       }
       return best
     }
@@ -256,16 +236,9 @@ import Testing
       programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: true,
       mainCF: .contents([]), masterCF: .contents(Array(master.utf8)), host: ApplySupport.host,
       catalog: .embedded)
-    var best = Double.infinity
-    for _ in 0..<3 {
-      let clock = ContinuousClock()
-      let elapsed = clock.measure {
-        _ = Postconf.run(arguments: [Array("-Px".utf8)], inputs: inputs)
-      }
-      best = min(
-        best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    return bestSeconds(of: 3) {
+      _ = Postconf.run(arguments: [Array("-Px".utf8)], inputs: inputs)
     }
-    return best
   }
 
   @Test func expandedParametersOfOneServiceAreLinear() {

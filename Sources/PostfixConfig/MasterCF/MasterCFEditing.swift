@@ -46,7 +46,7 @@ extension MasterCF {
   /// same result without a pass over all requests per entry (one command
   /// line editing thousands of services was quadratic).
   struct EditRequestIndex {
-    private var exact: [ByteKey: [Int]] = [:]
+    private var exact: [ServiceKey: [Int]] = [:]
     private var wildcard: [Int] = []
 
     /// Indexes `requests` by their service and type patterns.
@@ -56,14 +56,10 @@ extension MasterCF {
         if MasterCF.isWildcard(request.pattern[0]) || MasterCF.isWildcard(request.pattern[1]) {
           wildcard.append(index)
         } else {
-          exact[Self.key(request.pattern[0], request.pattern[1]), default: []].append(index)
+          exact[ServiceKey(service: request.pattern[0], type: request.pattern[1]), default: []]
+            .append(index)
         }
       }
-    }
-
-    /// A service and type as one key; a NUL parts them (neither holds one).
-    private static func key(_ service: [UInt8], _ type: [UInt8]) -> ByteKey {
-      ByteKey(service + [0] + type)
     }
 
     /// The indices of the requests that can match `service`/`type`, ascending.
@@ -72,7 +68,7 @@ extension MasterCF {
     ///   - type: The entry's service type.
     /// - Returns: The request indices, in request order.
     func candidates(service: [UInt8], type: [UInt8]) -> [Int] {
-      let named = exact[Self.key(service, type)] ?? []
+      let named = exact[ServiceKey(service: service, type: type)] ?? []
       if wildcard.isEmpty { return named }
       if named.isEmpty { return wildcard }
       var result: [Int] = []

@@ -318,9 +318,8 @@ public struct ApplyPlanner: Sendable {
     // The first listener of each service/type, found once: a master.cf of
     // thousands of smtpd services searched the list for each of them.
     var listeners: [String: Listener] = [:]
-    for listener in Listener.all(in: before) {
-      let key = "\(listener.service)/\(listener.type)"
-      if listeners[key] == nil { listeners[key] = listener }
+    for listener in Listener.all(in: before) where listeners[listener.key] == nil {
+      listeners[listener.key] = listener
     }
     // Public port-25 smtpd services: drop scalar -o settings that contradict
     // the profile. Loopback listeners (content-filter return paths) and

@@ -39,19 +39,12 @@ import Testing
     let options = try ApplySupport.options(profile)
     let planner = ApplyPlanner(
       version: try ApplySupport.version(), catalog: .embedded, host: ApplySupport.host)
-    var best = Double.infinity
     var last: (Profile.Build, ApplyPlan)?
-    for _ in 0..<3 {
-      let clock = ContinuousClock()
-      let elapsed = try clock.measure {
-        let configuration = ApplySupport.configuration(main, master)
-        let build = try profile.build(
-          options: options, configuration: configuration, isReadable: { _ in true })
-        last = (build, try planner.plan(build.transforms, for: configuration))
-      }
-      let seconds =
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-      best = min(best, seconds)
+    let best = try bestSeconds(of: 3) {
+      let configuration = ApplySupport.configuration(main, master)
+      let build = try profile.build(
+        options: options, configuration: configuration, isReadable: { _ in true })
+      last = (build, try planner.plan(build.transforms, for: configuration))
     }
     guard let last else { throw ApplySupport.Invalid() }
     return (best, last.0, last.1)
