@@ -34,15 +34,23 @@ import Testing
 
   /// The kernel marks the advised memory (`hg` in `/proc/self/smaps`), and
   /// the buffer's bytes are what was written, huge pages or not.
+  ///
+  /// The buffer is a fresh mapping of its own, not from malloc: glibc hands
+  /// out memory that an earlier test freed, and advice stays on the mapping,
+  /// so malloc's memory before the first huge page may already be advised.
   @Test func adviceReachesTheKernelAndKeepsTheBytes() throws {
     let count = 4 * HugePages.size + 12_345
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
-    defer { buffer.deallocate() }
+    let mapped = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    let start = try #require(mapped == MAP_FAILED ? nil : mapped)
+    defer { munmap(start, count) }
+    // Start 12,345 bytes in, so that the buffer does not begin on a huge page.
+    let offset = 12_345
+    let buffer = UnsafeMutableRawBufferPointer(start: start + offset, count: count - offset)
     let base = UInt(bitPattern: buffer.baseAddress)
-    let inside = try #require(HugePages.interior(address: base, count: count))
+    let inside = try #require(HugePages.interior(address: base, count: buffer.count))
     HugePages.advise(buffer)
-    for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: index &* 31) }
-    #expect((0..<count).allSatisfy { buffer[$0] == UInt8(truncatingIfNeeded: $0 &* 31) })
+    for index in 0..<buffer.count { buffer[index] = UInt8(truncatingIfNeeded: index &* 31) }
+    #expect((0..<buffer.count).allSatisfy { buffer[$0] == UInt8(truncatingIfNeeded: $0 &* 31) })
     guard FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled")
     else {
       print("skipped: this kernel has no transparent huge pages")
