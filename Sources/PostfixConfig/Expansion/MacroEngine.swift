@@ -44,6 +44,11 @@ final class MacroEngine {
   private let budget: StackBudget
   private(set) var events: [Event] = []
   private var parseDepth = 0
+  /// ``LargeStack/here()`` when the first level was entered.
+  private var stackTop: UInt = 0
+  /// Set once ``LargeStack/hasRoom(top:levelsSoFar:more:)`` found room for
+  /// every level the limits allow, on the stack this engine runs on.
+  private var roomFound = false
   private var steps = 0
   private var resultBytes = 0
 
@@ -71,6 +76,9 @@ final class MacroEngine {
     var outcome: Result<(result: [UInt8], error: Bool), MacroFatal>
     /// How the value was handled (the same outcome either way).
     var path: MacroPath = .engine
+    /// Whether the engine ran again on a thread of its own (``LargeStack``)
+    /// because the caller's stack had no room for every level allowed.
+    var movedToLargeStack = false
 
     var warnings: [String] {
       events.compactMap {
@@ -130,7 +138,10 @@ final class MacroEngine {
     }
     if let shallow = attempt(.retryBeyond(LargeStack.inlineDepth)) { return shallow }
     var deep: Run?
-    if LargeStack.run({ deep = attempt(.full) }), let deep { return deep }
+    if LargeStack.run({ deep = attempt(.full) }), var deep {
+      deep.movedToLargeStack = true
+      return deep
+    }
     return attempt(.capped(LargeStack.inlineDepth))
       ?? Run(events: [], outcome: .success(([], true)))
   }
@@ -139,6 +150,7 @@ final class MacroEngine {
   /// partial) result and whether `MAC_PARSE_ERROR` was set.
   func expand(_ text: MacroText) throws(MacroFatal) -> (result: [UInt8], error: Bool) {
     let context = Context()
+    if parseDepth == 0 { stackTop = LargeStack.here() }
     let error = try parse(text, context)
     return (context.result, error)
   }
@@ -152,8 +164,13 @@ final class MacroEngine {
   private func parse(_ text: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
     var maximum = limits.maximumDepth
     switch budget {
-    case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum:
-      throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
+    case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum && !roomFound:
+      guard
+        LargeStack.hasRoom(top: stackTop, levelsSoFar: parseDepth, more: maximum - parseDepth)
+      else {
+        throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
+      }
+      roomFound = true
     case .capped(let levels):
       maximum = min(maximum, levels)
     default:
