@@ -17,6 +17,8 @@ many-services):
                  (postconf -nx: every value expanded in full)
   many-services  tens of thousands of master.cf services with one unknown
                  -o each (postconf warns about each)
+  chained-conds  chained-refs with a conditional (${name:value}) in every
+                 value: the whole chain goes through the full expander
 
 With --core, only the first five (those the speed goal names).
 
@@ -125,6 +127,13 @@ def chained_references():
         i + 1, i if (i + 1) % 50 else 0)), stock_master
 
 
+def chained_conditionals():
+    # As chained_references, with a `${name:value}` in each value: values
+    # the shortcut leaves to the full expander, 50 levels deep at most.
+    return grown([head, "zz_cond_0000000 = x\n"], lambda i: "zz_cond_%07d = $zz_cond_%07d ${myhostname:y}\n" % (
+        i + 1, i if (i + 1) % 50 else 0)), stock_master
+
+
 def many_services():
     return head, grown([stock_master], lambda i: "127.%d.%d.%d:2525 inet n - n - - smtpd\n  -o zz_unknown_%07d=x\n" % (
         i // 62500 % 250, i // 250 % 250, i % 250 + 1, i))
@@ -141,6 +150,7 @@ if not core_only:
     shapes += [
         ("chained-refs", chained_references, "-nx"),
         ("many-services", many_services, "-M"),
+        ("chained-conds", chained_conditionals, "-nx"),
     ]
 
 
@@ -251,7 +261,7 @@ try:
           "apply --dry-run: against postconf's mode for the shape), best of the rounds; "
           "paired = median of the ratios of runs made back to back. mem/B = extra peak RSS "
           "per input byte. Goals: postconf ratio >= 5 at 10 MB, memory < 3 (postconf mode), "
-          "< 10 (check, apply), for the first five shapes; chained-refs and many-services "
-          "are measured beyond them.")
+          "< 10 (check, apply), for the first five shapes; chained-refs, many-services "
+          "and chained-conds are measured beyond them.")
 finally:
     shutil.rmtree(work)
