@@ -20,8 +20,11 @@ enum LargeStack {
   static let inlineDepth = 32
 
   /// Stack kept free below the deepest level that was planned for: for the
-  /// lookups, warnings and library calls made at that level.
-  static let spare = 512 << 10
+  /// lookups, warnings and library calls made at that level, and for the
+  /// kernel's guard gap below a main thread's stack (`stack_guard_gap`,
+  /// 1 MiB by default), which the bounds glibc gives for a main thread whose
+  /// stack size is unlimited may include.
+  static let spare = 2 << 20
 
   /// How many times the levels measured so far are assumed to take for each
   /// further level (later levels may take larger frames).
@@ -85,9 +88,12 @@ enum LargeStack {
   /// - Returns: False also when the thread's stack bounds are unknown.
   static func hasRoom(top: UInt, levelsSoFar: Int, more: Int) -> Bool {
     let now = here()
-    guard levelsSoFar > 0, top > now, let lowest = lowestAddress(), now > lowest else {
+    // Off the thread's own stack (a signal's alternate stack, say) the
+    // bounds say nothing: no room.
+    guard levelsSoFar > 0, top > now, let bounds = stackBounds(), bounds.contains(now) else {
       return false
     }
+    let lowest = bounds.lowerBound
     let perLevel = (top - now) / UInt(levelsSoFar) + 1
     let (levels, tooMany) = UInt(max(more, 0)).multipliedReportingOverflow(
       by: UInt(safetyFactor))
@@ -96,35 +102,50 @@ enum LargeStack {
     return !tooMany && !tooLarge && !beyond && now - lowest >= planned
   }
 
-  /// The lowest usable address of this thread's stack, or nil when it cannot
-  /// be known; asked of the C library once per thread, then kept in a
-  /// thread-specific slot (a main thread's bounds are read from
-  /// `/proc/self/maps`).
-  static func lowestAddress() -> UInt? {
+  /// The lowest address a planned level may start at.
+  ///
+  /// It lies half of ``spare`` above the bottom of this thread's stack. An
+  /// engine that found room checks each further level against it, so that a
+  /// wrong estimate (later levels far larger than the measured ones) ends in
+  /// a retry on a large stack, not in an overflow.
+  /// - Returns: Nil when the bounds are unknown.
+  static func floor() -> UInt? {
+    guard let bounds = stackBounds() else { return nil }
+    return bounds.lowerBound + UInt(spare / 2)
+  }
+
+  /// This thread's stack, from its lowest usable address up to its top, or
+  /// nil when it cannot be known; asked of the C library once per thread,
+  /// then kept in two thread-specific slots (a main thread's bounds are
+  /// read from `/proc/self/maps`).
+  static func stackBounds() -> Range<UInt>? {
     #if canImport(Glibc)
-    guard let key = boundsKey else { return nil }
-    if let kept = pthread_getspecific(key) {
-      let value = UInt(bitPattern: kept)
-      return value == unknownBounds ? nil : value
+    guard let (lowKey, highKey) = boundsKeys else { return nil }
+    if let kept = pthread_getspecific(lowKey) {
+      let lowest = UInt(bitPattern: kept)
+      let highest = UInt(bitPattern: pthread_getspecific(highKey))
+      return lowest == unknownBounds ? nil : lowest..<highest
     }
-    var lowest = unknownBounds
+    var (lowest, highest) = (unknownBounds, unknownBounds)
     var attributes = pthread_attr_t()
     if threadAttributes(pthread_self(), &attributes) == 0 {
       var address: UnsafeMutableRawPointer?
       var size = 0
       if pthread_attr_getstack(&attributes, &address, &size) == 0, let address, size > 0 {
-        lowest = UInt(bitPattern: address)
+        let (top, overflow) = UInt(bitPattern: address).addingReportingOverflow(UInt(size))
+        if !overflow { (lowest, highest) = (UInt(bitPattern: address), top) }
       }
       pthread_attr_destroy(&attributes)
     }
-    _ = pthread_setspecific(key, UnsafeRawPointer(bitPattern: lowest))
-    return lowest == unknownBounds ? nil : lowest
+    _ = pthread_setspecific(lowKey, UnsafeRawPointer(bitPattern: lowest))
+    _ = pthread_setspecific(highKey, UnsafeRawPointer(bitPattern: highest))
+    return lowest == unknownBounds ? nil : lowest..<highest
     #else
     return nil
     #endif
   }
 
-  /// Kept in the slot when the bounds could not be read (never an address
+  /// Kept in the slots when the bounds could not be read (never an address
   /// a stack starts at).
   private static let unknownBounds: UInt = 1
 
@@ -137,10 +158,16 @@ enum LargeStack {
     _ thread: pthread_t, _ attributes: UnsafeMutablePointer<pthread_attr_t>
   ) -> Int32
 
-  /// The thread-specific slot of ``lowestAddress()``; nil if none could be made.
-  private static let boundsKey: pthread_key_t? = {
-    var key = pthread_key_t()
-    return pthread_key_create(&key, nil) == 0 ? key : nil
+  /// The thread-specific slots of ``stackBounds()`` (lowest address, top);
+  /// nil if they could not be made.
+  private static let boundsKeys: (pthread_key_t, pthread_key_t)? = {
+    var (low, high) = (pthread_key_t(), pthread_key_t())
+    guard pthread_key_create(&low, nil) == 0 else { return nil }
+    guard pthread_key_create(&high, nil) == 0 else {
+      pthread_key_delete(low)
+      return nil
+    }
+    return (low, high)
   }()
   #endif
 }

@@ -49,6 +49,9 @@ final class MacroEngine {
   /// Set once ``LargeStack/hasRoom(top:levelsSoFar:more:)`` found room for
   /// every level the limits allow, on the stack this engine runs on.
   private var roomFound = false
+  /// Once room was found: ``LargeStack/floor()``, below which no level may
+  /// start (the engine then starts again on a large stack).
+  private var stackFloor: UInt = 0
   private var steps = 0
   private var resultBytes = 0
 
@@ -164,13 +167,20 @@ final class MacroEngine {
   private func parse(_ text: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
     var maximum = limits.maximumDepth
     switch budget {
-    case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum && !roomFound:
-      guard
-        LargeStack.hasRoom(top: stackTop, levelsSoFar: parseDepth, more: maximum - parseDepth)
-      else {
+    case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum:
+      if !roomFound {
+        guard
+          LargeStack.hasRoom(top: stackTop, levelsSoFar: parseDepth, more: maximum - parseDepth),
+          let floor = LargeStack.floor()
+        else {
+          throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
+        }
+        (roomFound, stackFloor) = (true, floor)
+      } else if LargeStack.here() < stackFloor {
+        // Later levels took far more than the measured ones: start again
+        // where every level fits.
         throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
       }
-      roomFound = true
     case .capped(let levels):
       maximum = min(maximum, levels)
     default:

@@ -53,16 +53,26 @@ import Testing
   /// The bounds read for this thread's stack hold the caller, and no more
   /// than the size the thread was made with lies between them and it.
   @Test func theStackBoundsHoldTheCaller() throws {
-    var found: (lowest: UInt?, here: UInt) = (nil, 0)
+    var found: (bounds: Range<UInt>?, here: UInt) = (nil, 0)
     let size = 4 << 20
     #expect(
-      LargeStack.run(stackSize: size) { found = (LargeStack.lowestAddress(), LargeStack.here()) })
-    let lowest = try #require(found.lowest)
-    #expect(lowest < found.here)
-    #expect(found.here - lowest <= UInt(size))
-    // This thread's own bounds, asked twice, are the same (kept per thread).
-    #expect(LargeStack.lowestAddress() == LargeStack.lowestAddress())
-    #expect(LargeStack.lowestAddress() != lowest)
+      LargeStack.run(stackSize: size) { found = (LargeStack.stackBounds(), LargeStack.here()) })
+    let bounds = try #require(found.bounds)
+    #expect(bounds.contains(found.here))
+    #expect(bounds.count >= size && bounds.count <= size + (1 << 20))
+    #expect(found.here - bounds.lowerBound <= UInt(size))
+    // This thread's own bounds, asked twice, are the same (kept per thread),
+    // and are not the other thread's.
+    let own = try #require(LargeStack.stackBounds())
+    #expect(LargeStack.stackBounds() == own)
+    #expect(own.contains(LargeStack.here()))
+    #expect(own.lowerBound != bounds.lowerBound)
+    // Heap memory is not on the stack.
+    let heap = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    defer { heap.deallocate() }
+    #expect(!own.contains(UInt(bitPattern: heap)))
+    // A level that found room may go down to half the spare above the bottom.
+    #expect(LargeStack.floor() == own.lowerBound + UInt(LargeStack.spare / 2))
   }
 
   /// Room is what is left below the caller against what the levels so far
@@ -70,7 +80,7 @@ import Testing
   @Test func roomIsMeasuredAgainstTheLevelsSoFar() throws {
     var answers: [Bool] = []
     #expect(
-      LargeStack.run(stackSize: 4 << 20) {
+      LargeStack.run(stackSize: 8 << 20) {
         let here = LargeStack.here()
         // As if ten levels had taken 10 KiB: 1,000 more need about 2 MB.
         answers.append(LargeStack.hasRoom(top: here + 10_240, levelsSoFar: 10, more: 1_000))
