@@ -124,7 +124,8 @@ enum LargeStack {
     if let kept = pthread_getspecific(lowKey) {
       let lowest = UInt(bitPattern: kept)
       let highest = UInt(bitPattern: pthread_getspecific(highKey))
-      return lowest == unknownBounds ? nil : lowest..<highest
+      // The top's slot may have failed to take its value (no memory).
+      return lowest == unknownBounds || lowest >= highest ? nil : lowest..<highest
     }
     var (lowest, highest) = (unknownBounds, unknownBounds)
     var attributes = pthread_attr_t()
