@@ -346,18 +346,18 @@ final class SettingIndex: Sendable {
 
   /// The position in the model's service list of each service's first scope.
   let scopes: [ScopeKey: Int]
-  /// Per service (name and type bytes), the line of the last `-o` of each name.
-  let overrideLines: [ByteKey: [ByteKey: Int]]
+  /// Per service, the line of the last `-o` of each name.
+  let overrideLines: [MasterCF.ServiceKey: [ByteKey: Int]]
   let expanded = Mutex<[CacheKey: Expanded]>([:])
 
   init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
     self.scopes = model?.scopePositions ?? [:]
-    var overrideLines: [ByteKey: [ByteKey: Int]] = [:]
+    var overrideLines: [MasterCF.ServiceKey: [ByteKey: Int]] = [:]
     for entry in masterCF?.entries ?? [] where entry.isValid && entry.argv.count > 1 {
       // Each name once, with the line of its last `-o` in the entry.
       let merged = entry.mergedOverrides()
       if merged.isEmpty { continue }
-      let key = Self.serviceKey(Array(entry.argv[0]), Array(entry.argv[1]))
+      let key = MasterCF.ServiceKey(service: Array(entry.argv[0]), type: Array(entry.argv[1]))
       for override in merged {
         overrideLines[key, default: [:]][ByteKey(Array(override.name))] = override.line
       }
@@ -365,16 +365,13 @@ final class SettingIndex: Sendable {
     self.overrideLines = overrideLines
   }
 
-  static func serviceKey(_ service: [UInt8], _ type: [UInt8]) -> ByteKey {
-    ByteKey(Array(String(service.count).utf8) + [UInt8(ascii: ":")] + service + type)
-  }
-
   func scope(service: String, type: String) -> Int? {
     scopes[ScopeKey(service: service, type: type)]
   }
 
   func overrideLine(service: String, type: String, name: [UInt8]) -> Int? {
-    overrideLines[Self.serviceKey(Array(service.utf8), Array(type.utf8))]?[ByteKey(name)]
+    overrideLines[MasterCF.ServiceKey(service: Array(service.utf8), type: Array(type.utf8))]?[
+      ByteKey(name)]
   }
 
   func cached(_ name: String, _ scope: ScopeKey?) -> Expanded? {
