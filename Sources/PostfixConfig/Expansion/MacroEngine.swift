@@ -30,6 +30,9 @@ final class MacroEngine {
     var error = false
     var level = 0
     var result: [UInt8] = []
+    /// The highest nesting counter any callback saw since it was last set
+    /// (what an ``ExpansionMemo`` entry records).
+    var peakLevel = 0
   }
 
   /// What the engine observed, in order.
@@ -42,8 +45,11 @@ final class MacroEngine {
   private let lookup: (String) -> [UInt8]?
   private let limits: ExpansionLimits
   private let budget: StackBudget
+  private let memo: ExpansionMemo?
   private(set) var events: [Event] = []
   private var parseDepth = 0
+  /// The deepest parse level entered since it was last set.
+  private var peakDepth = 0
   /// ``LargeStack/here()`` when the first level was entered.
   private var stackTop: UInt = 0
   /// Set once ``LargeStack/hasRoom(top:levelsSoFar:more:)`` found room for
@@ -64,12 +70,13 @@ final class MacroEngine {
   /// Creates an engine that expands (`scanning == false`, `lookup` gives
   /// values) or scans (`scanning == true`, every name is recorded).
   init(
-    scanning: Bool, limits: ExpansionLimits, budget: StackBudget,
+    scanning: Bool, limits: ExpansionLimits, budget: StackBudget, memo: ExpansionMemo? = nil,
     lookup: @escaping (String) -> [UInt8]?
   ) {
     self.scanning = scanning
     self.limits = limits
     self.budget = budget
+    self.memo = scanning ? nil : memo
     self.lookup = lookup
   }
 
@@ -99,13 +106,16 @@ final class MacroEngine {
   ///   - limits: Resource bounds.
   ///   - lookup: A parameter's value, or nil when it is undefined.
   ///   - engineOnly: Skip the shortcut (for tests comparing both).
+  ///   - memo: Expansions of referenced values kept from earlier runs with
+  ///     the same lookup, and where this run keeps its own.
   /// - Returns: What the engine observed and its outcome.
   static func run(
     _ value: [UInt8], scanning: Bool, limits: ExpansionLimits,
-    lookup: @escaping (String) -> [UInt8]?, engineOnly: Bool = false
+    lookup: @escaping (String) -> [UInt8]?, engineOnly: Bool = false,
+    memo: ExpansionMemo? = nil
   ) -> Run {
     if engineOnly {
-      return runEngine(value, scanning: scanning, limits: limits, lookup: lookup)
+      return runEngine(value, scanning: scanning, limits: limits, memo: memo, lookup: lookup)
     }
     if scanning {
       guard let fast = MacroFastPath.scan(value, limits: limits, event: Event.reference) else {
@@ -118,19 +128,20 @@ final class MacroEngine {
       return Run(events: [], outcome: .success((result, false)), path: path)
     case .gaveUp(let lookups):
       let replaying = MacroFastPath.replaying(lookups, then: lookup)
-      return runEngine(value, scanning: false, limits: limits, lookup: replaying)
+      return runEngine(value, scanning: false, limits: limits, memo: memo, lookup: replaying)
     }
   }
 
   /// Expands or scans `value` with a fresh engine: on the caller's stack while
   /// shallow, else again from the start on a large stack (see ``LargeStack``).
   static func runEngine(
-    _ value: [UInt8], scanning: Bool, limits: ExpansionLimits,
+    _ value: [UInt8], scanning: Bool, limits: ExpansionLimits, memo: ExpansionMemo? = nil,
     lookup: @escaping (String) -> [UInt8]?
   ) -> Run {
     let source = MacroSource(value)
     func attempt(_ budget: StackBudget) -> Run? {
-      let engine = MacroEngine(scanning: scanning, limits: limits, budget: budget, lookup: lookup)
+      let engine = MacroEngine(
+        scanning: scanning, limits: limits, budget: budget, memo: memo, lookup: lookup)
       do {
         let outcome = try engine.expand(source.all)
         return Run(events: engine.events, outcome: .success(outcome))
@@ -165,7 +176,8 @@ final class MacroEngine {
   ///
   /// Returns the parse status (error or not).
   private func parse(_ text: MacroText, _ context: Context) throws(MacroFatal) -> Bool {
-    var maximum = limits.maximumDepth
+    let maximum = maximumDepth
+    if parseDepth > peakDepth { peakDepth = parseDepth }
     switch budget {
     case .retryBeyond(let levels) where parseDepth >= levels && levels < maximum:
       if !roomFound {
@@ -181,8 +193,6 @@ final class MacroEngine {
         // where every level fits.
         throw MacroFatal(warning: nil, message: "", needsLargerStack: true)
       }
-    case .capped(let levels):
-      maximum = min(maximum, levels)
     default:
       break
     }
@@ -252,6 +262,12 @@ final class MacroEngine {
     return status
   }
 
+  /// The most parse levels active at once on this engine's stack.
+  private var maximumDepth: Int {
+    if case .capped(let levels) = budget { return min(limits.maximumDepth, levels) }
+    return limits.maximumDepth
+  }
+
   // MARK: - mac_expand_callback
 
   /// The sanity check at the top of `mac_expand_callback`.
@@ -262,6 +278,7 @@ final class MacroEngine {
     try charge(1)
     let level = context.level
     context.level += 1
+    if level > context.peakLevel { context.peakLevel = level }
     if level > ExpansionLimits.nestingLimit {
       warn(MacroMessages.nesting(piece))
       context.error = true
@@ -334,7 +351,21 @@ final class MacroEngine {
         }
         cursor += 1
       }
-      value = look(up: String(decoding: bytes[start..<nameEnd], as: UTF8.self))
+      let name = String(decoding: bytes[start..<nameEnd], as: UTF8.self)
+      if operation == nil, let memo {
+        // A plain reference: its value's expansion kept from before, or
+        // expanded now and kept.
+        if let entry = memo.entry(name), reuse(entry, context) {
+          context.level -= 1
+          return context.error
+        }
+        if let found = look(up: name), !found.bytes.isEmpty {
+          try parseRemembering(found, as: name, in: memo, context)
+        }
+        context.level -= 1
+        return context.error
+      }
+      value = look(up: name)
     }
 
     let isSet = !(value?.bytes.isEmpty ?? true)
@@ -479,6 +510,47 @@ final class MacroEngine {
       return nil
     }
     return (body.sub(brace + 1, close), body.skipBlanks(from: close + 1))
+  }
+
+  // MARK: - memo
+
+  /// Appends a kept expansion as if the value were expanded here; false,
+  /// with nothing done, when the expansion here could differ (a limit
+  /// would be reached on the way).
+  private func reuse(_ entry: ExpansionMemo.Entry, _ context: Context) -> Bool {
+    guard context.level + entry.levels <= ExpansionLimits.nestingLimit,
+      parseDepth + entry.depth < maximumDepth,
+      entry.steps <= limits.maximumSteps - steps,
+      entry.result.count <= limits.maximumResultBytes - resultBytes
+    else { return false }
+    context.peakLevel = max(context.peakLevel, context.level + entry.levels)
+    peakDepth = max(peakDepth, parseDepth + entry.depth)
+    steps += entry.steps
+    resultBytes += entry.result.count
+    context.result.append(contentsOf: entry.result)
+    return true
+  }
+
+  /// Expands a referenced value as the plain reference does, and keeps its
+  /// expansion in `memo` when it warned about nothing and failed nowhere.
+  private func parseRemembering(
+    _ value: MacroSource, as name: String, in memo: ExpansionMemo, _ context: Context
+  ) throws(MacroFatal) {
+    let (level, depth, stepsBefore, length, eventCount) = (
+      context.level, parseDepth, steps, context.result.count, events.count
+    )
+    let (outerPeakLevel, outerPeakDepth) = (context.peakLevel, peakDepth)
+    (context.peakLevel, peakDepth) = (level, depth)
+    defer {
+      context.peakLevel = max(context.peakLevel, outerPeakLevel)
+      peakDepth = max(peakDepth, outerPeakDepth)
+    }
+    if try parse(value.all, context) { context.error = true }
+    guard !context.error, events.count == eventCount else { return }
+    let entry = ExpansionMemo.Entry(
+      result: Array(context.result[length...]), steps: steps - stepsBefore,
+      levels: context.peakLevel - level, depth: peakDepth - depth)
+    memo.store(name, entry)
   }
 
   // MARK: - helpers

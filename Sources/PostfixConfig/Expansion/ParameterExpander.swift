@@ -57,6 +57,8 @@ public struct ParameterExpander {
   private let lookup: (String) -> [UInt8]?
   private let isRaw: (String) -> Bool
   let limits: ExpansionLimits
+  /// Expansions of referenced values kept across calls (see ``ExpansionMemo``).
+  let memo: ExpansionMemo?
 
   /// Creates an expander.
   ///
@@ -81,6 +83,17 @@ public struct ParameterExpander {
     self.lookup = lookup
     self.isRaw = isRaw
     self.limits = limits
+    self.memo = nil
+  }
+
+  /// An expander that keeps expansions of referenced values in `memo` from
+  /// call to call (`lookup` must give the same value for a name while it is
+  /// used; see ``ExpansionMemo``).
+  init(lookup: @escaping (String) -> [UInt8]?, memo: ExpansionMemo?) {
+    self.lookup = lookup
+    self.isRaw = { ParameterExpander.rawParameterNames.contains($0) }
+    self.limits = .default
+    self.memo = memo
   }
 
   /// Expands `value` fully, as `pcf_expand_parameter_value` does.
@@ -100,7 +113,7 @@ public struct ParameterExpander {
     expansion: Expansion, path: MacroPath
   ) {
     let run = MacroEngine.run(
-      value, scanning: false, limits: limits, lookup: lookup, engineOnly: engineOnly)
+      value, scanning: false, limits: limits, lookup: lookup, engineOnly: engineOnly, memo: memo)
     switch run.outcome {
     case .success(let outcome):
       if outcome.error {

@@ -89,7 +89,7 @@ struct ListingPrinter: Sendable {
         printLine(id, value, into: &out)
         return true
       }
-      switch frozen.expandSimple(value, mode: mode, into: &expanded, cache: &cache) {
+      switch frozen.expandSimple(value, of: id, mode: mode, into: &expanded, cache: &cache) {
       case .plain(let end): printLine(id, UnsafeBufferPointer(rebasing: value[..<end]), into: &out)
       case .expanded: expanded.withUnsafeBufferPointer { printLine(id, $0, into: &out) }
       case .gaveUp: return false
@@ -97,7 +97,9 @@ struct ListingPrinter: Sendable {
       return true
     }
     guard printed == false, var value = try frozen.model.value(of: id, mode: mode) else { return }
-    value = try frozen.expand(value, mode: mode, cache: &cache)
+    // The shortcut gave up (else the line is printed): the engine's own
+    // shortcut, which follows fewer levels, would too.
+    value = try frozen.expand(value, mode: mode, cache: &cache, engineOnly: true)
     value.withUnsafeBufferPointer { printLine(id, $0, into: &out) }
   }
 

@@ -689,14 +689,21 @@ struct ParameterModel: Sendable {
   // expander drops it before returning).
   static func expand(
     _ value: [UInt8], mode: PostconfOptions.Mode, scope: ServiceScope?,
+    memo: ExpansionMemo? = nil, engineOnly: Bool = false,
     lookup: (String, PostconfOptions.Mode, inout PostconfFatal?) -> [UInt8]?
   ) throws -> [UInt8] {
     let evalMode = mode.subtracting(.nonDefault)
     var hostFailure: PostconfFatal?
     let result = withoutActuallyEscaping(
       { (name: String) -> [UInt8]? in lookup(name, evalMode, &hostFailure) },
-      do: { lookup in PostconfAdapters.expand(value, lookup: lookup) })
-    if let hostFailure { throw hostFailure }
+      do: { lookup in
+        PostconfAdapters.expand(value, memo: memo, engineOnly: engineOnly, lookup: lookup)
+      })
+    if let hostFailure {
+      // What was kept may stand on the failed lookup's answer.
+      memo?.removeAll()
+      throw hostFailure
+    }
     switch result {
     case .success(let bytes): return bytes
     case .failure(let warnings, let fatal):
@@ -882,21 +889,61 @@ final class FrozenParameterModel: Sendable {
     var valueBuffer: [UInt8] = []
     /// Where a value is expanded.
     var expansionBuffer: [UInt8] = []
+    /// Expansions of referenced values, for values that only the full
+    /// expander takes (made at the first of them).
+    var memo: ExpansionMemo?
     /// The name last looked up by its bytes and its id: values of a listing
     /// mostly refer to the same few names, and this thread's own copy of the
     /// name spares a search in the table both threads share.
     var lastName: [UInt8] = []
     var lastID: ParameterModel.ID?
 
+    /// Per name id: whether the value looked up has only the forms the
+    /// shortcut takes at its own level (``Shape``).
+    var shapes: [Shape]
+
+    /// What a looked-up value is at its own level.
+    enum Shape: UInt8 {
+      case unknown
+      /// Plain text and `$name`, `${name}`, `$(name)`, `$$` only.
+      case simple
+      /// Some other form: the shortcut gives up as soon as it reaches it.
+      case notSimple
+    }
+
     /// A cache for ids below `count` (0: remembers nothing).
-    init(count: Int) { entries = Array(repeating: nil, count: count) }
+    init(count: Int) {
+      entries = Array(repeating: nil, count: count)
+      shapes = Array(repeating: .unknown, count: count)
+    }
+
+    /// Whether the shortcut would give up on the value of `id`, `value`, at
+    /// its own level; found once per id.
+    mutating func isNotSimple(_ id: ParameterModel.ID, _ value: UnsafeBufferPointer<UInt8>)
+      -> Bool
+    {
+      let index = Int(id)
+      guard index < shapes.count else { return false }
+      if shapes[index] == .unknown {
+        let path = MacroFastPath.references(in: value, limits: .default, asFound: true) { _ in }
+        shapes[index] = path == nil ? .notSimple : .simple
+      }
+      return shapes[index] == .notSimple
+    }
   }
 
-  /// ``ParameterModel/expand(_:mode:scope:)``, with lookups remembered in `cache`.
-  func expand(_ value: [UInt8], mode: PostconfOptions.Mode, cache: inout LookupCache) throws
-    -> [UInt8]
-  {
-    try ParameterModel.expand(value, mode: mode, scope: nil) { name, evalMode, failure in
+  /// ``ParameterModel/expand(_:mode:scope:)``, with lookups remembered in
+  /// `cache`; `engineOnly` when the shortcut already gave up on `value`.
+  func expand(
+    _ value: [UInt8], mode: PostconfOptions.Mode, cache: inout LookupCache,
+    engineOnly: Bool = false
+  ) throws -> [UInt8] {
+    if cache.memo == nil { cache.memo = ExpansionMemo() }
+    let memo = cache.memo
+    return try ParameterModel.expand(
+      value, mode: mode, scope: nil, memo: memo, engineOnly: engineOnly
+    ) {
+      name, evalMode, failure in
       guard let id = model.names.find(name) else { return nil }
       var lookupFailure: PostconfFatal?
       let found = lookup(id: id, mode: evalMode, cache: &cache, failure: &lookupFailure)
@@ -909,9 +956,13 @@ final class FrozenParameterModel: Sendable {
   /// with lookups remembered in `cache`; a lookup that fails gives up, for
   /// ``expand(_:mode:cache:)`` to report.
   func expandSimple(
-    _ value: UnsafeBufferPointer<UInt8>, mode: PostconfOptions.Mode, into output: inout [UInt8],
-    cache: inout LookupCache
+    _ value: UnsafeBufferPointer<UInt8>, of id: ParameterModel.ID, mode: PostconfOptions.Mode,
+    into output: inout [UInt8], cache: inout LookupCache
   ) -> MacroFastPath.InPlace {
+    // A value with another form gives up at once, not after following every
+    // reference before that form (a chain of such values was followed to
+    // its end for each value).
+    if cache.isNotSimple(id, value) { return .gaveUp }
     let evalMode = mode.subtracting(.nonDefault)
     // This object uncounted: the expander's recursion counted a reference to
     // it at every level of a nested reference (or copied the model, counting
@@ -931,7 +982,11 @@ final class FrozenParameterModel: Sendable {
           guard let id = cache.lastID else { return .some(nil) }
           var failure: PostconfFatal?
           let found = frozen.lookup(id: id, mode: evalMode, cache: &cache, failure: &failure)
-          return failure == nil ? .some(found) : nil
+          guard failure == nil else { return nil }
+          if let found, found.withUnsafeBufferPointer({ cache.isNotSimple(id, $0) }) {
+            return nil
+          }
+          return .some(found)
         }
       }
     }

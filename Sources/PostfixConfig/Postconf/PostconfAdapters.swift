@@ -35,8 +35,12 @@ enum PostconfAdapters {
     ServiceParameters.parameters(service: service, command: command, catalog: catalog)
   }
 
-  static func expand(_ value: [UInt8], lookup: @escaping (String) -> [UInt8]?) -> Expansion {
-    ParameterExpander(lookup: lookup).expand(value)
+  static func expand(
+    _ value: [UInt8], memo: ExpansionMemo? = nil, engineOnly: Bool = false,
+    lookup: @escaping (String) -> [UInt8]?
+  ) -> Expansion {
+    ParameterExpander(lookup: lookup, memo: memo).tracedExpand(value, engineOnly: engineOnly)
+      .expansion
   }
 
   /// postconf's start-up scan of one value: both branches of conditionals,

@@ -676,4 +676,46 @@ import Testing
     // Both ways are taken: defaults ($mail_name) and other syntax give up.
     #expect(simple > 300 && gaveUp > 300)
   }
+
+  /// The listing's shortcut gives up on a value with a form it does not
+  /// take as soon as it reaches that value, not after following every
+  /// reference before the form (a chain of such values was followed to its
+  /// end for each value); what it does expand is unchanged.
+  @Test func theShortcutGivesUpAtTheFirstValueItCannotTake() {
+    var model = ParameterModel(inputs: Self.inputs(mainCF: []), mode: [.nonDefault])
+    let values = [
+      ("c0", "x"), ("c1", "$c0 ${c0:y}"), ("c2", "$c1 ${c0:y}"), ("top", "$c2 and"),
+      ("s0", "one"), ("s1", "$s0 two"), ("s2", "${s1}, $(s0)"),
+    ]
+    var ids: [String: ParameterModel.ID] = [:]
+    for (name, value) in values {
+      let id = model.intern(Array(name.utf8))
+      model.set(id, owning: Array(value.utf8))
+      ids[name] = id
+    }
+    let frozen = FrozenParameterModel(model)
+    func run(_ name: String) -> (MacroFastPath.InPlace, [String], [UInt8]) {
+      var cache = FrozenParameterModel.LookupCache(count: frozen.model.names.count)
+      var output: [UInt8] = []
+      let id = ids[name] ?? -1
+      let value = Array((values.first { $0.0 == name }?.1 ?? "").utf8)
+      let outcome = value.withUnsafeBufferPointer {
+        frozen.expandSimple($0, of: id, mode: [.expand], into: &output, cache: &cache)
+      }
+      let looked = values.map(\.0).filter { name in
+        ids[name].map { cache.entries[Int($0)] != nil } ?? false
+      }
+      return (outcome, looked, output)
+    }
+    // c2 has a conditional: nothing is looked up.
+    let (c2, c2Looked, _) = run("c2")
+    #expect(c2 == .gaveUp && c2Looked.isEmpty)
+    // top is simple, c2 is not: only c2 is looked up, never c1 or c0.
+    let (top, topLooked, _) = run("top")
+    #expect(top == .gaveUp && topLooked == ["c2"])
+    // A simple chain is expanded as before.
+    let (s2, s2Looked, output) = run("s2")
+    #expect(s2 == .expanded && output == Array("one two, one".utf8))
+    #expect(Set(s2Looked) == ["s0", "s1"])
+  }
 }
