@@ -878,13 +878,28 @@ final class FrozenParameterModel: Sendable {
 
   init(_ model: ParameterModel) { self.model = model }
 
-  /// What one printing thread keeps from line to line: values already looked
-  /// up, by name id (`-x` of a listing asks for the same few names again and
+  /// What one printing thread keeps from line to line: values recently
+  /// looked up (`-x` of a listing asks for the same few names again and
   /// again), and the buffers lines are made in.
   struct LookupCache {
-    /// Per name id: nil until looked up, then the value found (itself nil
-    /// for a name without one).
-    var entries: [[UInt8]??]
+    /// Values looked up, in a fixed number of slots: an id takes the slot
+    /// that its low bits pick, from any id there before.
+    ///
+    /// A listing asks again for the names it has just asked for (chains of
+    /// references) and for a few names nearly every value refers to. A slot
+    /// per name kept a copy of every value looked up for the whole listing,
+    /// on each thread: 20 MB per thread for `-nx` of 10 MB of chained values.
+    var slots: [Slot]
+    /// One remembered lookup.
+    struct Slot {
+      /// The name looked up, or -1 for none.
+      var id: ParameterModel.ID = -1
+      /// The value found (nil for a name without one).
+      var value: [UInt8]?
+    }
+
+    /// The most slots a cache has.
+    static let maximumSlots = 1 << 14
     /// Where a value spread over continuation lines is joined.
     var valueBuffer: [UInt8] = []
     /// Where a value is expanded.
@@ -913,8 +928,24 @@ final class FrozenParameterModel: Sendable {
 
     /// A cache for ids below `count` (0: remembers nothing).
     init(count: Int) {
-      entries = Array(repeating: nil, count: count)
+      var size = count > 0 ? 1 : 0
+      while size < min(count, Self.maximumSlots) { size <<= 1 }
+      slots = Array(repeating: Slot(), count: size)
       shapes = Array(repeating: .unknown, count: count)
+    }
+
+    /// The value remembered for `id`: nil when not remembered, `.some(nil)`
+    /// for a name remembered without a value.
+    func remembered(_ id: ParameterModel.ID) -> [UInt8]?? {
+      guard !slots.isEmpty, id >= 0 else { return nil }
+      let slot = slots[Int(id) & (slots.count - 1)]
+      return slot.id == id ? .some(slot.value) : nil
+    }
+
+    /// Remembers `value` for `id`, in place of the id its slot held.
+    mutating func remember(_ id: ParameterModel.ID, _ value: [UInt8]?) {
+      guard !slots.isEmpty, id >= 0 else { return }
+      slots[Int(id) & (slots.count - 1)] = Slot(id: id, value: value)
     }
 
     /// Whether the shortcut would give up on the value of `id`, `value`, at
@@ -998,14 +1029,13 @@ final class FrozenParameterModel: Sendable {
     id: ParameterModel.ID, mode: PostconfOptions.Mode, cache: inout LookupCache,
     failure: inout PostconfFatal?
   ) -> [UInt8]? {
-    let index = Int(id)
-    if index < cache.entries.count, let remembered = cache.entries[index] { return remembered }
+    if let remembered = cache.remembered(id) { return remembered }
     var lookupFailure: PostconfFatal?
     let found = model.lookup(id: id, mode: mode, failure: &lookupFailure)
     if let lookupFailure {
       failure = lookupFailure
-    } else if index < cache.entries.count {
-      cache.entries[index] = .some(found)
+    } else {
+      cache.remember(id, found)
     }
     return found
   }

@@ -703,7 +703,7 @@ import Testing
         frozen.expandSimple($0, of: id, mode: [.expand], into: &output, cache: &cache)
       }
       let looked = values.map(\.0).filter { name in
-        ids[name].map { cache.entries[Int($0)] != nil } ?? false
+        ids[name].map { cache.remembered($0) != nil } ?? false
       }
       return (outcome, looked, output)
     }
@@ -717,5 +717,28 @@ import Testing
     let (s2, s2Looked, output) = run("s2")
     #expect(s2 == .expanded && output == Array("one two, one".utf8))
     #expect(Set(s2Looked) == ["s0", "s1"])
+  }
+
+  /// A listing thread's lookup cache has a bounded number of slots, whatever
+  /// the number of names: an id takes its slot from the id there before.
+  @Test func theLookupCacheIsBounded() {
+    let none = FrozenParameterModel.LookupCache(count: 0)
+    #expect(none.slots.isEmpty && none.remembered(0) == nil)
+    var small = FrozenParameterModel.LookupCache(count: 5)
+    #expect(small.slots.count == 8)
+    var large = FrozenParameterModel.LookupCache(count: 1_000_000)
+    #expect(large.slots.count == FrozenParameterModel.LookupCache.maximumSlots)
+    let size = ParameterModel.ID(large.slots.count)
+    large.remember(7, Array("seven".utf8))
+    large.remember(9, nil)
+    #expect(large.remembered(7) == .some(Array("seven".utf8)))
+    #expect(large.remembered(9) == .some(nil))
+    #expect(large.remembered(8) == nil)
+    // An id with the same low bits takes the slot over.
+    large.remember(7 + size, Array("other".utf8))
+    #expect(large.remembered(7) == nil)
+    #expect(large.remembered(7 + size) == .some(Array("other".utf8)))
+    small.remember(3, [1])
+    #expect(small.remembered(11) == nil && small.remembered(3) == .some([1]))
   }
 }
