@@ -19,6 +19,9 @@ extension PostconfSession {
     if !defaultsOnly {
       try registerUserParameters(into: &model)
     }
+    // The read's scans served the start-up pass only: their memory (8
+    // bytes a name and 4 a reference) goes to the listing's sort.
+    model.dropStartUpScans()
     try showParameters(model)
     if !defaultsOnly {
       flagUnusedMain(model)
