@@ -81,15 +81,21 @@ enum MacroFastPath {
   ///   - asFound: Whether `body` is called as each reference is found, before
   ///     the value is known to be simple (one pass instead of two; a caller
   ///     that keeps them drops them when the result is nil).
+  ///   - conditionals: Whether `${name?text}` and `${name:text}` with a
+  ///     `text` of no `$`, `{` or `}` are taken too (see
+  ///     ``conditional(at:in:)``): a scan reports the name and nothing else
+  ///     for them. Such a value is not simple for an expansion.
   ///   - body: Called with each referenced name's range, in order, only once
   ///     the whole value is known to be simple (unless `asFound`).
   /// - Returns: How the value was handled, or nil when the engine must scan it
   ///   (then `body` was never called, unless `asFound`).
   static func references(
     in buffer: UnsafeBufferPointer<UInt8>, limits: ExpansionLimits, asFound: Bool = false,
-    _ body: (Range<Int>) -> Void
+    conditionals: Bool = false, _ body: (Range<Int>) -> Void
   ) -> MacroPath? {
     guard limits.maximumDepth > 0 else { return nil }
+    // A conditional's text is parsed one level down.
+    let takesConditionals = conditionals && limits.maximumDepth > 1
     // First pass: is it simple, how many references, how much work?
     var references = 0
     var steps = 0
@@ -107,8 +113,10 @@ enum MacroFastPath {
       }
       if isEnd(special, in: buffer) { break }
       sawDollar = true
-      guard let piece = piece(at: special, in: buffer) else { return nil }
-      steps += 1
+      guard
+        let (piece, extra) = scanPiece(at: special, in: buffer, conditionals: takesConditionals)
+      else { return nil }
+      steps += 1 + extra
       switch piece {
       case .escape(let next):
         pendingLiteral = true
@@ -143,7 +151,9 @@ enum MacroFastPath {
     cursor = 0
     while reported < references {
       let special = nextSpecial(in: buffer, from: cursor)
-      guard !isEnd(special, in: buffer), let piece = piece(at: special, in: buffer) else {
+      guard !isEnd(special, in: buffer),
+        let (piece, _) = scanPiece(at: special, in: buffer, conditionals: takesConditionals)
+      else {
         break
       }
       switch piece {
@@ -378,6 +388,48 @@ enum MacroFastPath {
     while cursor < end, MacroText.isNameByte(buffer[cursor]) { cursor += 1 }
     guard cursor > after else { return nil }
     return .reference(name: after..<cursor, next: cursor)
+  }
+
+  /// ``piece(at:in:)``, or with `conditionals` a conditional read as a
+  /// reference to its name, with an upper bound of the further work the
+  /// engine counts for it (its callback, and the parse of its text).
+  private static func scanPiece(
+    at dollar: Int, in buffer: UnsafeBufferPointer<UInt8>, conditionals: Bool
+  ) -> (Piece, extra: Int)? {
+    if let piece = piece(at: dollar, in: buffer) { return (piece, 0) }
+    guard conditionals, let found = conditional(at: dollar, in: buffer) else { return nil }
+    return (.reference(name: found.name, next: found.next), found.text + 4)
+  }
+
+  /// `${name?text}` or `${name:text}` at the `$` at `dollar`, its name right
+  /// after the brace and its text without `$`, `{`, `}` or NUL: the name's
+  /// range, the position after the `}` and the text's length.
+  ///
+  /// Scanning such a form, the engine reports the name and parses the text
+  /// (the rest of the braces, the legacy form) one level down, where it is
+  /// a literal: nothing else is reported. Without braces in the text, the
+  /// first `}` is the one that closes the form.
+  static func conditional(at dollar: Int, in buffer: UnsafeBufferPointer<UInt8>) -> (
+    name: Range<Int>, next: Int, text: Int
+  )? {
+    let end = buffer.count
+    guard dollar + 2 < end, buffer[dollar + 1] == UInt8(ascii: "{") else { return nil }
+    var cursor = dollar + 2
+    while cursor < end, MacroText.isNameByte(buffer[cursor]) { cursor += 1 }
+    guard cursor > dollar + 2, cursor < end,
+      buffer[cursor] == UInt8(ascii: "?") || buffer[cursor] == UInt8(ascii: ":")
+    else { return nil }
+    let name = (dollar + 2)..<cursor
+    cursor += 1
+    let text = cursor
+    while cursor < end {
+      switch buffer[cursor] {
+      case UInt8(ascii: "}"): return (name, cursor + 1, cursor - text)
+      case dollarByte, UInt8(ascii: "{"), 0: return nil
+      default: cursor += 1
+      }
+    }
+    return nil
   }
 
   private static func string(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {

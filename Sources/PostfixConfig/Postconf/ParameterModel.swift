@@ -457,7 +457,7 @@ struct ParameterModel: Sendable {
     let simple: MacroPath?
     switch MainSettingsReader.ScanTag(rawValue: ahead.tag) ?? .notScanned {
     case .notScanned:
-      simple = MacroFastPath.references(in: value, limits: .default) {
+      simple = MacroFastPath.references(in: value, limits: .default, conditionals: true) {
         recorder.record($0, of: value, into: &self)
       }
     case .engine: simple = nil
@@ -1096,7 +1096,9 @@ struct MainSettingsReader: MainCFLineSink {
     work: { value, found in
       // One pass: what it finds is dropped when the value is not simple.
       let start = found.count
-      let path = MacroFastPath.references(in: value, limits: .default, asFound: true) { range in
+      let path = MacroFastPath.references(
+        in: value, limits: .default, asFound: true, conditionals: true
+      ) { range in
         found.append(UInt32(range.lowerBound)..<UInt32(range.upperBound))
       }
       switch path {

@@ -505,6 +505,52 @@ import Testing
     #expect(outcomes["gaveUp", default: 0] > 1000)
   }
 
+  /// With `conditionals`, the start-up scan's shortcut also takes
+  /// `${name?text}` and `${name:text}` with a plain text: whenever it answers,
+  /// the engine's scan reports exactly those names, no warning and no error.
+  @Test func scanShortcutWithConditionalsAgreesWithTheEngine() {
+    var random = SeededGenerator(seed: 0xC0_2026)
+    var taken = (conditional: 0, declined: 0)
+    let forms = [
+      "${a:y}", "${n1?x}", "${ab:}", "${u?}", "${a: b}", "${x9:(y)}", "${a?{y}}", "${a: {y}}",
+      "${a:$b}", "${ a:y}", "${a :y}", "${:y}", "${a:y", "${a:}}", "${{$a}==x}", "${a?b:c}",
+      "${a:\0}", "$(a:y)",
+    ]
+    for round in 0..<8000 {
+      let limits = Self.randomLimits(&random)
+      var value = random.chance(50) ? Self.randomSimpleValue(&random) : Self.randomValue(&random)
+      for _ in 0..<random.below(3) {
+        let form = Self.bytes(random.pick(forms))
+        value.insert(contentsOf: form, at: random.below(value.count + 1))
+      }
+      var names: [String] = []
+      let path = value.withUnsafeBufferPointer { buffer in
+        MacroFastPath.references(in: buffer, limits: limits, conditionals: true) {
+          names.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[$0]), as: UTF8.self))
+        }
+      }
+      let engine = ParameterExpander.tracedScan(
+        value, isDefined: { _ in true }, limits: limits, engineOnly: true)
+      let text = String(decoding: value, as: UTF8.self)
+      guard path != nil else {
+        taken.declined += 1
+        continue
+      }
+      if value.contains(UInt8(ascii: "?")) || value.contains(UInt8(ascii: ":")) {
+        taken.conditional += 1
+      }
+      #expect(!engine.result.hadError, "round \(round): \(text)")
+      let reported = engine.result.events.map { event -> String in
+        switch event {
+        case .reference(let name, _): return name
+        case .warning(let warning): return "warning: \(warning)"
+        }
+      }
+      #expect(reported == names, "round \(round): \(text)")
+    }
+    #expect(taken.conditional > 1000 && taken.declined > 1000)
+  }
+
   static func summary(_ run: MacroEngine.Run) -> String {
     switch run.outcome {
     case .success(let outcome): return "ok \(outcome.result) \(outcome.error)"
