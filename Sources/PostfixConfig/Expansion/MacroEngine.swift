@@ -310,6 +310,8 @@ final class MacroEngine {
     var cursor = body.start
     var value: MacroSource?
     var operation: UInt8?
+    /// The name of a plain reference, whose expansion the memo may keep.
+    var remembered: String?
 
     let firstNonBlank = body.skipBlanks(from: cursor)
     if firstNonBlank < body.end, bytes[firstNonBlank] == MacroEngine.openBrace {
@@ -354,16 +356,12 @@ final class MacroEngine {
       let name = String(decoding: bytes[start..<nameEnd], as: UTF8.self)
       if operation == nil, let memo {
         // A plain reference: its value's expansion kept from before, or
-        // expanded now and kept.
+        // (below) expanded now and kept.
         if let entry = memo.entry(name), reuse(entry, context) {
           context.level -= 1
           return context.error
         }
-        if let found = look(up: name), !found.bytes.isEmpty {
-          try parseRemembering(found, as: name, in: memo, context)
-        }
-        context.level -= 1
-        return context.error
+        remembered = name
       }
       value = look(up: name)
     }
@@ -398,7 +396,11 @@ final class MacroEngine {
       if try otherwise(body, from: cursor, isSet: isSet, context) { return context.error }
     default:
       if let value, isSet, !scanning {
-        if try parse(value.all, context) { context.error = true }
+        if let memo, let remembered {
+          try parseRemembering(value, as: remembered, in: memo, context)
+        } else if try parse(value.all, context) {
+          context.error = true
+        }
       }
     }
     context.level -= 1

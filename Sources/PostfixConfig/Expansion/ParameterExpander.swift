@@ -57,8 +57,10 @@ public struct ParameterExpander {
   private let lookup: (String) -> [UInt8]?
   private let isRaw: (String) -> Bool
   let limits: ExpansionLimits
-  /// Expansions of referenced values kept across calls (see ``ExpansionMemo``).
-  let memo: ExpansionMemo?
+  /// Expansions of referenced values kept across calls (see
+  /// ``ExpansionMemo``: `lookup` must give the same value for a name while
+  /// it is used); none by default.
+  var memo: ExpansionMemo?
 
   /// Creates an expander.
   ///
@@ -83,17 +85,6 @@ public struct ParameterExpander {
     self.lookup = lookup
     self.isRaw = isRaw
     self.limits = limits
-    self.memo = nil
-  }
-
-  /// An expander that keeps expansions of referenced values in `memo` from
-  /// call to call (`lookup` must give the same value for a name while it is
-  /// used; see ``ExpansionMemo``).
-  init(lookup: @escaping (String) -> [UInt8]?, memo: ExpansionMemo?) {
-    self.lookup = lookup
-    self.isRaw = { ParameterExpander.rawParameterNames.contains($0) }
-    self.limits = .default
-    self.memo = memo
   }
 
   /// Expands `value` fully, as `pcf_expand_parameter_value` does.

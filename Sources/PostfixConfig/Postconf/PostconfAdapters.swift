@@ -39,8 +39,9 @@ enum PostconfAdapters {
     _ value: [UInt8], memo: ExpansionMemo? = nil, engineOnly: Bool = false,
     lookup: @escaping (String) -> [UInt8]?
   ) -> Expansion {
-    ParameterExpander(lookup: lookup, memo: memo).tracedExpand(value, engineOnly: engineOnly)
-      .expansion
+    var expander = ParameterExpander(lookup: lookup)
+    expander.memo = memo
+    return expander.tracedExpand(value, engineOnly: engineOnly).expansion
   }
 
   /// postconf's start-up scan of one value: both branches of conditionals,
