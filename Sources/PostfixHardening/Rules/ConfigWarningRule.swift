@@ -99,8 +99,10 @@ struct ConfigWarningRule: AuditRule {
       mainCF = configuration.mainCF
       suggestions = LazySuggestionIndex(configuration.catalog.names)
       func isWanted(_ name: String) -> Bool { wanted?.contains(name) ?? true }
+      // No name asked for: no value is searched for references.
+      let findsReferences = wanted?.isEmpty != true
       // One entry at a time: a large file's entries are never all held.
-      if wanted?.isEmpty != true {
+      if findsReferences {
         configuration.mainCF.forEachEffectiveEntry { entry in
           for referenced in ConfigWarningRule.referencedNames(in: entry.value)
           where mainReferences[referenced] == nil && isWanted(referenced) {
@@ -115,6 +117,7 @@ struct ConfigWarningRule: AuditRule {
         for override in entry.overrides {
           let name = String(decoding: override.name, as: UTF8.self)
           if masterOverrides[name] == nil { masterOverrides[name] = (override.line, key) }
+          guard findsReferences else { continue }
           for referenced in ConfigWarningRule.referencedNames(in: override.value)
           where masterReferences[referenced] == nil && isWanted(referenced) {
             masterReferences[referenced] = (override.line, key, name)
@@ -160,13 +163,18 @@ struct ConfigWarningRule: AuditRule {
     var names: Set<String> = []
     configuration.forEachWarningText { _, chunk, range in
       chunk.withUnsafeBufferPointer { bytes in
-        let text = UnsafeBufferPointer(rebasing: bytes[range])
-        guard let offset = ByteSearch.firstOffset(of: undefinedMarker, in: text) else { return }
-        let name = text[(offset + undefinedMarker.count)...]
-        names.insert(String(decoding: name, as: UTF8.self))
+        if let name = undefinedName(in: UnsafeBufferPointer(rebasing: bytes[range])) {
+          names.insert(name)
+        }
       }
     }
     return names
+  }
+
+  /// NAME of a warning text that says `undefined parameter: NAME`, or nil.
+  static func undefinedName(in text: UnsafeBufferPointer<UInt8>) -> String? {
+    guard let offset = ByteSearch.firstOffset(of: undefinedMarker, in: text) else { return nil }
+    return String(decoding: text[(offset + undefinedMarker.count)...], as: UTF8.self)
   }
 
   /// The finding of `unused parameter: NAME=VALUE` at `range` in `bytes` (the
@@ -217,11 +225,9 @@ struct ConfigWarningRule: AuditRule {
 
   /// Maps one postconf warning text to a finding with file and line.
   func locate(_ message: String, in configuration: PostfixConfiguration) -> Finding {
-    var wanted: Set<String> = []
-    if let marker = Self.firstRange(of: "undefined parameter: ", in: message) {
-      wanted.insert(String(message[marker.upperBound...]))
-    }
-    return locate(message, in: Places(configuration, referencesTo: wanted))
+    var text = message
+    let wanted = text.withUTF8 { Self.undefinedName(in: $0) }
+    return locate(message, in: Places(configuration, referencesTo: wanted.map { [$0] } ?? []))
   }
 
   /// Maps one postconf warning text to a finding with file and line.
