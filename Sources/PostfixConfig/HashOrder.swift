@@ -110,42 +110,101 @@ struct HashOrder: Sendable, Equatable {
   static func distinctOrder<Element>(
     count: Int, initialSize: Int, hash: (Int) -> UInt64, element: (Int) -> Element
   ) -> [Element] {
+    let places = places(count: count, initialSize: initialSize, hash: hash)
+    return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+      if let base = buffer.baseAddress {
+        for index in 0..<count { (base + Int(places[index])).initialize(to: element(index)) }
+      }
+      initialized = buffer.baseAddress == nil ? 0 : count
+    }
+  }
+
+  /// Puts `keys`, distinct, in the order the simulation lists them, in
+  /// their own memory: the list made for a large table is not a second copy.
+  /// - Parameters:
+  ///   - keys: The keys in order of insertion; on return, in listing order.
+  ///   - initialSize: The size Postfix passes to `htable_create()`.
+  ///   - hash: A key's hash (``hash(_:)`` of its bytes).
+  static func reorder(_ keys: inout [Int32], initialSize: Int, hash: (Int32) -> UInt64) {
+    var places = keys.withUnsafeBufferPointer { keys in
+      self.places(count: keys.count, initialSize: initialSize) { hash(keys[$0]) }
+    }
+    // Each cycle of the permutation is followed once; a done position's
+    // place becomes -1.
+    for start in keys.indices where places[start] >= 0 {
+      var carried = keys[start]
+      var target = Int(places[start])
+      places[start] = -1
+      while target != start {
+        swap(&carried, &keys[target])
+        let following = Int(places[target])
+        places[target] = -1
+        target = following
+      }
+      keys[start] = carried
+    }
+  }
+
+  /// Where each of `count` distinct keys, by position, comes in the table's
+  /// listing (positions whose hashes `hash` gives).
+  ///
+  /// Linear in the number of keys. Chains are singly linked lists in flat
+  /// arrays (`head` per bucket, `next` per key), as in `htable.c`; each
+  /// entry's place is then written over its link, and the buckets are freed
+  /// before the caller makes anything of the places.
+  private static func places(count: Int, initialSize: Int, hash: (Int) -> UInt64) -> [Int32] {
     var size = max(13, initialSize) | 1
-    var head = [Int32](repeating: -1, count: size)
+    // One table of the last size, of which the first `size` buckets are in
+    // use: the tables the growth goes through are never made.
+    var last = size
+    while last < count { last = (2 * last) | 1 }
+    var head = [Int32](repeating: -1, count: last)
     var next = [Int32](repeating: -1, count: count)
     for index in 0..<count {
       if index >= size {
         // Re-link the old buckets in ascending order, each chain from head to
-        // tail, every entry going to the head of its new chain.
-        let grown = (2 * size) | 1
-        var newHead = [Int32](repeating: -1, count: grown)
+        // tail, every entry going to the head of its new chain: the entries
+        // are first strung in that order into one list, as the new buckets
+        // overlap the old ones.
+        var (first, tail): (Int32, Int32) = (-1, -1)
         for bucket in 0..<size {
           var entry = head[bucket]
           while entry >= 0 {
-            let following = next[Int(entry)]
-            let target = Int(hash(Int(entry)) % UInt64(grown))
-            next[Int(entry)] = newHead[target]
-            newHead[target] = entry
-            entry = following
+            if tail >= 0 { next[Int(tail)] = entry } else { first = entry }
+            tail = entry
+            entry = next[Int(entry)]
           }
         }
-        head = newHead
+        if tail >= 0 { next[Int(tail)] = -1 }
+        let grown = (2 * size) | 1
+        for bucket in 0..<grown { head[bucket] = -1 }
+        var entry = first
+        while entry >= 0 {
+          let following = next[Int(entry)]
+          let target = Int(hash(Int(entry)) % UInt64(grown))
+          next[Int(entry)] = head[target]
+          head[target] = entry
+          entry = following
+        }
         size = grown
       }
       let target = Int(hash(index) % UInt64(size))
       next[index] = head[target]
       head[target] = Int32(index)
     }
-    var result: [Element] = []
-    result.reserveCapacity(count)
+    // Each entry's place in the walk (buckets in ascending order, each
+    // chain from head to tail) is written over its link.
+    var place: Int32 = 0
     for bucket in 0..<size {
       var entry = head[bucket]
       while entry >= 0 {
-        result.append(element(Int(entry)))
-        entry = next[Int(entry)]
+        let following = next[Int(entry)]
+        next[Int(entry)] = place
+        place += 1
+        entry = following
       }
     }
-    return result
+    return next
   }
 
   private func bucket(of key: [UInt8], size: Int) -> Int {

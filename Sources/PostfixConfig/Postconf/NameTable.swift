@@ -142,7 +142,7 @@ struct NameTable: Sendable {
   private static let inFile: UInt32 = 1 << 31
 
   /// Calls `body` with the arena and the file's bytes (empty without one).
-  private func withStorage<R>(
+  func withStorage<R>(
     _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R
   ) -> R {
     arena.withUnsafeBufferPointer { arenaBytes in
@@ -152,7 +152,7 @@ struct NameTable: Sendable {
   }
 
   /// Name `index`'s bytes in the storage `withStorage` gives.
-  private func stored(
+  func stored(
     _ index: Int, _ arenaBytes: UnsafeBufferPointer<UInt8>,
     _ fileBytes: UnsafeBufferPointer<UInt8>
   ) -> UnsafeBufferPointer<UInt8> {
@@ -198,51 +198,7 @@ struct NameTable: Sendable {
     withName(id) { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// The ids sorted by name, bytewise as postconf lists them.
-  func sorted(_ ids: [ID]) -> [ID] {
-    // Two big-endian words of each name decide most comparisons without
-    // touching the arena.
-    struct Key {
-      var high: UInt64
-      var low: UInt64
-      var id: ID
-    }
-    var keys: [Key] = []
-    keys.reserveCapacity(ids.count)
-    withStorage { arenaBytes, fileBytes in
-      for id in ids {
-        let name = stored(Int(id), arenaBytes, fileBytes)
-        keys.append(
-          Key(
-            high: NameTable.word(name, 0, name.count), low: NameTable.word(name, 8, name.count),
-            id: id))
-      }
-      keys.sort { left, right in
-        if left.high != right.high { return left.high < right.high }
-        if left.low != right.low { return left.low < right.low }
-        return NameTable.bytewiseLess(
-          stored(Int(left.id), arenaBytes, fileBytes), stored(Int(right.id), arenaBytes, fileBytes))
-      }
-    }
-    return keys.map(\.id)
-  }
-
-  // Eight bytes from `start` (zero-padded past `end`), big-endian: integer
-  // order equals byte order, and a shorter name sorts first.
-  private static func word(_ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int)
-    -> UInt64
-  {
-    var value: UInt64 = 0
-    var index = start
-    for _ in 0..<8 {
-      value <<= 8
-      if index < end { value |= UInt64(buffer[index]) }
-      index += 1
-    }
-    return value
-  }
-
-  private static func bytewiseLess(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
+  static func bytewiseLess(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
     -> Bool
   {
     let common = min(a.count, b.count)

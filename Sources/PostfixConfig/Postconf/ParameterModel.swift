@@ -22,13 +22,40 @@ struct ParameterModel: Sendable {
     case user
   }
 
-  /// What the table knows of one name.
+  /// What the table knows of one name, in four bytes (a long main.cf has
+  /// one per name): its kind, its flags, and where its default is.
   struct Node: Sendable {
-    var kind = Kind.none
-    var flags: UInt8 = 0
-    /// For built-in and service parameters, the default text (`-d`), as an
-    /// index into ``ParameterModel/defaults``.
-    var defaultIndex: Int32 = -1
+    // Flags in bits 0-5, the kind in bits 6-7, the default's slot above.
+    private var bits: UInt32 = 0
+
+    init() {}
+
+    init(kind: Kind, flags: UInt8) {
+      self.kind = kind
+      self.flags = flags
+    }
+
+    var kind: Kind {
+      get { Kind(rawValue: UInt8(truncatingIfNeeded: bits >> 6) & 3) ?? .none }
+      set { bits = bits & ~(3 << 6) | UInt32(newValue.rawValue & 3) << 6 }
+    }
+
+    var flags: UInt8 {
+      get { UInt8(truncatingIfNeeded: bits) & 63 }
+      set { bits = bits & ~63 | UInt32(newValue & 63) }
+    }
+
+    /// For built-in and service parameters, where the default text (`-d`)
+    /// is: 0 for none, ``largeSlot`` for an index kept in
+    /// ``ParameterModel/largeDefaultIndices``, else an index into
+    /// ``ParameterModel/defaults`` plus one.
+    var defaultSlot: UInt32 {
+      get { bits >> 8 }
+      set { bits = bits & 0xFF | newValue << 8 }
+    }
+
+    /// The slot of a default whose index does not fit in the node.
+    static let largeSlot: UInt32 = (1 << 24) - 1
 
     static let raw: UInt8 = 1
     static let readOnly: UInt8 = 2
@@ -43,14 +70,29 @@ struct ParameterModel: Sendable {
     var isKnown: Bool { kind != .none }
   }
 
-  /// Where a value's precomputed scan is.
+  /// Where a value's precomputed scan is, in four bytes (a long main.cf has
+  /// one per name): 0 when not scanned, ``plain`` for a value without `$`,
+  /// else `(start + 1) << 6 | count` for `count` references from
+  /// `scanReferences[start...]`, a count of ``largeCount`` or more being
+  /// kept in ``ParameterModel/largeScanCounts`` instead.
   struct ScanSummary: Sendable {
-    var start: UInt32 = 0
-    var count = UInt32.max
+    var bits: UInt32 = 0
 
     /// A value without `$`: no references, and it expands to itself.
-    static let plain = ScanSummary(start: .max, count: 0)
-    var isPlain: Bool { start == .max && count == 0 }
+    static let plain = ScanSummary(bits: .max)
+    /// The count that stands for a larger one, kept elsewhere.
+    static let largeCount: UInt32 = 63
+    /// The first start that cannot be kept.
+    ///
+    /// `(start + 1) << 6 | 63` must stay below ``plain``. No file of ``MainCF/maximumSize`` reaches it
+    /// (a reference takes two bytes at least); a value past it is left
+    /// not scanned, and scanned again where it is needed.
+    static let startLimit: UInt32 = (1 << 26) - 2
+
+    var isPlain: Bool { bits == .max }
+    var isScanned: Bool { bits != 0 }
+    var start: Int { Int(bits >> 6) - 1 }
+    var countCode: UInt32 { bits & 63 }
   }
 
   /// Where an explicit setting's value is.
@@ -157,8 +199,10 @@ struct ParameterModel: Sendable {
   /// Per name id: the table entry and the explicit setting.
   var nodes: [Node] = []
   var settings: [ValueRef] = []
-  /// Names with an explicit setting, in order of first setting (postconf's
-  /// hash-table insertion order); a removed setting leaves its id here.
+  /// Names with an explicit setting, in order of first setting.
+  ///
+  /// That is postconf's hash-table insertion order; a removed setting
+  /// leaves its id here. Emptied when ``takeSettingsInHashOrder()`` makes ``mainOrder`` of it.
   var settingOrder: [ID] = []
   /// main.cf's bytes, which settings point into, and the file ranges of
   /// values spread over continuation lines.
@@ -167,12 +211,21 @@ struct ParameterModel: Sendable {
   /// Values that are not in main.cf (`-c`, `-o name=value`).
   var owned: [[UInt8]] = []
   var defaults: [[UInt8]] = []
+  /// Where the defaults are of the names whose index does not fit in their
+  /// node (past ``directDefaultLimit``).
+  var largeDefaultIndices: [ID: Int] = [:]
+  /// The first slot a node does not hold (see ``Node/defaultSlot``); tests
+  /// lower it.
+  var directDefaultLimit = Int(Node.largeSlot)
   /// Per name id, the start-up scan of its main.cf value made while reading
   /// (the value is then in cache, and the scan depends on its bytes only):
-  /// `count` references from `scanReferences[start...]`; `count == .max`
-  /// when the value was not scanned or its scan warns.
+  /// `count` references from `scanReferences[start...]` (see
+  /// ``ScanSummary``); not scanned when the value was not scanned or its
+  /// scan warns.
   var scans: [ScanSummary] = []
   var scanReferences: [ID] = []
+  /// The counts of the scans of ``ScanSummary/largeCount`` references or more.
+  var largeScanCounts: [ID: UInt32] = [:]
   /// The last name ``recordScan(_:of:)`` found.
   private var lastReference: ID?
   /// Whether ``scans`` is kept (see ``dropStartUpScans()``).
@@ -443,6 +496,7 @@ struct ParameterModel: Sendable {
     keepsScans = false
     scans = []
     scanReferences = []
+    largeScanCounts = [:]
   }
 
   /// Records the start-up scan of the value just set for `id`, when it has
@@ -474,7 +528,7 @@ struct ParameterModel: Sendable {
       return
     }
     if simple != nil {
-      scans[Int(id)] = ScanSummary(start: start, count: UInt32(scanReferences.count) - start)
+      noteScan(id, start: start, count: UInt32(scanReferences.count) - start)
       return
     }
     // Other syntax: the full scan, kept when it reports references only.
@@ -484,7 +538,19 @@ struct ParameterModel: Sendable {
       names.append(name)
     }
     for name in names { scanReferences.append(intern(name)) }
-    scans[Int(id)] = ScanSummary(start: start, count: UInt32(names.count))
+    noteScan(id, start: start, count: UInt32(names.count))
+  }
+
+  /// Keeps where the scan of the value of `id` is: `count` references from
+  /// `scanReferences[start...]`.
+  private mutating func noteScan(_ id: ID, start: UInt32, count: UInt32) {
+    guard start < ScanSummary.startLimit else {
+      scans[Int(id)] = ScanSummary()
+      return
+    }
+    let code = min(count, ScanSummary.largeCount)
+    if code == ScanSummary.largeCount { largeScanCounts[id] = count }
+    scans[Int(id)] = ScanSummary(bits: (start + 1) << 6 | code)
   }
 
   /// Records the references of one value in order, as ids.
@@ -529,10 +595,14 @@ struct ParameterModel: Sendable {
   func scannedReferences(_ id: ID) -> ArraySlice<ID>? {
     guard keepsScans, Int(id) < scans.count else { return nil }
     let summary = scans[Int(id)]
-    guard summary.count != .max else { return nil }
-    guard summary.count > 0 else { return scanReferences[0..<0] }
-    let start = Int(summary.start)
-    return scanReferences[start..<(start + Int(summary.count))]
+    guard summary.isScanned else { return nil }
+    guard !summary.isPlain else { return scanReferences[0..<0] }
+    var count = summary.countCode
+    if count == ScanSummary.largeCount {
+      guard let large = largeScanCounts[id] else { return nil }
+      count = large
+    }
+    return scanReferences[summary.start..<(summary.start + Int(count))]
   }
 
   /// Whether the read found no `$` in the explicit setting of `id` (main.cf
@@ -562,6 +632,23 @@ struct ParameterModel: Sendable {
     return HashOrder.distinctOrder(
       count: present.count, initialSize: PostconfAdapters.dictionarySize,
       hash: { hashes[Int(present[$0])] }, element: { present[$0] })
+  }
+
+  /// ``settingsInHashOrder()`` made in the memory of ``settingOrder``,
+  /// which is left empty, and kept as ``mainOrder``: for the start-up pass,
+  /// which walks main.cf's settings in that order once, and for the
+  /// warnings that follow the listing in the same order.
+  /// - Returns: The names with a setting, in postconf's hash-table order.
+  mutating func takeSettingsInHashOrder() -> [ID] {
+    var present = settingOrder
+    settingOrder = []
+    if !present.allSatisfy({ hasSetting($0) }) { present.removeAll { !hasSetting($0) } }
+    let hashes = names.hashes
+    HashOrder.reorder(&present, initialSize: PostconfAdapters.dictionarySize) {
+      hashes[Int($0)]
+    }
+    mainOrder = present
+    return present
   }
 
   // MARK: - Values
@@ -623,7 +710,32 @@ struct ParameterModel: Sendable {
       case nil: return nil
       }
     }
-    return node.defaultIndex >= 0 ? defaults[Int(node.defaultIndex)] : []
+    return defaultText(of: id)
+  }
+
+  /// Registers `id` as a parameter postconf knows, of `kind`, with `flags`
+  /// and the default text `value`.
+  mutating func register(_ id: ID, kind: Kind, flags: UInt8, default value: [UInt8]) {
+    var node = Node(kind: kind, flags: flags)
+    let index = defaults.count
+    defaults.append(value)
+    if index + 1 < directDefaultLimit {
+      node.defaultSlot = UInt32(index + 1)
+    } else {
+      node.defaultSlot = Node.largeSlot
+      largeDefaultIndices[id] = index
+    }
+    nodes[Int(id)] = node
+  }
+
+  /// The default text of `id` (empty for a name without one).
+  func defaultText(of id: ID) -> [UInt8] {
+    let slot = nodes[Int(id)].defaultSlot
+    switch slot {
+    case 0: return []
+    case Node.largeSlot: return largeDefaultIndices[id].map { defaults[$0] } ?? []
+    default: return defaults[Int(slot) - 1]
+    }
   }
 
   /// The name of main.cf's dictionary in postconf's messages.

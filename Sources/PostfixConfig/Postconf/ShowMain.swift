@@ -128,9 +128,7 @@ extension PostconfSession {
       if parameter.isReadOnly { flags |= ParameterModel.Node.readOnly }
       if parameter.isHostDependent { flags |= ParameterModel.Node.hostDependent }
       if parameter.isUnlisted { flags |= ParameterModel.Node.unlisted }
-      model.nodes[Int(id)] = ParameterModel.Node(
-        kind: .builtin, flags: flags, defaultIndex: Int32(model.defaults.count))
-      model.defaults.append(parameter.defaultValue)
+      model.register(id, kind: .builtin, flags: flags, default: parameter.defaultValue)
     }
   }
 
@@ -165,9 +163,7 @@ extension PostconfSession {
         let id = model.intern(parameter.name)
         // A service parameter replaces a built-in of the same name.
         let kept = model.nodes[Int(id)].flags & ParameterModel.Node.serviceSetting
-        model.nodes[Int(id)] = ParameterModel.Node(
-          kind: .service, flags: kept, defaultIndex: Int32(model.defaults.count))
-        model.defaults.append(parameter.defaultValue)
+        model.register(id, kind: .service, flags: kept, default: parameter.defaultValue)
       }
       let index = model.scopePosition(
         service: service.name, type: service.type, line: service.line, command: service.command)
@@ -266,8 +262,7 @@ extension PostconfSession {
         flagUser(id: id, scopeIndex: nil, model: &model, warnUndefined: true)
       }
     }
-    let ordered = model.settingsInHashOrder()
-    model.mainOrder = ordered
+    let ordered = model.takeSettingsInHashOrder()
     for (index, id) in ordered.enumerated() {
       model.prefetch(after: index, in: ordered[...])
       guard model.hasSetting(id) else { continue }
@@ -461,7 +456,10 @@ extension PostconfSession {
 
   /// Prints the selected parameters.
   mutating func showParameters(_ model: ParameterModel) throws {
-    var selected: [(id: NameTable.ID?, operand: Int)] = []
+    // The names to print, in order; with operands, one per operand (-1 for
+    // a name the model does not have). Four bytes a name: a long listing
+    // holds nothing else per name meanwhile.
+    let selected: [NameTable.ID]
     if options.operands.isEmpty {
       let nonDefaultOnly = mode.contains(.nonDefault) && !mode.contains(.showDefaults)
       let ids = model.names.ids.filter { id in
@@ -480,9 +478,9 @@ extension PostconfSession {
         case .user: return options.parameterClass.contains(.user)
         }
       }
-      selected = model.names.sorted(ids).map { ($0, -1) }
+      selected = model.names.sorted(ids)
     } else {
-      selected = options.operands.indices.map { (model.names.find(options.operands[$0]), $0) }
+      selected = options.operands.map { model.names.find($0) ?? -1 }
     }
     let printer = ListingPrinter(frozen: FrozenParameterModel(model), mode: mode)
     var start = 0
@@ -490,15 +488,16 @@ extension PostconfSession {
       // A long listing is formatted on two threads, block by block; what
       // precedes the first block that would warn or fail is exactly what the
       // plain loop prints, and the plain loop goes on from there.
-      start = printer.print(selected.map { $0.id ?? -1 }) { bytes in printAndDrain(bytes) }
+      start = printer.print(selected) { bytes in printAndDrain(bytes) }
     }
     // The plain loop has work left only when the listing was short or failed.
     var cache = FrozenParameterModel.LookupCache(
       count: start < selected.count && mode.contains(.expand) ? model.names.count : 0)
-    for (id, operand) in selected[start...] {
-      guard let id, model.isKnown(id) else {
-        warn(
-          "\(Printable.sanitize(operand >= 0 ? options.operands[operand] : [])): unknown parameter")
+    for index in selected.indices[start...] {
+      let id = selected[index]
+      guard id >= 0, model.isKnown(id) else {
+        let operand = options.operands.isEmpty ? [] : options.operands[index]
+        warn("\(Printable.sanitize(operand)): unknown parameter")
         continue
       }
       do {
