@@ -241,13 +241,15 @@ public struct MasterCF: Sendable, Equatable {
     /// The 1-based number of the last content line.
     public var lastLine: Int
     /// The numbers of the content lines (first line and continuations).
-    public var lineNumbers: [Int]
+    public var lineNumbers: [Int] { (0..<segmentCount).map { Int(layout[$0]) } }
     /// Comment and blank lines between the first and the last content line.
     public var commentLines: [Int]
     /// The document's bytes, which the content lines are ranges of.
     var source: [UInt8]
-    /// Where each content line starts in ``source``, one per item of ``lineNumbers``.
-    var segmentStarts: [Int32]
+    /// Per content line, in three runs of one array (a file of many entries
+    /// makes one array per entry for them, not three): its number, where it
+    /// starts in ``source``, and where it starts in ``text``.
+    let layout: [Int32]
     /// The length of ``text``.
     var textLength: Int
     /// The text set through ``text``, which then replaces the joined lines.
@@ -261,8 +263,12 @@ public struct MasterCF: Sendable, Equatable {
     /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
     /// of ``argv``'s buffers: found once, when the entry is parsed.
     let mergedSpans: [OverrideSpans]
-    /// Offsets in ``text`` where each content line starts, one per item of ``lineNumbers``.
-    var segmentOffsets: [Int32]
+    /// The number of content lines.
+    var segmentCount: Int { layout.count / 3 }
+    /// Where content line `index` starts in ``source``.
+    func segmentStart(_ index: Int) -> Int { Int(layout[segmentCount + index]) }
+    /// Where content line `index` starts in ``text``.
+    func segmentOffset(_ index: Int) -> Int { Int(layout[2 * segmentCount + index]) }
 
     enum ProblemText: Sendable, Equatable {
       case badFieldCount
@@ -278,12 +284,13 @@ public struct MasterCF: Sendable, Equatable {
         if let storedText { return storedText }
         var result: [UInt8] = []
         result.reserveCapacity(textLength)
-        for (index, start) in segmentStarts.enumerated() {
-          let offset = Int(segmentOffsets[index])
+        let count = segmentCount
+        for index in 0..<count {
+          let (start, offset) = (segmentStart(index), segmentOffset(index))
           if offset >= textLength { break }
-          let next = index + 1 < segmentOffsets.count ? Int(segmentOffsets[index + 1]) : textLength
+          let next = index + 1 < count ? segmentOffset(index + 1) : textLength
           let length = min(next, textLength) - offset
-          result.append(contentsOf: source[Int(start)..<(Int(start) + length)])
+          result.append(contentsOf: source[start..<(start + length)])
         }
         return result
       }
@@ -404,12 +411,12 @@ public struct MasterCF: Sendable, Equatable {
     /// The physical line a logical-text offset came from.
     func line(atOffset offset: Int) -> Int {
       var low = 0
-      var high = segmentOffsets.count
+      var high = segmentCount
       while low < high {
         let middle = (low + high) / 2
-        if Int(segmentOffsets[middle]) <= offset { low = middle + 1 } else { high = middle }
+        if segmentOffset(middle) <= offset { low = middle + 1 } else { high = middle }
       }
-      return low > 0 ? lineNumbers[low - 1] : firstLine
+      return low > 0 ? Int(layout[low - 1]) : firstLine
     }
   }
 
@@ -523,14 +530,12 @@ extension MasterCF {
     mutating func finish() {
       guard let first = current.first else { return }
       text.removeAll(keepingCapacity: true)
-      var segmentStarts: [Int32] = []
-      segmentStarts.reserveCapacity(current.count)
-      var segmentOffsets: [Int32] = []
-      segmentOffsets.reserveCapacity(current.count)
+      var layout = [Int32](repeating: 0, count: 3 * current.count)
       bytes.withUnsafeBufferPointer { bytes in
-        for line in current {
-          segmentStarts.append(Int32(line.content.lowerBound))
-          segmentOffsets.append(Int32(text.count))
+        for (index, line) in current.enumerated() {
+          layout[index] = Int32(truncatingIfNeeded: line.number)
+          layout[current.count + index] = Int32(line.content.lowerBound)
+          layout[2 * current.count + index] = Int32(text.count)
           text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line.content]))
         }
       }
@@ -541,8 +546,7 @@ extension MasterCF {
         entries.append(
           MasterCF.parseEntry(
             text: text, source: bytes, firstLine: first.number,
-            lastLine: current.last?.number ?? first.number, lineNumbers: current.map(\.number),
-            commentLines: inside, segmentStarts: segmentStarts, segmentOffsets: segmentOffsets))
+            lastLine: current.last?.number ?? first.number, commentLines: inside, layout: layout))
       }
       current.removeAll(keepingCapacity: true)
       inside = []

@@ -362,9 +362,11 @@ extension MasterCF {
   /// `offsets[i]` in `text`; an argument within one run is a range of
   /// `source`, one across runs (braces) gets its own bytes.
   static func parseArguments(
-    _ text: [UInt8], rawText: [UInt8], source: [UInt8]? = nil, starts: [Int32] = [],
-    offsets: [Int32] = []
+    _ text: [UInt8], rawText: [UInt8], source: [UInt8]? = nil, starts: ArraySlice<Int32> = [],
+    offsets: ArraySlice<Int32> = []
   ) -> ParsedArguments {
+    // 0-based, whatever part of an entry's layout the slices are.
+    let (starts, offsets) = (ZeroBased(starts), ZeroBased(offsets))
     var argv = ArgumentList(source: source ?? text)
     // Room for the fields and two arguments a line (`-o` and its
     // `name=value`), so the list seldom grows.
@@ -413,22 +415,31 @@ extension MasterCF {
   /// that start at `segmentStarts` in `source` and at `segmentOffsets` in
   /// the text.
   static func parseEntry(
-    text rawText: [UInt8], source: [UInt8], firstLine: Int, lastLine: Int, lineNumbers: [Int],
-    commentLines: [Int], segmentStarts: [Int32], segmentOffsets: [Int32]
+    text rawText: [UInt8], source: [UInt8], firstLine: Int, lastLine: Int, commentLines: [Int],
+    layout: [Int32]
   ) -> Entry {
     // Cut at a NUL byte; without one the text is used as it is, not copied.
     let hasNUL = rawText.withUnsafeBufferPointer {
       $0.firstIndex(of: 0, from: 0, to: $0.count) != nil
     }
     let text = hasNUL ? cString(rawText) : rawText
+    let lines = layout.count / 3
     let parsed = parseArguments(
-      text, rawText: text, source: source, starts: segmentStarts, offsets: segmentOffsets)
+      text, rawText: text, source: source, starts: layout[lines..<(2 * lines)],
+      offsets: layout[(2 * lines)...])
     return Entry(
-      firstLine: firstLine, lastLine: lastLine, lineNumbers: lineNumbers,
-      commentLines: commentLines, source: source, segmentStarts: segmentStarts,
-      textLength: text.count, problemText: parsed.problem, warningTexts: parsed.warnings,
-      argv: parsed.argv, mergedSpans: mergeOverrides(of: parsed.argv),
-      segmentOffsets: segmentOffsets)
+      firstLine: firstLine, lastLine: lastLine, commentLines: commentLines, source: source,
+      layout: layout, textLength: text.count, problemText: parsed.problem,
+      warningTexts: parsed.warnings, argv: parsed.argv,
+      mergedSpans: mergeOverrides(of: parsed.argv))
+  }
+
+  /// A slice read from index 0 on.
+  struct ZeroBased {
+    let slice: ArraySlice<Int32>
+    init(_ slice: ArraySlice<Int32>) { self.slice = slice }
+    var count: Int { slice.count }
+    subscript(index: Int) -> Int32 { slice[slice.startIndex + index] }
   }
 }
 

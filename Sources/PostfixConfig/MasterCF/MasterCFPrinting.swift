@@ -274,28 +274,7 @@ extension MasterCF {
   /// entries share the merged parameters, except earlier duplicates without
   /// any `-o` of their own that precede the first one with some.
   func parameterTable() -> [[(name: [UInt8], value: [UInt8])]?] {
-    // One group per service/type, found by a single hashed key. A group that
-    // one entry has given parameters to is that entry's merged overrides,
-    // kept as spans; only a second entry with parameters for the same
-    // service/type makes it merge slices by name (first position, last value).
-    var groupOf: [ByteKey: Int] = [:]
-    var groups: [ParameterGroup] = []
-    var attached: [(index: Int, group: Int)] = []
-    // Through a pointer: entries are lent, not copied.
-    entries.withUnsafeBufferPointer { list in
-      for index in list.indices where list[index].isValid {
-        let key = ByteKey(MasterCF.key(list[index]))
-        let merged = list[index].mergedSpans
-        if let group = groupOf[key] {
-          if !merged.isEmpty { groups[group].add(merged, of: list[index], entries: entries) }
-          attached.append((index, group))
-        } else if !merged.isEmpty {
-          groupOf[key] = groups.count
-          attached.append((index, groups.count))
-          groups.append(.spans(entry: index, merged))
-        }
-      }
-    }
+    let (groups, attached) = parameterGroups()
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
     var table: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: entries.count)
     for item in attached {
@@ -303,6 +282,89 @@ extension MasterCF {
       table[item.index] = copies[item.group]
     }
     return table
+  }
+
+  /// ``parameterTable()`` before anything is copied: the groups, and the
+  /// group each entry that has one shows, in entry order.
+  func parameterGroups() -> (groups: [ParameterGroup], attached: [(index: Int, group: Int)]) {
+    // One group per service/type, found by its key (`service/type`). A group
+    // that one entry has given parameters to is that entry's merged
+    // overrides, kept as spans; only a second entry with parameters for the
+    // same service/type makes it merge slices by name (first position, last
+    // value).
+    var groups: [ParameterGroup] = []
+    var attached: [(index: Int, group: Int)] = []
+    var keys = GroupKeys(capacity: entries.count)
+    // Through a pointer: entries are lent, not copied.
+    entries.withUnsafeBufferPointer { list in
+      for index in list.indices where list[index].isValid {
+        let merged = list[index].mergedSpans
+        let (slot, found) = keys.find(list[index], in: list)
+        if let group = found {
+          if !merged.isEmpty { groups[group].add(merged, of: list[index], entries: entries) }
+          attached.append((index, group))
+        } else if !merged.isEmpty {
+          keys.insert(group: groups.count, entry: index, at: slot)
+          attached.append((index, groups.count))
+          groups.append(.spans(entry: index, merged))
+        }
+      }
+    }
+    return (groups, attached)
+  }
+
+  /// The groups of ``parameterGroups()`` by their key, `service/type`.
+  ///
+  /// The keys are read from the entries themselves: four bytes a slot and
+  /// one entry index a group, not a copy of every entry's key in a
+  /// dictionary (a file of many services has as many groups). Open
+  /// addressing, at most half full.
+  struct GroupKeys {
+    /// Per slot: 0 when empty, else the group plus one.
+    private var slots: [Int32]
+    /// An entry of each group's service/type.
+    private var groupEntries: [Int32] = []
+    /// The key of the entry being looked up, and of one it is compared with.
+    private var key: [UInt8] = []
+    private var other: [UInt8] = []
+
+    init(capacity: Int) {
+      var size = 16
+      while size < 2 * capacity { size *= 2 }
+      slots = [Int32](repeating: 0, count: size)
+    }
+
+    /// The slot of the group of `entry`'s service/type, and the group when
+    /// there is one (else the slot is where to insert it).
+    mutating func find(_ entry: Entry, in entries: UnsafeBufferPointer<Entry>) -> (
+      slot: Int, group: Int?
+    ) {
+      Self.write(entry, into: &key)
+      let mask = slots.count - 1
+      var slot = Int(truncatingIfNeeded: key.withUnsafeBufferPointer(HashOrder.hash)) & mask
+      // At most half the slots are taken, so an empty slot ends the loop.
+      while slots[slot] != 0 {
+        let group = Int(slots[slot]) - 1
+        Self.write(entries[Int(groupEntries[group])], into: &other)
+        if other == key { return (slot, group) }
+        slot = (slot + 1) & mask
+      }
+      return (slot, nil)
+    }
+
+    /// Records `group`, of `entry`'s service/type, at `slot` (from ``find(_:in:)``).
+    mutating func insert(group: Int, entry: Int, at slot: Int) {
+      slots[slot] = Int32(group + 1)
+      groupEntries.append(Int32(entry))
+    }
+
+    /// `service/type` of a valid entry (``MasterCF/key(_:)``), into a buffer reused.
+    private static func write(_ entry: Entry, into buffer: inout [UInt8]) {
+      buffer.removeAll(keepingCapacity: true)
+      buffer.append(contentsOf: entry.argv[0])
+      buffer.append(UInt8(ascii: "/"))
+      buffer.append(contentsOf: entry.argv[1])
+    }
   }
 
   /// The `-o` parameters of one service/type in ``parameterTable()``.
@@ -327,6 +389,29 @@ extension MasterCF {
       self = .slices(SliceMerger())
       for item in merged { merger.set(entry.argv.bytes(item.name), entry.argv.bytes(item.value)) }
       self = .slices(merger)
+    }
+
+    /// How many parameters the group has.
+    var count: Int {
+      switch self {
+      case .spans(_, let spans): return spans.count
+      case .slices(let merger): return merger.parameters.count
+      }
+    }
+
+    /// Parameter `index`, as slices of the entries' arguments.
+    func parameter(_ index: Int, in entries: [Entry]) -> (
+      name: ArraySlice<UInt8>, value: ArraySlice<UInt8>
+    ) {
+      switch self {
+      case .spans(let entry, let spans):
+        return (
+          entries[entry].argv.bytes(spans[index].name),
+          entries[entry].argv.bytes(spans[index].value)
+        )
+      case .slices(let merger):
+        return merger.parameters[index]
+      }
     }
 
     /// The parameters as arrays.

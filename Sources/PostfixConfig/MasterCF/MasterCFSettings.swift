@@ -127,21 +127,55 @@ extension MasterCF {
   public func unusedParameterWarnings(
     path: String = "master.cf", isUsed: (_ entry: Entry, _ name: [UInt8]) -> Bool
   ) -> [Diagnostic] {
-    let table = parameterTable()
-    var result: [Diagnostic] = []
+    let unused = unusedParameters { entry, name in isUsed(entry, Array(name)) }
+    let head = MasterCF.bytes("\(path): unused parameter: ")
+    return unused.found.map { item in
+      let (name, value) = unused.parameter(item, in: entries)
+      return MasterCF.warning(
+        head + name + [UInt8(ascii: "=")] + value, line: entries[Int(item.entry)].firstLine,
+        path: path)
+    }
+  }
+
+  /// The `-o` parameters postconf warns about as unused, in its order, as
+  /// places in the document: no parameter or message is copied (a file of
+  /// many services with `-o` settings postconf does not know has as many
+  /// warnings).
+  /// - Parameter isUsed: Whether `name` is valid for the entry (see
+  ///   ``unusedParameterWarnings(path:isUsed:)``).
+  /// - Returns: The places of the unused parameters.
+  func unusedParameters(isUsed: (_ entry: Entry, _ name: ArraySlice<UInt8>) -> Bool)
+    -> UnusedParameters
+  {
+    let (groups, attached) = parameterGroups()
+    var found: [UnusedParameters.Place] = []
     // Through a pointer: an entry is lent to `isUsed`, not copied (a dozen
     // references retained and released).
-    entries.withUnsafeBufferPointer { entries in
-      for index in entries.indices {
-        guard let params = table[index], entries[index].isValid else { continue }
-        for param in params where !isUsed(entries[index], param.name) {
-          result.append(
-            MasterCF.warning(
-              MasterCF.bytes("\(path): unused parameter: ") + param.name + [UInt8(ascii: "=")]
-                + param.value, line: entries[index].firstLine, path: path))
+    entries.withUnsafeBufferPointer { list in
+      for (index, group) in attached where list[index].isValid {
+        for parameter in 0..<groups[group].count
+        where !isUsed(list[index], groups[group].parameter(parameter, in: entries).name) {
+          found.append((Int32(index), Int32(group), Int32(parameter)))
         }
       }
     }
-    return result
+    return UnusedParameters(groups: groups, found: found)
   }
+
+  /// Unused `-o` parameters (``unusedParameters(isUsed:)``): each as its
+  /// entry, its group of ``parameterGroups()`` and its place there.
+  struct UnusedParameters {
+    typealias Place = (entry: Int32, group: Int32, parameter: Int32)
+    let groups: [ParameterGroup]
+    let found: [Place]
+
+    /// The name and value of an unused parameter of `entries` (the
+    /// document's, which the places are in).
+    func parameter(_ place: Place, in entries: [Entry]) -> (
+      name: ArraySlice<UInt8>, value: ArraySlice<UInt8>
+    ) {
+      groups[Int(place.group)].parameter(Int(place.parameter), in: entries)
+    }
+  }
+
 }

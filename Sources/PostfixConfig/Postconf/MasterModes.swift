@@ -18,11 +18,10 @@ extension PostconfSession {
       // so it goes out as it is formatted instead of being held whole.
       // The unused-parameter warnings, which follow the listing, are found
       // meanwhile: both only read the model and the document.
-      let path = masterPath
       flush()
-      let (_, warnings) = TwoThreads.alongside(
+      let (_, unused) = TwoThreads.alongside(
         other: {
-          Self.unusedMasterWarnings(model, master: master, path: path)
+          Self.unusedMasterWarnings(model, master: master)
         },
         mine: {
           // Nothing can fail or warn until the listing is out: each piece is
@@ -32,7 +31,7 @@ extension PostconfSession {
             write(.stdout($0))
           }
         })
-      emitUnusedMaster(warnings)
+      emitUnusedMaster(unused, of: master)
       Self.releaseTables(consume master, consume model)
       return
     }

@@ -142,10 +142,14 @@ struct ParameterModel: Sendable {
   mutating func scopePosition(service: String, type: String, line: Int, command: String) -> Int {
     let key = ScopeKey(service: service, type: type)
     if let position = scopePositions[key] { return position }
+    // Services mostly run one of a few commands: one name for each run of
+    // the same command (shared, not one array per service).
+    if lastProcessName?.command != command {
+      lastProcessName = (command, ServiceScope.processName(ofCommand: Array(command.utf8)))
+    }
     services.append(
       ServiceScope(
-        service: service, type: type, line: line,
-        processName: ServiceScope.processName(ofCommand: Array(command.utf8))))
+        service: service, type: type, line: line, processName: lastProcessName?.name ?? []))
     scopePositions[key] = services.count - 1
     return services.count - 1
   }
@@ -158,12 +162,23 @@ struct ParameterModel: Sendable {
 
   /// Records that some `-o` of scope `scope` sets the name `id`.
   mutating func noteServiceSetting(_ id: ID, scope: Int) {
-    if settingScopes[id]?.last != scope { settingScopes[id, default: []].append(scope) }
+    guard let first = settingScopes[id] else {
+      settingScopes[id] = Int32(scope)
+      return
+    }
+    if let more = moreSettingScopes[id] {
+      if more.last != scope { moreSettingScopes[id, default: []].append(scope) }
+    } else if first != scope {
+      moreSettingScopes[id] = [scope]
+    }
   }
 
   /// The scopes in which some `-o` set the name `id`, in order, each once
   /// (a setting may have been dropped since).
-  func scopesSetting(_ id: ID) -> [Int] { settingScopes[id] ?? [] }
+  func scopesSetting(_ id: ID) -> [Int] {
+    guard let first = settingScopes[id] else { return [] }
+    return [Int(first)] + (moreSettingScopes[id] ?? [])
+  }
 
   /// One master.cf service's `-o` name space.
   struct ServiceScope: Sendable {
@@ -235,7 +250,13 @@ struct ParameterModel: Sendable {
   private(set) var scopePositions: [ScopeKey: Int] = [:]
   /// Per name id set by some `-o`: the scopes it was set in (see
   /// ``noteServiceSetting(_:scope:)``).
-  private var settingScopes: [ID: [Int]] = [:]
+  ///
+  /// Most names are set by one scope: the first is kept here, any others in
+  /// ``moreSettingScopes`` (no array per name).
+  private var settingScopes: [ID: Int32] = [:]
+  /// The process name ``scopePosition(service:type:line:command:)`` made last.
+  private var lastProcessName: (command: String, name: [UInt8])?
+  private var moreSettingScopes: [ID: [Int]] = [:]
   /// Per name id flagged from main.cf's name space: whether some scope sets it.
   ///
   /// The name is then valid in those scopes. Emptied when a scope's
@@ -1356,25 +1377,52 @@ struct PostconfExpansionFailure: Error {
 
 /// A small insertion-ordered dictionary keyed by bytes (postconf's names are
 /// arbitrary bytes; only valid ones are ASCII).
+///
+/// A master.cf service sets a few names: its pairs are one array, searched
+/// in order, with no hash table until it holds more than ``indexedCount``
+/// (a file of many services has as many dictionaries).
 struct OrderedBytesDictionary: Sendable {
-  private(set) var keys: [[UInt8]] = []
-  private var storage: [ByteKey: [UInt8]] = [:]
+  /// The pairs in insertion order.
+  private(set) var entries: [(key: [UInt8], value: [UInt8])] = []
+  /// Each key's place in ``entries``, once there are more than ``indexedCount``.
+  private var index: [ByteKey: Int]?
+
+  /// The most pairs searched in order.
+  static let indexedCount = 8
+
+  private func position(of key: [UInt8]) -> Int? {
+    if let index { return index[ByteKey(key)] }
+    return entries.firstIndex { $0.key == key }
+  }
 
   subscript(key: [UInt8]) -> [UInt8]? {
-    get { storage[ByteKey(key)] }
+    get { position(of: key).map { entries[$0].value } }
     set {
+      let found = position(of: key)
       if let newValue {
-        if storage.updateValue(newValue, forKey: ByteKey(key)) == nil { keys.append(key) }
-      } else if storage.removeValue(forKey: ByteKey(key)) != nil {
-        keys.removeAll { $0 == key }
+        if let found {
+          entries[found].value = newValue
+          return
+        }
+        entries.append((key, newValue))
+        if index != nil {
+          index?[ByteKey(key)] = entries.count - 1
+        } else if entries.count > Self.indexedCount {
+          index = Dictionary(
+            uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
+        }
+      } else if let found {
+        entries.remove(at: found)
+        if index != nil {
+          index = Dictionary(
+            uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
+        }
       }
     }
   }
 
-  var isEmpty: Bool { keys.isEmpty }
+  var isEmpty: Bool { entries.isEmpty }
 
-  /// Entries in insertion order.
-  var entries: [(key: [UInt8], value: [UInt8])] {
-    keys.compactMap { key in storage[ByteKey(key)].map { (key, $0) } }
-  }
+  /// The keys in insertion order.
+  var keys: [[UInt8]] { entries.map(\.key) }
 }

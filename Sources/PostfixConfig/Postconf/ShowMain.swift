@@ -605,21 +605,36 @@ extension PostconfSession {
 
   mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {
     guard let master else { return }
-    emitUnusedMaster(Self.unusedMasterWarnings(model, master: master, path: masterPath))
+    emitUnusedMaster(Self.unusedMasterWarnings(model, master: master), of: master)
   }
 
-  /// Writes master.cf's unused-parameter warnings, after standard output.
-  mutating func emitUnusedMaster(_ warnings: [Diagnostic]) {
-    for warning in warnings {
+  /// Writes master.cf's unused-parameter warnings, after standard output,
+  /// each made as it is written.
+  mutating func emitUnusedMaster(_ unused: MasterCF.UnusedParameters?, of master: PostconfMaster) {
+    guard let unused, !unused.found.isEmpty else { return }
+    var head: [UInt8] = []
+    Array("\(masterPath): unused parameter: ".utf8).withUnsafeBufferPointer {
+      Printable.append($0, to: &head)
+    }
+    let entries = master.document.entries
+    for place in unused.found {
       flush()
-      warn(warning.message)
+      let (name, value) = unused.parameter(place, in: entries)
+      warnLine { line in
+        line += head
+        name.withUnsafeBufferPointer { Printable.append($0, to: &line) }
+        line.append(UInt8(ascii: "="))
+        value.withUnsafeBufferPointer { Printable.append($0, to: &line) }
+      }
     }
   }
 
-  /// postconf's `unused parameter` warnings for master.cf's `-o` settings,
-  /// found from the model once the start-up pass is done; only reads both.
-  static func unusedMasterWarnings(_ model: ParameterModel, master: PostconfMaster, path: String)
-    -> [Diagnostic]
+  /// postconf's `unused parameter` warnings for master.cf's `-o` settings.
+  ///
+  /// Found from the model once the start-up pass is done; only reads both.
+  /// Nil when there are none.
+  static func unusedMasterWarnings(_ model: ParameterModel, master: PostconfMaster)
+    -> MasterCF.UnusedParameters?
   {
     // Most files set only names postconf knows: nothing to warn about,
     // found from each entry's `-o` names where they lie, without the table
@@ -636,8 +651,8 @@ extension PostconfSession {
           }
       }
     }
-    if allKnown { return [] }
-    return master.document.unusedParameterWarnings(path: path) { entry, name in
+    if allKnown { return nil }
+    return master.document.unusedParameters { entry, name in
       if name.withUnsafeBufferPointer(isKnown) { return true }
       let text = String(decoding: name, as: UTF8.self)
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
