@@ -49,6 +49,49 @@ import Testing
     }
   }
 
+  /// Thousands of services, of names of one length, each several times:
+  /// every entry shows its own service/type's parameters, whichever other
+  /// keys share its slots in the table the groups are found by.
+  @Test func manyServicesKeepTheirOwnGroups() {
+    var generator = SeededGenerator(seed: 73)
+    var text = ""
+    for round in 0..<3 {
+      for index in 0..<1_500 {
+        let type = ["unix", "inet", "pass"][(index + round) % 3]
+        text += "s\(1000 + index) \(type) - - n - - smtp"
+        if generator.chance(70) { text += "\n  -o n\(generator.below(4))=v\(index)_\(round)" }
+        text += "\n"
+      }
+    }
+    let document = MasterCF(bytes: Array(text.utf8))
+    let table = document.parameterTable()
+    var dictionaries: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
+    for entry in document.entries {
+      for override in entry.overrides {
+        var parameters = dictionaries[MasterCF.key(entry)] ?? []
+        if let position = parameters.firstIndex(where: { $0.name == override.name }) {
+          parameters[position].value = override.value
+        } else {
+          parameters.append((override.name, override.value))
+        }
+        dictionaries[MasterCF.key(entry)] = parameters
+      }
+    }
+    var started: Set<[UInt8]> = []
+    var mismatches = 0
+    for (index, entry) in document.entries.enumerated() {
+      let key = MasterCF.key(entry)
+      if !entry.overrides.isEmpty { started.insert(key) }
+      if (table[index] != nil) != started.contains(key) { mismatches += 1 }
+      guard let row = table[index], let expected = dictionaries[key] else { continue }
+      if row.map(\.name) != expected.map(\.name) || row.map(\.value) != expected.map(\.value) {
+        mismatches += 1
+      }
+    }
+    #expect(mismatches == 0)
+    #expect(started.count > 2_000)
+  }
+
   /// The settings of a service read as an ordered dictionary does, through
   /// sets, replacements and removals, below and above the size at which
   /// they get a hash table.
