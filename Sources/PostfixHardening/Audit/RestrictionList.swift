@@ -199,10 +199,36 @@ enum RestrictionList {
       words: { context.setting($0, for: service).words })
   }
 
-  /// Whether the service's `mynetworks` contains `0.0.0.0/0` or `::/0`.
-  static func mynetworksIsEveryone(_ context: AuditContext, service: SMTPService) -> Bool {
-    context.setting("mynetworks", for: service).words.contains { word in
-      CIDR.parse(word).map { $0.prefixLength == 0 } ?? false
+  /// Whether a `mynetworks` of these words matches any client: it contains
+  /// `0.0.0.0/0` or `::/0`.
+  static func mynetworksIsEveryone(_ words: [String]) -> Bool {
+    words.contains { word in CIDR.parse(word).map { $0.prefixLength == 0 } ?? false }
+  }
+
+  /// ``mynetworksIsEveryone(_:)`` and ``evaluate(_:mynetworksIsEveryone:)``
+  /// of lists already judged, remembered: a file of many services that
+  /// share their lists has each judged once, not once a service.
+  struct Judged {
+    private struct ListKey: Hashable {
+      var words: [String]
+      var mynetworksIsEveryone: Bool
+    }
+    private var everyone: [[String]: Bool] = [:]
+    private var outcomes: [ListKey: Outcome] = [:]
+
+    mutating func mynetworksIsEveryone(_ words: [String]) -> Bool {
+      if let known = everyone[words] { return known }
+      let result = RestrictionList.mynetworksIsEveryone(words)
+      everyone[words] = result
+      return result
+    }
+
+    mutating func evaluate(_ words: [String], mynetworksIsEveryone: Bool) -> Outcome {
+      let key = ListKey(words: words, mynetworksIsEveryone: mynetworksIsEveryone)
+      if let known = outcomes[key] { return known }
+      let result = RestrictionList.evaluate(words, mynetworksIsEveryone: mynetworksIsEveryone)
+      outcomes[key] = result
+      return result
     }
   }
 }

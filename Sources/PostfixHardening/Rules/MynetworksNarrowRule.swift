@@ -26,6 +26,8 @@ struct MynetworksNarrowRule: AuditRule {
   func check(_ context: AuditContext) -> [Finding] {
     let scopes: [SMTPService?] = context.services.isEmpty ? [nil] : context.services
     var findings: [Finding] = []
+    // Services mostly share mynetworks: its words are judged once a role.
+    var judged: [VerdictKey: [MynetworksPolicy.Verdict]] = [:]
     for service in scopes {
       let role = service?.role ?? .sendOnly
       let setting = context.setting("mynetworks", for: service)
@@ -37,8 +39,13 @@ struct MynetworksNarrowRule: AuditRule {
           grouped.append((severity, [text]))
         }
       }
-      for word in setting.words {
-        switch MynetworksPolicy.verdict(word, role: role, isDefault: !setting.isExplicit) {
+      let key = VerdictKey(words: setting.words, role: role, isDefault: !setting.isExplicit)
+      let verdicts =
+        judged[key]
+        ?? key.words.map { MynetworksPolicy.verdict($0, role: role, isDefault: key.isDefault) }
+      judged[key] = verdicts
+      for verdict in verdicts {
+        switch verdict {
         case .invalid(let reason):
           findings.append(
             context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
@@ -58,5 +65,11 @@ struct MynetworksNarrowRule: AuditRule {
       }
     }
     return findings
+  }
+
+  private struct VerdictKey: Hashable {
+    var words: [String]
+    var role: Role
+    var isDefault: Bool
   }
 }

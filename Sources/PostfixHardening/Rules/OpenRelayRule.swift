@@ -25,13 +25,15 @@ struct OpenRelayRule: AuditRule {
   ]
 
   func check(_ context: AuditContext) -> [Finding] {
-    context.services.compactMap { service in
-      let everyone = RestrictionList.mynetworksIsEveryone(context, service: service)
+    // Services mostly share their lists: each is judged once.
+    var judged = RestrictionList.Judged()
+    return context.services.compactMap { service in
+      let everyone = judged.mynetworksIsEveryone(
+        context.setting("mynetworks", for: service).words)
       let relay = context.setting("smtpd_relay_restrictions", for: service)
       let recipient = context.setting("smtpd_recipient_restrictions", for: service)
-      let relayOutcome = RestrictionList.evaluate(relay.words, mynetworksIsEveryone: everyone)
-      let recipientOutcome = RestrictionList.evaluate(
-        recipient.words, mynetworksIsEveryone: everyone)
+      let relayOutcome = judged.evaluate(relay.words, mynetworksIsEveryone: everyone)
+      let recipientOutcome = judged.evaluate(recipient.words, mynetworksIsEveryone: everyone)
       if case .rejects = relayOutcome { return nil }
       if case .rejects = recipientOutcome { return nil }
       // A service smtpd refuses to start is reported by smtpd-refuses-to-run.
