@@ -260,6 +260,17 @@ public struct PostfixConfiguration: Sendable {
   /// expansion shares main.cf's result.
   func setting(_ name: String, scope: ParameterModel.ServiceScope?) -> Setting {
     let key = Array(name.utf8)
+    // The common case first: a service whose `-o` settings name neither this
+    // parameter nor any name main.cf's expansion of it looked up shares that
+    // result, with no lookup of its own (a file of many services asks this
+    // once a service and rule).
+    if let scope, scope.settings[key] == nil, let global = index.cached(name, nil),
+      !global.lookedUp.contains(where: { looked in
+        looked == "service_name" || scope.settings[Array(looked.utf8)] != nil
+      })
+    {
+      return global.setting
+    }
     let scopeKey = scope.map { SettingIndex.ScopeKey(service: $0.service, type: $0.type) }
     if let cached = index.cached(name, scopeKey) { return cached.setting }
     if let scope, scope.settings[key] == nil {

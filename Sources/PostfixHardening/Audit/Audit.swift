@@ -78,10 +78,17 @@ public enum Audit {
     let applicable =
       configuration.fatal == nil ? rules : rules.filter { $0.id == RuleID.configWarning }
     for rule in applicable {
-      // The first rule's list is taken as it is, not copied: config-warning
-      // alone may return a finding per line of a large file.
-      if found.isEmpty { found = rule.check(context) } else { found += rule.check(context) }
+      // Each rule's findings are merged as they come: a rule that judges a
+      // main.cf value once per service finds it once per service, and a
+      // file of many services would otherwise hold every rule's copies at
+      // once. The first rule's list is taken as it is, not copied:
+      // config-warning alone may return a finding per line of a large file.
+      var part = rule.check(context)
+      merge(&part)
+      if found.isEmpty { found = part } else { found += part }
     }
+    // Findings of two rules seldom merge (their ids differ): what is left
+    // is merged again as one list, as it always was.
     merge(&found)
     var suppressed = 0
     found.removeAll { finding in

@@ -127,9 +127,25 @@ import Testing
     for index in 0..<120 { text += Self.entryText(&generator, index: index) }
     let document = MasterCF(bytes: Array(text.utf8))
     let table = document.parameterTable()
-    // postconf's rule: one dictionary per service/type, filled in file
-    // order; an entry shows the whole file's dictionary once it exists after
-    // the entry's own `-o` (entries before the first `-o` show none).
+    let expected = Self.referenceTable(document)
+    var shared = 0
+    for (index, entry) in document.entries.enumerated() {
+      #expect((table[index] != nil) == (expected[index] != nil))
+      guard let row = table[index], let parameters = expected[index] else { continue }
+      #expect(row.map(\.name) == parameters.map(\.name))
+      #expect(row.map(\.value) == parameters.map(\.value))
+      let key = MasterCF.key(entry)
+      if document.entries.filter({ MasterCF.key($0) == key }).count > 1 { shared += 1 }
+    }
+    // The file has services of one name with and without `-o` of their own.
+    #expect(shared > 100)
+  }
+
+  /// postconf's rule for the `-o` parameters each entry shows, made plainly:
+  /// one dictionary per service/type, filled in file order; an entry shows
+  /// the whole file's dictionary once it exists after the entry's own `-o`
+  /// (entries before the first `-o` show none).
+  static func referenceTable(_ document: MasterCF) -> [[(name: [UInt8], value: [UInt8])]?] {
     var dictionaries: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
     for entry in document.entries {
       for override in entry.overrides {
@@ -143,18 +159,12 @@ import Testing
       }
     }
     var started: Set<[UInt8]> = []
-    var shared = 0
-    for (index, entry) in document.entries.enumerated() {
+    return document.entries.map { entry in
+      guard entry.isValid else { return nil }
       let key = MasterCF.key(entry)
       if !entry.overrides.isEmpty { started.insert(key) }
-      #expect((table[index] != nil) == started.contains(key))
-      guard let row = table[index], let expected = dictionaries[key] else { continue }
-      #expect(row.map(\.name) == expected.map(\.name))
-      #expect(row.map(\.value) == expected.map(\.value))
-      if document.entries.filter({ MasterCF.key($0) == key }).count > 1 { shared += 1 }
+      return started.contains(key) ? dictionaries[key] : nil
     }
-    // The file has services of one name with and without `-o` of their own.
-    #expect(shared > 100)
   }
   /// An entry is printed the same in room made beforehand as appended to an
   /// array, and the same whether or not its arguments are known to hold no

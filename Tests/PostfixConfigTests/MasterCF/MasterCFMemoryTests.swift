@@ -65,31 +65,17 @@ import Testing
     }
     let document = MasterCF(bytes: Array(text.utf8))
     let table = document.parameterTable()
-    var dictionaries: [[UInt8]: [(name: [UInt8], value: [UInt8])]] = [:]
-    for entry in document.entries {
-      for override in entry.overrides {
-        var parameters = dictionaries[MasterCF.key(entry)] ?? []
-        if let position = parameters.firstIndex(where: { $0.name == override.name }) {
-          parameters[position].value = override.value
-        } else {
-          parameters.append((override.name, override.value))
-        }
-        dictionaries[MasterCF.key(entry)] = parameters
-      }
-    }
-    var started: Set<[UInt8]> = []
+    let expected = MasterCFFastPathTests.referenceTable(document)
     var mismatches = 0
-    for (index, entry) in document.entries.enumerated() {
-      let key = MasterCF.key(entry)
-      if !entry.overrides.isEmpty { started.insert(key) }
-      if (table[index] != nil) != started.contains(key) { mismatches += 1 }
-      guard let row = table[index], let expected = dictionaries[key] else { continue }
-      if row.map(\.name) != expected.map(\.name) || row.map(\.value) != expected.map(\.value) {
+    for index in document.entries.indices {
+      if (table[index] != nil) != (expected[index] != nil) { mismatches += 1 }
+      guard let row = table[index], let parameters = expected[index] else { continue }
+      if row.map(\.name) != parameters.map(\.name) || row.map(\.value) != parameters.map(\.value) {
         mismatches += 1
       }
     }
     #expect(mismatches == 0)
-    #expect(started.count > 2_000)
+    #expect(expected.compactMap { $0 }.count > 2_000)
   }
 
   /// The settings of a service read as an ordered dictionary does, through
