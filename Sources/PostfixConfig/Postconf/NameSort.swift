@@ -24,12 +24,15 @@ extension NameTable {
       }
       keys.withUnsafeMutableBufferPointer { keys in
         NameSortKey.sort(keys, 0..<keys.count)
-        // Runs of equal keys still to be told apart, with the offset their
-        // keys were taken at. Each run pushed is keyed further on than the
-        // run it lies in, and no further than its longest name: the loop ends.
-        var pending: [(range: Range<Int>, offset: Int)] = [(0..<keys.count, 0)]
-        while let (range, offset) = pending.popLast() {
-          var start = range.lowerBound
+        // Ranges whose runs of equal keys are still to be told apart: the
+        // offset their keys were taken at, and where the search for runs
+        // goes on. A run is keyed again and gone into at once, its range
+        // kept to go on with after it: one level a key width deep, and each
+        // run is keyed further on than the range it lies in, no further than
+        // its longest name, so the loop ends.
+        var pending: [(range: Range<Int>, offset: Int, from: Int)] = [(0..<keys.count, 0, 0)]
+        ranges: while let (range, offset, from) = pending.popLast() {
+          var start = from
           while start < range.upperBound {
             var end = start + 1
             while end < range.upperBound && NameSortKey.sameBytes(keys[end], keys[start]) {
@@ -45,12 +48,13 @@ extension NameTable {
               }
               if longer {
                 NameSortKey.sort(keys, start..<end)
-                pending.append((start..<end, next))
-              } else {
-                NameSortKey.heapsort(keys, start..<end) { left, right in
-                  NameTable.bytewiseLess(
-                    stored(Int(left.id), arena, file), stored(Int(right.id), arena, file))
-                }
+                pending.append((range, offset, end))
+                pending.append((start..<end, next, start))
+                continue ranges
+              }
+              NameSortKey.heapsort(keys, start..<end) { left, right in
+                NameTable.bytewiseLess(
+                  stored(Int(left.id), arena, file), stored(Int(right.id), arena, file))
               }
             }
             start = end
