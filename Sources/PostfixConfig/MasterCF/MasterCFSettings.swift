@@ -152,7 +152,8 @@ extension MasterCF {
     // Through a pointer: an entry is lent to `isUsed`, not copied (a dozen
     // references retained and released).
     entries.withUnsafeBufferPointer { list in
-      for (index, group) in attached where list[index].isValid {
+      // Only valid entries have a group.
+      for (index, group) in attached {
         for parameter in 0..<groups[group].count
         where !isUsed(list[index], groups[group].parameter(parameter, in: entries).name) {
           found.append((Int32(index), Int32(group), Int32(parameter)))
@@ -177,5 +178,4 @@ extension MasterCF {
       groups[Int(place.group)].parameter(Int(place.parameter), in: entries)
     }
   }
-
 }

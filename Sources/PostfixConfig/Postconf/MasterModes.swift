@@ -21,7 +21,7 @@ extension PostconfSession {
       flush()
       let (_, unused) = TwoThreads.alongside(
         other: {
-          Self.unusedMasterWarnings(model, master: master)
+          Self.unusedMasterParameters(model, master: master)
         },
         mine: {
           // Nothing can fail or warn until the listing is out: each piece is

@@ -254,9 +254,9 @@ struct ParameterModel: Sendable {
   /// Most names are set by one scope: the first is kept here, any others in
   /// ``moreSettingScopes`` (no array per name).
   private var settingScopes: [ID: Int32] = [:]
+  private var moreSettingScopes: [ID: [Int]] = [:]
   /// The process name ``scopePosition(service:type:line:command:)`` made last.
   private var lastProcessName: (command: String, name: [UInt8])?
-  private var moreSettingScopes: [ID: [Int]] = [:]
   /// Per name id flagged from main.cf's name space: whether some scope sets it.
   ///
   /// The name is then valid in those scopes. Emptied when a scope's
@@ -645,14 +645,9 @@ struct ParameterModel: Sendable {
   /// The names with a setting now, in the order postconf's hash table lists
   /// them (insertion order fed to `HashOrder`).
   func settingsInHashOrder() -> [ID] {
-    // settingOrder itself (shared, not copied) when no setting was removed.
-    let present =
-      settingOrder.allSatisfy { hasSetting($0) }
-      ? settingOrder : settingOrder.filter { hasSetting($0) }
-    let hashes = names.hashes
-    return HashOrder.distinctOrder(
-      count: present.count, initialSize: PostconfAdapters.dictionarySize,
-      hash: { hashes[Int(present[$0])] }, element: { present[$0] })
+    // The order is made in the copy's setting order, which the copy gives up.
+    var copy = self
+    return copy.takeSettingsInHashOrder()
   }
 
   /// ``settingsInHashOrder()`` made in the memory of ``settingOrder``,
@@ -1408,17 +1403,19 @@ struct OrderedBytesDictionary: Sendable {
         if index != nil {
           index?[ByteKey(key)] = entries.count - 1
         } else if entries.count > Self.indexedCount {
-          index = Dictionary(
-            uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
+          reindex()
         }
       } else if let found {
         entries.remove(at: found)
-        if index != nil {
-          index = Dictionary(
-            uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
-        }
+        // The places after the removed pair moved down.
+        if index != nil { reindex() }
       }
     }
+  }
+
+  private mutating func reindex() {
+    index = Dictionary(
+      uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
   }
 
   var isEmpty: Bool { entries.isEmpty }

@@ -605,7 +605,7 @@ extension PostconfSession {
 
   mutating func flagUnusedMaster(_ model: ParameterModel, master: PostconfMaster?) {
     guard let master else { return }
-    emitUnusedMaster(Self.unusedMasterWarnings(model, master: master), of: master)
+    emitUnusedMaster(Self.unusedMasterParameters(model, master: master), of: master)
   }
 
   /// Writes master.cf's unused-parameter warnings, after standard output,
@@ -629,11 +629,12 @@ extension PostconfSession {
     }
   }
 
-  /// postconf's `unused parameter` warnings for master.cf's `-o` settings.
+  /// The master.cf `-o` settings postconf warns about as unused, as places
+  /// (``emitUnusedMaster(_:of:)`` writes the warnings).
   ///
   /// Found from the model once the start-up pass is done; only reads both.
   /// Nil when there are none.
-  static func unusedMasterWarnings(_ model: ParameterModel, master: PostconfMaster)
+  static func unusedMasterParameters(_ model: ParameterModel, master: PostconfMaster)
     -> MasterCF.UnusedParameters?
   {
     // Most files set only names postconf knows: nothing to warn about,

@@ -40,10 +40,15 @@ struct MynetworksNarrowRule: AuditRule {
         }
       }
       let key = VerdictKey(words: setting.words, role: role, isDefault: !setting.isExplicit)
-      let verdicts =
-        judged[key]
-        ?? key.words.map { MynetworksPolicy.verdict($0, role: role, isDefault: key.isDefault) }
-      judged[key] = verdicts
+      let verdicts: [MynetworksPolicy.Verdict]
+      if let known = judged[key] {
+        verdicts = known
+      } else {
+        verdicts = key.words.map {
+          MynetworksPolicy.verdict($0, role: role, isDefault: key.isDefault)
+        }
+        judged[key] = verdicts
+      }
       for verdict in verdicts {
         switch verdict {
         case .invalid(let reason):

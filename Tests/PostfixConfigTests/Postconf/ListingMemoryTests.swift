@@ -118,8 +118,16 @@ import Testing
       ids.append(id)
     }
     for id in ids where random.chance(10) { model.removeSetting(id) }
-    let expected = model.settingsInHashOrder()
-    #expect(expected.count < ids.count)
+    // The simulation on the hashes of the names still set, in order of setting.
+    let present = ids.filter { model.hasSetting($0) }
+    let expected = HashOrder.distinctOrder(
+      hashes: present.map { model.names.hashes[Int($0)] },
+      initialSize: PostconfAdapters.dictionarySize
+    ).map { present[$0] }
+    #expect(present.count < ids.count)
+    #expect(model.settingsInHashOrder() == expected)
+    // Asking leaves the model as it was.
+    #expect(model.settingOrder == ids)
     #expect(model.takeSettingsInHashOrder() == expected)
     #expect(model.mainOrder == expected)
     #expect(model.settingOrder.isEmpty)
