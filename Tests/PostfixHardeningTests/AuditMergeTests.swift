@@ -29,24 +29,42 @@ import Testing
     ]
   }
 
-  @Test func mergeKeepsOneFindingPerPlaceWithTheHighestSeverity() {
-    var random = SeededGenerator(seed: 90)
+  /// Rounds of seeded random findings, few per round and then thousands,
+  /// many of them at one place.
+  static func rounds(seed: UInt64, _ body: (_ round: Int, _ findings: [Finding]) -> Void) {
+    var random = SeededGenerator(seed: seed)
     func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
     for round in 0..<170 {
       let count =
         round < 150
         ? Int.random(in: 0..<60, using: &random) : 2_000 + Int.random(in: 0..<3_000, using: &random)
-      let findings = (0..<count).map { _ in
+      let findings = (0..<count).map { index in
         Finding(
           id: pick([RuleID.configWarning, "vrfy-enabled", "tls-log-level"]),
-          severity: pick(Severity.allCases), message: pick(["a", "b", "c=1", ""]),
-          file: pick([nil, "main.cf", "master.cf"]), line: pick([nil, 1, 2, 30]),
+          severity: pick(Severity.allCases), message: pick(["a", "b", "c=1", "", "\(index % 40)"]),
+          file: pick([nil, "main.cf", "master.cf"]), line: pick([nil, 1, 2, 30, index % 50]),
           service: pick([nil, "smtp/inet", "submission/inet"]),
           parameter: pick([nil, "smtpd_banner", "disable_vrfy_command"]), fix: "f")
       }
+      body(round, findings)
+    }
+  }
+
+  @Test func mergeKeepsOneFindingPerPlaceWithTheHighestSeverity() {
+    Self.rounds(seed: 90) { round, findings in
       var merged = findings
       Audit.merge(&merged)
       #expect(merged == Self.reference(findings), "round \(round)")
+    }
+  }
+
+  /// Folded as they come (``FindingMerger``), findings are what merging the
+  /// whole list gives, whatever the rule's findings and their order.
+  @Test func findingsFoldedAsTheyComeAreTheMergedList() {
+    Self.rounds(seed: 91) { round, findings in
+      var merger = FindingMerger()
+      for finding in findings { merger.add(finding) }
+      #expect(merger.findings == Self.reference(findings), "round \(round)")
     }
   }
 

@@ -208,6 +208,70 @@ import Testing
     }
   }
 
+  /// A rule that judges main.cf's values for each of hundreds of services
+  /// returns each finding once, folded as it is found, not a copy per
+  /// service for the audit to merge; and the audit's findings are those of
+  /// the rules merged.
+  @Test func rulesFoldTheirPerServiceFindings() throws {
+    var master = ""
+    for index in 0..<400 {
+      master += "10.1.\(index / 200).\(index % 200 + 1):25 inet n - y - - smtpd\n"
+    }
+    let main = "mynetworks = 0.0.0.0/0\nsmtpd_tls_security_level = may\nsmtpd_tls_loglevel = 0\n"
+    let configuration = try AuditFixtures.configuration(main: main, master: master)
+    let inferred = RoleInference.services(in: configuration, options: AuditOptions())
+    #expect(inferred.services.count == 400)
+    let context = AuditContext(
+      configuration: configuration, services: inferred.services, isSendOnly: false,
+      options: AuditOptions())
+    var all: [Finding] = []
+    for rule in Audit.all {
+      let findings = rule.check(context)
+      var merged = findings
+      Audit.merge(&merged)
+      #expect(findings == merged, "\(rule.id)")
+      #expect(findings.count < 10, "\(rule.id): \(findings.count) findings")
+      all += findings
+    }
+    #expect(all.count > 5)
+  }
+
+  /// A service's `-o` setting is found on the line of its last `-o` in the
+  /// entries of that service and type, whichever entry sets it, among
+  /// hundreds of services.
+  @Test func overridesAreFoundOnTheirLines() throws {
+    var master = ""
+    var expected: [String: [String: Int]] = [:]
+    var line = 1
+    for round in 0..<3 {
+      for index in 0..<200 {
+        let key = "s\(index)"
+        master += "\(key) inet n - n - - smtpd\n"
+        line += 1
+        for name in ["zz_a", "zz_b", "zz_c"] where (index + round + name.count) % 3 != 0 {
+          if (index * 7 + round) % 5 == 0 && name == "zz_b" { continue }
+          master += "  -o \(name)=v\(round)\n"
+          expected[key, default: [:]][name] = line
+          line += 1
+        }
+      }
+    }
+    let configuration = try AuditFixtures.configuration(main: "", master: master)
+    var mismatches = 0
+    for index in 0..<200 {
+      let key = "s\(index)"
+      for name in ["zz_a", "zz_b", "zz_c"] {
+        let setting = configuration.setting(name, service: key, type: "inet")
+        if let line = expected[key]?[name] {
+          if setting.source != .masterCF(service: key, type: "inet", line: line) { mismatches += 1 }
+        } else if case .masterCF = setting.source {
+          mismatches += 1
+        }
+      }
+    }
+    #expect(mismatches == 0)
+  }
+
   @Test func concurrentReadersAgree() async throws {
     let configuration = try AuditFixtures.configuration(
       main: AuditScalingTests.doubling(8), master: AuditScalingTests.stockMaster)

@@ -130,18 +130,22 @@ public struct PostfixConfiguration: Sendable {
     self.fatal = run.fatal
     self.warningTexts = run.warnings
     let built = run.model
-    var entryByLine: [Int: MasterCF.Entry] = [:]
-    for entry in masterCF?.entries ?? [] where entryByLine[entry.firstLine] == nil {
-      entryByLine[entry.firstLine] = entry
+    // The run read master.cf's bytes: its entries are this document's.
+    var services: [Service] = []
+    if let master = run.master {
+      services.reserveCapacity(master.services.count)
+      for position in master.services {
+        let service = master.service(at: position)
+        let argv = master.document.entries[service.entry].argv
+        // Field 3 alone: not the whole argument list, once per service.
+        let privateField = argv.count > 2 ? Array(argv[2]) : nil
+        services.append(
+          Service(
+            name: service.name, type: service.type, command: service.command, line: service.line,
+            isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true))
+      }
     }
-    self.services = (run.master?.services ?? []).map { service in
-      let entry = entryByLine[service.line]
-      // Field 3 alone: not the whole argument list, once per service.
-      let privateField = entry.flatMap { $0.argv.count > 2 ? Array($0.argv[2]) : nil }
-      return Service(
-        name: service.name, type: service.type, command: service.command, line: service.line,
-        isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true)
-    }
+    self.services = services
     self.index = SettingIndex(mainCF: mainCF, masterCF: masterCF, model: built)
   }
 
@@ -264,19 +268,19 @@ public struct PostfixConfiguration: Sendable {
     // parameter nor any name main.cf's expansion of it looked up shares that
     // result, with no lookup of its own (a file of many services asks this
     // once a service and rule).
-    if let scope, scope.settings[key] == nil, let global = index.cached(name, nil),
+    if let scope, !scope.settings.contains(key), let global = index.cached(name, nil),
       !global.lookedUp.contains(where: { looked in
-        looked == "service_name" || scope.settings[Array(looked.utf8)] != nil
+        looked == "service_name" || scope.settings.contains(Array(looked.utf8))
       })
     {
       return global.setting
     }
     let scopeKey = scope.map { SettingIndex.ScopeKey(service: $0.service, type: $0.type) }
     if let cached = index.cached(name, scopeKey) { return cached.setting }
-    if let scope, scope.settings[key] == nil {
+    if let scope, !scope.settings.contains(key) {
       let global = setting(name, scope: nil)
       let usesScope = index.cached(name, nil)?.lookedUp.contains { looked in
-        looked == "service_name" || scope.settings[Array(looked.utf8)] != nil
+        looked == "service_name" || scope.settings.contains(Array(looked.utf8))
       }
       if usesScope == false { return global }
     }
@@ -355,34 +359,80 @@ final class SettingIndex: Sendable {
     var scope: ScopeKey?
   }
 
-  /// The position in the model's service list of each service's first scope.
-  let scopes: [ScopeKey: Int]
-  /// Per service, the line of the last `-o` of each name.
-  let overrideLines: [MasterCF.ServiceKey: [ByteKey: Int]]
+  /// The positions of the model's service scopes by service and type.
+  let scopes: ScopeTable
+  /// The model's service scopes (shared, not copied).
+  let services: [ParameterModel.ServiceScope]
+  /// master.cf, whose entries set the `-o` overrides.
+  let masterCF: MasterCF?
+  /// Per scope (a position in ``services``), its valid entries with `-o` overrides.
+  ///
+  /// In file order: those of scope `i` are
+  /// `scopeEntries[scopeStarts[i]..<scopeStarts[i + 1]]`. Four bytes an
+  /// entry, not a table of names per service.
+  let scopeStarts: [Int32]
+  let scopeEntries: [Int32]
   let expanded = Mutex<[CacheKey: Expanded]>([:])
 
   init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
-    self.scopes = model?.scopePositions ?? [:]
-    var overrideLines: [MasterCF.ServiceKey: [ByteKey: Int]] = [:]
-    for entry in masterCF?.entries ?? [] where entry.isValid && entry.argv.count > 1 {
-      // Each name once, with the line of its last `-o` in the entry.
-      let merged = entry.mergedOverrides()
-      if merged.isEmpty { continue }
-      let key = MasterCF.ServiceKey(service: Array(entry.argv[0]), type: Array(entry.argv[1]))
-      for override in merged {
-        overrideLines[key, default: [:]][ByteKey(Array(override.name))] = override.line
+    let scopes = model?.scopeTable ?? ScopeTable()
+    let services = model?.services ?? []
+    self.scopes = scopes
+    self.services = services
+    self.masterCF = masterCF
+    // Each entry's scope, then the entries grouped by scope in file order.
+    var entryScope: [(entry: Int32, scope: Int32)] = []
+    var counts = [Int32](repeating: 0, count: services.count + 1)
+    if let entries = masterCF?.entries {
+      for index in entries.indices
+      where entries[index].isValid && entries[index].argv.count > 1
+        && !entries[index].mergedSpans.isEmpty
+      {
+        let argv = entries[index].argv
+        let (service, type) = (
+          String(decoding: argv[0], as: UTF8.self), String(decoding: argv[1], as: UTF8.self)
+        )
+        guard
+          let scope = scopes.find(
+            service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
+            in: services)
+        else { continue }
+        entryScope.append((Int32(index), Int32(scope)))
+        counts[scope + 1] += 1
       }
     }
-    self.overrideLines = overrideLines
+    for scope in counts.indices.dropFirst() { counts[scope] += counts[scope - 1] }
+    var next = counts
+    var grouped = [Int32](repeating: 0, count: entryScope.count)
+    for (entry, scope) in entryScope {
+      grouped[Int(next[Int(scope)])] = entry
+      next[Int(scope)] += 1
+    }
+    self.scopeStarts = counts
+    self.scopeEntries = grouped
   }
 
   func scope(service: String, type: String) -> Int? {
-    scopes[ScopeKey(service: service, type: type)]
+    scopes.find(
+      service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
+      in: services)
   }
 
+  /// The line of the last `-o` that sets `name` in the entries of
+  /// `service`/`type`.
   func overrideLine(service: String, type: String, name: [UInt8]) -> Int? {
-    overrideLines[MasterCF.ServiceKey(service: Array(service.utf8), type: Array(type.utf8))]?[
-      ByteKey(name)]
+    guard let masterCF, let scope = scope(service: service, type: type),
+      scope + 1 < scopeStarts.count
+    else { return nil }
+    let entries = masterCF.entries
+    // The last entry that sets it wins, as a table filled in order keeps it.
+    for position in scopeEntries[Int(scopeStarts[scope])..<Int(scopeStarts[scope + 1])].reversed() {
+      let entry = entries[Int(position)]
+      for override in entry.mergedSpans where entry.argv.bytes(override.name).elementsEqual(name) {
+        return entry.line(atOffset: Int(override.offset))
+      }
+    }
+    return nil
   }
 
   func cached(_ name: String, _ scope: ScopeKey?) -> Expanded? {

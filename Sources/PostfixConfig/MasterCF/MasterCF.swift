@@ -73,6 +73,9 @@ public struct MasterCF: Sendable, Equatable {
     self.orphans = orphans
   }
 
+  /// The argument spans in each array that entries share: 48 KiB of them.
+  static let spansPerArray = 4096
+
   /// Files at least this long are parsed in two halves at once.
   static let halvesThreshold = 1 << 20
 
@@ -112,14 +115,22 @@ public struct MasterCF: Sendable, Equatable {
     let (mine, other) = TwoThreads.alongside(
       other: {
         let lines = splitLines(bytes, from: split, firstNumber: firstLines + 1)
+        // One entry a start line: room for them all, so the list does not
+        // grow by copying.
         var entries: [Entry] = []
+        entries.reserveCapacity(startLines(lines))
         var orphans: [Orphan] = []
         group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
         return (lines, entries)
       },
       mine: {
         let lines = splitLines(bytes, upTo: split, reserving: room)
+        // Room for the other half's entries too, its count guessed like the
+        // lines', so they are appended without copying these.
+        let starts = startLines(lines)
         var entries: [Entry] = []
+        entries.reserveCapacity(
+          starts + starts * (bytes.count - split) / max(split, 1) + starts / 8 + 16)
         var orphans: [Orphan] = []
         group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
         return (lines, entries, orphans)
@@ -128,6 +139,11 @@ public struct MasterCF: Sendable, Equatable {
     lines += other.0
     entries += other.1
     return (lines, entries, orphans)
+  }
+
+  /// How many of `lines` start an entry.
+  static func startLines(_ lines: [Line]) -> Int {
+    lines.reduce(0) { $0 + ($1.kind == .start ? 1 : 0) }
   }
 
   /// Returns the document's bytes, identical to the input.
@@ -237,38 +253,122 @@ public struct MasterCF: Sendable, Equatable {
   /// One logical entry: a start line plus its continuation lines.
   public struct Entry: Sendable, Equatable {
     /// The 1-based number of the first physical line.
-    public var firstLine: Int
+    public var firstLine: Int {
+      get { Int(storedFirstLine) }
+      set { storedFirstLine = Int32(clamping: newValue) }
+    }
     /// The 1-based number of the last content line.
-    public var lastLine: Int
+    public var lastLine: Int {
+      get { Int(storedLastLine) }
+      set { storedLastLine = Int32(clamping: newValue) }
+    }
     /// The numbers of the content lines (first line and continuations).
     public var lineNumbers: [Int] { (0..<segmentCount).map { Int(layout[$0]) } }
     /// Comment and blank lines between the first and the last content line.
-    public var commentLines: [Int]
+    public var commentLines: [Int] {
+      get { rare.first?.commentLines ?? [] }
+      set { editRare { $0.commentLines = newValue } }
+    }
+    // Line numbers and the text's length in 32 bits (files are at most
+    // ``MasterCF/maximumSize``), and what few entries have apart, in an
+    // array that is empty for most: a file of many entries holds an entry
+    // per service, and each byte of it counts.
+    private var storedFirstLine: Int32
+    private var storedLastLine: Int32
+    private var storedTextLength: Int32
+    /// What few entries have, in an array of none or one.
+    ///
+    /// Comment lines inside, a text set through ``text``, a problem or
+    /// warnings.
+    private var rare: [Rare]
     /// The document's bytes, which the content lines are ranges of.
     var source: [UInt8]
-    /// Per content line, in three runs of one array (a file of many entries
-    /// makes one array per entry for them, not three): its number, where it
-    /// starts in ``source``, and where it starts in ``text``.
-    let layout: [Int32]
+    /// Per content line, in three runs (a run of an array shared by the
+    /// document's entries): its number, where it starts in ``source``, and
+    /// where it starts in ``text``.
+    private(set) var layout: SharedRun<Int32>
     /// The length of ``text``.
-    var textLength: Int
+    var textLength: Int { Int(storedTextLength) }
     /// The text set through ``text``, which then replaces the joined lines.
-    var storedText: [UInt8]? = nil
+    var storedText: [UInt8]? { rare.first?.storedText }
     /// The fatal problem postconf reports for this entry, as `(message, needsPath)`.
-    var problemText: ProblemText?
+    var problemText: ProblemText? { rare.first?.problemText }
     /// Warnings found while normalising the arguments (brace errors).
-    var warningTexts: [[UInt8]]
+    var warningTexts: [[UInt8]] { rare.first?.warningTexts ?? [] }
+
+    /// The fields few entries have.
+    struct Rare: Sendable {
+      var commentLines: [Int] = []
+      var storedText: [UInt8]?
+      var problemText: ProblemText?
+      var warningTexts: [[UInt8]] = []
+
+      var isEmpty: Bool {
+        commentLines.isEmpty && storedText == nil && problemText == nil && warningTexts.isEmpty
+      }
+    }
+
+    /// Changes the rare fields, keeping ``rare`` empty when they all are.
+    private mutating func editRare(_ body: (inout Rare) -> Void) {
+      var fields = rare.first ?? Rare()
+      body(&fields)
+      rare = fields.isEmpty ? [] : [fields]
+    }
+
+    init(
+      firstLine: Int, lastLine: Int, commentLines: [Int], source: [UInt8],
+      layout: SharedRun<Int32>, textLength: Int, problemText: ProblemText?,
+      warningTexts: [[UInt8]], argv: ArgumentList, mergedSpans: SharedRun<OverrideSpans>
+    ) {
+      storedFirstLine = Int32(clamping: firstLine)
+      storedLastLine = Int32(clamping: lastLine)
+      storedTextLength = Int32(clamping: textLength)
+      let fields = Rare(
+        commentLines: commentLines, problemText: problemText, warningTexts: warningTexts)
+      rare = fields.isEmpty ? [] : [fields]
+      self.source = source
+      self.layout = layout
+      self.argv = argv
+      self.mergedSpans = mergedSpans
+    }
+
     /// The normalised argument vector (empty when the field count is bad).
-    let argv: ArgumentList
+    private(set) var argv: ArgumentList
     /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
-    /// of ``argv``'s buffers: found once, when the entry is parsed.
-    let mergedSpans: [OverrideSpans]
+    /// of ``argv``'s buffers: found once, when the entry is parsed (a run
+    /// of an array shared by the document's entries).
+    private(set) var mergedSpans: SharedRun<OverrideSpans>
     /// The number of content lines.
     var segmentCount: Int { layout.count / 3 }
     /// Where content line `index` starts in ``source``.
     func segmentStart(_ index: Int) -> Int { Int(layout[segmentCount + index]) }
     /// Where content line `index` starts in ``text``.
     func segmentOffset(_ index: Int) -> Int { Int(layout[2 * segmentCount + index]) }
+
+    /// How many elements the entry's runs have.
+    var runCounts: (spans: Int, layouts: Int, merged: Int) {
+      (argv.spans.count, layout.count, mergedSpans.count)
+    }
+
+    /// Moves the entry's argument spans, layout and merged overrides to the
+    /// ends of arrays shared with other entries (see ``SharedRun/move(to:)``).
+    mutating func moveRuns(
+      spans: inout [ArgumentList.Span], layouts: inout [Int32], merged: inout [OverrideSpans]
+    ) {
+      argv.moveSpans(to: &spans)
+      layout.move(to: &layouts)
+      mergedSpans.move(to: &merged)
+    }
+
+    /// Gives the runs moved by ``moveRuns(spans:layouts:merged:)`` their
+    /// complete arrays.
+    mutating func attachRuns(
+      spans: [ArgumentList.Span], layouts: [Int32], merged: [OverrideSpans]
+    ) {
+      argv.attachSpans(spans)
+      layout.attach(layouts)
+      mergedSpans.attach(merged)
+    }
 
     enum ProblemText: Sendable, Equatable {
       case badFieldCount
@@ -294,7 +394,7 @@ public struct MasterCF: Sendable, Equatable {
         }
         return result
       }
-      set { storedText = newValue }
+      set { editRare { $0.storedText = newValue } }
     }
 
     public static func == (lhs: Entry, rhs: Entry) -> Bool {
@@ -303,7 +403,7 @@ public struct MasterCF: Sendable, Equatable {
     }
 
     /// Whether the entry has 8 fields with valid values.
-    public var isValid: Bool { problemText == nil }
+    public var isValid: Bool { rare.isEmpty || rare[0].problemText == nil }
 
     /// The normalised arguments: 7 fields, the command and its arguments (empty if invalid).
     public var arguments: [[UInt8]] { argv.arrays }
@@ -486,8 +586,8 @@ extension MasterCF {
   static func group(
     lines: [Line], bytes: [UInt8], entries: inout [Entry], orphans: inout [Orphan]
   ) {
-    var grouper = Grouper(bytes: bytes)
-    swap(&grouper.entries, &entries)
+    var grouper = Grouper(bytes: bytes, entries: entries)
+    entries = []
     swap(&grouper.orphans, &orphans)
     for line in lines {
       switch line.kind {
@@ -507,6 +607,7 @@ extension MasterCF {
       }
     }
     grouper.finish()
+    grouper.attachRuns()
     swap(&grouper.entries, &entries)
     swap(&grouper.orphans, &orphans)
   }
@@ -524,8 +625,80 @@ extension MasterCF {
     /// Each entry's text is joined here for parsing; entries keep ranges of
     /// `bytes`, not the text.
     var text: [UInt8] = []
+    /// The argument spans, layouts and merged overrides of the entries
+    /// since ``firstEntry``, which they keep as runs of these arrays, not as
+    /// arrays of their own: given to them by ``attachRuns()`` when an array
+    /// is full or the entries are all parsed.
+    var spans: [ArgumentList.Span] = []
+    var layouts: [Int32] = []
+    var merged: [Entry.OverrideSpans] = []
+    /// The first entry whose runs are in the arrays above.
+    var firstEntry: Int
+    /// How many elements each array is made with room for.
+    let room: (spans: Int, layouts: Int, merged: Int)
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], entries: [Entry]) {
+      self.bytes = bytes
+      self.entries = entries
+      firstEntry = entries.count
+      // Arrays of a fixed size, each filled before the next is made: none
+      // grows by copying, and room made and not used is at most one array's
+      // (a large master.cf's heap is backed in huge pages, so room reserved
+      // in it is not free). A short file gets room for what its bytes can
+      // hold: an entry takes at least 9 bytes a line and 2 an argument.
+      let bound = bytes.count
+      room = (
+        Swift.min(MasterCF.spansPerArray, bound / 2 + 8),
+        Swift.min(MasterCF.spansPerArray, bound / 3 + 3),
+        Swift.min(MasterCF.spansPerArray / 4, bound / 8 + 1)
+      )
+      makeArrays(spans: 0, layouts: 0, merged: 0)
+    }
+
+    /// New arrays, with room for at least the given counts.
+    mutating func makeArrays(spans: Int, layouts: Int, merged: Int) {
+      self.spans = []
+      self.layouts = []
+      self.merged = []
+      self.spans.reserveCapacity(Swift.max(room.spans, spans))
+      self.layouts.reserveCapacity(Swift.max(room.layouts, layouts))
+      self.merged.reserveCapacity(Swift.max(room.merged, merged))
+    }
+
+    /// Gives the entries since ``firstEntry`` their runs' arrays, which
+    /// then belong to them.
+    mutating func attachRuns() {
+      // Arrays much larger than what they hold are copied to their size:
+      // room left in them would stay taken as long as the entries.
+      let (spans, layouts, merged) = (
+        Self.fitted(self.spans), Self.fitted(self.layouts), Self.fitted(self.merged)
+      )
+      (self.spans, self.layouts, self.merged) = ([], [], [])
+      for index in firstEntry..<entries.count {
+        entries[index].attachRuns(spans: spans, layouts: layouts, merged: merged)
+      }
+      firstEntry = entries.count
+    }
+
+    /// `array`, or a copy of its elements alone when an eighth of its room
+    /// or more is unused.
+    static func fitted<Element>(_ array: [Element]) -> [Element] {
+      array.count >= array.capacity - array.capacity / 8 ? array : Array(array[...])
+    }
+
+    /// Moves `entry`'s runs to the arrays, first giving the arrays to the
+    /// entries before it and making new ones when one lacks room.
+    mutating func keep(_ entry: inout Entry) {
+      let counts = entry.runCounts
+      if spans.count + counts.spans > spans.capacity
+        || layouts.count + counts.layouts > layouts.capacity
+        || merged.count + counts.merged > merged.capacity
+      {
+        attachRuns()
+        makeArrays(spans: counts.spans, layouts: counts.layouts, merged: counts.merged)
+      }
+      entry.moveRuns(spans: &spans, layouts: &layouts, merged: &merged)
+    }
 
     mutating func finish() {
       guard let first = current.first else { return }
@@ -543,10 +716,11 @@ extension MasterCF {
         orphans.append(
           Orphan(firstLine: first.number, lineNumbers: current.map(\.number), text: Array(text)))
       } else {
-        entries.append(
-          MasterCF.parseEntry(
-            text: text, source: bytes, firstLine: first.number,
-            lastLine: current.last?.number ?? first.number, commentLines: inside, layout: layout))
+        var entry = MasterCF.parseEntry(
+          text: text, source: bytes, firstLine: first.number,
+          lastLine: current.last?.number ?? first.number, commentLines: inside, layout: layout)
+        keep(&entry)
+        entries.append(entry)
       }
       current.removeAll(keepingCapacity: true)
       inside = []

@@ -64,8 +64,9 @@ extension MasterCF {
     private(set) var source: [UInt8]
     /// Bytes of arguments that are not ranges of ``source``.
     private(set) var extra: [UInt8] = []
-    /// The arguments, in order.
-    private(set) var spans: [Span] = []
+    /// The arguments, in order: a run of the spans of every entry of a
+    /// document, or of their own once changed.
+    private(set) var spans = SharedRun<Span>()
     /// Whether no argument can hold a blank: set by the parser for an
     /// entry whose text has no brace (tokens end at blanks, and only braces
     /// group them), cleared by every change.
@@ -92,13 +93,13 @@ extension MasterCF {
         spans.append(Span(source: start..<source.count, offset: 0))
       }
       self.source = source
-      self.spans = spans
+      self.spans = SharedRun(spans)
     }
 
     /// The same buffers with the first `count` arguments.
     func prefix(_ count: Int) -> ArgumentList {
       var result = self
-      result.spans = Array(spans.prefix(count))
+      result.spans = spans.prefix(count)
       return result
     }
 
@@ -131,6 +132,13 @@ extension MasterCF {
 
     mutating func reserveCapacity(_ count: Int) { spans.reserveCapacity(count) }
 
+    /// Moves the spans to the end of `shared`, where they stay once
+    /// ``attachSpans(_:)`` gives it back (see ``SharedRun/move(to:)``).
+    mutating func moveSpans(to shared: inout [Span]) { spans.move(to: &shared) }
+
+    /// Gives the spans moved by ``moveSpans(to:)`` their complete store.
+    mutating func attachSpans(_ shared: [Span]) { spans.attach(shared) }
+
     /// Appends an argument already in the buffers.
     mutating func append(_ span: Span) {
       isBlankFree = false
@@ -159,7 +167,7 @@ extension MasterCF {
     /// Removes the arguments from `index` on.
     mutating func removeArguments(from index: Int) {
       isBlankFree = false
-      spans.removeSubrange(index...)
+      spans.removeSuffix(from: index)
     }
 
     /// Appends the blank-separated tokens of `text` (braces group), each

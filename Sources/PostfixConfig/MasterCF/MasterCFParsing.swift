@@ -429,9 +429,9 @@ extension MasterCF {
       offsets: layout[(2 * lines)...])
     return Entry(
       firstLine: firstLine, lastLine: lastLine, commentLines: commentLines, source: source,
-      layout: layout, textLength: text.count, problemText: parsed.problem,
+      layout: SharedRun(layout), textLength: text.count, problemText: parsed.problem,
       warningTexts: parsed.warnings, argv: parsed.argv,
-      mergedSpans: mergeOverrides(of: parsed.argv))
+      mergedSpans: SharedRun(mergeOverrides(of: parsed.argv)))
   }
 
   /// A slice read from index 0 on.

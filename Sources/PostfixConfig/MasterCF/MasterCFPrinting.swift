@@ -306,7 +306,7 @@ extension MasterCF {
         } else if !merged.isEmpty {
           keys.insert(group: groups.count, entry: index, at: slot)
           attached.append((index, groups.count))
-          groups.append(.spans(entry: index, merged))
+          groups.append(.spans(entry: Int32(index)))
         }
       }
     }
@@ -369,19 +369,22 @@ extension MasterCF {
 
   /// The `-o` parameters of one service/type in ``parameterTable()``.
   enum ParameterGroup {
-    /// The merged overrides of one entry, as spans of its arguments.
-    case spans(entry: Int, [Entry.OverrideSpans])
+    /// The merged overrides of one entry (its ``Entry/mergedSpans``): a
+    /// file of many services has as many groups, so a group holds only
+    /// the entry's position.
+    case spans(entry: Int32)
     /// Parameters merged from several entries.
-    case slices(SliceMerger)
+    indirect case slices(SliceMerger)
 
     /// Adds the merged overrides of a further entry.
-    mutating func add(_ merged: [Entry.OverrideSpans], of entry: Entry, entries: [Entry]) {
+    mutating func add(_ merged: SharedRun<Entry.OverrideSpans>, of entry: Entry, entries: [Entry]) {
       var merger: SliceMerger
       switch self {
       case .slices(let existing): merger = existing
-      case .spans(let first, let spans):
+      case .spans(let position):
+        let first = Int(position)
         merger = SliceMerger()
-        for item in spans {
+        for item in entries[first].mergedSpans {
           merger.set(entries[first].argv.bytes(item.name), entries[first].argv.bytes(item.value))
         }
       }
@@ -391,10 +394,10 @@ extension MasterCF {
       self = .slices(merger)
     }
 
-    /// How many parameters the group has.
-    var count: Int {
+    /// How many parameters the group has, in the document of `entries`.
+    func count(in entries: [Entry]) -> Int {
       switch self {
-      case .spans(_, let spans): return spans.count
+      case .spans(let entry): return entries[Int(entry)].mergedSpans.count
       case .slices(let merger): return merger.parameters.count
       }
     }
@@ -404,7 +407,9 @@ extension MasterCF {
       name: ArraySlice<UInt8>, value: ArraySlice<UInt8>
     ) {
       switch self {
-      case .spans(let entry, let spans):
+      case .spans(let position):
+        let entry = Int(position)
+        let spans = entries[entry].mergedSpans
         return (
           entries[entry].argv.bytes(spans[index].name),
           entries[entry].argv.bytes(spans[index].value)
@@ -417,9 +422,10 @@ extension MasterCF {
     /// The parameters as arrays.
     func copies(_ entries: [Entry]) -> [(name: [UInt8], value: [UInt8])] {
       switch self {
-      case .spans(let index, let spans):
+      case .spans(let position):
+        let index = Int(position)
         return entries[index].argv.withBuffers { buffers in
-          spans.map { (Array(buffers[$0.name]), Array(buffers[$0.value])) }
+          entries[index].mergedSpans.map { (Array(buffers[$0.name]), Array(buffers[$0.value])) }
         }
       case .slices(let merger):
         return merger.parameters.map { (Array($0.name), Array($0.value)) }

@@ -154,7 +154,7 @@ extension MasterCF {
     entries.withUnsafeBufferPointer { list in
       // Only valid entries have a group.
       for (index, group) in attached {
-        for parameter in 0..<groups[group].count
+        for parameter in 0..<groups[group].count(in: entries)
         where !isUsed(list[index], groups[group].parameter(parameter, in: entries).name) {
           found.append((Int32(index), Int32(group), Int32(parameter)))
         }

@@ -140,8 +140,10 @@ struct ParameterModel: Sendable {
   /// entries with the same service and type share one name space, as in
   /// postconf.
   mutating func scopePosition(service: String, type: String, line: Int, command: String) -> Int {
-    let key = ScopeKey(service: service, type: type)
-    if let position = scopePositions[key] { return position }
+    let hash = ScopeTable.hash(service: service, type: type)
+    if let position = scopeTable.find(service: service, type: type, hash: hash, in: services) {
+      return position
+    }
     // Services mostly run one of a few commands: one name for each run of
     // the same command (shared, not one array per service).
     if lastProcessName?.command != command {
@@ -150,14 +152,21 @@ struct ParameterModel: Sendable {
     services.append(
       ServiceScope(
         service: service, type: type, line: line, processName: lastProcessName?.name ?? []))
-    scopePositions[key] = services.count - 1
+    scopeTable.insert(services.count - 1, hash: hash, in: services)
     return services.count - 1
+  }
+
+  /// The position of the scope of `service`/`type` in ``services``.
+  func scopePosition(service: String, type: String) -> Int? {
+    scopeTable.find(
+      service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
+      in: services)
   }
 
   /// Room for `count` service scopes, so registering them grows no table.
   mutating func reserveScopes(_ count: Int) {
     services.reserveCapacity(count)
-    scopePositions.reserveCapacity(count)
+    scopeTable.reserve(count, in: services)
   }
 
   /// Records that some `-o` of scope `scope` sets the name `id`.
@@ -247,7 +256,7 @@ struct ParameterModel: Sendable {
   private(set) var keepsScans = true
   var services: [ServiceScope] = []
   /// The position in ``services`` of each service's scope, by name and type.
-  private(set) var scopePositions: [ScopeKey: Int] = [:]
+  private(set) var scopeTable = ScopeTable()
   /// Per name id set by some `-o`: the scopes it was set in (see
   /// ``noteServiceSetting(_:scope:)``).
   ///
@@ -788,7 +797,7 @@ struct ParameterModel: Sendable {
       // By its key: searching the scopes for each value made -Mx quadratic
       // in the number of services.
       let scope =
-        model.scopePositions[ScopeKey(service: service, type: type)].map { model.services[$0] }
+        model.scopePosition(service: service, type: type).map { model.services[$0] }
         ?? ServiceScope(service: service, type: type, line: entry.firstLine)
       // `service_name` and `process_name` are answered here rather than
       // written into a copy of the scope: copying its settings per value
@@ -1377,49 +1386,223 @@ struct PostconfExpansionFailure: Error {
 /// in order, with no hash table until it holds more than ``indexedCount``
 /// (a file of many services has as many dictionaries).
 struct OrderedBytesDictionary: Sendable {
-  /// The pairs in insertion order.
-  private(set) var entries: [(key: [UInt8], value: [UInt8])] = []
-  /// Each key's place in ``entries``, once there are more than ``indexedCount``.
+  /// The pairs in insertion order, in one buffer.
+  ///
+  /// Each is its key's and its value's lengths (4 bytes each), then the key
+  /// and the value: a service's few `-o` settings take one allocation, not
+  /// three a pair.
+  private var storage: [UInt8] = []
+  /// Each key's record in ``storage``, once there are more than ``indexedCount``.
   private var index: [ByteKey: Int]?
 
   /// The most pairs searched in order.
   static let indexedCount = 8
 
-  private func position(of key: [UInt8]) -> Int? {
-    if let index { return index[ByteKey(key)] }
-    return entries.firstIndex { $0.key == key }
+  /// The bytes of a record's header.
+  private static let headerSize = 8
+
+  /// The key's and value's ranges of the record at `offset`.
+  private static func record(at offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> (
+    key: Range<Int>, value: Range<Int>
+  ) {
+    let raw = UnsafeRawBufferPointer(buffer)
+    let keyLength = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    let valueLength = Int(raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+    let keyStart = offset + headerSize
+    let valueStart = keyStart + keyLength
+    return (keyStart..<valueStart, valueStart..<(valueStart + valueLength))
   }
 
-  subscript(key: [UInt8]) -> [UInt8]? {
-    get { position(of: key).map { entries[$0].value } }
-    set {
-      let found = position(of: key)
-      if let newValue {
-        if let found {
-          entries[found].value = newValue
-          return
-        }
-        entries.append((key, newValue))
-        if index != nil {
-          index?[ByteKey(key)] = entries.count - 1
-        } else if entries.count > Self.indexedCount {
-          reindex()
-        }
-      } else if let found {
-        entries.remove(at: found)
-        // The places after the removed pair moved down.
-        if index != nil { reindex() }
+  /// Calls `body` with each record's offset, key and value ranges, in order,
+  /// until it returns false.
+  private func forEachRecord(_ body: (Int, Range<Int>, Range<Int>) -> Bool) {
+    storage.withUnsafeBufferPointer { buffer in
+      var offset = 0
+      // Each iteration moves past one record.
+      while offset < buffer.count {
+        let (key, value) = Self.record(at: offset, in: buffer)
+        if !body(offset, key, value) { return }
+        offset = value.upperBound
       }
     }
   }
 
-  private mutating func reindex() {
-    index = Dictionary(
-      uniqueKeysWithValues: entries.indices.map { (ByteKey(entries[$0].key), $0) })
+  /// The offset of `key`'s record.
+  private func position(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+    if let index { return index[ByteKey(Array(key))] }
+    var found: Int?
+    storage.withUnsafeBufferPointer { buffer in
+      forEachRecord { offset, range, _ in
+        if UnsafeBufferPointer(rebasing: buffer[range]).hasSameBytes(as: key) {
+          found = offset
+          return false
+        }
+        return true
+      }
+    }
+    return found
   }
 
-  var isEmpty: Bool { entries.isEmpty }
+  private func position(of key: [UInt8]) -> Int? {
+    key.withUnsafeBufferPointer { position(of: $0) }
+  }
+
+  /// Whether a pair has the key `key` (nothing is copied).
+  func contains(_ key: [UInt8]) -> Bool { position(of: key) != nil }
+
+  /// Whether a pair has the key `key` (nothing is copied).
+  func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool { position(of: key) != nil }
+
+  subscript(key: [UInt8]) -> [UInt8]? {
+    get {
+      guard let offset = position(of: key) else { return nil }
+      return storage.withUnsafeBufferPointer { Array($0[Self.record(at: offset, in: $0).value]) }
+    }
+    set {
+      let found = position(of: key)
+      if let newValue {
+        if let found {
+          replace(at: found, with: Self.encode(key, newValue))
+          return
+        }
+        storage.append(contentsOf: Self.encode(key, newValue))
+        if index != nil {
+          index?[ByteKey(key)] = storage.count - Self.headerSize - key.count - newValue.count
+        } else if count > Self.indexedCount {
+          reindex()
+        }
+      } else if let found {
+        replace(at: found, with: [])
+      }
+    }
+  }
+
+  /// A record of `key` and `value`.
+  private static func encode(_ key: [UInt8], _ value: [UInt8]) -> [UInt8] {
+    var record: [UInt8] = []
+    record.reserveCapacity(headerSize + key.count + value.count)
+    withUnsafeBytes(of: UInt32(key.count)) { record.append(contentsOf: $0) }
+    withUnsafeBytes(of: UInt32(value.count)) { record.append(contentsOf: $0) }
+    record.append(contentsOf: key)
+    record.append(contentsOf: value)
+    return record
+  }
+
+  /// Replaces the record at `offset` with `record` (empty: removes it),
+  /// keeping the others in order.
+  private mutating func replace(at offset: Int, with record: [UInt8]) {
+    let end = storage.withUnsafeBufferPointer { Self.record(at: offset, in: $0).value.upperBound }
+    storage.replaceSubrange(offset..<end, with: record)
+    // The records after it may have moved.
+    if index != nil { reindex() }
+  }
+
+  private mutating func reindex() {
+    var positions: [ByteKey: Int] = [:]
+    storage.withUnsafeBufferPointer { buffer in
+      forEachRecord { offset, key, _ in
+        positions[ByteKey(Array(buffer[key]))] = offset
+        return true
+      }
+    }
+    index = positions
+  }
+
+  /// How many pairs there are.
+  var count: Int {
+    if let index { return index.count }
+    var count = 0
+    forEachRecord { _, _, _ in
+      count += 1
+      return true
+    }
+    return count
+  }
+
+  var isEmpty: Bool { storage.isEmpty }
+
+  /// The bytes the pairs take: their keys, values and 8 bytes each.
+  var byteCount: Int { storage.count }
+
+  /// The pairs in insertion order, as copies.
+  var entries: [(key: [UInt8], value: [UInt8])] {
+    var result: [(key: [UInt8], value: [UInt8])] = []
+    storage.withUnsafeBufferPointer { buffer in
+      forEachRecord { _, key, value in
+        result.append((Array(buffer[key]), Array(buffer[value])))
+        return true
+      }
+    }
+    return result
+  }
 
   /// The keys in insertion order.
   var keys: [[UInt8]] { entries.map(\.key) }
+}
+
+/// Where each service's scope is in a list of scopes, found by its service
+/// and type: a hash table of 4-byte positions whose keys are read from the
+/// scopes themselves, not copied into the table (a file of many services
+/// has as many keys).
+struct ScopeTable: Sendable {
+  /// Per slot, a scope's position plus one; 0 for an empty slot.
+  private var slots: [Int32] = []
+  /// How many scopes the table holds.
+  private(set) var count = 0
+
+  /// The hash of a service and type.
+  static func hash(service: String, type: String) -> Int {
+    var hasher = Hasher()
+    hasher.combine(service)
+    hasher.combine(type)
+    return hasher.finalize()
+  }
+
+  /// The position of the scope of `service`/`type` (whose hash is `hash`) in `scopes`.
+  func find(
+    service: String, type: String, hash: Int, in scopes: [ParameterModel.ServiceScope]
+  ) -> Int? {
+    guard !slots.isEmpty else { return nil }
+    let mask = slots.count - 1
+    var slot = hash & mask
+    // Each iteration looks at one slot; the table is never full.
+    while slots[slot] != 0 {
+      let position = Int(slots[slot]) - 1
+      if scopes[position].service == service && scopes[position].type == type { return position }
+      slot = (slot + 1) & mask
+    }
+    return nil
+  }
+
+  /// Adds the scope at `position` of `scopes` (whose key's hash is `hash`),
+  /// which the table does not hold yet.
+  mutating func insert(_ position: Int, hash: Int, in scopes: [ParameterModel.ServiceScope]) {
+    if (count + 1) * 2 > slots.count { resize(to: Swift.max(16, slots.count * 2), in: scopes) }
+    place(position, hash: hash)
+    count += 1
+  }
+
+  /// Room for `count` scopes without growing.
+  mutating func reserve(_ count: Int, in scopes: [ParameterModel.ServiceScope]) {
+    var size = Swift.max(16, slots.count)
+    while size < count * 2 { size *= 2 }
+    if size > slots.count { resize(to: size, in: scopes) }
+  }
+
+  private mutating func place(_ position: Int, hash: Int) {
+    let mask = slots.count - 1
+    var slot = hash & mask
+    // Each iteration passes one taken slot; the table is never full.
+    while slots[slot] != 0 { slot = (slot + 1) & mask }
+    slots[slot] = Int32(position + 1)
+  }
+
+  private mutating func resize(to size: Int, in scopes: [ParameterModel.ServiceScope]) {
+    let old = slots
+    slots = [Int32](repeating: 0, count: size)
+    for entry in old where entry != 0 {
+      let scope = scopes[Int(entry) - 1]
+      place(Int(entry) - 1, hash: Self.hash(service: scope.service, type: scope.type))
+    }
+  }
 }

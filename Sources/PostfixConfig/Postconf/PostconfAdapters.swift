@@ -90,17 +90,12 @@ enum PostconfAdapters {
   }
 
   static func readMaster(_ document: MasterCF, path: String) -> PostconfMaster {
-    var services: [PostconfMaster.Service] = []
+    // Four bytes a service: its name, type and command are read from the
+    // entry when the service is registered.
+    var services: [Int32] = []
     services.reserveCapacity(document.entries.count)
-    // By index: an entry is not copied to read its arguments.
     for index in document.entries.indices where document.entries[index].isValid {
-      let argv = document.entries[index].argv
-      services.append(
-        PostconfMaster.Service(
-          name: String(decoding: argv[0], as: UTF8.self),
-          type: String(decoding: argv[1], as: UTF8.self),
-          command: String(decoding: argv[7], as: UTF8.self),
-          line: document.entries[index].firstLine, entry: index))
+      services.append(Int32(index))
     }
     return PostconfMaster(
       document: document, services: services,
@@ -151,6 +146,7 @@ enum PostconfAdapters {
 
 /// master.cf as the postconf emulation needs it.
 struct PostconfMaster: Sendable {
+  /// A service of master.cf: a valid entry.
   struct Service: Sendable {
     var name: String
     var type: String
@@ -161,6 +157,18 @@ struct PostconfMaster: Sendable {
   }
 
   var document: MasterCF
-  var services: [Service]
+  /// The positions of the valid entries in ``document``.
+  var services: [Int32]
   var diagnostics: [Diagnostic]
+
+  /// The service of the valid entry at `index` of ``document``.
+  func service(at index: Int32) -> Service {
+    let entry = Int(index)
+    let argv = document.entries[entry].argv
+    return Service(
+      name: String(decoding: argv[0], as: UTF8.self),
+      type: String(decoding: argv[1], as: UTF8.self),
+      command: String(decoding: argv[7], as: UTF8.self), line: document.entries[entry].firstLine,
+      entry: entry)
+  }
 }

@@ -156,7 +156,8 @@ extension PostconfSession {
   mutating func registerServices(_ master: PostconfMaster?, into model: inout ParameterModel) {
     guard let master else { return }
     model.reserveScopes(master.services.count)
-    for service in master.services {
+    for position in master.services {
+      let service = master.service(at: position)
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
       {
@@ -422,7 +423,8 @@ extension PostconfSession {
     var supplied = false
     // Only names some `-o` sets can be in a service's settings.
     let inServices = model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting)
-    if let scopeIndex, inServices, model.services[scopeIndex].settings[model.names.bytes(id)] != nil
+    if let scopeIndex, inServices,
+      model.services[scopeIndex].settings.contains(model.names.bytes(id))
     {
       supplied = true
       model.services[scopeIndex].validNames.insert(model.names.string(id))
@@ -439,7 +441,7 @@ extension PostconfSession {
       } else {
         let (bytes, name) = (model.names.bytes(id), model.names.string(id))
         var found = false
-        for index in model.scopesSetting(id) where model.services[index].settings[bytes] != nil {
+        for index in model.scopesSetting(id) where model.services[index].settings.contains(bytes) {
           found = true
           model.services[index].validNames.insert(name)
         }
@@ -660,7 +662,7 @@ extension PostconfSession {
       let type = String(decoding: entry.type ?? [], as: UTF8.self)
       // One scope per service and type, found by its key (a search of all
       // scopes per unused name was quadratic in the number of services).
-      guard let position = model.scopePositions[.init(service: service, type: type)] else {
+      guard let position = model.scopePosition(service: service, type: type) else {
         return false
       }
       return model.services[position].validNames.contains(text)

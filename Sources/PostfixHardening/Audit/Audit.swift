@@ -113,24 +113,6 @@ public enum Audit {
   /// own warnings, several of which may name one line) stay apart when their
   /// messages differ.
   static func merge(_ findings: inout [Finding]) {
-    struct Place: Hashable {
-      var id: String
-      var file: String?
-      var line: Int?
-      var service: String?
-      var parameter: String?
-      var message: String
-
-      init(_ finding: Finding) {
-        let byMessage = finding.parameter == nil || finding.id == RuleID.configWarning
-        id = finding.id
-        file = finding.file
-        line = finding.line
-        service = finding.service
-        parameter = finding.parameter
-        message = byMessage ? finding.message : ""
-      }
-    }
     // Kept findings are moved to the front in place (100,000 findings are never
     // held twice) and found again through an open-addressing table of their
     // positions, probed by the place's hash: four bytes a slot, no copy of a place.
@@ -141,13 +123,13 @@ public enum Audit {
     var kept = 0
     for index in findings.indices {
       let finding = findings[index]
-      let place = Place(finding)
+      let place = FindingPlace(finding)
       var slot = place.hashValue & mask
       var existing: Int?
       // Each step moves to the next slot; the table is at most half full.
       while table[slot] != 0 {
         let candidate = Int(table[slot]) - 1
-        if Place(findings[candidate]) == place {
+        if FindingPlace(findings[candidate]) == place {
           existing = candidate
           break
         }

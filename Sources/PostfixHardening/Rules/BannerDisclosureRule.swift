@@ -31,7 +31,7 @@ struct BannerDisclosureRule: AuditRule {
     // One judgement per distinct banner, host name and mail name: services
     // usually share main.cf's, and a banner may expand to megabytes.
     var judged: [String: [String]] = [:]
-    return context.services.compactMap { service in
+    return context.perService { service in
       let setting = context.setting("smtpd_banner", for: service)
       let mailName = context.setting("mail_name", for: service).text.lowercased()
       let hostname = context.setting("myhostname", for: service).text.lowercased()

@@ -31,7 +31,8 @@ struct DHParametersRule: AuditRule {
   ]
 
   func check(_ context: AuditContext) -> [Finding] {
-    var findings: [Finding] = []
+    // Folded as found: a main.cf value is judged once per service.
+    var findings = FindingMerger()
     for service in context.publicServices where TLSFacts.serverTLSEnabled(context, service) {
       let file = context.setting("smtpd_tls_dh1024_param_file", for: service)
       let path = file.text.trimmingBlanks()
@@ -40,14 +41,14 @@ struct DHParametersRule: AuditRule {
           continue
         }
         guard let bits = measured else {
-          findings.append(
+          findings.add(
             context.finding(
               id, .info, "cannot verify the DH parameters in \(path)", setting: file,
               fix: "Make sure \(path) holds PEM DH parameters of 2048 bits or more."))
           continue
         }
         if bits < 2048 {
-          findings.append(
+          findings.add(
             context.finding(
               id, service.role == .mx ? .warning : .error,
               "\(path) holds \(bits)-bit DH parameters (under 2048)", setting: file,
@@ -63,12 +64,12 @@ struct DHParametersRule: AuditRule {
       let mandatory = context.setting("smtpd_tls_mandatory_exclude_ciphers", for: service)
       let excluded = (exclude.words + mandatory.words).contains { $0.lowercased() == "anull" }
       guard !excluded else { continue }
-      findings.append(
+      findings.add(
         context.finding(
           id, .warning,
           "anonymous cipher suites are offered with 1024-bit DH on a \(service.role.rawValue) service",
           setting: exclude, fix: "Set smtpd_tls_exclude_ciphers = aNULL (transform server-tls)."))
     }
-    return findings
+    return findings.findings
   }
 }

@@ -17,7 +17,7 @@ struct DisableVRFYRule: AuditRule {
   let inspects = ["disable_vrfy_command"]
 
   func check(_ context: AuditContext) -> [Finding] {
-    context.services.compactMap { service in
+    context.perService { service in
       let setting = context.setting("disable_vrfy_command", for: service)
       guard !setting.isYes else { return nil }
       return context.finding(

@@ -55,15 +55,10 @@ struct FilePermissionsRule: AuditRule {
             setting: queue, fix: "chown root \(queuePath); chmod 755 \(queuePath)"))
       }
     }
-    var keySettings = [context.setting("smtp_tls_key_file")]
-    let scopes: [SMTPService?] = context.services.isEmpty ? [nil] : context.services
-    for service in scopes {
-      keySettings.append(context.setting("smtpd_tls_key_file", for: service))
-      keySettings.append(context.setting("smtpd_tls_eckey_file", for: service))
-      keySettings.append(context.setting("smtpd_tls_chain_files", for: service))
-    }
+    // Each setting is judged as it is read: a file of many services has
+    // three a service, which are not held at once.
     var seen: Set<String> = []
-    for setting in keySettings {
+    func judgeKeys(_ setting: PostfixConfiguration.Setting) {
       for path in setting.words where !seen.contains(path) {
         seen.insert(path)
         guard let fact = host.files[path], fact.exists else { continue }
@@ -75,6 +70,13 @@ struct FilePermissionsRule: AuditRule {
               setting: setting, fix: "chown root \(path); chmod 600 \(path)"))
         }
       }
+    }
+    judgeKeys(context.setting("smtp_tls_key_file"))
+    let scopes: [SMTPService?] = context.services.isEmpty ? [nil] : context.services
+    for service in scopes {
+      judgeKeys(context.setting("smtpd_tls_key_file", for: service))
+      judgeKeys(context.setting("smtpd_tls_eckey_file", for: service))
+      judgeKeys(context.setting("smtpd_tls_chain_files", for: service))
     }
     return findings
   }

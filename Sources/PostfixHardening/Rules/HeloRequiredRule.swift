@@ -17,7 +17,7 @@ struct HeloRequiredRule: AuditRule {
   let inspects = ["smtpd_helo_required"]
 
   func check(_ context: AuditContext) -> [Finding] {
-    context.services.compactMap { service in
+    context.perService { service in
       let setting = context.setting("smtpd_helo_required", for: service)
       guard !setting.isYes else { return nil }
       let severity: Severity = service.role == .mx || service.role == .relay ? .warning : .info

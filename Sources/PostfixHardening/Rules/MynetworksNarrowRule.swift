@@ -25,7 +25,8 @@ struct MynetworksNarrowRule: AuditRule {
 
   func check(_ context: AuditContext) -> [Finding] {
     let scopes: [SMTPService?] = context.services.isEmpty ? [nil] : context.services
-    var findings: [Finding] = []
+    // Folded as found: a main.cf value is judged once per service.
+    var findings = FindingMerger()
     // Services mostly share mynetworks: its words are judged once a role.
     var judged: [VerdictKey: [MynetworksPolicy.Verdict]] = [:]
     for service in scopes {
@@ -52,7 +53,7 @@ struct MynetworksNarrowRule: AuditRule {
       for verdict in verdicts {
         switch verdict {
         case .invalid(let reason):
-          findings.append(
+          findings.add(
             context.finding(id, .error, "mynetworks: \(reason)", setting: setting, fix: fix))
         case .remove(let reason, let severity): add(severity, reason)
         case .keep(let note, let severity):
@@ -60,7 +61,7 @@ struct MynetworksNarrowRule: AuditRule {
         }
       }
       for (severity, texts) in grouped.sorted(by: { $0.0 > $1.0 }) {
-        findings.append(
+        findings.add(
           context.finding(
             id, severity,
             (service == nil
@@ -69,7 +70,7 @@ struct MynetworksNarrowRule: AuditRule {
             setting: setting, fix: fix))
       }
     }
-    return findings
+    return findings.findings
   }
 
   private struct VerdictKey: Hashable {

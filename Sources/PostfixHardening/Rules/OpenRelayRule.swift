@@ -27,7 +27,7 @@ struct OpenRelayRule: AuditRule {
   func check(_ context: AuditContext) -> [Finding] {
     // Services mostly share their lists: each is judged once.
     var judged = RestrictionList.Judged()
-    return context.services.compactMap { service in
+    return context.perService { service in
       let everyone = judged.mynetworksIsEveryone(
         context.setting("mynetworks", for: service).words)
       let relay = context.setting("smtpd_relay_restrictions", for: service)

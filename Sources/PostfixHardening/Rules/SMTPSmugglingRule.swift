@@ -25,7 +25,7 @@ struct SMTPSmugglingRule: AuditRule {
     let available =
       context.targetVersion.map { context.configuration.catalog.isAvailable(name, in: $0) }
       ?? (context.configuration.catalog.parameter(name) != nil)
-    return context.services.compactMap { service in
+    return context.perService { service in
       let severity: Severity = service.role == .mx || service.role == .relay ? .warning : .info
       if available {
         let setting = context.setting(name, for: service)

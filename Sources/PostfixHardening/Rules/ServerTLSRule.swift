@@ -30,11 +30,12 @@ struct ServerTLSRule: AuditRule {
     "Set smtpd_tls_security_level = may with smtpd_tls_chain_files (or smtpd_tls_cert_file and smtpd_tls_key_file) (transform server-tls)."
 
   func check(_ context: AuditContext) -> [Finding] {
-    var findings: [Finding] = []
+    // Folded as found: a main.cf value is judged once per service.
+    var findings = FindingMerger()
     for service in context.publicServices {
       let level = context.setting("smtpd_tls_security_level", for: service)
       guard TLSFacts.serverTLSEnabled(context, service) else {
-        findings.append(
+        findings.add(
           context.finding(
             id, service.role == .submission ? .error : .warning,
             "the SMTP server does not offer STARTTLS: mail and passwords travel in clear text",
@@ -52,7 +53,7 @@ struct ServerTLSRule: AuditRule {
       } else if !ecCert.text.trimmingBlanks().isEmpty {
         files = [ecCert, context.setting("smtpd_tls_eckey_file", for: service)]
       } else {
-        findings.append(
+        findings.add(
           context.finding(
             id, .error, "TLS is on but no server certificate is configured", setting: cert,
             fix: fix))
@@ -63,12 +64,12 @@ struct ServerTLSRule: AuditRule {
         for path in setting.words {
           guard let fact = host.files[path] else { continue }
           if !fact.exists {
-            findings.append(
+            findings.add(
               context.finding(
                 id, .error, "\(setting.name) names \(path), which does not exist",
                 setting: setting, fix: fix))
           } else if !fact.readable {
-            findings.append(
+            findings.add(
               host.isRoot
                 ? context.finding(
                   id, .error, "\(setting.name) names \(path), which is unreadable",
@@ -81,6 +82,6 @@ struct ServerTLSRule: AuditRule {
         }
       }
     }
-    return findings
+    return findings.findings
   }
 }

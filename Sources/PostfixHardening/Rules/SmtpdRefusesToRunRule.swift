@@ -23,7 +23,7 @@ struct SmtpdRefusesToRunRule: AuditRule {
   ]
 
   func check(_ context: AuditContext) -> [Finding] {
-    context.services.compactMap { service in
+    context.perService { service in
       let classes = RestrictionList.classes(context, service: service)
       let relay = context.setting("smtpd_relay_restrictions", for: service)
       let recipient = context.setting("smtpd_recipient_restrictions", for: service)

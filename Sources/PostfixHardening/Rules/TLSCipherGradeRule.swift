@@ -28,11 +28,12 @@ struct TLSCipherGradeRule: AuditRule {
   ]
 
   func check(_ context: AuditContext) -> [Finding] {
-    var findings: [Finding] = []
+    // Folded as found: a main.cf value is judged once per service.
+    var findings = FindingMerger()
     func judge(_ setting: PostfixConfiguration.Setting) {
       let grade = setting.text.lowercased().trimmingBlanks()
       guard ["export", "low", "null"].contains(grade) else { return }
-      findings.append(
+      findings.add(
         context.finding(
           id, .error, "\(setting.name) = \(grade) allows broken ciphers", setting: setting,
           fix: "Set \(setting.name) = medium (or high)."))
@@ -46,13 +47,13 @@ struct TLSCipherGradeRule: AuditRule {
     for grade in ["high", "medium", "low", "export", "null"] {
       let setting = context.setting("tls_\(grade)_cipherlist")
       guard setting.isExplicit else { continue }
-      findings.append(
+      findings.add(
         context.finding(
           id, .warning,
           "tls_\(grade)_cipherlist is edited; Postfix's docs advise against changing it",
           setting: setting,
           fix: "Remove tls_\(grade)_cipherlist; choose a grade and use *_exclude_ciphers."))
     }
-    return findings
+    return findings.findings
   }
 }

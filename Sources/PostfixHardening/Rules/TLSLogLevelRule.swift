@@ -17,7 +17,7 @@ struct TLSLogLevelRule: AuditRule {
   let inspects = ["smtpd_tls_loglevel", "smtp_tls_loglevel"]
 
   func check(_ context: AuditContext) -> [Finding] {
-    var findings: [Finding] = context.services.compactMap { service in
+    var findings: [Finding] = context.perService { service in
       let setting = context.setting("smtpd_tls_loglevel", for: service)
       guard (setting.integer ?? 0) < 1 else { return nil }
       return context.finding(

@@ -23,12 +23,13 @@ struct TLSProtocolsRule: AuditRule {
   ]
 
   func check(_ context: AuditContext) -> [Finding] {
-    var findings: [Finding] = []
+    // Folded as found: a main.cf value is judged once per service.
+    var findings = FindingMerger()
     func judgeSSL(_ setting: PostfixConfiguration.Setting) {
       let allowed = TLSFacts.allowedProtocols(setting.words)
       let ssl = allowed.filter { $0.hasPrefix("ssl") }
       guard !ssl.isEmpty else { return }
-      findings.append(
+      findings.add(
         context.finding(
           id, .error, "\(setting.name) allows \(ssl.map(display).joined(separator: ", "))",
           setting: setting,
@@ -43,7 +44,7 @@ struct TLSProtocolsRule: AuditRule {
         $0 == "tlsv1" || $0 == "tlsv1.1"
       }
       guard !old.isEmpty else { continue }
-      findings.append(
+      findings.add(
         context.finding(
           id, service.role == .submission ? .warning : .info,
           "mandatory TLS on \(service.key) allows \(old.map(display).joined(separator: ", "))",
@@ -52,7 +53,7 @@ struct TLSProtocolsRule: AuditRule {
     }
     judgeSSL(context.setting("smtp_tls_protocols"))
     judgeSSL(context.setting("smtp_tls_mandatory_protocols"))
-    return findings
+    return findings.findings
   }
 
   func display(_ name: String) -> String {

@@ -79,8 +79,9 @@ import Testing
   }
 
   /// The settings of a service read as an ordered dictionary does, through
-  /// sets, replacements and removals, below and above the size at which
-  /// they get a hash table.
+  /// sets, replacements and removals (of values whose length changes),
+  /// below and above the size at which they get a hash table; they are one
+  /// buffer of their bytes.
   @Test func serviceSettingsActAsAnOrderedDictionary() {
     var generator = SeededGenerator(seed: 67)
     for size in [3, 8, 9, 20, 60] {
@@ -93,7 +94,7 @@ import Testing
           settings[key] = nil
           if let position { reference.remove(at: position) }
         } else {
-          let value = Array("v\(step)".utf8)
+          let value = Array("v\(step)".utf8) + Array(repeating: 0x2B, count: generator.below(40))
           settings[key] = value
           if let position {
             reference[position].value = value
@@ -106,6 +107,10 @@ import Testing
         #expect(settings.keys == reference.map(\.key))
         #expect(settings.entries.map(\.value) == reference.map(\.value))
         #expect(settings.isEmpty == reference.isEmpty)
+        #expect(settings.count == reference.count)
+        #expect(settings.contains(probe) == reference.contains { $0.key == probe })
+        #expect(
+          settings.byteCount == reference.reduce(0) { $0 + 8 + $1.key.count + $1.value.count })
       }
     }
   }

@@ -1,0 +1,171 @@
+import Testing
+
+@testable import PostfixConfig
+
+/// A master.cf of many entries keeps each entry's small lists (argument
+/// spans, line layout, merged overrides) as runs of a few shared arrays,
+/// its rarely used fields apart, and its services and scopes as positions:
+/// checked for what they read back and for their compact form.
+@Suite struct MasterCFSharedRunTests {
+  /// A document of `count` entries of every kind: comment lines inside,
+  /// braces across lines, bundled options, bad entries.
+  static func documentText(_ generator: inout SeededGenerator, count: Int) -> String {
+    var text = ""
+    for index in 0..<count {
+      switch generator.below(10) {
+      case 0: text += "bad\(index) entry\n"
+      case 1: text += "s\(index) unix - - n - - smtp\n# inside\n  -o { a = b c }\n"
+      default: text += MasterCFFastPathTests.entryText(&generator, index: index)
+      }
+    }
+    return text
+  }
+
+  /// Each entry reads back what a document of that entry alone holds, and
+  /// its lists are runs of arrays shared with many other entries.
+  @Test(arguments: [300, 8_000])
+  func entriesKeepTheirListsInSharedArrays(count: Int) {
+    var generator = SeededGenerator(seed: UInt64(count))
+    let text = Self.documentText(&generator, count: count)
+    let document = MasterCF(bytes: Array(text.utf8))
+    #expect(document.entries.count == count)
+    // The long one is parsed in two halves at once.
+    #expect((text.utf8.count >= MasterCF.halvesThreshold) == (count > 300))
+    var stores = Set<UnsafeRawPointer>()
+    var (mismatches, spans) = (0, 0)
+    for entry in document.entries {
+      spans += entry.argv.count
+      let alone = MasterCF(bytes: entry.text + [0x0A]).entries[0]
+      if entry.arguments != alone.arguments || entry.isValid != alone.isValid
+        || entry.overrides.map(\.name) != alone.overrides.map(\.name)
+        || entry.overrides.map(\.value) != alone.overrides.map(\.value)
+        || entry.mergedOverrides().map(\.value) != alone.mergedOverrides().map(\.value)
+      {
+        mismatches += 1
+      }
+      if entry.argv.spans.isWhole || entry.layout.isWhole || entry.mergedSpans.isWhole {
+        mismatches += 1
+      }
+      entry.argv.spans.store.withUnsafeBufferPointer {
+        if let base = $0.baseAddress { stores.insert(UnsafeRawPointer(base)) }
+      }
+    }
+    #expect(mismatches == 0)
+    // Arrays half full at least (each half's last may be less), not an
+    // array an entry.
+    #expect(stores.count <= spans / (MasterCF.spansPerArray / 2) + 2)
+    #expect(stores.count * 20 < count)
+  }
+
+  /// Changing a run copies it out of the shared array: the other runs, and
+  /// copies made before the change, keep what they had.
+  @Test func changingARunLeavesTheOthers() {
+    var generator = SeededGenerator(seed: 5)
+    var shared: [Int] = []
+    var runs: [SharedRun<Int>] = []
+    var reference: [[Int]] = []
+    for _ in 0..<50 {
+      let elements = (0..<generator.below(6)).map { _ in generator.below(1000) }
+      var run = SharedRun(elements)
+      run.move(to: &shared)
+      runs.append(run)
+      reference.append(elements)
+    }
+    for index in runs.indices { runs[index].attach(shared) }
+    #expect(runs.map(\.array) == reference)
+    for round in 0..<400 {
+      let index = generator.below(runs.count)
+      let before = runs[index]
+      switch generator.below(4) {
+      case 0:
+        runs[index].append(round)
+        reference[index].append(round)
+      case 1 where !reference[index].isEmpty:
+        let position = generator.below(reference[index].count)
+        runs[index][position] = -round
+        reference[index][position] = -round
+      case 2:
+        let cut = generator.below(reference[index].count + 1)
+        runs[index].removeSuffix(from: cut)
+        reference[index].removeSubrange(cut...)
+      default:
+        let kept = generator.below(reference[index].count + 2)
+        runs[index] = runs[index].prefix(kept)
+        reference[index] = Array(reference[index].prefix(kept))
+      }
+      #expect(before.array.count == before.count)
+      #expect(runs.map(\.array) == reference, "round \(round)")
+    }
+  }
+
+  /// An entry's rare fields read back, and setting them back to nothing
+  /// leaves the entry as small as the others; the entry and a parameter
+  /// group stay within their sizes.
+  @Test func rareFieldsReadBackAndEntriesStaySmall() {
+    let text = "smtp inet n - y - - smtpd\n# c\n  -o a=b\nbad line\n"
+    var document = MasterCF(bytes: Array(text.utf8)).entries
+    #expect(document[0].commentLines == [2])
+    #expect(document[0].isValid)
+    #expect(!document[1].isValid)
+    #expect(document[1].problemText != nil)
+    #expect(document[0].storedText == nil)
+    document[0].text = Array("relay unix - - n - - smtp".utf8)
+    #expect(document[0].text == Array("relay unix - - n - - smtp".utf8))
+    #expect(document[0].commentLines == [2])
+    document[0].commentLines = []
+    document[0].firstLine = 9
+    #expect(document[0].commentLines == [])
+    #expect(document[0].firstLine == 9)
+    #expect(document[0].lastLine == 3)
+    #expect(MemoryLayout<MasterCF.Entry>.stride <= 104)
+    #expect(MemoryLayout<MasterCF.ParameterGroup>.stride <= 16)
+  }
+
+  /// Scopes found by service and type through the table of positions are
+  /// those a dictionary finds, for thousands of scopes.
+  @Test func scopesAreFoundByServiceAndType() {
+    var model = ParameterModel(
+      inputs: PostconfInternalsTests.inputs(mainCF: []), mode: [.nonDefault])
+    var generator = SeededGenerator(seed: 29)
+    var reference: [String: Int] = [:]
+    model.reserveScopes(100)
+    for line in 0..<5_000 {
+      let service = "s\(generator.below(3_000))"
+      let type = ["inet", "unix", "pass"][generator.below(3)]
+      let position = model.scopePosition(
+        service: service, type: type, line: line, command: "smtpd")
+      let key = service + "/" + type
+      if let known = reference[key] {
+        #expect(position == known)
+      } else {
+        #expect(position == reference.count)
+        reference[key] = position
+      }
+    }
+    for (key, position) in reference {
+      let parts = key.split(separator: "/").map(String.init)
+      #expect(model.scopePosition(service: parts[0], type: parts[1]) == position)
+    }
+    #expect(model.scopePosition(service: "s1", type: "fifo") == nil)
+    #expect(model.services.count == reference.count)
+  }
+
+  /// A read master.cf's services are the positions of its valid entries,
+  /// and each reads back the entry's name, type, command and line.
+  @Test func servicesAreTheValidEntries() {
+    var generator = SeededGenerator(seed: 31)
+    let text = Self.documentText(&generator, count: 500)
+    let document = MasterCF(bytes: Array(text.utf8))
+    let master = PostconfAdapters.readMaster(document, path: "master.cf")
+    let valid = document.entries.indices.filter { document.entries[$0].isValid }
+    #expect(master.services.map(Int.init) == valid)
+    for position in master.services {
+      let service = master.service(at: position)
+      let entry = document.entries[Int(position)]
+      #expect(service.name == String(decoding: entry.service ?? [], as: UTF8.self))
+      #expect(service.type == String(decoding: entry.type ?? [], as: UTF8.self))
+      #expect(service.command == String(decoding: entry.command ?? [], as: UTF8.self))
+      #expect(service.line == entry.firstLine)
+    }
+  }
+}
