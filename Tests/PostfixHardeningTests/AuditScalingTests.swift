@@ -236,6 +236,29 @@ import Testing
     #expect(all.count > 5)
   }
 
+  /// A service's name space found once stands in for finding it again; a
+  /// position that is not the service's (another service's, one past the
+  /// end) is not used, and the lookup gives the service's own values.
+  @Test func aServicesNameSpaceIsFoundOnce() throws {
+    var master = ""
+    for index in 0..<50 { master += "s\(index) inet n - n - - smtpd\n  -o zz_v=\(index)\n" }
+    let configuration = try AuditFixtures.configuration(main: "zz_v = main\n", master: master)
+    let positions = (0..<50).map { configuration.scopePosition(service: "s\($0)", type: "inet") }
+    #expect(Set(positions.compactMap { $0 }).count == 50)
+    #expect(configuration.scopePosition(service: "s1", type: "unix") == nil)
+    for index in 0..<50 {
+      let plain = configuration.setting("zz_v", service: "s\(index)", type: "inet")
+      #expect(plain.text == "\(index)")
+      for hint in [positions[index], positions[(index + 7) % 50], 10_000, -1, nil] {
+        let hinted = configuration.setting(
+          "zz_v", service: "s\(index)", type: "inet", scopePosition: hint)
+        #expect(hinted == plain, "service \(index), hint \(String(describing: hint))")
+      }
+    }
+    let inferred = RoleInference.services(in: configuration, options: AuditOptions()).services
+    #expect(inferred.map(\.scopeHint.position) == positions)
+  }
+
   /// A service's `-o` setting is found on the line of its last `-o` in the
   /// entries of that service and type, whichever entry sets it, among
   /// hundreds of services.

@@ -259,6 +259,39 @@ public struct PostfixConfiguration: Sendable {
     return setting(name, scope: scope)
   }
 
+  /// The position of the name space of `service`/`type` among the
+  /// configuration's, for ``setting(_:service:type:scopePosition:)``.
+  /// - Parameters:
+  ///   - service: The service name.
+  ///   - type: The service type.
+  /// - Returns: The position, or nil when no entry has that service and type.
+  package func scopePosition(service: String, type: String) -> Int? {
+    index.scope(service: service, type: type)
+  }
+
+  /// ``setting(_:service:type:)`` with the position of the service's name space found before.
+  ///
+  /// The position is one ``scopePosition(service:type:)`` gave: a caller
+  /// that asks for many values of one service finds its name space once. A
+  /// position that is not that of `service`/`type` is not used: the name
+  /// space is then looked up.
+  /// - Parameters:
+  ///   - name: A parameter name.
+  ///   - service: The service name.
+  ///   - type: The service type.
+  ///   - scopePosition: The position found before, if any.
+  /// - Returns: The service's `-o` value, else main.cf's, else the default.
+  package func setting(_ name: String, service: String, type: String, scopePosition: Int?)
+    -> Setting
+  {
+    if let scopePosition, let services = model?.services, services.indices.contains(scopePosition),
+      services[scopePosition].service == service, services[scopePosition].type == type
+    {
+      return setting(name, scope: services[scopePosition])
+    }
+    return setting(name, service: service, type: type)
+  }
+
   /// The setting of `name` in `scope` (nil: main.cf's), expanded once per
   /// configuration: a service whose `-o` settings play no part in the
   /// expansion shares main.cf's result.

@@ -59,7 +59,8 @@ struct AuditContext: Sendable {
     .Setting
   {
     guard let service else { return configuration.setting(name) }
-    return configuration.setting(name, service: service.name, type: service.type)
+    return configuration.setting(
+      name, service: service.name, type: service.type, scopePosition: service.scopeHint.position)
   }
 
   /// A finding located where `setting` came from.

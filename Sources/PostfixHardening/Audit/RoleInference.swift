@@ -41,6 +41,8 @@ public enum RoleInference {
       var entry = SMTPService(
         name: applied.name, type: applied.type, line: applied.line, listener: service.name,
         port: port, loopbackOnly: loopback, role: .mx, reason: "")
+      entry.scopeHint.position = configuration.scopePosition(
+        service: applied.name, type: applied.type)
       (entry.role, entry.reason, entry.roleOrigin) = role(
         for: entry, postscreen: applied.name != service.name, configuration: configuration,
         options: options)

@@ -23,6 +23,20 @@ public struct SMTPService: Equatable, Sendable {
   public var reason: String
   /// Whether the role was inferred or given, and where it was given.
   public var roleOrigin: RoleOrigin = .inferred
+  /// Where the service's name space is among the configuration's, found
+  /// once when the service is inferred, so that each rule's lookups do not
+  /// find it again (a file of many services asks a few dozen values of each).
+  var scopeHint = ScopeHint()
+
+  /// A position that speeds lookups up and is not part of what the service is.
+  ///
+  /// Two services that differ only by it are equal. A position that no
+  /// longer fits the service's name and type is not used.
+  struct ScopeHint: Equatable, Sendable {
+    var position: Int?
+
+    static func == (lhs: ScopeHint, rhs: ScopeHint) -> Bool { true }
+  }
 
   /// Where a service's role came from.
   public enum RoleOrigin: Equatable, Sendable {

@@ -19,9 +19,12 @@ public enum HostFactsReader {
     var scopes: [(String, String)?] = [nil]
     scopes += configuration.services.map { ($0.name, $0.type) }
     for scope in scopes {
+      // The service's name space is found once for its eight values.
+      let position = scope.flatMap { configuration.scopePosition(service: $0.0, type: $0.1) }
       func value(_ name: String) -> PostfixConfiguration.Setting {
-        scope.map { configuration.setting(name, service: $0.0, type: $0.1) }
-          ?? configuration.setting(name)
+        scope.map {
+          configuration.setting(name, service: $0.0, type: $0.1, scopePosition: position)
+        } ?? configuration.setting(name)
       }
       for name in [
         "smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_eccert_file",
