@@ -38,8 +38,10 @@ struct SharedRun<Element> {
     length = Int32(count)
   }
 
-  /// Sets the shared store of a run made by ``init(pendingAt:count:)``.
+  /// Sets the shared store of a run made by ``init(pendingAt:count:)``; a
+  /// run with elements of its own keeps them.
   mutating func attach(_ shared: [Element]) {
+    guard store.isEmpty else { return }
     precondition(Int(base) + Int(length) <= shared.count, "run outside its store")
     store = shared
   }
@@ -49,8 +51,15 @@ struct SharedRun<Element> {
   var isWhole: Bool { base == 0 && Int(length) == store.count }
 
   /// Makes the run all of an array of its own.
+  @inline(__always)
   mutating func makeOwn() {
-    guard !isWhole else { return }
+    // Runs being built are whole: only the check is on their path.
+    if !isWhole { copyOut() }
+  }
+
+  /// Copies the run out of the store it shares.
+  @inline(never)
+  private mutating func copyOut() {
     store = Array(store[Int(base)..<(Int(base) + Int(length))])
     base = 0
   }
@@ -59,6 +68,7 @@ struct SharedRun<Element> {
   var array: [Element] { isWhole ? store : Array(store[Int(base)..<(Int(base) + Int(length))]) }
 
   /// Appends `element` (copying the run out of a shared store first).
+  @inline(__always)
   mutating func append(_ element: Element) {
     makeOwn()
     store.append(element)

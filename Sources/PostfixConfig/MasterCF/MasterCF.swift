@@ -76,6 +76,10 @@ public struct MasterCF: Sendable, Equatable {
   /// The argument spans in each array that entries share: 48 KiB of them.
   static let spansPerArray = 4096
 
+  /// The most arguments an entry has whose lists are kept in the arrays
+  /// entries share; a longer entry keeps arrays of its own.
+  static let sharedRunLimit = 32
+
   /// Files at least this long are parsed in two halves at once.
   static let halvesThreshold = 1 << 20
 
@@ -687,9 +691,13 @@ extension MasterCF {
     }
 
     /// Moves `entry`'s runs to the arrays, first giving the arrays to the
-    /// entries before it and making new ones when one lacks room.
+    /// entries before it and making new ones when one lacks room; an entry
+    /// of more than ``MasterCF/sharedRunLimit`` arguments keeps its own.
     mutating func keep(_ entry: inout Entry) {
       let counts = entry.runCounts
+      // A long entry's arrays are worth their headers: moving them would
+      // cost more time than it saves memory.
+      guard counts.spans <= MasterCF.sharedRunLimit else { return }
       if spans.count + counts.spans > spans.capacity
         || layouts.count + counts.layouts > layouts.capacity
         || merged.count + counts.merged > merged.capacity

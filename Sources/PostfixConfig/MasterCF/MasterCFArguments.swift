@@ -81,6 +81,13 @@ extension MasterCF {
       self.source = source
     }
 
+    /// A list of `spans` over `source` and `extra`.
+    init(source: [UInt8], extra: [UInt8], spans: [Span]) {
+      self.source = source
+      self.extra = extra
+      self.spans = SharedRun(spans)
+    }
+
     /// A list holding copies of `arguments` (offsets 0).
     init(arrays arguments: [[UInt8]]) {
       var source: [UInt8] = []

@@ -367,13 +367,15 @@ extension MasterCF {
   ) -> ParsedArguments {
     // 0-based, whatever part of an entry's layout the slices are.
     let (starts, offsets) = (ZeroBased(starts), ZeroBased(offsets))
-    var argv = ArgumentList(source: source ?? text)
-    // Room for the fields and two arguments a line (`-o` and its
-    // `name=value`), so the list seldom grows.
-    argv.reserveCapacity(8 + 2 * max(offsets.count, 1))
+    // Gathered in plain arrays, then made the list. Room for the fields and
+    // two arguments a line (`-o` and its `name=value`), so the list seldom
+    // grows.
+    var spans: [ArgumentList.Span] = []
+    var extra: [UInt8] = []
+    spans.reserveCapacity(8 + 2 * max(offsets.count, 1))
     if source == nil {
       forEachArgumentRange(text[...]) {
-        argv.append(ArgumentList.Span(source: $0, offset: $0.lowerBound))
+        spans.append(ArgumentList.Span(source: $0, offset: $0.lowerBound))
       }
     } else {
       var run = 0
@@ -382,13 +384,16 @@ extension MasterCF {
         let runEnd = run + 1 < offsets.count ? Int(offsets[run + 1]) : text.count
         if run < starts.count && range.upperBound <= runEnd {
           let start = Int(starts[run]) + range.lowerBound - Int(offsets[run])
-          argv.append(
+          spans.append(
             ArgumentList.Span(source: start..<(start + range.count), offset: range.lowerBound))
         } else {
-          argv.append(bytes: text[range], offset: range.lowerBound)
+          let first = extra.count
+          extra.append(contentsOf: text[range])
+          spans.append(ArgumentList.Span(extra: first..<extra.count, offset: range.lowerBound))
         }
       }
     }
+    var argv = ArgumentList(source: source ?? text, extra: extra, spans: spans)
     if argv.count < 8 {
       return ParsedArguments(argv: ArgumentList(source: []), problem: .badFieldCount, warnings: [])
     }

@@ -32,9 +32,12 @@ import Testing
     // The long one is parsed in two halves at once.
     #expect((text.utf8.count >= MasterCF.halvesThreshold) == (count > 300))
     var stores = Set<UnsafeRawPointer>()
-    var (mismatches, spans) = (0, 0)
+    var (mismatches, spans, short) = (0, 0, 0)
     for entry in document.entries {
-      spans += entry.argv.count
+      if entry.argv.count <= MasterCF.sharedRunLimit {
+        spans += entry.argv.count
+        short += 1
+      }
       let alone = MasterCF(bytes: entry.text + [0x0A]).entries[0]
       if entry.arguments != alone.arguments || entry.isValid != alone.isValid
         || entry.overrides.map(\.name) != alone.overrides.map(\.name)
@@ -43,18 +46,23 @@ import Testing
       {
         mismatches += 1
       }
-      if entry.argv.spans.isWhole || entry.layout.isWhole || entry.mergedSpans.isWhole {
-        mismatches += 1
-      }
-      entry.argv.spans.store.withUnsafeBufferPointer {
-        if let base = $0.baseAddress { stores.insert(UnsafeRawPointer(base)) }
+      // Short entries share their arrays; long ones keep their own.
+      let shared =
+        !entry.argv.spans.isWhole && !entry.layout.isWhole
+        && !entry.mergedSpans.isWhole
+      if shared != (entry.argv.count <= MasterCF.sharedRunLimit) { mismatches += 1 }
+      if !entry.argv.spans.isWhole {
+        entry.argv.spans.store.withUnsafeBufferPointer {
+          if let base = $0.baseAddress { stores.insert(UnsafeRawPointer(base)) }
+        }
       }
     }
     #expect(mismatches == 0)
     // Arrays half full at least (each half's last may be less), not an
     // array an entry.
     #expect(stores.count <= spans / (MasterCF.spansPerArray / 2) + 2)
-    #expect(stores.count * 20 < count)
+    #expect(stores.count * 20 < short)
+    #expect(short * 3 > count)
   }
 
   /// Changing a run copies it out of the shared array: the other runs, and
