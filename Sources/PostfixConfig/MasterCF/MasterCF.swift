@@ -256,7 +256,8 @@ public struct MasterCF: Sendable, Equatable {
 
   /// One logical entry: a start line plus its continuation lines.
   public struct Entry: Sendable, Equatable {
-    /// The 1-based number of the first physical line.
+    /// The 1-based number of the first physical line (kept in 32 bits, as
+    /// ``lastLine`` is: a larger number is stored as `Int32.max`).
     public var firstLine: Int {
       get { Int(storedFirstLine) }
       set { storedFirstLine = Int32(clamping: newValue) }
