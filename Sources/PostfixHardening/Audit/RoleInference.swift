@@ -21,6 +21,9 @@ public enum RoleInference {
     if configuration.fatal != nil { return ([], false) }
     let interfacesLoopback = isLoopbackOnly(configuration.setting("inet_interfaces").words)
     var result: [SMTPService] = []
+    // At most one a service: the list does not grow by copying (room not
+    // used is not touched).
+    result.reserveCapacity(configuration.services.count)
     for service in configuration.services where service.type == "inet" {
       var applied = service
       if service.command == "postscreen" {
