@@ -60,12 +60,15 @@ struct SharedRun<Element> {
   /// Copies the run out of the store it shares.
   @inline(never)
   private mutating func copyOut() {
-    store = Array(store[Int(base)..<(Int(base) + Int(length))])
+    store = Array(elements)
     base = 0
   }
 
+  /// The run's part of its store.
+  private var elements: ArraySlice<Element> { store[Int(base)..<(Int(base) + Int(length))] }
+
   /// The elements as an array (the store itself when the run is all of it).
-  var array: [Element] { isWhole ? store : Array(store[Int(base)..<(Int(base) + Int(length))]) }
+  var array: [Element] { isWhole ? store : Array(elements) }
 
   /// Appends `element` (copying the run out of a shared store first).
   @inline(__always)
@@ -99,7 +102,7 @@ struct SharedRun<Element> {
   /// there: ``attach(_:)`` must give it `shared` once it is complete.
   mutating func move(to shared: inout [Element]) {
     let start = shared.count
-    shared.append(contentsOf: store[Int(base)..<(Int(base) + Int(length))])
+    shared.append(contentsOf: elements)
     self = SharedRun(pendingAt: start, count: Int(length))
   }
 }

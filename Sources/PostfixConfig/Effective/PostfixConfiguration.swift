@@ -130,23 +130,34 @@ public struct PostfixConfiguration: Sendable {
     self.fatal = run.fatal
     self.warningTexts = run.warnings
     let built = run.model
-    // The run read master.cf's bytes: its entries are this document's.
+    // The run read master.cf's bytes: its entries are this document's. The
+    // names and types are those of the services' scopes (shared, not made
+    // again) when the run registered them.
     var services: [Service] = []
     if let master = run.master {
       services.reserveCapacity(master.services.count)
-      for position in master.services {
-        let service = master.service(at: position)
-        let argv = master.document.entries[service.entry].argv
+      let registered = built?.serviceScopes.count == master.services.count ? built : nil
+      for (number, position) in master.services.enumerated() {
+        let entry = master.document.entries[Int(position)]
+        let argv = entry.argv
+        let (name, type): (String, String)
+        if let registered {
+          let scope = registered.services[Int(registered.serviceScopes[number])]
+          (name, type) = (scope.service, scope.type)
+        } else {
+          (name, type) = (
+            String(decoding: argv[0], as: UTF8.self), String(decoding: argv[1], as: UTF8.self)
+          )
+        }
         // Field 3 alone: not the whole argument list, once per service.
-        let privateField = argv.count > 2 ? Array(argv[2]) : nil
         services.append(
           Service(
-            name: service.name, type: service.type, command: service.command, line: service.line,
-            isPrivate: privateField.map { $0 != Array("n".utf8) } ?? true))
+            name: name, type: type, command: String(decoding: argv[7], as: UTF8.self),
+            line: entry.firstLine, isPrivate: !argv[2].elementsEqual("n".utf8)))
       }
     }
     self.services = services
-    self.index = SettingIndex(mainCF: mainCF, masterCF: masterCF, model: built)
+    self.index = SettingIndex(master: run.master, model: built)
   }
 
   /// What `postconf -n` would warn about for these files, and the fatal
@@ -392,13 +403,11 @@ final class SettingIndex: Sendable {
     var scope: ScopeKey?
   }
 
-  /// The positions of the model's service scopes by service and type.
-  let scopes: ScopeTable
-  /// The model's service scopes (shared, not copied).
-  let services: [ParameterModel.ServiceScope]
+  /// The model, whose scopes are the services' name spaces.
+  let model: ParameterModel?
   /// master.cf, whose entries set the `-o` overrides.
   let masterCF: MasterCF?
-  /// Per scope (a position in ``services``), its valid entries with `-o` overrides.
+  /// Per scope (a position in the model's services), its valid entries with `-o` overrides.
   ///
   /// In file order: those of scope `i` are
   /// `scopeEntries[scopeStarts[i]..<scopeStarts[i + 1]]`. Four bytes an
@@ -407,31 +416,22 @@ final class SettingIndex: Sendable {
   let scopeEntries: [Int32]
   let expanded = Mutex<[CacheKey: Expanded]>([:])
 
-  init(mainCF: MainCF, masterCF: MasterCF?, model: ParameterModel?) {
-    let scopes = model?.scopeTable ?? ScopeTable()
-    let services = model?.services ?? []
-    self.scopes = scopes
-    self.services = services
-    self.masterCF = masterCF
-    // Each entry's scope, then the entries grouped by scope in file order.
+  /// - Parameters:
+  ///   - master: master.cf as the run that built `model` read it.
+  ///   - model: The run's model, whose scopes it registered `master`'s services in.
+  init(master: PostconfMaster?, model: ParameterModel?) {
+    self.model = model
+    self.masterCF = master?.document
+    // Each entry's scope, as the run registered it, then the entries
+    // grouped by scope in file order.
     var entryScope: [(entry: Int32, scope: Int32)] = []
-    var counts = [Int32](repeating: 0, count: services.count + 1)
-    if let entries = masterCF?.entries {
-      for index in entries.indices
-      where entries[index].isValid && entries[index].argv.count > 1
-        && !entries[index].mergedSpans.isEmpty
-      {
-        let argv = entries[index].argv
-        let (service, type) = (
-          String(decoding: argv[0], as: UTF8.self), String(decoding: argv[1], as: UTF8.self)
-        )
-        guard
-          let scope = scopes.find(
-            service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
-            in: services)
-        else { continue }
-        entryScope.append((Int32(index), Int32(scope)))
-        counts[scope + 1] += 1
+    var counts = [Int32](repeating: 0, count: (model?.services.count ?? 0) + 1)
+    if let master, let model, model.serviceScopes.count == master.services.count {
+      for (number, position) in master.services.enumerated()
+      where !master.document.entries[Int(position)].mergedSpans.isEmpty {
+        let scope = model.serviceScopes[number]
+        entryScope.append((position, scope))
+        counts[Int(scope) + 1] += 1
       }
     }
     for scope in counts.indices.dropFirst() { counts[scope] += counts[scope - 1] }
@@ -446,9 +446,7 @@ final class SettingIndex: Sendable {
   }
 
   func scope(service: String, type: String) -> Int? {
-    scopes.find(
-      service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
-      in: services)
+    model?.scopePosition(service: service, type: type)
   }
 
   /// The line of the last `-o` that sets `name` in the entries of

@@ -166,6 +166,7 @@ struct ParameterModel: Sendable {
   /// Room for `count` service scopes, so registering them grows no table.
   mutating func reserveScopes(_ count: Int) {
     services.reserveCapacity(count)
+    serviceScopes.reserveCapacity(count)
     scopeTable.reserve(count, in: services)
   }
 
@@ -257,6 +258,10 @@ struct ParameterModel: Sendable {
   var services: [ServiceScope] = []
   /// The position in ``services`` of each service's scope, by name and type.
   private(set) var scopeTable = ScopeTable()
+  /// Per master.cf service registered, in the order of
+  /// ``PostconfMaster/services``: the position of its scope in ``services``
+  /// (so that its name, type and name space are not found again).
+  var serviceScopes: [Int32] = []
   /// Per name id set by some `-o`: the scopes it was set in (see
   /// ``noteServiceSetting(_:scope:)``).
   ///

@@ -168,6 +168,7 @@ extension PostconfSession {
       }
       let index = model.scopePosition(
         service: service.name, type: service.type, line: service.line, command: service.command)
+      model.serviceScopes.append(Int32(index))
       // Each name once, with its last value: what setting them in order leaves.
       let (argv, merged) = (
         master.document.entries[service.entry].argv,
