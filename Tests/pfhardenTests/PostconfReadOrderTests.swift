@@ -54,6 +54,49 @@ import Testing
       Self.masterModes + [["-n"]])
   }
 
+  /// Services' name spaces: names only `-o` sets, referred to from main.cf,
+  /// from the same or another service, as restriction classes and as a
+  /// legacy database's parameters; and each service's unused parameters in
+  /// the order postconf walks its dictionary.
+  @Test(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
+  func serviceNameSpacesAgree() throws {
+    let main = """
+      compatibility_level = 3.6
+      relay_domains = $only_in_master, $only_in_a
+      smtpd_restriction_classes = klass
+      klass = permit
+
+      """
+    let master = """
+      smtp      inet  n       -       y       -       -       smtpd
+        -o only_in_master=yes
+        -o unused_here=1
+        -o klass=reject
+      a         unix  -       -       n       -       -       smtp
+        -o only_in_a=x
+        -o refers=$only_in_b
+        -o x_query=select
+        -o smtpd_restriction_classes=klass2
+        -o klass2=permit
+      b         unix  -       -       n       -       -       smtp
+        -o only_in_b=y
+        -o later_ref=$unknown_thing
+        -o x_dbname=foo
+      c         unix  -       -       n       -       -       smtp
+        -o only_in_master=again
+        -o zz_one=1 -o zz_two=2 -o zz_three=3 -o zz_four=4 -o zz_five=5
+
+      """
+    var many = master
+    for number in 0..<300 {
+      many +=
+        "s\(number) unix - - n - - smtp -o zz_n\(number)=v -o zz_r\(number)=$zz_n\((number + 1) % 300)\n"
+    }
+    let modes: [[String]] = [["-n"], ["-M"], ["-P"], ["-Px"], ["-Mx"], ["-nx"]]
+    try agree("service-names", ["main.cf": main, "master.cf": master], modes)
+    try agree("many-service-names", ["main.cf": main, "master.cf": many], [["-n"], ["-M"]])
+  }
+
   /// Host-dependent defaults read main.cf's values expanded with main.cf's
   /// own settings only (`mail_conf_lookup_eval`): a parameter left at its
   /// default is empty there, and an error is the dictionary's.

@@ -142,7 +142,7 @@ public struct PostfixConfiguration: Sendable {
         let argv = entry.argv
         let (name, type): (String, String)
         if let registered {
-          let scope = registered.services[Int(registered.serviceScopes[number])]
+          let scope = registered.scope(at: Int(registered.serviceScopes[number]))
           (name, type) = (scope.service, scope.type)
         } else {
           (name, type) = (
@@ -266,7 +266,7 @@ public struct PostfixConfiguration: Sendable {
   ///   - type: The service type.
   /// - Returns: The service's `-o` value, else main.cf's, else the default.
   public func setting(_ name: String, service: String, type: String) -> Setting {
-    let scope = index.scope(service: service, type: type).flatMap { model?.services[$0] }
+    let scope = index.scope(service: service, type: type).flatMap { model?.scope(at: $0) }
     return setting(name, scope: scope)
   }
 
@@ -295,12 +295,30 @@ public struct PostfixConfiguration: Sendable {
   package func setting(_ name: String, service: String, type: String, scopePosition: Int?)
     -> Setting
   {
-    if let scopePosition, let services = model?.services, services.indices.contains(scopePosition),
-      services[scopePosition].service == service, services[scopePosition].type == type
-    {
-      return setting(name, scope: services[scopePosition])
+    // The model is not bound to a name: that would copy it (a retain per table).
+    guard let scopePosition, model?.scope(at: scopePosition, is: service, type) == true,
+      let settings = model?.scopeSettings(at: scopePosition)
+    else {
+      return setting(name, service: service, type: type)
     }
-    return setting(name, service: service, type: type)
+    // Most services' settings play no part: main.cf's result is theirs,
+    // found from the settings alone, without making the rest of the scope.
+    if let global = sharedGlobal(name, key: Array(name.utf8), settings: settings) {
+      return global
+    }
+    return setting(name, scope: model?.scope(at: scopePosition))
+  }
+
+  /// main.cf's setting of `name` (whose bytes are `key`), when it was
+  /// expanded before and a scope of `settings` gives the same: they set
+  /// neither the name nor any name its expansion looked up.
+  private func sharedGlobal(_ name: String, key: [UInt8], settings: ScopeSettings) -> Setting? {
+    guard !settings.contains(key), let global = index.cached(name, nil),
+      !global.lookedUp.contains(where: { looked in
+        looked == "service_name" || settings.contains(Array(looked.utf8))
+      })
+    else { return nil }
+    return global.setting
   }
 
   /// The setting of `name` in `scope` (nil: main.cf's), expanded once per
@@ -312,12 +330,8 @@ public struct PostfixConfiguration: Sendable {
     // parameter nor any name main.cf's expansion of it looked up shares that
     // result, with no lookup of its own (a file of many services asks this
     // once a service and rule).
-    if let scope, !scope.settings.contains(key), let global = index.cached(name, nil),
-      !global.lookedUp.contains(where: { looked in
-        looked == "service_name" || scope.settings.contains(Array(looked.utf8))
-      })
-    {
-      return global.setting
+    if let scope, let global = sharedGlobal(name, key: key, settings: scope.settings) {
+      return global
     }
     let scopeKey = scope.map { SettingIndex.ScopeKey(service: $0.service, type: $0.type) }
     if let cached = index.cached(name, scopeKey) { return cached.setting }
@@ -407,7 +421,7 @@ final class SettingIndex: Sendable {
   let model: ParameterModel?
   /// master.cf, whose entries set the `-o` overrides.
   let masterCF: MasterCF?
-  /// Per scope (a position in the model's services), its valid entries with `-o` overrides.
+  /// Per scope (a position in the model's scopes), its valid entries with `-o` overrides.
   ///
   /// In file order: those of scope `i` are
   /// `scopeEntries[scopeStarts[i]..<scopeStarts[i + 1]]`. Four bytes an
@@ -425,7 +439,7 @@ final class SettingIndex: Sendable {
     // Each entry's scope, as the run registered it, then the entries
     // grouped by scope in file order.
     var entryScope: [(entry: Int32, scope: Int32)] = []
-    var counts = [Int32](repeating: 0, count: (model?.services.count ?? 0) + 1)
+    var counts = [Int32](repeating: 0, count: (model?.scopeCount ?? 0) + 1)
     if let master, let model, model.serviceScopes.count == master.services.count {
       for (number, position) in master.services.enumerated()
       where !master.document.entries[Int(position)].mergedSpans.isEmpty {

@@ -278,22 +278,28 @@ extension MasterCF {
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
     var table: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: entries.count)
     for item in attached {
-      if copies[item.group] == nil { copies[item.group] = groups[item.group].copies(entries) }
-      table[item.index] = copies[item.group]
+      let (index, group) = (Int(item.index), Int(item.group))
+      if copies[group] == nil { copies[group] = groups[group].copies(entries) }
+      table[index] = copies[group]
     }
     return table
   }
 
   /// ``parameterTable()`` before anything is copied: the groups, and the
   /// group each entry that has one shows, in entry order.
-  func parameterGroups() -> (groups: [ParameterGroup], attached: [(index: Int, group: Int)]) {
+  func parameterGroups() -> (groups: [ParameterGroup], attached: [(index: Int32, group: Int32)]) {
     // One group per service/type, found by its key (`service/type`). A group
     // that one entry has given parameters to is that entry's merged
     // overrides, kept as spans; only a second entry with parameters for the
     // same service/type makes it merge slices by name (first position, last
     // value).
+    // Room for a group and an attachment per entry, so neither list grows
+    // by copying (a file of many services has as many of both; room not
+    // used is not touched).
     var groups: [ParameterGroup] = []
-    var attached: [(index: Int, group: Int)] = []
+    var attached: [(index: Int32, group: Int32)] = []
+    groups.reserveCapacity(entries.count)
+    attached.reserveCapacity(entries.count)
     var keys = GroupKeys(capacity: entries.count)
     // Through a pointer: entries are lent, not copied.
     entries.withUnsafeBufferPointer { list in
@@ -302,10 +308,10 @@ extension MasterCF {
         let (slot, found) = keys.find(list[index], in: list)
         if let group = found {
           if !merged.isEmpty { groups[group].add(merged, of: list[index], entries: entries) }
-          attached.append((index, group))
+          attached.append((Int32(index), Int32(group)))
         } else if !merged.isEmpty {
           keys.insert(group: groups.count, entry: index, at: slot)
-          attached.append((index, groups.count))
+          attached.append((Int32(index), Int32(groups.count)))
           groups.append(.spans(entry: Int32(index)))
         }
       }

@@ -154,13 +154,24 @@ extension MasterCF {
     entries.withUnsafeBufferPointer { list in
       // Only valid entries have a group.
       for (index, group) in attached {
-        for parameter in 0..<groups[group].count(in: entries)
-        where !isUsed(list[index], groups[group].parameter(parameter, in: entries).name) {
-          found.append((Int32(index), Int32(group), Int32(parameter)))
+        let (entry, place) = (Int(index), Int(group))
+        for parameter in Self.walkOrder(of: groups[place], in: entries)
+        where !isUsed(list[entry], groups[place].parameter(parameter, in: entries).name) {
+          found.append((index, group, Int32(parameter)))
         }
       }
     }
     return UnusedParameters(groups: groups, found: found)
+  }
+
+  /// The order postconf (with `NORANDOMIZE=1`) walks a group's parameters
+  /// in: its hash table's, not the order of the `-o` options.
+  static func walkOrder(of group: ParameterGroup, in entries: [Entry]) -> [Int] {
+    let count = group.count(in: entries)
+    guard count > 1 else { return Array(0..<count) }
+    return HashOrder.distinctOrder(
+      count: count, initialSize: PostconfAdapters.dictionarySize,
+      hash: { HashOrder.hash(group.parameter($0, in: entries).name) }, element: { $0 })
   }
 
   /// Unused `-o` parameters (``unusedParameters(isUsed:)``): each as its

@@ -63,9 +63,8 @@ extension PostconfSession {
     switch event {
     case .braceError(let text):
       let source =
-        scopeIndex.map {
-          "master.cf:\(model.services[$0].service)/\(model.services[$0].type)"
-        } ?? "main.cf"
+        scopeIndex.map { model.scope(at: $0) }.map { "master.cf:\($0.service)/\($0.type)" }
+        ?? "main.cf"
       warn("\(source): \(Printable.sanitize(text))")
     case .legacy(let type, let prefix):
       let suffixes = inputs.catalog.legacyDatabaseSuffixes(
@@ -73,7 +72,7 @@ extension PostconfSession {
       for suffix in suffixes {
         let name = Array(prefix) + [UInt8(ascii: "_")] + Array(suffix.utf8)
         // A name nothing sets or knows was never interned, and is left alone.
-        guard let id = model.names.find(name) else { continue }
+        guard let id = model.serviceAwareID(name) else { continue }
         flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: false)
       }
     case .clientFile(let type, let path):

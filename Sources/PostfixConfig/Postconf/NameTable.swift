@@ -52,9 +52,12 @@ struct NameTable: Sendable {
   /// - Parameter name: The name bytes.
   /// - Returns: Its id, or nil.
   func find(_ name: UnsafeBufferPointer<UInt8>) -> ID? {
-    let hash = HashOrder.hash(name)
-    let slot = probe(name, hash: hash)
-    return NameTable.id(inSlot: slots[slot])
+    find(name, hash: HashOrder.hash(name))
+  }
+
+  /// Finds a name whose hash (`HashOrder.hash(name)`) is known.
+  func find(_ name: UnsafeBufferPointer<UInt8>, hash: UInt64) -> ID? {
+    NameTable.id(inSlot: slots[probe(name, hash: hash)])
   }
 
   func find(_ name: [UInt8]) -> ID? { name.withUnsafeBufferPointer { find($0) } }

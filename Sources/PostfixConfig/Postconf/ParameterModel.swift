@@ -135,41 +135,6 @@ struct ParameterModel: Sendable {
     var type: String
   }
 
-  /// The position of the scope of `service`/`type` in ``services``, added
-  /// (with `line` and `command`'s process name) when it is not there yet:
-  /// entries with the same service and type share one name space, as in
-  /// postconf.
-  mutating func scopePosition(service: String, type: String, line: Int, command: String) -> Int {
-    let hash = ScopeTable.hash(service: service, type: type)
-    if let position = scopeTable.find(service: service, type: type, hash: hash, in: services) {
-      return position
-    }
-    // Services mostly run one of a few commands: one name for each run of
-    // the same command (shared, not one array per service).
-    if lastProcessName?.command != command {
-      lastProcessName = (command, ServiceScope.processName(ofCommand: Array(command.utf8)))
-    }
-    services.append(
-      ServiceScope(
-        service: service, type: type, line: line, processName: lastProcessName?.name ?? []))
-    scopeTable.insert(services.count - 1, hash: hash, in: services)
-    return services.count - 1
-  }
-
-  /// The position of the scope of `service`/`type` in ``services``.
-  func scopePosition(service: String, type: String) -> Int? {
-    scopeTable.find(
-      service: service, type: type, hash: ScopeTable.hash(service: service, type: type),
-      in: services)
-  }
-
-  /// Room for `count` service scopes, so registering them grows no table.
-  mutating func reserveScopes(_ count: Int) {
-    services.reserveCapacity(count)
-    serviceScopes.reserveCapacity(count)
-    scopeTable.reserve(count, in: services)
-  }
-
   /// Records that some `-o` of scope `scope` sets the name `id`.
   mutating func noteServiceSetting(_ id: ID, scope: Int) {
     guard let first = settingScopes[id] else {
@@ -188,34 +153,6 @@ struct ParameterModel: Sendable {
   func scopesSetting(_ id: ID) -> [Int] {
     guard let first = settingScopes[id] else { return [] }
     return [Int(first)] + (moreSettingScopes[id] ?? [])
-  }
-
-  /// One master.cf service's `-o` name space.
-  struct ServiceScope: Sendable {
-    var service: String
-    var type: String
-    var line: Int
-    /// Settings in order of first appearance, last value winning.
-    var settings = OrderedBytesDictionary()
-    var validNames: Set<String> = []
-    /// The read-only `process_name` of the service: its command's base name
-    /// (postconf answers it, and `service_name`, before the `-o` settings).
-    var processName: [UInt8] = []
-
-    /// `basename(command)`, as postconf computes a service's `process_name`.
-    static func processName(ofCommand command: [UInt8]) -> [UInt8] {
-      guard let slash = command.lastIndex(of: UInt8(ascii: "/")) else { return command }
-      return Array(command[(slash + 1)...])
-    }
-
-    /// The read-only values of the name space, or nil for other names.
-    func readOnlyValue(_ name: String) -> [UInt8]? {
-      switch name {
-      case "process_name": return processName
-      case "service_name": return Array(service.utf8)
-      default: return nil
-      }
-    }
   }
 
   let inputs: PostconfInputs
@@ -255,11 +192,25 @@ struct ParameterModel: Sendable {
   private var lastReference: ID?
   /// Whether ``scans`` is kept (see ``dropStartUpScans()``).
   private(set) var keepsScans = true
-  var services: [ServiceScope] = []
-  /// The position in ``services`` of each service's scope, by name and type.
-  private(set) var scopeTable = ScopeTable()
+  /// master.cf as the run read it: the scopes' names, types, lines and
+  /// `-o` settings are read from its entries, not copied (see
+  /// ``registerScope(entry:in:)``).
+  var masterDocument: MasterCF?
+  /// Per service scope: its first entry and its key's hash (eight bytes a
+  /// scope; ``scope(at:)`` makes the rest from the document).
+  var scopeRecords: [ScopeRecord] = []
+  /// The position in ``scopeRecords`` of each service's scope, by name and type.
+  var scopeTable = ScopeTable()
+  /// The settings of the scopes whose `-o` settings are not their first
+  /// entry's alone (see ``ScopeSettings``).
+  var ownScopeSettings: [Int32: OrderedBytesDictionary] = [:]
+  /// The names that references made valid in a scope, for the few scopes
+  /// that have any.
+  var scopeValidNames: [Int32: Set<String>] = [:]
+  /// The names `-o` settings set that the name table did not hold.
+  var serviceNames = ServiceNameIndex()
   /// Per master.cf service registered, in the order of
-  /// ``PostconfMaster/services``: the position of its scope in ``services``
+  /// ``PostconfMaster/services``: the position of its scope in ``scopeRecords``
   /// (so that its name, type and name space are not found again).
   var serviceScopes: [Int32] = []
   /// Per name id set by some `-o`: the scopes it was set in (see
@@ -269,8 +220,6 @@ struct ParameterModel: Sendable {
   /// ``moreSettingScopes`` (no array per name).
   private var settingScopes: [ID: Int32] = [:]
   private var moreSettingScopes: [ID: [Int]] = [:]
-  /// The process name ``scopePosition(service:type:line:command:)`` made last.
-  private var lastProcessName: (command: String, name: [UInt8])?
   /// Per name id flagged from main.cf's name space: whether some scope sets it.
   ///
   /// The name is then valid in those scopes. Emptied when a scope's
@@ -310,11 +259,14 @@ struct ParameterModel: Sendable {
   mutating func intern(
     _ name: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil, fileOffset: Int? = nil
   ) -> ID {
-    let id = names.intern(name, hash: hash ?? HashOrder.hash(name), fileOffset: fileOffset)
+    let hash = hash ?? HashOrder.hash(name)
+    let id = names.intern(name, hash: hash, fileOffset: fileOffset)
     if Int(id) == nodes.count {
       nodes.append(Node())
       settings.append(ValueRef())
       if keepsScans { scans.append(ScanSummary()) }
+      // A name some `-o` set before it was interned takes its scopes along.
+      if !serviceNames.isEmpty { adoptServiceName(id, name, hash: hash) }
     }
     return id
   }
@@ -802,7 +754,7 @@ struct ParameterModel: Sendable {
       // By its key: searching the scopes for each value made -Mx quadratic
       // in the number of services.
       let scope =
-        model.scopePosition(service: service, type: type).map { model.services[$0] }
+        model.scopePosition(service: service, type: type).map { model.scope(at: $0) }
         ?? ServiceScope(service: service, type: type, line: entry.firstLine)
       // `service_name` and `process_name` are answered here rather than
       // written into a copy of the scope: copying its settings per value
@@ -1387,9 +1339,9 @@ struct PostconfExpansionFailure: Error {
 /// A small insertion-ordered dictionary keyed by bytes (postconf's names are
 /// arbitrary bytes; only valid ones are ASCII).
 ///
-/// A master.cf service sets a few names: its pairs are one array, searched
-/// in order, with no hash table until it holds more than ``indexedCount``
-/// (a file of many services has as many dictionaries).
+/// The settings of a service scope that are not its entry's alone (see
+/// ``ScopeSettings``): its pairs are one array, searched in order, with no
+/// hash table until it holds more than ``indexedCount``.
 struct OrderedBytesDictionary: Sendable {
   /// The pairs in insertion order, in one buffer.
   ///
@@ -1543,71 +1495,4 @@ struct OrderedBytesDictionary: Sendable {
 
   /// The keys in insertion order.
   var keys: [[UInt8]] { entries.map(\.key) }
-}
-
-/// Where each service's scope is in a list of scopes, found by its service
-/// and type: a hash table of 4-byte positions whose keys are read from the
-/// scopes themselves, not copied into the table (a file of many services
-/// has as many keys).
-struct ScopeTable: Sendable {
-  /// Per slot, a scope's position plus one; 0 for an empty slot.
-  private var slots: [Int32] = []
-  /// How many scopes the table holds.
-  private(set) var count = 0
-
-  /// The hash of a service and type.
-  static func hash(service: String, type: String) -> Int {
-    var hasher = Hasher()
-    hasher.combine(service)
-    hasher.combine(type)
-    return hasher.finalize()
-  }
-
-  /// The position of the scope of `service`/`type` (whose hash is `hash`) in `scopes`.
-  func find(
-    service: String, type: String, hash: Int, in scopes: [ParameterModel.ServiceScope]
-  ) -> Int? {
-    guard !slots.isEmpty else { return nil }
-    let mask = slots.count - 1
-    var slot = hash & mask
-    // Each iteration looks at one slot; the table is never full.
-    while slots[slot] != 0 {
-      let position = Int(slots[slot]) - 1
-      if scopes[position].service == service && scopes[position].type == type { return position }
-      slot = (slot + 1) & mask
-    }
-    return nil
-  }
-
-  /// Adds the scope at `position` of `scopes` (whose key's hash is `hash`),
-  /// which the table does not hold yet.
-  mutating func insert(_ position: Int, hash: Int, in scopes: [ParameterModel.ServiceScope]) {
-    if (count + 1) * 2 > slots.count { resize(to: Swift.max(16, slots.count * 2), in: scopes) }
-    place(position, hash: hash)
-    count += 1
-  }
-
-  /// Room for `count` scopes without growing.
-  mutating func reserve(_ count: Int, in scopes: [ParameterModel.ServiceScope]) {
-    var size = Swift.max(16, slots.count)
-    while size < count * 2 { size *= 2 }
-    if size > slots.count { resize(to: size, in: scopes) }
-  }
-
-  private mutating func place(_ position: Int, hash: Int) {
-    let mask = slots.count - 1
-    var slot = hash & mask
-    // Each iteration passes one taken slot; the table is never full.
-    while slots[slot] != 0 { slot = (slot + 1) & mask }
-    slots[slot] = Int32(position + 1)
-  }
-
-  private mutating func resize(to size: Int, in scopes: [ParameterModel.ServiceScope]) {
-    let old = slots
-    slots = [Int32](repeating: 0, count: size)
-    for entry in old where entry != 0 {
-      let scope = scopes[Int(entry) - 1]
-      place(Int(entry) - 1, hash: Self.hash(service: scope.service, type: scope.type))
-    }
-  }
 }

@@ -166,21 +166,17 @@ extension PostconfSession {
         let kept = model.nodes[Int(id)].flags & ParameterModel.Node.serviceSetting
         model.register(id, kind: .service, flags: kept, default: parameter.defaultValue)
       }
-      let index = model.scopePosition(
-        service: service.name, type: service.type, line: service.line, command: service.command)
+      // The scope reads the entry's `-o` settings where they lie.
+      let index = model.registerScope(entry: service.entry, in: master.document)
       model.serviceScopes.append(Int32(index))
-      // Each name once, with its last value: what setting them in order leaves.
       let (argv, merged) = (
         master.document.entries[service.entry].argv,
         master.document.entries[service.entry].mergedSpans
       )
       argv.withBuffers { buffers in
-        for override in merged {
-          let name = Array(buffers[override.name])
-          model.services[index].settings[name] = Array(buffers[override.value])
-          let id = model.intern(name)
-          model.nodes[Int(id)].flags |= ParameterModel.Node.serviceSetting
-          model.noteServiceSetting(id, scope: index)
+        for (number, override) in merged.enumerated() {
+          model.noteServiceSetting(
+            buffers[override.name], scope: index, entry: service.entry, override: number)
         }
       }
     }
@@ -191,7 +187,7 @@ extension PostconfSession {
   /// assignments, and fully expands every known parameter's value (an error
   /// there is fatal for the whole command).
   mutating func registerUserParameters(into model: inout ParameterModel) throws {
-    for index in model.services.indices where !model.services[index].settings.isEmpty {
+    for index in 0..<model.scopeCount where !model.scopeSettings(at: index).isEmpty {
       try scanServiceNamespace(model: &model, scopeIndex: index)
     }
     // Default values reference only names postconf knows or keeps for
@@ -309,10 +305,10 @@ extension PostconfSession {
 
   /// Scans one service's `-o` settings.
   mutating func scanServiceNamespace(model: inout ParameterModel, scopeIndex: Int) throws {
-    let settings = model.services[scopeIndex].settings
+    let settings = model.scopeSettings(at: scopeIndex)
     if let classes = settings[Self.restrictionClassesBytes] {
       let expanded = Self.restrictionClasses(
-        classes, model: model, scope: model.services[scopeIndex])
+        classes, model: model, scope: model.scope(at: scopeIndex))
       ParameterList.forEachWord(in: expanded) { word in
         flagUser(
           String(decoding: word, as: UTF8.self), scopeIndex: scopeIndex, model: &model,
@@ -323,10 +319,10 @@ extension PostconfSession {
       let id = model.names.find(key)
       if let id, !model.isKnown(id), model.nodes[Int(id)].has(ParameterModel.Node.restrictionClass)
       {
-        model.services[scopeIndex].validNames.insert(String(decoding: key, as: UTF8.self))
+        model.insertValidName(String(decoding: key, as: UTF8.self), at: scopeIndex)
       }
       if try !scanSetting(name: key, id: id, value: value, scopeIndex: scopeIndex, model: &model) {
-        model.services[scopeIndex].settings[key] = nil
+        model.removeScopeSetting(key, at: scopeIndex)
         model.flaggedInScopes.removeAll()
       }
     }
@@ -386,7 +382,7 @@ extension PostconfSession {
         let looksUp = scopeIndex != nil && value.contains(UInt8(ascii: "$"))
         if !isPlain && (looksUp || !model.expandSimple(value, into: &expanded)) {
           expanded = try model.expand(
-            value, mode: [.expand], scope: scopeIndex.map { model.services[$0] })
+            value, mode: [.expand], scope: scopeIndex.map { model.scope(at: $0) })
         }
       } catch let failure as PostconfExpansionFailure {
         for warning in failure.warnings { warn(warning) }
@@ -402,11 +398,11 @@ extension PostconfSession {
   mutating func flagUser(
     _ name: String, scopeIndex: Int?, model: inout ParameterModel, warnUndefined: Bool
   ) -> Bool {
-    if let id = model.names.find(name) {
+    if let id = model.serviceAwareID(Array(name.utf8)) {
       return flagUser(id: id, scopeIndex: scopeIndex, model: &model, warnUndefined: warnUndefined)
     }
-    // A name never interned has no setting anywhere (every main.cf and `-o`
-    // name is interned) and is not a parameter.
+    // A name neither interned nor set by some `-o` has no setting anywhere
+    // (every main.cf name is interned) and is not a parameter.
     if warnUndefined {
       let source = scopeIndex == nil ? mainPath : masterPath
       warn("\(source): undefined parameter: \(Printable.sanitize(Array(name.utf8)))")
@@ -425,10 +421,10 @@ extension PostconfSession {
     // Only names some `-o` sets can be in a service's settings.
     let inServices = model.nodes[Int(id)].has(ParameterModel.Node.serviceSetting)
     if let scopeIndex, inServices,
-      model.services[scopeIndex].settings.contains(model.names.bytes(id))
+      model.scopeSettings(at: scopeIndex).contains(model.names.bytes(id))
     {
       supplied = true
-      model.services[scopeIndex].validNames.insert(model.names.string(id))
+      model.insertValidName(model.names.string(id), at: scopeIndex)
     } else if model.hasSetting(id) {
       supplied = true
       if !model.isKnown(id) { model.nodes[Int(id)].kind = .user }
@@ -442,9 +438,9 @@ extension PostconfSession {
       } else {
         let (bytes, name) = (model.names.bytes(id), model.names.string(id))
         var found = false
-        for index in model.scopesSetting(id) where model.services[index].settings.contains(bytes) {
+        for index in model.scopesSetting(id) where model.scopeSettings(at: index).contains(bytes) {
           found = true
-          model.services[index].validNames.insert(name)
+          model.insertValidName(name, at: index)
         }
         model.flaggedInScopes[id] = found
         supplied = supplied || found
@@ -666,7 +662,7 @@ extension PostconfSession {
       guard let position = model.scopePosition(service: service, type: type) else {
         return false
       }
-      return model.services[position].validNames.contains(text)
+      return model.scopeHasValidName(text, at: position)
     }
   }
 }

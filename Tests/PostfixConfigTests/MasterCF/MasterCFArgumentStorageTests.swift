@@ -1,5 +1,6 @@
-import PostfixConfig
 import Testing
+
+@testable import PostfixConfig
 
 private func b(_ text: String) -> [UInt8] { Array(text.utf8) }
 private func s(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -132,7 +133,10 @@ private func s(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.se
     }.joined()
     listing += listing
     #expect(s(document.printParameters().output) == listing)
-    names = (0..<23).map { "p\($0)" } + ["q"]
+    // Warned about in the order postconf walks the service's dictionary.
+    names = PostconfAdapters.hashOrder(
+      ((0..<23).map { "p\($0)" } + ["q"]).map { (key: b($0), value: [UInt8]()) }
+    ).map { s($0.key) }
     let unused = document.unusedParameterWarnings { _, name in name.count % 2 == 0 }
     let expected = names.filter { $0.count % 2 == 1 }.map { name -> String in
       let index = Int(name.dropFirst()) ?? 0

@@ -8,7 +8,8 @@ import Testing
 /// checked against plain reference forms on seeded random input.
 @Suite struct MasterCFMemoryTests {
   /// The unused parameters found as places are those of the table of copies,
-  /// in its order, whichever names are used.
+  /// each entry's in the order postconf walks its dictionary, whichever
+  /// names are used.
   @Test func unusedPlacesAreTheTablesParameters() {
     var generator = SeededGenerator(seed: 61)
     var text = "svc0 unix - - n - - smtp\n  # a comment inside\n  -o early=1\n"
@@ -21,9 +22,10 @@ import Testing
       let used = Set((0..<30).filter { ($0 * 7 + round) % 4 < round }.map { "name\($0)" })
       var expected: [(entry: Int, name: [UInt8], value: [UInt8])] = []
       for (index, row) in table.enumerated() where document.entries[index].isValid {
-        for parameter in row ?? []
-        where !used.contains(String(decoding: parameter.name, as: UTF8.self)) {
-          expected.append((index, parameter.name, parameter.value))
+        let walked = PostconfAdapters.hashOrder((row ?? []).map { (key: $0.name, value: $0.value) })
+        for parameter in walked where !used.contains(String(decoding: parameter.key, as: UTF8.self))
+        {
+          expected.append((index, parameter.key, parameter.value))
         }
       }
       let unused = document.unusedParameters { _, name in

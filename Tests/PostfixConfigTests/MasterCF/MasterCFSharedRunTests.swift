@@ -130,32 +130,80 @@ import Testing
   }
 
   /// Scopes found by service and type through the table of positions are
-  /// those a dictionary finds, for thousands of scopes.
+  /// those a dictionary finds, for thousands of scopes; each reads its name,
+  /// type, line, process name and `-o` settings from the document, and the
+  /// settings are what setting every entry's in order leaves (entries of one
+  /// service and type share them; more than a few are kept apart).
   @Test func scopesAreFoundByServiceAndType() {
+    var generator = SeededGenerator(seed: 29)
+    var text = ""
+    var keys: [String] = []
+    var reference: [String: (position: Int, line: Int, settings: [(String, String)])] = [:]
+    for line in 1...5_000 {
+      let service = "s\(generator.below(3_000))"
+      let type = ["unix", "fifo", "pass"][generator.below(3)]
+      let key = service + "/" + type
+      if reference[key] == nil {
+        reference[key] = (reference.count, line, [])
+        keys.append(key)
+      }
+      text += "\(service) \(type) n - n - - /usr/lib/postfix/smtpd"
+      // Up to eleven settings of ten names: some entries set a name twice,
+      // some more than a scope reads from its entry.
+      for number in 0..<generator.below(12) {
+        let (name, value) = ("p\(generator.below(10))", "v\(line)_\(number)")
+        text += " -o \(name)=\(value)"
+        if let found = reference[key]?.settings.firstIndex(where: { $0.0 == name }) {
+          reference[key]?.settings[found].1 = value
+        } else {
+          reference[key]?.settings.append((name, value))
+        }
+      }
+      text += "\n"
+    }
+    let document = MasterCF(bytes: Array(text.utf8))
     var model = ParameterModel(
       inputs: PostconfInternalsTests.inputs(mainCF: []), mode: [.nonDefault])
-    var generator = SeededGenerator(seed: 29)
-    var reference: [String: Int] = [:]
     model.reserveScopes(100)
-    for line in 0..<5_000 {
-      let service = "s\(generator.below(3_000))"
-      let type = ["inet", "unix", "pass"][generator.below(3)]
-      let position = model.scopePosition(
-        service: service, type: type, line: line, command: "smtpd")
-      let key = service + "/" + type
-      if let known = reference[key] {
-        #expect(position == known)
-      } else {
-        #expect(position == reference.count)
-        reference[key] = position
-      }
+    for index in document.entries.indices {
+      let entry = document.entries[index]
+      let key =
+        String(decoding: entry.service ?? [], as: UTF8.self) + "/"
+        + String(decoding: entry.type ?? [], as: UTF8.self)
+      #expect(model.registerScope(entry: index, in: document) == reference[key]?.position)
     }
-    for (key, position) in reference {
+    #expect(model.scopeCount == reference.count)
+    for (key, expected) in reference {
       let parts = key.split(separator: "/").map(String.init)
-      #expect(model.scopePosition(service: parts[0], type: parts[1]) == position)
+      #expect(model.scopePosition(service: parts[0], type: parts[1]) == expected.position)
+      #expect(model.scope(at: expected.position, is: parts[0], parts[1]))
+      let scope = model.scope(at: expected.position)
+      #expect(scope.service == parts[0] && scope.type == parts[1] && scope.line == expected.line)
+      #expect(scope.processName == Array("smtpd".utf8))
+      let settings = model.scopeSettings(at: expected.position).entries.map {
+        (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+      }
+      #expect(settings.elementsEqual(expected.settings) { $0 == $1 }, "\(key)")
+      for (name, value) in expected.settings {
+        #expect(scope.settings[Array(name.utf8)] == Array(value.utf8))
+      }
+      #expect(!scope.settings.contains(Array("p10".utf8)))
     }
-    #expect(model.scopePosition(service: "s1", type: "fifo") == nil)
-    #expect(model.services.count == reference.count)
+    #expect(model.scopePosition(service: "s1", type: "inet") == nil)
+    let other = keys[1].split(separator: "/").map(String.init)
+    #expect(!model.scope(at: 0, is: other[0], other[1]))
+    #expect(!model.scope(at: reference.count, is: "s0", "unix"))
+
+    // Dropping a setting changes that scope alone; a valid name is its own.
+    let (first, second) = (keys[0], keys[1])
+    guard let dropped = reference[first]?.settings.first?.0 else { return }
+    model.removeScopeSetting(Array(dropped.utf8), at: 0)
+    model.insertValidName("p1", at: 0)
+    #expect(!model.scopeSettings(at: 0).contains(Array(dropped.utf8)))
+    #expect(model.scopeSettings(at: 0).entries.count == (reference[first]?.settings.count ?? 0) - 1)
+    #expect(model.scopeSettings(at: 1).entries.count == reference[second]?.settings.count)
+    #expect(model.scopeHasValidName("p1", at: 0) && !model.scopeHasValidName("p1", at: 1))
+    #expect(model.scope(at: 0).validNames == ["p1"])
   }
 
   /// A read master.cf's services are the positions of its valid entries,

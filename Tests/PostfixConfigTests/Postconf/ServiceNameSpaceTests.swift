@@ -1,0 +1,117 @@
+import Testing
+
+@testable import PostfixConfig
+
+/// Services' name spaces read from the document: `-o` names the name table
+/// does not hold stay out of it until a reference names them, and the
+/// unused-parameter warnings follow postconf's hash order.
+@Suite struct ServiceNameSpaceTests {
+  static func inputs(main: String, master: String) -> PostconfInputs {
+    PostconfInputs(
+      programName: "postconf", configDirectory: "/etc/postfix", configDirectoryInjected: false,
+      mainCF: .contents(Array(main.utf8)), masterCF: .contents(Array(master.utf8)),
+      host: PostconfInternalsTests.host, catalog: .embedded)
+  }
+
+  /// The model a run builds, and the warnings it printed (unused ones too).
+  static func run(main: String, master: String) throws -> (ParameterModel, [String]) {
+    var warnings: [String] = []
+    var options = PostconfOptions()
+    options.mode = [.mainParameters, .nonDefault]
+    var session = PostconfSession(options: options, inputs: inputs(main: main, master: master))
+    session.emit = { chunk in
+      if case .stderr(let line) = chunk {
+        warnings += String(decoding: line, as: UTF8.self).split(separator: "\n").map(String.init)
+      }
+    }
+    let model = try session.buildModel()
+    session.flagUnusedMaster(model, master: session.lastMaster)
+    return (model, warnings)
+  }
+
+  /// 2,000 services, each setting a name no program knows: the names stay
+  /// out of the name table (a run over many services would otherwise hold
+  /// a node, a setting, a scan and a copy of each), and a name main.cf or a
+  /// later `-o` refers to is interned with the scopes that set it, so the
+  /// warnings are those of every name being interned.
+  @Test func unknownOverrideNamesStayOutOfTheNameTable() throws {
+    var master = ""
+    for number in 0..<2_000 {
+      master += "s\(number) unix - - n - - smtp -o zz_name_\(number)=v\(number)\n"
+    }
+    // A second service sets a name again; a third refers to a name another
+    // service sets (not in its own scope: undefined there).
+    master += "again unix - - n - - smtp -o zz_name_7=w -o zz_ref=$zz_name_5\n"
+    // A name one `-o` sets and another of the same service refers to is valid there.
+    master += "same unix - - n - - smtp -o zz_self=1 -o zz_use=$zz_self\n"
+    let main = "relay_domains = $zz_name_17\nsmtpd_restriction_classes = zz_name_9\n"
+    let (model, warnings) = try Self.run(main: main, master: master)
+
+    #expect(model.names.find("zz_name_3") == nil)
+    #expect(model.names.find("zz_name_1999") == nil)
+    // Every name but zz_name_17 (main.cf refers to it: interned as main.cf
+    // was read), and zz_ref, zz_self and zz_use.
+    #expect(model.serviceNames.names.count == 2_002)
+    #expect(model.names.find("zz_self") != nil)
+    // Interned once referenced, with every scope that sets it.
+    let seventeen = try #require(model.names.find("zz_name_17"))
+    #expect(model.nodes[Int(seventeen)].has(ParameterModel.Node.serviceSetting))
+    #expect(model.scopesSetting(seventeen) == [17])
+    #expect(model.names.find("zz_name_9") != nil)
+
+    let undefined = warnings.filter { $0.contains("undefined parameter") }
+    #expect(
+      undefined == ["postconf: warning: /etc/postfix/master.cf: undefined parameter: zz_name_5"])
+    let unused = Set(warnings.filter { $0.contains("unused parameter") })
+    // zz_name_17 and zz_name_9 are valid in s17 and s9 through main.cf's
+    // reference and restriction class; every other name is unused where it
+    // is set (as real postconf 3.7.11 warns).
+    #expect(unused.count == 2_001)
+    #expect(!unused.contains { $0.hasSuffix(": zz_self=1") })
+    #expect(
+      unused.contains(
+        "postconf: warning: /etc/postfix/master.cf: unused parameter: zz_use=$zz_self"))
+    #expect(!unused.contains { $0.hasSuffix(": zz_name_17=v17") || $0.hasSuffix(": zz_name_9=v9") })
+    #expect(
+      unused.contains("postconf: warning: /etc/postfix/master.cf: unused parameter: zz_name_7=w"))
+    #expect(
+      unused.contains(
+        "postconf: warning: /etc/postfix/master.cf: unused parameter: zz_ref=$zz_name_5"))
+  }
+
+  /// A name an `-o` sets that is interned only later, as a restriction
+  /// class of main.cf, takes its scopes: its service's setting is then valid.
+  @Test func aNameInternedLaterTakesItsScopes() throws {
+    let master = "a unix - - n - - smtp -o zz_klass=permit -o zz_other=1\n"
+    let (model, warnings) = try Self.run(
+      main: "smtpd_restriction_classes = zz_klass\n", master: master)
+    let klass = try #require(model.names.find("zz_klass"))
+    #expect(model.scopesSetting(klass) == [0])
+    #expect(model.scopeHasValidName("zz_klass", at: 0))
+    #expect(model.names.find("zz_other") == nil)
+    #expect(
+      warnings.filter { $0.contains("unused parameter") }
+        == ["postconf: warning: /etc/postfix/master.cf: unused parameter: zz_other=1"])
+  }
+
+  /// A service's unused `-o` parameters are warned about in the order
+  /// postconf 3.7.11 (`NORANDOMIZE=1`) walks its dictionary, not in the
+  /// order of the options (recorded from real postconf).
+  @Test func unusedParametersFollowTheDictionarysOrder() throws {
+    let master = """
+      a unix - - n - - smtp -o only_in_a=x -o refers=$only_in_b -o x_query=select
+      b unix - - n - - smtp -o only_in_b=y -o later_ref=$unknown_thing -o x_dbname=foo
+
+      """
+    let (_, warnings) = try Self.run(main: "relay_domains = $only_in_a\n", master: master)
+    let head = "postconf: warning: /etc/postfix/master.cf: "
+    #expect(
+      warnings == [
+        head + "undefined parameter: only_in_b", head + "undefined parameter: unknown_thing",
+        head + "unused parameter: refers=$only_in_b", head + "unused parameter: x_query=select",
+        head + "unused parameter: x_dbname=foo",
+        head + "unused parameter: later_ref=$unknown_thing",
+        head + "unused parameter: only_in_b=y",
+      ])
+  }
+}
