@@ -20,26 +20,29 @@ public enum ServiceParameters {
   /// - Parameter command: The master.cf command (its first word is used).
   /// - Returns: The suffixes, sorted bytewise; empty for other commands.
   public static func suffixes(command: String) -> [String] {
-    // The first word, split at master.cf's blanks, as postconf splits it.
     var command = command
-    return command.withUTF8 { bytes in
-      let start = bytes.firstIndex { !MasterCF.isBlank($0) } ?? bytes.endIndex
-      let end = bytes[start...].firstIndex(where: MasterCF.isBlank) ?? bytes.endIndex
-      let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
-      // Most commands (smtpd, cleanup, ...) bring none: told apart by length
-      // and bytes, without making a string of the word.
-      func isWord(_ candidate: StaticString) -> Bool {
-        candidate.withUTF8Buffer { word.hasSameBytes(as: $0) }
-      }
-      if isWord("local") || isWord("error") || isWord("virtual") || isWord("smtp")
-        || isWord("lmtp")
-      {
-        return deliverySuffixes
-      }
-      if isWord("pipe") { return pipeSuffixes }
-      if isWord("spawn") { return [timeLimitSuffix] }
-      return []
+    return command.withUTF8 { suffixes(command: $0) }
+  }
+
+  /// ``suffixes(command:)`` for a command's bytes.
+  static func suffixes(command bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+    // The first word, split at master.cf's blanks, as postconf splits it.
+    let start = bytes.firstIndex { !MasterCF.isBlank($0) } ?? bytes.endIndex
+    let end = bytes[start...].firstIndex(where: MasterCF.isBlank) ?? bytes.endIndex
+    let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
+    // Most commands (smtpd, cleanup, ...) bring none: told apart by length
+    // and bytes, without making a string of the word.
+    func isWord(_ candidate: StaticString) -> Bool {
+      candidate.withUTF8Buffer { word.hasSameBytes(as: $0) }
     }
+    if isWord("local") || isWord("error") || isWord("virtual") || isWord("smtp")
+      || isWord("lmtp")
+    {
+      return deliverySuffixes
+    }
+    if isWord("pipe") { return pipeSuffixes }
+    if isWord("spawn") { return [timeLimitSuffix] }
+    return []
   }
 
   /// The suffixes of `pipe` services, sorted bytewise.

@@ -5,7 +5,7 @@ extension PostconfSession {
     // come first, and its fatal error wins over one in main.cf.
     guard let master = try readMaster(failOnOpenError: true) else { return }
     var model = ParameterModel(inputs: inputs, mode: mode)
-    try readMain(into: &model, masterEntries: master.document.entries.count)
+    try readMain(into: &model, masterNames: master.serviceParameterCount)
     try applyOverrides(into: &model)
     registerBuiltins(into: &model)
     registerServices(master, into: &model)

@@ -161,6 +161,16 @@ struct PostconfMaster: Sendable {
   var services: [Int32]
   var diagnostics: [Diagnostic]
 
+  /// How many service parameters the services bring (the names their
+  /// registration may add to the name table).
+  var serviceParameterCount: Int {
+    services.reduce(0) { count, position in
+      let argv = document.entries[Int(position)].argv
+      return count
+        + argv[7].withUnsafeBufferPointer { ServiceParameters.suffixes(command: $0).count }
+    }
+  }
+
   /// The service of the valid entry at `index` of ``document``.
   func service(at index: Int32) -> Service {
     let entry = Int(index)

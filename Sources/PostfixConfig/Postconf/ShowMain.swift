@@ -46,10 +46,11 @@ extension PostconfSession {
   /// Loads main.cf into the model's settings, with postconf's reading diagnostics.
   /// - Parameters:
   ///   - model: The model the settings go into.
-  ///   - masterEntries: How many entries master.cf has, when it was read
-  ///     first (`-M`, `-F`, `-P`); nil to count its lines instead.
+  ///   - masterNames: How many names master.cf's services add (their
+  ///     service parameters), when it was read first (`-M`, `-F`, `-P`); nil
+  ///     to allow for 16 a line.
   /// - Throws: ``PostconfFatal`` when main.cf cannot be read or has a fatal error.
-  mutating func readMain(into model: inout ParameterModel, masterEntries: Int? = nil) throws {
+  mutating func readMain(into model: inout ParameterModel, masterNames: Int? = nil) throws {
     if inputs.configDirectoryInjected {
       model.set(model.intern("config_directory"), owning: Array(inputs.configDirectory.utf8))
     }
@@ -64,12 +65,12 @@ extension PostconfSession {
     let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
     // Each master.cf transport adds names of its own (a dozen or so): room
     // for them too, or every per-name table would double (and the old ones
-    // be left behind) just after main.cf is read.
-    // Read first, master.cf tells how many entries it has; otherwise each
-    // line may be one.
-    let masterLines =
-      masterEntries
-      ?? inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0
+    // be left behind) just after main.cf is read. Read first, master.cf
+    // tells how many; otherwise each line may be a transport. (Its `-o`
+    // names take no room here: those the table does not hold stay out of it.)
+    let masterNames =
+      masterNames
+      ?? 16 * (inputs.masterCF.withBytes { MainCFLexing.count(MainCFLexing.newline, in: $0) } ?? 0)
     var reader = MainSettingsReader(model: model, path: mainPath)
     model = ParameterModel(inputs: inputs, mode: mode)
     // Sizes the tables from a count over the whole file: main.cf sets at
@@ -82,7 +83,7 @@ extension PostconfSession {
       let (lines, entries) = (counted.newlines, counted.entryStarts)
       let sure = min(entries, 1 << 20) + catalogNames
       model.reserve(
-        names: sure + min(masterLines * 16, 1 << 20) + 256,
+        names: sure + min(masterNames, 1 << 20) + 256,
         bytes: min(file.count, 64 << 20) + catalogNames * 48, slotsFor: sure)
       // A piece per continuation line at most, a reference per `$` at most: tables that
       // never grow by copying (memory reserved and not used is not touched).

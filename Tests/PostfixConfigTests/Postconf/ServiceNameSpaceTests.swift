@@ -114,4 +114,30 @@ import Testing
         head + "unused parameter: only_in_b=y",
       ])
   }
+
+  /// In the master.cf modes the per-name tables are sized for the names
+  /// the services bring (their service parameters), not 16 per entry (the
+  /// unknown `-o` names no longer go into them), and registering the
+  /// services does not make them grow.
+  @Test func tablesAreSizedForTheServicesParameters() throws {
+    var master = ""
+    for number in 0..<3_000 { master += "s\(number) unix - - n - - smtpd -o zz_\(number)=1\n" }
+    for number in 0..<100 { master += "t\(number) unix - - n - - smtp\n" }
+    let inputs = Self.inputs(main: "myhostname = a.example\n", master: master)
+    var options = PostconfOptions()
+    options.mode = [.masterEntries]
+    var session = PostconfSession(options: options, inputs: inputs)
+    let read = try #require(try session.readMaster(failOnOpenError: true))
+    // 16 delivery parameters for each smtp transport, none for smtpd.
+    #expect(read.serviceParameterCount == 1_600)
+    var model = ParameterModel(inputs: inputs, mode: options.mode)
+    try session.readMain(into: &model, masterNames: read.serviceParameterCount)
+    let capacity = model.nodes.capacity
+    let catalogNames = inputs.catalog.names.count + inputs.catalog.unlistedNames.count
+    #expect(capacity < catalogNames + 1_600 + 3_000)
+    session.registerBuiltins(into: &model)
+    session.registerServices(read, into: &model)
+    #expect(model.nodes.capacity == capacity)
+    #expect(model.names.find("t99_destination_concurrency_limit") != nil)
+  }
 }
