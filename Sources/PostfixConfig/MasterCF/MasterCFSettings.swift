@@ -148,7 +148,11 @@ extension MasterCF {
     -> UnusedParameters
   {
     let (groups, attached) = parameterGroups()
+    // Room for one an attached entry, so a file of many services with an
+    // unknown `-o` each does not grow the list by copying (room not used
+    // is not touched).
     var found: [UnusedParameters.Place] = []
+    found.reserveCapacity(attached.count)
     // Through a pointer: an entry is lent to `isUsed`, not copied (a dozen
     // references retained and released).
     entries.withUnsafeBufferPointer { list in

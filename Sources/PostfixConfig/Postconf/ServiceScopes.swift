@@ -160,6 +160,8 @@ extension ParameterModel {
   mutating func reserveScopes(_ count: Int) {
     scopeRecords.reserveCapacity(count)
     serviceScopes.reserveCapacity(count)
+    // Room for an unknown `-o` name a service, not touched when unused.
+    serviceNames.reserve(count)
     let records = scopeRecords
     scopeTable.reserve(count) { Int(records[$0].hash) }
   }
@@ -417,12 +419,10 @@ struct ServiceNameIndex: Sendable {
     [names[position].scope] + (moreScopes[Int32(position)] ?? [])
   }
 
-  /// Room for `count` names without growing.
+  /// Room for `count` names in the list (the slots grow as names come:
+  /// they are filled when made).
   mutating func reserve(_ count: Int) {
     names.reserveCapacity(count)
-    var size = Swift.max(16, slots.count)
-    while size < count * 2 { size *= 2 }
-    if size > slots.count { resize(to: size) }
   }
 
   private mutating func place(_ position: Int) {
