@@ -56,8 +56,9 @@ import Testing
 
   /// Services' name spaces: names only `-o` sets, referred to from main.cf,
   /// from the same or another service, as restriction classes and as a
-  /// legacy database's parameters; and each service's unused parameters in
-  /// the order postconf walks its dictionary.
+  /// legacy database's parameters; each service's unused parameters in the
+  /// order postconf walks its dictionary; restriction classes expanded in
+  /// their own dictionary; and a service of several entries.
   @Test(.enabled(if: RealPostfix.shouldRun, RealPostfix.skipComment))
   func serviceNameSpacesAgree() throws {
     let main = """
@@ -95,6 +96,44 @@ import Testing
     let modes: [[String]] = [["-n"], ["-M"], ["-P"], ["-Px"], ["-Mx"], ["-nx"]]
     try agree("service-names", ["main.cf": main, "master.cf": master], modes)
     try agree("many-service-names", ["main.cf": main, "master.cf": many], [["-n"], ["-M"]])
+    // Restriction classes through their own dictionary; a service of
+    // several entries scanned once an entry; a class list that refers to
+    // itself, in a service and in main.cf.
+    try agree(
+      "class-dictionaries",
+      [
+        "main.cf": "smtpd_restriction_classes = x $smtp_helo_name $zz_main\nzz_main = klass_m\n"
+          + "klass_m = permit\n",
+        "master.cf": "a unix - - n - - smtp -o smtpd_restriction_classes=$zz_main,$zz_local"
+          + " -o zz_local=klass_l -o klass_l=permit -o klass_m=reject\n",
+      ], modes)
+    try agree(
+      "repeated-entries",
+      [
+        "main.cf": "myhostname = mx.example\n",
+        "master.cf": "d unix - - n - - smtp -o zz_one=$zz_missing\nb unix - - n - - smtp\n"
+          + "d unix - - n - - smtp -o zz_two=$zz_other\nd unix - - n - - smtp\n",
+      ], modes)
+    try agree(
+      "self-referring-classes",
+      [
+        "main.cf": "myhostname = mx.example\n",
+        "master.cf":
+          "s2 unix - - n - - cleanup -o smtpd_restriction_classes=$smtpd_restriction_classes\n",
+      ], [["-n"], ["-M"]])
+    try agree(
+      "self-referring-value",
+      [
+        "main.cf": "myhostname = mx.example\n",
+        "master.cf": "a unix - - n - - smtp -o zz_ok=1 -o zz_self=${zz_self}\n"
+          + "b unix - - n - - smtp -o zz_b=2\n",
+      ], [["-Px"], ["-Mx"], ["-Fx"], ["-P"]])
+    try agree(
+      "self-referring-main-classes",
+      [
+        "main.cf": "smtpd_restriction_classes = ${smtpd_restriction_classes}\n",
+        "master.cf": "a unix - - n - - smtp\n",
+      ], [["-n"], ["-M"]])
   }
 
   /// Host-dependent defaults read main.cf's values expanded with main.cf's

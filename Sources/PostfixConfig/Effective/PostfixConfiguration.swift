@@ -497,7 +497,7 @@ extension PostconfSession {
     registerBuiltins(into: &model)
     lastMaster = try readMaster(failOnOpenError: false)
     registerServices(lastMaster, into: &model)
-    try registerUserParameters(into: &model)
+    try registerUserParameters(into: &model, master: lastMaster)
     return model
   }
 }

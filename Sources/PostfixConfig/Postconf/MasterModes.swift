@@ -9,8 +9,9 @@ extension PostconfSession {
     try applyOverrides(into: &model)
     registerBuiltins(into: &model)
     registerServices(master, into: &model)
-    try registerUserParameters(into: &model)
-    let expand = mode.contains(.expand) ? model.masterExpander() : nil
+    try registerUserParameters(into: &model, master: master)
+    let expansionWarnings = ParameterModel.ExpansionWarnings()
+    let expand = mode.contains(.expand) ? model.masterExpander(warnings: expansionWarnings) : nil
     if expand == nil && options.operands.isEmpty && !mode.contains(.masterFields)
       && !mode.contains(.masterParameters)
     {
@@ -38,6 +39,10 @@ extension PostconfSession {
     let report = PostconfAdapters.showMaster(
       master, options: options, path: masterPath, expand: expand)
     // The printers repeat the reading diagnostics, already reported above.
+    // What postconf warns while it expands the listing's values comes
+    // before what ends the listing (a value that does not expand) and what
+    // follows it (patterns that matched nothing).
+    for warning in expansionWarnings.take() { warn(warning) }
     for diagnostic in report.diagnostics.dropFirst(master.diagnostics.count) {
       if diagnostic.severity == .fatal { throw PostconfFatal(message: diagnostic.message) }
       warn(diagnostic.message)

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -744,9 +746,26 @@ struct ParameterModel: Sendable {
     }
   }
 
+  /// The warnings of the expansions a master.cf listing makes, kept for the
+  /// run to print (the printer takes an expander that returns a value only).
+  final class ExpansionWarnings: Sendable {
+    let lines = Mutex<[String]>([])
+
+    /// The warnings so far, which are then forgotten.
+    func take() -> [String] {
+      lines.withLock { lines in
+        defer { lines = [] }
+        return lines
+      }
+    }
+  }
+
   /// The expander postconf uses for `-Mx`, `-Fx` and `-Px`: the entry's own
   /// `-o` settings and `service_name` first.
-  func masterExpander() -> MasterCF.Expander {
+  /// - Parameter warnings: Where the warnings of a failed expansion go (a
+  ///   value that refers to itself: `unreasonable macro call nesting`).
+  /// - Returns: The expander; nil from it for a value that does not expand.
+  func masterExpander(warnings: ExpansionWarnings? = nil) -> MasterCF.Expander {
     let model = self
     return { value, entry in
       let service = String(decoding: entry.service ?? [], as: UTF8.self)
@@ -761,10 +780,17 @@ struct ParameterModel: Sendable {
       // made -Px quadratic in -o.
       let serviceName = entry.service ?? []
       let processName = ServiceScope.processName(ofCommand: entry.command ?? [])
-      return try? Self.expand(value, mode: [.expand], scope: scope) { name, mode, failure in
-        if name == "service_name" { return serviceName }
-        if name == "process_name" { return processName }
-        return model.lookup(name, scope: scope, mode: mode, failure: &failure)
+      do {
+        return try Self.expand(value, mode: [.expand], scope: scope) { name, mode, failure in
+          if name == "service_name" { return serviceName }
+          if name == "process_name" { return processName }
+          return model.lookup(name, scope: scope, mode: mode, failure: &failure)
+        }
+      } catch let failure as PostconfExpansionFailure {
+        warnings?.lines.withLock { $0 += failure.warnings }
+        return nil
+      } catch {
+        return nil
       }
     }
   }

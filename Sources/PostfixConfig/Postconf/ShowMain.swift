@@ -17,7 +17,7 @@ extension PostconfSession {
     let master = try readMaster(failOnOpenError: false)
     registerServices(master, into: &model)
     if !defaultsOnly {
-      try registerUserParameters(into: &model)
+      try registerUserParameters(into: &model, master: master)
     }
     // The read's scans served the start-up pass only: their memory (8
     // bytes a name and 4 a reference) goes to the listing's sort.
@@ -187,9 +187,27 @@ extension PostconfSession {
   /// are referenced, warns about undefined references, drops read-only
   /// assignments, and fully expands every known parameter's value (an error
   /// there is fatal for the whole command).
-  mutating func registerUserParameters(into model: inout ParameterModel) throws {
-    for index in 0..<model.scopeCount where !model.scopeSettings(at: index).isEmpty {
-      try scanServiceNamespace(model: &model, scopeIndex: index)
+  /// - Parameters:
+  ///   - model: The model, with `master`'s services registered.
+  ///   - master: master.cf as read, if it was.
+  /// - Throws: ``PostconfFatal`` when an expansion ends the command.
+  mutating func registerUserParameters(
+    into model: inout ParameterModel, master: PostconfMaster? = nil
+  ) throws {
+    // postconf scans a service's name space once for each entry it is
+    // attached to: every entry of that service and type from the first
+    // with an `-o` setting on. An entry of the same service and type
+    // scans it again, and its warnings are printed again.
+    if let master, model.serviceScopes.count == master.services.count {
+      var attached = [Bool](repeating: false, count: model.scopeCount)
+      for (number, position) in master.services.enumerated() {
+        let scope = Int(model.serviceScopes[number])
+        if !attached[scope] {
+          guard !master.document.entries[Int(position)].mergedSpans.isEmpty else { continue }
+          attached[scope] = true
+        }
+        try scanServiceNamespace(model: &model, scopeIndex: scope)
+      }
     }
     // Default values reference only names postconf knows or keeps for
     // compatibility; they validate names but never warn.
@@ -243,18 +261,37 @@ extension PostconfSession {
   static let restrictionClassesName = "smtpd_restriction_classes"
   static let restrictionClassesBytes = Array(restrictionClassesName.utf8)
 
-  /// `smtpd_restriction_classes` of a name space, expanded (as written when
-  /// the expansion fails); its words are the class names.
-  static func restrictionClasses(
+  /// `smtpd_restriction_classes` of a name space, expanded; its words are
+  /// the class names.
+  ///
+  /// As postconf's `pcf_lookup_eval`, a name in it stands for its value in
+  /// the same dictionary alone: main.cf's settings (with `-o` overrides of
+  /// the command line), or the service's `-o` settings. Defaults and the
+  /// other name space count for nothing. An expansion that fails (a name
+  /// that refers to itself, a syntax error) warns and ends the command, as
+  /// postconf's `dict_eval` does.
+  /// - Throws: ``PostconfFatal`` naming the dictionary (`mail_dict`, or
+  ///   the service's `service/type`).
+  mutating func restrictionClasses(
     _ classes: [UInt8], model: ParameterModel, scope: ParameterModel.ServiceScope?
-  ) -> [UInt8] {
-    (try? model.expand(classes, mode: [], scope: scope)) ?? classes
+  ) throws -> [UInt8] {
+    do {
+      return try ParameterModel.expand(classes, mode: [], scope: nil) { name, _, _ in
+        guard let scope else { return model.setting(name) }
+        return scope.settings[Array(name.utf8)]
+      }
+    } catch let failure as PostconfExpansionFailure {
+      for warning in failure.warnings { warn(warning) }
+      let dictionary =
+        scope.map { "\($0.service)/\($0.type)" } ?? ParameterModel.configDictionaryName
+      throw PostconfFatal(message: "dictionary \(dictionary): macro processing error")
+    }
   }
 
   /// Scans main.cf's settings in postconf's hash order.
   mutating func scanMainNamespace(model: inout ParameterModel) throws {
     if let classes = model.setting(Self.restrictionClassesName) {
-      let expanded = Self.restrictionClasses(classes, model: model, scope: nil)
+      let expanded = try restrictionClasses(classes, model: model, scope: nil)
       ParameterList.forEachWord(in: expanded) { word in
         let id = word.withUnsafeBufferPointer { model.intern($0) }
         model.nodes[Int(id)].flags |= ParameterModel.Node.restrictionClass
@@ -308,7 +345,7 @@ extension PostconfSession {
   mutating func scanServiceNamespace(model: inout ParameterModel, scopeIndex: Int) throws {
     let settings = model.scopeSettings(at: scopeIndex)
     if let classes = settings[Self.restrictionClassesBytes] {
-      let expanded = Self.restrictionClasses(
+      let expanded = try restrictionClasses(
         classes, model: model, scope: model.scope(at: scopeIndex))
       ParameterList.forEachWord(in: expanded) { word in
         flagUser(

@@ -140,4 +140,88 @@ import Testing
     #expect(model.nodes.capacity == capacity)
     #expect(model.names.find("t99_destination_concurrency_limit") != nil)
   }
+
+  /// postconf (`-n` unless told) on `main` and `master`: its standard
+  /// error, lines without the program's name, and its exit status.
+  static func stderr(main: String, master: String, arguments: [String] = ["-n"]) -> (
+    [String], Int32
+  ) {
+    let outcome = Postconf.run(
+      arguments: arguments.map { Array($0.utf8) }, inputs: inputs(main: main, master: master))
+    var text: [UInt8] = []
+    for case .stderr(let bytes) in outcome.chunks { text += bytes }
+    let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map {
+      $0.hasPrefix("postconf: ") ? String($0.dropFirst(10)) : String($0)
+    }
+    return (lines, outcome.exitStatus)
+  }
+
+  /// `smtpd_restriction_classes` is expanded through its own dictionary alone.
+  ///
+  /// As postconf's `pcf_lookup_eval` does: main.cf's settings, or the
+  /// service's `-o` settings; a default (`$smtp_helo_name`, the host's name)
+  /// and the other name space stand for nothing. Recorded from real postconf
+  /// 3.7.11: only `x` is undefined.
+  @Test func restrictionClassesExpandInTheirOwnDictionary() {
+    let (warnings, status) = Self.stderr(
+      main: "smtpd_restriction_classes = x $smtp_helo_name $zz_main\nzz_main = klass_m\n"
+        + "klass_m = permit\n",
+      master: "a unix - - n - - smtp -o smtpd_restriction_classes=$zz_main,$zz_local"
+        + " -o zz_local=klass_l -o klass_l=permit -o klass_m=reject\n")
+    #expect(warnings == ["warning: /etc/postfix/main.cf: undefined parameter: x"])
+    #expect(status == 0)
+  }
+
+  /// A service's name space is scanned once for each entry of its service
+  /// and type from the first with an `-o` setting on, and each scan warns
+  /// again (recorded from real postconf 3.7.11).
+  @Test func eachEntryOfAServiceScansItsNameSpace() {
+    let (warnings, _) = Self.stderr(
+      main: "myhostname = mx.example\n",
+      master: "d unix - - n - - smtp -o zz_one=$zz_missing\nb unix - - n - - smtp\n"
+        + "d unix - - n - - smtp -o zz_two=$zz_other\nd unix - - n - - smtp\n")
+    let undefined = [
+      "warning: /etc/postfix/master.cf: undefined parameter: zz_missing",
+      "warning: /etc/postfix/master.cf: undefined parameter: zz_other",
+    ]
+    let unused = [
+      "warning: /etc/postfix/master.cf: unused parameter: zz_one=$zz_missing",
+      "warning: /etc/postfix/master.cf: unused parameter: zz_two=$zz_other",
+    ]
+    #expect(warnings == undefined + undefined + undefined + unused + unused + unused)
+  }
+
+  /// A restriction class list that refers to itself ends the command with
+  /// the dictionary's name, as postconf's `dict_eval` does: `mail_dict` for
+  /// main.cf, `service/type` for a service (recorded from real postconf 3.7.11).
+  @Test func aSelfReferringClassListEndsTheCommand() {
+    let nesting = "warning: unreasonable macro call nesting: \"smtpd_restriction_classes\""
+    let (service, serviceStatus) = Self.stderr(
+      main: "myhostname = mx.example\n",
+      master: "s2 unix - - n - - cleanup -o smtpd_restriction_classes=$smtpd_restriction_classes\n")
+    #expect(service == [nesting, "fatal: dictionary s2/unix: macro processing error"])
+    #expect(serviceStatus == 1)
+    let (main, mainStatus) = Self.stderr(
+      main: "smtpd_restriction_classes = ${smtpd_restriction_classes}\n",
+      master: "a unix - - n - - smtp\n")
+    #expect(main == [nesting, "fatal: dictionary mail_dict: macro processing error"])
+    #expect(mainStatus == 1)
+  }
+
+  /// A service's value that refers to itself, expanded for a listing
+  /// (`-Px`, `-Mx`, `-Fx`), warns before the listing ends (recorded from real
+  /// postconf 3.7.11; the warning was lost before).
+  @Test func aValueThatRefersToItselfWarnsBeforeTheListingEnds() {
+    for mode in ["-Px", "-Mx", "-Fx"] {
+      let (warnings, status) = Self.stderr(
+        main: "myhostname = mx.example\n",
+        master: "a unix - - n - - smtp -o zz_ok=1 -o zz_self=${zz_self}\n"
+          + "b unix - - n - - smtp -o zz_b=2\n", arguments: [mode])
+      #expect(
+        warnings == [
+          "warning: unreasonable macro call nesting: \"zz_self\"", "fatal: macro processing error",
+        ], "\(mode)")
+      #expect(status == 1)
+    }
+  }
 }
