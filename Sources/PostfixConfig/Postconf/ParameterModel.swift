@@ -202,7 +202,7 @@ struct ParameterModel: Sendable {
   /// scope; ``scope(at:)`` makes the rest from the document).
   var scopeRecords: [ScopeRecord] = []
   /// The position in ``scopeRecords`` of each service's scope, by name and type.
-  var scopeTable = ScopeTable()
+  var scopeTable = PositionTable()
   /// The settings of the scopes whose `-o` settings are not their first
   /// entry's alone (see ``ScopeSettings``).
   var ownScopeSettings: [Int32: OrderedBytesDictionary] = [:]

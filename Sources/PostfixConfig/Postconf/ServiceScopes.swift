@@ -147,10 +147,22 @@ extension ParameterModel {
     ownScopeSettings[Int32(position)] = own
   }
 
+  /// The hash of a service and type.
+  static func scopeHash(service: String, type: String) -> Int {
+    var hasher = Hasher()
+    hasher.combine(service)
+    hasher.combine(type)
+    return hasher.finalize()
+  }
+
   /// The position of the scope of `service`/`type`.
   func scopePosition(service: String, type: String) -> Int? {
-    let hash = ScopeTable.hash(service: service, type: type)
-    return scopeTable.find(hash: hash) { position in
+    scopePosition(service: service, type: type, hash: Self.scopeHash(service: service, type: type))
+  }
+
+  /// ``scopePosition(service:type:)`` for a key whose hash is known.
+  private func scopePosition(service: String, type: String, hash: Int) -> Int? {
+    scopeTable.find(hash: hash) { position in
       scopeRecords[position].hash == UInt32(truncatingIfNeeded: hash)
         && hasKey(service, type, at: position)
     }
@@ -181,14 +193,14 @@ extension ParameterModel {
     let (service, type) = (
       String(decoding: entry.argv[0], as: UTF8.self), String(decoding: entry.argv[1], as: UTF8.self)
     )
-    if let position = scopePosition(service: service, type: type) {
+    let hash = Self.scopeHash(service: service, type: type)
+    if let position = scopePosition(service: service, type: type, hash: hash) {
       guard !entry.mergedSpans.isEmpty else { return position }
       var own = scopeSettings(at: position).dictionary
       for override in entry.mergedOverrides() { own[Array(override.name)] = Array(override.value) }
       ownScopeSettings[Int32(position)] = own
       return position
     }
-    let hash = ScopeTable.hash(service: service, type: type)
     scopeRecords.append(ScopeRecord(entry: Int32(index), hash: UInt32(truncatingIfNeeded: hash)))
     let position = scopeRecords.count - 1
     let records = scopeRecords
@@ -283,30 +295,24 @@ struct ScopeSettings: Sendable {
   }
 }
 
-/// Where each service's scope is among a run's scopes, found by its service
-/// and type: a hash table of 4-byte positions whose keys are compared by
-/// the caller, not copied into the table (a file of many services has as
-/// many keys).
-struct ScopeTable: Sendable {
+/// Where each of a list's elements is, found by its key.
+///
+/// A hash table of 4-byte positions whose keys the caller keeps and
+/// compares, not copied into the table (a file of many services has as
+/// many keys). It finds the services' scopes by service and type, and the
+/// names only `-o` sets.
+struct PositionTable: Sendable {
   /// Per slot, a scope's position plus one; 0 for an empty slot.
   private var slots: [Int32] = []
-  /// How many scopes the table holds.
+  /// How many positions the table holds.
   private(set) var count = 0
-
-  /// The hash of a service and type.
-  static func hash(service: String, type: String) -> Int {
-    var hasher = Hasher()
-    hasher.combine(service)
-    hasher.combine(type)
-    return hasher.finalize()
-  }
 
   /// The slot a hash starts at: from its low 32 bits, which the scopes keep.
   private func start(_ hash: Int) -> Int {
     Int(UInt32(truncatingIfNeeded: hash)) & (slots.count - 1)
   }
 
-  /// The first position of a scope whose key has the hash `hash` for which
+  /// The first position whose key has the hash `hash` and for which
   /// `matches` is true.
   func find(hash: Int, matches: (Int) -> Bool) -> Int? {
     guard !slots.isEmpty else { return nil }
@@ -321,15 +327,15 @@ struct ScopeTable: Sendable {
     return nil
   }
 
-  /// Adds the scope at `position` (whose key's hash is `hash`), which the
-  /// table does not hold yet; `hashOf` gives the hash of a scope it holds.
+  /// Adds `position` (whose key's hash is `hash`), which the table does not
+  /// hold yet; `hashOf` gives the hash of a position it holds.
   mutating func insert(_ position: Int, hash: Int, hashOf: (Int) -> Int) {
     if (count + 1) * 2 > slots.count { resize(to: Swift.max(16, slots.count * 2), hashOf: hashOf) }
     place(position, hash: hash)
     count += 1
   }
 
-  /// Room for `count` scopes without growing.
+  /// Room for `count` positions without growing.
   mutating func reserve(_ count: Int, hashOf: (Int) -> Int) {
     var size = Swift.max(16, slots.count)
     while size < count * 2 { size *= 2 }
@@ -373,8 +379,8 @@ struct ServiceNameIndex: Sendable {
   }
 
   private(set) var names: [Name] = []
-  /// Per slot, a name's position plus one; 0 for an empty slot.
-  private var slots: [Int32] = []
+  /// Each name's position in ``names``, by its hash.
+  private var table = PositionTable()
   /// The scopes after the first of the names some scopes set.
   private var moreScopes: [Int32: [Int32]] = [:]
 
@@ -383,17 +389,8 @@ struct ServiceNameIndex: Sendable {
   /// The position of the name whose hash is `hash` and for which `matches`
   /// is true.
   func find(hash: UInt64, matches: (Name) -> Bool) -> Int? {
-    guard !slots.isEmpty else { return nil }
-    let mask = slots.count - 1
-    var slot = Int(UInt32(truncatingIfNeeded: hash)) & mask
     let low = UInt32(truncatingIfNeeded: hash)
-    // At most half the slots are taken, so an empty slot ends the loop.
-    while slots[slot] != 0 {
-      let position = Int(slots[slot]) - 1
-      if names[position].hash == low && matches(names[position]) { return position }
-      slot = (slot + 1) & mask
-    }
-    return nil
+    return table.find(hash: Int(low)) { names[$0].hash == low && matches(names[$0]) }
   }
 
   /// Records that `scope` sets the name `name` (whose hash is `hash`,
@@ -409,9 +406,9 @@ struct ServiceNameIndex: Sendable {
       }
       return
     }
-    if (names.count + 1) * 2 > slots.count { resize(to: Swift.max(16, slots.count * 2)) }
     names.append(name)
-    place(names.count - 1)
+    let stored = names
+    table.insert(stored.count - 1, hash: Int(name.hash)) { Int(stored[$0].hash) }
   }
 
   /// The scopes that set the name at `position`, in order, each once.
@@ -419,23 +416,10 @@ struct ServiceNameIndex: Sendable {
     [names[position].scope] + (moreScopes[Int32(position)] ?? [])
   }
 
-  /// Room for `count` names in the list (the slots grow as names come:
-  /// they are filled when made).
+  /// Room for `count` names in the list (the table grows as names come:
+  /// its slots are filled when made).
   mutating func reserve(_ count: Int) {
     names.reserveCapacity(count)
-  }
-
-  private mutating func place(_ position: Int) {
-    let mask = slots.count - 1
-    var slot = Int(names[position].hash) & mask
-    // Each iteration passes one taken slot; the table is never full.
-    while slots[slot] != 0 { slot = (slot + 1) & mask }
-    slots[slot] = Int32(position + 1)
-  }
-
-  private mutating func resize(to size: Int) {
-    slots = [Int32](repeating: 0, count: size)
-    for position in names.indices { place(position) }
   }
 }
 
