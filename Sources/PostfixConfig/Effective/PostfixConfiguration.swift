@@ -442,7 +442,7 @@ final class SettingIndex: Sendable {
     var counts = [Int32](repeating: 0, count: (model?.scopeCount ?? 0) + 1)
     if let master, let model, model.serviceScopes.count == master.services.count {
       for (number, position) in master.services.enumerated()
-      where !master.document.entries[Int(position)].mergedSpans.isEmpty {
+      where master.document.entries[Int(position)].hasOverrides {
         let scope = model.serviceScopes[number]
         entryScope.append((position, scope))
         counts[Int(scope) + 1] += 1
@@ -473,7 +473,8 @@ final class SettingIndex: Sendable {
     // The last entry that sets it wins, as a table filled in order keeps it.
     for position in scopeEntries[Int(scopeStarts[scope])..<Int(scopeStarts[scope + 1])].reversed() {
       let entry = entries[Int(position)]
-      for override in entry.mergedSpans where entry.argv.bytes(override.name).elementsEqual(name) {
+      let (argv, merged) = entry.argumentsAndOverrides
+      for override in merged where argv.bytes(override.name).elementsEqual(name) {
         return entry.line(atOffset: Int(override.offset))
       }
     }

@@ -47,7 +47,11 @@ public struct MasterCF: Sendable, Equatable {
 
   /// Parses `bytes`; never fails.
   /// - Parameter bytes: The file contents.
-  public init(bytes: [UInt8]) {
+  public init(bytes: [UInt8]) { self.init(bytes: bytes, compact: true) }
+
+  /// Parses `bytes`, keeping the parsed form of every entry when `compact`
+  /// is false (for comparing compact entries with it).
+  init(bytes: [UInt8], compact: Bool) {
     self.bytes = bytes
     guard bytes.count <= MasterCF.maximumSize else {
       self.lines = []
@@ -58,7 +62,7 @@ public struct MasterCF: Sendable, Equatable {
     }
     self.exceedsSizeLimit = false
     if let split = MasterCF.halfway(bytes) {
-      let parsed = MasterCF.parseInHalves(bytes, at: split)
+      let parsed = MasterCF.parseInHalves(bytes, at: split, compact: compact)
       self.lines = parsed.lines
       self.entries = parsed.entries
       self.orphans = parsed.orphans
@@ -68,7 +72,8 @@ public struct MasterCF: Sendable, Equatable {
     self.lines = lines
     var entries: [Entry] = []
     var orphans: [Orphan] = []
-    MasterCF.group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+    MasterCF.group(
+      lines: lines, bytes: bytes, compact: compact, entries: &entries, orphans: &orphans)
     self.entries = entries
     self.orphans = orphans
   }
@@ -106,7 +111,7 @@ public struct MasterCF: Sendable, Equatable {
 
   /// The lines, entries and orphans of `bytes`, the part after `split`
   /// (from ``halfway(_:)``) read on another thread: the same as one pass.
-  static func parseInHalves(_ bytes: [UInt8], at split: Int) -> (
+  static func parseInHalves(_ bytes: [UInt8], at split: Int, compact: Bool = true) -> (
     lines: [Line], entries: [Entry], orphans: [Orphan]
   ) {
     let firstLines = bytes.withUnsafeBufferPointer {
@@ -124,7 +129,7 @@ public struct MasterCF: Sendable, Equatable {
         var entries: [Entry] = []
         entries.reserveCapacity(startLines(lines))
         var orphans: [Orphan] = []
-        group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+        group(lines: lines, bytes: bytes, compact: compact, entries: &entries, orphans: &orphans)
         return (lines, entries)
       },
       mine: {
@@ -136,7 +141,7 @@ public struct MasterCF: Sendable, Equatable {
         entries.reserveCapacity(
           starts + starts * (bytes.count - split) / max(split, 1) + starts / 8 + 16)
         var orphans: [Orphan] = []
-        group(lines: lines, bytes: bytes, entries: &entries, orphans: &orphans)
+        group(lines: lines, bytes: bytes, compact: compact, entries: &entries, orphans: &orphans)
         return (lines, entries, orphans)
       })
     var (lines, entries, orphans) = mine
@@ -260,64 +265,88 @@ public struct MasterCF: Sendable, Equatable {
     /// ``lastLine`` is: a larger number is stored as `Int32.max`).
     public var firstLine: Int {
       get { Int(storedFirstLine) }
-      set { storedFirstLine = Int32(clamping: newValue) }
+      set {
+        makeParsed()
+        storedFirstLine = Int32(clamping: newValue)
+      }
     }
     /// The 1-based number of the last content line.
     public var lastLine: Int {
       get { Int(storedLastLine) }
-      set { storedLastLine = Int32(clamping: newValue) }
+      set {
+        makeParsed()
+        storedLastLine = Int32(clamping: newValue)
+      }
     }
     /// The numbers of the content lines (first line and continuations).
-    public var lineNumbers: [Int] { (0..<segmentCount).map { Int(layout[$0]) } }
+    public var lineNumbers: [Int] {
+      if isCompact { return Array(firstLine...lastLine) }
+      return (0..<segmentCount).map { Int(layout[$0]) }
+    }
     /// Comment and blank lines between the first and the last content line.
     public var commentLines: [Int] {
-      get { rare.first?.commentLines ?? [] }
-      set { editRare { $0.commentLines = newValue } }
+      get { parts.first?.commentLines ?? [] }
+      set { editParts { $0.commentLines = newValue } }
     }
-    // Line numbers and the text's length in 32 bits (files are at most
-    // ``MasterCF/maximumSize``), and what few entries have apart, in an
-    // array that is empty for most: a file of many entries holds an entry
-    // per service, and each byte of it counts.
+    // Sixteen bytes of numbers and two references: a file of many entries
+    // holds an entry per service, and each byte of it counts. Most entries
+    // are compact: their parsed form is read again from their bytes when
+    // asked, and only the others keep it (``parts``).
     private var storedFirstLine: Int32
     private var storedLastLine: Int32
     private var storedTextLength: Int32
-    /// What few entries have, in an array of none or one.
-    ///
-    /// Comment lines inside, a text set through ``text``, a problem or
-    /// warnings.
-    private var rare: [Rare]
+    /// Where a compact entry's first line starts in ``source``; -1 for an
+    /// entry that keeps its parsed form in ``parts``.
+    private var compactStart: Int32
     /// The document's bytes, which the content lines are ranges of.
     var source: [UInt8]
-    /// Per content line, in three runs (a run of an array shared by the
-    /// document's entries): its number, where it starts in ``source``, and
-    /// where it starts in ``text``.
-    private(set) var layout: SharedRun<Int32>
-    /// The length of ``text``.
-    var textLength: Int { Int(storedTextLength) }
-    /// The text set through ``text``, which then replaces the joined lines.
-    var storedText: [UInt8]? { rare.first?.storedText }
-    /// The fatal problem postconf reports for this entry, as `(message, needsPath)`.
-    var problemText: ProblemText? { rare.first?.problemText }
-    /// Warnings found while normalising the arguments (brace errors).
-    var warningTexts: [[UInt8]] { rare.first?.warningTexts ?? [] }
+    /// The parsed form of an entry that is not compact, in an array of one
+    /// (empty for a compact entry).
+    private var parts: [Parts]
 
-    /// The fields few entries have.
-    struct Rare: Sendable {
+    /// Whether the entry keeps no parsed form but reads it from its bytes.
+    ///
+    /// An entry is compact when its parse changed nothing a second parse of
+    /// its bytes would not find again in one pass: its content lines follow
+    /// each other (no comment line inside), its text has no brace, no NUL
+    /// and no bundled option, its fields are valid, and it has at most
+    /// ``MasterCF/sharedRunLimit`` arguments (reading it again is then
+    /// bounded). Any change to an entry first gives it its parsed form.
+    var isCompact: Bool { compactStart >= 0 }
+
+    /// What an entry that is not compact keeps.
+    struct Parts: Sendable {
       var commentLines: [Int] = []
       var storedText: [UInt8]?
       var problemText: ProblemText?
       var warningTexts: [[UInt8]] = []
-
-      var isEmpty: Bool {
-        commentLines.isEmpty && storedText == nil && problemText == nil && warningTexts.isEmpty
-      }
+      /// Per content line, in three runs (a run of an array shared by the
+      /// document's entries): its number, where it starts in ``source``,
+      /// and where it starts in ``text``.
+      var layout: SharedRun<Int32>
+      /// The normalised argument vector (empty when the field count is bad).
+      var argv: ArgumentList
+      /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
+      /// of ``argv``'s buffers.
+      var mergedSpans: SharedRun<OverrideSpans>
     }
 
-    /// Changes the rare fields, keeping ``rare`` empty when they all are.
-    private mutating func editRare(_ body: (inout Rare) -> Void) {
-      var fields = rare.first ?? Rare()
-      body(&fields)
-      rare = fields.isEmpty ? [] : [fields]
+    /// Changes the parsed form, making it first for a compact entry.
+    private mutating func editParts(_ body: (inout Parts) -> Void) {
+      makeParsed()
+      body(&parts[0])
+    }
+
+    /// Gives a compact entry its parsed form, read from its bytes.
+    private mutating func makeParsed() {
+      guard isCompact else { return }
+      let argv = compactArguments()
+      parts = [
+        Parts(
+          layout: SharedRun(compactLayout()), argv: argv,
+          mergedSpans: SharedRun(MasterCF.mergeOverrides(of: argv)))
+      ]
+      compactStart = -1
     }
 
     init(
@@ -328,31 +357,121 @@ public struct MasterCF: Sendable, Equatable {
       storedFirstLine = Int32(clamping: firstLine)
       storedLastLine = Int32(clamping: lastLine)
       storedTextLength = Int32(clamping: textLength)
-      let fields = Rare(
-        commentLines: commentLines, problemText: problemText, warningTexts: warningTexts)
-      rare = fields.isEmpty ? [] : [fields]
+      compactStart = -1
       self.source = source
-      self.layout = layout
-      self.argv = argv
-      self.mergedSpans = mergedSpans
+      parts = [
+        Parts(
+          commentLines: commentLines, problemText: problemText, warningTexts: warningTexts,
+          layout: layout, argv: argv, mergedSpans: mergedSpans)
+      ]
     }
 
-    /// The normalised argument vector (empty when the field count is bad).
-    private(set) var argv: ArgumentList
-    /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
-    /// of ``argv``'s buffers: found once, when the entry is parsed (a run
-    /// of an array shared by the document's entries).
-    private(set) var mergedSpans: SharedRun<OverrideSpans>
-    /// The number of content lines.
-    var segmentCount: Int { layout.count / 3 }
-    /// Where content line `index` starts in ``source``.
-    func segmentStart(_ index: Int) -> Int { Int(layout[segmentCount + index]) }
-    /// Where content line `index` starts in ``text``.
-    func segmentOffset(_ index: Int) -> Int { Int(layout[2 * segmentCount + index]) }
+    /// A compact entry (see ``isCompact``): its content lines
+    /// `firstLine...lastLine` start at `start` in `source`, and their text
+    /// is `textLength` bytes.
+    init(compactAt start: Int, firstLine: Int, lastLine: Int, textLength: Int, source: [UInt8]) {
+      storedFirstLine = Int32(clamping: firstLine)
+      storedLastLine = Int32(clamping: lastLine)
+      storedTextLength = Int32(clamping: textLength)
+      compactStart = Int32(clamping: start)
+      self.source = source
+      parts = []
+    }
 
-    /// How many elements the entry's runs have.
+    /// The length of ``text``.
+    var textLength: Int { Int(storedTextLength) }
+    /// The text set through ``text``, which then replaces the joined lines.
+    var storedText: [UInt8]? { parts.first?.storedText }
+    /// The fatal problem postconf reports for this entry, as `(message, needsPath)`.
+    var problemText: ProblemText? { parts.first?.problemText }
+    /// Warnings found while normalising the arguments (brace errors).
+    var warningTexts: [[UInt8]] { parts.first?.warningTexts ?? [] }
+
+    /// The normalised argument vector (empty when the field count is bad).
+    ///
+    /// A compact entry's is read from its bytes at each use: callers that
+    /// need it several times keep it.
+    var argv: ArgumentList { parts.first?.argv ?? compactArguments() }
+
+    /// The `-o` overrides merged by name (``mergedOverrides()``), as spans
+    /// of ``argv``'s buffers (found at each use for a compact entry).
+    var mergedSpans: SharedRun<OverrideSpans> {
+      if let parts = parts.first { return parts.mergedSpans }
+      return SharedRun(MasterCF.mergeOverrides(of: compactArguments()))
+    }
+
+    /// The arguments and the merged overrides at once: a compact entry
+    /// reads its bytes once for both.
+    var argumentsAndOverrides: (argv: ArgumentList, merged: SharedRun<OverrideSpans>) {
+      if let parts = parts.first { return (parts.argv, parts.mergedSpans) }
+      let argv = compactArguments()
+      return (argv, SharedRun(MasterCF.mergeOverrides(of: argv)))
+    }
+
+    /// Per content line: its number, where it starts in ``source``, and
+    /// where it starts in ``text`` (three runs).
+    var layout: SharedRun<Int32> { parts.first?.layout ?? SharedRun(compactLayout()) }
+
+    /// Where a compact entry's text ends in ``source``: its lines follow
+    /// each other, one newline apart.
+    private var compactEnd: Int {
+      Int(compactStart) + textLength + Int(storedLastLine) - Int(storedFirstLine)
+    }
+
+    /// A compact entry's arguments: the `argv_splitq` tokens of its lines,
+    /// ranges of ``source``, each with its offset in ``text``.
+    private func compactArguments() -> ArgumentList {
+      let (start, end) = (Int(compactStart), compactEnd)
+      var spans: [ArgumentList.Span] = []
+      spans.reserveCapacity(16)
+      // No brace in a compact entry: its tokens end at blanks. A newline
+      // between lines is a blank to them (continuation lines start with
+      // one), and is not in the text: each offset is less by the newlines
+      // before it.
+      source.withUnsafeBufferPointer { bytes in
+        var (index, newlines) = (start, 0)
+        // Each iteration passes over the blanks before a token and the token.
+        while index < end {
+          while index < end && MasterCF.isBlank(bytes[index]) {
+            if bytes[index] == 0x0A { newlines += 1 }
+            index += 1
+          }
+          guard index < end else { break }
+          let first = index
+          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
+          spans.append(ArgumentList.Span(source: first..<index, offset: first - start - newlines))
+        }
+      }
+      var argv = ArgumentList(source: source, extra: [], spans: spans)
+      argv.isBlankFree = true
+      return argv
+    }
+
+    /// A compact entry's layout, as a parsed entry keeps it.
+    private func compactLayout() -> [Int32] {
+      let count = lastLine - firstLine + 1
+      var layout = [Int32](repeating: 0, count: 3 * count)
+      var (start, offset) = (Int(compactStart), 0)
+      source.withUnsafeBufferPointer { bytes in
+        for index in 0..<count {
+          layout[index] = Int32(clamping: firstLine + index)
+          layout[count + index] = Int32(start)
+          layout[2 * count + index] = Int32(offset)
+          let end = bytes.firstIndex(of: 0x0A, from: start, to: bytes.count) ?? bytes.count
+          offset += end - start
+          start = end + 1
+        }
+      }
+      return layout
+    }
+
+    /// The number of content lines.
+    var segmentCount: Int { isCompact ? lastLine - firstLine + 1 : layout.count / 3 }
+
+    /// How many elements the entry's runs have (none for a compact entry).
     var runCounts: (spans: Int, layouts: Int, merged: Int) {
-      (argv.spans.count, layout.count, mergedSpans.count)
+      guard let parts = parts.first else { return (0, 0, 0) }
+      return (parts.argv.spans.count, parts.layout.count, parts.mergedSpans.count)
     }
 
     /// Moves the entry's argument spans, layout and merged overrides to the
@@ -360,9 +479,10 @@ public struct MasterCF: Sendable, Equatable {
     mutating func moveRuns(
       spans: inout [ArgumentList.Span], layouts: inout [Int32], merged: inout [OverrideSpans]
     ) {
-      argv.moveSpans(to: &spans)
-      layout.move(to: &layouts)
-      mergedSpans.move(to: &merged)
+      guard !parts.isEmpty else { return }
+      parts[0].argv.moveSpans(to: &spans)
+      parts[0].layout.move(to: &layouts)
+      parts[0].mergedSpans.move(to: &merged)
     }
 
     /// Gives the runs moved by ``moveRuns(spans:layouts:merged:)`` their
@@ -370,9 +490,10 @@ public struct MasterCF: Sendable, Equatable {
     mutating func attachRuns(
       spans: [ArgumentList.Span], layouts: [Int32], merged: [OverrideSpans]
     ) {
-      argv.attachSpans(spans)
-      layout.attach(layouts)
-      mergedSpans.attach(merged)
+      guard !parts.isEmpty else { return }
+      parts[0].argv.attachSpans(spans)
+      parts[0].layout.attach(layouts)
+      parts[0].mergedSpans.attach(merged)
     }
 
     enum ProblemText: Sendable, Equatable {
@@ -387,19 +508,28 @@ public struct MasterCF: Sendable, Equatable {
     public var text: [UInt8] {
       get {
         if let storedText { return storedText }
+        if isCompact {
+          let range = Int(compactStart)..<compactEnd
+          if storedFirstLine == storedLastLine { return Array(source[range]) }
+          var result: [UInt8] = []
+          result.reserveCapacity(textLength)
+          for byte in source[range] where byte != 0x0A { result.append(byte) }
+          return result
+        }
+        let layout = self.layout
         var result: [UInt8] = []
         result.reserveCapacity(textLength)
         let count = segmentCount
         for index in 0..<count {
-          let (start, offset) = (segmentStart(index), segmentOffset(index))
+          let (start, offset) = (Int(layout[count + index]), Int(layout[2 * count + index]))
           if offset >= textLength { break }
-          let next = index + 1 < count ? segmentOffset(index + 1) : textLength
+          let next = index + 1 < count ? Int(layout[2 * count + index + 1]) : textLength
           let length = min(next, textLength) - offset
           result.append(contentsOf: source[start..<(start + length)])
         }
         return result
       }
-      set { editRare { $0.storedText = newValue } }
+      set { editParts { $0.storedText = newValue } }
     }
 
     public static func == (lhs: Entry, rhs: Entry) -> Bool {
@@ -408,7 +538,7 @@ public struct MasterCF: Sendable, Equatable {
     }
 
     /// Whether the entry has 8 fields with valid values.
-    public var isValid: Bool { rare.isEmpty || rare[0].problemText == nil }
+    public var isValid: Bool { parts.first?.problemText == nil }
 
     /// The normalised arguments: 7 fields, the command and its arguments (empty if invalid).
     public var arguments: [[UInt8]] { argv.arrays }
@@ -421,11 +551,110 @@ public struct MasterCF: Sendable, Equatable {
     /// The service type (field 2), when there is one.
     public var type: [UInt8]? { field(1) }
     /// The command name (field 8), when the entry is valid.
-    public var command: [UInt8]? { argv.count > 7 ? Array(argv[7]) : nil }
+    public var command: [UInt8]? {
+      let argv = self.argv
+      return argv.count > 7 ? Array(argv[7]) : nil
+    }
+
+    /// Calls `body` with the bytes of the service and type fields where
+    /// they lie, without making the argument list of a compact entry; nil
+    /// for an entry with fewer than two arguments.
+    /// - Parameter body: Receives the service and the type.
+    /// - Returns: What `body` returns, or nil.
+    func withServiceAndType<R>(
+      _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R
+    ) -> R? {
+      guard isCompact else {
+        let argv = self.argv
+        guard argv.count > 1 else { return nil }
+        return argv.withBuffers { body($0[argv.spans[0]], $0[argv.spans[1]]) }
+      }
+      // No brace in a compact entry: its first two tokens end at blanks
+      // (a newline among them), and it has eight.
+      return source.withUnsafeBufferPointer { bytes in
+        var index = Int(compactStart)
+        let end = compactEnd
+        func token() -> UnsafeBufferPointer<UInt8> {
+          while index < end && MasterCF.isBlank(bytes[index]) { index += 1 }
+          let start = index
+          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
+          return UnsafeBufferPointer(rebasing: bytes[start..<index])
+        }
+        let service = token()
+        return body(service, token())
+      }
+    }
+
+    /// Calls `body` with each `-o name=value` override of a compact entry.
+    ///
+    /// In order, as ``forEachOverride(_:)`` finds them, as bytes where they
+    /// lie: nothing is made or copied. Does nothing for an entry that is not
+    /// compact.
+    /// - Parameter body: Receives the name and the value.
+    func forEachCompactOverride(
+      _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+      guard isCompact else { return }
+      source.withUnsafeBufferPointer { bytes in
+        var index = Int(compactStart)
+        let end = compactEnd
+        // The next token (no brace in a compact entry: it ends at a blank).
+        func token() -> UnsafeBufferPointer<UInt8>? {
+          while index < end && MasterCF.isBlank(bytes[index]) { index += 1 }
+          guard index < end else { return nil }
+          let first = index
+          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
+          return UnsafeBufferPointer(rebasing: bytes[first..<index])
+        }
+        for _ in 0..<8 { guard token() != nil else { return } }
+        // Options end at a non-option or at `--`; `-o` takes the next token.
+        while let option = token(), option.first == UInt8(ascii: "-") {
+          let second = option.count == 2 ? option[1] : 0
+          if second == UInt8(ascii: "-") { return }
+          guard second == UInt8(ascii: "o") else { continue }
+          guard let text = token() else { return }
+          if case .success(let (name, value)) = MasterCF.nameValueRanges(text, 0..<text.count) {
+            body(
+              UnsafeBufferPointer(rebasing: text[name]), UnsafeBufferPointer(rebasing: text[value]))
+          }
+        }
+      }
+    }
+
+    /// Whether the entry has an `-o name=value` override (a compact entry
+    /// is read for it without making anything).
+    var hasOverrides: Bool {
+      guard isCompact else { return !mergedSpans.isEmpty }
+      var found = false
+      forEachCompactOverride { _, _ in found = true }
+      return found
+    }
+
+    /// Whether the name of every `-o name=value` override satisfies
+    /// `predicate` (a compact entry is read for it without making anything).
+    /// - Parameter predicate: Tests a name.
+    /// - Returns: Whether all names pass.
+    func allOverrideNames(satisfy predicate: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+      guard isCompact else {
+        let (argv, merged) = argumentsAndOverrides
+        return argv.withBuffers { buffers in merged.allSatisfy { predicate(buffers[$0.name]) } }
+      }
+      var all = true
+      forEachCompactOverride { name, _ in all = all && predicate(name) }
+      return all
+    }
+
+    /// Whether the entry's service and type fields are `service` and `type`.
+    func isService<S: Collection, T: Collection>(_ service: S, type: T) -> Bool
+    where S.Element == UInt8, T.Element == UInt8 {
+      withServiceAndType { $0.elementsEqual(service) && $1.elementsEqual(type) } ?? false
+    }
 
     /// Field `index` (0 or 1): the normalised one, else the raw token.
     private func field(_ index: Int) -> [UInt8]? {
+      let argv = self.argv
       if argv.count > index { return Array(argv[index]) }
+      let text = self.text
       let ranges = MasterCF.argumentRanges(text[...])
       return ranges.count > index ? Array(text[ranges[index]]) : nil
     }
@@ -448,11 +677,13 @@ public struct MasterCF: Sendable, Equatable {
     func forEachOverride(
       _ body: (_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, _ line: Int) throws -> Void
     ) rethrows {
+      let argv = self.argv
+      let lines = LineFinder(self)
       try argv.withBuffers { buffers in
         try Entry.forEachOverrideSpans(of: argv, in: buffers) { override in
           try body(
             argv.bytes(override.name), argv.bytes(override.value),
-            line(atOffset: Int(override.offset)))
+            lines.line(atOffset: Int(override.offset)))
         }
       }
     }
@@ -508,20 +739,38 @@ public struct MasterCF: Sendable, Equatable {
     /// order would hold them), without copying the bytes.
     /// - Returns: The merged overrides.
     func mergedOverrides() -> [MergedOverride] {
-      mergedSpans.map {
-        (argv.bytes($0.name), argv.bytes($0.value), line(atOffset: Int($0.offset)))
+      let (argv, merged) = argumentsAndOverrides
+      let lines = LineFinder(self)
+      return merged.map {
+        (argv.bytes($0.name), argv.bytes($0.value), lines.line(atOffset: Int($0.offset)))
       }
     }
 
     /// The physical line a logical-text offset came from.
-    func line(atOffset offset: Int) -> Int {
-      var low = 0
-      var high = segmentCount
-      while low < high {
-        let middle = (low + high) / 2
-        if segmentOffset(middle) <= offset { low = middle + 1 } else { high = middle }
+    func line(atOffset offset: Int) -> Int { LineFinder(self).line(atOffset: offset) }
+
+    /// The physical lines of an entry's text offsets, its layout read once.
+    struct LineFinder {
+      /// The entry's layout; empty for a compact entry of one line.
+      let layout: SharedRun<Int32>
+      let firstLine: Int
+
+      init(_ entry: Entry) {
+        firstLine = entry.firstLine
+        layout = entry.isCompact && entry.firstLine == entry.lastLine ? SharedRun() : entry.layout
       }
-      return low > 0 ? Int(layout[low - 1]) : firstLine
+
+      /// The line of the last content line that starts at or before `offset`.
+      func line(atOffset offset: Int) -> Int {
+        let count = layout.count / 3
+        var low = 0
+        var high = count
+        while low < high {
+          let middle = (low + high) / 2
+          if Int(layout[2 * count + middle]) <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? Int(layout[low - 1]) : firstLine
+      }
     }
   }
 
@@ -589,9 +838,11 @@ extension MasterCF {
   }
 
   static func group(
-    lines: [Line], bytes: [UInt8], entries: inout [Entry], orphans: inout [Orphan]
+    lines: [Line], bytes: [UInt8], compact: Bool = true, entries: inout [Entry],
+    orphans: inout [Orphan]
   ) {
     var grouper = Grouper(bytes: bytes, entries: entries)
+    grouper.compact = compact
     entries = []
     swap(&grouper.orphans, &orphans)
     for line in lines {
@@ -622,6 +873,8 @@ extension MasterCF {
   /// fields are reached without a check at run time).
   private struct Grouper {
     let bytes: [UInt8]
+    /// Whether entries that can be are made compact (``Entry/isCompact``).
+    var compact = true
     var entries: [Entry] = []
     var orphans: [Orphan] = []
     var current: [Line] = []
@@ -727,7 +980,8 @@ extension MasterCF {
       } else {
         var entry = MasterCF.parseEntry(
           text: text, source: bytes, firstLine: first.number,
-          lastLine: current.last?.number ?? first.number, commentLines: inside, layout: layout)
+          lastLine: current.last?.number ?? first.number, commentLines: inside, layout: layout,
+          compact: compact)
         keep(&entry)
         entries.append(entry)
       }

@@ -405,15 +405,20 @@ extension MasterCF {
     let hasBraces = text.withUnsafeBufferPointer {
       $0.firstIndex(of: UInt8(ascii: "{"), from: 0, to: $0.count) != nil
     }
-    if hasBraces || hasBundledOptions(argv) { normalize(&argv, warnings: &warnings) }
+    let rewrites = hasBraces || hasBundledOptions(argv)
+    if rewrites { normalize(&argv, warnings: &warnings) }
     argv.isBlankFree = !hasBraces
-    return ParsedArguments(argv: argv, problem: nil, warnings: warnings)
+    return ParsedArguments(
+      argv: argv, problem: nil, warnings: warnings, isPlain: !rewrites && extra.isEmpty)
   }
 
   struct ParsedArguments {
     var argv: ArgumentList
     var problem: Entry.ProblemText?
     var warnings: [[UInt8]]
+    /// Whether the arguments are the text's tokens as they are: valid
+    /// fields, no brace, no bundled option (nothing was rewritten).
+    var isPlain = false
   }
 
   /// Parses the entry whose text is `rawText`, made of the content lines
@@ -421,7 +426,7 @@ extension MasterCF {
   /// the text.
   static func parseEntry(
     text rawText: [UInt8], source: [UInt8], firstLine: Int, lastLine: Int, commentLines: [Int],
-    layout: [Int32]
+    layout: [Int32], compact: Bool = true
   ) -> Entry {
     // Cut at a NUL byte; without one the text is used as it is, not copied.
     let hasNUL = rawText.withUnsafeBufferPointer {
@@ -432,6 +437,16 @@ extension MasterCF {
     let parsed = parseArguments(
       text, rawText: text, source: source, starts: layout[lines..<(2 * lines)],
       offsets: layout[(2 * lines)...])
+    // Lines that follow each other, read again as they are: the entry keeps
+    // no parsed form (see ``Entry/isCompact``). A long entry keeps it, so
+    // that reading one again costs at most a few dozen arguments.
+    if compact, parsed.isPlain, !hasNUL, commentLines.isEmpty, lastLine - firstLine + 1 == lines,
+      parsed.argv.count <= sharedRunLimit
+    {
+      return Entry(
+        compactAt: Int(layout[lines]), firstLine: firstLine, lastLine: lastLine,
+        textLength: text.count, source: source)
+    }
     return Entry(
       firstLine: firstLine, lastLine: lastLine, commentLines: commentLines, source: source,
       layout: SharedRun(layout), textLength: text.count, problemText: parsed.problem,

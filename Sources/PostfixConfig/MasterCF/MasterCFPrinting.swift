@@ -304,10 +304,10 @@ extension MasterCF {
     // Through a pointer: entries are lent, not copied.
     entries.withUnsafeBufferPointer { list in
       for index in list.indices where list[index].isValid {
-        let merged = list[index].mergedSpans
+        let (argv, merged) = list[index].argumentsAndOverrides
         let (slot, found) = keys.find(list[index], in: list)
         if let group = found {
-          if !merged.isEmpty { groups[group].add(merged, of: list[index], entries: entries) }
+          if !merged.isEmpty { groups[group].add(merged, of: argv, entries: entries) }
           attached.append((Int32(index), Int32(group)))
         } else if !merged.isEmpty {
           keys.insert(group: groups.count, entry: index, at: slot)
@@ -367,9 +367,11 @@ extension MasterCF {
     /// `service/type` of a valid entry (``MasterCF/key(_:)``), into a buffer reused.
     private static func write(_ entry: Entry, into buffer: inout [UInt8]) {
       buffer.removeAll(keepingCapacity: true)
-      buffer.append(contentsOf: entry.argv[0])
-      buffer.append(UInt8(ascii: "/"))
-      buffer.append(contentsOf: entry.argv[1])
+      entry.withServiceAndType { service, type in
+        buffer.append(contentsOf: service)
+        buffer.append(UInt8(ascii: "/"))
+        buffer.append(contentsOf: type)
+      }
     }
   }
 
@@ -383,28 +385,31 @@ extension MasterCF {
     indirect case slices(SliceMerger)
 
     /// Adds the merged overrides of a further entry.
-    mutating func add(_ merged: SharedRun<Entry.OverrideSpans>, of entry: Entry, entries: [Entry]) {
+    mutating func add(
+      _ merged: SharedRun<Entry.OverrideSpans>, of argv: ArgumentList, entries: [Entry]
+    ) {
       var merger: SliceMerger
       switch self {
       case .slices(let existing): merger = existing
-      case .spans(let position):
-        let first = Int(position)
+      case .spans:
         merger = SliceMerger()
-        for item in entries[first].mergedSpans {
-          merger.set(entries[first].argv.bytes(item.name), entries[first].argv.bytes(item.value))
-        }
+        for (name, value) in parameters(in: entries) { merger.set(name, value) }
       }
       // Not left shared with `self`, so adding does not copy it.
       self = .slices(SliceMerger())
-      for item in merged { merger.set(entry.argv.bytes(item.name), entry.argv.bytes(item.value)) }
+      for item in merged { merger.set(argv.bytes(item.name), argv.bytes(item.value)) }
       self = .slices(merger)
     }
 
-    /// How many parameters the group has, in the document of `entries`.
-    func count(in entries: [Entry]) -> Int {
+    /// The parameters, as slices of the entries' arguments (a compact
+    /// entry's read from its bytes once).
+    func parameters(in entries: [Entry]) -> [SliceMerger.Parameter] {
       switch self {
-      case .spans(let entry): return entries[Int(entry)].mergedSpans.count
-      case .slices(let merger): return merger.parameters.count
+      case .spans(let position):
+        let (argv, merged) = entries[Int(position)].argumentsAndOverrides
+        return merged.map { (argv.bytes($0.name), argv.bytes($0.value)) }
+      case .slices(let merger):
+        return merger.parameters
       }
     }
 
@@ -414,12 +419,8 @@ extension MasterCF {
     ) {
       switch self {
       case .spans(let position):
-        let entry = Int(position)
-        let spans = entries[entry].mergedSpans
-        return (
-          entries[entry].argv.bytes(spans[index].name),
-          entries[entry].argv.bytes(spans[index].value)
-        )
+        let (argv, merged) = entries[Int(position)].argumentsAndOverrides
+        return (argv.bytes(merged[index].name), argv.bytes(merged[index].value))
       case .slices(let merger):
         return merger.parameters[index]
       }
@@ -427,15 +428,7 @@ extension MasterCF {
 
     /// The parameters as arrays.
     func copies(_ entries: [Entry]) -> [(name: [UInt8], value: [UInt8])] {
-      switch self {
-      case .spans(let position):
-        let index = Int(position)
-        return entries[index].argv.withBuffers { buffers in
-          entries[index].mergedSpans.map { (Array(buffers[$0.name]), Array(buffers[$0.value])) }
-        }
-      case .slices(let merger):
-        return merger.parameters.map { (Array($0.name), Array($0.value)) }
-      }
+      parameters(in: entries).map { (Array($0.name), Array($0.value)) }
     }
   }
 
@@ -458,14 +451,14 @@ extension MasterCF {
   }
 
   static func key(_ entry: Entry) -> [UInt8] {
-    let service = entry.argv[0]
-    let type = entry.argv[1]
-    var key: [UInt8] = []
-    key.reserveCapacity(service.count + 1 + type.count)
-    key.append(contentsOf: service)
-    key.append(UInt8(ascii: "/"))
-    key.append(contentsOf: type)
-    return key
+    entry.withServiceAndType { service, type in
+      var key: [UInt8] = []
+      key.reserveCapacity(service.count + 1 + type.count)
+      key.append(contentsOf: service)
+      key.append(UInt8(ascii: "/"))
+      key.append(contentsOf: type)
+      return key
+    } ?? []
   }
 
   private func beginReport(path: String) -> Report? {
@@ -715,8 +708,9 @@ extension MasterCF {
         }
         continue
       }
+      let argv = entry.argv
       for (index, pattern) in parsed.enumerated()
-      where MasterCF.matches(pattern, service: entry.argv[0], type: entry.argv[1]) {
+      where MasterCF.matches(pattern, service: argv[0], type: argv[1]) {
         if MasterCF.isWildcard(pattern[2]) {
           for param in sorted where !emit(entry, param.name, param.value) {
             return MasterCF.expansionFailed(diagnostics, path: path)

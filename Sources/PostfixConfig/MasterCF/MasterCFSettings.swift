@@ -25,9 +25,10 @@ extension MasterCF {
   /// from which callers derive service-dependent parameter names.
   public var serviceCommands: [ServiceCommand] {
     entries.compactMap { entry in
-      guard entry.isValid, let command = entry.command else { return nil }
+      let argv = entry.argv
+      guard entry.isValid, argv.count > 7 else { return nil }
       return ServiceCommand(
-        service: Array(entry.argv[0]), type: Array(entry.argv[1]), command: command,
+        service: Array(argv[0]), type: Array(argv[1]), command: Array(argv[7]),
         line: entry.firstLine)
     }
   }
@@ -41,9 +42,7 @@ extension MasterCF {
   public func overrides(service: [UInt8], type: [UInt8]) -> [Override] {
     var result: [Override] = []
     for entry in entries
-    where entry.isValid && entry.argv[0].elementsEqual(service)
-      && entry.argv[1].elementsEqual(type)
-    {
+    where entry.isValid && entry.isService(service, type: type) {
       entry.forEachOverride { name, value, line in
         result.append(Override(name: Array(name), value: Array(value), line: line))
       }
@@ -80,10 +79,12 @@ extension MasterCF {
   public func overrideCountsByService() -> [ServiceKey: Int] {
     var result: [ServiceKey: Int] = [:]
     for entry in entries where entry.isValid {
+      let argv = entry.argv
       var count = 0
-      entry.forEachOverride { _, _, _ in count += 1 }
-      result[ServiceKey(service: Array(entry.argv[0]), type: Array(entry.argv[1])), default: 0] +=
-        count
+      argv.withBuffers { buffers in
+        Entry.forEachOverrideSpans(of: argv, in: buffers) { _ in count += 1 }
+      }
+      result[ServiceKey(service: Array(argv[0]), type: Array(argv[1])), default: 0] += count
     }
     return result
   }
@@ -102,9 +103,7 @@ extension MasterCF {
   ) -> [UInt8]? {
     var last: ArraySlice<UInt8>?
     for entry in entries
-    where entry.isValid && entry.argv[0].elementsEqual(service)
-      && entry.argv[1].elementsEqual(type)
-    {
+    where entry.isValid && entry.isService(service, type: type) {
       entry.forEachOverride { overrideName, value, _ in
         if overrideName.elementsEqual(name) { last = value }
       }
@@ -158,9 +157,9 @@ extension MasterCF {
     entries.withUnsafeBufferPointer { list in
       // Only valid entries have a group.
       for (index, group) in attached {
-        let (entry, place) = (Int(index), Int(group))
-        for parameter in Self.walkOrder(of: groups[place], in: entries)
-        where !isUsed(list[entry], groups[place].parameter(parameter, in: entries).name) {
+        let parameters = groups[Int(group)].parameters(in: entries)
+        for parameter in Self.walkOrder(of: parameters)
+        where !isUsed(list[Int(index)], parameters[parameter].name) {
           found.append((index, group, Int32(parameter)))
         }
       }
@@ -170,12 +169,12 @@ extension MasterCF {
 
   /// The order postconf (with `NORANDOMIZE=1`) walks a group's parameters
   /// in: its hash table's, not the order of the `-o` options.
-  static func walkOrder(of group: ParameterGroup, in entries: [Entry]) -> [Int] {
-    let count = group.count(in: entries)
+  static func walkOrder(of parameters: [SliceMerger.Parameter]) -> [Int] {
+    let count = parameters.count
     guard count > 1 else { return Array(0..<count) }
     return HashOrder.distinctOrder(
       count: count, initialSize: PostconfAdapters.dictionarySize,
-      hash: { HashOrder.hash(group.parameter($0, in: entries).name) }, element: { $0 })
+      hash: { HashOrder.hash(parameters[$0].name) }, element: { $0 })
   }
 
   /// Unused `-o` parameters (``unusedParameters(isUsed:)``): each as its

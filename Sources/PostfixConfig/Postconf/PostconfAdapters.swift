@@ -173,8 +173,12 @@ struct PostconfMaster: Sendable {
 
   /// The service of the valid entry at `index` of ``document``.
   func service(at index: Int32) -> Service {
+    service(at: index, argv: document.entries[Int(index)].argv)
+  }
+
+  /// The service of the valid entry at `index`, whose arguments are `argv`.
+  func service(at index: Int32, argv: MasterCF.ArgumentList) -> Service {
     let entry = Int(index)
-    let argv = document.entries[entry].argv
     return Service(
       name: String(decoding: argv[0], as: UTF8.self),
       type: String(decoding: argv[1], as: UTF8.self),

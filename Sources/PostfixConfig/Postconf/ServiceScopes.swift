@@ -87,21 +87,12 @@ extension ParameterModel {
   /// decoded text compares (bytes, for the ASCII names most are).
   private func hasKey(_ service: String, _ type: String, at position: Int) -> Bool {
     let entry = Int(scopeRecords[position].entry)
-    // The spans and the document's bytes are read where they lie: this is
-    // asked for each value a rule reads of a service.
-    guard let spans = masterDocument?.entries[entry].argv.spans, spans.count > 1 else {
-      return false
-    }
-    let (first, second) = (spans[0], spans[1])
-    if !first.isExtra && !second.isExtra, let bytes = masterDocument?.bytes {
-      return bytes.withUnsafeBufferPointer { bytes in
-        Self.decodes(UnsafeBufferPointer(rebasing: bytes[first.range]), to: service)
-          && Self.decodes(UnsafeBufferPointer(rebasing: bytes[second.range]), to: type)
-      }
-    }
-    guard let argv = masterDocument?.entries[entry].argv else { return false }
-    return argv[0].withUnsafeBufferPointer { Self.decodes($0, to: service) }
-      && argv[1].withUnsafeBufferPointer { Self.decodes($0, to: type) }
+    // The fields are read where they lie: this is asked for each value a
+    // rule reads of a service.
+    guard let document = masterDocument else { return false }
+    return document.entries[entry].withServiceAndType {
+      Self.decodes($0, to: service) && Self.decodes($1, to: type)
+    } ?? false
   }
 
   /// Whether `bytes`, decoded, is `text`.
@@ -124,9 +115,10 @@ extension ParameterModel {
   func scopeSettings(at position: Int) -> ScopeSettings {
     if let own = ownScopeSettings[Int32(position)] { return ScopeSettings(own) }
     guard let masterDocument else { return ScopeSettings(OrderedBytesDictionary()) }
-    let entry = Int(scopeRecords[position].entry)
-    return ScopeSettings(
-      argv: masterDocument.entries[entry].argv, merged: masterDocument.entries[entry].mergedSpans)
+    let entry = masterDocument.entries[Int(scopeRecords[position].entry)]
+    if entry.isCompact { return ScopeSettings(compact: entry) }
+    let (argv, merged) = entry.argumentsAndOverrides
+    return ScopeSettings(argv: argv, merged: merged)
   }
 
   /// Whether `name` was made valid in the scope at `position`.
@@ -188,16 +180,27 @@ extension ParameterModel {
   /// ``ScopeSettings/documentLimit`` settings, which a dictionary finds
   /// faster than a search in order.
   mutating func registerScope(entry index: Int, in document: MasterCF) -> Int {
+    let (argv, merged) = document.entries[index].argumentsAndOverrides
+    return registerScope(entry: index, in: document, argv: argv, merged: merged)
+  }
+
+  /// ``registerScope(entry:in:)`` for an entry whose arguments and merged
+  /// overrides the caller has read.
+  mutating func registerScope(
+    entry index: Int, in document: MasterCF, argv: MasterCF.ArgumentList,
+    merged: SharedRun<MasterCF.Entry.OverrideSpans>
+  ) -> Int {
     masterDocument = document
-    let entry = document.entries[index]
     let (service, type) = (
-      String(decoding: entry.argv[0], as: UTF8.self), String(decoding: entry.argv[1], as: UTF8.self)
+      String(decoding: argv[0], as: UTF8.self), String(decoding: argv[1], as: UTF8.self)
     )
     let hash = Self.scopeHash(service: service, type: type)
     if let position = scopePosition(service: service, type: type, hash: hash) {
-      guard !entry.mergedSpans.isEmpty else { return position }
+      guard !merged.isEmpty else { return position }
       var own = scopeSettings(at: position).dictionary
-      for override in entry.mergedOverrides() { own[Array(override.name)] = Array(override.value) }
+      for override in merged {
+        own[Array(argv.bytes(override.name))] = Array(argv.bytes(override.value))
+      }
       ownScopeSettings[Int32(position)] = own
       return position
     }
@@ -205,9 +208,8 @@ extension ParameterModel {
     let position = scopeRecords.count - 1
     let records = scopeRecords
     scopeTable.insert(position, hash: hash) { Int(records[$0].hash) }
-    if entry.mergedSpans.count > ScopeSettings.documentLimit {
-      ownScopeSettings[Int32(position)] =
-        ScopeSettings(argv: entry.argv, merged: entry.mergedSpans).dictionary
+    if merged.count > ScopeSettings.documentLimit {
+      ownScopeSettings[Int32(position)] = ScopeSettings(argv: argv, merged: merged).dictionary
     }
     return position
   }
@@ -226,6 +228,10 @@ struct ScopeSettings: Sendable {
 
   private enum Storage: Sendable {
     case entry(MasterCF.ArgumentList, SharedRun<MasterCF.Entry.OverrideSpans>)
+    /// A compact entry's overrides, read from its bytes at each use
+    /// (``MasterCF/Entry/forEachCompactOverride(_:)``): a lookup makes
+    /// nothing.
+    case compact(MasterCF.Entry)
     case own(OrderedBytesDictionary)
   }
 
@@ -239,10 +245,28 @@ struct ScopeSettings: Sendable {
     storage = .entry(argv, merged)
   }
 
+  /// Settings that are an entry's merged overrides, read from it.
+  private init(parsedFrom entry: MasterCF.Entry) {
+    let (argv, merged) = entry.argumentsAndOverrides
+    storage = .entry(argv, merged)
+  }
+
+  /// Settings that are a compact entry's overrides.
+  init(compact entry: MasterCF.Entry) { storage = .compact(entry) }
+
   /// The value of `key`, if set.
   subscript(key: [UInt8]) -> [UInt8]? {
     switch storage {
     case .own(let dictionary): return dictionary[key]
+    case .compact(let entry):
+      // The last override of a name sets its value.
+      var value: [UInt8]?
+      key.withUnsafeBufferPointer { key in
+        entry.forEachCompactOverride { name, text in
+          if name.hasSameBytes(as: key) { value = Array(text) }
+        }
+      }
+      return value
     case .entry(let argv, let merged):
       for override in merged where argv.bytes(override.name).elementsEqual(key) {
         return Array(argv.bytes(override.value))
@@ -260,6 +284,10 @@ struct ScopeSettings: Sendable {
   func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
     switch storage {
     case .own(let dictionary): return dictionary.contains(key)
+    case .compact(let entry):
+      var found = false
+      entry.forEachCompactOverride { name, _ in found = found || name.hasSameBytes(as: key) }
+      return found
     case .entry(let argv, let merged):
       return argv.withBuffers { buffers in merged.contains { buffers[$0.name].elementsEqual(key) } }
     }
@@ -268,6 +296,10 @@ struct ScopeSettings: Sendable {
   var isEmpty: Bool {
     switch storage {
     case .own(let dictionary): return dictionary.isEmpty
+    case .compact(let entry):
+      var empty = true
+      entry.forEachCompactOverride { _, _ in empty = false }
+      return empty
     case .entry(_, let merged): return merged.isEmpty
     }
   }
@@ -276,6 +308,7 @@ struct ScopeSettings: Sendable {
   var entries: [(key: [UInt8], value: [UInt8])] {
     switch storage {
     case .own(let dictionary): return dictionary.entries
+    case .compact(let entry): return ScopeSettings(parsedFrom: entry).entries
     case .entry(let argv, let merged):
       return merged.map { (Array(argv.bytes($0.name)), Array(argv.bytes($0.value))) }
     }
@@ -285,6 +318,7 @@ struct ScopeSettings: Sendable {
   var dictionary: OrderedBytesDictionary {
     switch storage {
     case .own(let dictionary): return dictionary
+    case .compact(let entry): return ScopeSettings(parsedFrom: entry).dictionary
     case .entry(let argv, let merged):
       var result = OrderedBytesDictionary()
       for override in merged {
@@ -451,8 +485,8 @@ extension ParameterModel {
   > {
     guard let document else { return [] }
     let entry = Int(name.entry)
-    let argv = document.entries[entry].argv
-    return argv.bytes(document.entries[entry].mergedSpans[Int(name.override)].name)
+    let (argv, merged) = document.entries[entry].argumentsAndOverrides
+    return argv.bytes(merged[Int(name.override)].name)
   }
 
   /// Gives the new name `id` (`name`, of hash `hash`) the scopes that set

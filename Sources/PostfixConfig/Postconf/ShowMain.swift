@@ -158,7 +158,8 @@ extension PostconfSession {
     guard let master else { return }
     model.reserveScopes(master.services.count)
     for position in master.services {
-      let service = master.service(at: position)
+      let (argv, merged) = master.document.entries[Int(position)].argumentsAndOverrides
+      let service = master.service(at: position, argv: argv)
       for parameter in PostconfAdapters.serviceParameters(
         service: service.name, command: service.command, catalog: inputs.catalog)
       {
@@ -168,12 +169,9 @@ extension PostconfSession {
         model.register(id, kind: .service, flags: kept, default: parameter.defaultValue)
       }
       // The scope reads the entry's `-o` settings where they lie.
-      let index = model.registerScope(entry: service.entry, in: master.document)
+      let index = model.registerScope(
+        entry: service.entry, in: master.document, argv: argv, merged: merged)
       model.serviceScopes.append(Int32(index))
-      let (argv, merged) = (
-        master.document.entries[service.entry].argv,
-        master.document.entries[service.entry].mergedSpans
-      )
       argv.withBuffers { buffers in
         for (number, override) in merged.enumerated() {
           model.noteServiceSetting(
@@ -203,7 +201,7 @@ extension PostconfSession {
       for (number, position) in master.services.enumerated() {
         let scope = Int(model.serviceScopes[number])
         if !attached[scope] {
-          guard !master.document.entries[Int(position)].mergedSpans.isEmpty else { continue }
+          guard master.document.entries[Int(position)].hasOverrides else { continue }
           attached[scope] = true
         }
         try scanServiceNamespace(model: &model, scopeIndex: scope)
@@ -684,17 +682,17 @@ extension PostconfSession {
     let allKnown = master.document.entries.withUnsafeBufferPointer { entries in
       entries.allSatisfy { entry in
         !entry.isValid
-          || entry.argv.withBuffers { buffers in
-            entry.mergedSpans.allSatisfy { isKnown(buffers[$0.name]) }
-          }
+          || entry.allOverrideNames(satisfy: isKnown)
       }
     }
     if allKnown { return nil }
     return master.document.unusedParameters { entry, name in
       if name.withUnsafeBufferPointer(isKnown) { return true }
       let text = String(decoding: name, as: UTF8.self)
-      let service = String(decoding: entry.service ?? [], as: UTF8.self)
-      let type = String(decoding: entry.type ?? [], as: UTF8.self)
+      let (service, type) =
+        entry.withServiceAndType {
+          (String(decoding: $0, as: UTF8.self), String(decoding: $1, as: UTF8.self))
+        } ?? ("", "")
       // One scope per service and type, found by its key (a search of all
       // scopes per unused name was quadratic in the number of services).
       guard let position = model.scopePosition(service: service, type: type) else {

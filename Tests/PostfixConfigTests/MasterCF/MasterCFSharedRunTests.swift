@@ -32,9 +32,9 @@ import Testing
     // The long one is parsed in two halves at once.
     #expect((text.utf8.count >= MasterCF.halvesThreshold) == (count > 300))
     var stores = Set<UnsafeRawPointer>()
-    var (mismatches, spans, short) = (0, 0, 0)
+    var (mismatches, spans, short, compact) = (0, 0, 0, 0)
     for entry in document.entries {
-      if entry.argv.count <= MasterCF.sharedRunLimit {
+      if !entry.isCompact && entry.argv.count <= MasterCF.sharedRunLimit {
         spans += entry.argv.count
         short += 1
       }
@@ -46,7 +46,12 @@ import Testing
       {
         mismatches += 1
       }
-      // Short entries share their arrays; long ones keep their own.
+      // Compact entries keep no lists (``MasterCFCompactEntryTests``);
+      // other short entries share their arrays; long ones keep their own.
+      if entry.isCompact {
+        compact += 1
+        continue
+      }
       let shared =
         !entry.argv.spans.isWhole && !entry.layout.isWhole
         && !entry.mergedSpans.isWhole
@@ -63,6 +68,7 @@ import Testing
     #expect(stores.count <= spans / (MasterCF.spansPerArray / 2) + 2)
     #expect(stores.count * 20 < short)
     #expect(short * 3 > count)
+    #expect(compact > 0)
   }
 
   /// Changing a run copies it out of the shared array: the other runs, and
@@ -125,7 +131,7 @@ import Testing
     #expect(document[0].commentLines == [])
     #expect(document[0].firstLine == 9)
     #expect(document[0].lastLine == 3)
-    #expect(MemoryLayout<MasterCF.Entry>.stride <= 104)
+    #expect(MemoryLayout<MasterCF.Entry>.stride <= 32)
     #expect(MemoryLayout<MasterCF.ParameterGroup>.stride <= 16)
   }
 
