@@ -26,11 +26,8 @@ enum PostconfCommand {
       return emit(Postconf.failureOutcome(failure, programName: programName), console: &console)
     }
     // Before the files are read: reading a large file starts a second thread.
-    if !console.isCapturing {
-      ProcessMemory.useArenas(ProcessMemory.arenas(for: options.mode))
-      if ProcessMemory.growsHeapInHugePages(for: options.mode) {
-        ProcessMemory.growHeapInHugePages()
-      }
+    if !console.isCapturing, ProcessMemory.growsHeapInHugePages(for: options.mode) {
+      ProcessMemory.growHeapInHugePages()
     }
     let directory =
       options.configDirectory ?? console.environment["MAIL_CONFIG"] ?? "/etc/postfix"

@@ -3,29 +3,16 @@ import Testing
 
 @testable import pfharden
 
-/// The process's malloc settings follow the work: one arena where threads
-/// hand memory to each other, two where each keeps what it builds.
+/// The process's malloc settings follow the work: the heap grows in huge
+/// pages where a master.cf's entries fill it.
 @Suite struct ProcessMemoryTests {
-  @Test(arguments: [
-    ([PostconfOptions.Mode.masterEntries], 2),
-    ([.masterFields, .fold], 2),
-    ([.masterParameters, .hideName], 2),
-    ([.masterEntries, .nonDefault], 2),
-    ([.nonDefault], 1),
-    ([.mainParameters, .nonDefault], 1),
-    ([.expand, .showMaps], 1),
-    ([], 1),
-  ])
-  func masterCFModesGetAnArenaPerParsingThread(modes: [PostconfOptions.Mode], arenas: Int) {
-    #expect(ProcessMemory.arenas(for: PostconfOptions.Mode(modes)) == Int32(arenas))
-  }
-
   /// The master.cf modes grow the heap in huge pages; main.cf modes, whose
   /// tables reserve more than they fill, do not.
   @Test func onlyMasterCFModesGrowTheHeapInHugePages() {
     #expect(ProcessMemory.growsHeapInHugePages(for: [.masterEntries]))
     #expect(ProcessMemory.growsHeapInHugePages(for: [.masterFields, .fold]))
     #expect(ProcessMemory.growsHeapInHugePages(for: [.masterParameters]))
+    #expect(ProcessMemory.growsHeapInHugePages(for: [.masterEntries, .nonDefault]))
     #expect(!ProcessMemory.growsHeapInHugePages(for: [.nonDefault]))
     #expect(!ProcessMemory.growsHeapInHugePages(for: [.expand, .showMaps]))
   }

@@ -37,7 +37,7 @@ public struct MasterCF: Sendable, Equatable {
   /// The exact bytes of the document.
   public let bytes: [UInt8]
   /// The physical lines, in file order.
-  public let lines: [Line]
+  public let lines: Lines
   /// The logical entries, in file order (orphan text excluded).
   public let entries: [Entry]
   /// Indented text before the first entry, which Postfix ignores with a warning.
@@ -54,7 +54,7 @@ public struct MasterCF: Sendable, Equatable {
   init(bytes: [UInt8], compact: Bool) {
     self.bytes = bytes
     guard bytes.count <= MasterCF.maximumSize else {
-      self.lines = []
+      self.lines = Lines()
       self.entries = []
       self.orphans = []
       self.exceedsSizeLimit = true
@@ -63,13 +63,13 @@ public struct MasterCF: Sendable, Equatable {
     self.exceedsSizeLimit = false
     if let split = MasterCF.halfway(bytes) {
       let parsed = MasterCF.parseInHalves(bytes, at: split, compact: compact)
-      self.lines = parsed.lines
+      self.lines = Lines(parsed.lines, in: bytes)
       self.entries = parsed.entries
       self.orphans = parsed.orphans
       return
     }
     let lines = MasterCF.splitLines(bytes)
-    self.lines = lines
+    self.lines = Lines(lines, in: bytes)
     var entries: [Entry] = []
     var orphans: [Orphan] = []
     MasterCF.group(
@@ -225,6 +225,65 @@ public struct MasterCF: Sendable, Equatable {
       self.content = content
       self.hasNewline = hasNewline
       self.kind = kind
+    }
+  }
+
+  /// The physical lines of a document, four bytes each.
+  ///
+  /// A line is numbered by its place and ends where the next one starts
+  /// (less its newline), so each keeps only where it starts and its kind;
+  /// a ``Line`` is made when read. A file of many services has as many
+  /// lines as bytes over a few dozen.
+  public struct Lines: RandomAccessCollection, Sendable, Equatable {
+    /// Per line, where it starts in the bytes (low 30 bits; files are at
+    /// most ``MasterCF/maximumSize``) and its kind (high 2 bits).
+    private var starts: [UInt32] = []
+    /// The length of the document's bytes.
+    private var byteCount = 0
+    /// Whether the last line ends with a newline.
+    private var lastHasNewline = false
+
+    private static let startMask: UInt32 = (1 << 30) - 1
+
+    /// No lines.
+    init() {}
+
+    /// The lines `split`, which ``MasterCF/splitLines(_:from:upTo:firstNumber:reserving:)``
+    /// made of all of `bytes`.
+    init(_ split: [Line], in bytes: [UInt8]) {
+      starts.reserveCapacity(split.count)
+      for line in split {
+        let kind: UInt32
+        switch line.kind {
+        case .blankOrComment: kind = 0
+        case .start: kind = 1
+        case .continuation: kind = 2
+        }
+        starts.append(UInt32(truncatingIfNeeded: line.content.lowerBound) | kind << 30)
+      }
+      byteCount = bytes.count
+      lastHasNewline = split.last?.hasNewline ?? false
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { starts.count }
+
+    /// Line `index` (numbered `index + 1`).
+    public subscript(index: Int) -> Line {
+      let word = starts[index]
+      let start = Int(word & Self.startMask)
+      let isLast = index + 1 == starts.count
+      let end =
+        isLast
+        ? byteCount - (lastHasNewline ? 1 : 0) : Int(starts[index + 1] & Self.startMask) - 1
+      let kind: Line.Kind
+      switch word >> 30 {
+      case 0: kind = .blankOrComment
+      case 1: kind = .start
+      default: kind = .continuation
+      }
+      return Line(
+        number: index + 1, content: start..<end, hasNewline: !isLast || lastHasNewline, kind: kind)
     }
   }
 
@@ -883,6 +942,8 @@ extension MasterCF {
     /// Each entry's text is joined here for parsing; entries keep ranges of
     /// `bytes`, not the text.
     var text: [UInt8] = []
+    /// Each entry's layout is made here (see ``Entry/layout``).
+    var layout: [Int32] = []
     /// The argument spans, layouts and merged overrides of the entries
     /// since ``firstEntry``, which they keep as runs of these arrays, not as
     /// arrays of their own: given to them by ``attachRuns()`` when an array
@@ -965,7 +1026,10 @@ extension MasterCF {
     mutating func finish() {
       guard let first = current.first else { return }
       text.removeAll(keepingCapacity: true)
-      var layout = [Int32](repeating: 0, count: 3 * current.count)
+      // Reused from entry to entry: a compact entry keeps none of it, and
+      // an entry that keeps it leaves the next to make its own.
+      layout.removeAll(keepingCapacity: true)
+      layout.append(contentsOf: repeatElement(0, count: 3 * current.count))
       bytes.withUnsafeBufferPointer { bytes in
         for (index, line) in current.enumerated() {
           layout[index] = Int32(truncatingIfNeeded: line.number)

@@ -310,49 +310,90 @@ extension MasterCF {
   static func hasBundledOptions(_ argv: ArgumentList) -> Bool {
     argv.withBuffers { buffers in
       let spans = argv.spans
-      var index = 8
-      // Each iteration passes over one option and the value it takes.
-      while index < spans.count {
-        let arg = buffers[spans[index]]
-        guard arg.first == UInt8(ascii: "-"), !(arg.count == 2 && arg[1] == UInt8(ascii: "-"))
-        else { return false }
-        if arg.count > 2 { return true }
-        index += arg.count < 2 || arg[1] == UInt8(ascii: "o") ? 2 : 1
-      }
-      return false
+      return hasBundledOptions(count: spans.count) { buffers[spans[$0]] }
     }
+  }
+
+  /// Whether a command option of the `count` arguments that `argument`
+  /// gives is longer than two bytes (see ``hasBundledOptions(_:)``).
+  static func hasBundledOptions(
+    count: Int, _ argument: (Int) -> UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    var index = 8
+    // Each iteration passes over one option and the value it takes.
+    while index < count {
+      let arg = argument(index)
+      guard arg.first == UInt8(ascii: "-"), !(arg.count == 2 && arg[1] == UInt8(ascii: "-"))
+      else { return false }
+      if arg.count > 2 { return true }
+      index += arg.count < 2 || arg[1] == UInt8(ascii: "o") ? 2 : 1
+    }
+    return false
   }
 
   /// `pcf_check_master_entry`: the postconf message for the first invalid field, or nil.
   static func checkFields(_ argv: ArgumentList, rawText: [UInt8]) -> [UInt8]? {
-    func problem(_ name: String, _ value: ArraySlice<UInt8>) -> [UInt8] {
-      var raw = rawText
-      for index in raw.indices where raw[index] == 0x0A { raw[index] = 0x20 }
-      return bytes("invalid \(name) field \"") + value + bytes("\" in \"") + raw + bytes("\"")
-    }
+    guard let field = invalidField({ argv[$0] }) else { return nil }
+    var raw = rawText
+    for index in raw.indices where raw[index] == 0x0A { raw[index] = 0x20 }
+    return bytes("invalid \(fieldNames[field]) field \"") + argv[field] + bytes("\" in \"") + raw
+      + bytes("\"")
+  }
+
+  /// The first of fields 2 to 7 (1-based) that `pcf_check_master_entry`
+  /// rejects, as `field` gives them (0-based), or nil.
+  static func invalidField<C: BidirectionalCollection>(_ field: (Int) -> C) -> Int?
+  where C.Element == UInt8 {
     func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-    let type = argv[1]
-    if !validTypes.contains(where: { $0.elementsEqual(type) }) { return problem("type", type) }
-    for field in 2...4 {
-      let value = argv[field]
+    let type = field(1)
+    if !validTypes.contains(where: { $0.elementsEqual(type) }) { return 1 }
+    for index in 2...4 {
+      let value = field(index)
       let ok =
         value.count == 1
         && (value.first == UInt8(ascii: "y") || value.first == UInt8(ascii: "n")
           || value.first == UInt8(ascii: "-"))
-      if !ok { return problem(fieldNames[field], value) }
+      if !ok { return index }
     }
-    let wakeup = argv[5]
+    let wakeup = field(5)
     var length = wakeup.count
     if wakeup.last == UInt8(ascii: "?") { length -= 1 }
     let digits = wakeup.prefix(while: isDigit).count
-    if !(wakeup.first == UInt8(ascii: "-") && length == 1) && digits != length {
-      return problem("wakeup", wakeup)
-    }
-    let limit = argv[6]
-    if !limit.elementsEqual([UInt8(ascii: "-")]) && !limit.allSatisfy(isDigit) {
-      return problem("process_limit", limit)
-    }
+    if !(wakeup.first == UInt8(ascii: "-") && length == 1) && digits != length { return 5 }
+    let limit = field(6)
+    if !limit.elementsEqual([UInt8(ascii: "-")]) && !limit.allSatisfy(isDigit) { return 6 }
     return nil
+  }
+
+  /// Whether an entry whose text is `text` can be compact.
+  ///
+  /// Its content lines must follow each other too (``Entry/isCompact``);
+  /// here: no brace and no NUL, 8 to ``MasterCF/sharedRunLimit`` tokens,
+  /// valid fields and no bundled option. Read where the bytes lie: nothing
+  /// is allocated.
+  static func isCompactText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard text.firstIndex(of: UInt8(ascii: "{"), from: 0, to: text.count) == nil,
+      text.firstIndex(of: 0, from: 0, to: text.count) == nil
+    else { return false }
+    return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: sharedRunLimit + 1) {
+      ranges in
+      var (count, index) = (0, 0)
+      let end = text.count
+      // Each iteration passes over the blanks before a token and the token
+      // (without braces, a token ends at a blank).
+      while index < end {
+        while index < end && isBlank(text[index]) { index += 1 }
+        guard index < end else { break }
+        guard count < ranges.count else { return false }
+        let first = index
+        while index < end && !isBlank(text[index]) { index += 1 }
+        ranges[count] = first..<index
+        count += 1
+      }
+      guard count >= 8, count <= sharedRunLimit else { return false }
+      let argument = { UnsafeBufferPointer(rebasing: text[ranges[$0]]) }
+      return invalidField(argument) == nil && !hasBundledOptions(count: count, argument)
+    }
   }
 
   /// Parses one entry's text like `pcf_parse_master_entry`.
@@ -405,20 +446,15 @@ extension MasterCF {
     let hasBraces = text.withUnsafeBufferPointer {
       $0.firstIndex(of: UInt8(ascii: "{"), from: 0, to: $0.count) != nil
     }
-    let rewrites = hasBraces || hasBundledOptions(argv)
-    if rewrites { normalize(&argv, warnings: &warnings) }
+    if hasBraces || hasBundledOptions(argv) { normalize(&argv, warnings: &warnings) }
     argv.isBlankFree = !hasBraces
-    return ParsedArguments(
-      argv: argv, problem: nil, warnings: warnings, isPlain: !rewrites && extra.isEmpty)
+    return ParsedArguments(argv: argv, problem: nil, warnings: warnings)
   }
 
   struct ParsedArguments {
     var argv: ArgumentList
     var problem: Entry.ProblemText?
     var warnings: [[UInt8]]
-    /// Whether the arguments are the text's tokens as they are: valid
-    /// fields, no brace, no bundled option (nothing was rewritten).
-    var isPlain = false
   }
 
   /// Parses the entry whose text is `rawText`, made of the content lines
@@ -428,25 +464,26 @@ extension MasterCF {
     text rawText: [UInt8], source: [UInt8], firstLine: Int, lastLine: Int, commentLines: [Int],
     layout: [Int32], compact: Bool = true
   ) -> Entry {
+    // Lines that follow each other, read again as they are: the entry keeps
+    // no parsed form (see ``Entry/isCompact``), and none is made. A long
+    // entry keeps it, so that reading one again costs at most a few dozen
+    // arguments.
+    let lines = layout.count / 3
+    if compact, commentLines.isEmpty, lastLine - firstLine + 1 == lines,
+      rawText.withUnsafeBufferPointer(isCompactText)
+    {
+      return Entry(
+        compactAt: Int(layout[lines]), firstLine: firstLine, lastLine: lastLine,
+        textLength: rawText.count, source: source)
+    }
     // Cut at a NUL byte; without one the text is used as it is, not copied.
     let hasNUL = rawText.withUnsafeBufferPointer {
       $0.firstIndex(of: 0, from: 0, to: $0.count) != nil
     }
     let text = hasNUL ? cString(rawText) : rawText
-    let lines = layout.count / 3
     let parsed = parseArguments(
       text, rawText: text, source: source, starts: layout[lines..<(2 * lines)],
       offsets: layout[(2 * lines)...])
-    // Lines that follow each other, read again as they are: the entry keeps
-    // no parsed form (see ``Entry/isCompact``). A long entry keeps it, so
-    // that reading one again costs at most a few dozen arguments.
-    if compact, parsed.isPlain, !hasNUL, commentLines.isEmpty, lastLine - firstLine + 1 == lines,
-      parsed.argv.count <= sharedRunLimit
-    {
-      return Entry(
-        compactAt: Int(layout[lines]), firstLine: firstLine, lastLine: lastLine,
-        textLength: text.count, source: source)
-    }
     return Entry(
       firstLine: firstLine, lastLine: lastLine, commentLines: commentLines, source: source,
       layout: SharedRun(layout), textLength: text.count, problemText: parsed.problem,

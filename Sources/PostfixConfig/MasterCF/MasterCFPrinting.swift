@@ -274,12 +274,15 @@ extension MasterCF {
   /// entries share the merged parameters, except earlier duplicates without
   /// any `-o` of their own that precede the first one with some.
   func parameterTable() -> [[(name: [UInt8], value: [UInt8])]?] {
-    let (groups, attached) = parameterGroups()
+    let groups = parameterGroups()
     var copies: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: groups.count)
     var table: [[(name: [UInt8], value: [UInt8])]?] = Array(repeating: nil, count: entries.count)
-    for item in attached {
-      let (index, group) = (Int(item.index), Int(item.group))
-      if copies[group] == nil { copies[group] = groups[group].copies(entries) }
+    for (index, group) in groups.attached {
+      if copies[group] == nil {
+        copies[group] = groups.parameters(of: group, in: entries).map {
+          (Array($0.name), Array($0.value))
+        }
+      }
       table[index] = copies[group]
     }
     return table
@@ -287,81 +290,86 @@ extension MasterCF {
 
   /// ``parameterTable()`` before anything is copied: the groups, and the
   /// group each entry that has one shows, in entry order.
-  func parameterGroups() -> (groups: [ParameterGroup], attached: [(index: Int32, group: Int32)]) {
+  func parameterGroups() -> ParameterGroups {
     // One group per service/type, found by its key (`service/type`). A group
     // that one entry has given parameters to is that entry's merged
-    // overrides, kept as spans; only a second entry with parameters for the
+    // overrides, read from it; only a second entry with parameters for the
     // same service/type makes it merge slices by name (first position, last
     // value).
-    // Room for a group and an attachment per entry, so neither list grows
-    // by copying (a file of many services has as many of both; room not
-    // used is not touched).
-    var groups: [ParameterGroup] = []
-    var attached: [(index: Int32, group: Int32)] = []
-    groups.reserveCapacity(entries.count)
-    attached.reserveCapacity(entries.count)
+    var groups = ParameterGroups(entryCount: entries.count)
     var keys = GroupKeys(capacity: entries.count)
     // Through a pointer: entries are lent, not copied.
     entries.withUnsafeBufferPointer { list in
       for index in list.indices where list[index].isValid {
-        let (argv, merged) = list[index].argumentsAndOverrides
-        let (slot, found) = keys.find(list[index], in: list)
+        let (hash, found) = keys.find(list[index], in: list, firsts: groups.firstEntries)
         if let group = found {
-          if !merged.isEmpty { groups[group].add(merged, of: argv, entries: entries) }
-          attached.append((Int32(index), Int32(group)))
-        } else if !merged.isEmpty {
-          keys.insert(group: groups.count, entry: index, at: slot)
-          attached.append((Int32(index), Int32(groups.count)))
-          groups.append(.spans(entry: Int32(index)))
+          let (argv, merged) = list[index].argumentsAndOverrides
+          if !merged.isEmpty { groups.add(merged, of: argv, to: group, entries: entries) }
+          groups.groupOfEntry[index] = Int32(group)
+        } else if list[index].hasOverrides {
+          let group = groups.firstEntries.count
+          groups.firstEntries.append(Int32(index))
+          keys.insert(group: group, hash: hash, firsts: groups.firstEntries, in: list)
+          groups.groupOfEntry[index] = Int32(group)
         }
       }
     }
-    return (groups, attached)
+    return groups
   }
 
   /// The groups of ``parameterGroups()`` by their key, `service/type`.
   ///
-  /// The keys are read from the entries themselves: four bytes a slot and
-  /// one entry index a group, not a copy of every entry's key in a
-  /// dictionary (a file of many services has as many groups). Open
-  /// addressing, at most half full.
+  /// The keys are read from the entries themselves (each group's first,
+  /// ``ParameterGroups/firstEntries``): a table of positions
+  /// (``PositionTable``), not a copy of every entry's key in a dictionary
+  /// (a file of many services has as many groups).
   struct GroupKeys {
-    /// Per slot: 0 when empty, else the group plus one.
-    private var slots: [Int32]
-    /// An entry of each group's service/type.
-    private var groupEntries: [Int32] = []
+    private var table = PositionTable()
     /// The key of the entry being looked up, and of one it is compared with.
     private var key: [UInt8] = []
     private var other: [UInt8] = []
 
     init(capacity: Int) {
-      var size = 16
-      while size < 2 * capacity { size *= 2 }
-      slots = [Int32](repeating: 0, count: size)
+      // Empty: no position is hashed again.
+      table.reserve(capacity) { _ in 0 }
     }
 
-    /// The slot of the group of `entry`'s service/type, and the group when
-    /// there is one (else the slot is where to insert it).
-    mutating func find(_ entry: Entry, in entries: UnsafeBufferPointer<Entry>) -> (
-      slot: Int, group: Int?
-    ) {
-      Self.write(entry, into: &key)
-      let mask = slots.count - 1
-      var slot = Int(truncatingIfNeeded: key.withUnsafeBufferPointer(HashOrder.hash)) & mask
-      // At most half the slots are taken, so an empty slot ends the loop.
-      while slots[slot] != 0 {
-        let group = Int(slots[slot]) - 1
-        Self.write(entries[Int(groupEntries[group])], into: &other)
-        if other == key { return (slot, group) }
-        slot = (slot + 1) & mask
+    /// The group of `entry`'s service/type, when there is one, and the
+    /// hash of that key (for ``insert(group:hash:firsts:in:)``).
+    /// - Parameters:
+    ///   - entry: A valid entry.
+    ///   - entries: The document's entries.
+    ///   - firsts: Each group's first entry.
+    /// - Returns: The key's hash, and the group or nil.
+    mutating func find(
+      _ entry: Entry, in entries: UnsafeBufferPointer<Entry>, firsts: [Int32]
+    ) -> (hash: Int, group: Int?) {
+      var (key, other) = ([UInt8](), [UInt8]())
+      swap(&key, &self.key)
+      swap(&other, &self.other)
+      defer {
+        swap(&key, &self.key)
+        swap(&other, &self.other)
       }
-      return (slot, nil)
+      Self.write(entry, into: &key)
+      let hash = key.withUnsafeBufferPointer { Int(truncatingIfNeeded: HashOrder.hash($0)) }
+      let group = table.find(hash: hash) { group in
+        Self.write(entries[Int(firsts[group])], into: &other)
+        return other == key
+      }
+      return (hash, group)
     }
 
-    /// Records `group`, of `entry`'s service/type, at `slot` (from ``find(_:in:)``).
-    mutating func insert(group: Int, entry: Int, at slot: Int) {
-      slots[slot] = Int32(group + 1)
-      groupEntries.append(Int32(entry))
+    /// Records `group`, whose key's hash is `hash` (from
+    /// ``find(_:in:firsts:)``); `firsts` holds its first entry.
+    mutating func insert(
+      group: Int, hash: Int, firsts: [Int32], in entries: UnsafeBufferPointer<Entry>
+    ) {
+      table.insert(group, hash: hash) { held in
+        var key: [UInt8] = []
+        Self.write(entries[Int(firsts[held])], into: &key)
+        return key.withUnsafeBufferPointer { Int(truncatingIfNeeded: HashOrder.hash($0)) }
+      }
     }
 
     /// `service/type` of a valid entry (``MasterCF/key(_:)``), into a buffer reused.
@@ -375,60 +383,74 @@ extension MasterCF {
     }
   }
 
-  /// The `-o` parameters of one service/type in ``parameterTable()``.
-  enum ParameterGroup {
-    /// The merged overrides of one entry (its ``Entry/mergedSpans``): a
-    /// file of many services has as many groups, so a group holds only
-    /// the entry's position.
-    case spans(entry: Int32)
-    /// Parameters merged from several entries.
-    indirect case slices(SliceMerger)
+  /// The `-o` parameters of each service/type in ``parameterTable()``, and
+  /// the group each entry shows.
+  ///
+  /// A group that one entry has given parameters to is that entry's merged
+  /// overrides, read from it: a file of many services has as many groups,
+  /// so such a group is only the entry's position. Only a group that
+  /// several entries gave parameters to keeps its parameters, merged.
+  struct ParameterGroups {
+    /// Per group, the first entry that gave it parameters.
+    var firstEntries: [Int32] = []
+    /// The parameters of the groups that several entries gave some to.
+    private var merged: [Int32: SliceMerger] = [:]
+    /// Per entry, the group it shows, or -1.
+    var groupOfEntry: [Int32]
 
-    /// Adds the merged overrides of a further entry.
+    init(entryCount: Int) {
+      groupOfEntry = [Int32](repeating: -1, count: entryCount)
+      // Room for a group per entry, so the list does not grow by copying
+      // (room not used is not touched).
+      firstEntries.reserveCapacity(entryCount)
+    }
+
+    /// How many groups there are.
+    var count: Int { firstEntries.count }
+
+    /// The entries that show a group, each with its group, in entry order.
+    var attached: [(index: Int, group: Int)] {
+      groupOfEntry.indices.compactMap { index in
+        groupOfEntry[index] < 0 ? nil : (index, Int(groupOfEntry[index]))
+      }
+    }
+
+    /// Calls `body` with each entry that shows a group and its group, in
+    /// entry order (``attached`` without the list).
+    func forEachAttached(_ body: (_ index: Int, _ group: Int) -> Void) {
+      for (index, group) in groupOfEntry.enumerated() where group >= 0 { body(index, Int(group)) }
+    }
+
+    /// Adds a further entry's merged overrides (`merged`, spans of `argv`)
+    /// to `group`, in the document of `entries`.
     mutating func add(
-      _ merged: SharedRun<Entry.OverrideSpans>, of argv: ArgumentList, entries: [Entry]
+      _ overrides: SharedRun<Entry.OverrideSpans>, of argv: ArgumentList, to group: Int,
+      entries: [Entry]
     ) {
-      var merger: SliceMerger
-      switch self {
-      case .slices(let existing): merger = existing
-      case .spans:
-        merger = SliceMerger()
-        for (name, value) in parameters(in: entries) { merger.set(name, value) }
+      let key = Int32(group)
+      var merger = merged.removeValue(forKey: key) ?? SliceMerger()
+      if merger.parameters.isEmpty {
+        for (name, value) in parameters(of: group, in: entries) { merger.set(name, value) }
       }
-      // Not left shared with `self`, so adding does not copy it.
-      self = .slices(SliceMerger())
-      for item in merged { merger.set(argv.bytes(item.name), argv.bytes(item.value)) }
-      self = .slices(merger)
+      for item in overrides { merger.set(argv.bytes(item.name), argv.bytes(item.value)) }
+      merged[key] = merger
     }
 
-    /// The parameters, as slices of the entries' arguments (a compact
-    /// entry's read from its bytes once).
-    func parameters(in entries: [Entry]) -> [SliceMerger.Parameter] {
-      switch self {
-      case .spans(let position):
-        let (argv, merged) = entries[Int(position)].argumentsAndOverrides
-        return merged.map { (argv.bytes($0.name), argv.bytes($0.value)) }
-      case .slices(let merger):
-        return merger.parameters
-      }
+    /// The parameters of `group`, as slices of the entries' arguments (a
+    /// compact entry's read from its bytes once).
+    func parameters(of group: Int, in entries: [Entry]) -> [SliceMerger.Parameter] {
+      if let merger = merged[Int32(group)] { return merger.parameters }
+      let (argv, overrides) = entries[Int(firstEntries[group])].argumentsAndOverrides
+      return overrides.map { (argv.bytes($0.name), argv.bytes($0.value)) }
     }
 
-    /// Parameter `index`, as slices of the entries' arguments.
-    func parameter(_ index: Int, in entries: [Entry]) -> (
+    /// Parameter `index` of `group`, as slices of the entries' arguments.
+    func parameter(_ index: Int, of group: Int, in entries: [Entry]) -> (
       name: ArraySlice<UInt8>, value: ArraySlice<UInt8>
     ) {
-      switch self {
-      case .spans(let position):
-        let (argv, merged) = entries[Int(position)].argumentsAndOverrides
-        return (argv.bytes(merged[index].name), argv.bytes(merged[index].value))
-      case .slices(let merger):
-        return merger.parameters[index]
-      }
-    }
-
-    /// The parameters as arrays.
-    func copies(_ entries: [Entry]) -> [(name: [UInt8], value: [UInt8])] {
-      parameters(in: entries).map { (Array($0.name), Array($0.value)) }
+      if let merger = merged[Int32(group)] { return merger.parameters[index] }
+      let (argv, overrides) = entries[Int(firstEntries[group])].argumentsAndOverrides
+      return (argv.bytes(overrides[index].name), argv.bytes(overrides[index].value))
     }
   }
 

@@ -146,21 +146,23 @@ extension MasterCF {
   func unusedParameters(isUsed: (_ entry: Entry, _ name: ArraySlice<UInt8>) -> Bool)
     -> UnusedParameters
   {
-    let (groups, attached) = parameterGroups()
+    let groups = parameterGroups()
     // Room for one an attached entry, so a file of many services with an
     // unknown `-o` each does not grow the list by copying (room not used
     // is not touched).
     var found: [UnusedParameters.Place] = []
-    found.reserveCapacity(attached.count)
+    var attached = 0
+    groups.forEachAttached { _, _ in attached += 1 }
+    found.reserveCapacity(attached)
     // Through a pointer: an entry is lent to `isUsed`, not copied (a dozen
     // references retained and released).
     entries.withUnsafeBufferPointer { list in
       // Only valid entries have a group.
-      for (index, group) in attached {
-        let parameters = groups[Int(group)].parameters(in: entries)
+      groups.forEachAttached { index, group in
+        let parameters = groups.parameters(of: group, in: entries)
         for parameter in Self.walkOrder(of: parameters)
-        where !isUsed(list[Int(index)], parameters[parameter].name) {
-          found.append((index, group, Int32(parameter)))
+        where !isUsed(list[index], parameters[parameter].name) {
+          found.append((Int32(index), Int32(group), Int32(parameter)))
         }
       }
     }
@@ -181,7 +183,7 @@ extension MasterCF {
   /// entry, its group of ``parameterGroups()`` and its place there.
   struct UnusedParameters {
     typealias Place = (entry: Int32, group: Int32, parameter: Int32)
-    let groups: [ParameterGroup]
+    let groups: ParameterGroups
     let found: [Place]
 
     /// The name and value of an unused parameter of `entries` (the
@@ -189,7 +191,7 @@ extension MasterCF {
     func parameter(_ place: Place, in entries: [Entry]) -> (
       name: ArraySlice<UInt8>, value: ArraySlice<UInt8>
     ) {
-      groups[Int(place.group)].parameter(Int(place.parameter), in: entries)
+      groups.parameter(Int(place.parameter), of: Int(place.group), in: entries)
     }
   }
 }

@@ -364,7 +364,9 @@ struct PositionTable: Sendable {
   /// Adds `position` (whose key's hash is `hash`), which the table does not
   /// hold yet; `hashOf` gives the hash of a position it holds.
   mutating func insert(_ position: Int, hash: Int, hashOf: (Int) -> Int) {
-    if (count + 1) * 2 > slots.count { resize(to: Swift.max(16, slots.count * 2), hashOf: hashOf) }
+    if (count + 1) * 4 > slots.count * 3 {
+      resize(to: Swift.max(16, slots.count * 2), hashOf: hashOf)
+    }
     place(position, hash: hash)
     count += 1
   }
@@ -372,7 +374,7 @@ struct PositionTable: Sendable {
   /// Room for `count` positions without growing.
   mutating func reserve(_ count: Int, hashOf: (Int) -> Int) {
     var size = Swift.max(16, slots.count)
-    while size < count * 2 { size *= 2 }
+    while size * 3 < count * 4 { size *= 2 }
     if size > slots.count { resize(to: size, hashOf: hashOf) }
   }
 

@@ -148,6 +148,34 @@ import Testing
     #expect(document.entries[1_000].runCounts == (0, 0, 0))
   }
 
+  /// The lines read back, from four bytes each, what splitting the bytes
+  /// gives: numbers, ranges, newlines and kinds, with and without a final
+  /// newline, CRLF, blank and empty lines, and no line at all.
+  @Test(arguments: [
+    "", "\n", "\n\n", "a", "a\n", "a unix - - n - - smtpd\r\n  -o x=1\n\n# c\n \n\tb",
+    "  orphan\nsmtp inet n - y - - smtpd\n  -o a=b\n#\n",
+  ])
+  func linesReadBackTheirSplit(text: String) {
+    let bytes = Array(text.utf8)
+    let lines = MasterCF(bytes: bytes).lines
+    let split = MasterCF.splitLines(bytes)
+    #expect(lines.count == split.count)
+    #expect(Array(lines) == split)
+    #expect(lines.map(\.number) == Array(1...max(split.count, 1)).prefix(split.count).map { $0 })
+  }
+
+  /// Lines of a long file, made in two halves at once, read back the split.
+  @Test func linesOfALongFileReadBackTheirSplit() {
+    var generator = SeededGenerator(seed: 9)
+    var text = ""
+    while text.utf8.count < MasterCF.halvesThreshold + 1000 {
+      text += Self.entryText(&generator, index: generator.below(1000))
+    }
+    let bytes = Array(text.utf8)
+    let document = MasterCF(bytes: bytes)
+    #expect(Array(document.lines) == MasterCF.splitLines(bytes))
+  }
+
   /// A change to a compact entry first gives it its parsed form; what it
   /// reads back is then the change, and the other entries are as before.
   @Test func changingACompactEntryKeepsWhatItRead() {

@@ -113,8 +113,8 @@ import Testing
   }
 
   /// An entry's rare fields read back, and setting them back to nothing
-  /// leaves the entry as small as the others; the entry and a parameter
-  /// group stay within their sizes.
+  /// leaves the entry as small as the others; the entry stays within its
+  /// size.
   @Test func rareFieldsReadBackAndEntriesStaySmall() {
     let text = "smtp inet n - y - - smtpd\n# c\n  -o a=b\nbad line\n"
     var document = MasterCF(bytes: Array(text.utf8)).entries
@@ -132,7 +132,6 @@ import Testing
     #expect(document[0].firstLine == 9)
     #expect(document[0].lastLine == 3)
     #expect(MemoryLayout<MasterCF.Entry>.stride <= 32)
-    #expect(MemoryLayout<MasterCF.ParameterGroup>.stride <= 16)
   }
 
   /// Scopes found by service and type through the table of positions are
