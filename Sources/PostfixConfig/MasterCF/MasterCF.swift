@@ -680,6 +680,32 @@ public struct MasterCF: Sendable, Equatable {
       }
     }
 
+    /// Whether a compact entry's bytes hold `name` just before an `=`.
+    ///
+    /// Without braces, an override's name is just before the first `=` of
+    /// its argument, so when this is false no override sets `name`: most
+    /// names a service is asked about are found unset by one `memchr` or
+    /// two. True for an entry that is not compact.
+    /// - Parameter name: A parameter name.
+    /// - Returns: Whether an override may set `name`.
+    func mayOverride(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+      guard isCompact else { return true }
+      return source.withUnsafeBufferPointer { bytes in
+        let (start, end) = (Int(compactStart), compactEnd)
+        var index = start + name.count
+        // Each iteration looks at one `=` and moves past it.
+        while let equals = bytes.firstIndex(of: UInt8(ascii: "="), from: index, to: end) {
+          if UnsafeBufferPointer(rebasing: bytes[(equals - name.count)..<equals]).hasSameBytes(
+            as: name)
+          {
+            return true
+          }
+          index = equals + 1
+        }
+        return false
+      }
+    }
+
     /// Whether the entry has an `-o name=value` override (a compact entry
     /// is read for it without making anything).
     var hasOverrides: Bool {

@@ -262,6 +262,7 @@ struct ScopeSettings: Sendable {
       // The last override of a name sets its value.
       var value: [UInt8]?
       key.withUnsafeBufferPointer { key in
+        guard entry.mayOverride(key) else { return }
         entry.forEachCompactOverride { name, text in
           if name.hasSameBytes(as: key) { value = Array(text) }
         }
@@ -285,6 +286,7 @@ struct ScopeSettings: Sendable {
     switch storage {
     case .own(let dictionary): return dictionary.contains(key)
     case .compact(let entry):
+      guard entry.mayOverride(key) else { return false }
       var found = false
       entry.forEachCompactOverride { name, _ in found = found || name.hasSameBytes(as: key) }
       return found

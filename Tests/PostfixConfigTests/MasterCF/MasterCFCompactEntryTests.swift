@@ -68,7 +68,10 @@ import Testing
     #expect(mismatches.isEmpty)
     // A service's settings read from a compact entry's bytes are those of
     // its merged overrides.
-    let names = (0..<6).map { Array("name\($0)".utf8) } + [Array("absent".utf8)]
+    // Names set, unset, a name's tail (found before an `=` but not a name)
+    // and nothing.
+    let names =
+      (0..<6).map { Array("name\($0)".utf8) } + [Array("absent".utf8), Array("ame1".utf8), []]
     var settingMismatches = 0
     for (entry, reference) in zip(compact.entries, parsed.entries) where entry.isCompact {
       let settings = ScopeSettings(compact: entry)
