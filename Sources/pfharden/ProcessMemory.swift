@@ -64,7 +64,7 @@ enum ProcessMemory {
   /// (``growHeapInHugePages(pad:)``): in the master.cf modes, where the parse
   /// fills the heap with entries and lines, and the entries that are not
   /// compact with small arrays, that live to the end (a file of services
-  /// with dozens of `-o` settings each: 24.8 → 16.2 ms for 10 MB).
+  /// with dozens of `-o` settings each: 24.8 → 15.2 ms for 10 MB).
   ///
   /// main.cf modes reserve tables larger than they fill, and rely on the
   /// untouched part costing nothing: backed in huge pages, a 10 MB main.cf
