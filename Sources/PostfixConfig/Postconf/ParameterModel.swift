@@ -143,18 +143,15 @@ struct ParameterModel: Sendable {
       settingScopes[id] = Int32(scope)
       return
     }
-    if let more = moreSettingScopes[id] {
-      if more.last != scope { moreSettingScopes[id, default: []].append(scope) }
-    } else if first != scope {
-      moreSettingScopes[id] = [scope]
-    }
+    ServiceNameIndex.note(Int32(scope), after: first, in: &moreSettingScopes[id])
   }
 
-  /// The scopes in which some `-o` set the name `id`, in order, each once
-  /// (a setting may have been dropped since).
+  /// The scopes in which some `-o` set the name `id`, in order of the
+  /// entries, a scope not repeated next to itself (a setting may have been
+  /// dropped since).
   func scopesSetting(_ id: ID) -> [Int] {
     guard let first = settingScopes[id] else { return [] }
-    return [Int(first)] + (moreSettingScopes[id] ?? [])
+    return [Int(first)] + (moreSettingScopes[id] ?? []).map { Int($0) }
   }
 
   let inputs: PostconfInputs
@@ -221,7 +218,7 @@ struct ParameterModel: Sendable {
   /// Most names are set by one scope: the first is kept here, any others in
   /// ``moreSettingScopes`` (no array per name).
   private var settingScopes: [ID: Int32] = [:]
-  private var moreSettingScopes: [ID: [Int]] = [:]
+  private var moreSettingScopes: [ID: [Int32]] = [:]
   /// Per name id flagged from main.cf's name space: whether some scope sets it.
   ///
   /// The name is then valid in those scopes. Emptied when a scope's

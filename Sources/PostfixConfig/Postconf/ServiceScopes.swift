@@ -436,17 +436,27 @@ struct ServiceNameIndex: Sendable {
   /// override `override`.
   mutating func note(_ name: Name, hash: UInt64, matches: (Name) -> Bool) {
     if let position = find(hash: hash, matches: matches) {
-      let key = Int32(position)
-      if let more = moreScopes[key] {
-        if more.last != name.scope { moreScopes[key, default: []].append(name.scope) }
-      } else if names[position].scope != name.scope {
-        moreScopes[key] = [name.scope]
-      }
+      Self.note(name.scope, after: names[position].scope, in: &moreScopes[Int32(position)])
       return
     }
     names.append(name)
     let stored = names
     table.insert(stored.count - 1, hash: Int(name.hash)) { Int(stored[$0].hash) }
+  }
+
+  /// Records that `scope` sets a name whose first scope is `first` and
+  /// whose later ones are `more`: appended unless it is the last recorded.
+  ///
+  /// An entry's settings are noted together, so a scope that sets a name
+  /// more than once is not noted again; most names have one scope, and no
+  /// list. Used for the names in the table and for those kept here.
+  /// - Parameters:
+  ///   - scope: The scope that sets the name.
+  ///   - first: The first scope that set it.
+  ///   - more: The later ones, nil when there are none.
+  static func note(_ scope: Int32, after first: Int32, in more: inout [Int32]?) {
+    guard (more?.last ?? first) != scope else { return }
+    if more == nil { more = [scope] } else { more?.append(scope) }
   }
 
   /// The scopes that set the name at `position`, in order, each once.
