@@ -79,17 +79,8 @@ struct CorpusPostconfTests {
     try RealPostfix.requirePostconf()
     var compared = 0
     for name in CorpusCommandTests.entries {
-      let directory = try PostconfComparison.makeDirectory("corpus-\(name)")
+      let directory = try Self.datedCopy(of: name, label: "")
       defer { try? FileManager.default.removeItem(at: directory) }
-      for file in ["main.cf", "master.cf"] {
-        let source = CorpusCommandTests.corpus + "/" + name + "/" + file
-        guard FileManager.default.fileExists(atPath: source) else { continue }
-        let target = directory.appendingPathComponent(file)
-        try Data(contentsOf: URL(fileURLWithPath: source)).write(to: target)
-        try FileManager.default.setAttributes(
-          [.modificationDate: Date(timeIntervalSince1970: 1_577_836_800)],
-          ofItemAtPath: target.path)
-      }
       let (expected, actual) = try PostconfComparison.compare(directory, ["-n"])
       #expect(actual.stdout == expected.stdout, "\(name): standard output")
       #expect(actual.stderr == expected.stderr, "\(name): standard error")
@@ -97,5 +88,42 @@ struct CorpusPostconfTests {
       compared += 1
     }
     #expect(compared == CorpusCommandTests.entries.count && compared >= 30)
+  }
+
+  /// A copy of the corpus configuration `name` (its main.cf and master.cf)
+  /// in a new directory, dated in the past.
+  static func datedCopy(of name: String, label: String) throws -> URL {
+    let directory = try PostconfComparison.makeDirectory("corpus-\(name)\(label)")
+    for file in ["main.cf", "master.cf"] {
+      let source = CorpusCommandTests.corpus + "/" + name + "/" + file
+      guard FileManager.default.fileExists(atPath: source) else { continue }
+      let target = directory.appendingPathComponent(file)
+      try Data(contentsOf: URL(fileURLWithPath: source)).write(to: target)
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSince1970: 1_577_836_800)],
+        ofItemAtPath: target.path)
+    }
+    return directory
+  }
+
+  /// The master.cf listings too, on every configuration that has a
+  /// master.cf: its entries, fields and services' parameters, folded and
+  /// expanded, with the warnings about the services' `-o` settings.
+  @Test(arguments: ["-M", "-Mf", "-F", "-P", "-Px"])
+  func masterListingsMatchRealPostconf(_ mode: String) throws {
+    try RealPostfix.requirePostconf()
+    var compared = 0
+    for name in CorpusCommandTests.entries {
+      let master = CorpusCommandTests.corpus + "/" + name + "/master.cf"
+      guard FileManager.default.fileExists(atPath: master) else { continue }
+      let directory = try Self.datedCopy(of: name, label: mode)
+      defer { try? FileManager.default.removeItem(at: directory) }
+      let (expected, actual) = try PostconfComparison.compare(directory, [mode])
+      #expect(actual.stdout == expected.stdout, "\(name) \(mode): standard output")
+      #expect(actual.stderr == expected.stderr, "\(name) \(mode): standard error")
+      #expect(actual.status == expected.status, "\(name) \(mode): status")
+      compared += 1
+    }
+    #expect(compared >= 25)
   }
 }
