@@ -16,7 +16,8 @@ root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-static=(-c release --static-swift-stdlib --scratch-path "$root/.build/static")
+static=(-c release --static-swift-stdlib --scratch-path "$root/.build/static"
+  -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
 swift build "${static[@]}" --product pfharden >/dev/null
 bin=$(swift build "${static[@]}" --show-bin-path)/pfharden
 swiftc -O -parse-as-library -module-name ParseBench -o "$work/parsebench" \

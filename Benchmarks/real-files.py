@@ -7,6 +7,9 @@ time is kept; the ratio is postconf's time over pfharden's (higher is better,
 goal >= 1: never slower than postconf).
 
 Usage: Benchmarks/real-files.py PFHARDEN [ROUNDS]
+
+PFHARDEN is a binary built as the README's "Installing" says (release,
+Swift runtime linked in, the compiler flag given there).
 """
 import os
 import shutil

@@ -38,7 +38,17 @@ and prints their ratio: a figure this machine's load does not move, for
 comparing two builds; it says nothing of pfharden's second thread or of
 cache misses, which the time ratio includes.
 
-Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions] [--core]
+With --malloc-defaults (needs a C compiler), every command runs with a
+`mallopt` that does nothing preloaded: pfharden then keeps glibc's malloc
+defaults (several arenas, freed memory given back), as a program that uses
+the libraries without the command line's settings does. (postconf never
+calls mallopt.) The command line's other setting, huge pages for the heap in
+the master.cf modes, stays.
+
+Usage: Benchmarks/shapes.py PFHARDEN [SIZE] [ROUNDS] [--instructions] [--core] [--malloc-defaults]
+
+PFHARDEN is a binary built as the README's "Installing" says (release,
+Swift runtime linked in, the compiler flag given there).
 """
 import os
 import shutil
@@ -50,7 +60,9 @@ import time
 
 count_instructions = "--instructions" in sys.argv[1:]
 core_only = "--core" in sys.argv[1:]
-arguments = [argument for argument in sys.argv[1:] if argument not in ("--instructions", "--core")]
+malloc_defaults = "--malloc-defaults" in sys.argv[1:]
+arguments = [argument for argument in sys.argv[1:]
+             if argument not in ("--instructions", "--core", "--malloc-defaults")]
 binary = arguments[0]
 size = int(arguments[1]) if len(arguments) > 1 else 10_000_000
 rounds = int(arguments[2]) if len(arguments) > 2 else 3
@@ -208,6 +220,11 @@ def backdate(directory):
 
 work = tempfile.mkdtemp()
 try:
+    if malloc_defaults:
+        shim = os.path.join(work, "mallopt.c")
+        open(shim, "w").write("int mallopt(int parameter, int value) { (void)parameter; (void)value; return 1; }\n")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", shim[:-2] + ".so", shim], check=True)
+        os.environ["LD_PRELOAD"] = shim[:-2] + ".so"
     empty = os.path.join(work, "empty")
     os.mkdir(empty)
     open(os.path.join(empty, "main.cf"), "w").close()
@@ -257,6 +274,8 @@ try:
         for r in rows:
             print("%-14s %16d %16d %7.2fx" % (
                 r["shape"], r["postconf_ir"], r["pf_ir"], r["postconf_ir"] / r["pf_ir"]))
+    if malloc_defaults:
+        print("--malloc-defaults: pfharden ran with glibc's malloc defaults (mallopt preloaded as a no-op).")
     print("ratio = postconf's time / pfharden's (postconf mode: same flags; check and "
           "apply --dry-run: against postconf's mode for the shape), best of the rounds; "
           "paired = median of the ratios of runs made back to back. mem/B = extra peak RSS "

@@ -140,6 +140,12 @@ import Testing
       let bound = EditDistance.lowerBound(counts, b)
       let full = EditDistance.between(a, b)
       #expect(bound <= full, "\(a) \(b)")
+      // The bound over every counter: what looking at the other word's only must give.
+      var difference = counts
+      for byte in b { difference[Int(EditDistance.maskBit(byte))] -= 1 }
+      let surplus = difference.filter { $0 > 0 }.reduce(0) { $0 + Int($1) }
+      let missing = difference.filter { $0 < 0 }.reduce(0) { $0 - Int($1) }
+      #expect(bound == max(surplus, missing), "\(a) \(b)")
       let maskA = EditDistance.byteMask(a)
       let maskB = EditDistance.byteMask(b)
       let lacking = max((maskA & ~maskB).nonzeroBitCount, (maskB & ~maskA).nonzeroBitCount)

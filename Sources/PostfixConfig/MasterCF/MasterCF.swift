@@ -488,17 +488,11 @@ public struct MasterCF: Sendable, Equatable {
       // one), and is not in the text: each offset is less by the newlines
       // before it.
       source.withUnsafeBufferPointer { bytes in
-        var (index, newlines) = (start, 0)
-        // Each iteration passes over the blanks before a token and the token.
-        while index < end {
-          while index < end && MasterCF.isBlank(bytes[index]) {
-            if bytes[index] == 0x0A { newlines += 1 }
-            index += 1
-          }
-          guard index < end else { break }
-          let first = index
-          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
-          spans.append(ArgumentList.Span(source: first..<index, offset: first - start - newlines))
+        var tokens = MasterCF.PlainTokens(bytes, from: start, to: end)
+        while let token = tokens.next() {
+          spans.append(
+            ArgumentList.Span(
+              source: token, offset: token.lowerBound - start - tokens.newlines))
         }
       }
       var argv = ArgumentList(source: source, extra: [], spans: spans)
@@ -610,10 +604,7 @@ public struct MasterCF: Sendable, Equatable {
     /// The service type (field 2), when there is one.
     public var type: [UInt8]? { field(1) }
     /// The command name (field 8), when the entry is valid.
-    public var command: [UInt8]? {
-      let argv = self.argv
-      return argv.count > 7 ? Array(argv[7]) : nil
-    }
+    public var command: [UInt8]? { withCommand { Array($0) } }
 
     /// Calls `body` with the bytes of the service and type fields where
     /// they lie, without making the argument list of a compact entry; nil
@@ -631,16 +622,27 @@ public struct MasterCF: Sendable, Equatable {
       // No brace in a compact entry: its first two tokens end at blanks
       // (a newline among them), and it has eight.
       return source.withUnsafeBufferPointer { bytes in
-        var index = Int(compactStart)
-        let end = compactEnd
-        func token() -> UnsafeBufferPointer<UInt8> {
-          while index < end && MasterCF.isBlank(bytes[index]) { index += 1 }
-          let start = index
-          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
-          return UnsafeBufferPointer(rebasing: bytes[start..<index])
-        }
-        let service = token()
-        return body(service, token())
+        var tokens = MasterCF.PlainTokens(bytes, from: Int(compactStart), to: compactEnd)
+        guard let service = tokens.nextBytes(), let type = tokens.nextBytes() else { return nil }
+        return body(service, type)
+      }
+    }
+
+    /// Calls `body` with the bytes of the command field (the eighth) where
+    /// they lie, without making the argument list of a compact entry; nil
+    /// for an entry that has no command (an invalid one).
+    /// - Parameter body: Receives the command.
+    /// - Returns: What `body` returns, or nil.
+    func withCommand<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+      guard isCompact else {
+        let argv = self.argv
+        guard argv.count > 7 else { return nil }
+        return argv.withBuffers { body($0[argv.spans[7]]) }
+      }
+      return source.withUnsafeBufferPointer { bytes in
+        var tokens = MasterCF.PlainTokens(bytes, from: Int(compactStart), to: compactEnd)
+        for _ in 0..<7 { guard tokens.next() != nil else { return nil } }
+        return tokens.nextBytes().map(body)
       }
     }
 
@@ -655,28 +657,16 @@ public struct MasterCF: Sendable, Equatable {
     ) {
       guard isCompact else { return }
       source.withUnsafeBufferPointer { bytes in
-        var index = Int(compactStart)
-        let end = compactEnd
-        // The next token (no brace in a compact entry: it ends at a blank).
-        func token() -> UnsafeBufferPointer<UInt8>? {
-          while index < end && MasterCF.isBlank(bytes[index]) { index += 1 }
-          guard index < end else { return nil }
-          let first = index
-          while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
-          return UnsafeBufferPointer(rebasing: bytes[first..<index])
-        }
-        for _ in 0..<8 { guard token() != nil else { return } }
-        // Options end at a non-option or at `--`; `-o` takes the next token.
-        while let option = token(), option.first == UInt8(ascii: "-") {
-          let second = option.count == 2 ? option[1] : 0
-          if second == UInt8(ascii: "-") { return }
-          guard second == UInt8(ascii: "o") else { continue }
-          guard let text = token() else { return }
+        var tokens = MasterCF.PlainTokens(bytes, from: Int(compactStart), to: compactEnd)
+        for _ in 0..<8 { guard tokens.next() != nil else { return } }
+        func next() -> UnsafeBufferPointer<UInt8>? { tokens.nextBytes() }
+        func option(_ text: UnsafeBufferPointer<UInt8>) {
           if case .success(let (name, value)) = MasterCF.nameValueRanges(text, 0..<text.count) {
             body(
               UnsafeBufferPointer(rebasing: text[name]), UnsafeBufferPointer(rebasing: text[value]))
           }
         }
+        MasterCF.forEachOptionValue(next, bytes: { $0 }, body: option)
       }
     }
 
@@ -791,29 +781,23 @@ public struct MasterCF: Sendable, Equatable {
       _ body: (OverrideSpans) throws -> Void
     ) rethrows {
       let spans = argv.spans
-      let count = spans.count
       var index = 8
-      while index < count {
-        let arg = buffers[spans[index]]
-        // Options end at a non-option or at `--`.
-        guard let first = arg.first, first == UInt8(ascii: "-") else { break }
-        let second = arg.count == 2 ? arg[1] : 0
-        if second == UInt8(ascii: "-") { break }
-        if second == UInt8(ascii: "o"), index + 1 < count {
-          let value = spans[index + 1]
-          let bytes = buffers[value]
-          if case .success(let (name, text)) = MasterCF.nameValueRanges(bytes, 0..<bytes.count) {
-            try body(
-              (
-                value.part(name.lowerBound, name.upperBound, offset: 0),
-                value.part(text.lowerBound, text.upperBound, offset: 0), value.offset
-              ))
-          }
-          index += 2
-          continue
-        }
-        index += 1
+      func next() -> ArgumentList.Span? {
+        guard index < spans.count else { return nil }
+        defer { index += 1 }
+        return spans[index]
       }
+      func option(_ value: ArgumentList.Span) throws {
+        let bytes = buffers[value]
+        if case .success(let (name, text)) = MasterCF.nameValueRanges(bytes, 0..<bytes.count) {
+          try body(
+            (
+              value.part(name.lowerBound, name.upperBound, offset: 0),
+              value.part(text.lowerBound, text.upperBound, offset: 0), value.offset
+            ))
+        }
+      }
+      try MasterCF.forEachOptionValue(next, bytes: { buffers[$0] }, body: option)
     }
 
     /// One `-o` parameter of ``mergedOverrides()``.
@@ -872,8 +856,15 @@ extension MasterCF {
     byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
   }
 
+  /// Whether `byte` separates master.cf arguments: space, TAB, CR or LF.
+  ///
+  /// One test of a bit: written as four comparisons, the compiler may make
+  /// it a jump table, which a loop over every byte of a file pays for.
+  @inline(__always)
   static func isBlank(_ byte: UInt8) -> Bool {
-    byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    // Space, TAB, CR and LF, as bits.
+    let blanks: UInt64 = 1 << 0x20 | 1 << 0x09 | 1 << 0x0D | 1 << 0x0A
+    return byte <= 0x20 && (UInt64(1) << UInt64(byte)) & blanks != 0
   }
 
   /// Bytes up to (not including) the first NUL, as C string functions see them.

@@ -377,22 +377,82 @@ extension MasterCF {
     else { return false }
     return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: sharedRunLimit + 1) {
       ranges in
-      var (count, index) = (0, 0)
-      let end = text.count
-      // Each iteration passes over the blanks before a token and the token
-      // (without braces, a token ends at a blank).
-      while index < end {
-        while index < end && isBlank(text[index]) { index += 1 }
-        guard index < end else { break }
+      var (count, tokens) = (0, PlainTokens(text, from: 0, to: text.count))
+      while let token = tokens.next() {
         guard count < ranges.count else { return false }
-        let first = index
-        while index < end && !isBlank(text[index]) { index += 1 }
-        ranges[count] = first..<index
+        ranges[count] = token
         count += 1
       }
       guard count >= 8, count <= sharedRunLimit else { return false }
       let argument = { UnsafeBufferPointer(rebasing: text[ranges[$0]]) }
       return invalidField(argument) == nil && !hasBundledOptions(count: count, argument)
+    }
+  }
+
+  /// The tokens of master.cf bytes without braces, one at a time: without
+  /// braces a token ends at a blank, and a newline is one (continuation
+  /// lines start with a blank).
+  ///
+  /// What a compact entry's readers share (``isCompactText(_:)`` and the
+  /// compact paths of ``Entry``). Nothing is allocated.
+  struct PlainTokens {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var index: Int
+    let end: Int
+    /// How many newlines the tokens so far came after: a compact entry's
+    /// text has none, so an offset in it is less by this many.
+    private(set) var newlines = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+      (self.bytes, self.index, self.end) = (bytes, start, end)
+    }
+
+    /// The next token's range of ``bytes``, or nil after the last.
+    /// - Returns: The range.
+    @inline(__always)
+    mutating func next() -> Range<Int>? {
+      while index < end && MasterCF.isBlank(bytes[index]) {
+        newlines &+= bytes[index] == 0x0A ? 1 : 0
+        index += 1
+      }
+      guard index < end else { return nil }
+      let first = index
+      while index < end && !MasterCF.isBlank(bytes[index]) { index += 1 }
+      return first..<index
+    }
+
+    /// The next token's bytes, or nil after the last.
+    /// - Returns: The bytes, where they lie.
+    @inline(__always)
+    mutating func nextBytes() -> UnsafeBufferPointer<UInt8>? {
+      next().map { UnsafeBufferPointer(rebasing: bytes[$0]) }
+    }
+  }
+
+  /// Walks the options that follow an entry's eight fields as
+  /// `pcf_parse_master_entry` does, and calls `body` with the argument of
+  /// each `-o`: options end at an argument that is not one, or at `--`, and
+  /// `-o` takes the argument after it.
+  ///
+  /// The one walk of the parsed arguments (``Entry/forEachOverrideSpans(of:in:_:)``)
+  /// and of a compact entry's bytes (``Entry/forEachCompactOverride(_:)``).
+  /// - Parameters:
+  ///   - next: Gives the arguments after the fields in turn, nil after the last.
+  ///   - bytes: An argument's bytes.
+  ///   - body: Receives the argument of each `-o`.
+  @inline(__always)
+  static func forEachOptionValue<Argument>(
+    _ next: () -> Argument?, bytes: (Argument) -> UnsafeBufferPointer<UInt8>,
+    body: (Argument) throws -> Void
+  ) rethrows {
+    while let option = next() {
+      let arg = bytes(option)
+      guard arg.first == UInt8(ascii: "-") else { return }
+      let second = arg.count == 2 ? arg[1] : 0
+      if second == UInt8(ascii: "-") { return }
+      guard second == UInt8(ascii: "o") else { continue }
+      guard let value = next() else { return }
+      try body(value)
     }
   }
 

@@ -165,9 +165,10 @@ struct PostconfMaster: Sendable {
   /// registration may add to the name table).
   var serviceParameterCount: Int {
     services.reduce(0) { count, position in
-      let argv = document.entries[Int(position)].argv
-      return count
-        + argv[7].withUnsafeBufferPointer { ServiceParameters.suffixes(command: $0).count }
+      let suffixes = document.entries[Int(position)].withCommand {
+        ServiceParameters.suffixes(command: $0).count
+      }
+      return count + (suffixes ?? 0)
     }
   }
 

@@ -464,7 +464,7 @@ final class LazySuggestionIndex {
 
   /// ``SuggestionIndex/closest(to:)``.
   func closest(to name: String) -> String? {
-    let built = index ?? SuggestionIndex(names.map { Array($0.utf8) })
+    let built = index ?? SuggestionIndex(names: names)
     index = built
     return built.closest(to: name)
   }
@@ -477,12 +477,19 @@ final class LazySuggestionIndex {
 /// lengths first, so the search narrows fast: an audit of many unknown names compares
 /// each with a few dozen known ones, not with the whole catalogue.
 struct SuggestionIndex {
-  /// The known names as bytes, in their order.
-  let candidates: [[UInt8]]
+  /// The known names' bytes, one after the other, in their order: one
+  /// array, so that indexing the catalogue's 800 names makes three arrays,
+  /// not 800.
+  let bytes: [UInt8]
+  /// Where each candidate starts in ``bytes``, and where the last ends.
+  let starts: [Int32]
   /// Each candidate's ``EditDistance/byteMask(_:)``.
   let masks: [UInt64]
-  /// The indices of the candidates of each length, ascending.
-  let byLength: [[Int]]
+  /// The candidates' indices by length, and by index within a length.
+  let byLength: [Int32]
+  /// Where the candidates of each length start in ``byLength``, and where
+  /// the longest end.
+  let lengthStarts: [Int32]
   /// The candidates each kind of word is compared with, by the word's length
   /// and mask (a file of generated names has few kinds, and each is looked
   /// at once).
@@ -503,11 +510,60 @@ struct SuggestionIndex {
   /// Indexes `candidates`.
   /// - Parameter candidates: The known names.
   init(_ candidates: [[UInt8]]) {
-    self.candidates = candidates
-    self.masks = candidates.map(EditDistance.byteMask)
-    var byLength = [[Int]](repeating: [], count: (candidates.map(\.count).max() ?? 0) + 1)
-    for (index, bytes) in candidates.enumerated() { byLength[bytes.count].append(index) }
-    self.byLength = byLength
+    self.init(count: candidates.count) { index, body in
+      candidates[index].withUnsafeBufferPointer(body)
+    }
+  }
+
+  /// Indexes `names`, read where they lie.
+  /// - Parameter names: The known names.
+  init(names: [String]) {
+    self.init(count: names.count) { index, body in
+      var name = names[index]
+      name.withUTF8(body)
+    }
+  }
+
+  /// Indexes `count` candidates, whose bytes `read` passes to its second
+  /// argument.
+  private init(
+    count: Int,
+    read: (Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void
+  ) {
+    var bytes: [UInt8] = []
+    var starts: [Int32] = []
+    var masks: [UInt64] = []
+    starts.reserveCapacity(count + 1)
+    masks.reserveCapacity(count)
+    bytes.reserveCapacity(32 * count)
+    starts.append(0)
+    var longest = 0
+    for index in 0..<count {
+      read(index) { name in
+        bytes.append(contentsOf: name)
+        masks.append(EditDistance.byteMask(name))
+        longest = max(longest, name.count)
+      }
+      starts.append(Int32(clamping: bytes.count))
+    }
+    // A counting sort by length keeps the order of the candidates of each length.
+    var lengthStarts = [Int32](repeating: 0, count: longest + 2)
+    for index in 0..<count { lengthStarts[Int(starts[index + 1] - starts[index]) + 1] += 1 }
+    for length in 0...longest { lengthStarts[length + 1] += lengthStarts[length] }
+    var next = lengthStarts
+    var byLength = [Int32](repeating: 0, count: count)
+    for index in 0..<count {
+      let length = Int(starts[index + 1] - starts[index])
+      byLength[Int(next[length])] = Int32(index)
+      next[length] += 1
+    }
+    (self.bytes, self.starts, self.masks) = (bytes, starts, masks)
+    (self.byLength, self.lengthStarts) = (byLength, lengthStarts)
+  }
+
+  /// Candidate `index`'s bytes, in ``bytes``.
+  private func candidate(_ index: Int) -> Range<Int> {
+    Int(starts[index])..<Int(starts[index + 1])
   }
 
   /// The candidates a word of this length and mask can be within `limit` of:
@@ -521,8 +577,9 @@ struct SuggestionIndex {
       // The shorter length first, then the longer (one length when the gap is 0).
       for side in 0..<(gap == 0 ? 1 : 2) {
         let other = side == 0 ? length - gap : length + gap
-        guard other >= 0 && other < byLength.count else { continue }
-        for index in byLength[other] {
+        guard other >= 0 && other + 1 < lengthStarts.count else { continue }
+        for position in Int(lengthStarts[other])..<Int(lengthStarts[other + 1]) {
+          let index = Int(byLength[position])
           let mask = masks[index]
           let lacking = max((wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
           if lacking <= limit { list.append((gap, index)) }
@@ -537,29 +594,36 @@ struct SuggestionIndex {
   /// - Parameter name: The unknown name.
   /// - Returns: The candidate, or nil.
   func closest(to name: String) -> String? {
-    let word = Array(name.utf8)
-    let limit = max(2, word.count / 4)
-    let wordMask = EditDistance.byteMask(word)
-    let list = shortlist(length: word.count, mask: wordMask, limit: limit)
-    guard !list.isEmpty else { return nil }
-    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { counts in
-      counts.initialize(repeating: 0)
-      for byte in word { counts[Int(EditDistance.maskBit(byte))] += 1 }
-      var best: (index: Int, distance: Int)?
-      for (gap, index) in list {
-        if let best, gap > best.distance { break }
-        // An earlier candidate wins a tie, so a later one must be strictly closer.
-        let bound = best.map { index < $0.index ? $0.distance : $0.distance - 1 } ?? limit
-        guard gap <= bound else { continue }
-        let mask = masks[index]
-        let lacking = max((wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
-        guard lacking <= bound,
-          EditDistance.lowerBound(UnsafeBufferPointer(counts), candidates[index]) <= bound,
-          let distance = EditDistance.between(word, candidates[index], atMost: bound)
-        else { continue }
-        best = (index, distance)
+    var name = name
+    return name.withUTF8 { word in
+      let limit = max(2, word.count / 4)
+      let wordMask = EditDistance.byteMask(word)
+      let list = shortlist(length: word.count, mask: wordMask, limit: limit)
+      guard !list.isEmpty else { return nil }
+      return bytes.withUnsafeBufferPointer { bytes in
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { counts in
+          counts.initialize(repeating: 0)
+          for byte in word { counts[Int(EditDistance.maskBit(byte))] += 1 }
+          var best: (index: Int, distance: Int)?
+          for (gap, index) in list {
+            if let best, gap > best.distance { break }
+            // An earlier candidate wins a tie, so a later one must be strictly closer.
+            let bound = best.map { index < $0.index ? $0.distance : $0.distance - 1 } ?? limit
+            guard gap <= bound else { continue }
+            let mask = masks[index]
+            let lacking = max(
+              (wordMask & ~mask).nonzeroBitCount, (mask & ~wordMask).nonzeroBitCount)
+            let other = UnsafeBufferPointer(rebasing: bytes[candidate(index)])
+            guard lacking <= bound,
+              EditDistance.lowerBound(
+                UnsafeBufferPointer(counts), length: word.count, other) <= bound,
+              let distance = EditDistance.between(word, other, atMost: bound)
+            else { continue }
+            best = (index, distance)
+          }
+          return best.map { String(decoding: bytes[candidate($0.index)], as: UTF8.self) }
+        }
       }
-      return best.map { String(decoding: candidates[$0.index], as: UTF8.self) }
     }
   }
 }
@@ -595,7 +659,7 @@ package enum EditDistance {
   /// their own; every other byte shares the last.
   /// - Parameter word: A word.
   /// - Returns: The mask.
-  static func byteMask(_ word: [UInt8]) -> UInt64 {
+  static func byteMask<Word: Sequence<UInt8>>(_ word: Word) -> UInt64 {
     var mask: UInt64 = 0
     for byte in word { mask |= 1 << UInt64(maskBit(byte)) }
     return mask
@@ -622,18 +686,39 @@ package enum EditDistance {
   ///   - other: The other word.
   /// - Returns: The bound.
   static func lowerBound(_ counts: [Int32], _ other: [UInt8]) -> Int {
-    counts.withUnsafeBufferPointer { lowerBound($0, other) }
+    let length = counts.reduce(0) { $0 + Int($1) }
+    return counts.withUnsafeBufferPointer { counts in
+      other.withUnsafeBufferPointer { lowerBound(counts, length: length, $0) }
+    }
   }
 
-  /// ``lowerBound(_:_:)`` with the counters where they are.
-  static func lowerBound(_ counts: UnsafeBufferPointer<Int32>, _ other: [UInt8]) -> Int {
+  /// ``lowerBound(_:_:)`` with the counters and the word where they are,
+  /// and the first word's length (the sum of its counters).
+  ///
+  /// Only the counters of the bytes `other` has are looked at: the others
+  /// stay the first word's, all surplus.
+  static func lowerBound(
+    _ counts: UnsafeBufferPointer<Int32>, length: Int, _ other: UnsafeBufferPointer<UInt8>
+  ) -> Int {
     guard counts.count == 64 else { return 0 }
     return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { difference in
-      for index in 0..<64 { difference[index] = counts[index] }
-      for byte in other { difference[Int(maskBit(byte))] -= 1 }
-      var surplus = 0
+      var touched: UInt64 = 0
+      for byte in other {
+        let index = Int(maskBit(byte))
+        if touched & (1 << UInt64(index)) == 0 {
+          touched |= 1 << UInt64(index)
+          difference[index] = counts[index]
+        }
+        difference[index] -= 1
+      }
+      // The first word's bytes the other lacks are surplus, whatever their kind.
+      var surplus = length
       var missing = 0
-      for index in 0..<64 {
+      // Each iteration clears the lowest bit of `touched`.
+      while touched != 0 {
+        let index = touched.trailingZeroBitCount
+        touched &= touched - 1
+        surplus -= Int(counts[index])
         let value = Int(difference[index])
         if value > 0 { surplus += value } else { missing -= value }
       }
@@ -650,51 +735,61 @@ package enum EditDistance {
   ///   - limit: The largest distance of interest.
   /// - Returns: The distance, or nil when it exceeds `limit`.
   package static func between(_ a: [UInt8], _ b: [UInt8], atMost limit: Int) -> Int? {
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in between(a, b, atMost: limit) }
+    }
+  }
+
+  /// ``between(_:_:atMost:)`` with the words where they are.
+  /// - Parameters:
+  ///   - a: One word.
+  ///   - b: The other word.
+  ///   - limit: The largest distance of interest.
+  /// - Returns: The distance, or nil when it exceeds `limit`.
+  static func between(
+    _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, atMost limit: Int
+  ) -> Int? {
     guard limit >= 0, abs(a.count - b.count) <= limit else { return nil }
     if a.isEmpty || b.isEmpty { return Swift.max(a.count, b.count) }
     let beyond = limit + 1
     let width = b.count + 1
     // Two rows in one buffer; cells at least `beyond` all stand for "too far".
-    var rows = [Int](repeating: beyond, count: 2 * width)
-    return a.withUnsafeBufferPointer { a in
-      b.withUnsafeBufferPointer { b in
-        rows.withUnsafeMutableBufferPointer { rows in
-          var j = 0
-          while j <= Swift.min(b.count, limit) {
-            rows[j] = j
-            j += 1
-          }
-          var previous = 0
-          var current = width
-          var i = 1
-          // Each iteration fills one row of the band.
-          while i <= a.count {
-            let low = i > limit ? i - limit : 1
-            let high = i + limit < b.count ? i + limit : b.count
-            rows[current + low - 1] = low == 1 && i < beyond ? i : beyond
-            var rowMinimum = rows[current + low - 1]
-            let byte = a[i - 1]
-            j = low
-            while j <= high {
-              var cell = rows[previous + j - 1] + (byte == b[j - 1] ? 0 : 1)
-              let up = rows[previous + j] + 1
-              if up < cell { cell = up }
-              let left = rows[current + j - 1] + 1
-              if left < cell { cell = left }
-              if cell > beyond { cell = beyond }
-              rows[current + j] = cell
-              if cell < rowMinimum { rowMinimum = cell }
-              j += 1
-            }
-            if high < b.count { rows[current + high + 1] = beyond }
-            if rowMinimum > limit { return nil }
-            swap(&previous, &current)
-            i += 1
-          }
-          let distance = rows[previous + b.count]
-          return distance <= limit ? distance : nil
-        }
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { rows in
+      rows.initialize(repeating: beyond)
+      var j = 0
+      while j <= Swift.min(b.count, limit) {
+        rows[j] = j
+        j += 1
       }
+      var previous = 0
+      var current = width
+      var i = 1
+      // Each iteration fills one row of the band.
+      while i <= a.count {
+        let low = i > limit ? i - limit : 1
+        let high = i + limit < b.count ? i + limit : b.count
+        rows[current + low - 1] = low == 1 && i < beyond ? i : beyond
+        var rowMinimum = rows[current + low - 1]
+        let byte = a[i - 1]
+        j = low
+        while j <= high {
+          var cell = rows[previous + j - 1] + (byte == b[j - 1] ? 0 : 1)
+          let up = rows[previous + j] + 1
+          if up < cell { cell = up }
+          let left = rows[current + j - 1] + 1
+          if left < cell { cell = left }
+          if cell > beyond { cell = beyond }
+          rows[current + j] = cell
+          if cell < rowMinimum { rowMinimum = cell }
+          j += 1
+        }
+        if high < b.count { rows[current + high + 1] = beyond }
+        if rowMinimum > limit { return nil }
+        swap(&previous, &current)
+        i += 1
+      }
+      let distance = rows[previous + b.count]
+      return distance <= limit ? distance : nil
     }
   }
 }
