@@ -338,7 +338,7 @@ struct ConfigWarningRule: AuditRule {
       fix = "Remove the earlier entry: only the last one is in force."
     case .unused:
       let name = problem.parameter ?? ""
-      if let guess = suggestion(for: name, among: known.map { Array($0.utf8) }) {
+      if let guess = suggestion(for: name, among: known) {
         text += "; did you mean '\(guess)'?"
         fix = "Rename '\(name)' to '\(guess)'."
       } else {
@@ -352,7 +352,7 @@ struct ConfigWarningRule: AuditRule {
 
   /// The closest catalogue name, when one is plausibly meant.
   func suggestion(for name: String, catalog: ParameterCatalog) -> String? {
-    suggestion(for: name, among: catalog.names.map { Array($0.utf8) })
+    suggestion(for: name, among: catalog.names)
   }
 
   /// The closest of `candidates`, when one is plausibly meant.
@@ -360,8 +360,8 @@ struct ConfigWarningRule: AuditRule {
   ///   - name: The unknown name.
   ///   - candidates: The known names.
   /// - Returns: The closest candidate within a quarter of the name's length.
-  func suggestion(for name: String, among candidates: [[UInt8]]) -> String? {
-    SuggestionIndex(candidates).closest(to: name)
+  func suggestion(for name: String, among candidates: [String]) -> String? {
+    SuggestionIndex(names: candidates).closest(to: name)
   }
 
   /// Every name that ``references(_:in:)`` finds in `value`: the whole word
